@@ -1,0 +1,37 @@
+use std::fmt;
+
+/// What can go wrong when a primitive is given an argument it cannot honour.
+///
+/// Every variant carries the offending value so that the message (and the bindings' exceptions,
+/// which reuse it) says exactly what was wrong.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Histogram precision outside 1..=5 significant figures.
+    InvalidPrecision(u8),
+    /// Histogram highest trackable value too small (it must be at least 2).
+    InvalidHighestValue(u64),
+    /// Quantile outside `[0, 1]` or NaN.
+    InvalidQuantile(f64),
+    /// Stripe count that is zero or not a power of two.
+    InvalidStripes(usize),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidPrecision(p) => {
+                write!(f, "precision must be 1 to 5 significant figures, got {p}")
+            }
+            Error::InvalidHighestValue(h) => {
+                write!(f, "highest trackable value must be at least 2, got {h}")
+            }
+            Error::InvalidQuantile(q) => write!(f, "quantile must be within [0, 1], got {q}"),
+            Error::InvalidStripes(n) => {
+                write!(f, "stripe count must be a power of two from 1 to 1024, got {n}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

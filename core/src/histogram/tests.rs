@@ -1,0 +1,194 @@
+use super::*;
+use proptest::prelude::*;
+
+fn exact_quantile(sorted: &[u64], q: f64) -> u64 {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+#[test]
+fn empty_histogram_reports_none_not_sentinels() {
+    let h = Histogram::new();
+    assert_eq!(h.count(), 0);
+    assert_eq!(h.sum(), 0);
+    assert_eq!(h.min(), None);
+    assert_eq!(h.max(), None);
+    assert_eq!(h.mean(), None);
+    assert_eq!(h.quantile(0.5), Ok(None));
+}
+
+#[test]
+fn default_histogram_takes_at_most_16_kib() {
+    let h = Histogram::new();
+    assert!(h.memory_bytes() <= 16 * 1024, "{} bytes", h.memory_bytes());
+}
+
+#[test]
+fn count_sum_min_max_mean_are_exact() {
+    let h = Histogram::new();
+    for v in [5u64, 1_000, 77_777, 3] {
+        h.record(v);
+    }
+    h.record_n(10, 4);
+    assert_eq!(h.count(), 8);
+    assert_eq!(h.sum(), 5 + 1_000 + 77_777 + 3 + 40);
+    assert_eq!(h.min(), Some(3));
+    assert_eq!(h.max(), Some(77_777));
+    assert_eq!(h.mean(), Some(78_825.0 / 8.0));
+}
+
+#[test]
+fn record_n_with_zero_records_nothing() {
+    let h = Histogram::new();
+    h.record_n(42, 0);
+    assert_eq!(h.count(), 0);
+    assert_eq!(h.min(), None);
+}
+
+#[test]
+fn zero_is_a_recordable_value() {
+    let h = Histogram::new();
+    h.record(0);
+    assert_eq!(h.min(), Some(0));
+    assert_eq!(h.quantile(1.0), Ok(Some(0)));
+}
+
+#[test]
+fn values_above_range_are_clamped_and_counted_as_overflow() {
+    let h = Histogram::with_precision(2, 1000).unwrap();
+    h.record(5000);
+    h.record_n(u64::MAX, 2);
+    h.record(10);
+    assert_eq!(h.count(), 4);
+    assert_eq!(h.overflow_count(), 3);
+    assert_eq!(h.max(), Some(1000));
+    assert_eq!(h.sum(), 3 * 1000 + 10);
+}
+
+#[test]
+fn quantile_rejects_values_outside_zero_one_and_nan() {
+    let h = Histogram::new();
+    h.record(1);
+    for q in [-0.01, 1.01, f64::NAN, f64::INFINITY] {
+        assert!(matches!(h.quantile(q), Err(Error::InvalidQuantile(_))), "{q}");
+    }
+}
+
+#[test]
+fn quantile_zero_and_one_are_exact_min_and_max() {
+    let h = Histogram::new();
+    for v in [1_234_567u64, 999, 88_888_888] {
+        h.record(v);
+    }
+    assert_eq!(h.quantile(0.0), Ok(Some(999)));
+    assert_eq!(h.quantile(1.0), Ok(Some(88_888_888)));
+}
+
+#[test]
+fn reset_empties_everything() {
+    let h = Histogram::with_precision(2, 100).unwrap();
+    h.record(50);
+    h.record(500);
+    h.reset();
+    assert_eq!((h.count(), h.sum(), h.min(), h.max(), h.overflow_count()), (0, 0, None, None, 0));
+    h.record(7);
+    assert_eq!((h.min(), h.max()), (Some(7), Some(7)));
+}
+
+#[test]
+fn merge_same_layout_adds_counts_and_keeps_extremes() {
+    let a = Histogram::new();
+    let b = Histogram::new();
+    a.record(10);
+    b.record(5);
+    b.record(20_000);
+    a.merge(&b);
+    assert_eq!((a.count(), a.sum(), a.min(), a.max()), (3, 20_015, Some(5), Some(20_000)));
+    assert_eq!(b.count(), 2, "merge leaves the source alone");
+}
+
+#[test]
+fn merge_across_layouts_rebuckets_and_clamps_to_the_target_range() {
+    let wide = Histogram::with_precision(3, 1_000_000).unwrap();
+    let narrow = Histogram::with_precision(1, 1000).unwrap();
+    wide.record(100);
+    wide.record(500_000);
+    narrow.merge(&wide);
+    assert_eq!(narrow.count(), 2);
+    assert_eq!(narrow.overflow_count(), 1);
+    assert_eq!(narrow.max(), Some(1000));
+    assert_eq!(narrow.min(), Some(100));
+}
+
+#[test]
+fn from_snapshot_is_an_independent_copy() {
+    let h = Histogram::new();
+    h.record(3);
+    let copy = Histogram::from_snapshot(&h.snapshot());
+    h.record(4);
+    assert_eq!(copy.count(), 1);
+    assert_eq!(copy.snapshot().counts(), Histogram::from_snapshot(&copy.snapshot()).snapshot().counts());
+}
+
+#[test]
+fn eight_threads_lose_no_records() {
+    let h = std::sync::Arc::new(Histogram::new());
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let h = h.clone();
+            std::thread::spawn(move || {
+                for i in 0..20_000u64 {
+                    h.record(t * 1_000 + i % 1_000);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let expected_sum: u64 = (0..8u64).map(|t| 20 * (0..1000u64).map(|i| t * 1000 + i).sum::<u64>()).sum();
+    assert_eq!(h.count(), 160_000);
+    assert_eq!(h.sum(), expected_sum);
+    assert_eq!(h.min(), Some(0));
+    assert_eq!(h.max(), Some(7_999));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn quantiles_are_within_the_configured_relative_error(
+        sigfigs in 1u8..=4,
+        values in proptest::collection::vec(0u64..=1_000_000_000, 1..400),
+        qs in proptest::collection::vec(0.0f64..=1.0, 1..10),
+    ) {
+        let h = Histogram::with_precision(sigfigs, 1_000_000_000).unwrap();
+        for &v in &values {
+            h.record(v);
+        }
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let bound = 10f64.powi(-i32::from(sigfigs));
+        for q in qs.into_iter().chain([0.0, 0.5, 0.99, 1.0]) {
+            let exact = exact_quantile(&sorted, q) as f64;
+            let got = h.quantile(q).unwrap().unwrap() as f64;
+            prop_assert!((got - exact).abs() <= exact * bound, "q={} exact={} got={}", q, exact, got);
+        }
+        prop_assert_eq!(h.count(), values.len() as u64);
+        prop_assert_eq!(h.sum(), values.iter().sum::<u64>());
+        prop_assert_eq!(h.min(), sorted.first().copied());
+        prop_assert_eq!(h.max(), sorted.last().copied());
+    }
+
+    #[test]
+    fn merge_equals_recording_everything_in_one(
+        a in proptest::collection::vec(0u64..=60_000_000_000, 0..100),
+        b in proptest::collection::vec(0u64..=60_000_000_000, 0..100),
+    ) {
+        let (ha, hb, all) = (Histogram::new(), Histogram::new(), Histogram::new());
+        a.iter().for_each(|&v| { ha.record(v); all.record(v) });
+        b.iter().for_each(|&v| { hb.record(v); all.record(v) });
+        ha.merge(&hb);
+        prop_assert_eq!(ha.snapshot(), all.snapshot());
+    }
+}

@@ -1,0 +1,37 @@
+//! # atomicperf
+//!
+//! Lock-free concurrency and metrics primitives. Each type replaces a lock that services commonly put
+//! in front of a hot value, and the crate's benchmarks measure it against that lock in the same run.
+//!
+//! | type | replaces | how |
+//! |---|---|---|
+//! | [`Counter`] | `Mutex<u64>`, one contended `AtomicU64` | per-thread cache-padded stripes, summed on read |
+//! | [`Gauge`] | `Mutex<f64>` | f64 bits in one `AtomicU64`, compare-and-swap for read-modify-write |
+//! | [`Histogram`] | `Mutex<hdrhistogram::Histogram>` | fixed array of atomic log-linear buckets |
+//!
+//! Every metric keeps its state in fixed-layout atomic cells with no pointers inside, so that the
+//! same cells can be described to foreign code (Go, JavaScript) or placed in shared memory.
+//!
+//! ```
+//! use atomicperf::{Counter, Histogram};
+//!
+//! let requests = Counter::new();
+//! let latency = Histogram::new();
+//! requests.inc();
+//! latency.record(1_250_000); // ns
+//! assert_eq!(requests.get(), 1);
+//! assert_eq!(latency.count(), 1);
+//! ```
+#![warn(missing_docs)]
+
+mod counter;
+mod error;
+mod gauge;
+mod histogram;
+mod stripe;
+mod sync;
+
+pub use counter::Counter;
+pub use error::Error;
+pub use gauge::Gauge;
+pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
