@@ -1,0 +1,95 @@
+use atomicperf::Counter;
+
+use crate::handle::{borrow, clone_handle, free_handle, into_handle};
+use crate::status::{ap_status, guard, input_slice, write_out};
+
+/// A monotonic 64-bit counter striped over cache-padded cells: increments from different threads
+/// do not contend. Replaces a mutex-guarded or single atomic counter.
+pub struct ApCounter(Counter);
+
+/// Creates a counter at 0 with the default stripe count and stores its handle in *out.
+/// Errors: AP_ERR_NULL_POINTER if out is NULL.
+#[no_mangle]
+pub extern "C" fn ap_counter_new(out: *mut *mut ApCounter) -> ap_status {
+    guard(|| write_out(out, "ap_counter_new", into_handle(ApCounter(Counter::new()))))
+}
+
+/// Creates a counter at 0 with `stripes` cells (a power of two from 1 to 1024).
+/// Errors: AP_ERR_OUT_OF_RANGE for another stripe count; AP_ERR_NULL_POINTER if out is NULL.
+#[no_mangle]
+pub extern "C" fn ap_counter_new_with_stripes(stripes: usize, out: *mut *mut ApCounter) -> ap_status {
+    guard(|| {
+        if out.is_null() {
+            return write_out(out, "ap_counter_new_with_stripes", std::ptr::null_mut());
+        }
+        let counter = Counter::with_stripes(stripes)?;
+        write_out(out, "ap_counter_new_with_stripes", into_handle(ApCounter(counter)))
+    })
+}
+
+/// Returns another owning handle to the same counter (NULL for NULL). Free each handle once.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_clone(c: *const ApCounter) -> *mut ApCounter {
+    // SAFETY: forwarded contract.
+    unsafe { clone_handle(c) }
+}
+
+/// Releases one owner's handle; the counter is freed with its last handle. NULL is a no-op.
+///
+/// # Safety
+/// `c` is NULL or a handle the caller owns and does not use afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
+    // SAFETY: forwarded contract.
+    unsafe { free_handle(c) }
+}
+
+/// Adds 1. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
+    // SAFETY: forwarded contract.
+    guard(|| Ok(unsafe { borrow(c, "ap_counter_inc") }?.0.inc()))
+}
+
+/// Adds n. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `c` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
+    // SAFETY: forwarded contract.
+    guard(|| Ok(unsafe { borrow(c, "ap_counter_add") }?.0.add(n)))
+}
+
+/// Adds every one of the `len` values at `values`, crossing the boundary once for all of them.
+/// `values` may be NULL when len is 0. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `values` points to `len` readable uint64_t.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const u64, len: usize) -> ap_status {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let counter = unsafe { borrow(c, "ap_counter_add_many") }?;
+        let values = input_slice(values, len, "ap_counter_add_many")?;
+        counter.0.add(values.iter().fold(0u64, |a, &v| a.wrapping_add(v)));
+        Ok(())
+    })
+}
+
+/// Writes the total (the sum of all stripes) to *out.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_counter_get(c: *const ApCounter, out: *mut u64) -> ap_status {
+    // SAFETY: forwarded contract.
+    guard(|| write_out(out, "ap_counter_get", unsafe { borrow(c, "ap_counter_get") }?.0.get()))
+}

@@ -1,0 +1,227 @@
+use atomicperf::Histogram;
+
+use crate::handle::{borrow, clone_handle, free_handle, into_handle};
+use crate::status::{ap_status, guard, input_slice, present, write_out, Fail};
+
+/// A lock-free log-linear histogram of uint64_t values (nanoseconds by default). Quantiles are
+/// within 10^-significant_figures of the true value; values above the highest trackable value are
+/// clamped to it and counted by ap_histogram_overflow_count.
+pub struct ApHistogram(Histogram);
+
+/// Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
+/// in ns, 15.8 KiB). Errors: AP_ERR_NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
+    guard(|| write_out(out, "ap_histogram_new", into_handle(ApHistogram(Histogram::new()))))
+}
+
+/// Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).
+/// Errors: AP_ERR_OUT_OF_RANGE for precision outside 1..5 or highest < 2; AP_ERR_NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn ap_histogram_new_with_precision(
+    significant_figures: u32,
+    highest: u64,
+    out: *mut *mut ApHistogram,
+) -> ap_status {
+    const WHAT: &str = "ap_histogram_new_with_precision";
+    guard(|| {
+        if out.is_null() {
+            return write_out(out, WHAT, std::ptr::null_mut());
+        }
+        let figures = u8::try_from(significant_figures).unwrap_or(u8::MAX);
+        let h = Histogram::with_precision(figures, highest)?;
+        write_out(out, WHAT, into_handle(ApHistogram(h)))
+    })
+}
+
+/// Returns another owning handle to the same histogram (NULL for NULL). Free each handle once.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_clone(h: *const ApHistogram) -> *mut ApHistogram {
+    // SAFETY: forwarded contract.
+    unsafe { clone_handle(h) }
+}
+
+/// Releases one owner's handle; the histogram is freed with its last handle. NULL is a no-op.
+///
+/// # Safety
+/// `h` is NULL or a handle the caller owns and does not use afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_free(h: *mut ApHistogram) {
+    // SAFETY: forwarded contract.
+    unsafe { free_handle(h) }
+}
+
+fn with<T>(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Result<T, Fail>) -> Result<T, Fail> {
+    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `h` NULL or live.
+    f(&unsafe { borrow(h, what) }?.0)
+}
+
+/// Records one value. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_record(h: *const ApHistogram, value: u64) -> ap_status {
+    guard(|| with(h, "ap_histogram_record", |h| Ok(h.record(value))))
+}
+
+/// Records `value` as if `n` times. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64, n: u64) -> ap_status {
+    guard(|| with(h, "ap_histogram_record_n", |h| Ok(h.record_n(value, n))))
+}
+
+/// Records each of the `len` values at `values`, crossing the boundary once for all of them.
+/// `values` may be NULL when len is 0. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `values` points to `len` readable uint64_t.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_record_many(h: *const ApHistogram, values: *const u64, len: usize) -> ap_status {
+    const WHAT: &str = "ap_histogram_record_many";
+    guard(|| {
+        with(h, WHAT, |h| {
+            input_slice(values, len, WHAT)?.iter().for_each(|&v| h.record(v));
+            Ok(())
+        })
+    })
+}
+
+/// Writes the number of recorded values to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_count(h: *const ApHistogram, out: *mut u64) -> ap_status {
+    guard(|| with(h, "ap_histogram_count", |h| write_out(out, "ap_histogram_count", h.count())))
+}
+
+/// Writes the sum of the recorded values (wrapping at 2^64) to *out.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_sum(h: *const ApHistogram, out: *mut u64) -> ap_status {
+    guard(|| with(h, "ap_histogram_sum", |h| write_out(out, "ap_histogram_sum", h.sum())))
+}
+
+/// Writes the smallest recorded value to *out.
+/// Errors: AP_ERR_EMPTY when nothing was recorded (out untouched); AP_ERR_NULL_HANDLE,
+/// AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_min(h: *const ApHistogram, out: *mut u64) -> ap_status {
+    const WHAT: &str = "ap_histogram_min";
+    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.min(), WHAT)?)))
+}
+
+/// Writes the largest recorded (clamped) value to *out.
+/// Errors: AP_ERR_EMPTY when nothing was recorded (out untouched); AP_ERR_NULL_HANDLE,
+/// AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_max(h: *const ApHistogram, out: *mut u64) -> ap_status {
+    const WHAT: &str = "ap_histogram_max";
+    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.max(), WHAT)?)))
+}
+
+/// Writes the arithmetic mean of the recorded values to *out.
+/// Errors: AP_ERR_EMPTY when nothing was recorded; AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_mean(h: *const ApHistogram, out: *mut f64) -> ap_status {
+    const WHAT: &str = "ap_histogram_mean";
+    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.mean(), WHAT)?)))
+}
+
+/// Writes the value at quantile q (0 = min, 0.5 = median, 1 = max) to *out.
+/// Errors: AP_ERR_OUT_OF_RANGE if q is NaN or outside [0, 1]; AP_ERR_EMPTY when nothing was
+/// recorded; AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_quantile(h: *const ApHistogram, q: f64, out: *mut u64) -> ap_status {
+    const WHAT: &str = "ap_histogram_quantile";
+    guard(|| {
+        with(h, WHAT, |h| {
+            if out.is_null() {
+                return write_out(out, WHAT, 0);
+            }
+            write_out(out, WHAT, present(h.quantile(q)?, WHAT)?)
+        })
+    })
+}
+
+/// Writes how many values were above the highest trackable value (and clamped) to *out.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_overflow_count(h: *const ApHistogram, out: *mut u64) -> ap_status {
+    const WHAT: &str = "ap_histogram_overflow_count";
+    guard(|| with(h, WHAT, |h| write_out(out, WHAT, h.overflow_count())))
+}
+
+/// Writes the bytes this histogram occupies to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *mut usize) -> ap_status {
+    const WHAT: &str = "ap_histogram_memory_bytes";
+    guard(|| with(h, WHAT, |h| write_out(out, WHAT, h.memory_bytes())))
+}
+
+/// Adds every value of `src` to `dst` (layouts may differ; see the Rust docs of merge).
+/// `src` is unchanged. Errors: AP_ERR_NULL_HANDLE if either is NULL.
+///
+/// # Safety
+/// `dst` and `src` are NULL or live handles.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_merge(dst: *const ApHistogram, src: *const ApHistogram) -> ap_status {
+    guard(|| with(dst, "ap_histogram_merge", |d| with(src, "ap_histogram_merge", |s| Ok(d.merge(s)))))
+}
+
+/// Empties the histogram. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `h` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status {
+    guard(|| with(h, "ap_histogram_reset", |h| Ok(h.reset())))
+}
+
+/// Stores in *out a new, independent histogram holding a copy of `h`'s values now: read many
+/// statistics from one moment. Free it with ap_histogram_free.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_snapshot(h: *const ApHistogram, out: *mut *mut ApHistogram) -> ap_status {
+    const WHAT: &str = "ap_histogram_snapshot";
+    guard(|| {
+        with(h, WHAT, |h| {
+            if out.is_null() {
+                return write_out(out, WHAT, std::ptr::null_mut());
+            }
+            let copy = Histogram::from_snapshot(&h.snapshot());
+            write_out(out, WHAT, into_handle(ApHistogram(copy)))
+        })
+    })
+}

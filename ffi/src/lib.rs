@@ -1,0 +1,36 @@
+//! C ABI of atomicperf, built as `libatomicperf.so` / `libatomicperf.a`, described by the generated
+//! header `include/atomicperf.h`.
+//!
+//! This crate only translates: handles to `Arc`s of the core types, core errors to status codes
+//! and a thread-local message, panics to `AP_ERR_INTERNAL`. All behaviour lives in `atomicperf`.
+#![allow(non_camel_case_types)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod counter;
+mod gauge;
+mod handle;
+mod histogram;
+mod status;
+
+pub use counter::*;
+pub use gauge::*;
+pub use histogram::*;
+pub use status::*;
+
+use std::ffi::c_char;
+
+/// Version of the C ABI. Adding functions keeps it; changing or removing any signature bumps it.
+/// Compare with ap_abi_version() to check that the loaded library matches this header.
+pub const AP_ABI_VERSION: u32 = 1;
+
+/// The ABI version of the loaded library (AP_ABI_VERSION of the header it was built with).
+#[no_mangle]
+pub extern "C" fn ap_abi_version() -> u32 {
+    AP_ABI_VERSION
+}
+
+/// The library version as a static NUL-terminated string, e.g. "0.1.0". Never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn ap_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}

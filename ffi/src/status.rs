@@ -1,0 +1,112 @@
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Result of a fallible call: AP_OK (0) or one of the AP_ERR_* codes below.
+pub type ap_status = i32;
+
+/// Success.
+pub const AP_OK: ap_status = 0;
+/// A handle argument was NULL.
+pub const AP_ERR_NULL_HANDLE: ap_status = 1;
+/// An out-pointer or input buffer was NULL.
+pub const AP_ERR_NULL_POINTER: ap_status = 2;
+/// An argument was outside its documented range (precision, quantile, stripe count...).
+pub const AP_ERR_OUT_OF_RANGE: ap_status = 3;
+/// The metric holds no value yet (min, max, mean or a quantile of an empty histogram).
+pub const AP_ERR_EMPTY: ap_status = 4;
+/// A caller buffer was too small; the needed length was written back.
+pub const AP_ERR_BUFFER_TOO_SMALL: ap_status = 5;
+/// An argument was invalid in a way other than its range (reserved for names and encodings).
+pub const AP_ERR_INVALID_ARGUMENT: ap_status = 6;
+/// A bug inside the library was caught at the boundary (a Rust panic); please report it.
+pub const AP_ERR_INTERNAL: ap_status = 7;
+
+/// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
+/// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn ap_status_str(status: ap_status) -> *const c_char {
+    let s: &'static str = match status {
+        AP_OK => "AP_OK: success\0",
+        AP_ERR_NULL_HANDLE => "AP_ERR_NULL_HANDLE: null handle\0",
+        AP_ERR_NULL_POINTER => "AP_ERR_NULL_POINTER: null pointer argument\0",
+        AP_ERR_OUT_OF_RANGE => "AP_ERR_OUT_OF_RANGE: argument out of range\0",
+        AP_ERR_EMPTY => "AP_ERR_EMPTY: no value recorded\0",
+        AP_ERR_BUFFER_TOO_SMALL => "AP_ERR_BUFFER_TOO_SMALL: buffer too small\0",
+        AP_ERR_INVALID_ARGUMENT => "AP_ERR_INVALID_ARGUMENT: invalid argument\0",
+        AP_ERR_INTERNAL => "AP_ERR_INTERNAL: internal error\0",
+        _ => "AP_ERR_UNKNOWN: unknown status\0",
+    };
+    s.as_ptr().cast()
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// This thread's message for its most recent failed call ("" if none failed yet). The pointer
+/// stays valid until the next failing call on the same thread; successful calls leave it alone.
+/// Never NULL; do not free.
+#[no_mangle]
+pub extern "C" fn ap_last_error() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// A failure on its way to the caller: the status returned and the message kept for
+/// `ap_last_error`.
+pub(crate) struct Fail {
+    status: ap_status,
+    message: String,
+}
+
+impl Fail {
+    pub(crate) fn new(status: ap_status, message: impl Into<String>) -> Self {
+        Fail { status, message: message.into() }
+    }
+}
+
+impl From<atomicperf::Error> for Fail {
+    fn from(e: atomicperf::Error) -> Self {
+        // Every core error today is a value outside its documented range.
+        Fail::new(AP_ERR_OUT_OF_RANGE, e.to_string())
+    }
+}
+
+/// Runs one API call: a `Fail` becomes its status and message, a panic becomes AP_ERR_INTERNAL.
+pub(crate) fn guard(f: impl FnOnce() -> Result<(), Fail>) -> ap_status {
+    let fail = match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => return AP_OK,
+        Ok(Err(fail)) => fail,
+        Err(_) => Fail::new(AP_ERR_INTERNAL, "internal error: a panic was caught at the C boundary"),
+    };
+    let message = CString::new(fail.message.replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = message);
+    fail.status
+}
+
+/// Writes `value` through an out-pointer, refusing NULL.
+pub(crate) fn write_out<T>(out: *mut T, what: &str, value: T) -> Result<(), Fail> {
+    if out.is_null() {
+        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what}: out-pointer is NULL")));
+    }
+    // SAFETY: non-null, and the caller promises it points to writable storage for a T.
+    unsafe { out.write(value) };
+    Ok(())
+}
+
+/// A `len`-element input array; NULL is accepted only when `len` is 0.
+pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Fail> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what}: values is NULL with len {len}")));
+    }
+    // SAFETY: the caller promises `len` readable, initialised elements at `ptr`.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Something that is there or not: the empty case becomes AP_ERR_EMPTY.
+pub(crate) fn present<T>(v: Option<T>, what: &str) -> Result<T, Fail> {
+    v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, format!("{what}: the histogram is empty")))
+}
