@@ -1,0 +1,85 @@
+//! Invariants under real contention: 8 OS threads on one metric, more threads than stripes.
+#![cfg(not(loom))]
+
+use std::sync::{Arc, Barrier};
+
+use atomicperf::{Counter, Gauge, Histogram};
+
+const THREADS: u64 = 8;
+const OPS: u64 = 100_000;
+
+fn hammer(f: impl Fn(u64, u64) + Send + Sync + 'static) {
+    let f = Arc::new(f);
+    let start = Arc::new(Barrier::new(THREADS as usize));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (f, start) = (f.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for i in 0..OPS {
+                    f(t, i);
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+}
+
+#[test]
+fn counter_loses_no_increment_with_more_threads_than_stripes() {
+    let c = Arc::new(Counter::with_stripes(2).unwrap());
+    let c2 = c.clone();
+    hammer(move |_, i| if i % 2 == 0 { c2.inc() } else { c2.add(3) });
+    assert_eq!(c.get(), THREADS * OPS / 2 * 4);
+}
+
+#[test]
+fn counter_read_while_writing_is_between_start_and_end_totals() {
+    let c = Arc::new(Counter::new());
+    let c2 = c.clone();
+    let reader = std::thread::spawn(move || {
+        let mut last = 0;
+        for _ in 0..10_000 {
+            let now = c2.get();
+            assert!(now >= last, "a monotonic counter went backwards: {last} -> {now}");
+            last = now;
+        }
+    });
+    let c3 = c.clone();
+    hammer(move |_, _| c3.inc());
+    reader.join().unwrap();
+    assert_eq!(c.get(), THREADS * OPS);
+}
+
+#[test]
+fn gauge_adds_from_many_threads_all_land() {
+    let g = Arc::new(Gauge::new());
+    let g2 = g.clone();
+    hammer(move |_, i| if i % 2 == 0 { g2.add(2.0) } else { g2.dec() });
+    assert_eq!(g.get(), (THREADS * OPS / 2) as f64);
+}
+
+#[test]
+fn gauge_set_max_and_set_min_race_to_the_true_extremes() {
+    let (hi, lo) = (Arc::new(Gauge::new()), Arc::new(Gauge::new()));
+    let (hi2, lo2) = (hi.clone(), lo.clone());
+    hammer(move |t, i| {
+        let v = (t * OPS + i) as f64 - 1000.0;
+        hi2.set_max(v);
+        lo2.set_min(v);
+    });
+    assert_eq!(hi.get(), (THREADS * OPS - 1) as f64 - 1000.0);
+    assert_eq!(lo.get(), -1000.0);
+}
+
+#[test]
+fn histogram_count_sum_min_max_exact_under_contention() {
+    let h = Arc::new(Histogram::new());
+    let h2 = h.clone();
+    hammer(move |t, i| h2.record(1 + t * OPS + i));
+    let n = THREADS * OPS;
+    assert_eq!(h.count(), n);
+    assert_eq!(h.sum(), n * (n + 1) / 2);
+    assert_eq!(h.min(), Some(1));
+    assert_eq!(h.max(), Some(n));
+}
