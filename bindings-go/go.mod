@@ -1,0 +1,3 @@
+module github.com/atomicperf/atomicperf/bindings-go
+
+go 1.24

@@ -1,0 +1,69 @@
+package atomicperf
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// closedBit marks a handle as closed in handle.state; the bits below it count calls in flight.
+const closedBit = 1 << 63
+
+// handle owns one reference to a C handle and frees it exactly once, when the metric is closed
+// and no call is using it any more, or when the metric is collected.
+//
+// Each call brackets its C call with acquire and release. Close sets closedBit and frees the
+// handle at once if no call is in flight; otherwise the last call to release frees it. So Close
+// never waits and never frees memory that another goroutine is still passing to C. The price is
+// two atomic adds on the metric's own word per call.
+type handle[T any] struct {
+	state   atomic.Uint64
+	ptr     atomic.Pointer[T]
+	cleanup runtime.Cleanup
+	free    func(*T)
+}
+
+// acquire returns the live C handle and registers a call in flight, or returns nil (and
+// registers nothing) once the metric is closed. A non-nil result must be paired with release.
+func (h *handle[T]) acquire() *T {
+	if h.state.Add(1)&closedBit != 0 {
+		h.release()
+		return nil
+	}
+	return h.ptr.Load()
+}
+
+// release ends a call registered by acquire.
+func (h *handle[T]) release() {
+	if h.state.Add(^uint64(0)) == closedBit {
+		h.destroy()
+	}
+}
+
+// close marks the handle closed and frees it if no call is in flight. Safe to call many times
+// and from many goroutines.
+func (h *handle[T]) close() {
+	if h.state.Or(closedBit) == 0 {
+		h.destroy()
+	}
+}
+
+// destroy frees the C handle; the swap makes it happen once even when several goroutines see
+// the closed, idle state.
+func (h *handle[T]) destroy() {
+	if p := h.ptr.Swap(nil); p != nil {
+		h.cleanup.Stop()
+		h.free(p)
+	}
+}
+
+// closed reports whether close was called.
+func (h *handle[T]) closed() bool {
+	return h.state.Load()&closedBit != 0
+}
+
+// init stores the C handle p and the function that frees it. The caller then registers
+// h.cleanup = runtime.AddCleanup(owner, free, p), so that a collected owner frees p.
+func (h *handle[T]) init(p *T, free func(*T)) {
+	h.ptr.Store(p)
+	h.free = free
+}

@@ -1,0 +1,101 @@
+package atomicperf
+
+/*
+#cgo pkg-config: atomicperf
+#include "apgo.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"unsafe"
+)
+
+// Code is a status code of the C library (ap_status). Every Code except CodeOK is an error value
+// and is the sentinel that errors.Is matches for an [*Error] carrying it.
+type Code int32
+
+// Status codes of the C ABI (AP_OK, AP_ERR_*).
+const (
+	CodeOK              Code = C.AP_OK
+	CodeNullHandle      Code = C.AP_ERR_NULL_HANDLE
+	CodeNullPointer     Code = C.AP_ERR_NULL_POINTER
+	CodeOutOfRange      Code = C.AP_ERR_OUT_OF_RANGE
+	CodeEmpty           Code = C.AP_ERR_EMPTY
+	CodeBufferTooSmall  Code = C.AP_ERR_BUFFER_TOO_SMALL
+	CodeInvalidArgument Code = C.AP_ERR_INVALID_ARGUMENT
+	CodeInternal        Code = C.AP_ERR_INTERNAL
+)
+
+// Sentinel errors, one per status code, for errors.Is. An [*Error] matches the sentinel of its
+// Code.
+var (
+	// ErrNullHandle: a handle passed to the C library was NULL. The binding never passes one,
+	// so this error points at a bug in the binding.
+	ErrNullHandle error = CodeNullHandle
+	// ErrNullPointer: an out-pointer or buffer passed to the C library was NULL.
+	ErrNullPointer error = CodeNullPointer
+	// ErrOutOfRange: an argument was outside its documented range (precision, quantile,
+	// stripe count...).
+	ErrOutOfRange error = CodeOutOfRange
+	// ErrEmpty: the metric holds no value yet (a quantile of an empty histogram).
+	ErrEmpty error = CodeEmpty
+	// ErrBufferTooSmall: a buffer was too small for the result.
+	ErrBufferTooSmall error = CodeBufferTooSmall
+	// ErrInvalidArgument: an argument was invalid in a way other than its range.
+	ErrInvalidArgument error = CodeInvalidArgument
+	// ErrInternal: the library caught a bug of its own (a Rust panic) at the boundary.
+	ErrInternal error = CodeInternal
+)
+
+// ErrClosed is returned by methods that return an error when they are called on a metric after
+// its Close.
+var ErrClosed = errors.New("atomicperf: metric is closed")
+
+// String returns the library's name for the code, e.g. "AP_ERR_EMPTY: empty".
+func (c Code) String() string {
+	return C.GoString(C.ap_status_str(C.ap_status(c)))
+}
+
+// Error returns the same text as String, so that a Code is an error value.
+func (c Code) Error() string {
+	return "atomicperf: " + c.String()
+}
+
+// Error is a failure reported by the C library: the operation, the status code and the
+// library's message for it.
+type Error struct {
+	Op      string // the Go function that failed, e.g. "Histogram.Quantile"
+	Code    Code   // the ap_status returned by the C call
+	Message string // ap_last_error() of the failing call
+}
+
+// Error formats the operation, the message and the status code.
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.String()
+	} else {
+		msg += " (" + e.Code.String() + ")"
+	}
+	return "atomicperf: " + e.Op + ": " + msg
+}
+
+// Unwrap returns the Code, so that errors.Is(err, ErrEmpty) and its peers match.
+func (e *Error) Unwrap() error {
+	return e.Code
+}
+
+// check turns the status of a C call into an error, taking ownership of the message copied by
+// apgo_fail.
+func check(op string, st C.ap_status, msg *C.char) error {
+	if st == C.AP_OK {
+		return nil
+	}
+	e := &Error{Op: op, Code: Code(st)}
+	if msg != nil {
+		e.Message = C.GoString(msg)
+		C.free(unsafe.Pointer(msg))
+	}
+	return e
+}
