@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the builds and tests need when they are missing (fresh machine).
+set -euo pipefail
+need=()
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v gcc >/dev/null || need+=(gcc)
+if ((${#need[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
+for tool in cargo go python3 node npm gcc pkg-config; do
+    command -v "$tool" >/dev/null || { echo "missing required tool: $tool" >&2; exit 1; }
+done
