@@ -1,1 +1,323 @@
-//! placeholder
+//! Python binding of atomicperf: `atomicperf._atomicperf`, re-exported by the `atomicperf` package.
+//!
+//! This crate only translates: Python ints and floats to `u64`/`f64`, core [`atomicperf::Error`]s
+//! to `ValueError`, and `None` for empty statistics. Every rule (stripes, precision, clamping,
+//! quantile bounds) lives in the core crate.
+//!
+//! Every class is `#[pyclass(frozen)]`: the core types are `Sync` and mutate through atomics, so
+//! methods take `&self` and pyo3 skips the borrow flag that a mutable pyclass checks on every
+//! call. Nothing here blocks, so the GIL is never released.
+
+use atomicperf as ap;
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+fn value_error(e: ap::Error) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// Converts a Python int to `u64`: `ValueError` for a negative or too large int, `TypeError` for
+/// anything that is not an int (floats included), with `what` naming the argument.
+#[inline]
+fn to_u64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    match obj.extract::<u64>() {
+        Ok(v) => Ok(v),
+        Err(e) => Err(bad_u64(obj, what, e)),
+    }
+}
+
+// Kept out of line so that the successful conversion stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn bad_u64(obj: &Bound<'_, PyAny>, what: &str, e: PyErr) -> PyErr {
+    let py = obj.py();
+    if e.is_instance_of::<PyOverflowError>(py) {
+        let shown = obj.repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".to_owned());
+        PyValueError::new_err(format!("{what} must be an int from 0 to 2**64 - 1, got {shown}"))
+    } else {
+        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned());
+        let err = PyTypeError::new_err(format!("{what} must be an int, not {ty}"));
+        err.set_cause(py, Some(e));
+        err
+    }
+}
+
+fn float_repr(py: Python<'_>, v: f64) -> PyResult<String> {
+    Ok(v.into_pyobject(py)?.repr()?.to_string())
+}
+
+fn opt_repr<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "None".to_owned(), |v| v.to_string())
+}
+
+/// A monotonic counter of non-negative integers that many threads increment without a lock.
+#[pyclass(frozen, module = "atomicperf")]
+pub struct Counter {
+    inner: ap::Counter,
+}
+
+#[pymethods]
+impl Counter {
+    #[new]
+    #[pyo3(signature = (stripes = None))]
+    fn new(stripes: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let inner = match stripes {
+            None => ap::Counter::new(),
+            Some(s) => {
+                let n = to_u64(s, "stripes")?;
+                // Beyond usize (32-bit targets only) is invalid anyway: core rejects usize::MAX.
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                ap::Counter::with_stripes(n).map_err(value_error)?
+            }
+        };
+        Ok(Counter { inner })
+    }
+
+    /// Adds one.
+    fn inc(&self) {
+        self.inner.inc();
+    }
+
+    /// Adds `n` (an int from 0 to 2**64 - 1).
+    fn add(&self, n: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.add(to_u64(n, "add() argument")?);
+        Ok(())
+    }
+
+    /// The total.
+    fn get(&self) -> u64 {
+        self.inner.get()
+    }
+
+    /// The total (same as `get()`).
+    #[getter]
+    fn value(&self) -> u64 {
+        self.inner.get()
+    }
+
+    /// Number of stripes (a power of two).
+    #[getter]
+    fn stripes(&self) -> usize {
+        self.inner.stripes()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Counter(value={})", self.inner.get())
+    }
+}
+
+/// A float that many threads set and adjust without a lock.
+#[pyclass(frozen, module = "atomicperf")]
+pub struct Gauge {
+    inner: ap::Gauge,
+}
+
+#[pymethods]
+impl Gauge {
+    #[new]
+    #[pyo3(signature = (value = 0.0))]
+    fn new(value: f64) -> Self {
+        Gauge { inner: ap::Gauge::with_value(value) }
+    }
+
+    /// Replaces the value.
+    fn set(&self, v: f64) {
+        self.inner.set(v);
+    }
+
+    /// The current value.
+    fn get(&self) -> f64 {
+        self.inner.get()
+    }
+
+    /// Adds `d` (which may be negative).
+    fn add(&self, d: f64) {
+        self.inner.add(d);
+    }
+
+    /// Subtracts `d`.
+    fn sub(&self, d: f64) {
+        self.inner.sub(d);
+    }
+
+    /// Adds one.
+    fn inc(&self) {
+        self.inner.inc();
+    }
+
+    /// Subtracts one.
+    fn dec(&self) {
+        self.inner.dec();
+    }
+
+    /// Raises the value to `v` if `v` is greater.
+    fn set_max(&self, v: f64) {
+        self.inner.set_max(v);
+    }
+
+    /// Lowers the value to `v` if `v` is smaller.
+    fn set_min(&self, v: f64) {
+        self.inner.set_min(v);
+    }
+
+    /// The current value (same as `get()`).
+    #[getter]
+    fn value(&self) -> f64 {
+        self.inner.get()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!("Gauge(value={})", float_repr(py, self.inner.get())?))
+    }
+}
+
+/// A lock-free log-linear histogram of non-negative integers (nanoseconds by default).
+#[pyclass(frozen, module = "atomicperf")]
+pub struct Histogram {
+    inner: ap::Histogram,
+}
+
+#[pymethods]
+impl Histogram {
+    #[new]
+    #[pyo3(
+        signature = (significant_figures = None, highest = None),
+        text_signature = "(significant_figures=2, highest=60000000000)"
+    )]
+    fn new(
+        significant_figures: Option<&Bound<'_, PyAny>>,
+        highest: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let figures = match significant_figures {
+            None => ap::HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES,
+            // Core takes a u8; a negative or huge int is as invalid as 6, so say it in core's words.
+            Some(s) => match to_u64(s, "significant_figures") {
+                Ok(v) if v <= u64::from(u8::MAX) => v as u8,
+                Err(e) if !e.is_instance_of::<PyValueError>(s.py()) => return Err(e),
+                _ => {
+                    return Err(PyValueError::new_err(format!(
+                        "precision must be 1 to 5 significant figures, got {}",
+                        s.repr()?
+                    )))
+                }
+            },
+        };
+        let highest = match highest {
+            None => ap::HistogramConfig::DEFAULT_HIGHEST,
+            Some(h) => to_u64(h, "highest")?,
+        };
+        let inner = ap::Histogram::with_precision(figures, highest).map_err(value_error)?;
+        Ok(Histogram { inner })
+    }
+
+    /// Records one value.
+    fn record(&self, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.record(to_u64(v, "record() value")?);
+        Ok(())
+    }
+
+    /// Records `v` as if `n` times.
+    fn record_n(&self, v: &Bound<'_, PyAny>, n: &Bound<'_, PyAny>) -> PyResult<()> {
+        let v = to_u64(v, "record_n() value")?;
+        let n = to_u64(n, "record_n() count")?;
+        self.inner.record_n(v, n);
+        Ok(())
+    }
+
+    /// Number of recorded values.
+    fn count(&self) -> u64 {
+        self.inner.count()
+    }
+
+    /// Sum of the recorded (clamped) values, wrapping at 2**64.
+    fn sum(&self) -> u64 {
+        self.inner.sum()
+    }
+
+    /// Smallest recorded value, None when empty.
+    fn min(&self) -> Option<u64> {
+        self.inner.min()
+    }
+
+    /// Largest recorded (clamped) value, None when empty.
+    fn max(&self) -> Option<u64> {
+        self.inner.max()
+    }
+
+    /// Mean of the recorded values, None when empty.
+    fn mean(&self) -> Option<f64> {
+        self.inner.mean()
+    }
+
+    /// The value at quantile `q` in [0, 1], None when empty.
+    fn quantile(&self, q: f64) -> PyResult<Option<u64>> {
+        self.inner.quantile(q).map_err(value_error)
+    }
+
+    /// Values above the highest trackable value, clamped to it.
+    fn overflow_count(&self) -> u64 {
+        self.inner.overflow_count()
+    }
+
+    /// Bytes the histogram's state occupies.
+    fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
+    /// A new, independent histogram holding the values recorded so far.
+    fn snapshot(&self) -> Histogram {
+        Histogram { inner: ap::Histogram::from_snapshot(&self.inner.snapshot()) }
+    }
+
+    /// Adds every value of `other` to this histogram.
+    fn merge(&self, other: &Bound<'_, Histogram>) {
+        self.inner.merge(&other.get().inner);
+    }
+
+    /// Empties the histogram.
+    fn reset(&self) {
+        self.inner.reset();
+    }
+
+    /// Precision of the bucket layout (1 to 5).
+    #[getter]
+    fn significant_figures(&self) -> u8 {
+        self.inner.config().significant_figures()
+    }
+
+    /// Highest trackable value; larger values are clamped to it.
+    #[getter]
+    fn highest(&self) -> u64 {
+        self.inner.config().highest()
+    }
+
+    /// Largest relative error of a reported quantile.
+    #[getter]
+    fn relative_error(&self) -> f64 {
+        self.inner.config().relative_error()
+    }
+
+    fn __repr__(&self) -> String {
+        // One snapshot, so that count, sum, min and max describe the same moment.
+        let s = self.inner.snapshot();
+        format!(
+            "Histogram(count={}, sum={}, min={}, max={}, significant_figures={}, highest={})",
+            s.count(),
+            s.sum(),
+            opt_repr(s.min()),
+            opt_repr(s.max()),
+            s.config().significant_figures(),
+            s.config().highest(),
+        )
+    }
+}
+
+/// Lock-free metrics primitives backed by the atomicperf Rust core.
+#[pymodule]
+fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Counter>()?;
+    m.add_class::<Gauge>()?;
+    m.add_class::<Histogram>()?;
+    Ok(())
+}
