@@ -30,6 +30,7 @@ step "C tests (ASan, UBSan)" scripts/test-c.sh
 step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
+step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 
 echo
 if ((${#failed[@]})); then

@@ -32,6 +32,12 @@ mod stripe;
 mod sync;
 
 pub use counter::Counter;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::Error;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
