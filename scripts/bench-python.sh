@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the Python binding (release) into .venv at the repo root and runs its benchmark,
+# which compares atomicperf with prometheus_client and plain-Python baselines in one run.
+# Needs only python3 (with venv) and a Rust toolchain; installs maturin and prometheus_client itself.
+# Arguments go to the benchmark (--number, --repeat, --json).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" "prometheus_client>=0.20,<1"
+
+# Same interpreter for every build, or pyo3 rebuilds whenever PATH changes.
+export PYO3_PYTHON="$root/.venv/bin/python"
+export VIRTUAL_ENV="$root/.venv"
+export PATH="$root/.venv/bin:$PATH"
+
+(cd bindings-python && maturin develop --release)
+python bindings-python/bench/bench_counter.py "$@"
