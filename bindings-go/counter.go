@@ -35,7 +35,7 @@ import (
 // A Counter is safe for concurrent use. Each method is one cgo call; AddMany adds a whole slice
 // in one call. Close releases the C memory (see the package documentation on lifetime).
 type Counter struct {
-	h handle[C.ap_counter]
+	h handle
 }
 
 // NewCounter returns a counter at 0 with the library's default number of stripes.
@@ -80,18 +80,18 @@ func MustNewCounterWithStripes(n int) *Counter {
 	return c
 }
 
-func freeCounter(p *C.ap_counter) { C.ap_counter_free(p) }
+func freeCounter(p unsafe.Pointer) { C.ap_counter_free((*C.ap_counter)(p)) }
 
 func wrapCounter(p *C.ap_counter) *Counter {
 	c := &Counter{}
-	c.h.init(p, freeCounter)
-	c.h.cleanup = runtime.AddCleanup(c, freeCounter, p)
+	c.h.init(unsafe.Pointer(p), freeCounter)
+	c.h.cleanup = runtime.AddCleanup(c, freeCounter, unsafe.Pointer(p))
 	return c
 }
 
 // Inc adds 1. It does nothing after Close.
 func (c *Counter) Inc() {
-	if p := c.h.acquire(); p != nil {
+	if p := (*C.ap_counter)(c.h.acquire()); p != nil {
 		C.ap_counter_inc(p)
 		c.h.release()
 	}
@@ -99,7 +99,7 @@ func (c *Counter) Inc() {
 
 // Add adds n. It does nothing after Close.
 func (c *Counter) Add(n uint64) {
-	if p := c.h.acquire(); p != nil {
+	if p := (*C.ap_counter)(c.h.acquire()); p != nil {
 		C.ap_counter_add(p, C.uint64_t(n))
 		c.h.release()
 	}
@@ -112,7 +112,7 @@ func (c *Counter) AddMany(vs []uint64) {
 	if len(vs) == 0 {
 		return
 	}
-	if p := c.h.acquire(); p != nil {
+	if p := (*C.ap_counter)(c.h.acquire()); p != nil {
 		C.ap_counter_add_many(p, (*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(vs))), C.size_t(len(vs)))
 		c.h.release()
 		runtime.KeepAlive(vs)
@@ -123,7 +123,7 @@ func (c *Counter) AddMany(vs []uint64) {
 // included; once writers stop the total is exact. Get returns 0 after Close.
 func (c *Counter) Get() uint64 {
 	var v C.uint64_t
-	if p := c.h.acquire(); p != nil {
+	if p := (*C.ap_counter)(c.h.acquire()); p != nil {
 		C.ap_counter_get(p, &v)
 		c.h.release()
 	}
@@ -140,6 +140,6 @@ func (c *Counter) Close() error {
 // incUnguarded is Inc without the Close bookkeeping: the bare cgo call, kept for the benchmark
 // that measures what that bookkeeping costs.
 func (c *Counter) incUnguarded() {
-	C.ap_counter_inc(c.h.ptr.Load())
+	C.ap_counter_inc((*C.ap_counter)(c.h.load()))
 	runtime.KeepAlive(c)
 }

@@ -14,7 +14,10 @@ static inline ap_status apgo_gauge_new(double initial, ap_gauge **out, char **ms
 */
 import "C"
 
-import "runtime"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // Gauge is a float64 that many goroutines set and adjust without a lock: the replacement for a
 // mutex-guarded float. The value is kept as IEEE-754 bits in one atomic word in the C library;
@@ -23,7 +26,7 @@ import "runtime"
 // A Gauge is safe for concurrent use. Each method is one cgo call. Close releases the C memory
 // (see the package documentation on lifetime).
 type Gauge struct {
-	h handle[C.ap_gauge]
+	h handle
 }
 
 // NewGauge returns a gauge holding initial.
@@ -34,8 +37,8 @@ func NewGauge(initial float64) (*Gauge, error) {
 		return nil, err
 	}
 	g := &Gauge{}
-	g.h.init(p, freeGauge)
-	g.h.cleanup = runtime.AddCleanup(g, freeGauge, p)
+	g.h.init(unsafe.Pointer(p), freeGauge)
+	g.h.cleanup = runtime.AddCleanup(g, freeGauge, unsafe.Pointer(p))
 	return g, nil
 }
 
@@ -48,11 +51,11 @@ func MustNewGauge(initial float64) *Gauge {
 	return g
 }
 
-func freeGauge(p *C.ap_gauge) { C.ap_gauge_free(p) }
+func freeGauge(p unsafe.Pointer) { C.ap_gauge_free((*C.ap_gauge)(p)) }
 
 // Set replaces the value. It does nothing after Close.
 func (g *Gauge) Set(v float64) {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_set(p, C.double(v))
 		g.h.release()
 	}
@@ -61,7 +64,7 @@ func (g *Gauge) Set(v float64) {
 // Get returns the current value, or 0 after Close.
 func (g *Gauge) Get() float64 {
 	var v C.double
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_get(p, &v)
 		g.h.release()
 	}
@@ -70,7 +73,7 @@ func (g *Gauge) Get() float64 {
 
 // Add adds d, which may be negative. It does nothing after Close.
 func (g *Gauge) Add(d float64) {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_add(p, C.double(d))
 		g.h.release()
 	}
@@ -78,7 +81,7 @@ func (g *Gauge) Add(d float64) {
 
 // Sub subtracts d. It does nothing after Close.
 func (g *Gauge) Sub(d float64) {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_sub(p, C.double(d))
 		g.h.release()
 	}
@@ -86,7 +89,7 @@ func (g *Gauge) Sub(d float64) {
 
 // Inc adds 1. It does nothing after Close.
 func (g *Gauge) Inc() {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_inc(p)
 		g.h.release()
 	}
@@ -94,7 +97,7 @@ func (g *Gauge) Inc() {
 
 // Dec subtracts 1. It does nothing after Close.
 func (g *Gauge) Dec() {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_dec(p)
 		g.h.release()
 	}
@@ -102,7 +105,7 @@ func (g *Gauge) Dec() {
 
 // SetMax raises the value to v if v is greater: a high-water mark. It does nothing after Close.
 func (g *Gauge) SetMax(v float64) {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_set_max(p, C.double(v))
 		g.h.release()
 	}
@@ -110,7 +113,7 @@ func (g *Gauge) SetMax(v float64) {
 
 // SetMin lowers the value to v if v is smaller: a low-water mark. It does nothing after Close.
 func (g *Gauge) SetMin(v float64) {
-	if p := g.h.acquire(); p != nil {
+	if p := (*C.ap_gauge)(g.h.acquire()); p != nil {
 		C.ap_gauge_set_min(p, C.double(v))
 		g.h.release()
 	}

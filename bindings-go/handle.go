@@ -3,37 +3,39 @@ package atomicperf
 import (
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // closedBit marks a handle as closed in handle.state; the bits below it count calls in flight.
 const closedBit = 1 << 63
 
-// handle owns one reference to a C handle and frees it exactly once, when the metric is closed
+// handle owns one reference to a C handle (kept as unsafe.Pointer: cgo's incomplete struct types
+// cannot be type arguments) and frees it exactly once, when the metric is closed
 // and no call is using it any more, or when the metric is collected.
 //
 // Each call brackets its C call with acquire and release. Close sets closedBit and frees the
 // handle at once if no call is in flight; otherwise the last call to release frees it. So Close
 // never waits and never frees memory that another goroutine is still passing to C. The price is
 // two atomic adds on the metric's own word per call.
-type handle[T any] struct {
+type handle struct {
 	state   atomic.Uint64
-	ptr     atomic.Pointer[T]
+	ptr     unsafe.Pointer // the C handle; accessed atomically
 	cleanup runtime.Cleanup
-	free    func(*T)
+	free    func(unsafe.Pointer)
 }
 
 // acquire returns the live C handle and registers a call in flight, or returns nil (and
 // registers nothing) once the metric is closed. A non-nil result must be paired with release.
-func (h *handle[T]) acquire() *T {
+func (h *handle) acquire() unsafe.Pointer {
 	if h.state.Add(1)&closedBit != 0 {
 		h.release()
 		return nil
 	}
-	return h.ptr.Load()
+	return atomic.LoadPointer(&h.ptr)
 }
 
 // release ends a call registered by acquire.
-func (h *handle[T]) release() {
+func (h *handle) release() {
 	if h.state.Add(^uint64(0)) == closedBit {
 		h.destroy()
 	}
@@ -41,7 +43,7 @@ func (h *handle[T]) release() {
 
 // close marks the handle closed and frees it if no call is in flight. Safe to call many times
 // and from many goroutines.
-func (h *handle[T]) close() {
+func (h *handle) close() {
 	if h.state.Or(closedBit) == 0 {
 		h.destroy()
 	}
@@ -49,21 +51,26 @@ func (h *handle[T]) close() {
 
 // destroy frees the C handle; the swap makes it happen once even when several goroutines see
 // the closed, idle state.
-func (h *handle[T]) destroy() {
-	if p := h.ptr.Swap(nil); p != nil {
+func (h *handle) destroy() {
+	if p := atomic.SwapPointer(&h.ptr, nil); p != nil {
 		h.cleanup.Stop()
 		h.free(p)
 	}
 }
 
 // closed reports whether close was called.
-func (h *handle[T]) closed() bool {
+func (h *handle) closed() bool {
 	return h.state.Load()&closedBit != 0
 }
 
 // init stores the C handle p and the function that frees it. The caller then registers
 // h.cleanup = runtime.AddCleanup(owner, free, p), so that a collected owner frees p.
-func (h *handle[T]) init(p *T, free func(*T)) {
-	h.ptr.Store(p)
+func (h *handle) init(p unsafe.Pointer, free func(unsafe.Pointer)) {
+	atomic.StorePointer(&h.ptr, p)
 	h.free = free
+}
+
+// load returns the C handle without registering a call (nil once freed).
+func (h *handle) load() unsafe.Pointer {
+	return atomic.LoadPointer(&h.ptr)
 }

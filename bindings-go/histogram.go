@@ -75,7 +75,7 @@ import (
 // whole slice in one call. Close releases the C memory (see the package documentation on
 // lifetime).
 type Histogram struct {
-	h handle[C.ap_histogram]
+	h handle
 }
 
 // NewHistogram returns an empty histogram with the default layout: 2 significant figures,
@@ -120,18 +120,18 @@ func MustNewHistogramWithPrecision(sigfigs uint32, highest uint64) *Histogram {
 	return h
 }
 
-func freeHistogram(p *C.ap_histogram) { C.ap_histogram_free(p) }
+func freeHistogram(p unsafe.Pointer) { C.ap_histogram_free((*C.ap_histogram)(p)) }
 
 func wrapHistogram(p *C.ap_histogram) *Histogram {
 	h := &Histogram{}
-	h.h.init(p, freeHistogram)
-	h.h.cleanup = runtime.AddCleanup(h, freeHistogram, p)
+	h.h.init(unsafe.Pointer(p), freeHistogram)
+	h.h.cleanup = runtime.AddCleanup(h, freeHistogram, unsafe.Pointer(p))
 	return h
 }
 
 // Record records one value. It does nothing after Close.
 func (h *Histogram) Record(v uint64) {
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_record(p, C.uint64_t(v))
 		h.h.release()
 	}
@@ -139,7 +139,7 @@ func (h *Histogram) Record(v uint64) {
 
 // RecordN records v as if n times. It does nothing after Close.
 func (h *Histogram) RecordN(v, n uint64) {
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_record_n(p, C.uint64_t(v), C.uint64_t(n))
 		h.h.release()
 	}
@@ -152,7 +152,7 @@ func (h *Histogram) RecordMany(vs []uint64) {
 	if len(vs) == 0 {
 		return
 	}
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_record_many(p, (*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(vs))), C.size_t(len(vs)))
 		h.h.release()
 		runtime.KeepAlive(vs)
@@ -168,7 +168,7 @@ func (h *Histogram) RecordDuration(d time.Duration) {
 // Count returns the number of recorded values, or 0 after Close.
 func (h *Histogram) Count() uint64 {
 	var v C.uint64_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_count(p, &v)
 		h.h.release()
 	}
@@ -178,7 +178,7 @@ func (h *Histogram) Count() uint64 {
 // Sum returns the sum of the recorded values (wrapping at 2^64), or 0 after Close.
 func (h *Histogram) Sum() uint64 {
 	var v C.uint64_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_sum(p, &v)
 		h.h.release()
 	}
@@ -188,7 +188,7 @@ func (h *Histogram) Sum() uint64 {
 // Min returns the smallest recorded value. ok is false when nothing was recorded, or after Close.
 func (h *Histogram) Min() (v uint64, ok bool) {
 	var out C.uint64_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		ok = C.ap_histogram_min(p, &out) == C.AP_OK
 		h.h.release()
 	}
@@ -199,7 +199,7 @@ func (h *Histogram) Min() (v uint64, ok bool) {
 // when nothing was recorded, or after Close.
 func (h *Histogram) Max() (v uint64, ok bool) {
 	var out C.uint64_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		ok = C.ap_histogram_max(p, &out) == C.AP_OK
 		h.h.release()
 	}
@@ -210,7 +210,7 @@ func (h *Histogram) Max() (v uint64, ok bool) {
 // recorded, or after Close.
 func (h *Histogram) Mean() (v float64, ok bool) {
 	var out C.double
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		ok = C.ap_histogram_mean(p, &out) == C.AP_OK
 		h.h.release()
 	}
@@ -221,7 +221,7 @@ func (h *Histogram) Mean() (v float64, ok bool) {
 // The error matches [ErrOutOfRange] when q is NaN or outside [0, 1], [ErrEmpty] when nothing
 // was recorded, and is [ErrClosed] after Close.
 func (h *Histogram) Quantile(q float64) (uint64, error) {
-	p := h.h.acquire()
+	p := (*C.ap_histogram)(h.h.acquire())
 	if p == nil {
 		return 0, ErrClosed
 	}
@@ -239,7 +239,7 @@ func (h *Histogram) Quantile(q float64) (uint64, error) {
 // it, or 0 after Close.
 func (h *Histogram) OverflowCount() uint64 {
 	var v C.uint64_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_overflow_count(p, &v)
 		h.h.release()
 	}
@@ -250,7 +250,7 @@ func (h *Histogram) OverflowCount() uint64 {
 // garbage collector does not see this memory: Close histograms you no longer need.
 func (h *Histogram) MemoryBytes() int {
 	var v C.size_t
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_memory_bytes(p, &v)
 		h.h.release()
 	}
@@ -261,7 +261,7 @@ func (h *Histogram) MemoryBytes() int {
 // so that several statistics can be read from one moment while recording goes on. Close the
 // snapshot when done with it. The error is [ErrClosed] after Close.
 func (h *Histogram) Snapshot() (*Histogram, error) {
-	p := h.h.acquire()
+	p := (*C.ap_histogram)(h.h.acquire())
 	if p == nil {
 		return nil, ErrClosed
 	}
@@ -280,14 +280,14 @@ func (h *Histogram) Snapshot() (*Histogram, error) {
 // as overflow). Merging a histogram into itself doubles it. The error is [ErrClosed] when
 // either is closed, and matches [ErrNullHandle] when other is nil.
 func (h *Histogram) Merge(other *Histogram) error {
-	dst := h.h.acquire()
+	dst := (*C.ap_histogram)(h.h.acquire())
 	if dst == nil {
 		return ErrClosed
 	}
 	defer h.h.release()
 	var src *C.ap_histogram
 	if other != nil {
-		if src = other.h.acquire(); src == nil {
+		if src = (*C.ap_histogram)(other.h.acquire()); src == nil {
 			return ErrClosed
 		}
 		defer other.h.release()
@@ -299,7 +299,7 @@ func (h *Histogram) Merge(other *Histogram) error {
 // Reset empties the histogram. Values recorded concurrently with Reset may be partly kept. It
 // does nothing after Close.
 func (h *Histogram) Reset() {
-	if p := h.h.acquire(); p != nil {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
 		C.ap_histogram_reset(p)
 		h.h.release()
 	}
@@ -315,6 +315,6 @@ func (h *Histogram) Close() error {
 
 // recordUnguarded is Record without the Close bookkeeping, for the benchmark that measures it.
 func (h *Histogram) recordUnguarded(v uint64) {
-	C.ap_histogram_record(h.h.ptr.Load(), C.uint64_t(v))
+	C.ap_histogram_record((*C.ap_histogram)(h.h.load()), C.uint64_t(v))
 	runtime.KeepAlive(h)
 }
