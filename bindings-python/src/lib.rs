@@ -32,10 +32,19 @@ fn to_u64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
 fn bad_u64(obj: &Bound<'_, PyAny>, what: &str, e: PyErr) -> PyErr {
     let py = obj.py();
     if e.is_instance_of::<PyOverflowError>(py) {
-        let shown = obj.repr().map(|r| r.to_string()).unwrap_or_else(|_| "?".to_owned());
-        PyValueError::new_err(format!("{what} must be an int from 0 to 2**64 - 1, got {shown}"))
+        let shown = obj
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|_| "?".to_owned());
+        PyValueError::new_err(format!(
+            "{what} must be an int from 0 to 2**64 - 1, got {shown}"
+        ))
     } else {
-        let ty = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".to_owned());
+        let ty = obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".to_owned());
         let err = PyTypeError::new_err(format!("{what} must be an int, not {ty}"));
         err.set_cause(py, Some(e));
         err
@@ -117,7 +126,9 @@ impl Gauge {
     #[new]
     #[pyo3(signature = (value = 0.0))]
     fn new(value: f64) -> Self {
-        Gauge { inner: ap::Gauge::with_value(value) }
+        Gauge {
+            inner: ap::Gauge::with_value(value),
+        }
     }
 
     /// Replaces the value.
@@ -167,7 +178,10 @@ impl Gauge {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!("Gauge(value={})", float_repr(py, self.inner.get())?))
+        Ok(format!(
+            "Gauge(value={})",
+            float_repr(py, self.inner.get())?
+        ))
     }
 }
 
@@ -266,7 +280,9 @@ impl Histogram {
 
     /// A new, independent histogram holding the values recorded so far.
     fn snapshot(&self) -> Histogram {
-        Histogram { inner: ap::Histogram::from_snapshot(&self.inner.snapshot()) }
+        Histogram {
+            inner: ap::Histogram::from_snapshot(&self.inner.snapshot()),
+        }
     }
 
     /// Adds every value of `other` to this histogram.
