@@ -1,7 +1,7 @@
 use atomicperf::Counter;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
-use crate::status::{ap_status, guard, input_slice, write_out};
+use crate::status::{ap_status, guard, input_slice, Out};
 
 /// A monotonic 64-bit counter striped over cache-padded cells: increments from different threads
 /// do not contend. Replaces a mutex-guarded or single atomic counter.
@@ -11,19 +11,16 @@ pub struct ApCounter(Counter);
 /// Errors: AP_ERR_NULL_POINTER if out is NULL.
 #[no_mangle]
 pub extern "C" fn ap_counter_new(out: *mut *mut ApCounter) -> ap_status {
-    guard(|| write_out(out, "ap_counter_new", into_handle(ApCounter(Counter::new()))))
+    guard("ap_counter_new", || Out::new(out)?.write(into_handle(ApCounter(Counter::new()))))
 }
 
 /// Creates a counter at 0 with `stripes` cells (a power of two from 1 to 1024).
 /// Errors: AP_ERR_OUT_OF_RANGE for another stripe count; AP_ERR_NULL_POINTER if out is NULL.
 #[no_mangle]
 pub extern "C" fn ap_counter_new_with_stripes(stripes: usize, out: *mut *mut ApCounter) -> ap_status {
-    guard(|| {
-        if out.is_null() {
-            return write_out(out, "ap_counter_new_with_stripes", std::ptr::null_mut());
-        }
-        let counter = Counter::with_stripes(stripes)?;
-        write_out(out, "ap_counter_new_with_stripes", into_handle(ApCounter(counter)))
+    guard("ap_counter_new_with_stripes", || {
+        let out = Out::new(out)?;
+        out.write(into_handle(ApCounter(Counter::with_stripes(stripes)?)))
     })
 }
 
@@ -54,7 +51,7 @@ pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
     // SAFETY: forwarded contract.
-    guard(|| Ok(unsafe { borrow(c, "ap_counter_inc") }?.0.inc()))
+    guard("ap_counter_inc", || Ok(unsafe { borrow(c) }?.0.inc()))
 }
 
 /// Adds n. Errors: AP_ERR_NULL_HANDLE.
@@ -64,7 +61,7 @@ pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
     // SAFETY: forwarded contract.
-    guard(|| Ok(unsafe { borrow(c, "ap_counter_add") }?.0.add(n)))
+    guard("ap_counter_add", || Ok(unsafe { borrow(c) }?.0.add(n)))
 }
 
 /// Adds every one of the `len` values at `values`, crossing the boundary once for all of them.
@@ -74,10 +71,10 @@ pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_statu
 /// `c` is NULL or a live handle; `values` points to `len` readable uint64_t.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const u64, len: usize) -> ap_status {
-    guard(|| {
+    guard("ap_counter_add_many", || {
         // SAFETY: forwarded contract.
-        let counter = unsafe { borrow(c, "ap_counter_add_many") }?;
-        let values = input_slice(values, len, "ap_counter_add_many")?;
+        let counter = unsafe { borrow(c) }?;
+        let values = input_slice(values, len)?;
         counter.0.add(values.iter().fold(0u64, |a, &v| a.wrapping_add(v)));
         Ok(())
     })
@@ -91,5 +88,8 @@ pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_get(c: *const ApCounter, out: *mut u64) -> ap_status {
     // SAFETY: forwarded contract.
-    guard(|| write_out(out, "ap_counter_get", unsafe { borrow(c, "ap_counter_get") }?.0.get()))
+    guard("ap_counter_get", || {
+        let c = unsafe { borrow(c) }?;
+        Out::new(out)?.write(c.0.get())
+    })
 }

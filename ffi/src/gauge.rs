@@ -1,7 +1,7 @@
 use atomicperf::Gauge;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
-use crate::status::{ap_status, guard, write_out, Fail};
+use crate::status::{ap_status, guard, Fail, Out};
 
 /// A double-precision value set and adjusted by many threads without a lock.
 pub struct ApGauge(Gauge);
@@ -9,7 +9,7 @@ pub struct ApGauge(Gauge);
 /// Creates a gauge at `initial` and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_gauge_new(initial: f64, out: *mut *mut ApGauge) -> ap_status {
-    guard(|| write_out(out, "ap_gauge_new", into_handle(ApGauge(Gauge::with_value(initial)))))
+    guard("ap_gauge_new", || Out::new(out)?.write(into_handle(ApGauge(Gauge::with_value(initial)))))
 }
 
 /// Returns another owning handle to the same gauge (NULL for NULL). Free each handle once.
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn ap_gauge_free(g: *mut ApGauge) {
 
 fn with_gauge(g: *const ApGauge, what: &str, f: impl FnOnce(&Gauge)) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `g` NULL or live.
-    guard(|| Ok::<(), Fail>(f(&unsafe { borrow(g, what) }?.0)))
+    guard(what, || Ok::<(), Fail>(f(&unsafe { borrow(g) }?.0)))
 }
 
 /// Replaces the value. Errors: AP_ERR_NULL_HANDLE.
@@ -53,7 +53,10 @@ pub unsafe extern "C" fn ap_gauge_set(g: *const ApGauge, v: f64) -> ap_status {
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_get(g: *const ApGauge, out: *mut f64) -> ap_status {
     // SAFETY: forwarded contract.
-    guard(|| write_out(out, "ap_gauge_get", unsafe { borrow(g, "ap_gauge_get") }?.0.get()))
+    guard("ap_gauge_get", || {
+        let g = unsafe { borrow(g) }?;
+        Out::new(out)?.write(g.0.get())
+    })
 }
 
 /// Adds d (may be negative). Errors: AP_ERR_NULL_HANDLE.

@@ -14,9 +14,9 @@ pub(crate) fn into_handle<T>(value: T) -> *mut T {
 ///
 /// # Safety
 /// `h` is NULL or a live handle of type `T` that the caller owns for the whole call.
-pub(crate) unsafe fn borrow<'a, T>(h: *const T, what: &str) -> Result<&'a T, Fail> {
+pub(crate) unsafe fn borrow<'a, T>(h: *const T) -> Result<&'a T, Fail> {
     // SAFETY: per the contract above, a non-null `h` came from `into_handle` and is still owned.
-    unsafe { h.as_ref() }.ok_or_else(|| Fail::new(AP_ERR_NULL_HANDLE, format!("{what}: handle is NULL")))
+    unsafe { h.as_ref() }.ok_or_else(|| Fail::new(AP_ERR_NULL_HANDLE, "handle is NULL"))
 }
 
 /// # Safety

@@ -1,7 +1,7 @@
 use atomicperf::Histogram;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
-use crate::status::{ap_status, guard, input_slice, present, write_out, Fail};
+use crate::status::{ap_status, guard, input_slice, present, Fail, Out};
 
 /// A lock-free log-linear histogram of uint64_t values (nanoseconds by default). Quantiles are
 /// within 10^-significant_figures of the true value; values above the highest trackable value are
@@ -12,7 +12,7 @@ pub struct ApHistogram(Histogram);
 /// in ns, 15.8 KiB). Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
-    guard(|| write_out(out, "ap_histogram_new", into_handle(ApHistogram(Histogram::new()))))
+    guard("ap_histogram_new", || Out::new(out)?.write(into_handle(ApHistogram(Histogram::new()))))
 }
 
 /// Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).
@@ -23,14 +23,10 @@ pub extern "C" fn ap_histogram_new_with_precision(
     highest: u64,
     out: *mut *mut ApHistogram,
 ) -> ap_status {
-    const WHAT: &str = "ap_histogram_new_with_precision";
-    guard(|| {
-        if out.is_null() {
-            return write_out(out, WHAT, std::ptr::null_mut());
-        }
+    guard("ap_histogram_new_with_precision", || {
+        let out = Out::new(out)?;
         let figures = u8::try_from(significant_figures).unwrap_or(u8::MAX);
-        let h = Histogram::with_precision(figures, highest)?;
-        write_out(out, WHAT, into_handle(ApHistogram(h)))
+        out.write(into_handle(ApHistogram(Histogram::with_precision(figures, highest)?)))
     })
 }
 
@@ -54,9 +50,19 @@ pub unsafe extern "C" fn ap_histogram_free(h: *mut ApHistogram) {
     unsafe { free_handle(h) }
 }
 
-fn with<T>(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Result<T, Fail>) -> Result<T, Fail> {
+/// Runs `f` on the histogram behind `h` as the API call `what`.
+fn with(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Result<(), Fail>) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `h` NULL or live.
-    f(&unsafe { borrow(h, what) }?.0)
+    guard(what, || f(&unsafe { borrow(h) }?.0))
+}
+
+/// Writes one statistic of the histogram behind `h` through `out`: handle checked first, then
+/// the out-pointer, then the statistic itself (which may be AP_ERR_EMPTY or out of range).
+fn read<T>(h: *const ApHistogram, out: *mut T, what: &str, f: impl FnOnce(&Histogram) -> Result<T, Fail>) -> ap_status {
+    with(h, what, |h| {
+        let out = Out::new(out)?;
+        out.write(f(h)?)
+    })
 }
 
 /// Records one value. Errors: AP_ERR_NULL_HANDLE.
@@ -65,7 +71,7 @@ fn with<T>(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Resu
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_record(h: *const ApHistogram, value: u64) -> ap_status {
-    guard(|| with(h, "ap_histogram_record", |h| Ok(h.record(value))))
+    with(h, "ap_histogram_record", |h| Ok(h.record(value)))
 }
 
 /// Records `value` as if `n` times. Errors: AP_ERR_NULL_HANDLE.
@@ -74,7 +80,7 @@ pub unsafe extern "C" fn ap_histogram_record(h: *const ApHistogram, value: u64) 
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64, n: u64) -> ap_status {
-    guard(|| with(h, "ap_histogram_record_n", |h| Ok(h.record_n(value, n))))
+    with(h, "ap_histogram_record_n", |h| Ok(h.record_n(value, n)))
 }
 
 /// Records each of the `len` values at `values`, crossing the boundary once for all of them.
@@ -84,12 +90,9 @@ pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64
 /// `h` is NULL or a live handle; `values` points to `len` readable uint64_t.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_record_many(h: *const ApHistogram, values: *const u64, len: usize) -> ap_status {
-    const WHAT: &str = "ap_histogram_record_many";
-    guard(|| {
-        with(h, WHAT, |h| {
-            input_slice(values, len, WHAT)?.iter().for_each(|&v| h.record(v));
-            Ok(())
-        })
+    with(h, "ap_histogram_record_many", |h| {
+        input_slice(values, len)?.iter().for_each(|&v| h.record(v));
+        Ok(())
     })
 }
 
@@ -99,7 +102,7 @@ pub unsafe extern "C" fn ap_histogram_record_many(h: *const ApHistogram, values:
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_count(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    guard(|| with(h, "ap_histogram_count", |h| write_out(out, "ap_histogram_count", h.count())))
+    read(h, out, "ap_histogram_count", |h| Ok(h.count()))
 }
 
 /// Writes the sum of the recorded values (wrapping at 2^64) to *out.
@@ -109,7 +112,7 @@ pub unsafe extern "C" fn ap_histogram_count(h: *const ApHistogram, out: *mut u64
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_sum(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    guard(|| with(h, "ap_histogram_sum", |h| write_out(out, "ap_histogram_sum", h.sum())))
+    read(h, out, "ap_histogram_sum", |h| Ok(h.sum()))
 }
 
 /// Writes the smallest recorded value to *out.
@@ -120,8 +123,7 @@ pub unsafe extern "C" fn ap_histogram_sum(h: *const ApHistogram, out: *mut u64) 
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_min(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    const WHAT: &str = "ap_histogram_min";
-    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.min(), WHAT)?)))
+    read(h, out, "ap_histogram_min", |h| present(h.min()))
 }
 
 /// Writes the largest recorded (clamped) value to *out.
@@ -132,8 +134,7 @@ pub unsafe extern "C" fn ap_histogram_min(h: *const ApHistogram, out: *mut u64) 
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_max(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    const WHAT: &str = "ap_histogram_max";
-    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.max(), WHAT)?)))
+    read(h, out, "ap_histogram_max", |h| present(h.max()))
 }
 
 /// Writes the arithmetic mean of the recorded values to *out.
@@ -143,8 +144,7 @@ pub unsafe extern "C" fn ap_histogram_max(h: *const ApHistogram, out: *mut u64) 
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_mean(h: *const ApHistogram, out: *mut f64) -> ap_status {
-    const WHAT: &str = "ap_histogram_mean";
-    guard(|| with(h, WHAT, |h| write_out(out, WHAT, present(h.mean(), WHAT)?)))
+    read(h, out, "ap_histogram_mean", |h| present(h.mean()))
 }
 
 /// Writes the value at quantile q (0 = min, 0.5 = median, 1 = max) to *out.
@@ -155,15 +155,7 @@ pub unsafe extern "C" fn ap_histogram_mean(h: *const ApHistogram, out: *mut f64)
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_quantile(h: *const ApHistogram, q: f64, out: *mut u64) -> ap_status {
-    const WHAT: &str = "ap_histogram_quantile";
-    guard(|| {
-        with(h, WHAT, |h| {
-            if out.is_null() {
-                return write_out(out, WHAT, 0);
-            }
-            write_out(out, WHAT, present(h.quantile(q)?, WHAT)?)
-        })
-    })
+    read(h, out, "ap_histogram_quantile", |h| present(h.quantile(q)?))
 }
 
 /// Writes how many values were above the highest trackable value (and clamped) to *out.
@@ -173,8 +165,7 @@ pub unsafe extern "C" fn ap_histogram_quantile(h: *const ApHistogram, q: f64, ou
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_overflow_count(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    const WHAT: &str = "ap_histogram_overflow_count";
-    guard(|| with(h, WHAT, |h| write_out(out, WHAT, h.overflow_count())))
+    read(h, out, "ap_histogram_overflow_count", |h| Ok(h.overflow_count()))
 }
 
 /// Writes the bytes this histogram occupies to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
@@ -183,8 +174,7 @@ pub unsafe extern "C" fn ap_histogram_overflow_count(h: *const ApHistogram, out:
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *mut usize) -> ap_status {
-    const WHAT: &str = "ap_histogram_memory_bytes";
-    guard(|| with(h, WHAT, |h| write_out(out, WHAT, h.memory_bytes())))
+    read(h, out, "ap_histogram_memory_bytes", |h| Ok(h.memory_bytes()))
 }
 
 /// Adds every value of `src` to `dst` (layouts may differ; see the Rust docs of merge).
@@ -194,7 +184,10 @@ pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *
 /// `dst` and `src` are NULL or live handles.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_merge(dst: *const ApHistogram, src: *const ApHistogram) -> ap_status {
-    guard(|| with(dst, "ap_histogram_merge", |d| with(src, "ap_histogram_merge", |s| Ok(d.merge(s)))))
+    with(dst, "ap_histogram_merge", |d| {
+        // SAFETY: forwarded contract.
+        Ok(d.merge(&unsafe { borrow(src) }?.0))
+    })
 }
 
 /// Empties the histogram. Errors: AP_ERR_NULL_HANDLE.
@@ -203,7 +196,7 @@ pub unsafe extern "C" fn ap_histogram_merge(dst: *const ApHistogram, src: *const
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status {
-    guard(|| with(h, "ap_histogram_reset", |h| Ok(h.reset())))
+    with(h, "ap_histogram_reset", |h| Ok(h.reset()))
 }
 
 /// Stores in *out a new, independent histogram holding a copy of `h`'s values now: read many
@@ -214,14 +207,7 @@ pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status 
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_snapshot(h: *const ApHistogram, out: *mut *mut ApHistogram) -> ap_status {
-    const WHAT: &str = "ap_histogram_snapshot";
-    guard(|| {
-        with(h, WHAT, |h| {
-            if out.is_null() {
-                return write_out(out, WHAT, std::ptr::null_mut());
-            }
-            let copy = Histogram::from_snapshot(&h.snapshot());
-            write_out(out, WHAT, into_handle(ApHistogram(copy)))
-        })
+    read(h, out, "ap_histogram_snapshot", |h| {
+        Ok(into_handle(ApHistogram(Histogram::from_snapshot(&h.snapshot()))))
     })
 }

@@ -72,41 +72,51 @@ impl From<atomicperf::Error> for Fail {
     }
 }
 
-/// Runs one API call: a `Fail` becomes its status and message, a panic becomes AP_ERR_INTERNAL.
-pub(crate) fn guard(f: impl FnOnce() -> Result<(), Fail>) -> ap_status {
+/// Runs one API call named `what`: a `Fail` becomes its status and a message prefixed with the
+/// function's name; a panic becomes AP_ERR_INTERNAL.
+pub(crate) fn guard(what: &str, f: impl FnOnce() -> Result<(), Fail>) -> ap_status {
     let fail = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => return AP_OK,
         Ok(Err(fail)) => fail,
         Err(_) => Fail::new(AP_ERR_INTERNAL, "internal error: a panic was caught at the C boundary"),
     };
-    let message = CString::new(fail.message.replace('\0', " ")).unwrap_or_default();
+    let message = CString::new(format!("{what}: {}", fail.message).replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
     fail.status
 }
 
-/// Writes `value` through an out-pointer, refusing NULL.
-pub(crate) fn write_out<T>(out: *mut T, what: &str, value: T) -> Result<(), Fail> {
-    if out.is_null() {
-        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what}: out-pointer is NULL")));
+/// An out-pointer checked before any work is done, so that a NULL one costs nothing (no object
+/// is created and leaked) and takes precedence over every other error.
+pub(crate) struct Out<T>(*mut T);
+
+impl<T> Out<T> {
+    pub(crate) fn new(out: *mut T) -> Result<Self, Fail> {
+        if out.is_null() {
+            return Err(Fail::new(AP_ERR_NULL_POINTER, "out-pointer is NULL"));
+        }
+        Ok(Out(out))
     }
-    // SAFETY: non-null, and the caller promises it points to writable storage for a T.
-    unsafe { out.write(value) };
-    Ok(())
+
+    pub(crate) fn write(self, value: T) -> Result<(), Fail> {
+        // SAFETY: non-null (checked in `new`), and the caller promises writable storage for a T.
+        unsafe { self.0.write(value) };
+        Ok(())
+    }
 }
 
 /// A `len`-element input array; NULL is accepted only when `len` is 0.
-pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Fail> {
+pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], Fail> {
     if len == 0 {
         return Ok(&[]);
     }
     if ptr.is_null() {
-        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what}: values is NULL with len {len}")));
+        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("values is NULL with len {len}")));
     }
     // SAFETY: the caller promises `len` readable, initialised elements at `ptr`.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// Something that is there or not: the empty case becomes AP_ERR_EMPTY.
-pub(crate) fn present<T>(v: Option<T>, what: &str) -> Result<T, Fail> {
-    v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, format!("{what}: the histogram is empty")))
+pub(crate) fn present<T>(v: Option<T>) -> Result<T, Fail> {
+    v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, "the histogram is empty"))
 }

@@ -173,34 +173,44 @@ impl Histogram {
     }
 
     /// Adds every value of `other` to this histogram. Layouts may differ: values are then
-    /// re-bucketed at `other`'s bucket midpoints (and clamped to this range if above it); the sum,
-    /// min and max stay exact.
+    /// re-bucketed at `other`'s bucket midpoints, and buckets wholly above this histogram's range
+    /// are clamped to its highest value and counted as overflow, as recording them would. Values
+    /// that `other` had already clamped stay counted as overflow.
     pub fn merge(&self, other: &Histogram) {
         self.merge_snapshot(&other.snapshot());
     }
 
     /// Adds every value of a snapshot to this histogram (see [`merge`](Histogram::merge)).
     pub fn merge_snapshot(&self, other: &HistogramSnapshot) {
+        let highest = self.config.highest();
         let same_layout = *other.config() == self.config;
-        let mut clamped = 0u64;
+        let (mut clamped, mut excess) = (0u64, 0u64);
+        let mut top_clamped = false;
         for (i, &n) in other.counts().iter().enumerate().filter(|(_, n)| **n > 0) {
             let index = if same_layout {
                 i
+            } else if other.config().bucket_low(i) > highest {
+                clamped += n;
+                // The sum loses what clamping removes, as if the values were recorded here.
+                excess = excess.wrapping_add(n.wrapping_mul(other.config().bucket_value(i) - highest));
+                top_clamped |= i + 1 == other.config().bucket_count();
+                self.config.index(highest)
             } else {
-                let v = other.config().bucket_value(i);
-                if v > self.config.highest() {
-                    clamped += n;
-                }
-                self.config.index(v.min(self.config.highest()))
+                self.config.index(other.config().bucket_value(i).min(highest))
             };
             self.cells[BUCKETS + index].fetch_add(n, Ordering::Release);
         }
         if let (Some(min), Some(max)) = (other.min(), other.max()) {
-            self.cells[MIN].fetch_min(min.min(self.config.highest()), Ordering::Relaxed);
-            self.cells[MAX].fetch_max(max.min(self.config.highest()), Ordering::Relaxed);
+            self.cells[MIN].fetch_min(min.min(highest), Ordering::Relaxed);
+            self.cells[MAX].fetch_max(max.min(highest), Ordering::Relaxed);
         }
-        self.cells[SUM].fetch_add(other.sum(), Ordering::Relaxed);
-        self.cells[OVERFLOW].fetch_add(other.overflow_count() + clamped, Ordering::Relaxed);
+        // Midpoints estimate what clamping removed; the cap keeps the merged values' mean within
+        // their clamped range whichever way the estimate errs.
+        let added = other.sum().saturating_sub(excess).min(other.count().saturating_mul(highest));
+        self.cells[SUM].fetch_add(added, Ordering::Relaxed);
+        // `other`'s own overflow sits in its top bucket: do not count it twice.
+        let carried = if top_clamped { 0 } else { other.overflow_count() };
+        self.cells[OVERFLOW].fetch_add(carried + clamped, Ordering::Relaxed);
     }
 
     /// Empties the histogram. Records that run concurrently with `reset` may be partly kept.

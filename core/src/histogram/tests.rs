@@ -121,6 +121,48 @@ fn merge_across_layouts_rebuckets_and_clamps_to_the_target_range() {
 }
 
 #[test]
+fn merge_into_a_narrower_range_counts_each_overflow_once() {
+    let wide = Histogram::new();
+    wide.record(70_000_000_000); // overflow in `wide` already
+    let narrow = Histogram::with_precision(2, 1000).unwrap();
+    narrow.merge(&wide);
+    assert_eq!(narrow.overflow_count(), 1);
+    assert_eq!(narrow.count(), 1);
+}
+
+#[test]
+fn merged_value_equal_to_the_target_highest_is_not_overflow() {
+    let wide = Histogram::new();
+    wide.record(1000);
+    let narrow = Histogram::with_precision(2, 1000).unwrap();
+    narrow.merge(&wide);
+    assert_eq!(narrow.overflow_count(), 0);
+    assert_eq!(narrow.max(), Some(1000));
+}
+
+#[test]
+fn merge_that_clamps_keeps_mean_within_min_and_max() {
+    for v in [50_000_000_000u64, 50_190_000_000, 49_810_000_000, 1_001, 1_500] {
+        let wide = Histogram::new();
+        wide.record(v);
+        let narrow = Histogram::with_precision(2, 1000).unwrap();
+        narrow.merge(&wide);
+        let mean = narrow.mean().unwrap();
+        assert!(mean <= 1000.0, "value {v}: mean {mean} above the clamped max");
+    }
+}
+
+#[test]
+fn overflow_of_a_narrower_source_is_carried_into_a_wider_target() {
+    let narrow = Histogram::with_precision(2, 1000).unwrap();
+    narrow.record(5000);
+    let wide = Histogram::new();
+    wide.merge(&narrow);
+    assert_eq!(wide.overflow_count(), 1);
+    assert_eq!(wide.max(), Some(1000));
+}
+
+#[test]
 fn from_snapshot_is_an_independent_copy() {
     let h = Histogram::new();
     h.record(3);
