@@ -80,7 +80,10 @@ func MustNewCounterWithStripes(n int) *Counter {
 	return c
 }
 
-func freeCounter(p unsafe.Pointer) { C.ap_counter_free((*C.ap_counter)(p)) }
+func freeCounter(p unsafe.Pointer) {
+	C.ap_counter_free((*C.ap_counter)(p))
+	handlesFreed.Add(1)
+}
 
 func wrapCounter(p *C.ap_counter) *Counter {
 	c := &Counter{}

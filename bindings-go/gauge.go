@@ -51,7 +51,10 @@ func MustNewGauge(initial float64) *Gauge {
 	return g
 }
 
-func freeGauge(p unsafe.Pointer) { C.ap_gauge_free((*C.ap_gauge)(p)) }
+func freeGauge(p unsafe.Pointer) {
+	C.ap_gauge_free((*C.ap_gauge)(p))
+	handlesFreed.Add(1)
+}
 
 // Set replaces the value. It does nothing after Close.
 func (g *Gauge) Set(v float64) {

@@ -6,6 +6,9 @@ import (
 	"unsafe"
 )
 
+// handlesFreed counts C handles freed by Close or by a cleanup, for tests.
+var handlesFreed atomic.Int64
+
 // closedBit marks a handle as closed in handle.state; the bits below it count calls in flight.
 const closedBit = 1 << 63
 

@@ -120,7 +120,10 @@ func MustNewHistogramWithPrecision(sigfigs uint32, highest uint64) *Histogram {
 	return h
 }
 
-func freeHistogram(p unsafe.Pointer) { C.ap_histogram_free((*C.ap_histogram)(p)) }
+func freeHistogram(p unsafe.Pointer) {
+	C.ap_histogram_free((*C.ap_histogram)(p))
+	handlesFreed.Add(1)
+}
 
 func wrapHistogram(p *C.ap_histogram) *Histogram {
 	h := &Histogram{}

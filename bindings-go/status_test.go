@@ -3,8 +3,10 @@ package atomicperf
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -70,4 +72,39 @@ func TestHandleFreesOnceAfterTheLastCallInFlight(t *testing.T) {
 	if freed != 1 {
 		t.Fatalf("freed %d times, want exactly 1", freed)
 	}
+}
+
+func TestUnreachableMetricsFreeTheirHandlesWithoutClose(t *testing.T) {
+	before := handlesFreed.Load()
+	func() {
+		for i := 0; i < 10; i++ {
+			MustNewCounter().Inc()
+			MustNewGauge(1).Inc()
+			MustNewHistogram().Record(1)
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for handlesFreed.Load()-before < 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("freed %d handles of 30 after GC", handlesFreed.Load()-before)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestCloseFreesTheHandleOnceAndStopsTheCleanup(t *testing.T) {
+	// Let cleanups of metrics that earlier tests dropped run first.
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	before := handlesFreed.Load()
+	h := MustNewHistogram()
+	h.Close()
+	h.Close()
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if got := handlesFreed.Load() - before; got != 1 {
+		t.Fatalf("freed %d handles, want 1", got)
+	}
+	runtime.KeepAlive(h)
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds libatomicperf (debug) and runs the Go binding's checks: go vet, then every test and
+# runnable example under the race detector. Works from anywhere and on a fresh Debian/Ubuntu
+# machine: installs pkg-config and gcc (cgo needs both) when missing. Needs cargo and Go >= 1.24.
+#
+#   scripts/test-go.sh
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v "${CC:-gcc}" >/dev/null 2>&1 || missing+=(gcc)
+if ((${#missing[@]})); then
+    echo "test-go.sh: installing ${missing[*]}" >&2
+    command -v apt-get >/dev/null 2>&1 || { echo "test-go.sh: please install ${missing[*]}" >&2; exit 1; }
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "test-go.sh: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+for tool in cargo go; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "test-go.sh: missing required tool: $tool" >&2; exit 1; }
+done
+
+cargo build -p atomicperf-ffi
+
+cd bindings-go
+export PKG_CONFIG_PATH="$root/target/debug" CGO_ENABLED=1
+go vet ./...
+go test -race -count=1 ./...
