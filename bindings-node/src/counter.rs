@@ -1,0 +1,69 @@
+//! `Counter`: the native half. The JS class in `index.js` calls these with its handle.
+
+use atomicperf::Counter;
+use napi::sys;
+
+use crate::raw::{self, callbacks, Export, Handle, UNDEFINED};
+
+impl Handle for Counter {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0001 };
+    const NAME: &'static str = "Counter";
+}
+
+callbacks! {
+    /// `counterNew(stripes?: number): handle`.
+    fn counter_new(env, info) {
+        let [stripes] = raw::args::<1>(env, info)?;
+        let counter = if raw::is_undefined(env, stripes)? {
+            Counter::new()
+        } else {
+            let n = raw::to_u64(env, stripes, "stripes")?;
+            // Beyond usize the count is out of range anyway; let core say so in its words.
+            Counter::with_stripes(usize::try_from(n).unwrap_or(usize::MAX))?
+        };
+        raw::new_handle(env, counter)
+    }
+
+    /// `counterInc(h)`: the hottest call in the library, hence no argument but the handle.
+    fn counter_inc(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::handle::<Counter>(env, h)?.inc();
+        Ok(UNDEFINED)
+    }
+
+    /// `counterAdd(h, n: number | bigint)`.
+    fn counter_add(env, info) {
+        let [h, n] = raw::args::<2>(env, info)?;
+        let counter = raw::handle::<Counter>(env, h)?;
+        counter.add(raw::to_u64(env, n, "n")?);
+        Ok(UNDEFINED)
+    }
+
+    /// `counterGet(h): number` (RangeError above `Number.MAX_SAFE_INTEGER`).
+    fn counter_get(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let v = raw::handle::<Counter>(env, h)?.get();
+        raw::from_u64_exact(env, v, "counter value", "use getBigInt()")
+    }
+
+    /// `counterGetBigInt(h): bigint`.
+    fn counter_get_bigint(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_bigint(env, raw::handle::<Counter>(env, h)?.get())
+    }
+
+    /// `counterStripes(h): number`.
+    fn counter_stripes(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_f64(env, raw::handle::<Counter>(env, h)?.stripes() as f64)
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    ("counterNew\0", counter_new),
+    ("counterInc\0", counter_inc),
+    ("counterAdd\0", counter_add),
+    ("counterGet\0", counter_get),
+    ("counterGetBigInt\0", counter_get_bigint),
+    ("counterStripes\0", counter_stripes),
+];

@@ -1,0 +1,78 @@
+//! `Gauge`: the native half. The JS class in `index.js` calls these with its handle.
+
+use atomicperf::Gauge;
+use napi::sys;
+
+use crate::raw::{self, callbacks, Export, Handle, UNDEFINED};
+
+impl Handle for Gauge {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0002 };
+    const NAME: &'static str = "Gauge";
+}
+
+/// Declares `gaugeX(h, v: number)` callbacks that pass `v` to one core method.
+macro_rules! with_value {
+    ($($name:ident => $method:ident),* $(,)?) => {
+        callbacks! {$(
+            fn $name(env, info) {
+                let [h, v] = raw::args::<2>(env, info)?;
+                let gauge = raw::handle::<Gauge>(env, h)?;
+                gauge.$method(raw::to_f64(env, v, "value")?);
+                Ok(UNDEFINED)
+            }
+        )*}
+    };
+}
+
+/// Declares `gaugeX(h)` callbacks for core methods without arguments.
+macro_rules! without_value {
+    ($($name:ident => $method:ident),* $(,)?) => {
+        callbacks! {$(
+            fn $name(env, info) {
+                let [h] = raw::args::<1>(env, info)?;
+                raw::handle::<Gauge>(env, h)?.$method();
+                Ok(UNDEFINED)
+            }
+        )*}
+    };
+}
+
+with_value! {
+    gauge_set => set,
+    gauge_add => add,
+    gauge_sub => sub,
+    gauge_set_max => set_max,
+    gauge_set_min => set_min,
+}
+
+without_value! {
+    gauge_inc => inc,
+    gauge_dec => dec,
+}
+
+callbacks! {
+    /// `gaugeNew(value?: number): handle`.
+    fn gauge_new(env, info) {
+        let [v] = raw::args::<1>(env, info)?;
+        let gauge = if raw::is_undefined(env, v)? { Gauge::new() } else { Gauge::with_value(raw::to_f64(env, v, "value")?) };
+        raw::new_handle(env, gauge)
+    }
+
+    /// `gaugeGet(h): number`.
+    fn gauge_get(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_f64(env, raw::handle::<Gauge>(env, h)?.get())
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    ("gaugeNew\0", gauge_new),
+    ("gaugeGet\0", gauge_get),
+    ("gaugeSet\0", gauge_set),
+    ("gaugeAdd\0", gauge_add),
+    ("gaugeSub\0", gauge_sub),
+    ("gaugeInc\0", gauge_inc),
+    ("gaugeDec\0", gauge_dec),
+    ("gaugeSetMax\0", gauge_set_max),
+    ("gaugeSetMin\0", gauge_set_min),
+];
