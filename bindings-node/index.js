@@ -7,6 +7,15 @@
 
 const native = require('./binding.js')
 
+// The native functions come in two builds. The module's exports check every handle's type tag
+// (10-15 ns a call), so that nothing passed to them can crash the process. The trusted build
+// skips that check; it is handed out once per thread, to the first caller of
+// claimTrustedCalls(), normally this file. That is sound because the classes below pass nothing
+// but handles from their own private fields (#h), which only native constructors fill and which
+// no code outside the class body can read or write. If another module claimed first, the
+// checked build is used.
+const calls = native.claimTrustedCalls() ?? native
+
 // Local bindings: a call through a module-level const is a call to a known function, which V8
 // can emit directly instead of looking the property up on every call.
 const {
@@ -16,8 +25,8 @@ const {
   histogramSum, histogramSumBigInt, histogramMin, histogramMax, histogramMean, histogramQuantile,
   histogramOverflowCount, histogramMemoryBytes, histogramSignificantFigures, histogramHighest,
   histogramSnapshot, histogramMerge, histogramReset,
-  benchIdentity,
-} = native
+} = calls
+const { benchIdentity } = native
 
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 

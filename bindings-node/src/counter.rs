@@ -3,7 +3,7 @@
 use atomicperf::Counter;
 use napi::sys;
 
-use crate::raw::{self, callbacks, Export, Handle, UNDEFINED};
+use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for Counter {
     const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0001 };
@@ -27,14 +27,14 @@ callbacks! {
     /// `counterInc(h)`: the hottest call in the library, hence no argument but the handle.
     fn counter_inc(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Counter>(env, h)?.inc();
+        raw::handle::<Counter, TRUSTED>(env, h)?.inc();
         Ok(UNDEFINED)
     }
 
     /// `counterAdd(h, n: number | bigint)`.
     fn counter_add(env, info) {
         let [h, n] = raw::args::<2>(env, info)?;
-        let counter = raw::handle::<Counter>(env, h)?;
+        let counter = raw::handle::<Counter, TRUSTED>(env, h)?;
         counter.add(raw::to_u64(env, n, "n")?);
         Ok(UNDEFINED)
     }
@@ -42,28 +42,28 @@ callbacks! {
     /// `counterGet(h): number` (RangeError above `Number.MAX_SAFE_INTEGER`).
     fn counter_get(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let v = raw::handle::<Counter>(env, h)?.get();
+        let v = raw::handle::<Counter, TRUSTED>(env, h)?.get();
         raw::from_u64_exact(env, v, "counter value", "use getBigInt()")
     }
 
     /// `counterGetBigInt(h): bigint`.
     fn counter_get_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Counter>(env, h)?.get())
+        raw::from_u64_bigint(env, raw::handle::<Counter, TRUSTED>(env, h)?.get())
     }
 
     /// `counterStripes(h): number`.
     fn counter_stripes(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Counter>(env, h)?.stripes() as f64)
+        raw::from_f64(env, raw::handle::<Counter, TRUSTED>(env, h)?.stripes() as f64)
     }
 }
 
 pub(crate) const EXPORTS: &[Export] = &[
-    ("counterNew\0", counter_new),
-    ("counterInc\0", counter_inc),
-    ("counterAdd\0", counter_add),
-    ("counterGet\0", counter_get),
-    ("counterGetBigInt\0", counter_get_bigint),
-    ("counterStripes\0", counter_stripes),
+    export!("counterNew", counter_new),
+    export!("counterInc", counter_inc),
+    export!("counterAdd", counter_add),
+    export!("counterGet", counter_get),
+    export!("counterGetBigInt", counter_get_bigint),
+    export!("counterStripes", counter_stripes),
 ];

@@ -3,7 +3,7 @@
 use atomicperf::Gauge;
 use napi::sys;
 
-use crate::raw::{self, callbacks, Export, Handle, UNDEFINED};
+use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for Gauge {
     const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0002 };
@@ -16,7 +16,7 @@ macro_rules! with_value {
         callbacks! {$(
             fn $name(env, info) {
                 let [h, v] = raw::args::<2>(env, info)?;
-                let gauge = raw::handle::<Gauge>(env, h)?;
+                let gauge = raw::handle::<Gauge, TRUSTED>(env, h)?;
                 gauge.$method(raw::to_f64(env, v, "value")?);
                 Ok(UNDEFINED)
             }
@@ -30,7 +30,7 @@ macro_rules! without_value {
         callbacks! {$(
             fn $name(env, info) {
                 let [h] = raw::args::<1>(env, info)?;
-                raw::handle::<Gauge>(env, h)?.$method();
+                raw::handle::<Gauge, TRUSTED>(env, h)?.$method();
                 Ok(UNDEFINED)
             }
         )*}
@@ -61,18 +61,18 @@ callbacks! {
     /// `gaugeGet(h): number`.
     fn gauge_get(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Gauge>(env, h)?.get())
+        raw::from_f64(env, raw::handle::<Gauge, TRUSTED>(env, h)?.get())
     }
 }
 
 pub(crate) const EXPORTS: &[Export] = &[
-    ("gaugeNew\0", gauge_new),
-    ("gaugeGet\0", gauge_get),
-    ("gaugeSet\0", gauge_set),
-    ("gaugeAdd\0", gauge_add),
-    ("gaugeSub\0", gauge_sub),
-    ("gaugeInc\0", gauge_inc),
-    ("gaugeDec\0", gauge_dec),
-    ("gaugeSetMax\0", gauge_set_max),
-    ("gaugeSetMin\0", gauge_set_min),
+    export!("gaugeNew", gauge_new),
+    export!("gaugeGet", gauge_get),
+    export!("gaugeSet", gauge_set),
+    export!("gaugeAdd", gauge_add),
+    export!("gaugeSub", gauge_sub),
+    export!("gaugeInc", gauge_inc),
+    export!("gaugeDec", gauge_dec),
+    export!("gaugeSetMax", gauge_set_max),
+    export!("gaugeSetMin", gauge_set_min),
 ];

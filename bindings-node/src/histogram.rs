@@ -3,7 +3,7 @@
 use atomicperf::{Histogram, HistogramConfig};
 use napi::sys;
 
-use crate::raw::{self, callbacks, Export, Fail, Handle, UNDEFINED};
+use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
 
 impl Handle for Histogram {
     const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0003 };
@@ -41,7 +41,7 @@ callbacks! {
     /// `histogramRecord(h, v: number | bigint)`.
     fn histogram_record(env, info) {
         let [h, v] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
+        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
         histogram.record(raw::to_u64(env, v, "value")?);
         Ok(UNDEFINED)
     }
@@ -49,7 +49,7 @@ callbacks! {
     /// `histogramRecordN(h, v: number | bigint, n: number | bigint)`.
     fn histogram_record_n(env, info) {
         let [h, v, n] = raw::args::<3>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
+        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
         let v = raw::to_u64(env, v, "value")?;
         histogram.record_n(v, raw::to_u64(env, n, "n")?);
         Ok(UNDEFINED)
@@ -57,37 +57,37 @@ callbacks! {
 
     fn histogram_count(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.count(), "count", "use countBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Histogram, TRUSTED>(env, h)?.count(), "count", "use countBigInt()")
     }
 
     fn histogram_count_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.count())
+        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.count())
     }
 
     fn histogram_sum(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.sum(), "sum", "use sumBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Histogram, TRUSTED>(env, h)?.sum(), "sum", "use sumBigInt()")
     }
 
     fn histogram_sum_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.sum())
+        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.sum())
     }
 
     fn histogram_min(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram>(env, h)?.min(), "min")
+        optional_u64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.min(), "min")
     }
 
     fn histogram_max(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram>(env, h)?.max(), "max")
+        optional_u64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.max(), "max")
     }
 
     fn histogram_mean(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        match raw::handle::<Histogram>(env, h)?.mean() {
+        match raw::handle::<Histogram, TRUSTED>(env, h)?.mean() {
             Some(m) => raw::from_f64(env, m),
             None => raw::null(env),
         }
@@ -96,71 +96,71 @@ callbacks! {
     /// `histogramQuantile(h, q: number): number | null`.
     fn histogram_quantile(env, info) {
         let [h, q] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
+        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
         let q = raw::to_f64(env, q, "q")?;
         optional_u64(env, histogram.quantile(q)?, "quantile")
     }
 
     fn histogram_overflow_count(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let n = raw::handle::<Histogram>(env, h)?.overflow_count();
+        let n = raw::handle::<Histogram, TRUSTED>(env, h)?.overflow_count();
         raw::from_u64_exact(env, n, "overflow count", "no BigInt variant exists yet")
     }
 
     fn histogram_memory_bytes(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Histogram>(env, h)?.memory_bytes() as f64)
+        raw::from_f64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.memory_bytes() as f64)
     }
 
     fn histogram_significant_figures(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, f64::from(raw::handle::<Histogram>(env, h)?.config().significant_figures()))
+        raw::from_f64(env, f64::from(raw::handle::<Histogram, TRUSTED>(env, h)?.config().significant_figures()))
     }
 
     fn histogram_highest(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.config().highest())
+        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.config().highest())
     }
 
     /// `histogramSnapshot(h): handle`: a new, independent histogram with the same values.
     fn histogram_snapshot(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let copy = Histogram::from_snapshot(&raw::handle::<Histogram>(env, h)?.snapshot());
+        let copy = Histogram::from_snapshot(&raw::handle::<Histogram, TRUSTED>(env, h)?.snapshot());
         raw::new_handle(env, copy)
     }
 
     /// `histogramMerge(h, other)`: adds `other`'s values to `h`.
     fn histogram_merge(env, info) {
         let [h, other] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
-        histogram.merge(raw::handle::<Histogram>(env, other)?);
+        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
+        histogram.merge(raw::handle::<Histogram, TRUSTED>(env, other)?);
         Ok(UNDEFINED)
     }
 
     fn histogram_reset(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Histogram>(env, h)?.reset();
+        raw::handle::<Histogram, TRUSTED>(env, h)?.reset();
         Ok(UNDEFINED)
     }
 }
 
 pub(crate) const EXPORTS: &[Export] = &[
-    ("histogramNew\0", histogram_new),
-    ("histogramRecord\0", histogram_record),
-    ("histogramRecordN\0", histogram_record_n),
-    ("histogramCount\0", histogram_count),
-    ("histogramCountBigInt\0", histogram_count_bigint),
-    ("histogramSum\0", histogram_sum),
-    ("histogramSumBigInt\0", histogram_sum_bigint),
-    ("histogramMin\0", histogram_min),
-    ("histogramMax\0", histogram_max),
-    ("histogramMean\0", histogram_mean),
-    ("histogramQuantile\0", histogram_quantile),
-    ("histogramOverflowCount\0", histogram_overflow_count),
-    ("histogramMemoryBytes\0", histogram_memory_bytes),
-    ("histogramSignificantFigures\0", histogram_significant_figures),
-    ("histogramHighest\0", histogram_highest),
-    ("histogramSnapshot\0", histogram_snapshot),
-    ("histogramMerge\0", histogram_merge),
-    ("histogramReset\0", histogram_reset),
+    export!("histogramNew", histogram_new),
+    export!("histogramRecord", histogram_record),
+    export!("histogramRecordN", histogram_record_n),
+    export!("histogramCount", histogram_count),
+    export!("histogramCountBigInt", histogram_count_bigint),
+    export!("histogramSum", histogram_sum),
+    export!("histogramSumBigInt", histogram_sum_bigint),
+    export!("histogramMin", histogram_min),
+    export!("histogramMax", histogram_max),
+    export!("histogramMean", histogram_mean),
+    export!("histogramQuantile", histogram_quantile),
+    export!("histogramOverflowCount", histogram_overflow_count),
+    export!("histogramMemoryBytes", histogram_memory_bytes),
+    export!("histogramSignificantFigures", histogram_significant_figures),
+    export!("histogramHighest", histogram_highest),
+    export!("histogramSnapshot", histogram_snapshot),
+    export!("histogramMerge", histogram_merge),
+    export!("histogramReset", histogram_reset),
 ];

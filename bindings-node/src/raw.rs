@@ -7,10 +7,16 @@
 //! handle is written here, and the JS classes in `index.js` wrap them.
 //!
 //! Safety model: a handle is a JS External holding a `Box<T>`, tagged with a type tag unique to
-//! `T` (`napi_type_tag_object`). Before dereferencing, every callback checks the tag
-//! (`napi_check_object_type_tag`), so a number, an object, another metric's handle or another
-//! addon's External raises a TypeError instead of reading foreign memory. No Rust panic crosses
-//! into JS: it becomes an Error with code `AP_ERR_INTERNAL`.
+//! `T` (`napi_type_tag_object`). Every callback comes in two builds (`TRUSTED` false or true):
+//! - checked (the module's exports): checks the tag (`napi_check_object_type_tag`) before
+//!   dereferencing, so a number, an object, another metric's handle or another addon's External
+//!   raises a TypeError instead of reading foreign memory. The check costs 10-15 ns a call.
+//! - trusted: only checks that the handle is an External. These are handed out once per Node
+//!   environment, by `claimTrustedCalls()`, which `index.js` calls as it loads; it passes them
+//!   nothing but handles from its classes' private fields, which only native constructors fill
+//!   and no code outside the class can write. Anyone else gets `null` and the checked calls.
+//!
+//! No Rust panic crosses into JS: it becomes an Error with code `AP_ERR_INTERNAL`.
 
 use std::ffi::{c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -135,12 +141,21 @@ pub(crate) unsafe fn new_handle<T: Handle>(env: Env, value: T) -> Result<Value> 
     Ok(external)
 }
 
-/// The `T` behind a handle argument, or a TypeError if `v` is anything else.
+/// The `T` behind a handle argument, or a TypeError if `v` is anything else. `TRUSTED` skips the
+/// type-tag check: only for handles `index.js` vouches for (see the module docs).
 ///
 /// The reference lives as long as the callback: `v` is one of its arguments, so the External
 /// (and the Box it owns) cannot be collected before the callback returns.
 #[inline(always)]
-pub(crate) unsafe fn handle<'a, T: Handle>(env: Env, v: Value) -> Result<&'a T> {
+pub(crate) unsafe fn handle<'a, T: Handle, const TRUSTED: bool>(env: Env, v: Value) -> Result<&'a T> {
+    if TRUSTED {
+        let mut data = ptr::null_mut();
+        let status = sys::napi_get_value_external(env, v, &mut data);
+        if status != sys::Status::napi_ok || data.is_null() {
+            return Err(Fail::type_error(format!("expected a {} handle", T::NAME)));
+        }
+        return Ok(&*data.cast::<T>());
+    }
     let mut tagged = false;
     let status = sys::napi_check_object_type_tag(env, v, &T::TAG, &mut tagged);
     if status != sys::Status::napi_ok || !tagged {
@@ -256,19 +271,31 @@ pub(crate) unsafe fn null(env: Env) -> Result<Value> {
 /// `undefined`: what a callback returns when it has nothing to return.
 pub(crate) const UNDEFINED: Value = ptr::null_mut();
 
-/// One exported function: its JS name (NUL-terminated) and callback.
-pub(crate) type Export = (&'static str, unsafe extern "C" fn(Env, Info) -> Value);
+/// An N-API callback.
+pub(crate) type Callback = unsafe extern "C" fn(Env, Info) -> Value;
 
-/// Defines `functions` on the exports object.
-pub(crate) unsafe fn define(env: Env, exports: Value, functions: &[Export]) -> Result<()> {
+/// One exported function: its JS name (NUL-terminated), checked and trusted callbacks.
+pub(crate) type Export = (&'static str, Callback, Callback);
+
+/// The export table entry for a callback declared with [`callbacks!`].
+macro_rules! export {
+    ($name:literal, $f:ident) => {
+        (concat!($name, "\0"), $f::<false> as $crate::raw::Callback, $f::<true> as $crate::raw::Callback)
+    };
+}
+pub(crate) use export;
+
+/// Defines `functions` on `target`: their checked callbacks, or their trusted ones.
+pub(crate) unsafe fn define(env: Env, target: Value, functions: &[Export], trusted: bool) -> Result<()> {
     let descriptors: Vec<sys::napi_property_descriptor> = functions
         .iter()
-        .map(|(name, cb)| {
+        .map(|&(name, checked, fast)| {
+            let cb = if trusted { fast } else { checked };
             debug_assert!(name.ends_with('\0'));
             sys::napi_property_descriptor {
                 utf8name: name.as_ptr().cast(),
                 name: ptr::null_mut(),
-                method: Some(*cb),
+                method: Some(cb),
                 getter: None,
                 setter: None,
                 value: ptr::null_mut(),
@@ -277,15 +304,15 @@ pub(crate) unsafe fn define(env: Env, exports: Value, functions: &[Export]) -> R
             }
         })
         .collect();
-    check(sys::napi_define_properties(env, exports, descriptors.len(), descriptors.as_ptr()), "defining exports")
+    check(sys::napi_define_properties(env, target, descriptors.len(), descriptors.as_ptr()), "defining functions")
 }
 
-/// Declares `extern "C"` N-API callbacks whose bodies run under [`run`]:
-/// `callback!(fn name(env, info) { ...; Ok(value) })`.
+/// Declares `extern "C"` N-API callbacks whose bodies run under [`run`], generic over `TRUSTED`
+/// (pass it on to [`handle`]): `callbacks!(fn name(env, info) { ...; Ok(value) })`.
 macro_rules! callbacks {
     ($( $(#[$m:meta])* fn $name:ident($env:ident, $info:ident) $body:block )*) => {$(
         $(#[$m])*
-        pub(crate) unsafe extern "C" fn $name(
+        pub(crate) unsafe extern "C" fn $name<const TRUSTED: bool>(
             $env: $crate::raw::Env,
             $info: $crate::raw::Info,
         ) -> $crate::raw::Value {

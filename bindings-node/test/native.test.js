@@ -12,6 +12,11 @@ const handles = {
   Histogram: native.histogramNew(),
 }
 
+test('claimTrustedCalls hands the trusted build out once per thread (index.js claimed it)', () => {
+  require('..')
+  assert.equal(native.claimTrustedCalls(), null)
+})
+
 const byKind = {
   Counter: Object.keys(native).filter((k) => k.startsWith('counter') && k !== 'counterNew'),
   Gauge: Object.keys(native).filter((k) => k.startsWith('gauge') && k !== 'gaugeNew'),

@@ -48,3 +48,42 @@ test('the main thread keeps working while workers start and exit', async () => {
   assert.deepEqual(await Promise.all(exits), [0, 0, 0, 0])
   assert.equal(c.get(), 100_000)
 })
+
+test('each worker claims the trusted calls for its own environment', async () => {
+  const source = `
+    const { parentPort } = require('node:worker_threads')
+    const native = require(${JSON.stringify(require.resolve('../binding.js'))})
+    const first = native.claimTrustedCalls()
+    parentPort.postMessage({ first: first !== null, second: native.claimTrustedCalls() })
+  `
+  for (let i = 0; i < 3; i++) {
+    const r = await new Promise((resolve, reject) => {
+      const w = new Worker(source, { eval: true })
+      w.once('message', resolve)
+      w.once('error', reject)
+    })
+    assert.deepEqual(r, { first: true, second: null })
+  }
+})
+
+test('index.js falls back to the checked calls when another module claimed the trusted ones', async () => {
+  const source = `
+    const { parentPort } = require('node:worker_threads')
+    require(${JSON.stringify(require.resolve('../binding.js'))}).claimTrustedCalls()
+    const { Counter, Histogram } = require(${JSON.stringify(require.resolve('..'))})
+    const c = new Counter()
+    c.inc()
+    c.add(2n)
+    const h = new Histogram()
+    h.record(5)
+    let code = null
+    try { c.add(-1) } catch (e) { code = e.code }
+    parentPort.postMessage({ count: c.get(), hcount: h.count(), code })
+  `
+  const r = await new Promise((resolve, reject) => {
+    const w = new Worker(source, { eval: true })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
+  assert.deepEqual(r, { count: 3, hcount: 1, code: 'AP_ERR_OUT_OF_RANGE' })
+})
