@@ -14,6 +14,10 @@
 //	cargo build --release -p atomicperf-ffi
 //	PKG_CONFIG_PATH=$PWD/target/release go test ./bindings-go/...
 //
+// Go's build cache does not notice a changed pkg-config result or header (golang/go#24544): when
+// switching between target/debug and target/release, or after include/atomicperf.h changes, build
+// with -a or vary CGO_CFLAGS/CGO_LDFLAGS, as scripts/test-go.sh and scripts/bench-go.sh do.
+//
 // # Cost of a call
 //
 // Every method is one cgo call (about 30 to 60 ns, against about 5 ns for sync/atomic on

@@ -16,13 +16,23 @@ done
 
 cargo build --release -p atomicperf-ffi
 
-out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
-(
-    cd bindings-go
-    PKG_CONFIG_PATH="$root/target/release" CGO_ENABLED=1 \
-        go test -run '^$' -bench . -benchtime "${BENCHTIME:-1s}" -count 1 .
-) | tee "$out"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+out="$tmp/bench.txt"
+libdir="$root/target/release"
+# Go's build cache ignores pkg-config output and C headers (golang/go#24544, #24355): a package
+# built earlier against target/debug would be reused. Flags naming the profile and the header's
+# hash are part of the cache key, so the package is rebuilt when either changes.
+export PKG_CONFIG_PATH="$libdir" CGO_ENABLED=1
+export CGO_CFLAGS="-O2 -g -DAPGO_HEADER_SHA=$(sha256sum include/atomicperf.h | cut -c1-16)"
+export CGO_LDFLAGS="-O2 -g -L$libdir -Wl,-rpath,$libdir"
+(cd bindings-go && go test -c -o "$tmp/bench.test" .)
+readelf -d "$tmp/bench.test" | grep -q "path: \[$libdir\]" || {
+    echo "bench-go.sh: benchmark binary is not linked against $libdir/libatomicperf.so" >&2
+    readelf -d "$tmp/bench.test" | grep -i path >&2
+    exit 1
+}
+(cd bindings-go && "$tmp/bench.test" -test.run '^$' -test.bench . -test.benchtime "${BENCHTIME:-1s}") | tee "$out"
 
 echo
 echo "==== Go ratios (one run, $(nproc) CPUs; ns per value) ===="

@@ -28,7 +28,13 @@ done
 
 cargo build -p atomicperf-ffi
 
+libdir="$root/target/debug"
+# Go's build cache ignores pkg-config output and C headers (golang/go#24544, #24355): flags naming
+# the profile and the header's hash are part of the cache key, so a package built against
+# target/release or an older header is not reused.
+export PKG_CONFIG_PATH="$libdir" CGO_ENABLED=1
+export CGO_CFLAGS="-O2 -g -DAPGO_HEADER_SHA=$(sha256sum include/atomicperf.h | cut -c1-16)"
+export CGO_LDFLAGS="-O2 -g -L$libdir -Wl,-rpath,$libdir"
 cd bindings-go
-export PKG_CONFIG_PATH="$root/target/debug" CGO_ENABLED=1
 go vet ./...
 go test -race -count=1 ./...
