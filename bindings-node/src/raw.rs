@@ -194,7 +194,7 @@ pub(crate) unsafe fn to_u64(env: Env, v: Value, what: &str) -> Result<u64> {
     let mut d = 0.0f64;
     match sys::napi_get_value_double(env, v, &mut d) {
         sys::Status::napi_ok => {
-            if d >= 0.0 && d < TWO_POW_64 && d.fract() == 0.0 {
+            if (0.0..TWO_POW_64).contains(&d) && d.fract() == 0.0 {
                 Ok(d as u64)
             } else {
                 Err(Fail::range(format!("{what} must be an integer from 0 to 2^64-1, got {}", js_number(d))))
