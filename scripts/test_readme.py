@@ -1,6 +1,7 @@
 """Runs every C, Python, JavaScript and Go snippet of README.md exactly as written, against what
 scripts/test.sh built (debug library, .venv, bindings-node, bindings-go). Rust snippets run as
 doctests of the core crate. Usage: python3 scripts/test_readme.py"""
+import hashlib
 import os
 import re
 import subprocess
@@ -50,7 +51,16 @@ def run_go(code, tmp):
         f"replace github.com/atomicperf/atomicperf/bindings-go => {ROOT / 'bindings-go'}\n"
     )
     (tmp / "main.go").write_text(code)
-    env = {"PKG_CONFIG_PATH": str(ROOT / "target/debug"), "GOFLAGS": "-mod=mod"}
+    libdir = ROOT / "target/debug"
+    header = hashlib.sha256((ROOT / "include/atomicperf.h").read_bytes()).hexdigest()[:16]
+    # As scripts/test-go.sh: Go's build cache ignores pkg-config output and headers, so the
+    # profile and the header hash go into the flags that key it.
+    env = {
+        "PKG_CONFIG_PATH": str(libdir),
+        "GOFLAGS": "-mod=mod",
+        "CGO_CFLAGS": f"-O2 -g -DAPGO_HEADER_SHA={header}",
+        "CGO_LDFLAGS": f"-O2 -g -L{libdir} -Wl,-rpath,{libdir}",
+    }
     return run(["go", "run", "."], tmp, env)
 
 

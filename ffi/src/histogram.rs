@@ -91,7 +91,7 @@ pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_record_many(h: *const ApHistogram, values: *const u64, len: usize) -> ap_status {
     with(h, "ap_histogram_record_many", |h| {
-        input_slice(values, len)?.iter().for_each(|&v| h.record(v));
+        h.record_many(input_slice(values, len)?);
         Ok(())
     })
 }

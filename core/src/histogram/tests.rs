@@ -195,6 +195,13 @@ fn eight_threads_lose_no_records() {
     assert_eq!(h.max(), Some(7_999));
 }
 
+#[test]
+fn record_many_of_nothing_changes_nothing() {
+    let h = Histogram::new();
+    h.record_many(&[]);
+    assert_eq!((h.count(), h.min()), (0, None));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -220,6 +227,16 @@ proptest! {
         prop_assert_eq!(h.sum(), values.iter().sum::<u64>());
         prop_assert_eq!(h.min(), sorted.first().copied());
         prop_assert_eq!(h.max(), sorted.last().copied());
+    }
+
+    #[test]
+    fn record_many_equals_recording_one_by_one(
+        values in proptest::collection::vec(0u64..=2_000, 0..200),
+    ) {
+        let (batch, single) = (Histogram::with_precision(2, 1_000).unwrap(), Histogram::with_precision(2, 1_000).unwrap());
+        batch.record_many(&values);
+        values.iter().for_each(|&v| single.record(v));
+        prop_assert_eq!(batch.snapshot(), single.snapshot());
     }
 
     #[test]
