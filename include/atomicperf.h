@@ -183,7 +183,7 @@ ap_status ap_gauge_set_max(const ap_gauge *g, double v);
 ap_status ap_gauge_set_min(const ap_gauge *g, double v);
 
 // Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
-// in ns, 15.8 KiB). Errors: AP_ERR_NULL_POINTER.
+// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
 ap_status ap_histogram_new(ap_histogram **out);
 
 // Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).

@@ -9,7 +9,7 @@ use crate::status::{ap_status, guard, input_slice, present, Fail, Out};
 pub struct ApHistogram(Histogram);
 
 /// Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
-/// in ns, 15.8 KiB). Errors: AP_ERR_NULL_POINTER.
+/// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
     guard("ap_histogram_new", || Out::new(out)?.write(into_handle(ApHistogram(Histogram::new()))))
