@@ -15,6 +15,12 @@ pub enum Error {
     InvalidQuantile(f64),
     /// Stripe count that is zero or not a power of two.
     InvalidStripes(usize),
+    /// A configuration value that cannot work (zero buckets, zero window, zero workers...).
+    InvalidConfig(String),
+    /// The primitive was closed; it accepts no more work.
+    Closed,
+    /// A wait ran out of time before the operation could complete.
+    Timeout,
 }
 
 impl fmt::Display for Error {
@@ -30,6 +36,9 @@ impl fmt::Display for Error {
             Error::InvalidStripes(n) => {
                 write!(f, "stripe count must be a power of two from 1 to 1024, got {n}")
             }
+            Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            Error::Closed => write!(f, "closed: no more records are accepted"),
+            Error::Timeout => write!(f, "timed out"),
         }
     }
 }

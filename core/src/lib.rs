@@ -24,13 +24,21 @@
 //! ```
 #![warn(missing_docs)]
 
+mod async_recorder;
+mod clock;
 mod counter;
 mod error;
 mod gauge;
 mod histogram;
+mod minmax;
+mod rate;
 mod stripe;
 mod sync;
+mod throughput;
+mod timer;
 
+pub use async_recorder::{AsyncConfig, AsyncRecorder, AsyncTarget, GaugeOp, Overflow, Recorded};
+pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use counter::Counter;
 
 /// The README's Rust examples, compiled and run as doctests.
@@ -41,3 +49,7 @@ pub struct ReadmeDoctests;
 pub use error::Error;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
+pub use minmax::{MinMax, MinMaxI64};
+pub use rate::{Rate, RateTracker};
+pub use throughput::{ThroughputWindow, WindowStats};
+pub use timer::{Timer, TimerGuard, TimerSnapshot};

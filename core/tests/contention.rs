@@ -83,3 +83,28 @@ fn histogram_count_sum_min_max_exact_under_contention() {
     assert_eq!(h.min(), Some(1));
     assert_eq!(h.max(), Some(n));
 }
+
+/// Scattered values, so that every thread keeps finding new extremes for a while.
+fn scattered(t: u64, i: u64) -> u64 {
+    (i * THREADS + t).wrapping_mul(2_654_435_761) % 1_000_003
+}
+
+#[test]
+fn minmax_extremes_are_exact_under_contention() {
+    let m = Arc::new(atomicperf::MinMax::new());
+    let m2 = m.clone();
+    hammer(move |t, i| m2.record(scattered(t, i)));
+    let all = || (0..THREADS).flat_map(|t| (0..OPS).map(move |i| scattered(t, i)));
+    assert_eq!((m.min(), m.max()), (all().min(), all().max()));
+}
+
+#[test]
+fn timer_count_equals_calls_and_errors_equal_failed_calls() {
+    let t = Arc::new(atomicperf::Timer::new());
+    let t2 = t.clone();
+    hammer(move |th, i| t2.record_nanos(1 + th * 1000 + i % 1000, i % 7 != 0));
+    let failed_per_thread = (0..OPS).filter(|i| i % 7 == 0).count() as u64;
+    assert_eq!(t.count(), THREADS * OPS);
+    assert_eq!(t.errors(), THREADS * failed_per_thread);
+    assert_eq!((t.min(), t.max()), (Some(1), Some(1 + 7 * 1000 + 999)));
+}

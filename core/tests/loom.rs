@@ -72,3 +72,50 @@ fn a_reader_that_sees_a_record_also_sees_its_min_and_max() {
         t.join().unwrap();
     });
 }
+
+#[test]
+fn racing_minmax_records_keep_both_extremes() {
+    loom::model(|| {
+        let m = Arc::new(atomicperf::MinMax::new());
+        let m2 = m.clone();
+        let t = thread::spawn(move || m2.record(9));
+        m.record(4);
+        t.join().unwrap();
+        assert_eq!((m.min(), m.max()), (Some(4), Some(9)));
+    });
+}
+
+#[test]
+fn a_minmax_reader_never_sees_the_empty_sentinels_as_values() {
+    loom::model(|| {
+        let m = Arc::new(atomicperf::MinMax::new());
+        let m2 = m.clone();
+        let t = thread::spawn(move || m2.record(7));
+        if let Some(min) = m.min() {
+            assert_eq!(min, 7);
+        }
+        t.join().unwrap();
+    });
+}
+
+#[test]
+fn racing_window_records_in_one_bucket_count_every_event() {
+    loom::model(|| {
+        let clock = std::sync::Arc::new(atomicperf::ManualClock::new());
+        let w = Arc::new(
+            atomicperf::ThroughputWindow::with_clock(
+                std::time::Duration::from_secs(2),
+                2,
+                std::time::Duration::from_millis(1),
+                clock.clone(),
+            )
+            .unwrap(),
+        );
+        let w2 = w.clone();
+        let t = thread::spawn(move || w2.record_nanos(5_000_000));
+        w.record_nanos(0);
+        t.join().unwrap();
+        let s = w.stats();
+        assert_eq!((s.events, s.violations), (2, 1));
+    });
+}

@@ -1,0 +1,479 @@
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+
+use crate::{Counter, Error, Gauge, Histogram, MinMax, Timer};
+
+/// A metric that an [`AsyncRecorder`] can apply events to from its worker threads.
+pub trait AsyncTarget: Send + Sync + 'static {
+    /// One recording, carried through the queue.
+    type Event: Send + 'static;
+    /// Applies one event to the metric.
+    fn apply(&self, event: Self::Event);
+}
+
+impl AsyncTarget for Counter {
+    /// An amount to add.
+    type Event = u64;
+    fn apply(&self, n: u64) {
+        self.add(n);
+    }
+}
+
+impl AsyncTarget for Histogram {
+    /// A value to record.
+    type Event = u64;
+    fn apply(&self, v: u64) {
+        self.record(v);
+    }
+}
+
+impl AsyncTarget for MinMax {
+    /// A value to record.
+    type Event = u64;
+    fn apply(&self, v: u64) {
+        self.record(v);
+    }
+}
+
+impl AsyncTarget for Timer {
+    /// A duration in nanoseconds and whether the execution succeeded.
+    type Event = (u64, bool);
+    fn apply(&self, (nanos, ok): (u64, bool)) {
+        self.record_nanos(nanos, ok);
+    }
+}
+
+/// An operation on a [`Gauge`], queued by an [`AsyncRecorder`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GaugeOp {
+    /// [`Gauge::set`].
+    Set(f64),
+    /// [`Gauge::add`].
+    Add(f64),
+    /// [`Gauge::set_max`].
+    SetMax(f64),
+    /// [`Gauge::set_min`].
+    SetMin(f64),
+}
+
+impl AsyncTarget for Gauge {
+    type Event = GaugeOp;
+    fn apply(&self, op: GaugeOp) {
+        match op {
+            GaugeOp::Set(v) => self.set(v),
+            GaugeOp::Add(v) => self.add(v),
+            GaugeOp::SetMax(v) => self.set_max(v),
+            GaugeOp::SetMin(v) => self.set_min(v),
+        }
+    }
+}
+
+/// What [`AsyncRecorder::record`] does when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Drop the event and count it: the caller never waits.
+    Drop,
+    /// Wait for room.
+    Block,
+}
+
+/// Configuration of an [`AsyncRecorder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsyncConfig {
+    /// Events the queue holds (at least 1).
+    pub capacity: usize,
+    /// Worker threads applying events (at least 1).
+    pub workers: usize,
+    /// Most events a worker applies per wake-up (at least 1).
+    pub batch: usize,
+    /// Behaviour on a full queue.
+    pub overflow: Overflow,
+}
+
+impl Default for AsyncConfig {
+    /// 65,536 events, 1 worker, batches of 256, dropping on overflow.
+    fn default() -> Self {
+        AsyncConfig { capacity: 65_536, workers: 1, batch: 256, overflow: Overflow::Drop }
+    }
+}
+
+/// Whether an event was queued or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Queued; a worker will apply it.
+    Queued,
+    /// Dropped because the queue was full (drop mode); counted in [`AsyncRecorder::dropped`].
+    Dropped,
+}
+
+/// A bounded queue in front of a metric, applied by worker threads in batches: the seeds'
+/// `AsyncMetricRecorder`. Recording costs a queue push instead of the metric update, which pays
+/// when the update is expensive (a histogram under heavy contention, a metric behind a lock) and
+/// costs more than it saves for a striped counter; the benchmarks report both.
+///
+/// The queue is a crossbeam bounded channel. Its sending end sits behind an arc-swap, so recording
+/// takes no lock, and `close` swaps it out: the channel disconnects once the last in-flight
+/// `record` has finished its push, workers drain everything that was queued, and then exit. No
+/// queued event is lost.
+///
+/// # Guarantees
+/// - `applied() + dropped() == enqueued()` once [`flush`](AsyncRecorder::flush) has returned `true`
+///   with no concurrent recorders; in block mode `dropped()` is always 0.
+/// - `flush(timeout)` returns `true` once every event queued before the call is applied, `false`
+///   if the timeout passed first.
+/// - After [`close`](AsyncRecorder::close), `record` returns [`Error::Closed`]; close drains the
+///   queue and joins the workers. Dropping the recorder closes it.
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use atomicperf::{AsyncConfig, AsyncRecorder, Histogram, Recorded};
+///
+/// let latency = Arc::new(Histogram::new());
+/// let recorder = AsyncRecorder::new(latency.clone(), AsyncConfig::default()).unwrap();
+/// assert_eq!(recorder.record(1_250_000), Ok(Recorded::Queued));
+/// assert!(recorder.flush(Duration::from_secs(5)));
+/// assert_eq!(latency.count(), 1);
+/// recorder.close();
+/// assert!(recorder.record(1).is_err());
+/// ```
+pub struct AsyncRecorder<T: AsyncTarget> {
+    sender: ArcSwapOption<Sender<T::Event>>,
+    overflow: Overflow,
+    shared: Arc<Shared>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+    target: Arc<T>,
+}
+
+struct Shared {
+    queued: Counter,
+    dropped: Counter,
+    applied: AtomicU64,
+    flushers: AtomicUsize,
+    progress: Mutex<()>,
+    progressed: Condvar,
+}
+
+impl<T: AsyncTarget> AsyncRecorder<T> {
+    /// Starts `config.workers` threads applying events to `target`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if capacity, workers or batch is 0.
+    pub fn new(target: Arc<T>, config: AsyncConfig) -> Result<Self, Error> {
+        for (name, v) in [("capacity", config.capacity), ("workers", config.workers), ("batch", config.batch)] {
+            if v == 0 {
+                return Err(Error::InvalidConfig(format!("async recorder {name} must be at least 1")));
+            }
+        }
+        let (tx, rx) = crossbeam_channel::bounded(config.capacity);
+        let shared = Arc::new(Shared {
+            queued: Counter::new(),
+            dropped: Counter::new(),
+            applied: AtomicU64::new(0),
+            flushers: AtomicUsize::new(0),
+            progress: Mutex::new(()),
+            progressed: Condvar::new(),
+        });
+        let workers = (0..config.workers)
+            .map(|i| {
+                let (rx, target, shared) = (rx.clone(), target.clone(), shared.clone());
+                std::thread::Builder::new()
+                    .name(format!("atomicperf-async-{i}"))
+                    .spawn(move || work(&rx, &*target, &shared, config.batch))
+                    .map_err(|e| Error::InvalidConfig(format!("cannot start worker thread: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AsyncRecorder {
+            sender: ArcSwapOption::new(Some(Arc::new(tx))),
+            overflow: config.overflow,
+            shared,
+            workers: Mutex::new(workers),
+            target,
+        })
+    }
+
+    /// Queues one event. Drop mode never waits; block mode waits for room.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after [`close`](Self::close).
+    pub fn record(&self, event: T::Event) -> Result<Recorded, Error> {
+        match self.overflow {
+            Overflow::Drop => self.try_record(event),
+            Overflow::Block => self.record_timeout(event, None),
+        }
+    }
+
+    /// Queues one event, waiting at most `timeout` for room (in either mode).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if there was no room in time (the event is not queued and not counted
+    /// as dropped); [`Error::Closed`] after [`close`](Self::close).
+    pub fn record_with_timeout(&self, event: T::Event, timeout: Duration) -> Result<Recorded, Error> {
+        self.record_timeout(event, Some(timeout))
+    }
+
+    fn try_record(&self, event: T::Event) -> Result<Recorded, Error> {
+        let guard = self.sender.load();
+        let tx = guard.as_ref().ok_or(Error::Closed)?;
+        match tx.try_send(event) {
+            Ok(()) => {
+                self.shared.queued.inc();
+                Ok(Recorded::Queued)
+            }
+            Err(TrySendError::Full(_)) => {
+                self.shared.dropped.inc();
+                Ok(Recorded::Dropped)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(Error::Closed),
+        }
+    }
+
+    fn record_timeout(&self, event: T::Event, timeout: Option<Duration>) -> Result<Recorded, Error> {
+        let guard = self.sender.load();
+        let tx = guard.as_ref().ok_or(Error::Closed)?;
+        let sent = match timeout {
+            None => tx.send(event).map_err(|_| Error::Closed),
+            Some(t) => tx.send_timeout(event, t).map_err(|e| match e {
+                SendTimeoutError::Timeout(_) => Error::Timeout,
+                SendTimeoutError::Disconnected(_) => Error::Closed,
+            }),
+        };
+        sent?;
+        self.shared.queued.inc();
+        Ok(Recorded::Queued)
+    }
+
+    /// Waits until every event queued before this call has been applied. Returns `true` when they
+    /// have, `false` if `timeout` passed first.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let target = self.shared.queued.get();
+        let deadline = Instant::now() + timeout;
+        let shared = &self.shared;
+        // Announce the wait before checking progress: a worker that finishes a batch after our
+        // check sees the announcement (both SeqCst) and notifies under the mutex we hold.
+        shared.flushers.fetch_add(1, Ordering::SeqCst);
+        let mut lock = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let done = loop {
+            if shared.applied.load(Ordering::SeqCst) >= target {
+                break true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break false;
+            }
+            lock = shared.progressed.wait_timeout(lock, left).unwrap_or_else(|e| e.into_inner()).0;
+        };
+        drop(lock);
+        shared.flushers.fetch_sub(1, Ordering::SeqCst);
+        done
+    }
+
+    /// Stops accepting events, waits until every queued event is applied and joins the workers.
+    /// Calling it again does nothing.
+    pub fn close(&self) {
+        drop(self.sender.swap(None));
+        let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|e| e.into_inner()));
+        for w in workers {
+            let _ = w.join();
+        }
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.sender.load().is_none()
+    }
+
+    /// Events offered to the recorder: queued plus dropped.
+    pub fn enqueued(&self) -> u64 {
+        self.shared.queued.get() + self.shared.dropped.get()
+    }
+
+    /// Events applied to the metric.
+    pub fn applied(&self) -> u64 {
+        self.shared.applied.load(Ordering::SeqCst)
+    }
+
+    /// Events dropped because the queue was full (drop mode only).
+    pub fn dropped(&self) -> u64 {
+        self.shared.dropped.get()
+    }
+
+    /// The metric behind the queue.
+    pub fn target(&self) -> &Arc<T> {
+        &self.target
+    }
+}
+
+impl<T: AsyncTarget> Drop for AsyncRecorder<T> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl<T: AsyncTarget> std::fmt::Debug for AsyncRecorder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncRecorder")
+            .field("enqueued", &self.enqueued())
+            .field("applied", &self.applied())
+            .field("dropped", &self.dropped())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+fn work<T: AsyncTarget>(rx: &Receiver<T::Event>, target: &T, shared: &Shared, batch: usize) {
+    // `recv` keeps returning queued events after the last sender is gone and fails only once the
+    // queue is empty: that is the drain on close.
+    while let Ok(first) = rx.recv() {
+        target.apply(first);
+        let mut n = 1u64;
+        while n < batch as u64 {
+            match rx.try_recv() {
+                Ok(e) => {
+                    target.apply(e);
+                    n += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        shared.applied.fetch_add(n, Ordering::SeqCst);
+        if shared.flushers.load(Ordering::SeqCst) > 0 {
+            let _lock = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+            shared.progressed.notify_all();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn config(capacity: usize, workers: usize, overflow: Overflow) -> AsyncConfig {
+        AsyncConfig { capacity, workers, batch: 64, overflow }
+    }
+
+    #[test]
+    fn zero_capacity_workers_or_batch_is_an_error() {
+        let c = Arc::new(Counter::new());
+        for bad in [
+            AsyncConfig { capacity: 0, ..Default::default() },
+            AsyncConfig { workers: 0, ..Default::default() },
+            AsyncConfig { batch: 0, ..Default::default() },
+        ] {
+            assert!(matches!(AsyncRecorder::new(c.clone(), bad), Err(Error::InvalidConfig(_))));
+        }
+    }
+
+    #[test]
+    fn flush_applies_everything_queued_before_it() {
+        let h = Arc::new(Histogram::new());
+        let r = AsyncRecorder::new(h.clone(), config(1024, 2, Overflow::Block)).unwrap();
+        for v in 1..=1000 {
+            assert_eq!(r.record(v), Ok(Recorded::Queued));
+        }
+        assert!(r.flush(Duration::from_secs(30)));
+        assert_eq!((h.count(), h.sum()), (1000, 500_500));
+        assert_eq!((r.enqueued(), r.applied(), r.dropped()), (1000, 1000, 0));
+    }
+
+    #[test]
+    fn record_after_close_is_an_error_and_close_is_idempotent() {
+        let c = Arc::new(Counter::new());
+        let r = AsyncRecorder::new(c.clone(), AsyncConfig::default()).unwrap();
+        r.record(5).unwrap();
+        r.close();
+        r.close();
+        assert!(r.is_closed());
+        assert_eq!(r.record(1), Err(Error::Closed));
+        assert_eq!(r.record_with_timeout(1, Duration::from_millis(1)), Err(Error::Closed));
+        assert_eq!(c.get(), 5, "close drained the queue");
+    }
+
+    #[test]
+    fn gauge_ops_apply_in_queue_order_with_one_worker() {
+        let g = Arc::new(Gauge::new());
+        let r = AsyncRecorder::new(g.clone(), config(16, 1, Overflow::Block)).unwrap();
+        for op in [GaugeOp::Set(10.0), GaugeOp::Add(5.0), GaugeOp::SetMax(12.0), GaugeOp::SetMin(-1.0)] {
+            r.record(op).unwrap();
+        }
+        r.close();
+        assert_eq!(g.get(), -1.0);
+    }
+
+    #[test]
+    fn drop_mode_under_pressure_conserves_enqueued_applied_and_dropped() {
+        let t = Arc::new(Timer::new());
+        let r = Arc::new(AsyncRecorder::new(t.clone(), config(8, 1, Overflow::Drop)).unwrap());
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let r = r.clone();
+                s.spawn(move || {
+                    for i in 0..10_000u64 {
+                        r.record((i, i % 10 != 0)).unwrap();
+                    }
+                });
+            }
+        });
+        assert!(r.flush(Duration::from_secs(30)));
+        assert_eq!(r.enqueued(), 80_000);
+        assert_eq!(r.applied() + r.dropped(), r.enqueued());
+        assert_eq!(t.count(), r.applied());
+    }
+
+    #[test]
+    fn block_mode_under_pressure_drops_nothing() {
+        let mm = Arc::new(MinMax::new());
+        let r = Arc::new(AsyncRecorder::new(mm.clone(), config(4, 2, Overflow::Block)).unwrap());
+        std::thread::scope(|s| {
+            for t in 0..8u64 {
+                let r = r.clone();
+                s.spawn(move || {
+                    for i in 0..5_000u64 {
+                        r.record(t * 5_000 + i).unwrap();
+                    }
+                });
+            }
+        });
+        r.close();
+        assert_eq!((r.enqueued(), r.applied(), r.dropped()), (40_000, 40_000, 0));
+        assert_eq!((mm.min(), mm.max()), (Some(0), Some(39_999)));
+    }
+
+    #[test]
+    fn flush_times_out_while_the_worker_is_stuck() {
+        struct Slow(Mutex<()>);
+        impl AsyncTarget for Slow {
+            type Event = ();
+            fn apply(&self, _: ()) {
+                drop(self.0.lock().unwrap());
+            }
+        }
+        let slow = Arc::new(Slow(Mutex::new(())));
+        let r = AsyncRecorder::new(slow.clone(), config(4, 1, Overflow::Drop)).unwrap();
+        let held = slow.0.lock().unwrap();
+        r.record(()).unwrap();
+        assert!(!r.flush(Duration::from_millis(20)), "the worker cannot apply while the lock is held");
+        assert_eq!(r.record_with_timeout((), Duration::from_millis(1)), Ok(Recorded::Queued));
+        drop(held);
+        assert!(r.flush(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn close_waits_for_a_recorder_blocked_on_a_full_queue() {
+        let c = Arc::new(Counter::new());
+        let r = Arc::new(AsyncRecorder::new(c.clone(), config(1, 1, Overflow::Block)).unwrap());
+        let writer = {
+            let r = r.clone();
+            std::thread::spawn(move || (0..1000).filter(|_| r.record(1).is_ok()).count() as u64)
+        };
+        let accepted_before_close = writer.join().unwrap();
+        r.close();
+        assert_eq!(c.get(), accepted_before_close);
+    }
+}

@@ -1,0 +1,175 @@
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+
+use crate::clock::{Clock, MonotonicClock};
+use crate::Counter;
+
+/// Per-second rates of a set of counters between successive calls: equivalent to a
+/// `Mutex<Option<PreviousSnapshot>>` taken around every rate computation, except that the previous
+/// snapshot is swapped atomically (arc-swap), so concurrent callers never block each other.
+///
+/// Each [`rates`](RateTracker::rates) call reads every counter and the monotonic clock, computes
+/// `(value - previous) / elapsed` against the last stored snapshot, and publishes its own snapshot
+/// with a compare-and-swap. The first call has nothing to compare with and reports zero rates.
+/// Two racing callers each get a rate over a real interval; the later snapshot usually wins.
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use atomicperf::{Counter, ManualClock, RateTracker};
+///
+/// let requests = Arc::new(Counter::new());
+/// let clock = Arc::new(ManualClock::new());
+/// let tracker = RateTracker::with_clock([("requests", requests.clone())], clock.clone());
+/// assert_eq!(tracker.rates()[0].per_second, 0.0); // first call
+/// requests.add(500);
+/// clock.advance(Duration::from_millis(250));
+/// let rates = tracker.rates();
+/// assert_eq!((rates[0].name.as_str(), rates[0].delta, rates[0].per_second), ("requests", 500, 2000.0));
+/// ```
+pub struct RateTracker {
+    sources: Vec<(String, Arc<Counter>)>,
+    previous: ArcSwapOption<Reading>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Reading {
+    at_nanos: u64,
+    values: Vec<u64>,
+}
+
+/// One counter's rate over the interval between two [`RateTracker::rates`] calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    /// The name the counter was registered under.
+    pub name: String,
+    /// Increase of the counter over the interval.
+    pub delta: u64,
+    /// `delta` per second of the interval (0 on the first call or for an empty interval).
+    pub per_second: f64,
+}
+
+impl RateTracker {
+    /// Tracks `sources` (name, counter) with the system's monotonic clock.
+    pub fn new<N: Into<String>>(sources: impl IntoIterator<Item = (N, Arc<Counter>)>) -> Self {
+        Self::with_clock(sources, Arc::new(MonotonicClock::new()))
+    }
+
+    /// Tracks `sources` with the given clock (tests inject a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock<N: Into<String>>(
+        sources: impl IntoIterator<Item = (N, Arc<Counter>)>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let sources = sources.into_iter().map(|(n, c)| (n.into(), c)).collect();
+        RateTracker { sources, previous: ArcSwapOption::empty(), clock }
+    }
+
+    /// Names of the tracked counters, in registration order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.sources.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// Rates since the previous call (from any thread), in registration order.
+    pub fn rates(&self) -> Vec<Rate> {
+        let previous = self.previous.load_full();
+        let now = Arc::new(Reading {
+            at_nanos: self.clock.now_nanos(),
+            values: self.sources.iter().map(|(_, c)| c.get()).collect(),
+        });
+        let rates = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                let (delta, per_second) = match &previous {
+                    Some(p) if now.at_nanos > p.at_nanos => {
+                        let delta = now.values[i].saturating_sub(p.values[i]);
+                        (delta, delta as f64 * 1e9 / (now.at_nanos - p.at_nanos) as f64)
+                    }
+                    Some(p) => (now.values[i].saturating_sub(p.values[i]), 0.0),
+                    None => (0, 0.0),
+                };
+                Rate { name: name.clone(), delta, per_second }
+            })
+            .collect();
+        // If another caller published first, its snapshot stays: both rates were over real
+        // intervals, and nobody waited.
+        self.previous.compare_and_swap(&previous, Some(now));
+        rates
+    }
+}
+
+impl std::fmt::Debug for RateTracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateTracker").field("names", &self.names().collect::<Vec<_>>()).finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ManualClock;
+
+    fn tracker() -> (RateTracker, Arc<Counter>, Arc<Counter>, Arc<ManualClock>) {
+        let (a, b) = (Arc::new(Counter::new()), Arc::new(Counter::new()));
+        let clock = Arc::new(ManualClock::new());
+        let t = RateTracker::with_clock([("a", a.clone()), ("b", b.clone())], clock.clone());
+        (t, a, b, clock)
+    }
+
+    #[test]
+    fn first_call_reports_zero_rates() {
+        let (t, a, _, clock) = tracker();
+        a.add(100);
+        clock.advance(Duration::from_secs(1));
+        assert!(t.rates().iter().all(|r| r.per_second == 0.0 && r.delta == 0));
+    }
+
+    #[test]
+    fn rates_are_deltas_over_elapsed_monotonic_time() {
+        let (t, a, b, clock) = tracker();
+        t.rates();
+        a.add(30);
+        b.add(5);
+        clock.advance(Duration::from_millis(500));
+        let r = t.rates();
+        assert_eq!((r[0].delta, r[0].per_second), (30, 60.0));
+        assert_eq!((r[1].delta, r[1].per_second), (5, 10.0));
+        clock.advance(Duration::from_secs(2));
+        let r = t.rates();
+        assert_eq!((r[0].delta, r[0].per_second), (0, 0.0));
+    }
+
+    #[test]
+    fn no_elapsed_time_gives_zero_rate_not_infinity() {
+        let (t, a, _, _) = tracker();
+        t.rates();
+        a.inc();
+        let r = t.rates();
+        assert_eq!((r[0].delta, r[0].per_second), (1, 0.0));
+    }
+
+    #[test]
+    fn concurrent_callers_all_get_finite_rates_and_never_block() {
+        let (t, a, _, clock) = tracker();
+        let t = Arc::new(t);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..1000 {
+                        a.inc();
+                        clock.advance(Duration::from_micros(1));
+                        for r in t.rates() {
+                            assert!(r.per_second.is_finite() && r.per_second >= 0.0);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(a.get(), 8000);
+    }
+}

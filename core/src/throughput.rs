@@ -1,0 +1,292 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, MonotonicClock};
+use crate::sync::{AtomicU64, Ordering};
+use crate::Error;
+
+/// Events per second over a sliding window, with SLA accounting: equivalent to a `Mutex` around a
+/// ring of time buckets, except that recording is a compare-and-swap on one bucket word and
+/// readers never block recorders.
+///
+/// The window is a ring of `buckets` time buckets of `window / buckets` each. Every bucket word
+/// packs the bucket's epoch (32 bits) with its count (32 bits), so that a stale bucket is recycled
+/// for the current epoch by the same compare-and-swap that counts the event: there is no moment
+/// when a recycled bucket holds another epoch's count. [`record`](ThroughputWindow::record) counts
+/// an event, and a violation when its latency exceeds the SLA threshold.
+///
+/// # Guarantees
+/// - Every event recorded in the current window is counted exactly once; an event whose bucket was
+///   already recycled for a later epoch (a thread stalled for a whole window) is not counted.
+/// - A bucket counts up to 2^32 - 1 events and then saturates.
+///
+/// # Example
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use atomicperf::{ManualClock, ThroughputWindow};
+///
+/// let clock = Arc::new(ManualClock::new());
+/// let w = ThroughputWindow::with_clock(Duration::from_secs(10), 10, Duration::from_millis(100), clock.clone())
+///     .unwrap();
+/// for latency_ms in [20, 50, 250, 80] {
+///     w.record(Duration::from_millis(latency_ms));
+/// }
+/// clock.advance(Duration::from_secs(2));
+/// let s = w.stats();
+/// assert_eq!((s.events, s.violations), (4, 1));
+/// assert_eq!(s.events_per_second, 2.0); // 4 events over the 2 s the window has existed
+/// assert_eq!(s.violation_ratio, 0.25);
+/// ```
+pub struct ThroughputWindow {
+    events: Box<[AtomicU64]>,
+    violations: Box<[AtomicU64]>,
+    bucket_nanos: u64,
+    sla_nanos: u64,
+    clock: Arc<dyn Clock>,
+    created_nanos: u64,
+}
+
+/// What a [`ThroughputWindow`] saw over its current window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowStats {
+    /// Events in the window.
+    pub events: u64,
+    /// Events whose latency exceeded the SLA threshold.
+    pub violations: u64,
+    /// Events per second over the time the window covers (shorter while the window is young).
+    pub events_per_second: f64,
+    /// `violations / events`, 0 when there were no events.
+    pub violation_ratio: f64,
+    /// Time the window covers now: its full length, or the window's age if younger.
+    pub covered: Duration,
+}
+
+const COUNT_BITS: u32 = 32;
+const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+const EPOCH_MASK: u64 = u32::MAX as u64;
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl ThroughputWindow {
+    /// A window of `window` split into `buckets`, counting a violation for latencies above `sla`,
+    /// timed by the system's monotonic clock.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for zero buckets, a zero window, or buckets shorter than 1 ns.
+    pub fn new(window: Duration, buckets: usize, sla: Duration) -> Result<Self, Error> {
+        Self::with_clock(window, buckets, sla, Arc::new(MonotonicClock::new()))
+    }
+
+    /// As [`new`](Self::new), timed by `clock` (tests inject a [`ManualClock`](crate::ManualClock)).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_clock(window: Duration, buckets: usize, sla: Duration, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+        if buckets == 0 {
+            return Err(Error::InvalidConfig("a throughput window needs at least one bucket".into()));
+        }
+        if window.is_zero() {
+            return Err(Error::InvalidConfig("a throughput window must be longer than zero".into()));
+        }
+        let bucket_nanos = nanos(window) / buckets as u64;
+        if bucket_nanos == 0 {
+            return Err(Error::InvalidConfig(format!("{buckets} buckets over {window:?} are shorter than 1 ns")));
+        }
+        let ring = || (0..buckets).map(|_| AtomicU64::new(u64::MAX)).collect::<Box<[_]>>();
+        let created_nanos = clock.now_nanos();
+        Ok(ThroughputWindow { events: ring(), violations: ring(), bucket_nanos, sla_nanos: nanos(sla), clock, created_nanos })
+    }
+
+    /// Counts one event of the given latency (a violation if above the SLA threshold).
+    #[inline]
+    pub fn record(&self, latency: Duration) {
+        self.record_nanos(nanos(latency));
+    }
+
+    /// Counts one event of `latency_nanos` nanoseconds.
+    #[inline]
+    pub fn record_nanos(&self, latency_nanos: u64) {
+        let epoch = self.clock.now_nanos() / self.bucket_nanos;
+        let slot = (epoch % self.events.len() as u64) as usize;
+        bump(&self.events[slot], epoch);
+        if latency_nanos > self.sla_nanos {
+            bump(&self.violations[slot], epoch);
+        }
+    }
+
+    /// Events, violations and rates over the current window.
+    pub fn stats(&self) -> WindowStats {
+        let now = self.clock.now_nanos();
+        let epoch = now / self.bucket_nanos;
+        let events = self.sum(&self.events, epoch);
+        let violations = self.sum(&self.violations, epoch);
+        let full = (self.events.len() as u64 - 1) * self.bucket_nanos + (now - epoch * self.bucket_nanos);
+        let covered = full.min(now.saturating_sub(self.created_nanos));
+        WindowStats {
+            events,
+            violations,
+            events_per_second: if covered == 0 { 0.0 } else { events as f64 * 1e9 / covered as f64 },
+            violation_ratio: if events == 0 { 0.0 } else { violations as f64 / events as f64 },
+            covered: Duration::from_nanos(covered),
+        }
+    }
+
+    /// Number of buckets in the ring.
+    pub fn buckets(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Length of the window.
+    pub fn window(&self) -> Duration {
+        Duration::from_nanos(self.bucket_nanos * self.events.len() as u64)
+    }
+
+    /// The SLA threshold above which a latency counts as a violation.
+    pub fn sla(&self) -> Duration {
+        Duration::from_nanos(self.sla_nanos)
+    }
+
+    fn sum(&self, ring: &[AtomicU64], epoch: u64) -> u64 {
+        let n = ring.len() as u64;
+        ring.iter()
+            .map(|cell| cell.load(Ordering::Relaxed))
+            .filter(|&w| w != u64::MAX && age(w >> COUNT_BITS, epoch) < n)
+            .map(|w| w & COUNT_MASK)
+            .sum()
+    }
+}
+
+/// Epochs between a bucket's stored epoch tag and `epoch` (wrapping at 2^32 epochs; a stored tag
+/// "ahead" of `epoch` reads as a huge age and is therefore outside any window).
+fn age(tag: u64, epoch: u64) -> u64 {
+    (epoch.wrapping_sub(tag)) & EPOCH_MASK
+}
+
+/// Counts one event for `epoch` in a bucket word, recycling it if it holds an older epoch.
+fn bump(cell: &AtomicU64, epoch: u64) {
+    let tag = epoch & EPOCH_MASK;
+    let mut cur = cell.load(Ordering::Relaxed);
+    loop {
+        let next = if cur != u64::MAX && cur >> COUNT_BITS == tag {
+            if cur & COUNT_MASK == COUNT_MASK {
+                return; // saturated
+            }
+            cur + 1
+        } else if cur != u64::MAX && age(cur >> COUNT_BITS, epoch) > EPOCH_MASK / 2 {
+            return; // the bucket already serves a later epoch: this event is outside its window
+        } else {
+            (tag << COUNT_BITS) | 1
+        };
+        match cell.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(actual) => cur = actual,
+        }
+    }
+}
+
+impl std::fmt::Debug for ThroughputWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThroughputWindow")
+            .field("window", &self.window())
+            .field("buckets", &self.buckets())
+            .field("sla", &self.sla())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+
+    fn window(clock: &Arc<ManualClock>) -> ThroughputWindow {
+        ThroughputWindow::with_clock(Duration::from_secs(4), 4, Duration::from_millis(10), clock.clone()).unwrap()
+    }
+
+    #[test]
+    fn bad_configuration_is_an_error() {
+        let sla = Duration::from_millis(1);
+        assert!(matches!(ThroughputWindow::new(Duration::from_secs(1), 0, sla), Err(Error::InvalidConfig(_))));
+        assert!(matches!(ThroughputWindow::new(Duration::ZERO, 4, sla), Err(Error::InvalidConfig(_))));
+        assert!(matches!(ThroughputWindow::new(Duration::from_nanos(3), 4, sla), Err(Error::InvalidConfig(_))));
+    }
+
+    #[test]
+    fn events_older_than_the_window_drop_out() {
+        let clock = Arc::new(ManualClock::new());
+        let w = window(&clock);
+        w.record(Duration::from_millis(1));
+        clock.advance(Duration::from_secs(1));
+        w.record(Duration::from_millis(1));
+        w.record(Duration::from_millis(1));
+        clock.advance(Duration::from_millis(3500)); // t = 4.5 s: the first bucket [0, 1) is out
+        let s = w.stats();
+        assert_eq!(s.events, 2);
+        // Buckets [1, 2), [2, 3), [3, 4) and the current half bucket [4, 4.5).
+        assert_eq!(s.covered, Duration::from_millis(3500));
+        assert_eq!(s.events_per_second, 2.0 / 3.5);
+        clock.advance(Duration::from_secs(1)); // t = 5.5 s: the bucket [1, 2) is out too
+        assert_eq!(w.stats().events, 0);
+    }
+
+    #[test]
+    fn a_stale_bucket_is_recycled_not_added_to() {
+        let clock = Arc::new(ManualClock::new());
+        let w = window(&clock);
+        w.record(Duration::ZERO);
+        clock.advance(Duration::from_secs(4)); // same slot, next lap of the ring
+        w.record(Duration::ZERO);
+        assert_eq!(w.stats().events, 1);
+    }
+
+    #[test]
+    fn violations_are_latencies_strictly_above_the_sla() {
+        let clock = Arc::new(ManualClock::new());
+        let w = window(&clock);
+        for ms in [5, 10, 11, 100] {
+            w.record(Duration::from_millis(ms));
+        }
+        clock.advance(Duration::from_secs(1));
+        let s = w.stats();
+        assert_eq!((s.events, s.violations, s.violation_ratio), (4, 2, 0.5));
+    }
+
+    #[test]
+    fn empty_window_reports_zero_rates() {
+        let clock = Arc::new(ManualClock::new());
+        let w = window(&clock);
+        let s = w.stats();
+        assert_eq!((s.events, s.events_per_second, s.violation_ratio), (0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn late_event_for_a_recycled_bucket_is_not_counted() {
+        let cell = AtomicU64::new(u64::MAX);
+        bump(&cell, 9);
+        bump(&cell, 5); // a thread that read the clock at epoch 5 and stalled
+        assert_eq!(cell.load(Ordering::Relaxed), (9 << COUNT_BITS) | 1);
+    }
+
+    #[test]
+    fn eight_threads_count_every_event_in_the_window() {
+        let clock = Arc::new(ManualClock::new());
+        let w = Arc::new(window(&clock));
+        std::thread::scope(|s| {
+            for t in 0..8u64 {
+                let w = w.clone();
+                s.spawn(move || {
+                    for i in 0..10_000u64 {
+                        w.record_nanos(if (t + i) % 4 == 0 { 20_000_000 } else { 1 });
+                    }
+                });
+            }
+        });
+        clock.advance(Duration::from_secs(1));
+        let s = w.stats();
+        assert_eq!((s.events, s.violations), (80_000, 20_000));
+    }
+}
