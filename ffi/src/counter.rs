@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use atomicperf::Counter;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
@@ -5,13 +7,15 @@ use crate::status::{ap_status, guard, input_slice, Out};
 
 /// A monotonic 64-bit counter striped over cache-padded cells: increments from different threads
 /// do not contend. Replaces a mutex-guarded or single atomic counter.
-pub struct ApCounter(Counter);
+pub struct ApCounter {
+    _opaque: [u8; 0],
+}
 
 /// Creates a counter at 0 with the default stripe count and stores its handle in *out.
 /// Errors: AP_ERR_NULL_POINTER if out is NULL.
 #[no_mangle]
 pub extern "C" fn ap_counter_new(out: *mut *mut ApCounter) -> ap_status {
-    guard("ap_counter_new", || Out::new(out)?.write(into_handle(ApCounter(Counter::new()))))
+    guard("ap_counter_new", || Out::new(out)?.write(into_handle::<Counter, _>(Arc::new(Counter::new()))))
 }
 
 /// Creates a counter at 0 with `stripes` cells (a power of two from 1 to 1024).
@@ -20,7 +24,7 @@ pub extern "C" fn ap_counter_new(out: *mut *mut ApCounter) -> ap_status {
 pub extern "C" fn ap_counter_new_with_stripes(stripes: usize, out: *mut *mut ApCounter) -> ap_status {
     guard("ap_counter_new_with_stripes", || {
         let out = Out::new(out)?;
-        out.write(into_handle(ApCounter(Counter::with_stripes(stripes)?)))
+        out.write(into_handle::<Counter, _>(Arc::new(Counter::with_stripes(stripes)?)))
     })
 }
 
@@ -31,7 +35,7 @@ pub extern "C" fn ap_counter_new_with_stripes(stripes: usize, out: *mut *mut ApC
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_clone(c: *const ApCounter) -> *mut ApCounter {
     // SAFETY: forwarded contract.
-    unsafe { clone_handle(c) }
+    unsafe { clone_handle::<Counter, _>(c) }
 }
 
 /// Releases one owner's handle; the counter is freed with its last handle. NULL is a no-op.
@@ -41,7 +45,7 @@ pub unsafe extern "C" fn ap_counter_clone(c: *const ApCounter) -> *mut ApCounter
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
     // SAFETY: forwarded contract.
-    unsafe { free_handle(c) }
+    unsafe { free_handle::<Counter, _>(c) }
 }
 
 /// Adds 1. Errors: AP_ERR_NULL_HANDLE.
@@ -51,7 +55,7 @@ pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
     // SAFETY: forwarded contract.
-    guard("ap_counter_inc", || Ok(unsafe { borrow(c) }?.0.inc()))
+    guard("ap_counter_inc", || Ok(unsafe { borrow::<Counter, _>(c) }?.inc()))
 }
 
 /// Adds n. Errors: AP_ERR_NULL_HANDLE.
@@ -61,7 +65,7 @@ pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
     // SAFETY: forwarded contract.
-    guard("ap_counter_add", || Ok(unsafe { borrow(c) }?.0.add(n)))
+    guard("ap_counter_add", || Ok(unsafe { borrow::<Counter, _>(c) }?.add(n)))
 }
 
 /// Adds every one of the `len` values at `values`, crossing the boundary once for all of them.
@@ -73,9 +77,9 @@ pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_statu
 pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const u64, len: usize) -> ap_status {
     guard("ap_counter_add_many", || {
         // SAFETY: forwarded contract.
-        let counter = unsafe { borrow(c) }?;
+        let counter = unsafe { borrow::<Counter, _>(c) }?;
         let values = input_slice(values, len)?;
-        counter.0.add(values.iter().fold(0u64, |a, &v| a.wrapping_add(v)));
+        counter.add(values.iter().fold(0u64, |a, &v| a.wrapping_add(v)));
         Ok(())
     })
 }
@@ -89,7 +93,7 @@ pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const
 pub unsafe extern "C" fn ap_counter_get(c: *const ApCounter, out: *mut u64) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_counter_get", || {
-        let c = unsafe { borrow(c) }?;
-        Out::new(out)?.write(c.0.get())
+        let c = unsafe { borrow::<Counter, _>(c) }?;
+        Out::new(out)?.write(c.get())
     })
 }

@@ -1,15 +1,19 @@
+use std::sync::Arc;
+
 use atomicperf::Gauge;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
 use crate::status::{ap_status, guard, Fail, Out};
 
 /// A double-precision value set and adjusted by many threads without a lock.
-pub struct ApGauge(Gauge);
+pub struct ApGauge {
+    _opaque: [u8; 0],
+}
 
 /// Creates a gauge at `initial` and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_gauge_new(initial: f64, out: *mut *mut ApGauge) -> ap_status {
-    guard("ap_gauge_new", || Out::new(out)?.write(into_handle(ApGauge(Gauge::with_value(initial)))))
+    guard("ap_gauge_new", || Out::new(out)?.write(into_handle::<Gauge, _>(Arc::new(Gauge::with_value(initial)))))
 }
 
 /// Returns another owning handle to the same gauge (NULL for NULL). Free each handle once.
@@ -19,7 +23,7 @@ pub extern "C" fn ap_gauge_new(initial: f64, out: *mut *mut ApGauge) -> ap_statu
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_clone(g: *const ApGauge) -> *mut ApGauge {
     // SAFETY: forwarded contract.
-    unsafe { clone_handle(g) }
+    unsafe { clone_handle::<Gauge, _>(g) }
 }
 
 /// Releases one owner's handle; the gauge is freed with its last handle. NULL is a no-op.
@@ -29,12 +33,12 @@ pub unsafe extern "C" fn ap_gauge_clone(g: *const ApGauge) -> *mut ApGauge {
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_free(g: *mut ApGauge) {
     // SAFETY: forwarded contract.
-    unsafe { free_handle(g) }
+    unsafe { free_handle::<Gauge, _>(g) }
 }
 
 fn with_gauge(g: *const ApGauge, what: &str, f: impl FnOnce(&Gauge)) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `g` NULL or live.
-    guard(what, || Ok::<(), Fail>(f(&unsafe { borrow(g) }?.0)))
+    guard(what, || Ok::<(), Fail>(f(unsafe { borrow::<Gauge, _>(g) }?)))
 }
 
 /// Replaces the value. Errors: AP_ERR_NULL_HANDLE.
@@ -54,8 +58,8 @@ pub unsafe extern "C" fn ap_gauge_set(g: *const ApGauge, v: f64) -> ap_status {
 pub unsafe extern "C" fn ap_gauge_get(g: *const ApGauge, out: *mut f64) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_gauge_get", || {
-        let g = unsafe { borrow(g) }?;
-        Out::new(out)?.write(g.0.get())
+        let g = unsafe { borrow::<Gauge, _>(g) }?;
+        Out::new(out)?.write(g.get())
     })
 }
 

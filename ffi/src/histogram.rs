@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use atomicperf::Histogram;
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
@@ -6,13 +8,15 @@ use crate::status::{ap_status, guard, input_slice, present, Fail, Out};
 /// A lock-free log-linear histogram of uint64_t values (nanoseconds by default). Quantiles are
 /// within 10^-significant_figures of the true value; values above the highest trackable value are
 /// clamped to it and counted by ap_histogram_overflow_count.
-pub struct ApHistogram(Histogram);
+pub struct ApHistogram {
+    _opaque: [u8; 0],
+}
 
 /// Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
 /// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
-    guard("ap_histogram_new", || Out::new(out)?.write(into_handle(ApHistogram(Histogram::new()))))
+    guard("ap_histogram_new", || Out::new(out)?.write(into_handle::<Histogram, _>(Arc::new(Histogram::new()))))
 }
 
 /// Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).
@@ -26,7 +30,7 @@ pub extern "C" fn ap_histogram_new_with_precision(
     guard("ap_histogram_new_with_precision", || {
         let out = Out::new(out)?;
         let figures = u8::try_from(significant_figures).unwrap_or(u8::MAX);
-        out.write(into_handle(ApHistogram(Histogram::with_precision(figures, highest)?)))
+        out.write(into_handle::<Histogram, _>(Arc::new(Histogram::with_precision(figures, highest)?)))
     })
 }
 
@@ -37,7 +41,7 @@ pub extern "C" fn ap_histogram_new_with_precision(
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_clone(h: *const ApHistogram) -> *mut ApHistogram {
     // SAFETY: forwarded contract.
-    unsafe { clone_handle(h) }
+    unsafe { clone_handle::<Histogram, _>(h) }
 }
 
 /// Releases one owner's handle; the histogram is freed with its last handle. NULL is a no-op.
@@ -47,13 +51,13 @@ pub unsafe extern "C" fn ap_histogram_clone(h: *const ApHistogram) -> *mut ApHis
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_free(h: *mut ApHistogram) {
     // SAFETY: forwarded contract.
-    unsafe { free_handle(h) }
+    unsafe { free_handle::<Histogram, _>(h) }
 }
 
 /// Runs `f` on the histogram behind `h` as the API call `what`.
 fn with(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Result<(), Fail>) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `h` NULL or live.
-    guard(what, || f(&unsafe { borrow(h) }?.0))
+    guard(what, || f(unsafe { borrow::<Histogram, _>(h) }?))
 }
 
 /// Writes one statistic of the histogram behind `h` through `out`: handle checked first, then
@@ -186,7 +190,7 @@ pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *
 pub unsafe extern "C" fn ap_histogram_merge(dst: *const ApHistogram, src: *const ApHistogram) -> ap_status {
     with(dst, "ap_histogram_merge", |d| {
         // SAFETY: forwarded contract.
-        Ok(d.merge(&unsafe { borrow(src) }?.0))
+        Ok(d.merge(unsafe { borrow::<Histogram, _>(src) }?))
     })
 }
 
@@ -208,6 +212,6 @@ pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status 
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_snapshot(h: *const ApHistogram, out: *mut *mut ApHistogram) -> ap_status {
     read(h, out, "ap_histogram_snapshot", |h| {
-        Ok(into_handle(ApHistogram(Histogram::from_snapshot(&h.snapshot()))))
+        Ok(into_handle::<Histogram, _>(Arc::new(Histogram::from_snapshot(&h.snapshot()))))
     })
 }
