@@ -93,6 +93,18 @@ impl Counter {
     pub fn stripes(&self) -> usize {
         self.cells.len()
     }
+
+    /// Bytes from one stripe to the next in [`stripe_cells`](Self::stripe_cells): a cache line
+    /// pair (128 on x86-64), so that stripes never share a line.
+    pub const STRIPE_STRIDE: usize = std::mem::size_of::<CachePadded<AtomicU64>>();
+
+    /// Address of the first stripe: `stripes()` 8-byte-aligned `u64` cells, `STRIPE_STRIDE` bytes
+    /// apart, each an atomic that foreign code (Go's `sync/atomic`, JavaScript's `Atomics`) may
+    /// add to with an atomic fetch-and-add. Anything else (stores, subtraction, non-atomic access)
+    /// breaks the counter. The cells live, and stay at this address, as long as the counter.
+    pub fn stripe_cells(&self) -> *const AtomicU64 {
+        &*self.cells[0]
+    }
 }
 
 impl Default for Counter {
@@ -142,6 +154,19 @@ mod tests {
         assert_eq!(Counter::with_stripes(3).unwrap_err(), Error::InvalidStripes(3));
         assert_eq!(Counter::with_stripes(2048).unwrap_err(), Error::InvalidStripes(2048));
         assert_eq!(Counter::with_stripes(1).unwrap().stripes(), 1);
+    }
+
+    #[test]
+    fn stripe_cells_are_the_stripes_get_sums() {
+        let c = Counter::with_stripes(4).unwrap();
+        let base = c.stripe_cells().cast::<u8>();
+        for i in 0..4 {
+            // SAFETY: the documented layout: 4 stripes, STRIPE_STRIDE apart, alive with `c`.
+            let cell = unsafe { &*base.add(i * Counter::STRIPE_STRIDE).cast::<AtomicU64>() };
+            cell.fetch_add(10 + i as u64, Ordering::Relaxed);
+        }
+        c.inc();
+        assert_eq!(c.get(), 10 + 11 + 12 + 13 + 1);
     }
 
     #[test]

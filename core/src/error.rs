@@ -17,6 +17,8 @@ pub enum Error {
     InvalidStripes(usize),
     /// A configuration value that cannot work (zero buckets, zero window, zero workers...).
     InvalidConfig(String),
+    /// An argument that does not fit the call (an event of the wrong kind for an async recorder).
+    InvalidArgument(String),
     /// The primitive was closed; it accepts no more work.
     Closed,
     /// A wait ran out of time before the operation could complete.
@@ -37,6 +39,7 @@ impl fmt::Display for Error {
                 write!(f, "stripe count must be a power of two from 1 to 1024, got {n}")
             }
             Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
+            Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
             Error::Closed => write!(f, "closed: no more records are accepted"),
             Error::Timeout => write!(f, "timed out"),
         }

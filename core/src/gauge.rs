@@ -42,6 +42,13 @@ impl Gauge {
         Gauge { bits: CachePadded::new(AtomicU64::new(v.to_bits())) }
     }
 
+    /// Address of the gauge's cell: one 8-byte-aligned `u64` holding the value's IEEE-754 bits.
+    /// Foreign code may store to it atomically (`set`) or compare-and-swap it (`add`); the cell
+    /// lives, and stays at this address, as long as the gauge.
+    pub fn cell(&self) -> *const AtomicU64 {
+        &*self.bits
+    }
+
     /// Replaces the value.
     #[inline]
     pub fn set(&self, v: f64) {

@@ -24,6 +24,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod any_recorder;
 mod async_recorder;
 mod clock;
 mod counter;
@@ -37,6 +38,7 @@ mod sync;
 mod throughput;
 mod timer;
 
+pub use any_recorder::{AnyAsyncRecorder, AsyncEvent};
 pub use async_recorder::{AsyncConfig, AsyncRecorder, AsyncTarget, GaugeOp, Overflow, Recorded};
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use counter::Counter;
