@@ -22,7 +22,30 @@
 
 // Version of the C ABI. Adding functions keeps it; changing or removing any signature bumps it.
 // Compare with ap_abi_version() to check that the loaded library matches this header.
-#define AP_ABI_VERSION 1
+#define AP_ABI_VERSION 2
+
+// Full queue: drop the event and count it (the caller never waits).
+#define AP_OVERFLOW_DROP 0
+
+// Full queue: wait for room.
+#define AP_OVERFLOW_BLOCK 1
+
+// Gauge operation: set.
+#define AP_GAUGE_SET 0
+
+// Gauge operation: add (negative to subtract).
+#define AP_GAUGE_ADD 1
+
+// Gauge operation: raise to the value if greater.
+#define AP_GAUGE_SET_MAX 2
+
+// Gauge operation: lower to the value if smaller.
+#define AP_GAUGE_SET_MIN 3
+
+// A bounded queue in front of one metric, applied by worker threads in batches. Recording
+// costs a queue push instead of the metric update. Freeing the last handle closes it (drains the
+// queue and joins the workers).
+typedef struct ap_async_recorder ap_async_recorder;
 
 // A monotonic 64-bit counter striped over cache-padded cells: increments from different threads
 // do not contend. Replaces a mutex-guarded or single atomic counter.
@@ -36,8 +59,113 @@ typedef struct ap_gauge ap_gauge;
 // clamped to it and counted by ap_histogram_overflow_count.
 typedef struct ap_histogram ap_histogram;
 
+// Lock-free running minimum and maximum of uint64_t values. An empty one reports AP_ERR_EMPTY,
+// never a sentinel value.
+typedef struct ap_minmax ap_minmax;
+
+// Per-second rates of a set of counters between successive ap_rate_tracker_rates calls. The
+// previous snapshot is swapped atomically: concurrent callers never block each other.
+typedef struct ap_rate_tracker ap_rate_tracker;
+
+// Events per second over a sliding window of time buckets, with SLA accounting: events whose
+// latency exceeds a threshold count as violations.
+typedef struct ap_throughput_window ap_throughput_window;
+
+// Execution metrics of one operation (a rule, a handler, a query): count, errors, total, min and
+// max duration and a histogram of durations, updated without a lock. Durations in nanoseconds.
+typedef struct ap_timer ap_timer;
+
 // Result of a fallible call: AP_OK (0) or one of the AP_ERR_* codes below.
 typedef int32_t ap_status;
+
+// Kind of the cells an ap_cells describes, and so which atomic operations a foreign writer may
+// perform on them.
+typedef uint32_t ap_cell_kind;
+
+// Where a metric's cells are, for foreign code that updates them without a call per operation:
+// cell `i` (0 <= i < count) is the 8-byte-aligned uint64_t at `base + offset + i * stride`.
+// Offsets are relative to `base` so that the same description can later serve memory mapped at
+// another address by another process.
+//
+// Lifetime: the cells stay valid, at this address, while the handle they were described from
+// (or any clone of it) is alive. Keep a clone for as long as any view of the cells exists, and
+// free it after the last write.
+typedef struct {
+  // Start of the memory the cells live in.
+  void *base;
+  // Bytes from `base` to cell 0.
+  size_t offset;
+  // Number of cells.
+  size_t count;
+  // Bytes from one cell to the next (a multiple of 8; 0 when count is 1).
+  size_t stride;
+  // AP_CELL_COUNTER_STRIPES or AP_CELL_GAUGE_BITS: which operations a writer may perform.
+  ap_cell_kind kind;
+} ap_cells;
+
+// Every statistic of a timer from one moment. When `count` is 0 the duration fields are 0.
+typedef struct {
+  // Executions recorded.
+  uint64_t count;
+  // Executions recorded as errors.
+  uint64_t errors;
+  // Total duration, ns.
+  uint64_t total_ns;
+  // Shortest duration, ns.
+  uint64_t min_ns;
+  // Longest duration, ns.
+  uint64_t max_ns;
+  // Mean duration, ns.
+  double mean_ns;
+  // Median duration, ns.
+  uint64_t p50_ns;
+  // 90th percentile, ns.
+  uint64_t p90_ns;
+  // 99th percentile, ns.
+  uint64_t p99_ns;
+  // 99.9th percentile, ns.
+  uint64_t p999_ns;
+} ap_timer_stats;
+
+// What a throughput window saw over its current window.
+typedef struct {
+  // Events in the window.
+  uint64_t events;
+  // Events whose latency exceeded the SLA threshold.
+  uint64_t violations;
+  // Events per second over the covered time.
+  double events_per_second;
+  // violations / events (0 without events).
+  double violation_ratio;
+  // Time the window covers, ns: its length, or its age while younger.
+  uint64_t covered_ns;
+} ap_window_stats;
+
+// Configuration of an async recorder. Pass NULL for the defaults: capacity 65536, 1 worker,
+// batches of 256, AP_OVERFLOW_DROP.
+typedef struct {
+  // Events the queue holds (at least 1).
+  size_t capacity;
+  // Worker threads (at least 1).
+  size_t workers;
+  // Most events a worker applies per wake-up (at least 1).
+  size_t batch;
+  // AP_OVERFLOW_DROP or AP_OVERFLOW_BLOCK.
+  uint32_t overflow;
+} ap_async_config;
+
+// Counts of an async recorder. Once a flush returned true with no concurrent recorders,
+// applied + dropped == enqueued.
+typedef struct {
+  // Events offered: queued plus dropped.
+  uint64_t enqueued;
+  // Events applied to the metric.
+  uint64_t applied;
+  // Events dropped on a full queue (drop mode).
+  uint64_t dropped;
+  // Whether ap_async_recorder_close was called.
+  bool closed;
+} ap_async_stats;
 
 // Success.
 #define AP_OK 0
@@ -63,6 +191,23 @@ typedef int32_t ap_status;
 // A bug inside the library was caught at the boundary (a Rust panic); please report it.
 #define AP_ERR_INTERNAL 7
 
+// A wait ran out of time before the operation could complete.
+#define AP_ERR_TIMEOUT 8
+
+// The object was closed and accepts no more work.
+#define AP_ERR_CLOSED 9
+
+// Counter stripes: `uint64_t` cells. A writer may only atomically add to a cell (C11
+// atomic_fetch_add, Go atomic.AddUint64, JavaScript Atomics.add), with any memory order; relaxed
+// is enough. Any stripe is correct; a thread that keeps to one stripe avoids sharing cache lines.
+// Never store, subtract or write non-atomically. The total is read through ap_counter_get.
+#define AP_CELL_COUNTER_STRIPES 1
+
+// A gauge: one `uint64_t` cell holding the IEEE-754 bits of a double. A writer may atomically
+// store new bits (set) or compare-and-swap them (add, set_max: load, compute, CAS, retry).
+// Read through ap_gauge_get or by an atomic load.
+#define AP_CELL_GAUGE_BITS 2
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -72,6 +217,15 @@ uint32_t ap_abi_version(void);
 
 // The library version as a static NUL-terminated string, e.g. "0.1.0". Never NULL; do not free.
 const char *ap_version(void);
+
+// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
+// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
+const char *ap_status_str(ap_status status);
+
+// This thread's message for its most recent failed call ("" if none failed yet). The pointer
+// stays valid until the next failing call on the same thread; successful calls leave it alone.
+// Never NULL; do not free.
+const char *ap_last_error(void);
 
 // Creates a counter at 0 with the default stripe count and stores its handle in *out.
 // Errors: AP_ERR_NULL_POINTER if out is NULL.
@@ -181,6 +335,20 @@ ap_status ap_gauge_set_max(const ap_gauge *g, double v);
 // # Safety
 // `g` is NULL or a live handle.
 ap_status ap_gauge_set_min(const ap_gauge *g, double v);
+
+// Describes the counter's stripes (kind AP_CELL_COUNTER_STRIPES) in *out.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_counter_cells(const ap_counter *c, ap_cells *out);
+
+// Describes the gauge's cell (kind AP_CELL_GAUGE_BITS, count 1) in *out.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `g` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_gauge_cells(const ap_gauge *g, ap_cells *out);
 
 // Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
 // in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
@@ -302,14 +470,285 @@ ap_status ap_histogram_reset(const ap_histogram *h);
 // `h` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_histogram_snapshot(const ap_histogram *h, ap_histogram **out);
 
-// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
-// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
-const char *ap_status_str(ap_status status);
+// Creates an empty min/max and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_minmax_new(ap_minmax **out);
 
-// This thread's message for its most recent failed call ("" if none failed yet). The pointer
-// stays valid until the next failing call on the same thread; successful calls leave it alone.
-// Never NULL; do not free.
-const char *ap_last_error(void);
+// Returns another owning handle to the same min/max (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_minmax *ap_minmax_clone(const ap_minmax *m);
+
+// Releases one owner's handle; freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `m` is NULL or a handle the caller owns and does not use afterwards.
+void ap_minmax_free(ap_minmax *m);
+
+// Takes `value` into the running extremes. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_status ap_minmax_record(const ap_minmax *m, uint64_t value);
+
+// Writes the smallest recorded value to *out. Errors: AP_ERR_EMPTY when nothing was recorded
+// (out untouched); AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_minmax_min(const ap_minmax *m, uint64_t *out);
+
+// Writes the largest recorded value to *out. Errors: AP_ERR_EMPTY when nothing was recorded
+// (out untouched); AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_minmax_max(const ap_minmax *m, uint64_t *out);
+
+// Forgets every value. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_status ap_minmax_reset(const ap_minmax *m);
+
+// Creates a timer (histogram of 2 significant figures up to 60 s) and stores its handle in *out.
+// Errors: AP_ERR_NULL_POINTER.
+ap_status ap_timer_new(ap_timer **out);
+
+// Creates a timer whose duration histogram has `significant_figures` (1 to 5) up to
+// `highest_ns`. Errors: AP_ERR_OUT_OF_RANGE as ap_histogram_new_with_precision;
+// AP_ERR_NULL_POINTER.
+ap_status ap_timer_new_with_precision(uint32_t significant_figures,
+                                      uint64_t highest_ns,
+                                      ap_timer **out);
+
+// Returns another owning handle to the same timer (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_timer *ap_timer_clone(const ap_timer *t);
+
+// Releases one owner's handle; freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `t` is NULL or a handle the caller owns and does not use afterwards.
+void ap_timer_free(ap_timer *t);
+
+// Records one execution of `duration_ns`; `ok == false` also counts it as an error.
+// Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_status ap_timer_record(const ap_timer *t, uint64_t duration_ns, bool ok);
+
+// Writes every statistic, from one moment, to *out. Errors: AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_timer_stats(const ap_timer *t, ap_timer_stats *out);
+
+// Writes the duration at quantile q (0 to 1) to *out. Errors: AP_ERR_OUT_OF_RANGE for q outside
+// [0, 1] or NaN; AP_ERR_EMPTY when nothing was recorded; AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_timer_quantile(const ap_timer *t, double q, uint64_t *out);
+
+// Forgets everything recorded. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_status ap_timer_reset(const ap_timer *t);
+
+// Creates a tracker of the `len` counters at `counters` (it keeps its own reference to each, so
+// the caller may free its handles). Rates come back in this order.
+// Errors: AP_ERR_NULL_POINTER if counters is NULL with len > 0 or out is NULL;
+// AP_ERR_NULL_HANDLE if any counter is NULL.
+//
+// # Safety
+// `counters` points to `len` handles, each NULL or live; `out` is NULL or writable.
+ap_status ap_rate_tracker_new(const ap_counter *const *counters, size_t len, ap_rate_tracker **out);
+
+// Returns another owning handle to the same tracker (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_rate_tracker *ap_rate_tracker_clone(const ap_rate_tracker *t);
+
+// Releases one owner's handle (and, with the last, the tracker's counter references).
+//
+// # Safety
+// `t` is NULL or a handle the caller owns and does not use afterwards.
+void ap_rate_tracker_free(ap_rate_tracker *t);
+
+// Computes the rates since the previous call (from any thread) and writes, for each tracked
+// counter in creation order, its per-second rate to per_second[i] and, if deltas is not NULL,
+// its increase to deltas[i]; the number of counters goes to *len. The first call gives zeros.
+// Errors: AP_ERR_BUFFER_TOO_SMALL if capacity is below the number of counters (*len is set to
+// it and the interval is not consumed); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER if len is NULL
+// or per_second is NULL while there are counters.
+//
+// # Safety
+// `t` is NULL or a live handle; per_second (and deltas if not NULL) hold `capacity` elements.
+ap_status ap_rate_tracker_rates(const ap_rate_tracker *t,
+                                double *per_second,
+                                uint64_t *deltas,
+                                size_t capacity,
+                                size_t *len);
+
+// Creates a window of `window_ns` split into `buckets`, counting a violation for latencies above
+// `sla_ns`, timed by the monotonic clock. Errors: AP_ERR_OUT_OF_RANGE for zero buckets, a zero
+// window or buckets shorter than 1 ns; AP_ERR_NULL_POINTER.
+ap_status ap_throughput_window_new(uint64_t window_ns,
+                                   size_t buckets,
+                                   uint64_t sla_ns,
+                                   ap_throughput_window **out);
+
+// Returns another owning handle to the same window (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `w` is NULL or a live handle.
+ap_throughput_window *ap_throughput_window_clone(const ap_throughput_window *w);
+
+// Releases one owner's handle; freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `w` is NULL or a handle the caller owns and does not use afterwards.
+void ap_throughput_window_free(ap_throughput_window *w);
+
+// Counts one event of `latency_ns` (a violation if above the SLA). Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `w` is NULL or a live handle.
+ap_status ap_throughput_window_record(const ap_throughput_window *w, uint64_t latency_ns);
+
+// Writes the window's statistics to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `w` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_throughput_window_stats(const ap_throughput_window *w, ap_window_stats *out);
+
+// Starts a recorder in front of a counter (events: amounts to add, ap_async_recorder_record).
+// `config` may be NULL. Errors: AP_ERR_NULL_HANDLE; AP_ERR_OUT_OF_RANGE for a zero capacity,
+// workers or batch or an unknown overflow; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `config` is NULL or readable; `out` is NULL or writable.
+ap_status ap_async_recorder_new_counter(const ap_counter *c,
+                                        const ap_async_config *config,
+                                        ap_async_recorder **out);
+
+// Starts a recorder in front of a histogram (events: values, ap_async_recorder_record).
+// Errors as ap_async_recorder_new_counter.
+//
+// # Safety
+// As ap_async_recorder_new_counter.
+ap_status ap_async_recorder_new_histogram(const ap_histogram *h,
+                                          const ap_async_config *config,
+                                          ap_async_recorder **out);
+
+// Starts a recorder in front of a min/max (events: values, ap_async_recorder_record).
+// Errors as ap_async_recorder_new_counter.
+//
+// # Safety
+// As ap_async_recorder_new_counter.
+ap_status ap_async_recorder_new_minmax(const ap_minmax *m,
+                                       const ap_async_config *config,
+                                       ap_async_recorder **out);
+
+// Starts a recorder in front of a timer (events: ap_async_recorder_record_timer).
+// Errors as ap_async_recorder_new_counter.
+//
+// # Safety
+// As ap_async_recorder_new_counter.
+ap_status ap_async_recorder_new_timer(const ap_timer *t,
+                                      const ap_async_config *config,
+                                      ap_async_recorder **out);
+
+// Starts a recorder in front of a gauge (events: ap_async_recorder_record_gauge).
+// Errors as ap_async_recorder_new_counter.
+//
+// # Safety
+// As ap_async_recorder_new_counter.
+ap_status ap_async_recorder_new_gauge(const ap_gauge *g,
+                                      const ap_async_config *config,
+                                      ap_async_recorder **out);
+
+// Returns another owning handle to the same recorder (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_async_recorder *ap_async_recorder_clone(const ap_async_recorder *r);
+
+// Releases one owner's handle; the last one closes the recorder (drains the queue, joins the
+// workers) and frees it. NULL is a no-op.
+//
+// # Safety
+// `r` is NULL or a handle the caller owns and does not use afterwards.
+void ap_async_recorder_free(ap_async_recorder *r);
+
+// Queues `value` for a counter (added), histogram or min/max (recorded). In drop mode it never
+// waits; *queued (if not NULL) is set to false when the event was dropped on a full queue. In
+// block mode it waits for room. Errors: AP_ERR_INVALID_ARGUMENT for a timer or gauge recorder;
+// AP_ERR_CLOSED after close; AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `r` is NULL or a live handle; `queued` is NULL or writable.
+ap_status ap_async_recorder_record(const ap_async_recorder *r, uint64_t value, bool *queued);
+
+// As ap_async_recorder_record, but waits at most `timeout_ns` for room in either mode.
+// Errors: AP_ERR_TIMEOUT when there was no room in time (the event is neither queued nor
+// counted as dropped), and those of ap_async_recorder_record.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_status ap_async_recorder_record_timeout(const ap_async_recorder *r,
+                                           uint64_t value,
+                                           uint64_t timeout_ns);
+
+// Queues one timer execution of `duration_ns` (an error when ok is false). Errors:
+// AP_ERR_INVALID_ARGUMENT unless the recorder feeds a timer; otherwise as
+// ap_async_recorder_record.
+//
+// # Safety
+// `r` is NULL or a live handle; `queued` is NULL or writable.
+ap_status ap_async_recorder_record_timer(const ap_async_recorder *r,
+                                         uint64_t duration_ns,
+                                         bool ok,
+                                         bool *queued);
+
+// Queues one gauge operation (AP_GAUGE_SET, AP_GAUGE_ADD, AP_GAUGE_SET_MAX, AP_GAUGE_SET_MIN)
+// with `value`. Errors: AP_ERR_OUT_OF_RANGE for another op; AP_ERR_INVALID_ARGUMENT unless the
+// recorder feeds a gauge; otherwise as ap_async_recorder_record.
+//
+// # Safety
+// `r` is NULL or a live handle; `queued` is NULL or writable.
+ap_status ap_async_recorder_record_gauge(const ap_async_recorder *r,
+                                         uint32_t op,
+                                         double value,
+                                         bool *queued);
+
+// Waits until every event queued before the call has been applied, at most `timeout_ns`;
+// *done is true if they were, false if the time ran out. Errors: AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `done` is NULL or writable.
+ap_status ap_async_recorder_flush(const ap_async_recorder *r, uint64_t timeout_ns, bool *done);
+
+// Stops accepting events, applies everything queued and joins the workers. Later records fail
+// with AP_ERR_CLOSED; closing again does nothing. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_status ap_async_recorder_close(const ap_async_recorder *r);
+
+// Writes the recorder's counts to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_async_recorder_stats(const ap_async_recorder *r, ap_async_stats *out);
 
 #ifdef __cplusplus
 }  // extern "C"

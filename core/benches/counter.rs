@@ -15,9 +15,13 @@ fn counters(c: &mut Criterion) {
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
         let striped = Counter::new();
-        group.bench_with_input(BenchmarkId::new("atomicperf_striped", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| common::run_threads(t, iters, |_| black_box(&striped).inc()))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf_striped", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| common::run_threads(t, iters, |_| black_box(&striped).inc()))
+            },
+        );
         let mutex = Mutex::new(0u64);
         group.bench_with_input(BenchmarkId::new("mutex_u64", threads), &threads, |b, &t| {
             b.iter_custom(|iters| {
@@ -25,13 +29,17 @@ fn counters(c: &mut Criterion) {
             })
         });
         let atomic = AtomicU64::new(0);
-        group.bench_with_input(BenchmarkId::new("single_atomic_u64", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |_| {
-                    black_box(&atomic).fetch_add(1, Ordering::Relaxed);
+        group.bench_with_input(
+            BenchmarkId::new("single_atomic_u64", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |_| {
+                        black_box(&atomic).fetch_add(1, Ordering::Relaxed);
+                    })
                 })
-            })
-        });
+            },
+        );
     }
     group.finish();
 }

@@ -56,14 +56,20 @@ fn two_threads(c: &mut Criterion) {
     let ours = Histogram::new();
     group.bench_with_input(BenchmarkId::new("atomicperf", 2), &2, |b, &t| {
         b.iter_custom(|iters| {
-            common::run_threads(t, iters, |i| ours.record(black_box(values[i as usize & 4095])))
+            common::run_threads(t, iters, |i| {
+                ours.record(black_box(values[i as usize & 4095]))
+            })
         })
     });
     let locked = Mutex::new(hdr());
     group.bench_with_input(BenchmarkId::new("mutex_hdrhistogram", 2), &2, |b, &t| {
         b.iter_custom(|iters| {
             common::run_threads(t, iters, |i| {
-                locked.lock().unwrap().record(black_box(values[i as usize & 4095])).unwrap()
+                locked
+                    .lock()
+                    .unwrap()
+                    .record(black_box(values[i as usize & 4095]))
+                    .unwrap()
             })
         })
     });

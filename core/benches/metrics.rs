@@ -21,20 +21,30 @@ fn minmax(c: &mut Criterion) {
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
         let ours = MinMax::new();
-        group.bench_with_input(BenchmarkId::new("atomicperf_cas", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| common::run_threads(t, iters, |i| ours.record(black_box(scattered(i)))))
-        });
-        let locked = Mutex::new((u64::MAX, 0u64));
-        group.bench_with_input(BenchmarkId::new("mutex_pair", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| {
-                    let v = black_box(scattered(i));
-                    let mut g = locked.lock().unwrap();
-                    g.0 = g.0.min(v);
-                    g.1 = g.1.max(v);
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf_cas", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| ours.record(black_box(scattered(i))))
                 })
-            })
-        });
+            },
+        );
+        let locked = Mutex::new((u64::MAX, 0u64));
+        group.bench_with_input(
+            BenchmarkId::new("mutex_pair", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        let v = black_box(scattered(i));
+                        let mut g = locked.lock().unwrap();
+                        g.0 = g.0.min(v);
+                        g.1 = g.1.max(v);
+                    })
+                })
+            },
+        );
     }
     group.finish();
 }
@@ -54,11 +64,17 @@ fn timer(c: &mut Criterion) {
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
         let ours = Timer::new();
-        group.bench_with_input(BenchmarkId::new("atomicperf", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| ours.record_nanos(black_box(1_000 + scattered(i)), i % 64 != 0))
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        ours.record_nanos(black_box(1_000 + scattered(i)), i % 64 != 0)
+                    })
+                })
+            },
+        );
         let locked = Mutex::new(LockedRuleMetric {
             count: 0,
             errors: 0,
@@ -67,20 +83,24 @@ fn timer(c: &mut Criterion) {
             max: 0,
             durations: hdrhistogram::Histogram::new_with_bounds(1, 60_000_000_000, 2).unwrap(),
         });
-        group.bench_with_input(BenchmarkId::new("mutex_struct", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| {
-                    let d = black_box(1_000 + scattered(i));
-                    let mut m = locked.lock().unwrap();
-                    m.count += 1;
-                    m.errors += u64::from(i % 64 == 0);
-                    m.total += d;
-                    m.min = m.min.min(d);
-                    m.max = m.max.max(d);
-                    m.durations.record(d).unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("mutex_struct", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        let d = black_box(1_000 + scattered(i));
+                        let mut m = locked.lock().unwrap();
+                        m.count += 1;
+                        m.errors += u64::from(i % 64 == 0);
+                        m.total += d;
+                        m.min = m.min.min(d);
+                        m.max = m.max.max(d);
+                        m.durations.record(d).unwrap();
+                    })
                 })
-            })
-        });
+            },
+        );
     }
     group.finish();
 }
@@ -99,7 +119,11 @@ impl LockedRates {
         let rates = match &*prev {
             Some((at, old)) => {
                 let secs = now.duration_since(*at).as_secs_f64().max(f64::MIN_POSITIVE);
-                values.iter().zip(old).map(|(v, o)| v.saturating_sub(*o) as f64 / secs).collect()
+                values
+                    .iter()
+                    .zip(old)
+                    .map(|(v, o)| v.saturating_sub(*o) as f64 / secs)
+                    .collect()
             }
             None => vec![0.0; values.len()],
         };
@@ -113,22 +137,37 @@ fn rate_tracker(c: &mut Criterion) {
     let mut group = c.benchmark_group("rate_tracker_rates");
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
-        let ours = RateTracker::new(["a", "b", "c", "d"].into_iter().zip(sources.iter().cloned()));
-        group.bench_with_input(BenchmarkId::new("atomicperf_arcswap", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |_| {
-                    black_box(ours.rates());
+        let ours = RateTracker::new(
+            ["a", "b", "c", "d"]
+                .into_iter()
+                .zip(sources.iter().cloned()),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf_arcswap", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |_| {
+                        black_box(ours.rates());
+                    })
                 })
-            })
-        });
-        let locked = LockedRates { sources: sources.clone(), previous: Mutex::new(None) };
-        group.bench_with_input(BenchmarkId::new("mutex_snapshot", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |_| {
-                    black_box(locked.rates());
+            },
+        );
+        let locked = LockedRates {
+            sources: sources.clone(),
+            previous: Mutex::new(None),
+        };
+        group.bench_with_input(
+            BenchmarkId::new("mutex_snapshot", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |_| {
+                        black_box(locked.rates());
+                    })
                 })
-            })
-        });
+            },
+        );
     }
     group.finish();
 }
@@ -138,34 +177,63 @@ fn async_recorder(c: &mut Criterion) {
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
         let direct = Histogram::new();
-        group.bench_with_input(BenchmarkId::new("direct_histogram", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| common::run_threads(t, iters, |i| direct.record(black_box(scattered(i)))))
-        });
-        let queued = AsyncRecorder::new(Arc::new(Histogram::new()), AsyncConfig::default()).unwrap();
-        group.bench_with_input(BenchmarkId::new("async_histogram_drop_mode", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| {
-                    black_box(queued.record(scattered(i)).unwrap());
+        group.bench_with_input(
+            BenchmarkId::new("direct_histogram", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| direct.record(black_box(scattered(i))))
                 })
-            })
-        });
-        let locked = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).unwrap());
-        group.bench_with_input(BenchmarkId::new("direct_mutex_hdrhistogram", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| locked.lock().unwrap().saturating_record(black_box(scattered(i))))
-            })
-        });
-        let queued_locked = AsyncRecorder::new(Arc::new(LockedHdr(Mutex::new(
+            },
+        );
+        let queued =
+            AsyncRecorder::new(Arc::new(Histogram::new()), AsyncConfig::default()).unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("async_histogram_drop_mode", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        black_box(queued.record(scattered(i)).unwrap());
+                    })
+                })
+            },
+        );
+        let locked = Mutex::new(
             hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).unwrap(),
-        ))), AsyncConfig::default())
-        .unwrap();
-        group.bench_with_input(BenchmarkId::new("async_mutex_hdrhistogram", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads(t, iters, |i| {
-                    black_box(queued_locked.record(scattered(i)).unwrap());
+        );
+        group.bench_with_input(
+            BenchmarkId::new("direct_mutex_hdrhistogram", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        locked
+                            .lock()
+                            .unwrap()
+                            .saturating_record(black_box(scattered(i)))
+                    })
                 })
-            })
-        });
+            },
+        );
+        let queued_locked = AsyncRecorder::new(
+            Arc::new(LockedHdr(Mutex::new(
+                hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).unwrap(),
+            ))),
+            AsyncConfig::default(),
+        )
+        .unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("async_mutex_hdrhistogram", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads(t, iters, |i| {
+                        black_box(queued_locked.record(scattered(i)).unwrap());
+                    })
+                })
+            },
+        );
     }
     group.finish();
 }

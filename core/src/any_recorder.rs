@@ -1,7 +1,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{AsyncConfig, AsyncRecorder, Counter, Error, Gauge, GaugeOp, Histogram, MinMax, Recorded, Timer};
+use crate::{
+    AsyncConfig, AsyncRecorder, Counter, Error, Gauge, GaugeOp, Histogram, MinMax, Recorded, Timer,
+};
 
 /// One event for an [`AnyAsyncRecorder`], whichever metric it feeds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,12 +129,20 @@ impl AnyAsyncRecorder {
     ///
     /// # Errors
     /// As [`record`](Self::record), and [`Error::Timeout`].
-    pub fn record_with_timeout(&self, event: AsyncEvent, timeout: Duration) -> Result<Recorded, Error> {
+    pub fn record_with_timeout(
+        &self,
+        event: AsyncEvent,
+        timeout: Duration,
+    ) -> Result<Recorded, Error> {
         self.dispatch(event, Some(timeout))
     }
 
     fn dispatch(&self, event: AsyncEvent, timeout: Option<Duration>) -> Result<Recorded, Error> {
-        fn send<T: crate::AsyncTarget>(r: &AsyncRecorder<T>, e: T::Event, t: Option<Duration>) -> Result<Recorded, Error> {
+        fn send<T: crate::AsyncTarget>(
+            r: &AsyncRecorder<T>,
+            e: T::Event,
+            t: Option<Duration>,
+        ) -> Result<Recorded, Error> {
             match t {
                 Some(t) => r.record_with_timeout(e, t),
                 None => r.record(e),
@@ -190,17 +200,43 @@ mod tests {
     fn every_kind_takes_its_own_events_and_refuses_the_others() {
         let cfg = AsyncConfig::default();
         let recorders = [
-            (AnyAsyncRecorder::counter(Arc::new(Counter::new()), cfg).unwrap(), AsyncEvent::Value(1)),
-            (AnyAsyncRecorder::histogram(Arc::new(Histogram::new()), cfg).unwrap(), AsyncEvent::Value(1)),
-            (AnyAsyncRecorder::minmax(Arc::new(MinMax::new()), cfg).unwrap(), AsyncEvent::Value(1)),
-            (AnyAsyncRecorder::timer(Arc::new(Timer::new()), cfg).unwrap(), AsyncEvent::Timing { nanos: 1, ok: true }),
-            (AnyAsyncRecorder::gauge(Arc::new(Gauge::new()), cfg).unwrap(), AsyncEvent::Gauge(GaugeOp::Set(1.0))),
+            (
+                AnyAsyncRecorder::counter(Arc::new(Counter::new()), cfg).unwrap(),
+                AsyncEvent::Value(1),
+            ),
+            (
+                AnyAsyncRecorder::histogram(Arc::new(Histogram::new()), cfg).unwrap(),
+                AsyncEvent::Value(1),
+            ),
+            (
+                AnyAsyncRecorder::minmax(Arc::new(MinMax::new()), cfg).unwrap(),
+                AsyncEvent::Value(1),
+            ),
+            (
+                AnyAsyncRecorder::timer(Arc::new(Timer::new()), cfg).unwrap(),
+                AsyncEvent::Timing { nanos: 1, ok: true },
+            ),
+            (
+                AnyAsyncRecorder::gauge(Arc::new(Gauge::new()), cfg).unwrap(),
+                AsyncEvent::Gauge(GaugeOp::Set(1.0)),
+            ),
         ];
-        let all = [AsyncEvent::Value(1), AsyncEvent::Timing { nanos: 1, ok: true }, AsyncEvent::Gauge(GaugeOp::Add(1.0))];
+        let all = [
+            AsyncEvent::Value(1),
+            AsyncEvent::Timing { nanos: 1, ok: true },
+            AsyncEvent::Gauge(GaugeOp::Add(1.0)),
+        ];
         for (r, good) in &recorders {
             assert_eq!(r.record(*good), Ok(Recorded::Queued), "{}", r.kind());
-            for e in all.iter().filter(|e| std::mem::discriminant(*e) != std::mem::discriminant(good)) {
-                assert!(matches!(r.record(*e), Err(Error::InvalidArgument(_))), "{} took {e:?}", r.kind());
+            for e in all
+                .iter()
+                .filter(|e| std::mem::discriminant(*e) != std::mem::discriminant(good))
+            {
+                assert!(
+                    matches!(r.record(*e), Err(Error::InvalidArgument(_))),
+                    "{} took {e:?}",
+                    r.kind()
+                );
             }
             assert!(r.flush(Duration::from_secs(10)));
             assert_eq!((r.enqueued(), r.applied(), r.dropped()), (1, 1, 0));

@@ -98,7 +98,12 @@ pub struct AsyncConfig {
 impl Default for AsyncConfig {
     /// 65,536 events, 1 worker, batches of 256, dropping on overflow.
     fn default() -> Self {
-        AsyncConfig { capacity: 65_536, workers: 1, batch: 256, overflow: Overflow::Drop }
+        AsyncConfig {
+            capacity: 65_536,
+            workers: 1,
+            batch: 256,
+            overflow: Overflow::Drop,
+        }
     }
 }
 
@@ -166,9 +171,15 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// # Errors
     /// [`Error::InvalidConfig`] if capacity, workers or batch is 0.
     pub fn new(target: Arc<T>, config: AsyncConfig) -> Result<Self, Error> {
-        for (name, v) in [("capacity", config.capacity), ("workers", config.workers), ("batch", config.batch)] {
+        for (name, v) in [
+            ("capacity", config.capacity),
+            ("workers", config.workers),
+            ("batch", config.batch),
+        ] {
             if v == 0 {
-                return Err(Error::InvalidConfig(format!("async recorder {name} must be at least 1")));
+                return Err(Error::InvalidConfig(format!(
+                    "async recorder {name} must be at least 1"
+                )));
             }
         }
         let (tx, rx) = crossbeam_channel::bounded(config.capacity);
@@ -214,7 +225,11 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// # Errors
     /// [`Error::Timeout`] if there was no room in time (the event is not queued and not counted
     /// as dropped); [`Error::Closed`] after [`close`](Self::close).
-    pub fn record_with_timeout(&self, event: T::Event, timeout: Duration) -> Result<Recorded, Error> {
+    pub fn record_with_timeout(
+        &self,
+        event: T::Event,
+        timeout: Duration,
+    ) -> Result<Recorded, Error> {
         self.record_timeout(event, Some(timeout))
     }
 
@@ -234,7 +249,11 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
         }
     }
 
-    fn record_timeout(&self, event: T::Event, timeout: Option<Duration>) -> Result<Recorded, Error> {
+    fn record_timeout(
+        &self,
+        event: T::Event,
+        timeout: Option<Duration>,
+    ) -> Result<Recorded, Error> {
         let guard = self.sender.load();
         let tx = guard.as_ref().ok_or(Error::Closed)?;
         let sent = match timeout {
@@ -267,7 +286,11 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
             if left.is_zero() {
                 break false;
             }
-            lock = shared.progressed.wait_timeout(lock, left).unwrap_or_else(|e| e.into_inner()).0;
+            lock = shared
+                .progressed
+                .wait_timeout(lock, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         };
         drop(lock);
         shared.flushers.fetch_sub(1, Ordering::SeqCst);
@@ -355,18 +378,35 @@ mod tests {
     use super::*;
 
     fn config(capacity: usize, workers: usize, overflow: Overflow) -> AsyncConfig {
-        AsyncConfig { capacity, workers, batch: 64, overflow }
+        AsyncConfig {
+            capacity,
+            workers,
+            batch: 64,
+            overflow,
+        }
     }
 
     #[test]
     fn zero_capacity_workers_or_batch_is_an_error() {
         let c = Arc::new(Counter::new());
         for bad in [
-            AsyncConfig { capacity: 0, ..Default::default() },
-            AsyncConfig { workers: 0, ..Default::default() },
-            AsyncConfig { batch: 0, ..Default::default() },
+            AsyncConfig {
+                capacity: 0,
+                ..Default::default()
+            },
+            AsyncConfig {
+                workers: 0,
+                ..Default::default()
+            },
+            AsyncConfig {
+                batch: 0,
+                ..Default::default()
+            },
         ] {
-            assert!(matches!(AsyncRecorder::new(c.clone(), bad), Err(Error::InvalidConfig(_))));
+            assert!(matches!(
+                AsyncRecorder::new(c.clone(), bad),
+                Err(Error::InvalidConfig(_))
+            ));
         }
     }
 
@@ -391,7 +431,10 @@ mod tests {
         r.close();
         assert!(r.is_closed());
         assert_eq!(r.record(1), Err(Error::Closed));
-        assert_eq!(r.record_with_timeout(1, Duration::from_millis(1)), Err(Error::Closed));
+        assert_eq!(
+            r.record_with_timeout(1, Duration::from_millis(1)),
+            Err(Error::Closed)
+        );
         assert_eq!(c.get(), 5, "close drained the queue");
     }
 
@@ -399,7 +442,12 @@ mod tests {
     fn gauge_ops_apply_in_queue_order_with_one_worker() {
         let g = Arc::new(Gauge::new());
         let r = AsyncRecorder::new(g.clone(), config(16, 1, Overflow::Block)).unwrap();
-        for op in [GaugeOp::Set(10.0), GaugeOp::Add(5.0), GaugeOp::SetMax(12.0), GaugeOp::SetMin(-1.0)] {
+        for op in [
+            GaugeOp::Set(10.0),
+            GaugeOp::Add(5.0),
+            GaugeOp::SetMax(12.0),
+            GaugeOp::SetMin(-1.0),
+        ] {
             r.record(op).unwrap();
         }
         r.close();
@@ -441,7 +489,10 @@ mod tests {
             }
         });
         r.close();
-        assert_eq!((r.enqueued(), r.applied(), r.dropped()), (40_000, 40_000, 0));
+        assert_eq!(
+            (r.enqueued(), r.applied(), r.dropped()),
+            (40_000, 40_000, 0)
+        );
         assert_eq!((mm.min(), mm.max()), (Some(0), Some(39_999)));
     }
 
@@ -458,8 +509,14 @@ mod tests {
         let r = AsyncRecorder::new(slow.clone(), config(4, 1, Overflow::Drop)).unwrap();
         let held = slow.0.lock().unwrap();
         r.record(()).unwrap();
-        assert!(!r.flush(Duration::from_millis(20)), "the worker cannot apply while the lock is held");
-        assert_eq!(r.record_with_timeout((), Duration::from_millis(1)), Ok(Recorded::Queued));
+        assert!(
+            !r.flush(Duration::from_millis(20)),
+            "the worker cannot apply while the lock is held"
+        );
+        assert_eq!(
+            r.record_with_timeout((), Duration::from_millis(1)),
+            Ok(Recorded::Queued)
+        );
         drop(held);
         assert!(r.flush(Duration::from_secs(30)));
     }

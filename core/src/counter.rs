@@ -68,8 +68,13 @@ impl Counter {
     }
 
     fn build(stripes: usize) -> Self {
-        let cells = (0..stripes).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
-        Counter { cells, mask: stripes - 1 }
+        let cells = (0..stripes)
+            .map(|_| CachePadded::new(AtomicU64::new(0)))
+            .collect();
+        Counter {
+            cells,
+            mask: stripes - 1,
+        }
     }
 
     /// Adds one.
@@ -86,7 +91,9 @@ impl Counter {
 
     /// The total: the sum of every stripe (see the type's guarantees for concurrent writers).
     pub fn get(&self) -> u64 {
-        self.cells.iter().fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
+        self.cells
+            .iter()
+            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
     }
 
     /// Number of stripes (a power of two).
@@ -115,7 +122,10 @@ impl Default for Counter {
 
 impl std::fmt::Debug for Counter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Counter").field("value", &self.get()).field("stripes", &self.stripes()).finish()
+        f.debug_struct("Counter")
+            .field("value", &self.get())
+            .field("stripes", &self.stripes())
+            .finish()
     }
 }
 
@@ -150,9 +160,18 @@ mod tests {
 
     #[test]
     fn with_stripes_rejects_zero_non_power_of_two_and_too_many() {
-        assert_eq!(Counter::with_stripes(0).unwrap_err(), Error::InvalidStripes(0));
-        assert_eq!(Counter::with_stripes(3).unwrap_err(), Error::InvalidStripes(3));
-        assert_eq!(Counter::with_stripes(2048).unwrap_err(), Error::InvalidStripes(2048));
+        assert_eq!(
+            Counter::with_stripes(0).unwrap_err(),
+            Error::InvalidStripes(0)
+        );
+        assert_eq!(
+            Counter::with_stripes(3).unwrap_err(),
+            Error::InvalidStripes(3)
+        );
+        assert_eq!(
+            Counter::with_stripes(2048).unwrap_err(),
+            Error::InvalidStripes(2048)
+        );
         assert_eq!(Counter::with_stripes(1).unwrap().stripes(), 1);
     }
 

@@ -36,7 +36,10 @@ impl fmt::Display for Error {
             }
             Error::InvalidQuantile(q) => write!(f, "quantile must be within [0, 1], got {q}"),
             Error::InvalidStripes(n) => {
-                write!(f, "stripe count must be a power of two from 1 to 1024, got {n}")
+                write!(
+                    f,
+                    "stripe count must be a power of two from 1 to 1024, got {n}"
+                )
             }
             Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),

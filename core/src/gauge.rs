@@ -39,7 +39,9 @@ impl Gauge {
 
     /// A gauge at `v`.
     pub fn with_value(v: f64) -> Self {
-        Gauge { bits: CachePadded::new(AtomicU64::new(v.to_bits())) }
+        Gauge {
+            bits: CachePadded::new(AtomicU64::new(v.to_bits())),
+        }
     }
 
     /// Address of the gauge's cell: one 8-byte-aligned `u64` holding the value's IEEE-754 bits.
@@ -102,7 +104,12 @@ impl Gauge {
     fn update(&self, f: impl Fn(f64) -> Option<f64>) {
         let mut cur = self.bits.load(Ordering::Relaxed);
         while let Some(next) = f(f64::from_bits(cur)) {
-            match self.bits.compare_exchange_weak(cur, next.to_bits(), Ordering::Relaxed, Ordering::Relaxed) {
+            match self.bits.compare_exchange_weak(
+                cur,
+                next.to_bits(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return,
                 Err(actual) => cur = actual,
             }

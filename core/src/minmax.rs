@@ -35,7 +35,11 @@ pub struct MinMax {
 impl MinMax {
     /// An empty MinMax.
     pub fn new() -> Self {
-        MinMax { min: AtomicU64::new(u64::MAX), max: AtomicU64::new(0), recorded: AtomicU64::new(0) }
+        MinMax {
+            min: AtomicU64::new(u64::MAX),
+            max: AtomicU64::new(0),
+            recorded: AtomicU64::new(0),
+        }
     }
 
     /// Takes `v` into the running extremes.

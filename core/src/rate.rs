@@ -63,7 +63,11 @@ impl RateTracker {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let sources = sources.into_iter().map(|(n, c)| (n.into(), c)).collect();
-        RateTracker { sources, previous: ArcSwapOption::empty(), clock }
+        RateTracker {
+            sources,
+            previous: ArcSwapOption::empty(),
+            clock,
+        }
     }
 
     /// Names of the tracked counters, in registration order.
@@ -86,12 +90,19 @@ impl RateTracker {
                 let (delta, per_second) = match &previous {
                     Some(p) if now.at_nanos > p.at_nanos => {
                         let delta = now.values[i].saturating_sub(p.values[i]);
-                        (delta, delta as f64 * 1e9 / (now.at_nanos - p.at_nanos) as f64)
+                        (
+                            delta,
+                            delta as f64 * 1e9 / (now.at_nanos - p.at_nanos) as f64,
+                        )
                     }
                     Some(p) => (now.values[i].saturating_sub(p.values[i]), 0.0),
                     None => (0, 0.0),
                 };
-                Rate { name: name.clone(), delta, per_second }
+                Rate {
+                    name: name.clone(),
+                    delta,
+                    per_second,
+                }
             })
             .collect();
         // If another caller published first, its snapshot stays: both rates were over real
@@ -103,7 +114,9 @@ impl RateTracker {
 
 impl std::fmt::Debug for RateTracker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateTracker").field("names", &self.names().collect::<Vec<_>>()).finish()
+        f.debug_struct("RateTracker")
+            .field("names", &self.names().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -126,7 +139,10 @@ mod tests {
         let (t, a, _, clock) = tracker();
         a.add(100);
         clock.advance(Duration::from_secs(1));
-        assert!(t.rates().iter().all(|r| r.per_second == 0.0 && r.delta == 0));
+        assert!(t
+            .rates()
+            .iter()
+            .all(|r| r.per_second == 0.0 && r.delta == 0));
     }
 
     #[test]

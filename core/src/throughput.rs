@@ -84,20 +84,42 @@ impl ThroughputWindow {
     ///
     /// # Errors
     /// As [`new`](Self::new).
-    pub fn with_clock(window: Duration, buckets: usize, sla: Duration, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+    pub fn with_clock(
+        window: Duration,
+        buckets: usize,
+        sla: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
         if buckets == 0 {
-            return Err(Error::InvalidConfig("a throughput window needs at least one bucket".into()));
+            return Err(Error::InvalidConfig(
+                "a throughput window needs at least one bucket".into(),
+            ));
         }
         if window.is_zero() {
-            return Err(Error::InvalidConfig("a throughput window must be longer than zero".into()));
+            return Err(Error::InvalidConfig(
+                "a throughput window must be longer than zero".into(),
+            ));
         }
         let bucket_nanos = nanos(window) / buckets as u64;
         if bucket_nanos == 0 {
-            return Err(Error::InvalidConfig(format!("{buckets} buckets over {window:?} are shorter than 1 ns")));
+            return Err(Error::InvalidConfig(format!(
+                "{buckets} buckets over {window:?} are shorter than 1 ns"
+            )));
         }
-        let ring = || (0..buckets).map(|_| AtomicU64::new(u64::MAX)).collect::<Box<[_]>>();
+        let ring = || {
+            (0..buckets)
+                .map(|_| AtomicU64::new(u64::MAX))
+                .collect::<Box<[_]>>()
+        };
         let created_nanos = clock.now_nanos();
-        Ok(ThroughputWindow { events: ring(), violations: ring(), bucket_nanos, sla_nanos: nanos(sla), clock, created_nanos })
+        Ok(ThroughputWindow {
+            events: ring(),
+            violations: ring(),
+            bucket_nanos,
+            sla_nanos: nanos(sla),
+            clock,
+            created_nanos,
+        })
     }
 
     /// Counts one event of the given latency (a violation if above the SLA threshold).
@@ -123,13 +145,22 @@ impl ThroughputWindow {
         let epoch = now / self.bucket_nanos;
         let events = self.sum(&self.events, epoch);
         let violations = self.sum(&self.violations, epoch);
-        let full = (self.events.len() as u64 - 1) * self.bucket_nanos + (now - epoch * self.bucket_nanos);
+        let full =
+            (self.events.len() as u64 - 1) * self.bucket_nanos + (now - epoch * self.bucket_nanos);
         let covered = full.min(now.saturating_sub(self.created_nanos));
         WindowStats {
             events,
             violations,
-            events_per_second: if covered == 0 { 0.0 } else { events as f64 * 1e9 / covered as f64 },
-            violation_ratio: if events == 0 { 0.0 } else { violations as f64 / events as f64 },
+            events_per_second: if covered == 0 {
+                0.0
+            } else {
+                events as f64 * 1e9 / covered as f64
+            },
+            violation_ratio: if events == 0 {
+                0.0
+            } else {
+                violations as f64 / events as f64
+            },
             covered: Duration::from_nanos(covered),
         }
     }
@@ -204,15 +235,30 @@ mod tests {
     use crate::ManualClock;
 
     fn window(clock: &Arc<ManualClock>) -> ThroughputWindow {
-        ThroughputWindow::with_clock(Duration::from_secs(4), 4, Duration::from_millis(10), clock.clone()).unwrap()
+        ThroughputWindow::with_clock(
+            Duration::from_secs(4),
+            4,
+            Duration::from_millis(10),
+            clock.clone(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn bad_configuration_is_an_error() {
         let sla = Duration::from_millis(1);
-        assert!(matches!(ThroughputWindow::new(Duration::from_secs(1), 0, sla), Err(Error::InvalidConfig(_))));
-        assert!(matches!(ThroughputWindow::new(Duration::ZERO, 4, sla), Err(Error::InvalidConfig(_))));
-        assert!(matches!(ThroughputWindow::new(Duration::from_nanos(3), 4, sla), Err(Error::InvalidConfig(_))));
+        assert!(matches!(
+            ThroughputWindow::new(Duration::from_secs(1), 0, sla),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            ThroughputWindow::new(Duration::ZERO, 4, sla),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            ThroughputWindow::new(Duration::from_nanos(3), 4, sla),
+            Err(Error::InvalidConfig(_))
+        ));
     }
 
     #[test]
@@ -260,7 +306,10 @@ mod tests {
         let clock = Arc::new(ManualClock::new());
         let w = window(&clock);
         let s = w.stats();
-        assert_eq!((s.events, s.events_per_second, s.violation_ratio), (0, 0.0, 0.0));
+        assert_eq!(
+            (s.events, s.events_per_second, s.violation_ratio),
+            (0, 0.0, 0.0)
+        );
     }
 
     #[test]

@@ -43,7 +43,10 @@ impl Timer {
 
     /// A timer whose duration histogram has the given layout.
     pub fn with_config(config: HistogramConfig) -> Self {
-        Timer { durations: Histogram::with_config(config), errors: AtomicU64::new(0) }
+        Timer {
+            durations: Histogram::with_config(config),
+            errors: AtomicU64::new(0),
+        }
     }
 
     /// Records one execution that took `duration`; `ok = false` counts it as an error too.
@@ -64,7 +67,11 @@ impl Timer {
     /// Starts timing; the returned guard records when dropped (as an error if dropped while
     /// panicking, or after [`TimerGuard::fail`]).
     pub fn start(&self) -> TimerGuard<'_> {
-        TimerGuard { timer: self, start: Instant::now(), ok: true }
+        TimerGuard {
+            timer: self,
+            start: Instant::now(),
+            ok: true,
+        }
     }
 
     /// Runs `f`, records its duration as a success and returns its result.
@@ -126,7 +133,10 @@ impl Timer {
 
     /// A copy of every statistic from one moment.
     pub fn snapshot(&self) -> TimerSnapshot {
-        TimerSnapshot { errors: self.errors(), durations: self.durations.snapshot() }
+        TimerSnapshot {
+            errors: self.errors(),
+            durations: self.durations.snapshot(),
+        }
     }
 
     /// Forgets everything recorded.
@@ -242,14 +252,20 @@ mod tests {
         t.record_nanos(300, false);
         let s = t.snapshot();
         assert_eq!((s.count(), s.errors(), s.total()), (2, 1, 400));
-        assert_eq!((s.min(), s.max(), s.mean()), (Some(100), Some(300), Some(200.0)));
+        assert_eq!(
+            (s.min(), s.max(), s.mean()),
+            (Some(100), Some(300), Some(200.0))
+        );
         assert_eq!(s.error_ratio(), 0.5);
     }
 
     #[test]
     fn empty_timer_reports_none() {
         let t = Timer::new();
-        assert_eq!((t.count(), t.min(), t.max(), t.mean()), (0, None, None, None));
+        assert_eq!(
+            (t.count(), t.min(), t.max(), t.mean()),
+            (0, None, None, None)
+        );
         assert_eq!(t.quantile(0.5), Ok(None));
         assert_eq!(t.snapshot().error_ratio(), 0.0);
     }

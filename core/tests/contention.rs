@@ -41,7 +41,10 @@ fn counter_read_while_writing_is_between_start_and_end_totals() {
         let mut last = 0;
         for _ in 0..10_000 {
             let now = c2.get();
-            assert!(now >= last, "a monotonic counter went backwards: {last} -> {now}");
+            assert!(
+                now >= last,
+                "a monotonic counter went backwards: {last} -> {now}"
+            );
             last = now;
         }
     });

@@ -15,16 +15,23 @@ pub struct ApCounter {
 /// Errors: AP_ERR_NULL_POINTER if out is NULL.
 #[no_mangle]
 pub extern "C" fn ap_counter_new(out: *mut *mut ApCounter) -> ap_status {
-    guard("ap_counter_new", || Out::new(out)?.write(into_handle::<Counter, _>(Arc::new(Counter::new()))))
+    guard("ap_counter_new", || {
+        Out::new(out)?.write(into_handle::<Counter, _>(Arc::new(Counter::new())))
+    })
 }
 
 /// Creates a counter at 0 with `stripes` cells (a power of two from 1 to 1024).
 /// Errors: AP_ERR_OUT_OF_RANGE for another stripe count; AP_ERR_NULL_POINTER if out is NULL.
 #[no_mangle]
-pub extern "C" fn ap_counter_new_with_stripes(stripes: usize, out: *mut *mut ApCounter) -> ap_status {
+pub extern "C" fn ap_counter_new_with_stripes(
+    stripes: usize,
+    out: *mut *mut ApCounter,
+) -> ap_status {
     guard("ap_counter_new_with_stripes", || {
         let out = Out::new(out)?;
-        out.write(into_handle::<Counter, _>(Arc::new(Counter::with_stripes(stripes)?)))
+        out.write(into_handle::<Counter, _>(Arc::new(Counter::with_stripes(
+            stripes,
+        )?)))
     })
 }
 
@@ -55,7 +62,9 @@ pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
     // SAFETY: forwarded contract.
-    guard("ap_counter_inc", || Ok(unsafe { borrow::<Counter, _>(c) }?.inc()))
+    guard("ap_counter_inc", || {
+        Ok(unsafe { borrow::<Counter, _>(c) }?.inc())
+    })
 }
 
 /// Adds n. Errors: AP_ERR_NULL_HANDLE.
@@ -65,7 +74,9 @@ pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
     // SAFETY: forwarded contract.
-    guard("ap_counter_add", || Ok(unsafe { borrow::<Counter, _>(c) }?.add(n)))
+    guard("ap_counter_add", || {
+        Ok(unsafe { borrow::<Counter, _>(c) }?.add(n))
+    })
 }
 
 /// Adds every one of the `len` values at `values`, crossing the boundary once for all of them.
@@ -74,7 +85,11 @@ pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_statu
 /// # Safety
 /// `c` is NULL or a live handle; `values` points to `len` readable uint64_t.
 #[no_mangle]
-pub unsafe extern "C" fn ap_counter_add_many(c: *const ApCounter, values: *const u64, len: usize) -> ap_status {
+pub unsafe extern "C" fn ap_counter_add_many(
+    c: *const ApCounter,
+    values: *const u64,
+    len: usize,
+) -> ap_status {
     guard("ap_counter_add_many", || {
         // SAFETY: forwarded contract.
         let counter = unsafe { borrow::<Counter, _>(c) }?;

@@ -13,7 +13,11 @@ pub struct ApGauge {
 /// Creates a gauge at `initial` and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_gauge_new(initial: f64, out: *mut *mut ApGauge) -> ap_status {
-    guard("ap_gauge_new", || Out::new(out)?.write(into_handle::<Gauge, _>(Arc::new(Gauge::with_value(initial)))))
+    guard("ap_gauge_new", || {
+        Out::new(out)?.write(into_handle::<Gauge, _>(Arc::new(Gauge::with_value(
+            initial,
+        ))))
+    })
 }
 
 /// Returns another owning handle to the same gauge (NULL for NULL). Free each handle once.
@@ -38,7 +42,9 @@ pub unsafe extern "C" fn ap_gauge_free(g: *mut ApGauge) {
 
 fn with_gauge(g: *const ApGauge, what: &str, f: impl FnOnce(&Gauge)) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `g` NULL or live.
-    guard(what, || Ok::<(), Fail>(f(unsafe { borrow::<Gauge, _>(g) }?)))
+    guard(what, || {
+        Ok::<(), Fail>(f(unsafe { borrow::<Gauge, _>(g) }?))
+    })
 }
 
 /// Replaces the value. Errors: AP_ERR_NULL_HANDLE.

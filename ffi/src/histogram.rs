@@ -16,7 +16,9 @@ pub struct ApHistogram {
 /// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
-    guard("ap_histogram_new", || Out::new(out)?.write(into_handle::<Histogram, _>(Arc::new(Histogram::new()))))
+    guard("ap_histogram_new", || {
+        Out::new(out)?.write(into_handle::<Histogram, _>(Arc::new(Histogram::new())))
+    })
 }
 
 /// Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).
@@ -30,7 +32,9 @@ pub extern "C" fn ap_histogram_new_with_precision(
     guard("ap_histogram_new_with_precision", || {
         let out = Out::new(out)?;
         let figures = u8::try_from(significant_figures).unwrap_or(u8::MAX);
-        out.write(into_handle::<Histogram, _>(Arc::new(Histogram::with_precision(figures, highest)?)))
+        out.write(into_handle::<Histogram, _>(Arc::new(
+            Histogram::with_precision(figures, highest)?,
+        )))
     })
 }
 
@@ -55,14 +59,23 @@ pub unsafe extern "C" fn ap_histogram_free(h: *mut ApHistogram) {
 }
 
 /// Runs `f` on the histogram behind `h` as the API call `what`.
-fn with(h: *const ApHistogram, what: &str, f: impl FnOnce(&Histogram) -> Result<(), Fail>) -> ap_status {
+fn with(
+    h: *const ApHistogram,
+    what: &str,
+    f: impl FnOnce(&Histogram) -> Result<(), Fail>,
+) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `h` NULL or live.
     guard(what, || f(unsafe { borrow::<Histogram, _>(h) }?))
 }
 
 /// Writes one statistic of the histogram behind `h` through `out`: handle checked first, then
 /// the out-pointer, then the statistic itself (which may be AP_ERR_EMPTY or out of range).
-fn read<T>(h: *const ApHistogram, out: *mut T, what: &str, f: impl FnOnce(&Histogram) -> Result<T, Fail>) -> ap_status {
+fn read<T>(
+    h: *const ApHistogram,
+    out: *mut T,
+    what: &str,
+    f: impl FnOnce(&Histogram) -> Result<T, Fail>,
+) -> ap_status {
     with(h, what, |h| {
         let out = Out::new(out)?;
         out.write(f(h)?)
@@ -83,7 +96,11 @@ pub unsafe extern "C" fn ap_histogram_record(h: *const ApHistogram, value: u64) 
 /// # Safety
 /// `h` is NULL or a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64, n: u64) -> ap_status {
+pub unsafe extern "C" fn ap_histogram_record_n(
+    h: *const ApHistogram,
+    value: u64,
+    n: u64,
+) -> ap_status {
     with(h, "ap_histogram_record_n", |h| Ok(h.record_n(value, n)))
 }
 
@@ -93,7 +110,11 @@ pub unsafe extern "C" fn ap_histogram_record_n(h: *const ApHistogram, value: u64
 /// # Safety
 /// `h` is NULL or a live handle; `values` points to `len` readable uint64_t.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_record_many(h: *const ApHistogram, values: *const u64, len: usize) -> ap_status {
+pub unsafe extern "C" fn ap_histogram_record_many(
+    h: *const ApHistogram,
+    values: *const u64,
+    len: usize,
+) -> ap_status {
     with(h, "ap_histogram_record_many", |h| {
         h.record_many(input_slice(values, len)?);
         Ok(())
@@ -158,7 +179,11 @@ pub unsafe extern "C" fn ap_histogram_mean(h: *const ApHistogram, out: *mut f64)
 /// # Safety
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_quantile(h: *const ApHistogram, q: f64, out: *mut u64) -> ap_status {
+pub unsafe extern "C" fn ap_histogram_quantile(
+    h: *const ApHistogram,
+    q: f64,
+    out: *mut u64,
+) -> ap_status {
     read(h, out, "ap_histogram_quantile", |h| present(h.quantile(q)?))
 }
 
@@ -168,8 +193,13 @@ pub unsafe extern "C" fn ap_histogram_quantile(h: *const ApHistogram, q: f64, ou
 /// # Safety
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_overflow_count(h: *const ApHistogram, out: *mut u64) -> ap_status {
-    read(h, out, "ap_histogram_overflow_count", |h| Ok(h.overflow_count()))
+pub unsafe extern "C" fn ap_histogram_overflow_count(
+    h: *const ApHistogram,
+    out: *mut u64,
+) -> ap_status {
+    read(h, out, "ap_histogram_overflow_count", |h| {
+        Ok(h.overflow_count())
+    })
 }
 
 /// Writes the bytes this histogram occupies to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
@@ -177,8 +207,16 @@ pub unsafe extern "C" fn ap_histogram_overflow_count(h: *const ApHistogram, out:
 /// # Safety
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *mut usize) -> ap_status {
-    read(h, out, "ap_histogram_memory_bytes", |h| Ok(h.memory_bytes()))
+pub unsafe extern "C" fn ap_histogram_memory_bytes(
+    h: *const ApHistogram,
+    out: *mut usize,
+) -> ap_status {
+    read(
+        h,
+        out,
+        "ap_histogram_memory_bytes",
+        |h| Ok(h.memory_bytes()),
+    )
 }
 
 /// Adds every value of `src` to `dst` (layouts may differ; see the Rust docs of merge).
@@ -187,7 +225,10 @@ pub unsafe extern "C" fn ap_histogram_memory_bytes(h: *const ApHistogram, out: *
 /// # Safety
 /// `dst` and `src` are NULL or live handles.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_merge(dst: *const ApHistogram, src: *const ApHistogram) -> ap_status {
+pub unsafe extern "C" fn ap_histogram_merge(
+    dst: *const ApHistogram,
+    src: *const ApHistogram,
+) -> ap_status {
     with(dst, "ap_histogram_merge", |d| {
         // SAFETY: forwarded contract.
         Ok(d.merge(unsafe { borrow::<Histogram, _>(src) }?))
@@ -210,8 +251,13 @@ pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status 
 /// # Safety
 /// `h` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ap_histogram_snapshot(h: *const ApHistogram, out: *mut *mut ApHistogram) -> ap_status {
+pub unsafe extern "C" fn ap_histogram_snapshot(
+    h: *const ApHistogram,
+    out: *mut *mut ApHistogram,
+) -> ap_status {
     read(h, out, "ap_histogram_snapshot", |h| {
-        Ok(into_handle::<Histogram, _>(Arc::new(Histogram::from_snapshot(&h.snapshot()))))
+        Ok(into_handle::<Histogram, _>(Arc::new(
+            Histogram::from_snapshot(&h.snapshot()),
+        )))
     })
 }

@@ -21,6 +21,10 @@ pub const AP_ERR_BUFFER_TOO_SMALL: ap_status = 5;
 pub const AP_ERR_INVALID_ARGUMENT: ap_status = 6;
 /// A bug inside the library was caught at the boundary (a Rust panic); please report it.
 pub const AP_ERR_INTERNAL: ap_status = 7;
+/// A wait ran out of time before the operation could complete.
+pub const AP_ERR_TIMEOUT: ap_status = 8;
+/// The object was closed and accepts no more work.
+pub const AP_ERR_CLOSED: ap_status = 9;
 
 /// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
 /// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
@@ -35,6 +39,8 @@ pub extern "C" fn ap_status_str(status: ap_status) -> *const c_char {
         AP_ERR_BUFFER_TOO_SMALL => "AP_ERR_BUFFER_TOO_SMALL: buffer too small\0",
         AP_ERR_INVALID_ARGUMENT => "AP_ERR_INVALID_ARGUMENT: invalid argument\0",
         AP_ERR_INTERNAL => "AP_ERR_INTERNAL: internal error\0",
+        AP_ERR_TIMEOUT => "AP_ERR_TIMEOUT: timed out\0",
+        AP_ERR_CLOSED => "AP_ERR_CLOSED: closed\0",
         _ => "AP_ERR_UNKNOWN: unknown status\0",
     };
     s.as_ptr().cast()
@@ -61,14 +67,23 @@ pub(crate) struct Fail {
 
 impl Fail {
     pub(crate) fn new(status: ap_status, message: impl Into<String>) -> Self {
-        Fail { status, message: message.into() }
+        Fail {
+            status,
+            message: message.into(),
+        }
     }
 }
 
 impl From<atomicperf::Error> for Fail {
     fn from(e: atomicperf::Error) -> Self {
-        // Every core error today is a value outside its documented range.
-        Fail::new(AP_ERR_OUT_OF_RANGE, e.to_string())
+        use atomicperf::Error as E;
+        let status = match e {
+            E::Closed => AP_ERR_CLOSED,
+            E::Timeout => AP_ERR_TIMEOUT,
+            E::InvalidArgument(_) => AP_ERR_INVALID_ARGUMENT,
+            _ => AP_ERR_OUT_OF_RANGE,
+        };
+        Fail::new(status, e.to_string())
     }
 }
 
@@ -78,9 +93,13 @@ pub(crate) fn guard(what: &str, f: impl FnOnce() -> Result<(), Fail>) -> ap_stat
     let fail = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => return AP_OK,
         Ok(Err(fail)) => fail,
-        Err(_) => Fail::new(AP_ERR_INTERNAL, "internal error: a panic was caught at the C boundary"),
+        Err(_) => Fail::new(
+            AP_ERR_INTERNAL,
+            "internal error: a panic was caught at the C boundary",
+        ),
     };
-    let message = CString::new(format!("{what}: {}", fail.message).replace('\0', " ")).unwrap_or_default();
+    let message =
+        CString::new(format!("{what}: {}", fail.message).replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
     fail.status
 }
@@ -110,7 +129,10 @@ pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], F
         return Ok(&[]);
     }
     if ptr.is_null() {
-        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("values is NULL with len {len}")));
+        return Err(Fail::new(
+            AP_ERR_NULL_POINTER,
+            format!("values is NULL with len {len}"),
+        ));
     }
     // SAFETY: the caller promises `len` readable, initialised elements at `ptr`.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -118,5 +140,5 @@ pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], F
 
 /// Something that is there or not: the empty case becomes AP_ERR_EMPTY.
 pub(crate) fn present<T>(v: Option<T>) -> Result<T, Fail> {
-    v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, "the histogram is empty"))
+    v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, "nothing was recorded"))
 }

@@ -21,7 +21,11 @@ pub fn run_threads(threads: usize, iters: u64, op: impl Fn(u64) + Sync) -> Durat
             .collect();
         barrier.wait();
         let start = Instant::now();
-        let end = handles.into_iter().map(|h| h.join().unwrap()).max().unwrap();
+        let end = handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .max()
+            .unwrap();
         end - start
     })
 }

@@ -45,8 +45,15 @@ impl HistogramConfig {
             return Err(Error::InvalidHighestValue(highest));
         }
         let decimal = 10u64.pow(u32::from(significant_figures));
-        let sub_bits = (0..64).find(|b| (1u64 << (b + 1)) >= decimal).expect("10^5 < 2^64");
-        let mut config = HistogramConfig { significant_figures, highest, sub_bits, len: 0 };
+        let sub_bits = (0..64)
+            .find(|b| (1u64 << (b + 1)) >= decimal)
+            .expect("10^5 < 2^64");
+        let mut config = HistogramConfig {
+            significant_figures,
+            highest,
+            sub_bits,
+            len: 0,
+        };
         config.len = config.index(highest) + 1;
         Ok(config)
     }
@@ -124,9 +131,18 @@ mod tests {
 
     #[test]
     fn rejects_precision_outside_1_to_5_and_tiny_ranges() {
-        assert_eq!(HistogramConfig::new(0, 1000), Err(Error::InvalidPrecision(0)));
-        assert_eq!(HistogramConfig::new(6, 1000), Err(Error::InvalidPrecision(6)));
-        assert_eq!(HistogramConfig::new(2, 1), Err(Error::InvalidHighestValue(1)));
+        assert_eq!(
+            HistogramConfig::new(0, 1000),
+            Err(Error::InvalidPrecision(0))
+        );
+        assert_eq!(
+            HistogramConfig::new(6, 1000),
+            Err(Error::InvalidPrecision(6))
+        );
+        assert_eq!(
+            HistogramConfig::new(2, 1),
+            Err(Error::InvalidHighestValue(1))
+        );
         assert!(HistogramConfig::new(5, u64::MAX).is_ok());
     }
 
@@ -152,7 +168,10 @@ mod tests {
             let (lo, hi, mid) = (c.bucket_low(i), c.bucket_high(i), c.bucket_value(i));
             for v in [lo, hi] {
                 let err = (mid as f64 - v as f64).abs();
-                assert!(err <= v as f64 * c.relative_error(), "bucket {i}: {v} vs {mid}");
+                assert!(
+                    err <= v as f64 * c.relative_error(),
+                    "bucket {i}: {v} vs {mid}"
+                );
             }
         }
     }

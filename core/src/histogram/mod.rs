@@ -62,12 +62,17 @@ impl Histogram {
     /// # Errors
     /// As [`HistogramConfig::new`]: precision outside 1..=5 or `highest < 2`.
     pub fn with_precision(significant_figures: u8, highest: u64) -> Result<Self, Error> {
-        Ok(Self::with_config(HistogramConfig::new(significant_figures, highest)?))
+        Ok(Self::with_config(HistogramConfig::new(
+            significant_figures,
+            highest,
+        )?))
     }
 
     /// An empty histogram with the given layout.
     pub fn with_config(config: HistogramConfig) -> Self {
-        let cells = (0..BUCKETS + config.bucket_count()).map(|_| AtomicU64::new(0)).collect();
+        let cells = (0..BUCKETS + config.bucket_count())
+            .map(|_| AtomicU64::new(0))
+            .collect();
         let h = Histogram { config, cells };
         h.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         h
@@ -154,7 +159,9 @@ impl Histogram {
 
     /// Number of recorded values (a scan of the buckets).
     pub fn count(&self) -> u64 {
-        self.buckets().iter().fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Acquire)))
+        self.buckets()
+            .iter()
+            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Acquire)))
     }
 
     /// Sum of the recorded (clamped) values, wrapping at 2^64.
@@ -193,7 +200,11 @@ impl Histogram {
 
     /// A consistent copy of the state, to read many statistics from one moment.
     pub fn snapshot(&self) -> HistogramSnapshot {
-        let counts: Vec<u64> = self.buckets().iter().map(|c| c.load(Ordering::Acquire)).collect();
+        let counts: Vec<u64> = self
+            .buckets()
+            .iter()
+            .map(|c| c.load(Ordering::Acquire))
+            .collect();
         HistogramSnapshot::new(
             self.config,
             counts,
@@ -224,11 +235,13 @@ impl Histogram {
             } else if other.config().bucket_low(i) > highest {
                 clamped += n;
                 // The sum loses what clamping removes, as if the values were recorded here.
-                excess = excess.wrapping_add(n.wrapping_mul(other.config().bucket_value(i) - highest));
+                excess =
+                    excess.wrapping_add(n.wrapping_mul(other.config().bucket_value(i) - highest));
                 top_clamped |= i + 1 == other.config().bucket_count();
                 self.config.index(highest)
             } else {
-                self.config.index(other.config().bucket_value(i).min(highest))
+                self.config
+                    .index(other.config().bucket_value(i).min(highest))
             };
             self.cells[BUCKETS + index].fetch_add(n, Ordering::Release);
         }
@@ -238,10 +251,17 @@ impl Histogram {
         }
         // Midpoints estimate what clamping removed; the cap keeps the merged values' mean within
         // their clamped range whichever way the estimate errs.
-        let added = other.sum().saturating_sub(excess).min(other.count().saturating_mul(highest));
+        let added = other
+            .sum()
+            .saturating_sub(excess)
+            .min(other.count().saturating_mul(highest));
         self.cells[SUM].fetch_add(added, Ordering::Relaxed);
         // `other`'s own overflow sits in its top bucket: do not count it twice.
-        let carried = if top_clamped { 0 } else { other.overflow_count() };
+        let carried = if top_clamped {
+            0
+        } else {
+            other.overflow_count()
+        };
         self.cells[OVERFLOW].fetch_add(carried + clamped, Ordering::Relaxed);
     }
 

@@ -25,7 +25,15 @@ impl HistogramSnapshot {
         overflow: u64,
     ) -> Self {
         let count = counts.iter().fold(0u64, |a, &c| a.wrapping_add(c));
-        HistogramSnapshot { config, counts, count, sum, min, max, overflow }
+        HistogramSnapshot {
+            config,
+            counts,
+            count,
+            sum,
+            min,
+            max,
+            overflow,
+        }
     }
 
     /// The bucket layout.
@@ -95,7 +103,11 @@ impl HistogramSnapshot {
             if seen >= rank {
                 let v = self.config.bucket_value(i);
                 // A reset racing the snapshot can leave min > max; then there is nothing to clamp to.
-                return Ok(Some(if self.min <= self.max { v.clamp(self.min, self.max) } else { v }));
+                return Ok(Some(if self.min <= self.max {
+                    v.clamp(self.min, self.max)
+                } else {
+                    v
+                }));
             }
         }
         Ok(Some(self.max))

@@ -70,7 +70,10 @@ fn quantile_rejects_values_outside_zero_one_and_nan() {
     let h = Histogram::new();
     h.record(1);
     for q in [-0.01, 1.01, f64::NAN, f64::INFINITY] {
-        assert!(matches!(h.quantile(q), Err(Error::InvalidQuantile(_))), "{q}");
+        assert!(
+            matches!(h.quantile(q), Err(Error::InvalidQuantile(_))),
+            "{q}"
+        );
     }
 }
 
@@ -90,7 +93,10 @@ fn reset_empties_everything() {
     h.record(50);
     h.record(500);
     h.reset();
-    assert_eq!((h.count(), h.sum(), h.min(), h.max(), h.overflow_count()), (0, 0, None, None, 0));
+    assert_eq!(
+        (h.count(), h.sum(), h.min(), h.max(), h.overflow_count()),
+        (0, 0, None, None, 0)
+    );
     h.record(7);
     assert_eq!((h.min(), h.max()), (Some(7), Some(7)));
 }
@@ -103,7 +109,10 @@ fn merge_same_layout_adds_counts_and_keeps_extremes() {
     b.record(5);
     b.record(20_000);
     a.merge(&b);
-    assert_eq!((a.count(), a.sum(), a.min(), a.max()), (3, 20_015, Some(5), Some(20_000)));
+    assert_eq!(
+        (a.count(), a.sum(), a.min(), a.max()),
+        (3, 20_015, Some(5), Some(20_000))
+    );
     assert_eq!(b.count(), 2, "merge leaves the source alone");
 }
 
@@ -142,13 +151,22 @@ fn merged_value_equal_to_the_target_highest_is_not_overflow() {
 
 #[test]
 fn merge_that_clamps_keeps_mean_within_min_and_max() {
-    for v in [50_000_000_000u64, 50_190_000_000, 49_810_000_000, 1_001, 1_500] {
+    for v in [
+        50_000_000_000u64,
+        50_190_000_000,
+        49_810_000_000,
+        1_001,
+        1_500,
+    ] {
         let wide = Histogram::new();
         wide.record(v);
         let narrow = Histogram::with_precision(2, 1000).unwrap();
         narrow.merge(&wide);
         let mean = narrow.mean().unwrap();
-        assert!(mean <= 1000.0, "value {v}: mean {mean} above the clamped max");
+        assert!(
+            mean <= 1000.0,
+            "value {v}: mean {mean} above the clamped max"
+        );
     }
 }
 
@@ -169,7 +187,12 @@ fn from_snapshot_is_an_independent_copy() {
     let copy = Histogram::from_snapshot(&h.snapshot());
     h.record(4);
     assert_eq!(copy.count(), 1);
-    assert_eq!(copy.snapshot().counts(), Histogram::from_snapshot(&copy.snapshot()).snapshot().counts());
+    assert_eq!(
+        copy.snapshot().counts(),
+        Histogram::from_snapshot(&copy.snapshot())
+            .snapshot()
+            .counts()
+    );
 }
 
 #[test]
@@ -188,7 +211,9 @@ fn eight_threads_lose_no_records() {
     for t in threads {
         t.join().unwrap();
     }
-    let expected_sum: u64 = (0..8u64).map(|t| 20 * (0..1000u64).map(|i| t * 1000 + i).sum::<u64>()).sum();
+    let expected_sum: u64 = (0..8u64)
+        .map(|t| 20 * (0..1000u64).map(|i| t * 1000 + i).sum::<u64>())
+        .sum();
     assert_eq!(h.count(), 160_000);
     assert_eq!(h.sum(), expected_sum);
     assert_eq!(h.min(), Some(0));

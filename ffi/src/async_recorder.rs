@@ -1,0 +1,398 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use atomicperf::{
+    AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Gauge, GaugeOp, Histogram, MinMax,
+    Overflow, Recorded, Timer,
+};
+
+use crate::counter::ApCounter;
+use crate::gauge::ApGauge;
+use crate::handle::{borrow, clone_handle, free_handle, into_handle, share};
+use crate::histogram::ApHistogram;
+use crate::minmax::ApMinMax;
+use crate::status::{ap_status, guard, Fail, Out, AP_ERR_OUT_OF_RANGE};
+use crate::timer::ApTimer;
+
+/// A bounded queue in front of one metric, applied by worker threads in batches. Recording
+/// costs a queue push instead of the metric update. Freeing the last handle closes it (drains the
+/// queue and joins the workers).
+pub struct ApAsyncRecorder {
+    _opaque: [u8; 0],
+}
+
+/// Full queue: drop the event and count it (the caller never waits).
+pub const AP_OVERFLOW_DROP: u32 = 0;
+/// Full queue: wait for room.
+pub const AP_OVERFLOW_BLOCK: u32 = 1;
+
+/// Gauge operation: set.
+pub const AP_GAUGE_SET: u32 = 0;
+/// Gauge operation: add (negative to subtract).
+pub const AP_GAUGE_ADD: u32 = 1;
+/// Gauge operation: raise to the value if greater.
+pub const AP_GAUGE_SET_MAX: u32 = 2;
+/// Gauge operation: lower to the value if smaller.
+pub const AP_GAUGE_SET_MIN: u32 = 3;
+
+/// Configuration of an async recorder. Pass NULL for the defaults: capacity 65536, 1 worker,
+/// batches of 256, AP_OVERFLOW_DROP.
+#[repr(C)]
+pub struct ap_async_config {
+    /// Events the queue holds (at least 1).
+    pub capacity: usize,
+    /// Worker threads (at least 1).
+    pub workers: usize,
+    /// Most events a worker applies per wake-up (at least 1).
+    pub batch: usize,
+    /// AP_OVERFLOW_DROP or AP_OVERFLOW_BLOCK.
+    pub overflow: u32,
+}
+
+/// Counts of an async recorder. Once a flush returned true with no concurrent recorders,
+/// applied + dropped == enqueued.
+#[repr(C)]
+pub struct ap_async_stats {
+    /// Events offered: queued plus dropped.
+    pub enqueued: u64,
+    /// Events applied to the metric.
+    pub applied: u64,
+    /// Events dropped on a full queue (drop mode).
+    pub dropped: u64,
+    /// Whether ap_async_recorder_close was called.
+    pub closed: bool,
+}
+
+unsafe fn config(c: *const ap_async_config) -> Result<AsyncConfig, Fail> {
+    // SAFETY: the caller passes NULL or a readable config.
+    let Some(c) = (unsafe { c.as_ref() }) else {
+        return Ok(AsyncConfig::default());
+    };
+    let overflow = match c.overflow {
+        AP_OVERFLOW_DROP => Overflow::Drop,
+        AP_OVERFLOW_BLOCK => Overflow::Block,
+        other => {
+            return Err(Fail::new(
+                AP_ERR_OUT_OF_RANGE,
+                format!("overflow must be AP_OVERFLOW_DROP or AP_OVERFLOW_BLOCK, got {other}"),
+            ))
+        }
+    };
+    Ok(AsyncConfig {
+        capacity: c.capacity,
+        workers: c.workers,
+        batch: c.batch,
+        overflow,
+    })
+}
+
+fn create(
+    what: &str,
+    out: *mut *mut ApAsyncRecorder,
+    make: impl FnOnce() -> Result<AnyAsyncRecorder, Fail>,
+) -> ap_status {
+    guard(what, || {
+        let out = Out::new(out)?;
+        out.write(into_handle::<AnyAsyncRecorder, _>(Arc::new(make()?)))
+    })
+}
+
+/// Starts a recorder in front of a counter (events: amounts to add, ap_async_recorder_record).
+/// `config` may be NULL. Errors: AP_ERR_NULL_HANDLE; AP_ERR_OUT_OF_RANGE for a zero capacity,
+/// workers or batch or an unknown overflow; AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `config` is NULL or readable; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_new_counter(
+    c: *const ApCounter,
+    config: *const ap_async_config,
+    out: *mut *mut ApAsyncRecorder,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    create("ap_async_recorder_new_counter", out, || {
+        Ok(AnyAsyncRecorder::counter(
+            unsafe { share::<Counter, _>(c) }?,
+            unsafe { self::config(config) }?,
+        )?)
+    })
+}
+
+/// Starts a recorder in front of a histogram (events: values, ap_async_recorder_record).
+/// Errors as ap_async_recorder_new_counter.
+///
+/// # Safety
+/// As ap_async_recorder_new_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_new_histogram(
+    h: *const ApHistogram,
+    config: *const ap_async_config,
+    out: *mut *mut ApAsyncRecorder,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    create("ap_async_recorder_new_histogram", out, || {
+        Ok(AnyAsyncRecorder::histogram(
+            unsafe { share::<Histogram, _>(h) }?,
+            unsafe { self::config(config) }?,
+        )?)
+    })
+}
+
+/// Starts a recorder in front of a min/max (events: values, ap_async_recorder_record).
+/// Errors as ap_async_recorder_new_counter.
+///
+/// # Safety
+/// As ap_async_recorder_new_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_new_minmax(
+    m: *const ApMinMax,
+    config: *const ap_async_config,
+    out: *mut *mut ApAsyncRecorder,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    create("ap_async_recorder_new_minmax", out, || {
+        Ok(AnyAsyncRecorder::minmax(
+            unsafe { share::<MinMax, _>(m) }?,
+            unsafe { self::config(config) }?,
+        )?)
+    })
+}
+
+/// Starts a recorder in front of a timer (events: ap_async_recorder_record_timer).
+/// Errors as ap_async_recorder_new_counter.
+///
+/// # Safety
+/// As ap_async_recorder_new_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_new_timer(
+    t: *const ApTimer,
+    config: *const ap_async_config,
+    out: *mut *mut ApAsyncRecorder,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    create("ap_async_recorder_new_timer", out, || {
+        Ok(AnyAsyncRecorder::timer(
+            unsafe { share::<Timer, _>(t) }?,
+            unsafe { self::config(config) }?,
+        )?)
+    })
+}
+
+/// Starts a recorder in front of a gauge (events: ap_async_recorder_record_gauge).
+/// Errors as ap_async_recorder_new_counter.
+///
+/// # Safety
+/// As ap_async_recorder_new_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_new_gauge(
+    g: *const ApGauge,
+    config: *const ap_async_config,
+    out: *mut *mut ApAsyncRecorder,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    create("ap_async_recorder_new_gauge", out, || {
+        Ok(AnyAsyncRecorder::gauge(
+            unsafe { share::<Gauge, _>(g) }?,
+            unsafe { self::config(config) }?,
+        )?)
+    })
+}
+
+/// Returns another owning handle to the same recorder (NULL for NULL). Free each handle once.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_clone(
+    r: *const ApAsyncRecorder,
+) -> *mut ApAsyncRecorder {
+    // SAFETY: forwarded contract.
+    unsafe { clone_handle::<AnyAsyncRecorder, _>(r) }
+}
+
+/// Releases one owner's handle; the last one closes the recorder (drains the queue, joins the
+/// workers) and frees it. NULL is a no-op.
+///
+/// # Safety
+/// `r` is NULL or a handle the caller owns and does not use afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_free(r: *mut ApAsyncRecorder) {
+    // SAFETY: forwarded contract.
+    unsafe { free_handle::<AnyAsyncRecorder, _>(r) }
+}
+
+fn submit(
+    r: *const ApAsyncRecorder,
+    what: &str,
+    event: AsyncEvent,
+    timeout: Option<Duration>,
+    queued: *mut bool,
+) -> ap_status {
+    guard(what, || {
+        // SAFETY: every caller is an `unsafe extern fn` whose contract makes `r` NULL or live.
+        let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
+        let recorded = match timeout {
+            Some(t) => r.record_with_timeout(event, t)?,
+            None => r.record(event)?,
+        };
+        if !queued.is_null() {
+            // SAFETY: non-null, and the caller promises a writable bool.
+            unsafe { queued.write(recorded == Recorded::Queued) };
+        }
+        Ok(())
+    })
+}
+
+/// Queues `value` for a counter (added), histogram or min/max (recorded). In drop mode it never
+/// waits; *queued (if not NULL) is set to false when the event was dropped on a full queue. In
+/// block mode it waits for room. Errors: AP_ERR_INVALID_ARGUMENT for a timer or gauge recorder;
+/// AP_ERR_CLOSED after close; AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `queued` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_record(
+    r: *const ApAsyncRecorder,
+    value: u64,
+    queued: *mut bool,
+) -> ap_status {
+    submit(
+        r,
+        "ap_async_recorder_record",
+        AsyncEvent::Value(value),
+        None,
+        queued,
+    )
+}
+
+/// As ap_async_recorder_record, but waits at most `timeout_ns` for room in either mode.
+/// Errors: AP_ERR_TIMEOUT when there was no room in time (the event is neither queued nor
+/// counted as dropped), and those of ap_async_recorder_record.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_record_timeout(
+    r: *const ApAsyncRecorder,
+    value: u64,
+    timeout_ns: u64,
+) -> ap_status {
+    submit(
+        r,
+        "ap_async_recorder_record_timeout",
+        AsyncEvent::Value(value),
+        Some(Duration::from_nanos(timeout_ns)),
+        std::ptr::null_mut(),
+    )
+}
+
+/// Queues one timer execution of `duration_ns` (an error when ok is false). Errors:
+/// AP_ERR_INVALID_ARGUMENT unless the recorder feeds a timer; otherwise as
+/// ap_async_recorder_record.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `queued` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_record_timer(
+    r: *const ApAsyncRecorder,
+    duration_ns: u64,
+    ok: bool,
+    queued: *mut bool,
+) -> ap_status {
+    submit(
+        r,
+        "ap_async_recorder_record_timer",
+        AsyncEvent::Timing {
+            nanos: duration_ns,
+            ok,
+        },
+        None,
+        queued,
+    )
+}
+
+/// Queues one gauge operation (AP_GAUGE_SET, AP_GAUGE_ADD, AP_GAUGE_SET_MAX, AP_GAUGE_SET_MIN)
+/// with `value`. Errors: AP_ERR_OUT_OF_RANGE for another op; AP_ERR_INVALID_ARGUMENT unless the
+/// recorder feeds a gauge; otherwise as ap_async_recorder_record.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `queued` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_record_gauge(
+    r: *const ApAsyncRecorder,
+    op: u32,
+    value: f64,
+    queued: *mut bool,
+) -> ap_status {
+    const WHAT: &str = "ap_async_recorder_record_gauge";
+    let op = match op {
+        AP_GAUGE_SET => GaugeOp::Set(value),
+        AP_GAUGE_ADD => GaugeOp::Add(value),
+        AP_GAUGE_SET_MAX => GaugeOp::SetMax(value),
+        AP_GAUGE_SET_MIN => GaugeOp::SetMin(value),
+        other => {
+            return guard(WHAT, || {
+                Err(Fail::new(
+                    AP_ERR_OUT_OF_RANGE,
+                    format!("unknown gauge operation {other}"),
+                ))
+            })
+        }
+    };
+    submit(r, WHAT, AsyncEvent::Gauge(op), None, queued)
+}
+
+/// Waits until every event queued before the call has been applied, at most `timeout_ns`;
+/// *done is true if they were, false if the time ran out. Errors: AP_ERR_NULL_HANDLE,
+/// AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `done` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_flush(
+    r: *const ApAsyncRecorder,
+    timeout_ns: u64,
+    done: *mut bool,
+) -> ap_status {
+    guard("ap_async_recorder_flush", || {
+        // SAFETY: forwarded contract.
+        let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
+        let done = Out::new(done)?;
+        done.write(r.flush(Duration::from_nanos(timeout_ns)))
+    })
+}
+
+/// Stops accepting events, applies everything queued and joins the workers. Later records fail
+/// with AP_ERR_CLOSED; closing again does nothing. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_close(r: *const ApAsyncRecorder) -> ap_status {
+    // SAFETY: forwarded contract.
+    guard("ap_async_recorder_close", || {
+        Ok(unsafe { borrow::<AnyAsyncRecorder, _>(r) }?.close())
+    })
+}
+
+/// Writes the recorder's counts to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_async_recorder_stats(
+    r: *const ApAsyncRecorder,
+    out: *mut ap_async_stats,
+) -> ap_status {
+    guard("ap_async_recorder_stats", || {
+        // SAFETY: forwarded contract.
+        let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
+        let out = Out::new(out)?;
+        out.write(ap_async_stats {
+            enqueued: r.enqueued(),
+            applied: r.applied(),
+            dropped: r.dropped(),
+            closed: r.is_closed(),
+        })
+    })
+}
