@@ -9,6 +9,8 @@
 //! call. Nothing here blocks, so the GIL is never released.
 
 use atomicperf as ap;
+use std::sync::Arc;
+
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -62,7 +64,7 @@ fn opt_repr<T: std::fmt::Display>(v: Option<T>) -> String {
 /// A monotonic counter of non-negative integers that many threads increment without a lock.
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Counter {
-    inner: ap::Counter,
+    inner: Arc<ap::Counter>,
 }
 
 #[pymethods]
@@ -79,7 +81,7 @@ impl Counter {
                 ap::Counter::with_stripes(n).map_err(value_error)?
             }
         };
-        Ok(Counter { inner })
+        Ok(Counter { inner: Arc::new(inner) })
     }
 
     /// Adds one.
@@ -118,7 +120,9 @@ impl Counter {
 /// A float that many threads set and adjust without a lock.
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Gauge {
-    inner: ap::Gauge,
+    // Boxed in an Arc: the gauge's cell is cache-padded (128-byte aligned), which a Python object's
+    // memory is not; it also lets other objects (async recorders) share the metric.
+    inner: Arc<ap::Gauge>,
 }
 
 #[pymethods]
@@ -127,7 +131,7 @@ impl Gauge {
     #[pyo3(signature = (value = 0.0))]
     fn new(value: f64) -> Self {
         Gauge {
-            inner: ap::Gauge::with_value(value),
+            inner: Arc::new(ap::Gauge::with_value(value)),
         }
     }
 
@@ -188,7 +192,7 @@ impl Gauge {
 /// A lock-free log-linear histogram of non-negative integers (nanoseconds by default).
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Histogram {
-    inner: ap::Histogram,
+    inner: Arc<ap::Histogram>,
 }
 
 #[pymethods]
@@ -221,7 +225,7 @@ impl Histogram {
             Some(h) => to_u64(h, "highest")?,
         };
         let inner = ap::Histogram::with_precision(figures, highest).map_err(value_error)?;
-        Ok(Histogram { inner })
+        Ok(Histogram { inner: Arc::new(inner) })
     }
 
     /// Records one value.
@@ -281,7 +285,7 @@ impl Histogram {
     /// A new, independent histogram holding the values recorded so far.
     fn snapshot(&self) -> Histogram {
         Histogram {
-            inner: ap::Histogram::from_snapshot(&self.inner.snapshot()),
+            inner: Arc::new(ap::Histogram::from_snapshot(&self.inner.snapshot())),
         }
     }
 

@@ -101,3 +101,11 @@ def test_eight_threads_lose_no_adds():
     for t in threads:
         t.join()
     assert g.get() == float(threads_n * per_thread)
+
+
+def test_many_gauges_each_hold_a_properly_aligned_cell():
+    # The cell is 128-byte aligned; a debug build checks every access, so a misaligned one aborts.
+    gauges = [Gauge(float(i)) for i in range(2000)]
+    for i, g in enumerate(gauges):
+        g.add(1.0)
+        assert g.get() == i + 1.0
