@@ -6,8 +6,11 @@
 //! (shared TOOLCHAIN.md, "Node call cost"). Metrics sit on hot paths, so every call that takes a
 //! handle is written here, and the JS classes in `index.js` wrap them.
 //!
-//! Safety model: a handle is a JS External holding a `Box<T>`, tagged with a type tag unique to
-//! `T` (`napi_type_tag_object`). Every callback comes in two builds (`TRUSTED` false or true):
+//! Safety model: a handle is a JS External holding an `Arc<T>` (its data pointer is
+//! `Arc::into_raw`, so it points at the `T` itself; the External's finalizer releases that
+//! reference), tagged with a type tag unique to `T` (`napi_type_tag_object`). Being an `Arc`,
+//! the `T` can have other owners that outlive the External: [`handle_arc`] clones one (an
+//! external ArrayBuffer over a counter's cells, another metric that refers to this one). Every callback comes in two builds (`TRUSTED` false or true):
 //! - checked (the module's exports): checks the tag (`napi_check_object_type_tag`) before
 //!   dereferencing, so a number, an object, another metric's handle or another addon's External
 //!   raises a TypeError instead of reading foreign memory. The check costs 10-15 ns a call.
@@ -21,6 +24,7 @@
 use std::ffi::{c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::Arc;
 
 use napi::sys;
 
@@ -125,27 +129,42 @@ pub(crate) trait Handle: Sized + 'static {
 }
 
 unsafe extern "C" fn finalize<T: Handle>(_env: Env, data: *mut c_void, _hint: *mut c_void) {
-    drop(Box::from_raw(data.cast::<T>()));
+    drop(Arc::from_raw(data.cast::<T>().cast_const()));
 }
 
 /// Moves `value` into a new External handle owned by the JS garbage collector.
 pub(crate) unsafe fn new_handle<T: Handle>(env: Env, value: T) -> Result<Value> {
-    let data = Box::into_raw(Box::new(value)).cast::<c_void>();
+    new_arc_handle(env, Arc::new(value))
+}
+
+/// A new External handle that owns one reference to `value` (released when V8 collects it).
+pub(crate) unsafe fn new_arc_handle<T: Handle>(env: Env, value: Arc<T>) -> Result<Value> {
+    let data = Arc::into_raw(value).cast_mut().cast::<c_void>();
     let mut external = ptr::null_mut();
     let status = sys::napi_create_external(env, data, Some(finalize::<T>), ptr::null_mut(), &mut external);
     if status != sys::Status::napi_ok {
-        drop(Box::from_raw(data.cast::<T>()));
+        drop(Arc::from_raw(data.cast::<T>().cast_const()));
         return Err(Fail::internal(format!("could not create a {} handle (status {status})", T::NAME)));
     }
     check(sys::napi_type_tag_object(env, external, &T::TAG), "tagging a handle")?;
     Ok(external)
 }
 
+/// A new owning reference to the `T` behind a handle argument (checked as [`handle`] does), for
+/// an owner that may outlive the handle.
+pub(crate) unsafe fn handle_arc<T: Handle, const TRUSTED: bool>(env: Env, v: Value) -> Result<Arc<T>> {
+    let t: &T = handle::<T, TRUSTED>(env, v)?;
+    // `t` came from `Arc::into_raw` in `new_arc_handle`, and the handle (an argument of the
+    // running callback) keeps that reference alive while the count is raised.
+    Arc::increment_strong_count(t as *const T);
+    Ok(Arc::from_raw(t as *const T))
+}
+
 /// The `T` behind a handle argument, or a TypeError if `v` is anything else. `TRUSTED` skips the
 /// type-tag check: only for handles `index.js` vouches for (see the module docs).
 ///
 /// The reference lives as long as the callback: `v` is one of its arguments, so the External
-/// (and the Box it owns) cannot be collected before the callback returns.
+/// (and the Arc reference it owns) cannot be collected before the callback returns.
 #[inline(always)]
 pub(crate) unsafe fn handle<'a, T: Handle, const TRUSTED: bool>(env: Env, v: Value) -> Result<&'a T> {
     if TRUSTED {
