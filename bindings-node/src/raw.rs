@@ -49,6 +49,8 @@ pub(crate) struct Fail {
 
 pub(crate) const OUT_OF_RANGE: &str = "AP_ERR_OUT_OF_RANGE";
 pub(crate) const INVALID_ARGUMENT: &str = "AP_ERR_INVALID_ARGUMENT";
+pub(crate) const CLOSED: &str = "AP_ERR_CLOSED";
+pub(crate) const TIMEOUT: &str = "AP_ERR_TIMEOUT";
 const INTERNAL: &str = "AP_ERR_INTERNAL";
 
 impl Fail {
@@ -62,7 +64,18 @@ impl Fail {
         Fail { class: Class::RangeError, code: OUT_OF_RANGE, message: message.into() }
     }
 
-    fn internal(message: impl Into<String>) -> Self {
+    /// A plain Error with the given code (`AP_ERR_CLOSED`, `AP_ERR_TIMEOUT`).
+    pub(crate) fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Fail { class: Class::Error, code, message: message.into() }
+    }
+
+    /// The JS error class, code and message, for code that builds the error object itself
+    /// (a rejected Promise).
+    pub(crate) fn parts(&self) -> (Class, &'static str, &str) {
+        (self.class, self.code, &self.message)
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
         Fail { class: Class::Error, code: INTERNAL, message: message.into() }
     }
 
@@ -81,8 +94,15 @@ impl Fail {
 
 impl From<atomicperf::Error> for Fail {
     fn from(e: atomicperf::Error) -> Self {
-        // Every core error today is a value outside its documented range (as in the C ABI).
-        Fail::range(e.to_string())
+        use atomicperf::Error as E;
+        // As the C ABI maps them: a wrong kind of argument, a closed primitive and a timed-out
+        // wait have their own codes; every other core error is a value outside its range.
+        match e {
+            E::InvalidArgument(_) => Fail::type_error(e.to_string()),
+            E::Closed => Fail::error(CLOSED, e.to_string()),
+            E::Timeout => Fail::error(TIMEOUT, e.to_string()),
+            _ => Fail::range(e.to_string()),
+        }
     }
 }
 
@@ -191,7 +211,7 @@ pub(crate) unsafe fn handle<'a, T: Handle, const TRUSTED: bool>(env: Env, v: Val
     Ok(&*data.cast::<T>())
 }
 
-unsafe fn type_of(env: Env, v: Value) -> Result<sys::napi_valuetype> {
+pub(crate) unsafe fn type_of(env: Env, v: Value) -> Result<sys::napi_valuetype> {
     let mut t = 0;
     check(sys::napi_typeof(env, v, &mut t), "reading a type")?;
     Ok(t)
