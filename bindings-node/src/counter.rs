@@ -1,8 +1,12 @@
-//! `Counter`: the native half. The JS class in `index.js` calls these with its handle.
+//! `Counter`: the native half. The JS class in `index.js` calls these with its handle; `inc` and
+//! `add` normally skip them and add to the cells through `counterCells` (see `cells.rs`).
+
+use std::sync::Arc;
 
 use atomicperf::Counter;
 use napi::sys;
 
+use crate::cells;
 use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for Counter {
@@ -59,6 +63,30 @@ callbacks! {
     }
 }
 
+callbacks! {
+    /// `counterCells(h): ArrayBuffer | null`: the stripes, `stripes * STRIPE_STRIDE` bytes with
+    /// stripe `i`'s u64 at byte `i * STRIPE_STRIDE` (so the stride is `byteLength / stripes`);
+    /// JS may only `Atomics.add` to them. `null` where the runtime refuses external buffers.
+    fn counter_cells(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let counter = raw::handle_arc::<Counter, TRUSTED>(env, h)?;
+        let base = counter.stripe_cells().cast::<u8>();
+        let len = counter.stripes() * Counter::STRIPE_STRIDE;
+        // The stripes are one allocation of `stripes` cells of STRIPE_STRIDE bytes, owned by the
+        // counter and never moved; the buffer's finalizer keeps this clone.
+        cells::external_buffer(env, counter, base, len)
+    }
+
+    /// `counterRefs(h): number`: owners of the counter (its handle, live cell buffers, other
+    /// metrics). For tests of the buffers' lifetime.
+    fn counter_refs(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let counter = raw::handle_arc::<Counter, TRUSTED>(env, h)?;
+        // Minus the clone just taken.
+        raw::from_f64(env, (Arc::strong_count(&counter) - 1) as f64)
+    }
+}
+
 pub(crate) const EXPORTS: &[Export] = &[
     export!("counterNew", counter_new),
     export!("counterInc", counter_inc),
@@ -66,4 +94,6 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("counterGet", counter_get),
     export!("counterGetBigInt", counter_get_bigint),
     export!("counterStripes", counter_stripes),
+    export!("counterCells", counter_cells),
+    export!("counterRefs", counter_refs),
 ];

@@ -1,8 +1,12 @@
-//! `Gauge`: the native half. The JS class in `index.js` calls these with its handle.
+//! `Gauge`: the native half. The JS class in `index.js` calls these with its handle; `set`,
+//! `get` and `add` normally skip them and use the cell through `gaugeCells` (see `cells.rs`).
+
+use std::sync::Arc;
 
 use atomicperf::Gauge;
 use napi::sys;
 
+use crate::cells;
 use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for Gauge {
@@ -58,6 +62,24 @@ callbacks! {
         raw::new_handle(env, gauge)
     }
 
+    /// `gaugeCells(h): ArrayBuffer | null`: the gauge's cell, 8 bytes holding the value's IEEE-754
+    /// bits, which JS may `Atomics.load`, `Atomics.store` and `Atomics.compareExchange`. `null`
+    /// where the runtime refuses external buffers.
+    fn gauge_cells(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let gauge = raw::handle_arc::<Gauge, TRUSTED>(env, h)?;
+        let base = gauge.cell().cast::<u8>();
+        // The cell lives inside the gauge, which never moves; the finalizer keeps this clone.
+        cells::external_buffer(env, gauge, base, 8)
+    }
+
+    /// `gaugeRefs(h): number`: owners of the gauge (its handle and live cell buffers).
+    fn gauge_refs(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let gauge = raw::handle_arc::<Gauge, TRUSTED>(env, h)?;
+        raw::from_f64(env, (Arc::strong_count(&gauge) - 1) as f64)
+    }
+
     /// `gaugeGet(h): number`.
     fn gauge_get(env, info) {
         let [h] = raw::args::<1>(env, info)?;
@@ -75,4 +97,6 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("gaugeDec", gauge_dec),
     export!("gaugeSetMax", gauge_set_max),
     export!("gaugeSetMin", gauge_set_min),
+    export!("gaugeCells", gauge_cells),
+    export!("gaugeRefs", gauge_refs),
 ];

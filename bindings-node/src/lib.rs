@@ -8,6 +8,7 @@
 //! for the safety model). napi-derive (pinned to 3.5.10) registers the module and exports
 //! `benchIdentity`, the baseline the benchmark measures a plain napi-rs call with.
 
+mod cells;
 mod counter;
 mod gauge;
 mod histogram;

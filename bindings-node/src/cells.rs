@@ -1,0 +1,60 @@
+//! External ArrayBuffers over a metric's cells: how `Counter.inc()` and `Gauge.set()` skip the
+//! native call (shared DESIGN.md, "The hot path across a boundary").
+//!
+//! `index.js` wraps the buffer in a `BigUint64Array` and updates the cells with `Atomics`, as the
+//! core allows foreign writers to (`Counter::stripe_cells`: atomic fetch-and-add only;
+//! `Gauge::cell`: atomic store and compare-and-swap only); Rust reads them as usual.
+//!
+//! Lifetime: the buffer's finalizer owns an `Arc` of the metric, released when V8 collects the
+//! buffer, so the cells outlive every view of them whatever order the JS objects die in (the
+//! metric's handle holds a reference of its own). Node runs that finalizer on the JS thread,
+//! at the latest when the environment (a worker) shuts down.
+//!
+//! Runtimes that refuse external buffers (V8 sandbox builds, Electron) answer
+//! `napi_no_external_buffers_allowed`: the callers get `null` and `index.js` falls back to calls.
+//! A runtime that silently copied instead is caught by the self-check in `index.js`.
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::Arc;
+
+use napi::sys;
+
+use crate::raw::{self, Env, Result, Value};
+
+unsafe extern "C" fn release<T>(_env: Env, _data: *mut c_void, hint: *mut c_void) {
+    drop(Arc::from_raw(hint.cast::<T>().cast_const()));
+}
+
+/// An external ArrayBuffer of `len` bytes at `cells`, memory that `owner` keeps alive; `null`
+/// where the runtime does not allow external buffers.
+///
+/// # Safety
+/// `cells..cells + len` lies inside memory `owner` owns and never moves, and every byte of it may
+/// be read and written by JS (through `Atomics`, as `index.js` does) while `owner` lives.
+pub(crate) unsafe fn external_buffer<T: Send + Sync + 'static>(
+    env: Env,
+    owner: Arc<T>,
+    cells: *const u8,
+    len: usize,
+) -> Result<Value> {
+    let hint = Arc::into_raw(owner).cast_mut().cast::<c_void>();
+    let mut buffer = ptr::null_mut();
+    let status = sys::napi_create_external_arraybuffer(
+        env,
+        cells.cast_mut().cast::<c_void>(),
+        len,
+        Some(release::<T>),
+        hint,
+        &mut buffer,
+    );
+    if status == sys::Status::napi_ok {
+        return Ok(buffer);
+    }
+    // Not created: the finalizer will never run, so the reference is ours to release.
+    drop(Arc::from_raw(hint.cast::<T>().cast_const()));
+    if status == sys::Status::napi_no_external_buffers_allowed {
+        return raw::null(env);
+    }
+    raw::check(status, "creating an external ArrayBuffer").map(|()| ptr::null_mut())
+}
