@@ -5,6 +5,7 @@
 // metric handle; these classes keep the handle in a private field and call them. Types and
 // errors are translated natively; every error carries a `code` named after the C ABI's status.
 
+const { threadId } = require('node:worker_threads')
 const native = require('./binding.js')
 
 // The native functions come in two builds. The module's exports check every handle's type tag
@@ -19,8 +20,8 @@ const calls = native.claimTrustedCalls() ?? native
 // Local bindings: a call through a module-level const is a call to a known function, which V8
 // can emit directly instead of looking the property up on every call.
 const {
-  counterNew, counterInc, counterAdd, counterGet, counterGetBigInt, counterStripes,
-  gaugeNew, gaugeGet, gaugeSet, gaugeAdd, gaugeSub, gaugeInc, gaugeDec, gaugeSetMax, gaugeSetMin,
+  counterNew, counterInc, counterAdd, counterGet, counterGetBigInt, counterStripes, counterCells, counterRefs,
+  gaugeNew, gaugeGet, gaugeSet, gaugeAdd, gaugeSub, gaugeInc, gaugeDec, gaugeSetMax, gaugeSetMin, gaugeCells, gaugeRefs,
   histogramNew, histogramRecord, histogramRecordN, histogramCount, histogramCountBigInt,
   histogramSum, histogramSumBigInt, histogramMin, histogramMax, histogramMean, histogramQuantile,
   histogramOverflowCount, histogramMemoryBytes, histogramSignificantFigures, histogramHighest,
@@ -48,21 +49,119 @@ function options(value, what) {
   return value
 }
 
+// ---- Counter and Gauge: the direct path ---------------------------------------------------
+// A native call costs 10-25 ns even hand-written; Atomics on a typed array costs about 15. So a
+// Counter or Gauge crosses the boundary once, at construction: counterCells/gaugeCells return an
+// external ArrayBuffer over the Rust-owned cells, and inc/add/set update them with Atomics (the
+// only operations the core allows foreign writers: fetch-and-add on counter stripes, store and
+// compare-and-swap on a gauge's bits). Reads of a counter go through Rust, which sums the stripes.
+// The buffer's native finalizer owns a reference to the metric, so the cells outlive every view.
+//
+// Each thread adds to its own stripe (threadId modulo the stripe count), so worker_threads with
+// counters of their own never share a cache line.
+//
+// Some runtimes refuse external buffers (V8 sandbox builds, Electron: counterCells returns null)
+// or could copy them; a self-check on first use writes from JS and reads from Rust and back, and
+// if that fails every metric uses native calls, with one process warning. ATOMICPERF_DIRECT=0
+// turns the direct path off; ATOMICPERF_DIRECT=simulate-copy makes the self-check see a copy
+// (for tests).
+const DIRECT_ENV = process.env.ATOMICPERF_DIRECT
+let direct // undefined until the first Counter or Gauge is made
+
+function directAvailable() {
+  if (direct === undefined) direct = checkDirect()
+  return direct
+}
+
+function checkDirect() {
+  if (DIRECT_ENV === '0') return false
+  let problem = null
+  try {
+    const c = counterNew(1)
+    const g = gaugeNew(0)
+    let cBuf = counterCells(c)
+    let gBuf = gaugeCells(g)
+    if (cBuf === null || gBuf === null) {
+      problem = 'the runtime does not allow external ArrayBuffers (a V8 sandbox build or Electron?)'
+    } else {
+      if (DIRECT_ENV === 'simulate-copy') {
+        cBuf = cBuf.slice(0)
+        gBuf = gBuf.slice(0)
+      }
+      const cv = new BigUint64Array(cBuf)
+      const gv = new BigUint64Array(gBuf)
+      Atomics.add(cv, 0, 0x1234_5678_9abcn) // JS -> Rust
+      counterAdd(c, 1) // Rust -> JS
+      Atomics.store(gv, 0, 0x4004_0000_0000_0000n) // 2.5
+      const jsToRust = counterGetBigInt(c) === 0x1234_5678_9abdn && gaugeGet(g) === 2.5
+      gaugeSet(g, -1)
+      const rustToJs = Atomics.load(cv, 0) === 0x1234_5678_9abdn && Atomics.load(gv, 0) === 0xbff0_0000_0000_0000n
+      if (!jsToRust || !rustToJs) {
+        problem = 'the runtime copied an external ArrayBuffer instead of mapping it'
+      }
+    }
+  } catch (e) {
+    problem = `the check threw: ${e && e.message}`
+  }
+  if (problem === null) return true
+  process.emitWarning(
+    `atomicperf: Counter and Gauge fall back to native calls (several times slower): ${problem}`,
+    { type: 'AtomicperfWarning', code: 'AP_DIRECT_UNAVAILABLE' },
+  )
+  return false
+}
+
+const TWO_POW_64 = 2 ** 64
+const TWO_POW_64N = 2n ** 64n
+
+// Internal entry points for tests and the benchmark (the native call path, the views); filled in
+// by the classes' static blocks, which alone can read their private fields.
+const internals = { directAvailable }
+
 /** A monotonic u64 counter, striped over cache lines so that threads never contend. */
 class Counter {
   #h
+  // BigUint64Array over the stripes, or null: native calls.
+  #cells = null
+  // Index in #cells of this thread's stripe.
+  #slot = 0
 
   constructor(opts) {
     const { stripes } = options(opts, 'Counter')
-    this.#h = counterNew(stripes)
+    const h = counterNew(stripes)
+    this.#h = h
+    if (directAvailable()) {
+      const buffer = counterCells(h)
+      if (buffer !== null) {
+        const cells = new BigUint64Array(buffer)
+        const n = counterStripes(h)
+        this.#slot = (threadId % n) * (cells.length / n)
+        this.#cells = cells
+      }
+    }
   }
 
   inc() {
-    counterInc(this.#h)
+    const cells = this.#cells
+    if (cells !== null) Atomics.add(cells, this.#slot, 1n)
+    else counterInc(this.#h)
   }
 
   add(n) {
-    counterAdd(this.#h, n)
+    const cells = this.#cells
+    if (cells !== null) {
+      if (typeof n === 'number') {
+        // Every integral number below 2^64 converts to a BigInt exactly; NaN fails the comparisons.
+        if (n >= 0 && n < TWO_POW_64 && Number.isInteger(n)) {
+          Atomics.add(cells, this.#slot, BigInt(n))
+          return
+        }
+      } else if (typeof n === 'bigint' && n >= 0n && n < TWO_POW_64N) {
+        Atomics.add(cells, this.#slot, n)
+        return
+      }
+    }
+    counterAdd(this.#h, n) // the call path, and the errors for every bad argument
   }
 
   get() {
@@ -84,40 +183,92 @@ class Counter {
   [inspect]() {
     return `Counter { value: ${counterGetBigInt(this.#h)}, stripes: ${counterStripes(this.#h)} }`
   }
+
+  static {
+    internals.counter = {
+      incNative: (c) => counterInc(c.#h),
+      addNative: (c, n) => counterAdd(c.#h, n),
+      cells: (c) => c.#cells,
+      slot: (c) => c.#slot,
+      refs: (c) => counterRefs(c.#h),
+    }
+  }
+}
+
+// Scratch for converting between a number and its IEEE-754 bits. Each thread loads this module
+// anew and runs one call at a time, so no two calls ever share it.
+const F64 = new Float64Array(1)
+const U64 = new BigUint64Array(F64.buffer)
+
+/** Adds `d` to the gauge bits in `cell`: a compare-and-swap loop, like the core's. */
+function addToCell(cell, d) {
+  let cur = Atomics.load(cell, 0)
+  for (;;) {
+    U64[0] = cur
+    F64[0] += d
+    const seen = Atomics.compareExchange(cell, 0, cur, U64[0])
+    if (seen === cur) return
+    cur = seen
+  }
 }
 
 /** An f64 gauge: set and get are single atomic stores and loads, adjustments never lock. */
 class Gauge {
   #h
+  // BigUint64Array over the gauge's bits, or null: native calls.
+  #cell = null
 
   constructor(value) {
-    this.#h = gaugeNew(value)
+    const h = gaugeNew(value)
+    this.#h = h
+    if (directAvailable()) {
+      const buffer = gaugeCells(h)
+      if (buffer !== null) this.#cell = new BigUint64Array(buffer)
+    }
   }
 
   set(v) {
-    gaugeSet(this.#h, v)
+    const cell = this.#cell
+    if (cell !== null && typeof v === 'number') {
+      F64[0] = v
+      Atomics.store(cell, 0, U64[0])
+    } else {
+      gaugeSet(this.#h, v)
+    }
   }
 
   get() {
-    return gaugeGet(this.#h)
+    const cell = this.#cell
+    if (cell === null) return gaugeGet(this.#h)
+    U64[0] = Atomics.load(cell, 0)
+    return F64[0]
   }
 
   add(d) {
-    gaugeAdd(this.#h, d)
+    const cell = this.#cell
+    if (cell !== null && typeof d === 'number') addToCell(cell, d)
+    else gaugeAdd(this.#h, d)
   }
 
   sub(d) {
-    gaugeSub(this.#h, d)
+    const cell = this.#cell
+    if (cell !== null && typeof d === 'number') addToCell(cell, -d)
+    else gaugeSub(this.#h, d)
   }
 
   inc() {
-    gaugeInc(this.#h)
+    const cell = this.#cell
+    if (cell !== null) addToCell(cell, 1)
+    else gaugeInc(this.#h)
   }
 
   dec() {
-    gaugeDec(this.#h)
+    const cell = this.#cell
+    if (cell !== null) addToCell(cell, -1)
+    else gaugeDec(this.#h)
   }
 
+  // setMax/setMin stay native: the core's f64::max/min semantics (NaN, signed zeros) in one place.
   setMax(v) {
     gaugeSetMax(this.#h, v)
   }
@@ -127,11 +278,21 @@ class Gauge {
   }
 
   toString() {
-    return `Gauge(${gaugeGet(this.#h)})`
+    return `Gauge(${this.get()})`
   }
 
   [inspect]() {
-    return `Gauge { value: ${gaugeGet(this.#h)} }`
+    return `Gauge { value: ${this.get()} }`
+  }
+
+  static {
+    internals.gauge = {
+      setNative: (g, v) => gaugeSet(g.#h, v),
+      addNative: (g, d) => gaugeAdd(g.#h, d),
+      getNative: (g) => gaugeGet(g.#h),
+      cell: (g) => g.#cell,
+      refs: (g) => gaugeRefs(g.#h),
+    }
   }
 }
 
@@ -240,3 +401,5 @@ class Histogram {
 }
 
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
+// Not part of the API: the native call path and the cell views, for tests and bench/bench.js.
+Object.defineProperty(module.exports, Symbol.for('atomicperf.internals'), { value: internals })
