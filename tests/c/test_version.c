@@ -6,6 +6,7 @@
 static void test_versions(void) {
     CHECK(ap_abi_version() == AP_ABI_VERSION);
     CHECK_U64(ap_abi_version(), AP_ABI_VERSION);
+    CHECK_U64(AP_ABI_VERSION, 2); /* ABI 2: MinMax, Timer, RateTracker, ThroughputWindow, ... */
 
     const char *v = ap_version();
     REQUIRE(v != NULL);
@@ -30,6 +31,8 @@ static void test_status_str(void) {
         {AP_ERR_BUFFER_TOO_SMALL, "AP_ERR_BUFFER_TOO_SMALL"},
         {AP_ERR_INVALID_ARGUMENT, "AP_ERR_INVALID_ARGUMENT"},
         {AP_ERR_INTERNAL, "AP_ERR_INTERNAL"},
+        {AP_ERR_TIMEOUT, "AP_ERR_TIMEOUT"},
+        {AP_ERR_CLOSED, "AP_ERR_CLOSED"},
     };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
@@ -51,9 +54,14 @@ static void test_status_str(void) {
     }
     CHECK_STR(ap_status_str(AP_OK), "AP_OK: success");
     CHECK_STR(ap_status_str(AP_ERR_NULL_HANDLE), "AP_ERR_NULL_HANDLE: null handle");
+    /* The codes are the documented numbers (they are ABI). */
+    CHECK_U64(AP_OK, 0);
+    CHECK_U64(AP_ERR_INTERNAL, 7);
+    CHECK_U64(AP_ERR_TIMEOUT, 8);
+    CHECK_U64(AP_ERR_CLOSED, 9);
 
     /* Unknown codes, including negatives and the extremes of int32_t. */
-    const ap_status unknown[] = {8, 42, -1, INT32_MIN, INT32_MAX};
+    const ap_status unknown[] = {10, 42, -1, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         CHECK_STR(ap_status_str(unknown[i]), "AP_ERR_UNKNOWN: unknown status");
     }
