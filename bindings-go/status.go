@@ -99,3 +99,25 @@ func check(op string, st C.ap_status, msg *C.char) error {
 	}
 	return e
 }
+
+// Status codes added in ABI version 2.
+const (
+	CodeTimeout Code = C.AP_ERR_TIMEOUT
+	CodeClosed  Code = C.AP_ERR_CLOSED
+)
+
+// ErrTimeout: a wait ran out of time before the operation could complete (an
+// [AsyncRecorder.RecordTimeout] that found no room in the queue in time).
+var ErrTimeout error = CodeTimeout
+
+// Is makes errors.Is match [ErrClosed] for [CodeClosed], so that a library object that reports
+// it is closed (AP_ERR_CLOSED) and a Go metric used after its Close give the same sentinel.
+func (c Code) Is(target error) bool {
+	return c == CodeClosed && target == ErrClosed
+}
+
+// newError is an [*Error] raised by the binding itself, before any C call, for an argument
+// that C cannot represent (a negative duration, slices of different lengths).
+func newError(op string, code Code, message string) error {
+	return &Error{Op: op, Code: code, Message: message}
+}
