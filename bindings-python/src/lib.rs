@@ -1,12 +1,23 @@
 //! Python binding of atomicperf: `atomicperf._atomicperf`, re-exported by the `atomicperf` package.
 //!
-//! This crate only translates: Python ints and floats to `u64`/`f64`, core [`atomicperf::Error`]s
-//! to `ValueError`, and `None` for empty statistics. Every rule (stripes, precision, clamping,
-//! quantile bounds) lives in the core crate.
+//! This crate only translates: Python ints, floats and timedeltas to `u64`/`f64`/`Duration`, core
+//! [`atomicperf::Error`]s to `ValueError`, `TypeError`, `TimeoutError` or `ClosedError`, and `None`
+//! for empty statistics. Every rule (stripes, precision, clamping, quantile bounds, windows,
+//! queues) lives in the core crate.
 //!
 //! Every class is `#[pyclass(frozen)]`: the core types are `Sync` and mutate through atomics, so
 //! methods take `&self` and pyo3 skips the borrow flag that a mutable pyclass checks on every
-//! call. Nothing here blocks, so the GIL is never released.
+//! call. Every class holds its core object in an `Arc`: a gauge's cell is 128-byte aligned, which
+//! a Python object's memory is not, and the Arc lets rate trackers and async recorders share the
+//! metric. Only [`AsyncRecorder`](async_recorder::AsyncRecorder) waits, and it releases the GIL
+//! in every wait (`Python::detach`).
+
+mod async_recorder;
+mod durations;
+mod minmax;
+mod rate;
+mod throughput;
+mod timer;
 
 use atomicperf as ap;
 use std::sync::Arc;
@@ -14,14 +25,14 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-fn value_error(e: ap::Error) -> PyErr {
+pub(crate) fn value_error(e: ap::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
 /// Converts a Python int to `u64`: `ValueError` for a negative or too large int, `TypeError` for
 /// anything that is not an int (floats included), with `what` naming the argument.
 #[inline]
-fn to_u64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+pub(crate) fn to_u64(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     match obj.extract::<u64>() {
         Ok(v) => Ok(v),
         Err(e) => Err(bad_u64(obj, what, e)),
@@ -53,18 +64,45 @@ fn bad_u64(obj: &Bound<'_, PyAny>, what: &str, e: PyErr) -> PyErr {
     }
 }
 
-fn float_repr(py: Python<'_>, v: f64) -> PyResult<String> {
+/// The histogram layout from optional `significant_figures` and `highest` arguments (Histogram
+/// and Timer), with core's defaults and core's messages.
+pub(crate) fn histogram_config(
+    significant_figures: Option<&Bound<'_, PyAny>>,
+    highest: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ap::HistogramConfig> {
+    let figures = match significant_figures {
+        None => ap::HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES,
+        // Core takes a u8; a negative or huge int is as invalid as 6, so say it in core's words.
+        Some(s) => match to_u64(s, "significant_figures") {
+            Ok(v) if v <= u64::from(u8::MAX) => v as u8,
+            Err(e) if !e.is_instance_of::<PyValueError>(s.py()) => return Err(e),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "precision must be 1 to 5 significant figures, got {}",
+                    s.repr()?
+                )))
+            }
+        },
+    };
+    let highest = match highest {
+        None => ap::HistogramConfig::DEFAULT_HIGHEST,
+        Some(h) => to_u64(h, "highest")?,
+    };
+    ap::HistogramConfig::new(figures, highest).map_err(value_error)
+}
+
+pub(crate) fn float_repr(py: Python<'_>, v: f64) -> PyResult<String> {
     Ok(v.into_pyobject(py)?.repr()?.to_string())
 }
 
-fn opt_repr<T: std::fmt::Display>(v: Option<T>) -> String {
+pub(crate) fn opt_repr<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "None".to_owned(), |v| v.to_string())
 }
 
 /// A monotonic counter of non-negative integers that many threads increment without a lock.
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Counter {
-    inner: Arc<ap::Counter>,
+    pub(crate) inner: Arc<ap::Counter>,
 }
 
 #[pymethods]
@@ -81,7 +119,9 @@ impl Counter {
                 ap::Counter::with_stripes(n).map_err(value_error)?
             }
         };
-        Ok(Counter { inner: Arc::new(inner) })
+        Ok(Counter {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Adds one.
@@ -122,7 +162,7 @@ impl Counter {
 pub struct Gauge {
     // Boxed in an Arc: the gauge's cell is cache-padded (128-byte aligned), which a Python object's
     // memory is not; it also lets other objects (async recorders) share the metric.
-    inner: Arc<ap::Gauge>,
+    pub(crate) inner: Arc<ap::Gauge>,
 }
 
 #[pymethods]
@@ -192,7 +232,7 @@ impl Gauge {
 /// A lock-free log-linear histogram of non-negative integers (nanoseconds by default).
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Histogram {
-    inner: Arc<ap::Histogram>,
+    pub(crate) inner: Arc<ap::Histogram>,
 }
 
 #[pymethods]
@@ -206,26 +246,11 @@ impl Histogram {
         significant_figures: Option<&Bound<'_, PyAny>>,
         highest: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let figures = match significant_figures {
-            None => ap::HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES,
-            // Core takes a u8; a negative or huge int is as invalid as 6, so say it in core's words.
-            Some(s) => match to_u64(s, "significant_figures") {
-                Ok(v) if v <= u64::from(u8::MAX) => v as u8,
-                Err(e) if !e.is_instance_of::<PyValueError>(s.py()) => return Err(e),
-                _ => {
-                    return Err(PyValueError::new_err(format!(
-                        "precision must be 1 to 5 significant figures, got {}",
-                        s.repr()?
-                    )))
-                }
-            },
-        };
-        let highest = match highest {
-            None => ap::HistogramConfig::DEFAULT_HIGHEST,
-            Some(h) => to_u64(h, "highest")?,
-        };
-        let inner = ap::Histogram::with_precision(figures, highest).map_err(value_error)?;
-        Ok(Histogram { inner: Arc::new(inner) })
+        let config = histogram_config(significant_figures, highest)?;
+        let inner = ap::Histogram::with_config(config);
+        Ok(Histogram {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Records one value.
@@ -339,5 +364,16 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Counter>()?;
     m.add_class::<Gauge>()?;
     m.add_class::<Histogram>()?;
+    m.add_class::<minmax::MinMax>()?;
+    m.add_class::<timer::Timer>()?;
+    m.add_class::<timer::TimerSnapshot>()?;
+    m.add_class::<rate::RateTracker>()?;
+    m.add_class::<throughput::ThroughputWindow>()?;
+    m.add_class::<throughput::WindowStats>()?;
+    m.add_class::<async_recorder::AsyncRecorder>()?;
+    m.add(
+        "ClosedError",
+        m.py().get_type::<async_recorder::ClosedError>(),
+    )?;
     Ok(())
 }
