@@ -118,6 +118,11 @@ const TWO_POW_64N = 2n ** 64n
 // by the classes' static blocks, which alone can read their private fields.
 const internals = { directAvailable }
 
+// Accessors for the private handle of a Counter, Gauge or Histogram (undefined for anything
+// else), filled in by the classes' static blocks. Not exported: lib/metrics.js gets them so that
+// a RateTracker or AsyncRecorder can share the metric natively.
+const handleOf = {}
+
 /** A monotonic u64 counter, striped over cache lines so that threads never contend. */
 class Counter {
   #h
@@ -192,6 +197,10 @@ class Counter {
       slot: (c) => c.#slot,
       refs: (c) => counterRefs(c.#h),
     }
+  }
+
+  static {
+    handleOf.counter = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
   }
 }
 
@@ -293,6 +302,10 @@ class Gauge {
       cell: (g) => g.#cell,
       refs: (g) => gaugeRefs(g.#h),
     }
+  }
+
+  static {
+    handleOf.gauge = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
   }
 }
 
@@ -398,8 +411,14 @@ class Histogram {
     return `Histogram { count: ${count}, sum: ${histogramSumBigInt(h)}, min: ${q(0)}, ` +
       `p50: ${q(0.5)}, p99: ${q(0.99)}, max: ${q(1)} }`
   }
+
+  static {
+    handleOf.histogram = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
+  }
 }
 
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
+// MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
+Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf))
 // Not part of the API: the native call path and the cell views, for tests and bench/bench.js.
 Object.defineProperty(module.exports, Symbol.for('atomicperf.internals'), { value: internals })

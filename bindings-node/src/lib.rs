@@ -14,6 +14,14 @@ mod gauge;
 mod histogram;
 mod raw;
 
+// MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (classes in lib/metrics.js).
+mod async_recorder;
+mod js;
+mod minmax;
+mod rate;
+mod throughput;
+mod timer;
+
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::c_void;
@@ -30,7 +38,16 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[raw::Export]; 3] = [counter::EXPORTS, gauge::EXPORTS, histogram::EXPORTS];
+const EXPORTS: [&[raw::Export]; 8] = [
+    counter::EXPORTS,
+    gauge::EXPORTS,
+    histogram::EXPORTS,
+    minmax::EXPORTS,
+    timer::EXPORTS,
+    rate::EXPORTS,
+    throughput::EXPORTS,
+    async_recorder::EXPORTS,
+];
 
 /// Adds the checked N-API callbacks of every metric, and `claimTrustedCalls`, to the exports.
 #[napi(module_exports)]

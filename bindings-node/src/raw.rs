@@ -69,12 +69,6 @@ impl Fail {
         Fail { class: Class::Error, code, message: message.into() }
     }
 
-    /// The JS error class, code and message, for code that builds the error object itself
-    /// (a rejected Promise).
-    pub(crate) fn parts(&self) -> (Class, &'static str, &str) {
-        (self.class, self.code, &self.message)
-    }
-
     pub(crate) fn internal(message: impl Into<String>) -> Self {
         Fail { class: Class::Error, code: INTERNAL, message: message.into() }
     }

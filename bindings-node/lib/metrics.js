@@ -1,0 +1,455 @@
+'use strict'
+// MinMax, Timer, RateTracker, ThroughputWindow and AsyncRecorder: JS classes over the native
+// functions of src/minmax.rs, timer.rs, rate.rs, throughput.rs and async_recorder.rs.
+//
+// index.js calls this module's function once with its native calls (the trusted build when it
+// claimed them: see the comment there) and with `handleOf`, accessors that read the private
+// handle of a Counter, Gauge or Histogram (and undefined for anything else). The classes below
+// pass the native functions nothing but handles from their own private fields or from those
+// accessors, which is what makes the trusted build sound.
+
+const hrtime = process.hrtime.bigint
+const inspect = Symbol.for('nodejs.util.inspect.custom')
+
+function withCode(e, code) {
+  e.code = code
+  return e
+}
+const typeError = (message) => withCode(new TypeError(message), 'AP_ERR_INVALID_ARGUMENT')
+const rangeError = (message) => withCode(new RangeError(message), 'AP_ERR_OUT_OF_RANGE')
+
+function options(value, what) {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object') {
+    throw typeError(`${what} options must be an object, got ${value === null ? 'null' : typeof value}`)
+  }
+  return value
+}
+
+const noop = () => {}
+
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
+}
+
+module.exports = function defineMetrics(calls, handleOf) {
+  const {
+    minmaxNew, minmaxRecord, minmaxMin, minmaxMax, minmaxMinBigInt, minmaxMaxBigInt, minmaxReset,
+    timerNew, timerRecord, timerCount, timerCountBigInt, timerErrors, timerErrorsBigInt, timerTotal,
+    timerTotalBigInt, timerMin, timerMax, timerMean, timerQuantile, timerSnapshot, timerReset,
+    rateTrackerNew, rateTrackerRates,
+    throughputNew, throughputRecord, throughputStats, throughputConfig,
+    asyncRecorderNew, asyncRecorderRecord, asyncRecorderRecordTiming, asyncRecorderRecordGauge,
+    asyncRecorderWait, asyncRecorderFlush, asyncRecorderClose, asyncRecorderEnqueued,
+    asyncRecorderApplied, asyncRecorderDropped, asyncRecorderIsClosed,
+  } = calls
+
+  /** Lock-free running minimum and maximum of u64 values; empty until the first record. */
+  class MinMax {
+    #h
+
+    constructor() {
+      this.#h = minmaxNew()
+    }
+
+    record(v) {
+      minmaxRecord(this.#h, v)
+    }
+
+    min() {
+      return minmaxMin(this.#h)
+    }
+
+    max() {
+      return minmaxMax(this.#h)
+    }
+
+    minBigInt() {
+      return minmaxMinBigInt(this.#h)
+    }
+
+    maxBigInt() {
+      return minmaxMaxBigInt(this.#h)
+    }
+
+    reset() {
+      minmaxReset(this.#h)
+    }
+
+    toString() {
+      return `MinMax(${minmaxMinBigInt(this.#h)}, ${minmaxMaxBigInt(this.#h)})`
+    }
+
+    [inspect]() {
+      return `MinMax { min: ${minmaxMinBigInt(this.#h)}, max: ${minmaxMaxBigInt(this.#h)} }`
+    }
+
+    static {
+      handleOf.minmax = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
+    }
+  }
+
+  /** Execution metrics of one operation: count, errors, total, min/max and a duration histogram. */
+  class Timer {
+    #h
+
+    constructor(opts) {
+      const { significantFigures, highest } = options(opts, 'Timer')
+      this.#h = timerNew(significantFigures, highest)
+    }
+
+    record(durationNs, ok) {
+      timerRecord(this.#h, durationNs, ok)
+    }
+
+    count() {
+      return timerCount(this.#h)
+    }
+
+    countBigInt() {
+      return timerCountBigInt(this.#h)
+    }
+
+    errors() {
+      return timerErrors(this.#h)
+    }
+
+    errorsBigInt() {
+      return timerErrorsBigInt(this.#h)
+    }
+
+    total() {
+      return timerTotal(this.#h)
+    }
+
+    totalBigInt() {
+      return timerTotalBigInt(this.#h)
+    }
+
+    min() {
+      return timerMin(this.#h)
+    }
+
+    max() {
+      return timerMax(this.#h)
+    }
+
+    mean() {
+      return timerMean(this.#h)
+    }
+
+    quantile(q) {
+      return timerQuantile(this.#h, q)
+    }
+
+    snapshot() {
+      return timerSnapshot(this.#h)
+    }
+
+    reset() {
+      timerReset(this.#h)
+    }
+
+    time(fn) {
+      if (typeof fn !== 'function') throw typeError(`time() expects a function, got ${fn === null ? 'null' : typeof fn}`)
+      const h = this.#h
+      const start = hrtime()
+      let result
+      try {
+        result = fn()
+      } catch (e) {
+        timerRecord(h, hrtime() - start, false)
+        throw e
+      }
+      if (!isThenable(result)) {
+        timerRecord(h, hrtime() - start, true)
+        return result
+      }
+      return Promise.resolve(result).then(
+        (v) => {
+          timerRecord(h, hrtime() - start, true)
+          return v
+        },
+        (e) => {
+          timerRecord(h, hrtime() - start, false)
+          throw e
+        },
+      )
+    }
+
+    startTimer() {
+      const h = this.#h
+      const start = hrtime()
+      let elapsed = -1
+      return function end(ok = true) {
+        if (elapsed >= 0) return elapsed // records once; later calls repeat the first answer
+        if (typeof ok !== 'boolean') throw typeError(`ok must be a boolean, got ${ok === null ? 'null' : typeof ok}`)
+        const d = hrtime() - start
+        timerRecord(h, d, ok)
+        elapsed = Number(d)
+        return elapsed
+      }
+    }
+
+    toString() {
+      return `Timer(count=${timerCountBigInt(this.#h)}, errors=${timerErrorsBigInt(this.#h)})`
+    }
+
+    [inspect]() {
+      const h = this.#h
+      return `Timer { count: ${timerCountBigInt(h)}, errors: ${timerErrorsBigInt(h)}, total: ${timerTotalBigInt(h)} }`
+    }
+
+    static {
+      handleOf.timer = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
+    }
+  }
+
+  /** Per-second rates of named counters between successive calls; the first call reports zeros. */
+  class RateTracker {
+    #h
+    #names
+
+    constructor(counters) {
+      let entries
+      if (Array.isArray(counters)) {
+        entries = counters
+      } else if (counters !== null && typeof counters === 'object') {
+        entries = Object.entries(counters)
+      } else {
+        throw typeError('RateTracker expects an object {name: Counter} or an array of [name, Counter] pairs')
+      }
+      const names = []
+      const handles = []
+      for (const entry of entries) {
+        if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+          throw typeError('RateTracker expects [name, Counter] pairs with a string name')
+        }
+        const h = handleOf.counter(entry[1])
+        if (h === undefined) throw typeError(`RateTracker: ${JSON.stringify(entry[0])} is not a Counter`)
+        names.push(entry[0])
+        handles.push(h)
+      }
+      this.#h = rateTrackerNew(names, handles)
+      this.#names = Object.freeze(names)
+    }
+
+    /** Names of the tracked counters, in registration order. */
+    get names() {
+      return this.#names
+    }
+
+    rates() {
+      return Object.fromEntries(rateTrackerRates(this.#h).map((r) => [r.name, r.perSecond]))
+    }
+
+    ratesDetailed() {
+      return rateTrackerRates(this.#h)
+    }
+
+    toString() {
+      return `RateTracker(${this.#names.join(', ')})`
+    }
+  }
+
+  /** Events per second over a sliding window of time buckets, with SLA-violation counting. */
+  class ThroughputWindow {
+    #h
+
+    constructor(opts) {
+      const { windowMs = 10_000, buckets = 10, slaMs = 100 } = options(opts, 'ThroughputWindow')
+      this.#h = throughputNew(windowMs, buckets, slaMs)
+    }
+
+    record(latencyNs) {
+      throughputRecord(this.#h, latencyNs)
+    }
+
+    stats() {
+      return throughputStats(this.#h)
+    }
+
+    get config() {
+      return throughputConfig(this.#h)
+    }
+
+    toString() {
+      const { events, violations } = throughputStats(this.#h)
+      return `ThroughputWindow(events=${events}, violations=${violations})`
+    }
+  }
+
+  const KINDS = ['counter', 'gauge', 'histogram', 'timer', 'minmax']
+  const GAUGE_OPS = ['set', 'add', 'setMax', 'setMin']
+
+  function queueFull() {
+    return withCode(
+      new Error(
+        'AsyncRecorder queue is full. In block mode record() never waits on the JS thread ' +
+          '(that would stall the event loop); use `await recorder.recordAsync(...)`, which waits ' +
+          'for room off the JS thread, or drop mode.',
+      ),
+      'AP_ERR_TIMEOUT',
+    )
+  }
+
+  function closedError() {
+    return withCode(new Error('closed: no more records are accepted'), 'AP_ERR_CLOSED')
+  }
+
+  function gaugeOp(op) {
+    const i = GAUGE_OPS.indexOf(op)
+    if (i < 0) {
+      if (typeof op !== 'string') throw typeError(`a gauge operation must be a string, got ${op === null ? 'null' : typeof op}`)
+      throw rangeError(`unknown gauge operation ${JSON.stringify(op)}: expected one of ${GAUGE_OPS.join(', ')}`)
+    }
+    return i
+  }
+
+  /** A bounded queue in front of a metric, applied by native worker threads in batches. */
+  class AsyncRecorder {
+    #h
+    #kind
+    #overflow
+    #waiting = 0
+    #tail = Promise.resolve()
+
+    constructor(metric, opts) {
+      let kind
+      let target
+      for (const k of KINDS) {
+        target = handleOf[k](metric)
+        if (target !== undefined) {
+          kind = k
+          break
+        }
+      }
+      if (kind === undefined) {
+        throw typeError('AsyncRecorder expects a Counter, Gauge, Histogram, Timer or MinMax')
+      }
+      const { capacity, workers, batch, overflow = 'drop' } = options(opts, 'AsyncRecorder')
+      if (typeof overflow !== 'string') {
+        throw typeError(`overflow must be 'drop' or 'block', got ${overflow === null ? 'null' : typeof overflow}`)
+      }
+      this.#h = asyncRecorderNew(kind, target, capacity, workers, batch, overflow)
+      this.#kind = kind
+      this.#overflow = overflow
+    }
+
+    get kind() {
+      return this.#kind
+    }
+
+    get overflow() {
+      return this.#overflow
+    }
+
+    record(value, ok) {
+      const r = this.#kind === 'timer' ? asyncRecorderRecordTiming(this.#h, value, ok) : asyncRecorderRecord(this.#h, value)
+      if (r === null) throw queueFull()
+      return r
+    }
+
+    set(v) {
+      return this.#gauge(0, v)
+    }
+
+    add(v) {
+      return this.#gauge(1, v)
+    }
+
+    setMax(v) {
+      return this.#gauge(2, v)
+    }
+
+    setMin(v) {
+      return this.#gauge(3, v)
+    }
+
+    #gauge(op, v) {
+      const r = asyncRecorderRecordGauge(this.#h, op, v)
+      if (r === null) throw queueFull()
+      return r
+    }
+
+    /** Offers one event without waiting: true, false or null (full, block mode). */
+    #offer(a, b) {
+      switch (this.#kind) {
+        case 'timer': return asyncRecorderRecordTiming(this.#h, a, b)
+        case 'gauge': return asyncRecorderRecordGauge(this.#h, gaugeOp(a), b)
+        default: return asyncRecorderRecord(this.#h, a)
+      }
+    }
+
+    /** Offers one event, and waits for room off the JS thread if the queue is full. */
+    async #offerOrWait(a, b) {
+      const r = this.#offer(a, b)
+      if (r !== null) return r
+      let code
+      switch (this.#kind) {
+        case 'timer': code = await asyncRecorderWait(this.#h, 1, a, b); break
+        case 'gauge': code = await asyncRecorderWait(this.#h, 2 + gaugeOp(a), b); break
+        default: code = await asyncRecorderWait(this.#h, 0, a)
+      }
+      if (code < 0) throw closedError()
+      return code === 1
+    }
+
+    recordAsync(a, b) {
+      if (this.#waiting === 0) {
+        try {
+          const r = this.#offer(a, b)
+          if (r !== null) return Promise.resolve(r)
+        } catch (e) {
+          return Promise.reject(e)
+        }
+      }
+      // The queue is full (or earlier calls are still waiting): wait in line, so that calls
+      // waiting for room are queued in call order and hold at most one pool thread.
+      this.#waiting++
+      const p = this.#tail.then(() => this.#offerOrWait(a, b))
+      this.#tail = p.then(noop, noop)
+      return p.finally(() => {
+        this.#waiting--
+      })
+    }
+
+    flush(timeoutMs = 10_000) {
+      try {
+        return asyncRecorderFlush(this.#h, timeoutMs)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+
+    close() {
+      try {
+        return asyncRecorderClose(this.#h).then(noop)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+    }
+
+    get closed() {
+      return asyncRecorderIsClosed(this.#h)
+    }
+
+    get enqueued() {
+      return asyncRecorderEnqueued(this.#h)
+    }
+
+    get applied() {
+      return asyncRecorderApplied(this.#h)
+    }
+
+    get dropped() {
+      return asyncRecorderDropped(this.#h)
+    }
+
+    toString() {
+      return `AsyncRecorder(${this.#kind}, enqueued=${this.enqueued}, applied=${this.applied}, dropped=${this.dropped})`
+    }
+  }
+
+  return { MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder }
+}

@@ -1,0 +1,255 @@
+//! `AsyncRecorder`: the native half. The JS class in `lib/metrics.js` passes the metric's handle
+//! and kind; the recorder shares the metric (`Arc`), so the metric lives as long as the recorder.
+//!
+//! Nothing here waits on the JS thread: `record*` never blocks (in block mode a full queue
+//! answers `null`, and the JS side then calls `asyncRecorderWait`, which waits for room on the
+//! libuv thread pool), and `flush` and `close` return Promises of work done on that pool.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use atomicperf::{
+    AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Error, Gauge, GaugeOp, Histogram, MinMax, Overflow,
+    Recorded, Timer,
+};
+use napi::sys;
+
+use crate::js;
+use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+
+/// A recorder and its overflow policy (core does not report it back).
+pub(crate) struct JsRecorder {
+    inner: AnyAsyncRecorder,
+    block: bool,
+}
+
+impl Handle for JsRecorder {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0008 };
+    const NAME: &'static str = "AsyncRecorder";
+}
+
+impl JsRecorder {
+    /// Offers `e` without waiting: `Some(true)` queued, `Some(false)` dropped (drop mode),
+    /// `None` when the queue is full in block mode.
+    fn offer(&self, e: AsyncEvent) -> raw::Result<Option<bool>> {
+        let r = if self.block {
+            match self.inner.record_with_timeout(e, Duration::ZERO) {
+                Err(Error::Timeout) => return Ok(None),
+                r => r,
+            }
+        } else {
+            self.inner.record(e)
+        };
+        Ok(Some(r? == Recorded::Queued))
+    }
+}
+
+unsafe fn offered(env: raw::Env, r: Option<bool>) -> raw::Result<raw::Value> {
+    match r {
+        Some(q) => js::boolean(env, q),
+        None => raw::null(env),
+    }
+}
+
+/// An optional count option: core's default when omitted.
+unsafe fn count_or(env: raw::Env, v: raw::Value, default: usize, what: &str) -> raw::Result<usize> {
+    if raw::is_undefined(env, v)? {
+        Ok(default)
+    } else {
+        js::to_usize(env, v, what)
+    }
+}
+
+/// A gauge operation code as `lib/metrics.js` sends it.
+fn gauge_op(op: f64, v: f64) -> raw::Result<GaugeOp> {
+    Ok(match op as i32 {
+        0 => GaugeOp::Set(v),
+        1 => GaugeOp::Add(v),
+        2 => GaugeOp::SetMax(v),
+        3 => GaugeOp::SetMin(v),
+        _ => return Err(Fail::range(format!("unknown gauge operation {op}"))),
+    })
+}
+
+/// Waits (on the thread pool) for room for one event. Resolves 1 (queued), 0 (dropped) or -1
+/// (the recorder was closed first).
+struct Wait {
+    recorder: Arc<JsRecorder>,
+    event: AsyncEvent,
+}
+
+impl napi::Task for Wait {
+    type Output = f64;
+    type JsValue = f64;
+    fn compute(&mut self) -> napi::Result<f64> {
+        Ok(match self.recorder.inner.record(self.event) {
+            Ok(Recorded::Queued) => 1.0,
+            Ok(Recorded::Dropped) => 0.0,
+            Err(_) => -1.0,
+        })
+    }
+    fn resolve(&mut self, _env: napi::Env, output: f64) -> napi::Result<f64> {
+        Ok(output)
+    }
+}
+
+struct Flush {
+    recorder: Arc<JsRecorder>,
+    timeout: Duration,
+}
+
+impl napi::Task for Flush {
+    type Output = bool;
+    type JsValue = bool;
+    fn compute(&mut self) -> napi::Result<bool> {
+        Ok(self.recorder.inner.flush(self.timeout))
+    }
+    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
+        Ok(output)
+    }
+}
+
+struct Close {
+    recorder: Arc<JsRecorder>,
+}
+
+impl napi::Task for Close {
+    type Output = bool;
+    type JsValue = bool;
+    fn compute(&mut self) -> napi::Result<bool> {
+        self.recorder.inner.close();
+        Ok(true)
+    }
+    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
+        Ok(output)
+    }
+}
+
+/// Longest flush wait: one year (an `Instant` plus `Duration::MAX` would overflow).
+const MAX_WAIT_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
+
+callbacks! {
+    /// `asyncRecorderNew(kind, target, capacity?, workers?, batch?, overflow?: 'drop' | 'block')`;
+    /// `kind` names the handle's metric type: 'counter', 'gauge', 'histogram', 'timer', 'minmax'.
+    fn async_recorder_new(env, info) {
+        let [kind, target, capacity, workers, batch, overflow] = raw::args::<6>(env, info)?;
+        let d = AsyncConfig::default();
+        let overflow_mode = if raw::is_undefined(env, overflow)? {
+            d.overflow
+        } else {
+            match js::to_string(env, overflow, "overflow")?.as_str() {
+                "drop" => Overflow::Drop,
+                "block" => Overflow::Block,
+                other => return Err(Fail::range(format!("overflow must be 'drop' or 'block', got {other:?}"))),
+            }
+        };
+        let config = AsyncConfig {
+            capacity: count_or(env, capacity, d.capacity, "capacity")?,
+            workers: count_or(env, workers, d.workers, "workers")?,
+            batch: count_or(env, batch, d.batch, "batch")?,
+            overflow: overflow_mode,
+        };
+        let inner = match js::to_string(env, kind, "kind")?.as_str() {
+            "counter" => AnyAsyncRecorder::counter(raw::handle_arc::<Counter, false>(env, target)?, config)?,
+            "gauge" => AnyAsyncRecorder::gauge(raw::handle_arc::<Gauge, false>(env, target)?, config)?,
+            "histogram" => AnyAsyncRecorder::histogram(raw::handle_arc::<Histogram, false>(env, target)?, config)?,
+            "timer" => AnyAsyncRecorder::timer(raw::handle_arc::<Timer, false>(env, target)?, config)?,
+            "minmax" => AnyAsyncRecorder::minmax(raw::handle_arc::<MinMax, false>(env, target)?, config)?,
+            other => return Err(Fail::type_error(format!("unknown metric kind {other:?}"))),
+        };
+        raw::new_handle(env, JsRecorder { inner, block: overflow_mode == Overflow::Block })
+    }
+
+    /// `asyncRecorderRecord(h, v: number | bigint): boolean | null` (Counter, Histogram, MinMax):
+    /// true queued, false dropped, null full in block mode.
+    fn async_recorder_record(env, info) {
+        let [h, v] = raw::args::<2>(env, info)?;
+        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        offered(env, r.offer(AsyncEvent::Value(raw::to_u64(env, v, "value")?))?)
+    }
+
+    /// `asyncRecorderRecordTiming(h, durationNs, ok?: boolean): boolean | null` (Timer).
+    fn async_recorder_record_timing(env, info) {
+        let [h, d, ok] = raw::args::<3>(env, info)?;
+        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        let nanos = raw::to_u64(env, d, "durationNs")?;
+        let ok = js::to_bool_or(env, ok, true, "ok")?;
+        offered(env, r.offer(AsyncEvent::Timing { nanos, ok })?)
+    }
+
+    /// `asyncRecorderRecordGauge(h, op: 0 set | 1 add | 2 setMax | 3 setMin, v: number)`.
+    fn async_recorder_record_gauge(env, info) {
+        let [h, op, v] = raw::args::<3>(env, info)?;
+        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        let op = gauge_op(raw::to_f64(env, op, "op")?, raw::to_f64(env, v, "value")?)?;
+        offered(env, r.offer(AsyncEvent::Gauge(op))?)
+    }
+
+    /// `asyncRecorderWait(h, op, a, b): Promise<number>`: queues one event, waiting for room on
+    /// the libuv thread pool. `op`: 0 value `a`; 1 timing `a` ns, ok `b`; 2..5 gauge set, add,
+    /// setMax, setMin `a`. Resolves 1 queued, 0 dropped, -1 closed before there was room.
+    fn async_recorder_wait(env, info) {
+        let [h, op, a, b] = raw::args::<4>(env, info)?;
+        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        let event = match raw::to_f64(env, op, "op")? as i32 {
+            0 => AsyncEvent::Value(raw::to_u64(env, a, "value")?),
+            1 => AsyncEvent::Timing { nanos: raw::to_u64(env, a, "durationNs")?, ok: js::to_bool_or(env, b, true, "ok")? },
+            g @ 2..=5 => AsyncEvent::Gauge(gauge_op(f64::from(g - 2), raw::to_f64(env, a, "value")?)?),
+            other => return Err(Fail::range(format!("unknown event kind {other}"))),
+        };
+        js::spawn(env, Wait { recorder, event })
+    }
+
+    /// `asyncRecorderFlush(h, timeoutMs: number): Promise<boolean>`.
+    fn async_recorder_flush(env, info) {
+        let [h, t] = raw::args::<2>(env, info)?;
+        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        let ms = raw::to_f64(env, t, "timeoutMs")?;
+        if ms.is_nan() || ms < 0.0 {
+            return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
+        }
+        let timeout = Duration::from_nanos((ms.min(MAX_WAIT_MS) * 1e6) as u64);
+        js::spawn(env, Flush { recorder, timeout })
+    }
+
+    /// `asyncRecorderClose(h): Promise<boolean>` (true once drained and joined).
+    fn async_recorder_close(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        js::spawn(env, Close { recorder })
+    }
+
+    fn async_recorder_enqueued(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.enqueued(), "enqueued", "no BigInt variant exists yet")
+    }
+
+    fn async_recorder_applied(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.applied(), "applied", "no BigInt variant exists yet")
+    }
+
+    fn async_recorder_dropped(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.dropped(), "dropped", "no BigInt variant exists yet")
+    }
+
+    fn async_recorder_is_closed(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        js::boolean(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.is_closed())
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("asyncRecorderNew", async_recorder_new),
+    export!("asyncRecorderRecord", async_recorder_record),
+    export!("asyncRecorderRecordTiming", async_recorder_record_timing),
+    export!("asyncRecorderRecordGauge", async_recorder_record_gauge),
+    export!("asyncRecorderWait", async_recorder_wait),
+    export!("asyncRecorderFlush", async_recorder_flush),
+    export!("asyncRecorderClose", async_recorder_close),
+    export!("asyncRecorderEnqueued", async_recorder_enqueued),
+    export!("asyncRecorderApplied", async_recorder_applied),
+    export!("asyncRecorderDropped", async_recorder_dropped),
+    export!("asyncRecorderIsClosed", async_recorder_is_closed),
+];

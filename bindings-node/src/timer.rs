@@ -1,0 +1,139 @@
+//! `Timer`: the native half. The JS class in `lib/metrics.js` calls these with its handle and
+//! adds the scoped forms (`time(fn)`, `startTimer()`), which only read the clock in JS.
+
+use atomicperf::{HistogramConfig, Timer};
+use napi::sys;
+
+use crate::js;
+use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
+
+impl Handle for Timer {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0005 };
+    const NAME: &'static str = "Timer";
+}
+
+const ADVICE: &str = "keep highest at most Number.MAX_SAFE_INTEGER to read it as a number";
+
+callbacks! {
+    /// `timerNew(significantFigures?: number, highest?: number | bigint): handle`; omitted
+    /// arguments take core's defaults (as `histogramNew`).
+    fn timer_new(env, info) {
+        let [figures, highest] = raw::args::<2>(env, info)?;
+        let figures = if raw::is_undefined(env, figures)? {
+            HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES
+        } else {
+            let f = raw::to_u64(env, figures, "significantFigures")?;
+            u8::try_from(f).map_err(|_| Fail::range(format!("precision must be 1 to 5 significant figures, got {f}")))?
+        };
+        let highest = if raw::is_undefined(env, highest)? {
+            HistogramConfig::DEFAULT_HIGHEST
+        } else {
+            raw::to_u64(env, highest, "highest")?
+        };
+        raw::new_handle(env, Timer::with_config(HistogramConfig::new(figures, highest)?))
+    }
+
+    /// `timerRecord(h, durationNs: number | bigint, ok?: boolean)`.
+    fn timer_record(env, info) {
+        let [h, d, ok] = raw::args::<3>(env, info)?;
+        let timer = raw::handle::<Timer, TRUSTED>(env, h)?;
+        let d = raw::to_u64(env, d, "durationNs")?;
+        timer.record_nanos(d, js::to_bool_or(env, ok, true, "ok")?);
+        Ok(UNDEFINED)
+    }
+
+    fn timer_count(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.count(), "count", "use countBigInt()")
+    }
+
+    fn timer_count_bigint(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.count())
+    }
+
+    fn timer_errors(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.errors(), "errors", "use errorsBigInt()")
+    }
+
+    fn timer_errors_bigint(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.errors())
+    }
+
+    fn timer_total(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.total(), "total", "use totalBigInt()")
+    }
+
+    fn timer_total_bigint(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.total())
+    }
+
+    fn timer_min(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        js::optional_u64(env, raw::handle::<Timer, TRUSTED>(env, h)?.min(), "min", ADVICE)
+    }
+
+    fn timer_max(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        js::optional_u64(env, raw::handle::<Timer, TRUSTED>(env, h)?.max(), "max", ADVICE)
+    }
+
+    fn timer_mean(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        js::optional_f64(env, raw::handle::<Timer, TRUSTED>(env, h)?.mean())
+    }
+
+    /// `timerQuantile(h, q: number): number | null`.
+    fn timer_quantile(env, info) {
+        let [h, q] = raw::args::<2>(env, info)?;
+        let timer = raw::handle::<Timer, TRUSTED>(env, h)?;
+        let q = raw::to_f64(env, q, "q")?;
+        js::optional_u64(env, timer.quantile(q)?, "quantile", ADVICE)
+    }
+
+    /// `timerSnapshot(h)`: `{count, errors, total, min, max, mean, errorRatio, p50, p90, p99,
+    /// p999}` from one moment (core's `TimerSnapshot`).
+    fn timer_snapshot(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let s = raw::handle::<Timer, TRUSTED>(env, h)?.snapshot();
+        let out = js::object(env)?;
+        js::set(env, out, "count\0", raw::from_u64_exact(env, s.count(), "count", "use countBigInt()")?)?;
+        js::set(env, out, "errors\0", raw::from_u64_exact(env, s.errors(), "errors", "use errorsBigInt()")?)?;
+        js::set(env, out, "total\0", raw::from_u64_exact(env, s.total(), "total", "use totalBigInt()")?)?;
+        js::set(env, out, "min\0", js::optional_u64(env, s.min(), "min", ADVICE)?)?;
+        js::set(env, out, "max\0", js::optional_u64(env, s.max(), "max", ADVICE)?)?;
+        js::set(env, out, "mean\0", js::optional_f64(env, s.mean())?)?;
+        js::set(env, out, "errorRatio\0", raw::from_f64(env, s.error_ratio())?)?;
+        for (name, q) in [("p50\0", 0.5), ("p90\0", 0.9), ("p99\0", 0.99), ("p999\0", 0.999)] {
+            js::set(env, out, name, js::optional_u64(env, s.quantile(q)?, "quantile", ADVICE)?)?;
+        }
+        Ok(out)
+    }
+
+    fn timer_reset(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::handle::<Timer, TRUSTED>(env, h)?.reset();
+        Ok(UNDEFINED)
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("timerNew", timer_new),
+    export!("timerRecord", timer_record),
+    export!("timerCount", timer_count),
+    export!("timerCountBigInt", timer_count_bigint),
+    export!("timerErrors", timer_errors),
+    export!("timerErrorsBigInt", timer_errors_bigint),
+    export!("timerTotal", timer_total),
+    export!("timerTotalBigInt", timer_total_bigint),
+    export!("timerMin", timer_min),
+    export!("timerMax", timer_max),
+    export!("timerMean", timer_mean),
+    export!("timerQuantile", timer_quantile),
+    export!("timerSnapshot", timer_snapshot),
+    export!("timerReset", timer_reset),
+];
