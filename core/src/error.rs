@@ -19,6 +19,25 @@ pub enum Error {
     InvalidConfig(String),
     /// An argument that does not fit the call (an event of the wrong kind for an async recorder).
     InvalidArgument(String),
+    /// No account has this id.
+    UnknownAccount(u64),
+    /// An account with this id is already open.
+    AccountExists(u64),
+    /// An amount that is zero or negative.
+    InvalidAmount(i64),
+    /// A transfer from an account to itself.
+    SameAccount(u64),
+    /// A withdrawal or transfer that would take an account without overdraft below zero.
+    InsufficientFunds {
+        /// The account.
+        account: u64,
+        /// Its balance.
+        balance: i64,
+        /// The amount asked for.
+        amount: i64,
+    },
+    /// A balance that would leave the range of i64.
+    BalanceOverflow(u64),
     /// The primitive was closed; it accepts no more work.
     Closed,
     /// A wait ran out of time before the operation could complete.
@@ -43,6 +62,14 @@ impl fmt::Display for Error {
             }
             Error::InvalidConfig(why) => write!(f, "invalid configuration: {why}"),
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+            Error::UnknownAccount(id) => write!(f, "unknown account {id}"),
+            Error::AccountExists(id) => write!(f, "account {id} is already open"),
+            Error::InvalidAmount(a) => write!(f, "amount must be greater than zero, got {a}"),
+            Error::SameAccount(id) => write!(f, "cannot transfer from account {id} to itself"),
+            Error::InsufficientFunds { account, balance, amount } => {
+                write!(f, "insufficient funds: account {account} has {balance}, {amount} requested")
+            }
+            Error::BalanceOverflow(id) => write!(f, "balance of account {id} would overflow"),
             Error::Closed => write!(f, "closed: no more records are accepted"),
             Error::Timeout => write!(f, "timed out"),
         }

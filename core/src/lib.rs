@@ -26,13 +26,18 @@
 
 mod any_recorder;
 mod async_recorder;
+mod cancellation;
 mod clock;
 mod counter;
 mod error;
 mod gauge;
 mod histogram;
+mod ledger;
 mod minmax;
+mod once_map;
 mod rate;
+mod sharded_map;
+mod snapshot_cell;
 mod stripe;
 mod sync;
 mod throughput;
@@ -40,6 +45,7 @@ mod timer;
 
 pub use any_recorder::{AnyAsyncRecorder, AsyncEvent};
 pub use async_recorder::{AsyncConfig, AsyncRecorder, AsyncTarget, GaugeOp, Overflow, Recorded};
+pub use cancellation::CancellationToken;
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use counter::Counter;
 
@@ -51,7 +57,11 @@ pub struct ReadmeDoctests;
 pub use error::Error;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
+pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
+pub use once_map::OnceMap;
 pub use rate::{Rate, RateTracker};
+pub use sharded_map::ShardedMap;
+pub use snapshot_cell::SnapshotCell;
 pub use throughput::{ThroughputWindow, WindowStats};
 pub use timer::{Timer, TimerGuard, TimerSnapshot};
