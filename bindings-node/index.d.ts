@@ -33,6 +33,15 @@ export interface CounterOptions {
  * (worker_threads, or Rust threads sharing the same metric later) increment separate cache lines
  * and reads sum them. The total wraps at 2^64.
  *
+ * `inc()` and `add()` make no native call: the counter's cells are Rust-owned memory that the
+ * constructor maps into JS once (an external ArrayBuffer), and they add to the calling thread's
+ * stripe with `Atomics.add` (about the cost of `Atomics.add` on a SharedArrayBuffer). Reads go
+ * through Rust. The memory stays alive as long as the counter or any internal view of it.
+ * Where the runtime does not map external buffers (V8 sandbox builds, Electron), a check on first
+ * use notices, emits one `AtomicperfWarning` (code `'AP_DIRECT_UNAVAILABLE'`) and every metric
+ * uses native calls instead, with the same results. `ATOMICPERF_DIRECT=0` in the environment
+ * turns the direct path off without a warning.
+ *
  * @example
  * const { Counter } = require('atomicperf')
  * const requests = new Counter()
@@ -74,6 +83,10 @@ export declare class Counter {
 /**
  * An f64 gauge, equivalent to a number behind a lock, except that `set` and `get` are single
  * atomic stores and loads, and `add`, `setMax`, ... are compare-and-swap loops that never block.
+ *
+ * Like {@link Counter}, `set`, `get`, `add`, `sub`, `inc` and `dec` use the gauge's Rust-owned
+ * cell directly with `Atomics` (store, load, compare-and-swap loop) and make no native call,
+ * except where the runtime cannot map external buffers; `setMax` and `setMin` are native calls.
  *
  * @example
  * const { Gauge } = require('atomicperf')
