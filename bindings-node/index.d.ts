@@ -255,3 +255,331 @@ export declare class Histogram {
  * returning one number, the baseline `counter.inc()` is compared with.
  */
 export declare function benchIdentity(n: number): number
+
+// ---- MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js) ----------
+// Further error codes: `Error` with code `'AP_ERR_CLOSED'` (an AsyncRecorder after close) and
+// `'AP_ERR_TIMEOUT'` (a full block-mode queue offered to the non-waiting `record`).
+
+/** Every error code this package uses, the later metrics included. */
+export type AtomicperfAnyErrorCode = AtomicperfErrorCode | 'AP_ERR_CLOSED' | 'AP_ERR_TIMEOUT'
+
+/** Lock-free running minimum and maximum of u64 values; "empty" is distinct from any value. */
+export declare class MinMax {
+  /** An empty MinMax. */
+  constructor()
+  /**
+   * Records one value.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` is neither a number nor a bigint.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` is negative, fractional, NaN or >= 2^64.
+   */
+  record(v: U64): void
+  /**
+   * Smallest value recorded, `null` when empty.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`: use {@link MinMax.minBigInt}.
+   */
+  min(): number | null
+  /**
+   * Largest value recorded, `null` when empty.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`: use {@link MinMax.maxBigInt}.
+   */
+  max(): number | null
+  /** Smallest value recorded as a bigint, `null` when empty. */
+  minBigInt(): bigint | null
+  /** Largest value recorded as a bigint, `null` when empty. */
+  maxBigInt(): bigint | null
+  /** Empties it. */
+  reset(): void
+  /** `MinMax(<min>, <max>)`. */
+  toString(): string
+}
+
+/** Options of {@link Timer}: the layout of its duration histogram (as {@link HistogramOptions}). */
+export interface TimerOptions {
+  /** Precision, 1 to 5 significant figures. Default 2. */
+  significantFigures?: number
+  /** Highest trackable duration in ns, at least 2; longer ones are clamped. Default 60e9 (60 s). */
+  highest?: U64
+}
+
+/** A plain copy of a {@link Timer}'s statistics from one moment. Durations are nanoseconds. */
+export interface TimerSnapshot {
+  /** Executions recorded. */
+  count: number
+  /** Executions recorded as errors. */
+  errors: number
+  /** Total duration. */
+  total: number
+  /** Shortest duration, `null` when empty. */
+  min: number | null
+  /** Longest duration, `null` when empty. */
+  max: number | null
+  /** Mean duration, `null` when empty. */
+  mean: number | null
+  /** errors / count (0 when empty). */
+  errorRatio: number
+  /** Median duration, `null` when empty. */
+  p50: number | null
+  /** 90th percentile, `null` when empty. */
+  p90: number | null
+  /** 99th percentile, `null` when empty. */
+  p99: number | null
+  /** 99.9th percentile, `null` when empty. */
+  p999: number | null
+}
+
+/**
+ * Execution metrics of one operation (a handler, a rule, a query): count, errors, total, min and
+ * max duration and a histogram of durations, all updated without a lock. Durations are
+ * nanoseconds (`process.hrtime.bigint()` differences can be passed as they are).
+ *
+ * @example
+ * const t = new Timer()
+ * const user = await t.time(() => db.getUser(id)) // records success, or error if it rejects
+ * const end = t.startTimer(); try { work(); end() } catch (e) { end(false); throw e }
+ */
+export declare class Timer {
+  /**
+   * An empty timer.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `options` is not an object or an option has the wrong type.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `significantFigures` is not 1 to 5 or `highest` is below 2.
+   */
+  constructor(options?: TimerOptions)
+  /**
+   * Records one execution of `durationNs`; `ok = false` counts it as an error too.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `durationNs` is not a number or bigint, or `ok` is given and not a boolean.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `durationNs` is negative, fractional, NaN or >= 2^64.
+   */
+  record(durationNs: U64, ok?: boolean): void
+  /** Executions recorded. @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above 2^53: use {@link Timer.countBigInt}. */
+  count(): number
+  /** Executions recorded, as a bigint. */
+  countBigInt(): bigint
+  /** Executions recorded as errors. @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above 2^53: use {@link Timer.errorsBigInt}. */
+  errors(): number
+  /** Errors, as a bigint. */
+  errorsBigInt(): bigint
+  /** Total duration in ns. @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above 2^53 (104 days): use {@link Timer.totalBigInt}. */
+  total(): number
+  /** Total duration in ns, as a bigint (wraps at 2^64). */
+  totalBigInt(): bigint
+  /** Shortest duration in ns (exact), `null` when empty. */
+  min(): number | null
+  /** Longest (clamped) duration in ns (exact), `null` when empty. */
+  max(): number | null
+  /** Mean duration in ns, `null` when empty. */
+  mean(): number | null
+  /**
+   * Duration at quantile `q` in ns, within the configured precision; `null` when empty.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `q` is not a number.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `q` is NaN or outside [0, 1].
+   */
+  quantile(q: number): number | null
+  /** Every statistic from one moment, as a plain object. */
+  snapshot(): TimerSnapshot
+  /** Forgets everything recorded. */
+  reset(): void
+  /**
+   * Runs `fn` and records its duration: as a success when it returns, as an error when it
+   * throws. When `fn` returns a Promise (or any thenable), the duration runs until it settles,
+   * an error if it rejects, and `time` returns a Promise of its value. Returns `fn`'s result and
+   * rethrows its error.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `fn` is not a function.
+   */
+  time<T>(fn: () => T): T extends PromiseLike<infer U> ? Promise<U> : T
+  /**
+   * Starts timing now (`process.hrtime.bigint()`). The returned `end(ok = true)` records the
+   * elapsed time once (an error when `ok` is false) and returns it in ns; later calls record
+   * nothing and return the same number.
+   */
+  startTimer(): (ok?: boolean) => number
+  /** `Timer(count=<n>, errors=<n>)`. */
+  toString(): string
+}
+
+/** One counter's rate between two {@link RateTracker.ratesDetailed} calls. */
+export interface RateDetail {
+  /** The counter's name. */
+  name: string
+  /** Increase over the interval (a bigint only above `Number.MAX_SAFE_INTEGER`). */
+  delta: number | bigint
+  /** delta / interval in seconds; 0 on the first call. */
+  perSecond: number
+}
+
+/**
+ * Per-second rates of named counters between successive calls. The previous snapshot is swapped
+ * atomically, so concurrent callers (and worker_threads) never block each other. The first call
+ * has nothing to compare with and reports zeros. The tracker keeps its counters alive.
+ *
+ * @example
+ * const tracker = new RateTracker({ requests, errors })
+ * setInterval(() => console.log(tracker.rates()), 1000) // { requests: 1234.5, errors: 0.5 }
+ */
+export declare class RateTracker {
+  /**
+   * Tracks the given counters, as `{name: counter}` or `[name, counter]` pairs.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if an entry is not a string name and a
+   *   {@link Counter}, or a name is given twice.
+   */
+  constructor(counters: Record<string, Counter> | Array<[string, Counter]>)
+  /** Names of the tracked counters, in registration order. */
+  readonly names: readonly string[]
+  /** Per-second rate of each counter since the previous call (zeros on the first call). */
+  rates(): Record<string, number>
+  /** As {@link RateTracker.rates}, with the deltas, in registration order. */
+  ratesDetailed(): RateDetail[]
+  /** `RateTracker(<names>)`. */
+  toString(): string
+}
+
+/**
+ * Options of {@link ThroughputWindow}. Time spans of the configuration are milliseconds (as
+ * `setTimeout`); latencies given to `record` are nanoseconds (as every value this package records).
+ */
+export interface ThroughputWindowOptions {
+  /** Length of the sliding window in ms (> 0, fractions allowed). Default 10000. */
+  windowMs?: number
+  /** Number of time buckets the window is split into (integer >= 1). Default 10. */
+  buckets?: number
+  /** SLA threshold in ms (>= 0): a latency above it counts as a violation. Default 100. */
+  slaMs?: number
+}
+
+/** What a {@link ThroughputWindow} saw over its current window. */
+export interface WindowStats {
+  /** Events in the window. */
+  events: number | bigint
+  /** Events whose latency exceeded the SLA. */
+  violations: number | bigint
+  /** events / coveredMs, per second. */
+  eventsPerSecond: number
+  /** violations / events (0 when there were none). */
+  violationRatio: number
+  /** Time the window covers now in ms: its full length, or its age if younger. */
+  coveredMs: number
+}
+
+/** Events per second over a sliding window of time buckets, with SLA-violation counting. */
+export declare class ThroughputWindow {
+  /**
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `options` is not an object or an option is not a number.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a window that is not > 0 ms, buckets that
+   *   are not an integer >= 1 or shorter than 1 ns, or an SLA that is negative or NaN.
+   */
+  constructor(options?: ThroughputWindowOptions)
+  /**
+   * Counts one event of `latencyNs` nanoseconds (a violation if above the SLA).
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if not a number or bigint.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if negative, fractional, NaN or >= 2^64.
+   */
+  record(latencyNs: U64): void
+  /** Events, violations and rates over the current window. */
+  stats(): WindowStats
+  /** The configuration as built (the window rounded down to whole ns per bucket). */
+  readonly config: { windowMs: number; buckets: number; slaMs: number }
+  /** `ThroughputWindow(events=<n>, violations=<n>)`. */
+  toString(): string
+}
+
+/** Options of {@link AsyncRecorder}. */
+export interface AsyncRecorderOptions {
+  /** Events the queue holds (>= 1). Default 65536. */
+  capacity?: number
+  /** Native worker threads applying events (>= 1). Default 1. */
+  workers?: number
+  /** Most events a worker applies per wake-up (>= 1). Default 256. */
+  batch?: number
+  /**
+   * On a full queue: `'drop'` (default) drops the event and counts it; `'block'` never drops:
+   * `record` throws `AP_ERR_TIMEOUT` instead of stalling the JS thread, and `recordAsync` waits
+   * for room off the JS thread.
+   */
+  overflow?: 'drop' | 'block'
+}
+
+/** A metric an {@link AsyncRecorder} can front. */
+export type AsyncRecorderTarget = Counter | Gauge | Histogram | Timer | MinMax
+
+/** A gauge operation queued by an {@link AsyncRecorder} in front of a {@link Gauge}. */
+export type GaugeOpName = 'set' | 'add' | 'setMax' | 'setMin'
+
+/**
+ * A bounded queue in front of a metric, applied by native worker threads in batches: recording
+ * costs a queue push instead of the metric update. The recorder keeps its metric alive.
+ *
+ * Which record call fits the metric: Counter (amount to add), Histogram and MinMax (value):
+ * `record(value)`; Timer: `record(durationNs, ok)`; Gauge: `set/add/setMax/setMin(v)`. Any other
+ * call throws a TypeError with code `AP_ERR_INVALID_ARGUMENT`.
+ *
+ * Nothing waits on the JS thread: `flush` and `close` run on the libuv thread pool and return
+ * Promises. In block mode `record` queues when there is room and otherwise throws (code
+ * `AP_ERR_TIMEOUT`); `recordAsync` is the waiting form: it resolves once the event is queued.
+ * Calls to `recordAsync` that have to wait are queued in call order and occupy at most one pool
+ * thread per recorder. Several workers apply events in no particular order.
+ *
+ * Invariants: `applied + dropped === enqueued` once `flush` resolved `true` with no concurrent
+ * recorders; in block mode `dropped` is always 0.
+ */
+export declare class AsyncRecorder {
+  /**
+   * Starts the worker threads.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `metric` is not one of {@link AsyncRecorderTarget},
+   *   `options` is not an object or an option has the wrong type.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if capacity, workers or batch is not an integer >= 1,
+   *   or overflow is another string.
+   */
+  constructor(metric: AsyncRecorderTarget, options?: AsyncRecorderOptions)
+  /** The metric kind: `'counter'`, `'gauge'`, `'histogram'`, `'timer'` or `'minmax'`. */
+  readonly kind: 'counter' | 'gauge' | 'histogram' | 'timer' | 'minmax'
+  /** The overflow policy. */
+  readonly overflow: 'drop' | 'block'
+  /**
+   * Queues one event without waiting: `true` if queued, `false` if dropped (drop mode, full queue).
+   * Counter, Histogram, MinMax: `record(value)`; Timer: `record(durationNs, ok = true)`.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` for a Gauge recorder or bad argument types.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a value that is not a u64.
+   * @throws {Error} `AP_ERR_CLOSED` after {@link AsyncRecorder.close}; `AP_ERR_TIMEOUT` when the
+   *   queue is full in block mode (use {@link AsyncRecorder.recordAsync}).
+   */
+  record(value: U64, ok?: boolean): boolean
+  /** Gauge recorders: queues `gauge.set(v)`. Returns and throws as {@link AsyncRecorder.record}. */
+  set(v: number): boolean
+  /** Gauge recorders: queues `gauge.add(v)`. Returns and throws as {@link AsyncRecorder.record}. */
+  add(v: number): boolean
+  /** Gauge recorders: queues `gauge.setMax(v)`. Returns and throws as {@link AsyncRecorder.record}. */
+  setMax(v: number): boolean
+  /** Gauge recorders: queues `gauge.setMin(v)`. Returns and throws as {@link AsyncRecorder.record}. */
+  setMin(v: number): boolean
+  /**
+   * Queues one event, waiting off the JS thread for room if the queue is full (block mode);
+   * resolves `true` once queued (`false` if dropped: drop mode never waits). Counter, Histogram,
+   * MinMax: `recordAsync(value)`; Timer: `recordAsync(durationNs, ok)`; Gauge:
+   * `recordAsync(op, value)`. Never throws: rejects with the errors of {@link AsyncRecorder.record}
+   * (but not `AP_ERR_TIMEOUT`), a RangeError `AP_ERR_OUT_OF_RANGE` for an unknown gauge op, and
+   * `AP_ERR_CLOSED` if the recorder closed before there was room.
+   */
+  recordAsync(value: U64, ok?: boolean): Promise<boolean>
+  recordAsync(op: GaugeOpName, value: number): Promise<boolean>
+  /**
+   * Resolves `true` once every event queued before the call has been applied, `false` if
+   * `timeoutMs` (default 10000; capped at one year) passed first. Waits on the libuv pool.
+   * Rejects with a TypeError `AP_ERR_INVALID_ARGUMENT` for a non-number and a RangeError
+   * `AP_ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   */
+  flush(timeoutMs?: number): Promise<boolean>
+  /**
+   * Stops accepting events, applies everything queued and joins the workers, on the libuv pool.
+   * Calling it again resolves at once. Dropping the last reference to a recorder closes it too.
+   */
+  close(): Promise<void>
+  /** Whether {@link AsyncRecorder.close} was called. */
+  readonly closed: boolean
+  /** Events offered: queued plus dropped. */
+  readonly enqueued: number
+  /** Events applied to the metric. */
+  readonly applied: number
+  /** Events dropped because the queue was full (drop mode only). */
+  readonly dropped: number
+  /** `AsyncRecorder(<kind>, enqueued=<n>, applied=<n>, dropped=<n>)`. */
+  toString(): string
+}
