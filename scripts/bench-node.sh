@@ -11,3 +11,4 @@ else
 fi
 npx napi build --platform --release --js binding.js --dts binding.d.ts
 node bench/bench.js "$@"
+node bench/metrics.js "$@"
