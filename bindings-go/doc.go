@@ -38,5 +38,14 @@
 //
 // Failures reported by the C library are [*Error] values carrying the status [Code] and the
 // library's message; compare them with errors.Is against [ErrOutOfRange], [ErrEmpty] and the
-// other sentinels.
+// other sentinels. [ErrClosed] also matches the library's AP_ERR_CLOSED (an [AsyncRecorder]
+// closed while a Record was in flight), and [ErrTimeout] a wait that ran out of time.
+//
+// # More primitives
+//
+// [MinMax] (running minimum and maximum), [Timer] (count, failures, total, extremes and
+// quantiles of an operation's durations, with `defer t.Start().Stop()`), [RateTracker]
+// (per-second rates of counters), [ThroughputWindow] (events per second and SLA violations over
+// a sliding window) and [AsyncRecorder] (a bounded queue in front of any metric, applied by
+// worker threads in batches) follow the same rules of lifetime and errors.
 package atomicperf
