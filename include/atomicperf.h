@@ -97,7 +97,7 @@ typedef struct {
   size_t offset;
   // Number of cells.
   size_t count;
-  // Bytes from one cell to the next (a multiple of 8; 0 when count is 1).
+  // Bytes from one cell to the next: a multiple of 8, at least 8.
   size_t stride;
   // AP_CELL_COUNTER_STRIPES or AP_CELL_GAUGE_BITS: which operations a writer may perform.
   ap_cell_kind kind;
@@ -142,7 +142,7 @@ typedef struct {
 } ap_window_stats;
 
 // Configuration of an async recorder. Pass NULL for the defaults: capacity 65536, 1 worker,
-// batches of 256, AP_OVERFLOW_DROP.
+// batches of 256, AP_OVERFLOW_DROP. Capacity is at most 2^24 and workers at most 256.
 typedef struct {
   // Events the queue holds (at least 1).
   size_t capacity;
@@ -598,8 +598,8 @@ ap_status ap_rate_tracker_rates(const ap_rate_tracker *t,
                                 size_t *len);
 
 // Creates a window of `window_ns` split into `buckets`, counting a violation for latencies above
-// `sla_ns`, timed by the monotonic clock. Errors: AP_ERR_OUT_OF_RANGE for zero buckets, a zero
-// window or buckets shorter than 1 ns; AP_ERR_NULL_POINTER.
+// `sla_ns`, timed by the monotonic clock. Errors: AP_ERR_OUT_OF_RANGE for zero buckets or more
+// than 2^20, a zero window or buckets shorter than 1 ns; AP_ERR_NULL_POINTER.
 ap_status ap_throughput_window_new(uint64_t window_ns,
                                    size_t buckets,
                                    uint64_t sla_ns,

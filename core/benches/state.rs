@@ -82,15 +82,30 @@ fn filled<M: Map>(m: M) -> M {
 
 fn maps(c: &mut Criterion) {
     // (workload, percent of operations that are gets; the rest alternate insert and remove)
-    for (workload, get_pct) in [("read_heavy_90pct_get", 90u64), ("mixed_50pct_insert_remove", 50)] {
+    for (workload, get_pct) in [
+        ("read_heavy_90pct_get", 90u64),
+        ("mixed_50pct_insert_remove", 50),
+    ] {
         let mut group = c.benchmark_group(format!("map_{workload}"));
         for threads in [1usize, 2] {
             group.throughput(Throughput::Elements(threads as u64));
             let designs: Vec<(&str, Box<dyn Map>)> = vec![
-                ("atomicperf_sharded", Box::new(filled(ShardedMap::<u64, u64>::new()))),
-                ("dashmap", Box::new(filled(dashmap::DashMap::<u64, u64>::new()))),
-                ("rwlock_hashmap", Box::new(filled(RwLock::new(HashMap::new())))),
-                ("mutex_hashmap", Box::new(filled(Mutex::new(HashMap::new())))),
+                (
+                    "atomicperf_sharded",
+                    Box::new(filled(ShardedMap::<u64, u64>::new())),
+                ),
+                (
+                    "dashmap",
+                    Box::new(filled(dashmap::DashMap::<u64, u64>::new())),
+                ),
+                (
+                    "rwlock_hashmap",
+                    Box::new(filled(RwLock::new(HashMap::new()))),
+                ),
+                (
+                    "mutex_hashmap",
+                    Box::new(filled(Mutex::new(HashMap::new()))),
+                ),
             ];
             for (name, map) in &designs {
                 group.bench_with_input(BenchmarkId::new(*name, threads), &threads, |b, &t| {
@@ -137,29 +152,41 @@ fn snapshot_cell(c: &mut Criterion) {
     for threads in [1usize, 2] {
         group.throughput(Throughput::Elements(threads as u64));
         let cell = SnapshotCell::new(rates());
-        group.bench_with_input(BenchmarkId::new("atomicperf_arcswap", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                with_refresher(
-                    |_| {
-                        cell.store(rates());
-                    },
-                    || common::run_threads(t, iters, |_| {
-                        black_box(cell.load()[0]);
-                    }),
-                )
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf_arcswap", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    with_refresher(
+                        |_| {
+                            cell.store(rates());
+                        },
+                        || {
+                            common::run_threads(t, iters, |_| {
+                                black_box(cell.load()[0]);
+                            })
+                        },
+                    )
+                })
+            },
+        );
         let locked = RwLock::new(Arc::new(rates()));
-        group.bench_with_input(BenchmarkId::new("rwlock_arc", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                with_refresher(
-                    |_| *locked.write().unwrap() = Arc::new(rates()),
-                    || common::run_threads(t, iters, |_| {
-                        black_box(locked.read().unwrap().clone()[0]);
-                    }),
-                )
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("rwlock_arc", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    with_refresher(
+                        |_| *locked.write().unwrap() = Arc::new(rates()),
+                        || {
+                            common::run_threads(t, iters, |_| {
+                                black_box(locked.read().unwrap().clone()[0]);
+                            })
+                        },
+                    )
+                })
+            },
+        );
     }
     group.finish();
 }
@@ -173,27 +200,42 @@ fn ledger(c: &mut Criterion) {
         for id in 0..ACCOUNTS {
             ours.open(id, true).unwrap();
         }
-        group.bench_with_input(BenchmarkId::new("atomicperf_ledger", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads_indexed(t, iters, |thread, i| {
-                    let (from, to) = (key(i, 2 * thread + 1) % ACCOUNTS, key(i, 2 * thread + 2) % ACCOUNTS);
-                    let _ = black_box(ours.transfer(from, to, 1));
+        group.bench_with_input(
+            BenchmarkId::new("atomicperf_ledger", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads_indexed(t, iters, |thread, i| {
+                        let (from, to) = (
+                            key(i, 2 * thread + 1) % ACCOUNTS,
+                            key(i, 2 * thread + 2) % ACCOUNTS,
+                        );
+                        let _ = black_box(ours.transfer(from, to, 1));
+                    })
                 })
-            })
-        });
-        let global: Mutex<HashMap<u64, i64>> = Mutex::new((0..ACCOUNTS).map(|id| (id, 0)).collect());
-        group.bench_with_input(BenchmarkId::new("global_mutex_hashmap", threads), &threads, |b, &t| {
-            b.iter_custom(|iters| {
-                common::run_threads_indexed(t, iters, |thread, i| {
-                    let (from, to) = (key(i, 2 * thread + 1) % ACCOUNTS, key(i, 2 * thread + 2) % ACCOUNTS);
-                    if from != to {
-                        let mut accounts = global.lock().unwrap();
-                        *accounts.get_mut(&from).unwrap() -= 1;
-                        *accounts.get_mut(&to).unwrap() += 1;
-                    }
+            },
+        );
+        let global: Mutex<HashMap<u64, i64>> =
+            Mutex::new((0..ACCOUNTS).map(|id| (id, 0)).collect());
+        group.bench_with_input(
+            BenchmarkId::new("global_mutex_hashmap", threads),
+            &threads,
+            |b, &t| {
+                b.iter_custom(|iters| {
+                    common::run_threads_indexed(t, iters, |thread, i| {
+                        let (from, to) = (
+                            key(i, 2 * thread + 1) % ACCOUNTS,
+                            key(i, 2 * thread + 2) % ACCOUNTS,
+                        );
+                        if from != to {
+                            let mut accounts = global.lock().unwrap();
+                            *accounts.get_mut(&from).unwrap() -= 1;
+                            *accounts.get_mut(&to).unwrap() += 1;
+                        }
+                    })
                 })
-            })
-        });
+            },
+        );
     }
     group.finish();
 }

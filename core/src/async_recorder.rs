@@ -85,14 +85,21 @@ pub enum Overflow {
 /// Configuration of an [`AsyncRecorder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AsyncConfig {
-    /// Events the queue holds (at least 1).
+    /// Events the queue holds (1 to [`AsyncConfig::MAX_CAPACITY`]).
     pub capacity: usize,
-    /// Worker threads applying events (at least 1).
+    /// Worker threads applying events (1 to [`AsyncConfig::MAX_WORKERS`]).
     pub workers: usize,
     /// Most events a worker applies per wake-up (at least 1).
     pub batch: usize,
     /// Behaviour on a full queue.
     pub overflow: Overflow,
+}
+
+impl AsyncConfig {
+    /// Largest queue: 2^24 events (the queue allocates its capacity up front).
+    pub const MAX_CAPACITY: usize = 1 << 24;
+    /// Most worker threads.
+    pub const MAX_WORKERS: usize = 256;
 }
 
 impl Default for AsyncConfig {
@@ -169,16 +176,17 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// Starts `config.workers` threads applying events to `target`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if capacity, workers or batch is 0.
+    /// [`Error::InvalidConfig`] if capacity, workers or batch is 0, or capacity or workers above
+    /// their maximum.
     pub fn new(target: Arc<T>, config: AsyncConfig) -> Result<Self, Error> {
-        for (name, v) in [
-            ("capacity", config.capacity),
-            ("workers", config.workers),
-            ("batch", config.batch),
+        for (name, v, max) in [
+            ("capacity", config.capacity, AsyncConfig::MAX_CAPACITY),
+            ("workers", config.workers, AsyncConfig::MAX_WORKERS),
+            ("batch", config.batch, usize::MAX),
         ] {
-            if v == 0 {
+            if v == 0 || v > max {
                 return Err(Error::InvalidConfig(format!(
-                    "async recorder {name} must be at least 1"
+                    "async recorder {name} must be from 1 to {max}, got {v}"
                 )));
             }
         }
@@ -387,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn zero_capacity_workers_or_batch_is_an_error() {
+    fn zero_or_huge_capacity_workers_or_batch_is_an_error() {
         let c = Arc::new(Counter::new());
         for bad in [
             AsyncConfig {

@@ -42,7 +42,11 @@ impl CancellationToken {
     /// A token that is not cancelled.
     pub fn new() -> Self {
         CancellationToken {
-            inner: Arc::new(Inner { cancelled: AtomicBool::new(false), state: Mutex::default(), woken: Condvar::new() }),
+            inner: Arc::new(Inner {
+                cancelled: AtomicBool::new(false),
+                state: Mutex::default(),
+                woken: Condvar::new(),
+            }),
         }
     }
 
@@ -85,7 +89,12 @@ impl CancellationToken {
             if left.is_zero() {
                 return false;
             }
-            guard = self.inner.woken.wait_timeout(guard, left).unwrap_or_else(|e| e.into_inner()).0;
+            guard = self
+                .inner
+                .woken
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         true
     }
@@ -119,7 +128,9 @@ impl Default for CancellationToken {
 
 impl std::fmt::Debug for CancellationToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CancellationToken").field("cancelled", &self.is_cancelled()).finish()
+        f.debug_struct("CancellationToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
     }
 }
 
@@ -157,7 +168,9 @@ mod tests {
     fn every_waiter_wakes_on_cancel() {
         let t = CancellationToken::new();
         std::thread::scope(|s| {
-            let waiters: Vec<_> = (0..8).map(|_| s.spawn(|| t.child().wait(Duration::from_secs(60)))).collect();
+            let waiters: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| t.child().wait(Duration::from_secs(60))))
+                .collect();
             t.cancel();
             assert!(waiters.into_iter().all(|w| w.join().unwrap()));
         });

@@ -66,8 +66,15 @@ impl fmt::Display for Error {
             Error::AccountExists(id) => write!(f, "account {id} is already open"),
             Error::InvalidAmount(a) => write!(f, "amount must be greater than zero, got {a}"),
             Error::SameAccount(id) => write!(f, "cannot transfer from account {id} to itself"),
-            Error::InsufficientFunds { account, balance, amount } => {
-                write!(f, "insufficient funds: account {account} has {balance}, {amount} requested")
+            Error::InsufficientFunds {
+                account,
+                balance,
+                amount,
+            } => {
+                write!(
+                    f,
+                    "insufficient funds: account {account} has {balance}, {amount} requested"
+                )
             }
             Error::BalanceOverflow(id) => write!(f, "balance of account {id} would overflow"),
             Error::Closed => write!(f, "closed: no more records are accepted"),

@@ -56,7 +56,9 @@ fn positive(amount: i64) -> Result<(), Error> {
 impl Ledger {
     /// An empty ledger.
     pub fn new() -> Self {
-        Ledger { accounts: ShardedMap::new() }
+        Ledger {
+            accounts: ShardedMap::new(),
+        }
     }
 
     fn account(&self, id: u64) -> Result<Arc<Account>, Error> {
@@ -68,7 +70,10 @@ impl Ledger {
     /// # Errors
     /// [`Error::AccountExists`] if `id` is already open.
     pub fn open(&self, id: u64, overdraft: bool) -> Result<(), Error> {
-        let fresh = Arc::new(Account { balance: CachePadded::new(Mutex::new(0)), overdraft });
+        let fresh = Arc::new(Account {
+            balance: CachePadded::new(Mutex::new(0)),
+            overdraft,
+        });
         let stored = self.accounts.compute_if_absent(id, || fresh.clone());
         if Arc::ptr_eq(&stored, &fresh) {
             Ok(())
@@ -85,7 +90,9 @@ impl Ledger {
         positive(amount)?;
         let account = self.account(id)?;
         let mut balance = account.lock();
-        *balance = balance.checked_add(amount).ok_or(Error::BalanceOverflow(id))?;
+        *balance = balance
+            .checked_add(amount)
+            .ok_or(Error::BalanceOverflow(id))?;
         Ok(*balance)
     }
 
@@ -122,7 +129,9 @@ impl Ledger {
             (src.lock(), d)
         };
         let new_src = debit(from, &src, *src_balance, amount)?;
-        let new_dst = dst_balance.checked_add(amount).ok_or(Error::BalanceOverflow(to))?;
+        let new_dst = dst_balance
+            .checked_add(amount)
+            .ok_or(Error::BalanceOverflow(to))?;
         *src_balance = new_src;
         *dst_balance = new_dst;
         Ok(())
@@ -150,14 +159,24 @@ impl Ledger {
     /// concurrently; while transfers run, accounts are read one after another and a transfer
     /// between an already-read and a not-yet-read account may be seen on one side only.
     pub fn total(&self) -> i128 {
-        self.accounts.snapshot().iter().map(|(_, a)| i128::from(*a.lock())).sum()
+        self.accounts
+            .snapshot()
+            .iter()
+            .map(|(_, a)| i128::from(*a.lock()))
+            .sum()
     }
 }
 
 fn debit(id: u64, account: &Account, balance: i64, amount: i64) -> Result<i64, Error> {
-    let after = balance.checked_sub(amount).ok_or(Error::BalanceOverflow(id))?;
+    let after = balance
+        .checked_sub(amount)
+        .ok_or(Error::BalanceOverflow(id))?;
     if after < 0 && !account.overdraft {
-        return Err(Error::InsufficientFunds { account: id, balance, amount });
+        return Err(Error::InsufficientFunds {
+            account: id,
+            balance,
+            amount,
+        });
     }
     Ok(after)
 }
@@ -170,7 +189,9 @@ impl Default for Ledger {
 
 impl std::fmt::Debug for Ledger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ledger").field("accounts", &self.len()).finish()
+        f.debug_struct("Ledger")
+            .field("accounts", &self.len())
+            .finish()
     }
 }
 
@@ -197,8 +218,22 @@ mod tests {
         assert_eq!(l.transfer(1, 1, 5), Err(Error::SameAccount(1)));
         assert_eq!(l.transfer(1, 9, 5), Err(Error::UnknownAccount(9)));
         assert_eq!(l.transfer(9, 1, 5), Err(Error::UnknownAccount(9)));
-        assert_eq!(l.transfer(2, 1, 5), Err(Error::InsufficientFunds { account: 2, balance: 0, amount: 5 }));
-        assert_eq!(l.withdraw(1, 101), Err(Error::InsufficientFunds { account: 1, balance: 100, amount: 101 }));
+        assert_eq!(
+            l.transfer(2, 1, 5),
+            Err(Error::InsufficientFunds {
+                account: 2,
+                balance: 0,
+                amount: 5
+            })
+        );
+        assert_eq!(
+            l.withdraw(1, 101),
+            Err(Error::InsufficientFunds {
+                account: 1,
+                balance: 100,
+                amount: 101
+            })
+        );
         l.deposit(2, i64::MAX).unwrap();
         assert_eq!(l.deposit(2, 1), Err(Error::BalanceOverflow(2)));
         assert_eq!(l.transfer(1, 2, 1), Err(Error::BalanceOverflow(2)));

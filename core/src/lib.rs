@@ -59,7 +59,7 @@ pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
-pub use once_map::OnceMap;
+pub use once_map::{Claim, InitTicket, OnceMap};
 pub use rate::{Rate, RateTracker};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;

@@ -1,7 +1,9 @@
+use std::borrow::Borrow;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
-use crate::ShardedMap;
+use crate::{Error, ShardedMap};
 
 /// Get-or-initialise per key under races (the seeds' typed client hub): concurrent callers for
 /// one key run the initialiser exactly once and all receive its value; a failing initialiser is
@@ -10,6 +12,11 @@ use crate::ShardedMap;
 /// Equivalent to a `Mutex<HashMap<K, V>>` held across initialisation, except that the map is
 /// sharded, an initialised key is read without any lock on the key (a `OnceLock`), and only
 /// callers of the same uninitialised key wait for each other.
+///
+/// Two forms: [`get_or_init`](Self::get_or_init) runs a closure; [`claim`](Self::claim) hands the
+/// right to initialise to the caller as an [`InitTicket`] (`Send`, completable from any thread or
+/// after an `await`), which is how the C ABI and the language bindings run foreign or asynchronous
+/// initialisers. A ticket dropped without [`complete`](InitTicket::complete) counts as a failure.
 ///
 /// # Example
 /// ```
@@ -28,13 +35,59 @@ pub struct OnceMap<K, V> {
 
 struct Slot<V> {
     value: OnceLock<V>,
-    init: Mutex<()>,
+    initialising: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl<V> Slot<V> {
+    fn lock(&self) -> MutexGuard<'_, bool> {
+        self.initialising.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What [`OnceMap::claim`] found.
+pub enum Claim<V> {
+    /// The key is initialised: here is its value.
+    Ready(V),
+    /// The caller must initialise the key and complete (or drop) the ticket; other callers for
+    /// the key wait until then.
+    Init(InitTicket<V>),
+}
+
+/// The exclusive right to initialise one key of a [`OnceMap`].
+#[must_use = "dropping the ticket abandons the initialisation"]
+pub struct InitTicket<V> {
+    slot: Option<Arc<Slot<V>>>,
+}
+
+impl<V: Clone> InitTicket<V> {
+    /// Stores the key's value, wakes every waiter with it, and returns it.
+    pub fn complete(mut self, value: V) -> V {
+        let slot = self.slot.take().expect("a ticket completes once");
+        let mut initialising = slot.lock();
+        let v = slot.value.get_or_init(|| value).clone();
+        *initialising = false;
+        slot.changed.notify_all();
+        v
+    }
+}
+
+impl<V> Drop for InitTicket<V> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            // Abandoned: one waiter takes over as the initialiser.
+            *slot.lock() = false;
+            slot.changed.notify_all();
+        }
+    }
 }
 
 impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
-        OnceMap { slots: ShardedMap::new() }
+        OnceMap {
+            slots: ShardedMap::new(),
+        }
     }
 
     /// The value for `key`, running `init` if no caller has initialised it yet. Callers for the
@@ -44,26 +97,85 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
     /// # Errors
     /// Whatever `init` returned, when this call's `init` ran and failed.
     pub fn get_or_init<E>(&self, key: K, init: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
-        let slot = self.slots.compute_if_absent(key, || Arc::new(Slot { value: OnceLock::new(), init: Mutex::new(()) }));
-        if let Some(v) = slot.value.get() {
-            return Ok(v.clone());
+        match self.claim_inner(key, None) {
+            Ok(Claim::Ready(v)) => Ok(v),
+            Ok(Claim::Init(ticket)) => Ok(ticket.complete(init()?)),
+            Err(_) => unreachable!("no timeout was given"),
         }
-        let _running = slot.init.lock().unwrap_or_else(|e| e.into_inner());
+    }
+
+    /// The value for `key`, or the right to initialise it. Blocks while another caller holds the
+    /// ticket for `key`.
+    pub fn claim(&self, key: K) -> Claim<V> {
+        self.claim_inner(key, None)
+            .unwrap_or_else(|_| unreachable!("no timeout was given"))
+    }
+
+    /// As [`claim`](Self::claim), waiting at most `timeout` for another caller's initialisation.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if the other initialiser neither completed nor gave up in time.
+    pub fn claim_timeout(&self, key: K, timeout: Duration) -> Result<Claim<V>, Error> {
+        self.claim_inner(key, Some(timeout))
+    }
+
+    fn claim_inner(&self, key: K, timeout: Option<Duration>) -> Result<Claim<V>, Error> {
+        let slot = self.slots.compute_if_absent(key, || {
+            Arc::new(Slot {
+                value: OnceLock::new(),
+                initialising: Mutex::new(false),
+                changed: Condvar::new(),
+            })
+        });
         if let Some(v) = slot.value.get() {
-            return Ok(v.clone());
+            return Ok(Claim::Ready(v.clone()));
         }
-        let v = init()?;
-        Ok(slot.value.get_or_init(|| v).clone())
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut initialising = slot.lock();
+        loop {
+            if let Some(v) = slot.value.get() {
+                return Ok(Claim::Ready(v.clone()));
+            }
+            if !*initialising {
+                *initialising = true;
+                drop(initialising);
+                return Ok(Claim::Init(InitTicket { slot: Some(slot) }));
+            }
+            initialising = match deadline {
+                None => slot
+                    .changed
+                    .wait(initialising)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::Timeout);
+                    }
+                    slot.changed
+                        .wait_timeout(initialising, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
     }
 
     /// The value for `key` if it was initialised.
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.slots.get(key).and_then(|s| s.value.get().cloned())
     }
 
-    /// Forgets `key` (a later `get_or_init` initialises it again); returns its value if it had
-    /// one. A caller that is initialising it concurrently still completes with its own value.
-    pub fn remove(&self, key: &K) -> Option<V> {
+    /// Forgets `key` (a later call initialises it again); returns its value if it had one. A
+    /// caller initialising it concurrently still completes, with its own value.
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.slots.remove(key).and_then(|s| s.value.get().cloned())
     }
 
@@ -123,7 +235,7 @@ mod tests {
     fn a_failed_initialiser_is_not_cached_and_the_next_caller_retries() {
         let m: OnceMap<&str, u32> = OnceMap::new();
         assert_eq!(m.get_or_init("k", || Err("down")), Err("down"));
-        assert_eq!((m.get(&"k"), m.len()), (None, 0));
+        assert_eq!((m.get("k"), m.len()), (None, 0));
         assert_eq!(m.get_or_init("k", || Ok::<_, &str>(5)), Ok(5));
         assert_eq!(m.get_or_init("k", || Err("never runs")), Ok(5));
     }
@@ -137,7 +249,11 @@ mod tests {
                 s.spawn(|| {
                     let r = m.get_or_init(1, || {
                         // The first attempt fails; every later one succeeds.
-                        if attempts.fetch_add(1, Ordering::SeqCst) == 0 { Err(()) } else { Ok(9) }
+                        if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                            Err(())
+                        } else {
+                            Ok(9)
+                        }
                     });
                     assert!(r == Ok(9) || r == Err(()));
                 });
@@ -153,9 +269,53 @@ mod tests {
         let m: OnceMap<u8, u8> = OnceMap::new();
         let both = Barrier::new(2);
         std::thread::scope(|s| {
-            s.spawn(|| m.get_or_init(1, || { both.wait(); Ok::<_, ()>(1) }));
-            s.spawn(|| m.get_or_init(2, || { both.wait(); Ok::<_, ()>(2) }));
+            s.spawn(|| {
+                m.get_or_init(1, || {
+                    both.wait();
+                    Ok::<_, ()>(1)
+                })
+            });
+            s.spawn(|| {
+                m.get_or_init(2, || {
+                    both.wait();
+                    Ok::<_, ()>(2)
+                })
+            });
         });
         assert_eq!((m.get(&1), m.get(&2)), (Some(1), Some(2)));
+    }
+
+    #[test]
+    fn a_ticket_completed_on_another_thread_wakes_the_waiters() {
+        let m: OnceMap<u8, String> = OnceMap::new();
+        let Claim::Init(ticket) = m.claim(3) else {
+            panic!("first claim initialises")
+        };
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| match m.claim(3) {
+                Claim::Ready(v) => v,
+                Claim::Init(_) => panic!("the key was being initialised"),
+            });
+            s.spawn(move || ticket.complete("ready".into()));
+            assert_eq!(waiter.join().unwrap(), "ready");
+        });
+    }
+
+    #[test]
+    fn an_abandoned_ticket_passes_the_initialisation_on() {
+        let m: OnceMap<u8, u8> = OnceMap::new();
+        let Claim::Init(ticket) = m.claim(1) else {
+            panic!()
+        };
+        assert!(matches!(
+            m.claim_timeout(1, Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+        drop(ticket);
+        let Claim::Init(again) = m.claim(1) else {
+            panic!("the next caller initialises")
+        };
+        assert_eq!(again.complete(4), 4);
+        assert!(matches!(m.claim(1), Claim::Ready(4)));
     }
 }

@@ -1,3 +1,4 @@
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::hash::{BuildHasher, Hash};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -31,8 +32,8 @@ type DefaultHasher = foldhash::fast::RandomState;
 /// let sessions: ShardedMap<String, u32> = ShardedMap::new();
 /// assert_eq!(sessions.insert("alice".into(), 1), None);
 /// assert_eq!(sessions.insert("alice".into(), 2), Some(1));
-/// sessions.update(&"alice".to_string(), |v| *v += 10);
-/// assert_eq!(sessions.get(&"alice".to_string()), Some(12));
+/// sessions.update("alice", |v| *v += 10); // look-ups borrow: &str for String keys
+/// assert_eq!(sessions.get("alice"), Some(12));
 /// assert_eq!(sessions.compute_if_absent("bob".into(), || 7), 7);
 /// assert_eq!(sessions.len(), 2);
 /// ```
@@ -91,15 +92,23 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     /// [`Error::InvalidConfig`] unless `shards` is a power of two from 1 to 4096.
     pub fn with_shards_and_hasher(shards: usize, hasher: S) -> Result<Self, Error> {
         if !shards.is_power_of_two() || shards > 4096 {
-            return Err(Error::InvalidConfig(format!("shard count must be a power of two from 1 to 4096, got {shards}")));
+            return Err(Error::InvalidConfig(format!(
+                "shard count must be a power of two from 1 to 4096, got {shards}"
+            )));
         }
         Ok(Self::build(shards, hasher))
     }
 
     fn build(shards: usize, hasher: S) -> Self {
         let shift = 64 - shards.trailing_zeros();
-        let shards = (0..shards).map(|_| CachePadded::new(RwLock::new(HashTable::new()))).collect();
-        ShardedMap { shards, hasher, shift }
+        let shards = (0..shards)
+            .map(|_| CachePadded::new(RwLock::new(HashTable::new())))
+            .collect();
+        ShardedMap {
+            shards,
+            hasher,
+            shift,
+        }
     }
 
     /// Number of shards.
@@ -127,7 +136,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     }
 
     fn write(&self, shard: usize) -> RwLockWriteGuard<'_, HashTable<(K, V)>> {
-        self.shards[shard].write().unwrap_or_else(|e| e.into_inner())
+        self.shards[shard]
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn rehash(&self) -> impl Fn(&(K, V)) -> u64 + '_ {
@@ -135,15 +146,21 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     }
 
     /// A clone of the value for `key`.
-    pub fn get(&self, key: &K) -> Option<V>
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
         self.with(key, V::clone)
     }
 
     /// Whether `key` is present.
-    pub fn contains(&self, key: &K) -> bool {
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.with(key, |_| ()).is_some()
     }
 
@@ -151,11 +168,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     ///
     /// # Panics
     /// If `f` calls back into this map.
-    pub fn with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
+    pub fn with<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.check_reentry();
         let (hash, shard) = self.locate(key);
         let table = self.read(shard);
-        let (_, v) = table.find(hash, |(k, _)| k == key)?;
+        let (_, v) = table.find(hash, |(k, _)| k.borrow() == key)?;
         let _scope = ClosureScope::enter(self as *const Self as usize);
         Some(f(v))
     }
@@ -175,11 +196,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     }
 
     /// Removes `key`, returning its value.
-    pub fn remove(&self, key: &K) -> Option<V> {
+    pub fn remove<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.check_reentry();
         let (hash, shard) = self.locate(key);
         let mut table = self.write(shard);
-        let entry = table.find_entry(hash, |(k, _)| k == key).ok()?;
+        let entry = table.find_entry(hash, |(k, _)| k.borrow() == key).ok()?;
         Some(entry.remove().0 .1)
     }
 
@@ -187,11 +212,15 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     ///
     /// # Panics
     /// If `f` calls back into this map.
-    pub fn update<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+    pub fn update<Q, R>(&self, key: &Q, f: impl FnOnce(&mut V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.check_reentry();
         let (hash, shard) = self.locate(key);
         let mut table = self.write(shard);
-        let (_, v) = table.find_mut(hash, |(k, _)| k == key)?;
+        let (_, v) = table.find_mut(hash, |(k, _)| k.borrow() == key)?;
         let _scope = ClosureScope::enter(self as *const Self as usize);
         Some(f(v))
     }
@@ -245,7 +274,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
     /// Number of entries whose value satisfies `pred` (shard by shard).
     pub fn count_where(&self, pred: impl Fn(&V) -> bool) -> usize {
         self.check_reentry();
-        (0..self.shards.len()).map(|s| self.read(s).iter().filter(|(_, v)| pred(v)).count()).sum()
+        (0..self.shards.len())
+            .map(|s| self.read(s).iter().filter(|(_, v)| pred(v)).count())
+            .sum()
     }
 
     /// A copy of every entry, taken shard by shard (each shard consistent in itself).
@@ -271,7 +302,9 @@ impl<K: Hash + Eq, V> Default for ShardedMap<K, V> {
 
 impl<K, V, S> std::fmt::Debug for ShardedMap<K, V, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShardedMap").field("shards", &self.shards.len()).finish_non_exhaustive()
+        f.debug_struct("ShardedMap")
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -286,8 +319,14 @@ mod tests {
 
     #[test]
     fn shard_count_must_be_a_power_of_two() {
-        assert!(matches!(ShardedMap::<u8, u8>::with_shards(0), Err(Error::InvalidConfig(_))));
-        assert!(matches!(ShardedMap::<u8, u8>::with_shards(6), Err(Error::InvalidConfig(_))));
+        assert!(matches!(
+            ShardedMap::<u8, u8>::with_shards(0),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            ShardedMap::<u8, u8>::with_shards(6),
+            Err(Error::InvalidConfig(_))
+        ));
         assert_eq!(ShardedMap::<u8, u8>::with_shards(1).unwrap().shards(), 1);
         assert!(ShardedMap::<u8, u8>::new().shards().is_power_of_two());
     }
@@ -306,17 +345,29 @@ mod tests {
         let m: ShardedMap<u32, u32> = ShardedMap::new();
         m.insert(1, 1);
         let nested = catch_unwind(AssertUnwindSafe(|| m.update(&1, |_| m.get(&1))));
-        assert!(nested.is_err(), "re-entrant get inside update must be refused");
-        let nested = catch_unwind(AssertUnwindSafe(|| m.compute_if_absent(2, || m.len() as u32)));
-        assert!(nested.is_err(), "re-entrant len inside compute_if_absent must be refused");
+        assert!(
+            nested.is_err(),
+            "re-entrant get inside update must be refused"
+        );
+        let nested = catch_unwind(AssertUnwindSafe(|| {
+            m.compute_if_absent(2, || m.len() as u32)
+        }));
+        assert!(
+            nested.is_err(),
+            "re-entrant len inside compute_if_absent must be refused"
+        );
         // The map is still usable afterwards: the refused calls released their locks.
         m.insert(3, 3);
-        assert_eq!((m.get(&1), m.get(&3), m.contains(&2)), (Some(1), Some(3), false));
+        assert_eq!(
+            (m.get(&1), m.get(&3), m.contains(&2)),
+            (Some(1), Some(3), false)
+        );
     }
 
     #[test]
     fn another_map_may_be_used_inside_a_closure() {
-        let (a, b): (ShardedMap<u32, u32>, ShardedMap<u32, u32>) = (ShardedMap::new(), ShardedMap::new());
+        let (a, b): (ShardedMap<u32, u32>, ShardedMap<u32, u32>) =
+            (ShardedMap::new(), ShardedMap::new());
         a.insert(1, 10);
         b.insert(1, 5);
         assert_eq!(a.update(&1, |v| *v += b.get(&1).unwrap()), Some(()));

@@ -58,7 +58,10 @@ impl<T> SnapshotCell<T> {
     pub fn with_clock(value: T, clock: Arc<dyn Clock>) -> Self {
         let now = clock.now_nanos();
         SnapshotCell {
-            current: ArcSwap::from_pointee(Versioned { revision: 0, value: Arc::new(value) }),
+            current: ArcSwap::from_pointee(Versioned {
+                revision: 0,
+                value: Arc::new(value),
+            }),
             updated_nanos: AtomicU64::new(now),
             created_at: SystemTime::now(),
             created_nanos: now,
@@ -79,7 +82,8 @@ impl<T> SnapshotCell<T> {
 
     /// Replaces the value; returns its new revision.
     pub fn store(&self, value: T) -> u64 {
-        self.swap_if(Arc::new(value), |_| true).unwrap_or_else(|_| unreachable!("an unconditional store cannot fail"))
+        self.swap_if(Arc::new(value), |_| true)
+            .unwrap_or_else(|_| unreachable!("an unconditional store cannot fail"))
     }
 
     /// Replaces the value only if the revision is still `expected`; returns the new revision, or
@@ -89,7 +93,12 @@ impl<T> SnapshotCell<T> {
     /// `(current_revision, value)` when the revision is no longer `expected`.
     pub fn compare_and_store(&self, expected: u64, value: T) -> Result<u64, (u64, T)> {
         self.swap_if(Arc::new(value), |rev| rev == expected)
-            .map_err(|(rev, v)| (rev, Arc::try_unwrap(v).unwrap_or_else(|_| unreachable!("never shared"))))
+            .map_err(|(rev, v)| {
+                (
+                    rev,
+                    Arc::try_unwrap(v).unwrap_or_else(|_| unreachable!("never shared")),
+                )
+            })
     }
 
     fn swap_if(&self, value: Arc<T>, accept: impl Fn(u64) -> bool) -> Result<u64, (u64, Arc<T>)> {
@@ -99,11 +108,15 @@ impl<T> SnapshotCell<T> {
             if !accept(cur.revision) {
                 return Err((cur.revision, value));
             }
-            let next = Arc::new(Versioned { revision: cur.revision + 1, value });
+            let next = Arc::new(Versioned {
+                revision: cur.revision + 1,
+                value,
+            });
             let prev = self.current.compare_and_swap(&cur, next.clone());
             if Arc::ptr_eq(&prev, &cur) {
                 // fetch_max keeps the time monotonic when stores race.
-                self.updated_nanos.fetch_max(self.clock.now_nanos(), Ordering::Release);
+                self.updated_nanos
+                    .fetch_max(self.clock.now_nanos(), Ordering::Release);
                 return Ok(next.revision);
             }
             // Another store won: take our value back and try again on top of it.
@@ -122,19 +135,29 @@ impl<T> SnapshotCell<T> {
 
     /// Time since the last store (or since creation): one atomic load and a clock read.
     pub fn age(&self) -> Duration {
-        Duration::from_nanos(self.clock.now_nanos().saturating_sub(self.updated_nanos.load(Ordering::Acquire)))
+        Duration::from_nanos(
+            self.clock
+                .now_nanos()
+                .saturating_sub(self.updated_nanos.load(Ordering::Acquire)),
+        )
     }
 
     /// Wall-clock time of the last store (or of creation).
     pub fn last_updated(&self) -> SystemTime {
-        let since_creation = self.updated_nanos.load(Ordering::Acquire).saturating_sub(self.created_nanos);
+        let since_creation = self
+            .updated_nanos
+            .load(Ordering::Acquire)
+            .saturating_sub(self.created_nanos);
         self.created_at + Duration::from_nanos(since_creation)
     }
 }
 
 impl<T> std::fmt::Debug for SnapshotCell<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SnapshotCell").field("revision", &self.revision()).field("age", &self.age()).finish()
+        f.debug_struct("SnapshotCell")
+            .field("revision", &self.revision())
+            .field("age", &self.age())
+            .finish()
     }
 }
 
@@ -155,7 +178,10 @@ mod tests {
         let before = c.last_updated();
         clock.advance(Duration::from_secs(2));
         c.store("c");
-        assert_eq!(c.last_updated().duration_since(before).unwrap(), Duration::from_secs(2));
+        assert_eq!(
+            c.last_updated().duration_since(before).unwrap(),
+            Duration::from_secs(2)
+        );
     }
 
     #[test]
@@ -175,9 +201,11 @@ mod tests {
         std::thread::scope(|s| {
             for w in 0..2u64 {
                 let c = &c;
-                s.spawn(move || (0..5_000u64).for_each(|i| {
-                    c.store((w, i));
-                }));
+                s.spawn(move || {
+                    (0..5_000u64).for_each(|i| {
+                        c.store((w, i));
+                    })
+                });
             }
             for _ in 0..4 {
                 let c = &c;

@@ -71,11 +71,15 @@ fn nanos(d: Duration) -> u64 {
 }
 
 impl ThroughputWindow {
+    /// Most buckets in a ring (each costs 16 bytes).
+    pub const MAX_BUCKETS: usize = 1 << 20;
+
     /// A window of `window` split into `buckets`, counting a violation for latencies above `sla`,
     /// timed by the system's monotonic clock.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for zero buckets, a zero window, or buckets shorter than 1 ns.
+    /// [`Error::InvalidConfig`] for zero buckets or more than [`Self::MAX_BUCKETS`], a zero
+    /// window, or buckets shorter than 1 ns.
     pub fn new(window: Duration, buckets: usize, sla: Duration) -> Result<Self, Error> {
         Self::with_clock(window, buckets, sla, Arc::new(MonotonicClock::new()))
     }
@@ -90,10 +94,11 @@ impl ThroughputWindow {
         sla: Duration,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, Error> {
-        if buckets == 0 {
-            return Err(Error::InvalidConfig(
-                "a throughput window needs at least one bucket".into(),
-            ));
+        if buckets == 0 || buckets > Self::MAX_BUCKETS {
+            return Err(Error::InvalidConfig(format!(
+                "a throughput window needs 1 to {} buckets, got {buckets}",
+                Self::MAX_BUCKETS
+            )));
         }
         if window.is_zero() {
             return Err(Error::InvalidConfig(

@@ -126,14 +126,16 @@ fn ledger_conserves_the_total_under_800_000_random_transfers() {
     hammer(move |t, i| {
         // A per-thread xorshift stream; thread pairs (0,1), (2,3)... use mirrored account pairs,
         // so that opposite-direction transfers between the same two accounts happen all the time.
-        let mut x = (t + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let mut x =
+            (t + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i.wrapping_mul(0xBF58_476D_1CE4_E5B9);
         x ^= x >> 31;
         let (a, b) = (x % ACCOUNTS, (x >> 8) % ACCOUNTS);
         let (from, to) = if t % 2 == 0 { (a, b) } else { (b, a) };
         let amount = 1 + (x >> 16) % 400; // large enough that some transfers find too little money
         match l2.transfer(from, to, amount as i64) {
             Ok(()) => {}
-            Err(atomicperf::Error::InsufficientFunds { .. }) | Err(atomicperf::Error::SameAccount(_)) => {
+            Err(atomicperf::Error::InsufficientFunds { .. })
+            | Err(atomicperf::Error::SameAccount(_)) => {
                 r2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => panic!("unexpected {e}"),
@@ -141,5 +143,8 @@ fn ledger_conserves_the_total_under_800_000_random_transfers() {
     });
     assert_eq!(ledger.total(), i128::from(ACCOUNTS as i32 * 1_000));
     assert!((0..ACCOUNTS).all(|id| ledger.balance(id).unwrap() >= 0));
-    assert!(refused.load(std::sync::atomic::Ordering::Relaxed) > 0, "the run exercised refusals");
+    assert!(
+        refused.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "the run exercised refusals"
+    );
 }

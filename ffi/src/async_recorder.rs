@@ -36,7 +36,7 @@ pub const AP_GAUGE_SET_MAX: u32 = 2;
 pub const AP_GAUGE_SET_MIN: u32 = 3;
 
 /// Configuration of an async recorder. Pass NULL for the defaults: capacity 65536, 1 worker,
-/// batches of 256, AP_OVERFLOW_DROP.
+/// batches of 256, AP_OVERFLOW_DROP. Capacity is at most 2^24 and workers at most 256.
 #[repr(C)]
 pub struct ap_async_config {
     /// Events the queue holds (at least 1).
@@ -332,11 +332,14 @@ pub unsafe extern "C" fn ap_async_recorder_record_gauge(
         AP_GAUGE_SET_MIN => GaugeOp::SetMin(value),
         other => {
             return guard(WHAT, || {
+                // The handle is checked first, as in every other function.
+                // SAFETY: forwarded contract.
+                unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
                 Err(Fail::new(
                     AP_ERR_OUT_OF_RANGE,
                     format!("unknown gauge operation {other}"),
                 ))
-            })
+            });
         }
     };
     submit(r, WHAT, AsyncEvent::Gauge(op), None, queued)

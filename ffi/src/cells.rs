@@ -37,7 +37,7 @@ pub struct ap_cells {
     pub offset: usize,
     /// Number of cells.
     pub count: usize,
-    /// Bytes from one cell to the next (a multiple of 8; 0 when count is 1).
+    /// Bytes from one cell to the next: a multiple of 8, at least 8.
     pub stride: usize,
     /// AP_CELL_COUNTER_STRIPES or AP_CELL_GAUGE_BITS: which operations a writer may perform.
     pub kind: ap_cell_kind,
@@ -77,7 +77,7 @@ pub unsafe extern "C" fn ap_gauge_cells(g: *const ApGauge, out: *mut ap_cells) -
             base: g.cell().cast_mut().cast(),
             offset: 0,
             count: 1,
-            stride: 0,
+            stride: std::mem::size_of::<u64>(),
             kind: AP_CELL_GAUGE_BITS,
         })
     })

@@ -28,8 +28,8 @@ pub struct ap_window_stats {
 }
 
 /// Creates a window of `window_ns` split into `buckets`, counting a violation for latencies above
-/// `sla_ns`, timed by the monotonic clock. Errors: AP_ERR_OUT_OF_RANGE for zero buckets, a zero
-/// window or buckets shorter than 1 ns; AP_ERR_NULL_POINTER.
+/// `sla_ns`, timed by the monotonic clock. Errors: AP_ERR_OUT_OF_RANGE for zero buckets or more
+/// than 2^20, a zero window or buckets shorter than 1 ns; AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_throughput_window_new(
     window_ns: u64,
