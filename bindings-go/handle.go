@@ -20,11 +20,21 @@ const closedBit = 1 << 63
 // handle at once if no call is in flight; otherwise the last call to release frees it. So Close
 // never waits and never frees memory that another goroutine is still passing to C. The price is
 // two atomic adds on the metric's own word per call.
+//
+// A handle set up with initPinned (a metric whose cells Go code updates directly, without a C
+// call: Counter, Gauge) is never freed by Close: close and release only mark it closed, and the
+// cleanup registered on the owner frees it once the owner is unreachable. The direct write path
+// cannot take part in the acquire/release count without two shared atomic writes per update
+// (the very cache-line traffic that striping avoids), so instead it relies on the garbage
+// collector: a goroutine that can still write to the cells holds the owner (runtime.KeepAlive
+// after the write), so the owner is reachable, its cleanup has not run, and the cells are
+// alive. See Counter for the full argument.
 type handle struct {
 	state   atomic.Uint64
 	ptr     unsafe.Pointer // the C handle; accessed atomically
 	cleanup runtime.Cleanup
 	free    func(unsafe.Pointer)
+	pinned  bool // set by initPinned before the handle is shared; only the cleanup frees
 }
 
 // acquire returns the live C handle and registers a call in flight, or returns nil (and
@@ -53,8 +63,11 @@ func (h *handle) close() {
 }
 
 // destroy frees the C handle; the swap makes it happen once even when several goroutines see
-// the closed, idle state.
+// the closed, idle state. It does nothing for a pinned handle, which only the cleanup frees.
 func (h *handle) destroy() {
+	if h.pinned {
+		return
+	}
 	if p := atomic.SwapPointer(&h.ptr, nil); p != nil {
 		h.cleanup.Stop()
 		h.free(p)
@@ -73,7 +86,18 @@ func (h *handle) init(p unsafe.Pointer, free func(unsafe.Pointer)) {
 	h.free = free
 }
 
-// load returns the C handle without registering a call (nil once freed).
+// initPinned is init for a metric whose C memory Go code accesses directly: close only marks
+// the handle closed (acquire returns nil from then on) and never frees it, and the caller's
+// cleanup, registered as for init with runtime.AddCleanup(owner, free, p), is the only place
+// that frees p: after the owner, and so every goroutine that could still reach the memory
+// through it, is gone. Until then load keeps returning p, even after close.
+func (h *handle) initPinned(p unsafe.Pointer, free func(unsafe.Pointer)) {
+	h.pinned = true
+	h.init(p, free)
+}
+
+// load returns the C handle without registering a call (nil once freed; a pinned handle is
+// freed only by its cleanup, so load never returns nil for it).
 func (h *handle) load() unsafe.Pointer {
 	return atomic.LoadPointer(&h.ptr)
 }
