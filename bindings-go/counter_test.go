@@ -2,8 +2,12 @@ package atomicperf
 
 import (
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 func newCounter(t *testing.T) *Counter {
@@ -155,8 +159,190 @@ func TestCounterCloseIsSafeWhileOtherGoroutinesUseIt(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		if !c.h.closed() || c.h.load() != nil {
-			t.Fatalf("round %d: handle not freed after Close and all calls returned", round)
+		if !c.h.closed() {
+			t.Fatalf("round %d: handle not marked closed", round)
 		}
+		// Pinned: the C memory stays until the counter is unreachable (see Counter).
+		if c.h.load() == nil {
+			t.Fatalf("round %d: handle freed by Close while the Counter is reachable", round)
+		}
+	}
+}
+
+func TestCounterDirectIncFrom4GoroutinesIsExactThroughTheLibrary(t *testing.T) {
+	c := newCounter(t)
+	const goroutines, per = 4, 1_000_000
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				c.Inc()
+			}
+		}()
+	}
+	wg.Wait()
+	// Get sums the stripes in Rust (ap_counter_get): the Go writes are the library's counts.
+	if got, want := c.Get(), uint64(goroutines*per); got != want {
+		t.Fatalf("Get() = %d, want %d", got, want)
+	}
+}
+
+func TestCounterMixingDirectIncAndAddAndCgoAddManyIsExact(t *testing.T) {
+	c := newCounter(t)
+	const goroutines, per = 4, 100_000
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batch := []uint64{1, 2, 3, 4}
+			for i := 0; i < per; i++ {
+				c.Inc()
+				c.Add(3)
+				if i%10 == 0 {
+					c.AddMany(batch) // cgo: the library adds to a stripe of its choice
+					c.incCgo()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := c.Get(), uint64(goroutines*(per*4+per/10*11)); got != want {
+		t.Fatalf("Get() = %d, want %d", got, want)
+	}
+}
+
+// sumCells adds up the stripes as the library describes them, bypassing Close (test only).
+func sumCells(t *testing.T, c *Counter) uint64 {
+	t.Helper()
+	cells := c.describeCells()
+	var sum uint64
+	for i := uintptr(0); i < cells.count; i++ {
+		sum += atomic.LoadUint64((*uint64)(unsafe.Add(cells.base, cells.offset+i*cells.stride)))
+	}
+	runtime.KeepAlive(c)
+	return sum
+}
+
+func TestCounterCloseWhileOthersWriteDirectlyLosesNoCountBeforeClose(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		c := MustNewCounter()
+		const writers, before = 4, 10_000
+		var started, done sync.WaitGroup
+		var stop atomic.Bool
+		var after atomic.Uint64 // Inc calls made after the writer saw every pre-Close Inc counted
+		for w := 0; w < writers; w++ {
+			started.Add(1)
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				for i := 0; i < before; i++ {
+					c.Inc()
+				}
+				started.Done()
+				for !stop.Load() {
+					c.Inc()
+					c.Add(2)
+					after.Add(1)
+				}
+			}()
+		}
+		started.Wait() // every writer has made its first 10,000 increments and is still writing
+		if got := c.Get(); got < writers*before {
+			t.Fatalf("round %d: Get() before Close = %d, want at least %d", round, got, writers*before)
+		}
+		c.Close()
+		if got := c.Get(); got != 0 {
+			t.Fatalf("round %d: Get() after Close = %d, want 0", round, got)
+		}
+		for after.Load() < 1000 { // writers keep going after Close: no crash, no effect
+			runtime.Gosched()
+		}
+		stop.Store(true)
+		done.Wait()
+		// The memory is still there (c is reachable) and holds every count made before Close,
+		// and at most the ones made after it.
+		if got, max := sumCells(t, c), uint64(writers*before)+3*after.Load(); got < writers*before || got > max {
+			t.Fatalf("round %d: cells hold %d, want %d..%d", round, got, writers*before, max)
+		}
+	}
+}
+
+func TestCounterCellsAreFreedByTheCleanupOnceUnreachable(t *testing.T) {
+	before := handlesFreed.Load()
+	func() {
+		c := MustNewCounter()
+		c.Inc()
+		c.Close()
+		c.Inc() // after Close: nothing, and no use of freed memory
+		if c.h.load() == nil {
+			t.Fatal("Close freed the cells of a reachable counter")
+		}
+	}()
+	for i := 0; i < 100 && handlesFreed.Load() == before; i++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if handlesFreed.Load() == before {
+		t.Fatal("the cleanup did not free the closed, unreachable counter")
+	}
+}
+
+func TestCounterCellsDescriptionMatchesTheStripes(t *testing.T) {
+	for _, n := range []int{1, 2, 8, 64, 1024} {
+		c := MustNewCounterWithStripes(n)
+		cells := c.describeCells()
+		if cells.kind != cellCounterStripes {
+			t.Errorf("stripes %d: kind = %d, want AP_CELL_COUNTER_STRIPES", n, cells.kind)
+		}
+		if cells.count != uintptr(n) || cells.count&(cells.count-1) != 0 {
+			t.Errorf("stripes %d: count = %d, want %d (a power of two)", n, cells.count, n)
+		}
+		if n > 1 && (cells.stride == 0 || cells.stride%8 != 0) {
+			t.Errorf("stripes %d: stride = %d, want a non-zero multiple of 8", n, cells.stride)
+		}
+		if cells.base == nil || (uintptr(cells.base)+cells.offset)%8 != 0 {
+			t.Errorf("stripes %d: first cell at %p + %d, want non-nil and 8-byte aligned", n, cells.base, cells.offset)
+		}
+		if c.mask != cells.count-1 || c.stride != cells.stride {
+			t.Errorf("stripes %d: counter uses mask %d stride %d, description says %d cells stride %d", n, c.mask, c.stride, cells.count, cells.stride)
+		}
+		// A write to every described stripe is part of the library's total.
+		var want uint64
+		for i := uintptr(0); i < cells.count; i++ {
+			atomic.AddUint64((*uint64)(unsafe.Add(cells.base, cells.offset+i*cells.stride)), uint64(i+1))
+			want += uint64(i + 1)
+		}
+		c.Inc()
+		if got := c.Get(); got != want+1 {
+			t.Errorf("stripes %d: Get() = %d, want %d", n, got, want+1)
+		}
+		c.Close()
+	}
+}
+
+func TestStripeHintSpreadsGoroutines(t *testing.T) {
+	// Not a guarantee (two goroutines may share a stripe), but 64 goroutines must not all
+	// land on a few of 64 stripes.
+	const n = 64
+	hints := make(chan uintptr, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hints <- stripeHint() & (n - 1)
+		}()
+	}
+	wg.Wait()
+	close(hints)
+	seen := map[uintptr]bool{}
+	for h := range hints {
+		seen[h] = true
+	}
+	if len(seen) < n/4 {
+		t.Fatalf("64 goroutines used only %d of 64 stripes", len(seen))
 	}
 }
