@@ -2,7 +2,10 @@
 # Builds libatomicperf (release) and runs the Go binding's benchmarks, then prints the ratios
 # measured in that one run: a cgo call against sync/atomic and a sync.Mutex counter, what the
 # Close-safety bookkeeping costs, and the batch calls (AddMany, RecordMany of 1,000 values)
-# against one call per value (target: at least 10x cheaper per value).
+# against one call per value (target: at least 10x cheaper per value). Then the direct paths
+# (Counter and Gauge writing their C cells with sync/atomic, no cgo call) against atomic.AddUint64
+# on a Go variable (target: within 1.5x), the cgo call (target: at least 8x faster) and
+# client_golang (target: faster under RunParallel), and the ways of picking a stripe.
 #
 #   scripts/bench-go.sh                  # BENCHTIME=1s by default
 #   BENCHTIME=3s scripts/bench-go.sh
@@ -50,6 +53,14 @@ awk '
                                                 : sprintf("  (target >= %dx: MISSED)", target)
         printf "%-58s %8.2fx  (%s / %s ns)%s\n", label, r, v[a], v[b], verdict
     }
+    # check: like ratio, with a target that may be fractional and an upper (at most) or lower
+    # (at least) bound.
+    function check(label, a, b, bound, target,    r, ok) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
+        r = v[a] / v[b]
+        ok = (bound == "at most") ? (r <= target) : (r >= target)
+        printf "%-58s %8.2fx  (%s / %s ns)  (target %s %gx: %s)\n", label, r, v[a], v[b], bound, target, ok ? "met" : "MISSED"
+    }
     function diff(label, a, b) {
         if (!(a in v) || !(b in v)) { printf "%-58s n/a\n", label; return }
         printf "%-58s %+8.2f ns\n", label, v[a] - v[b]
@@ -66,5 +77,24 @@ awk '
         ratio("Histogram.RecordMany(1000) cheaper per value than Record by", "BenchmarkHistogramRecord/single", "BenchmarkHistogramRecord/many-1000", 10)
         ratio("  same, RunParallel", "BenchmarkHistogramRecordParallel/single", "BenchmarkHistogramRecordParallel/many-1000", 10)
         diff("Histogram.Record, 1 goroutine: Close-safety bookkeeping costs", "BenchmarkHistogramRecord/single", "BenchmarkHistogramRecord/single-unguarded")
+        # Direct cell writes (Counter.Inc/Add, Gauge): no cgo call.
+        check("Counter.Inc direct / atomic.AddUint64, 1 goroutine", c "direct", c "atomic", "at most", 1.5)
+        check("Counter.Inc cgo / direct, 1 goroutine", c "cgo", c "direct", "at least", 8)
+        ratio("Counter.Inc prometheus / direct, 1 goroutine", c "prometheus", c "direct", 0)
+        check("Counter.Inc direct / atomic.AddUint64, RunParallel", p "direct", p "atomic", "at most", 1.5)
+        check("Counter.Inc cgo / direct, RunParallel", p "cgo", p "direct", "at least", 8)
+        check("Counter.Inc prometheus / direct, RunParallel", p "prometheus", p "direct", "at least", 1)
+        check("Counter.Add cgo / direct, 1 goroutine", "BenchmarkCounterAdd/single-cgo", "BenchmarkCounterAdd/single", "at least", 8)
+        ratio("Counter.AddMany(1000) cheaper per value than cgo Add by", "BenchmarkCounterAdd/single-cgo", "BenchmarkCounterAdd/many-1000", 10)
+        g = "BenchmarkGauge/"
+        check("Gauge.Set cgo / direct", g "set-cgo", g "set-direct", "at least", 8)
+        check("Gauge.Add cgo / direct", g "add-cgo", g "add-direct", "at least", 8)
+        check("Gauge.Get cgo / direct", g "get-cgo", g "get-direct", "at least", 8)
+        check("Gauge.Add prometheus / direct", g "add-prometheus", g "add-direct", "at least", 1)
+        s = "BenchmarkStripeChoice/"
+        ratio("Stripe choice, 1 goroutine: sync.Pool slower than stack hash by", s "pool", s "stack-hash", 0)
+        ratio("Stripe choice, RunParallel: sync.Pool slower than stack hash by", s "pool-parallel", s "stack-hash-parallel", 0)
+        ratio("Stripe choice, RunParallel: round-robin slower than stack hash by", s "round-robin-parallel", s "stack-hash-parallel", 0)
+        ratio("Stripe choice, RunParallel: one stripe slower than stack hash by", s "one-stripe-parallel", s "stack-hash-parallel", 0)
     }
 ' "$out"
