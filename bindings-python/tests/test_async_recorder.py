@@ -115,8 +115,15 @@ def test_metric_must_be_one_of_the_five_classes():
 
 @pytest.mark.parametrize("name", ["capacity", "workers", "batch"])
 def test_zero_sizes_raise_value_error(name):
-    with pytest.raises(ValueError, match=f"invalid configuration: async recorder {name} must be at least 1"):
+    # Core's message names the argument and the accepted range.
+    with pytest.raises(ValueError, match=f"invalid configuration: async recorder {name} must be"):
         AsyncRecorder(Counter(), **{name: 0})
+
+
+@pytest.mark.parametrize("name", ["capacity", "workers"])
+def test_sizes_beyond_the_cores_bounds_raise_value_error(name):
+    with pytest.raises(ValueError, match=f"invalid configuration: async recorder {name} must be"):
+        AsyncRecorder(Counter(), **{name: 2**40})
 
 
 def test_bad_size_types_and_values():
