@@ -47,6 +47,10 @@
 // queue and joins the workers).
 typedef struct ap_async_recorder ap_async_recorder;
 
+// A cancellation signal for a tree of tasks: cancel once and every holder, and every child
+// token, sees it; checking is one atomic load; waiting blocks without polling.
+typedef struct ap_cancellation_token ap_cancellation_token;
+
 // A monotonic 64-bit counter striped over cache-padded cells: increments from different threads
 // do not contend. Replaces a mutex-guarded or single atomic counter.
 typedef struct ap_counter ap_counter;
@@ -59,13 +63,42 @@ typedef struct ap_gauge ap_gauge;
 // clamped to it and counted by ap_histogram_overflow_count.
 typedef struct ap_histogram ap_histogram;
 
+// Accounts keyed by uint64_t with int64_t balances: deposit, withdraw, atomic transfers that
+// never deadlock, balance and total. Each account has its own lock; there is no global one.
+// Every error leaves every balance unchanged.
+typedef struct ap_ledger ap_ledger;
+
+// A concurrent hash map of byte-string keys to byte-string values, sharded over independently
+// locked, cache-padded shards. No call hands out a reference into the map: values are copied out.
+typedef struct ap_map ap_map;
+
+// A copy of every entry of a map at one moment, from ap_map_snapshot. Not reference counted:
+// free it once with ap_map_entries_free.
+typedef struct ap_map_entries ap_map_entries;
+
 // Lock-free running minimum and maximum of uint64_t values. An empty one reports AP_ERR_EMPTY,
 // never a sentinel value.
 typedef struct ap_minmax ap_minmax;
 
+// Get-or-initialise per byte-string key: concurrent callers for one key initialise it exactly
+// once and all receive the value; a failed initialisation is not cached. Initialisation is done
+// by the caller: ap_once_map_claim either returns the value or hands out an ap_once_ticket,
+// the exclusive right to initialise the key, which the caller completes with the value or
+// abandons (the next waiting caller then receives the ticket).
+typedef struct ap_once_map ap_once_map;
+
+// The right to initialise one key of an ap_once_map: complete it with
+// ap_once_ticket_complete or give it up with ap_once_ticket_abandon (each frees the ticket).
+// Not reference counted; other callers of the key wait until then.
+typedef struct ap_once_ticket ap_once_ticket;
+
 // Per-second rates of a set of counters between successive ap_rate_tracker_rates calls. The
 // previous snapshot is swapped atomically: concurrent callers never block each other.
 typedef struct ap_rate_tracker ap_rate_tracker;
+
+// A read-mostly byte-string value swapped atomically, with a revision number (0 for the initial
+// value, +1 per store) and a last-updated time, all readable without a lock.
+typedef struct ap_snapshot_cell ap_snapshot_cell;
 
 // Events per second over a sliding window of time buckets, with SLA accounting: events whose
 // latency exceeds a threshold count as violations.
@@ -196,6 +229,27 @@ typedef struct {
 
 // The object was closed and accepts no more work.
 #define AP_ERR_CLOSED 9
+
+// No account has this id.
+#define AP_ERR_UNKNOWN_ACCOUNT 10
+
+// An account with this id is already open.
+#define AP_ERR_ACCOUNT_EXISTS 11
+
+// An amount that is zero or negative.
+#define AP_ERR_INVALID_AMOUNT 12
+
+// A transfer from an account to itself.
+#define AP_ERR_SAME_ACCOUNT 13
+
+// Not enough money in an account that does not allow overdraft; nothing was changed.
+#define AP_ERR_INSUFFICIENT_FUNDS 14
+
+// A result would not fit its integer type (a balance, a total); nothing was changed.
+#define AP_ERR_OVERFLOW 15
+
+// A compare-and-store found another revision than the expected one; nothing was stored.
+#define AP_ERR_REVISION_MISMATCH 16
 
 // Counter stripes: `uint64_t` cells. A writer may only atomically add to a cell (C11
 // atomic_fetch_add, Go atomic.AddUint64, JavaScript Atomics.add), with any memory order; relaxed
@@ -749,6 +803,383 @@ ap_status ap_async_recorder_close(const ap_async_recorder *r);
 // # Safety
 // `r` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_async_recorder_stats(const ap_async_recorder *r, ap_async_stats *out);
+
+// Creates an empty map with `shards` shards (a power of two up to 4096), or the default (four
+// times the core count) when `shards` is 0. Errors: AP_ERR_OUT_OF_RANGE; AP_ERR_NULL_POINTER.
+ap_status ap_map_new(size_t shards, ap_map **out);
+
+// Returns another owning handle to the same map (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_map *ap_map_clone(const ap_map *m);
+
+// Releases one owner's handle; the map is freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `m` is NULL or a handle the caller owns and does not use afterwards.
+void ap_map_free(ap_map *m);
+
+// Copies the value of `key` (key_len bytes) into `buf` (capacity bytes). *found says whether the
+// key is present; *len gets the value's length. Errors: AP_ERR_BUFFER_TOO_SMALL (with *len set)
+// when the value does not fit; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL found or len,
+// a NULL key with key_len > 0, or a NULL buf when the value is not empty.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` holds key_len bytes; `buf` holds capacity bytes.
+ap_status ap_map_get(const ap_map *m,
+                     const uint8_t *key,
+                     size_t key_len,
+                     uint8_t *buf,
+                     size_t capacity,
+                     size_t *len,
+                     bool *found);
+
+// Sets `key` to `value`; *replaced (if not NULL) says whether a previous value was replaced.
+// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL key or value with a length > 0.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` and `value` hold their lengths in bytes.
+ap_status ap_map_insert(const ap_map *m,
+                        const uint8_t *key,
+                        size_t key_len,
+                        const uint8_t *value,
+                        size_t value_len,
+                        bool *replaced);
+
+// Sets `key` to `value` only if the key is absent (the C form of compute-if-absent);
+// *inserted (if not NULL) says whether it was. Errors as ap_map_insert.
+//
+// # Safety
+// As ap_map_insert.
+ap_status ap_map_insert_if_absent(const ap_map *m,
+                                  const uint8_t *key,
+                                  size_t key_len,
+                                  const uint8_t *value,
+                                  size_t value_len,
+                                  bool *inserted);
+
+// Removes `key`; *removed (if not NULL) says whether it was present.
+// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL key with key_len > 0.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` holds key_len bytes.
+ap_status ap_map_remove(const ap_map *m, const uint8_t *key, size_t key_len, bool *removed);
+
+// Writes whether `key` is present to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` holds key_len bytes; `out` is NULL or writable.
+ap_status ap_map_contains(const ap_map *m, const uint8_t *key, size_t key_len, bool *out);
+
+// Writes the number of entries to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_map_len(const ap_map *m, size_t *out);
+
+// Removes every entry. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_status ap_map_clear(const ap_map *m);
+
+// Stores in *out a copy of every entry (each shard copied consistently). Free it with
+// ap_map_entries_free. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_map_snapshot(const ap_map *m, ap_map_entries **out);
+
+// Writes the number of entries in a snapshot to *out. Errors: AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `e` is NULL or a live entries handle; `out` is NULL or writable.
+ap_status ap_map_entries_len(const ap_map_entries *e, size_t *out);
+
+// Points *key/*key_len and *value/*value_len at entry `index` of a snapshot. The bytes belong
+// to the snapshot and stay valid until ap_map_entries_free. Errors: AP_ERR_OUT_OF_RANGE for an
+// index past the end; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `e` is NULL or a live entries handle; the four out-pointers are NULL or writable.
+ap_status ap_map_entries_get(const ap_map_entries *e,
+                             size_t index,
+                             const uint8_t **key,
+                             size_t *key_len,
+                             const uint8_t **value,
+                             size_t *value_len);
+
+// Frees a snapshot. NULL is a no-op.
+//
+// # Safety
+// `e` is NULL or an entries handle the caller owns and does not use afterwards.
+void ap_map_entries_free(ap_map_entries *e);
+
+// Creates an empty ledger. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_ledger_new(ap_ledger **out);
+
+// Returns another owning handle to the same ledger (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_ledger *ap_ledger_clone(const ap_ledger *l);
+
+// Releases one owner's handle; the ledger is freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `l` is NULL or a handle the caller owns and does not use afterwards.
+void ap_ledger_free(ap_ledger *l);
+
+// Opens account `id` at balance 0; `overdraft` lets its balance go below zero.
+// Errors: AP_ERR_ACCOUNT_EXISTS; AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_status ap_ledger_open(const ap_ledger *l, uint64_t id, bool overdraft);
+
+// Adds `amount` to account `id`; the new balance goes to *balance if it is not NULL.
+// Errors: AP_ERR_INVALID_AMOUNT (amount <= 0), AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_OVERFLOW,
+// AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `l` is NULL or a live handle; `balance` is NULL or writable.
+ap_status ap_ledger_deposit(const ap_ledger *l, uint64_t id, int64_t amount, int64_t *balance);
+
+// Takes `amount` from account `id`; the new balance goes to *balance if it is not NULL.
+// Errors: AP_ERR_INVALID_AMOUNT, AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_INSUFFICIENT_FUNDS (unless the
+// account allows overdraft), AP_ERR_OVERFLOW, AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `l` is NULL or a live handle; `balance` is NULL or writable.
+ap_status ap_ledger_withdraw(const ap_ledger *l, uint64_t id, int64_t amount, int64_t *balance);
+
+// Moves `amount` from account `from` to account `to`, atomically.
+// Errors: AP_ERR_INVALID_AMOUNT, AP_ERR_SAME_ACCOUNT, AP_ERR_UNKNOWN_ACCOUNT,
+// AP_ERR_INSUFFICIENT_FUNDS, AP_ERR_OVERFLOW, AP_ERR_NULL_HANDLE; nothing changes on error.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_status ap_ledger_transfer(const ap_ledger *l, uint64_t from, uint64_t to, int64_t amount);
+
+// Writes the balance of account `id` to *out.
+// Errors: AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `l` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_ledger_balance(const ap_ledger *l, uint64_t id, int64_t *out);
+
+// Writes the sum of all balances to *out (exact when no transfer runs concurrently).
+// Errors: AP_ERR_OVERFLOW if the sum does not fit an int64_t; AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `l` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_ledger_total(const ap_ledger *l, int64_t *out);
+
+// Writes the number of open accounts to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `l` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_ledger_len(const ap_ledger *l, size_t *out);
+
+// Creates a cell holding a copy of `value` (len bytes) at revision 0.
+// Errors: AP_ERR_NULL_POINTER for a NULL out, or a NULL value with len > 0.
+//
+// # Safety
+// `value` holds len bytes; `out` is NULL or writable.
+ap_status ap_snapshot_cell_new(const uint8_t *value, size_t len, ap_snapshot_cell **out);
+
+// Returns another owning handle to the same cell (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `c` is NULL or a live handle.
+ap_snapshot_cell *ap_snapshot_cell_clone(const ap_snapshot_cell *c);
+
+// Releases one owner's handle; the cell is freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `c` is NULL or a handle the caller owns and does not use afterwards.
+void ap_snapshot_cell_free(ap_snapshot_cell *c);
+
+// Copies the current value into `buf` (capacity bytes); its length goes to *len and, if
+// `revision` is not NULL, the revision it was stored under to *revision.
+// Errors: AP_ERR_BUFFER_TOO_SMALL (with *len set); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `buf` holds capacity bytes; `len`, `revision` NULL or writable.
+ap_status ap_snapshot_cell_load(const ap_snapshot_cell *c,
+                                uint8_t *buf,
+                                size_t capacity,
+                                size_t *len,
+                                uint64_t *revision);
+
+// Replaces the value with a copy of `value` (len bytes); the new revision goes to *revision if
+// it is not NULL. Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL value with len > 0.
+//
+// # Safety
+// `c` is NULL or a live handle; `value` holds len bytes; `revision` is NULL or writable.
+ap_status ap_snapshot_cell_store(const ap_snapshot_cell *c,
+                                 const uint8_t *value,
+                                 size_t len,
+                                 uint64_t *revision);
+
+// Replaces the value only if the revision is still `expected`. *revision (if not NULL) gets the
+// new revision, or on AP_ERR_REVISION_MISMATCH the current one (nothing was stored).
+// Errors: AP_ERR_REVISION_MISMATCH; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// As ap_snapshot_cell_store.
+ap_status ap_snapshot_cell_compare_and_store(const ap_snapshot_cell *c,
+                                             uint64_t expected,
+                                             const uint8_t *value,
+                                             size_t len,
+                                             uint64_t *revision);
+
+// Writes the current revision to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_snapshot_cell_revision(const ap_snapshot_cell *c, uint64_t *out);
+
+// Writes the nanoseconds since the last store (or creation) to *out (monotonic clock).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_snapshot_cell_age_ns(const ap_snapshot_cell *c, uint64_t *out);
+
+// Writes the wall-clock time of the last store (or creation) to *out, in nanoseconds since the
+// Unix epoch. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_snapshot_cell_last_updated_unix_ns(const ap_snapshot_cell *c, uint64_t *out);
+
+// Creates an empty once-map. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_once_map_new(ap_once_map **out);
+
+// Returns another owning handle to the same once-map (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `m` is NULL or a live handle.
+ap_once_map *ap_once_map_clone(const ap_once_map *m);
+
+// Releases one owner's handle; the map is freed with its last handle (outstanding tickets stay
+// valid). NULL is a no-op.
+//
+// # Safety
+// `m` is NULL or a handle the caller owns and does not use afterwards.
+void ap_once_map_free(ap_once_map *m);
+
+// Returns the value of `key` or the right to initialise it. If the key is initialised, its value
+// is copied into `buf` (capacity bytes), its length written to *len and *ticket set to NULL.
+// Otherwise *ticket gets a ticket (and *len 0): initialise, then ap_once_ticket_complete or
+// ap_once_ticket_abandon. While another caller holds the key's ticket this call waits, at most
+// `timeout_ns` (UINT64_MAX: no limit).
+// Errors: AP_ERR_TIMEOUT; AP_ERR_BUFFER_TOO_SMALL (with *len set; call again with a larger
+// buffer); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` holds key_len bytes; `buf` holds capacity bytes; `len`
+// and `ticket` are NULL or writable.
+ap_status ap_once_map_claim(const ap_once_map *m,
+                            const uint8_t *key,
+                            size_t key_len,
+                            uint64_t timeout_ns,
+                            uint8_t *buf,
+                            size_t capacity,
+                            size_t *len,
+                            ap_once_ticket **ticket);
+
+// Stores `value` (len bytes) as the key's value, wakes every waiter with it and frees the
+// ticket (also on error, except a NULL ticket). Errors: AP_ERR_NULL_HANDLE for a NULL ticket;
+// AP_ERR_NULL_POINTER for a NULL value with len > 0 (the ticket is then abandoned).
+//
+// # Safety
+// `t` is NULL or a ticket the caller owns and does not use afterwards; `value` holds len bytes.
+ap_status ap_once_ticket_complete(ap_once_ticket *t, const uint8_t *value, size_t len);
+
+// Gives up the initialisation (a failed initialiser): nothing is cached, the next waiting caller
+// receives a ticket. Frees the ticket. NULL is a no-op.
+//
+// # Safety
+// `t` is NULL or a ticket the caller owns and does not use afterwards.
+void ap_once_ticket_abandon(ap_once_ticket *t);
+
+// Copies the value of `key`, if initialised, into `buf`; *found says whether it was.
+// Errors: AP_ERR_BUFFER_TOO_SMALL (with *len set); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// As ap_map_get.
+ap_status ap_once_map_get(const ap_once_map *m,
+                          const uint8_t *key,
+                          size_t key_len,
+                          uint8_t *buf,
+                          size_t capacity,
+                          size_t *len,
+                          bool *found);
+
+// Forgets `key` (a later claim initialises it again); *removed (if not NULL) says whether it
+// had a value. Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `key` holds key_len bytes; `removed` is NULL or writable.
+ap_status ap_once_map_remove(const ap_once_map *m,
+                             const uint8_t *key,
+                             size_t key_len,
+                             bool *removed);
+
+// Writes the number of initialised keys to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_once_map_len(const ap_once_map *m, size_t *out);
+
+// Creates a token that is not cancelled. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_cancellation_token_new(ap_cancellation_token **out);
+
+// Returns another owning handle to the same token (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_cancellation_token *ap_cancellation_token_clone(const ap_cancellation_token *t);
+
+// Releases one owner's handle. Freeing does not cancel. NULL is a no-op.
+//
+// # Safety
+// `t` is NULL or a handle the caller owns and does not use afterwards.
+void ap_cancellation_token_free(ap_cancellation_token *t);
+
+// Stores in *out a new token that is cancelled when `t` is (already cancelled if `t` is).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_cancellation_token_child(const ap_cancellation_token *t, ap_cancellation_token **out);
+
+// Cancels the token and its descendants and wakes every waiter. Idempotent.
+// Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `t` is NULL or a live handle.
+ap_status ap_cancellation_token_cancel(const ap_cancellation_token *t);
+
+// Writes whether the token was cancelled to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_cancellation_token_is_cancelled(const ap_cancellation_token *t, bool *out);
+
+// Blocks until the token is cancelled or `timeout_ns` passes (UINT64_MAX: about 584 years);
+// *cancelled says which. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `cancelled` is NULL or writable.
+ap_status ap_cancellation_token_wait(const ap_cancellation_token *t,
+                                     uint64_t timeout_ns,
+                                     bool *cancelled);
 
 #ifdef __cplusplus
 }  // extern "C"

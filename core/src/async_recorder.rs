@@ -280,7 +280,8 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// have, `false` if `timeout` passed first.
     pub fn flush(&self, timeout: Duration) -> bool {
         let target = self.shared.queued.get();
-        let deadline = Instant::now() + timeout;
+        // A timeout too long to represent (Duration::MAX) means no deadline.
+        let deadline = Instant::now().checked_add(timeout);
         let shared = &self.shared;
         // Announce the wait before checking progress: a worker that finishes a batch after our
         // check sees the announcement (both SeqCst) and notifies under the mutex we hold.
@@ -290,7 +291,9 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
             if shared.applied.load(Ordering::SeqCst) >= target {
                 break true;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::from_secs(3600), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if left.is_zero() {
                 break false;
             }
@@ -428,6 +431,15 @@ mod tests {
         assert!(r.flush(Duration::from_secs(30)));
         assert_eq!((h.count(), h.sum()), (1000, 500_500));
         assert_eq!((r.enqueued(), r.applied(), r.dropped()), (1000, 1000, 0));
+    }
+
+    #[test]
+    fn flush_with_an_unrepresentable_timeout_waits_without_a_deadline() {
+        let c = Arc::new(Counter::new());
+        let r = AsyncRecorder::new(c.clone(), AsyncConfig::default()).unwrap();
+        r.record(2).unwrap();
+        assert!(r.flush(Duration::MAX));
+        assert_eq!(c.get(), 2);
     }
 
     #[test]

@@ -25,6 +25,20 @@ pub const AP_ERR_INTERNAL: ap_status = 7;
 pub const AP_ERR_TIMEOUT: ap_status = 8;
 /// The object was closed and accepts no more work.
 pub const AP_ERR_CLOSED: ap_status = 9;
+/// No account has this id.
+pub const AP_ERR_UNKNOWN_ACCOUNT: ap_status = 10;
+/// An account with this id is already open.
+pub const AP_ERR_ACCOUNT_EXISTS: ap_status = 11;
+/// An amount that is zero or negative.
+pub const AP_ERR_INVALID_AMOUNT: ap_status = 12;
+/// A transfer from an account to itself.
+pub const AP_ERR_SAME_ACCOUNT: ap_status = 13;
+/// Not enough money in an account that does not allow overdraft; nothing was changed.
+pub const AP_ERR_INSUFFICIENT_FUNDS: ap_status = 14;
+/// A result would not fit its integer type (a balance, a total); nothing was changed.
+pub const AP_ERR_OVERFLOW: ap_status = 15;
+/// A compare-and-store found another revision than the expected one; nothing was stored.
+pub const AP_ERR_REVISION_MISMATCH: ap_status = 16;
 
 /// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
 /// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
@@ -41,6 +55,13 @@ pub extern "C" fn ap_status_str(status: ap_status) -> *const c_char {
         AP_ERR_INTERNAL => "AP_ERR_INTERNAL: internal error\0",
         AP_ERR_TIMEOUT => "AP_ERR_TIMEOUT: timed out\0",
         AP_ERR_CLOSED => "AP_ERR_CLOSED: closed\0",
+        AP_ERR_UNKNOWN_ACCOUNT => "AP_ERR_UNKNOWN_ACCOUNT: unknown account\0",
+        AP_ERR_ACCOUNT_EXISTS => "AP_ERR_ACCOUNT_EXISTS: account already open\0",
+        AP_ERR_INVALID_AMOUNT => "AP_ERR_INVALID_AMOUNT: amount must be greater than zero\0",
+        AP_ERR_SAME_ACCOUNT => "AP_ERR_SAME_ACCOUNT: transfer to the same account\0",
+        AP_ERR_INSUFFICIENT_FUNDS => "AP_ERR_INSUFFICIENT_FUNDS: insufficient funds\0",
+        AP_ERR_OVERFLOW => "AP_ERR_OVERFLOW: integer overflow\0",
+        AP_ERR_REVISION_MISMATCH => "AP_ERR_REVISION_MISMATCH: revision changed\0",
         _ => "AP_ERR_UNKNOWN: unknown status\0",
     };
     s.as_ptr().cast()
@@ -81,6 +102,12 @@ impl From<atomicperf::Error> for Fail {
             E::Closed => AP_ERR_CLOSED,
             E::Timeout => AP_ERR_TIMEOUT,
             E::InvalidArgument(_) => AP_ERR_INVALID_ARGUMENT,
+            E::UnknownAccount(_) => AP_ERR_UNKNOWN_ACCOUNT,
+            E::AccountExists(_) => AP_ERR_ACCOUNT_EXISTS,
+            E::InvalidAmount(_) => AP_ERR_INVALID_AMOUNT,
+            E::SameAccount(_) => AP_ERR_SAME_ACCOUNT,
+            E::InsufficientFunds { .. } => AP_ERR_INSUFFICIENT_FUNDS,
+            E::BalanceOverflow(_) => AP_ERR_OVERFLOW,
             _ => AP_ERR_OUT_OF_RANGE,
         };
         Fail::new(status, e.to_string())
@@ -136,6 +163,39 @@ pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], F
     }
     // SAFETY: the caller promises `len` readable, initialised elements at `ptr`.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Copies `bytes` into a caller buffer of `capacity`, writing the length to `len` first: too
+/// small a buffer is AP_ERR_BUFFER_TOO_SMALL with the needed length in `len`.
+pub(crate) fn write_bytes(
+    bytes: &[u8],
+    buf: *mut u8,
+    capacity: usize,
+    len: Out<usize>,
+) -> Result<(), Fail> {
+    len.write(bytes.len())?;
+    if bytes.len() > capacity {
+        return Err(Fail::new(
+            AP_ERR_BUFFER_TOO_SMALL,
+            format!("{} bytes needed, buffer holds {capacity}", bytes.len()),
+        ));
+    }
+    if !bytes.is_empty() {
+        if buf.is_null() {
+            return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
+        }
+        // SAFETY: the caller promises `capacity` writable bytes at `buf`, and len <= capacity.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
+    }
+    Ok(())
+}
+
+/// Writes through an optional out-pointer (NULL means the caller does not want the value).
+pub(crate) fn write_opt<T>(out: *mut T, value: T) {
+    if !out.is_null() {
+        // SAFETY: non-null, and the caller promises writable storage for a T.
+        unsafe { out.write(value) };
+    }
 }
 
 /// Something that is there or not: the empty case becomes AP_ERR_EMPTY.
