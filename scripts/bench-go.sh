@@ -98,3 +98,26 @@ awk '
         ratio("Stripe choice, RunParallel: one stripe slower than stack hash by", s "one-stripe-parallel", s "stack-hash-parallel", 0)
     }
 ' "$out"
+
+# MinMax, Timer and AsyncRecorder (bindings-go/bench_metrics_test.go): one cgo call per record
+# against the sync.Mutex-guarded Go struct of the same fields that it replaces.
+echo
+echo "==== Go ratios: MinMax, Timer, AsyncRecorder (same run; ns per value) ===="
+awk '
+    /^Benchmark/ {
+        name = $1; sub(/-[0-9]+$/, "", name)
+        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
+    }
+    function ratio(label, a, b,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-58s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
+    }
+    END {
+        ratio("Timer.Record, 1 goroutine: cgo / mutex struct", "BenchmarkTimerRecord/cgo", "BenchmarkTimerRecord/mutex")
+        ratio("Timer.Record, RunParallel: cgo / mutex struct", "BenchmarkTimerRecordParallel/cgo", "BenchmarkTimerRecordParallel/mutex")
+        ratio("MinMax.Record, 1 goroutine: cgo / mutex struct", "BenchmarkMinMaxRecord/cgo", "BenchmarkMinMaxRecord/mutex")
+        ratio("MinMax.Record, RunParallel: cgo / mutex struct", "BenchmarkMinMaxRecordParallel/cgo", "BenchmarkMinMaxRecordParallel/mutex")
+        ratio("Timer, RunParallel: AsyncRecorder.RecordTimer / Record", "BenchmarkAsyncRecorderRecord/timer-async", "BenchmarkAsyncRecorderRecord/timer-direct")
+    }
+' "$out"
