@@ -155,8 +155,12 @@ test('AsyncRecorder: close drains what was queued; records waiting at close sett
   const c = new Counter()
   const r = new AsyncRecorder(c, { capacity: 2, batch: 1, overflow: 'block' })
   const waiting = Array.from({ length: 100 }, () => r.recordAsync(1))
+  // Handle every promise before awaiting close(): records still waiting for room are refused
+  // (AP_ERR_CLOSED) as soon as close begins, often before close() resolves, and a rejection
+  // with no handler by the end of that tick is an unhandledRejection, which fails the test.
+  const all = Promise.allSettled(waiting)
   await r.close()
-  const settled = await Promise.allSettled(waiting)
+  const settled = await all
   const ok = settled.filter((s) => s.status === 'fulfilled').length
   for (const s of settled) if (s.status === 'rejected') assert.equal(s.reason.code, 'AP_ERR_CLOSED')
   assert.equal(c.get(), ok)
