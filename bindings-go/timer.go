@@ -2,8 +2,8 @@ package atomicperf
 
 /*
 #cgo pkg-config: atomicperf
-#cgo noescape apgo_timer_stats
-#cgo nocallback apgo_timer_stats
+#cgo noescape ap_timer_snapshot
+#cgo nocallback ap_timer_snapshot
 #cgo noescape apgo_timer_new
 #cgo nocallback apgo_timer_new
 #cgo noescape apgo_timer_new_with_precision
@@ -144,7 +144,7 @@ func (t *Timer) Stats() TimerStats {
 	if p == nil {
 		return TimerStats{}
 	}
-	C.apgo_timer_stats(p, &s)
+	C.ap_timer_snapshot(p, &s)
 	t.h.release()
 	return TimerStats{
 		Count:  uint64(s.count),

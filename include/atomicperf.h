@@ -600,7 +600,7 @@ ap_status ap_timer_record(const ap_timer *t, uint64_t duration_ns, bool ok);
 //
 // # Safety
 // `t` is NULL or a live handle; `out` is NULL or writable.
-ap_status ap_timer_stats(const ap_timer *t, ap_timer_stats *out);
+ap_status ap_timer_snapshot(const ap_timer *t, ap_timer_stats *out);
 
 // Writes the duration at quantile q (0 to 1) to *out. Errors: AP_ERR_OUT_OF_RANGE for q outside
 // [0, 1] or NaN; AP_ERR_EMPTY when nothing was recorded; AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.

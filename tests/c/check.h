@@ -19,23 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * atomicperf.h (ABI 2) names both a struct typedef and a function `ap_timer_stats`; C and C++
- * reject that ("redeclared as different kind of symbol"), so the header as shipped does not
- * compile. `make test` reports that as its own failure (header_plain.c). So that every other
- * test still builds and runs, the function's declaration is renamed while the header is read: a
- * function-like macro only expands before '(' (the declaration, never the type), and the asm
- * label keeps the real symbol. Tests call ap_timer_stats(t, &s) as documented. Define
- * AP_TEST_PLAIN_HEADER to include the header unchanged (once it is fixed).
- */
-#ifdef AP_TEST_PLAIN_HEADER
 #include "atomicperf.h"
-#else
-#define ap_timer_stats(t, out) ap_timer_stats_fn_(t, out) __asm__("ap_timer_stats")
-#include "atomicperf.h"
-#undef ap_timer_stats
-#define ap_timer_stats(t, out) ap_timer_stats_fn_((t), (out))
-#endif
 
 static atomic_int check_failures_;
 static atomic_int check_passes_;

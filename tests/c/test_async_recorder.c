@@ -132,7 +132,7 @@ static void test_timer_recorder(void) {
     CHECK_OK(ap_async_recorder_record_timer(r, 5, false, NULL));
     flush_all(r);
     ap_timer_stats s;
-    CHECK_OK(ap_timer_stats(t, &s));
+    CHECK_OK(ap_timer_snapshot(t, &s));
     CHECK_U64(s.count, 301);
     CHECK_U64(s.errors, 101);
     CHECK_U64(s.total_ns, total + 5);
@@ -258,7 +258,7 @@ static void test_wrong_kinds(void) {
     CHECK_U64(n, 0);
     CHECK_STATUS(ap_minmax_min(m, &n), AP_ERR_EMPTY);
     ap_timer_stats ts;
-    CHECK_OK(ap_timer_stats(t, &ts));
+    CHECK_OK(ap_timer_snapshot(t, &ts));
     CHECK_U64(ts.count, 0);
     double v = 1;
     CHECK_OK(ap_gauge_get(g, &v));
@@ -417,7 +417,7 @@ static void test_close(void) {
     CHECK_U64(s.applied, 5000);
     CHECK_U64(s.dropped, 0);
     ap_timer_stats ts;
-    CHECK_OK(ap_timer_stats(t, &ts));
+    CHECK_OK(ap_timer_snapshot(t, &ts));
     CHECK_U64(ts.count, 1);
     CHECK_U64(ts.errors, 1);
     double v = 0;
@@ -599,7 +599,7 @@ static void test_free_drains(void) {
     REQUIRE(pthread_create(&tid, NULL, free_recorder_main, r) == 0);
     REQUIRE(pthread_join(tid, NULL) == 0);
     ap_timer_stats ts;
-    CHECK_OK(ap_timer_stats(tobs, &ts));
+    CHECK_OK(ap_timer_snapshot(tobs, &ts));
     CHECK_U64(ts.count, 100);
     CHECK_U64(ts.errors, 50);
     CHECK_U64(ts.total_ns, 700);

@@ -18,7 +18,7 @@ static int is_poisoned(const ap_timer_stats *s) {
 static ap_timer_stats stats_of(const ap_timer *t) {
     ap_timer_stats s;
     poison(&s);
-    CHECK_OK(ap_timer_stats(t, &s));
+    CHECK_OK(ap_timer_snapshot(t, &s));
     return s;
 }
 
@@ -195,10 +195,10 @@ static void test_null_arguments(void) {
     CHECK(strstr(ap_last_error(), "ap_timer_record") != NULL);
     ap_timer_stats s;
     poison(&s);
-    CHECK_STATUS(ap_timer_stats(NULL, &s), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_timer_snapshot(NULL, &s), AP_ERR_NULL_HANDLE);
     CHECK(is_poisoned(&s));
-    CHECK(strstr(ap_last_error(), "ap_timer_stats") != NULL);
-    CHECK_STATUS(ap_timer_stats(NULL, NULL), AP_ERR_NULL_HANDLE);
+    CHECK(strstr(ap_last_error(), "ap_timer_snapshot") != NULL);
+    CHECK_STATUS(ap_timer_snapshot(NULL, NULL), AP_ERR_NULL_HANDLE);
     uint64_t v = SENTINEL;
     CHECK_STATUS(ap_timer_quantile(NULL, 0.5, &v), AP_ERR_NULL_HANDLE);
     CHECK_U64(v, SENTINEL);
@@ -208,8 +208,8 @@ static void test_null_arguments(void) {
 
     ap_timer *t = NULL;
     REQUIRE_OK(ap_timer_new(&t));
-    CHECK_STATUS(ap_timer_stats(t, NULL), AP_ERR_NULL_POINTER);
-    CHECK(strstr(ap_last_error(), "ap_timer_stats") != NULL);
+    CHECK_STATUS(ap_timer_snapshot(t, NULL), AP_ERR_NULL_POINTER);
+    CHECK(strstr(ap_last_error(), "ap_timer_snapshot") != NULL);
     /* NULL out: reported before EMPTY (nothing recorded) and before a bad quantile. */
     CHECK_STATUS(ap_timer_quantile(t, 0.5, NULL), AP_ERR_NULL_POINTER);
     CHECK_STATUS(ap_timer_quantile(t, 7.0, NULL), AP_ERR_NULL_POINTER);

@@ -33,6 +33,13 @@ static void test_status_str(void) {
         {AP_ERR_INTERNAL, "AP_ERR_INTERNAL"},
         {AP_ERR_TIMEOUT, "AP_ERR_TIMEOUT"},
         {AP_ERR_CLOSED, "AP_ERR_CLOSED"},
+        {AP_ERR_UNKNOWN_ACCOUNT, "AP_ERR_UNKNOWN_ACCOUNT"},
+        {AP_ERR_ACCOUNT_EXISTS, "AP_ERR_ACCOUNT_EXISTS"},
+        {AP_ERR_INVALID_AMOUNT, "AP_ERR_INVALID_AMOUNT"},
+        {AP_ERR_SAME_ACCOUNT, "AP_ERR_SAME_ACCOUNT"},
+        {AP_ERR_INSUFFICIENT_FUNDS, "AP_ERR_INSUFFICIENT_FUNDS"},
+        {AP_ERR_OVERFLOW, "AP_ERR_OVERFLOW"},
+        {AP_ERR_REVISION_MISMATCH, "AP_ERR_REVISION_MISMATCH"},
     };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
@@ -59,9 +66,10 @@ static void test_status_str(void) {
     CHECK_U64(AP_ERR_INTERNAL, 7);
     CHECK_U64(AP_ERR_TIMEOUT, 8);
     CHECK_U64(AP_ERR_CLOSED, 9);
+    CHECK_U64(AP_ERR_REVISION_MISMATCH, 16);
 
     /* Unknown codes, including negatives and the extremes of int32_t. */
-    const ap_status unknown[] = {10, 42, -1, INT32_MIN, INT32_MAX};
+    const ap_status unknown[] = {17, 42, -1, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         CHECK_STR(ap_status_str(unknown[i]), "AP_ERR_UNKNOWN: unknown status");
     }
