@@ -13,9 +13,15 @@
 //! in every wait (`Python::detach`).
 
 mod async_recorder;
+mod bytes_arg;
+mod cancellation;
 mod durations;
+mod ledger;
 mod minmax;
+mod once_map;
 mod rate;
+mod sharded_map;
+mod snapshot_cell;
 mod throughput;
 mod timer;
 
@@ -375,5 +381,33 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "ClosedError",
         m.py().get_type::<async_recorder::ClosedError>(),
     )?;
+    m.add_class::<sharded_map::ShardedMap>()?;
+    m.add_class::<ledger::Ledger>()?;
+    let py = m.py();
+    m.add("LedgerError", py.get_type::<ledger::LedgerError>())?;
+    m.add("UnknownAccountError", ledger::unknown_account_type(py)?)?;
+    m.add(
+        "AccountExistsError",
+        py.get_type::<ledger::AccountExistsError>(),
+    )?;
+    m.add(
+        "InvalidAmountError",
+        py.get_type::<ledger::InvalidAmountError>(),
+    )?;
+    m.add(
+        "SameAccountError",
+        py.get_type::<ledger::SameAccountError>(),
+    )?;
+    m.add(
+        "InsufficientFundsError",
+        py.get_type::<ledger::InsufficientFundsError>(),
+    )?;
+    m.add(
+        "BalanceOverflowError",
+        py.get_type::<ledger::BalanceOverflowError>(),
+    )?;
+    snapshot_cell::register(m)?;
+    m.add_class::<once_map::OnceMap>()?;
+    m.add_class::<cancellation::CancellationToken>()?;
     Ok(())
 }

@@ -1,0 +1,268 @@
+//! `Ledger`: accounts keyed by u64 with i64 balances, and its exceptions.
+//!
+//! Each core error is its own exception class, all under `LedgerError(ValueError)`;
+//! `UnknownAccountError` is also a `KeyError`. Every exception carries the values of the core
+//! error as attributes (`account`, `balance`, `amount`). Calls hold the GIL: an account's lock is
+//! held for a few arithmetic operations and nothing in the core waits for the GIL under it.
+
+use std::sync::Arc;
+
+use atomicperf as ap;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyBaseException, PyKeyError, PyOverflowError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+use crate::{to_u64, value_error};
+
+create_exception!(
+    atomicperf,
+    LedgerError,
+    pyo3::exceptions::PyValueError,
+    "Base class of the errors a Ledger operation raises; a ValueError."
+);
+create_exception!(
+    atomicperf,
+    AccountExistsError,
+    LedgerError,
+    "open() of an account id that is already open."
+);
+create_exception!(
+    atomicperf,
+    InvalidAmountError,
+    LedgerError,
+    "An amount that is not from 1 to 2**63 - 1."
+);
+create_exception!(
+    atomicperf,
+    SameAccountError,
+    LedgerError,
+    "A transfer from an account to itself."
+);
+create_exception!(
+    atomicperf,
+    InsufficientFundsError,
+    LedgerError,
+    "A withdrawal or transfer that would take an account without overdraft below zero."
+);
+create_exception!(
+    atomicperf,
+    BalanceOverflowError,
+    LedgerError,
+    "An operation that would take a balance outside -2**63 .. 2**63 - 1."
+);
+
+static UNKNOWN_ACCOUNT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `UnknownAccountError(LedgerError, KeyError)`: built with `type()` because it has two bases;
+/// its `str()` is the message (not the quoted repr a KeyError shows).
+pub(crate) fn unknown_account_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    UNKNOWN_ACCOUNT
+        .get_or_try_init(py, || {
+            let bases = PyTuple::new(
+                py,
+                [py.get_type::<LedgerError>(), py.get_type::<PyKeyError>()],
+            )?;
+            let dict = PyDict::new(py);
+            dict.set_item("__module__", "atomicperf")?;
+            dict.set_item(
+                "__doc__",
+                "An account id that is not open; a LedgerError and a KeyError.",
+            )?;
+            dict.set_item(
+                "__str__",
+                py.get_type::<PyBaseException>().getattr("__str__")?,
+            )?;
+            let ty = py
+                .get_type::<PyType>()
+                .call1(("UnknownAccountError", bases, dict))?;
+            Ok(ty.cast_into::<PyType>()?.unbind())
+        })
+        .map(|t| t.bind(py))
+}
+
+fn raise(ty: &Bound<'_, PyType>, message: String, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
+    let made = ty.call1((message,)).and_then(|e| {
+        for (name, value) in attrs {
+            e.setattr(*name, value)?;
+        }
+        Ok(e)
+    });
+    match made {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
+fn ledger_error(py: Python<'_>, e: ap::Error) -> PyErr {
+    let msg = e.to_string();
+    let int = |v: i64| v.into_pyobject(py).map(|v| v.into_any().unbind());
+    let uint = |v: u64| v.into_pyobject(py).map(|v| v.into_any().unbind());
+    let built: PyResult<PyErr> = (|| {
+        Ok(match e {
+            ap::Error::UnknownAccount(id) => {
+                raise(unknown_account_type(py)?, msg, &[("account", uint(id)?)])
+            }
+            ap::Error::AccountExists(id) => raise(
+                &py.get_type::<AccountExistsError>(),
+                msg,
+                &[("account", uint(id)?)],
+            ),
+            ap::Error::InvalidAmount(a) => raise(
+                &py.get_type::<InvalidAmountError>(),
+                msg,
+                &[("amount", int(a)?)],
+            ),
+            ap::Error::SameAccount(id) => raise(
+                &py.get_type::<SameAccountError>(),
+                msg,
+                &[("account", uint(id)?)],
+            ),
+            ap::Error::InsufficientFunds {
+                account,
+                balance,
+                amount,
+            } => raise(
+                &py.get_type::<InsufficientFundsError>(),
+                msg,
+                &[
+                    ("account", uint(account)?),
+                    ("balance", int(balance)?),
+                    ("amount", int(amount)?),
+                ],
+            ),
+            ap::Error::BalanceOverflow(id) => raise(
+                &py.get_type::<BalanceOverflowError>(),
+                msg,
+                &[("account", uint(id)?)],
+            ),
+            other => value_error(other),
+        })
+    })();
+    built.unwrap_or_else(|e| e)
+}
+
+fn account_id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    to_u64(obj, what)
+}
+
+/// An amount as i64: `TypeError` for a non-int, `InvalidAmountError` (with `.amount` the given
+/// int) for one that is not from 1 to 2**63 - 1. Zero and negative amounts that fit are left to
+/// the core, which refuses them with its own message.
+fn amount(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(raise(
+            &obj.py().get_type::<InvalidAmountError>(),
+            format!(
+                "amount must be an int from 1 to 2**63 - 1, got {}",
+                obj.repr()?
+            ),
+            &[("amount", obj.clone().unbind())],
+        )),
+        Err(e) => {
+            let ty = obj.get_type().name()?;
+            let err = PyTypeError::new_err(format!("amount must be an int, not {ty}"));
+            err.set_cause(obj.py(), Some(e));
+            Err(err)
+        }
+    }
+}
+
+/// Accounts keyed by int ids with int balances; transfers are atomic and conserve the total.
+#[pyclass(frozen, module = "atomicperf")]
+pub struct Ledger {
+    inner: Arc<ap::Ledger>,
+}
+
+#[pymethods]
+impl Ledger {
+    #[new]
+    fn new() -> Self {
+        Ledger {
+            inner: Arc::new(ap::Ledger::new()),
+        }
+    }
+
+    /// Opens account `id` at balance 0; `overdraft` lets its balance go below zero.
+    #[pyo3(signature = (id, overdraft = false))]
+    fn open(&self, py: Python<'_>, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
+        let id = account_id(id, "account id")?;
+        self.inner
+            .open(id, overdraft)
+            .map_err(|e| ledger_error(py, e))
+    }
+
+    /// Adds `amount` to account `id`; returns the new balance.
+    fn deposit(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<i64> {
+        let id = account_id(id, "account id")?;
+        let amount = self::amount(amount)?;
+        self.inner
+            .deposit(id, amount)
+            .map_err(|e| ledger_error(py, e))
+    }
+
+    /// Takes `amount` from account `id`; returns the new balance.
+    fn withdraw(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<i64> {
+        let id = account_id(id, "account id")?;
+        let amount = self::amount(amount)?;
+        self.inner
+            .withdraw(id, amount)
+            .map_err(|e| ledger_error(py, e))
+    }
+
+    /// Moves `amount` from `from_id` to `to_id` atomically; nothing changes on error.
+    fn transfer(
+        &self,
+        py: Python<'_>,
+        from_id: &Bound<'_, PyAny>,
+        to_id: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let from = account_id(from_id, "from_id")?;
+        let to = account_id(to_id, "to_id")?;
+        let amount = self::amount(amount)?;
+        self.inner
+            .transfer(from, to, amount)
+            .map_err(|e| ledger_error(py, e))
+    }
+
+    /// The balance of account `id`.
+    fn balance(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let id = account_id(id, "account id")?;
+        self.inner.balance(id).map_err(|e| ledger_error(py, e))
+    }
+
+    /// Sum of all balances (exact when no transfer runs concurrently).
+    fn total(&self) -> i128 {
+        self.inner.total()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __contains__(&self, id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let id = account_id(id, "account id")?;
+        Ok(self.inner.balance(id).is_ok())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Ledger(accounts={}, total={})",
+            self.inner.len(),
+            self.inner.total()
+        )
+    }
+}
