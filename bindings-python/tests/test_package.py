@@ -7,16 +7,29 @@ import atomicperf
 
 def test_exports_the_classes_and_a_version():
     assert set(atomicperf.__all__) == {
+        "AccountExistsError",
         "AsyncRecorder",
+        "BalanceOverflowError",
+        "CancellationToken",
         "ClosedError",
         "Counter",
         "Gauge",
         "Histogram",
+        "InsufficientFundsError",
+        "InvalidAmountError",
+        "Ledger",
+        "LedgerError",
         "MinMax",
+        "OnceMap",
         "RateTracker",
+        "RevisionMismatchError",
+        "SameAccountError",
+        "ShardedMap",
+        "SnapshotCell",
         "ThroughputWindow",
         "Timer",
         "TimerSnapshot",
+        "UnknownAccountError",
         "WindowStats",
         "__version__",
     }
@@ -66,3 +79,18 @@ def test_stub_documents_every_public_member():
 
 def test_closed_error_is_a_runtime_error():
     assert issubclass(atomicperf.ClosedError, RuntimeError)
+
+
+def test_ledger_errors_form_one_hierarchy_under_value_error():
+    assert issubclass(atomicperf.LedgerError, ValueError)
+    for name in (
+        "UnknownAccountError",
+        "AccountExistsError",
+        "InvalidAmountError",
+        "SameAccountError",
+        "InsufficientFundsError",
+        "BalanceOverflowError",
+    ):
+        assert issubclass(getattr(atomicperf, name), atomicperf.LedgerError), name
+    assert issubclass(atomicperf.UnknownAccountError, KeyError)
+    assert issubclass(atomicperf.RevisionMismatchError, ValueError)

@@ -11,8 +11,14 @@
 >>> requests.get(), latency.count(), handler.count()
 (1, 1, 1)
 
-Every class is safe to share between threads. Only ``AsyncRecorder`` waits (``flush``, ``close``,
-block-mode or timed ``record``), and it releases the GIL while it does.
+Every class is safe to share between threads. Only ``AsyncRecorder`` (``flush``, ``close``,
+block-mode or timed ``record``), ``OnceMap.get_or_init`` (for another caller's initialiser) and
+``CancellationToken.wait`` wait, and they release the GIL while they do.
+
+Concurrent state: ``ShardedMap`` (bytes to bytes), ``Ledger`` (accounts; errors under
+``LedgerError``), ``SnapshotCell`` (a revisioned bytes value), ``OnceMap`` (get-or-initialise
+once per key) and ``CancellationToken``. Keys and stored byte values are ``bytes``; a
+``bytearray`` or ``memoryview`` is copied, a ``str`` is refused with ``TypeError``.
 
 Durations: a measured duration (``Timer.record``, ``ThroughputWindow.record``) is an int of
 nanoseconds, a float of seconds or a ``datetime.timedelta``; settings and timeouts (``window=``,
@@ -20,31 +26,57 @@ nanoseconds, a float of seconds or a ``datetime.timedelta``; settings and timeou
 """
 
 from ._atomicperf import (
+    AccountExistsError,
     AsyncRecorder,
+    BalanceOverflowError,
+    CancellationToken,
     ClosedError,
     Counter,
     Gauge,
     Histogram,
+    InsufficientFundsError,
+    InvalidAmountError,
+    Ledger,
+    LedgerError,
     MinMax,
+    OnceMap,
     RateTracker,
+    RevisionMismatchError,
+    SameAccountError,
+    ShardedMap,
+    SnapshotCell,
     ThroughputWindow,
     Timer,
     TimerSnapshot,
+    UnknownAccountError,
     WindowStats,
     __version__,
 )
 
 __all__ = [
+    "AccountExistsError",
     "AsyncRecorder",
+    "BalanceOverflowError",
+    "CancellationToken",
     "ClosedError",
     "Counter",
     "Gauge",
     "Histogram",
+    "InsufficientFundsError",
+    "InvalidAmountError",
+    "Ledger",
+    "LedgerError",
     "MinMax",
+    "OnceMap",
     "RateTracker",
+    "RevisionMismatchError",
+    "SameAccountError",
+    "ShardedMap",
+    "SnapshotCell",
     "ThroughputWindow",
     "Timer",
     "TimerSnapshot",
+    "UnknownAccountError",
     "WindowStats",
     "__version__",
 ]

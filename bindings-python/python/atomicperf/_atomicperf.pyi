@@ -1,8 +1,17 @@
 """Lock-free metrics primitives backed by the atomicperf Rust core.
 
-Every class is safe to share between threads. No method takes a lock; only ``AsyncRecorder``
-waits (``flush``, ``close``, a block-mode or timed ``record``) and it releases the GIL while it
-does, so other Python threads run meanwhile. Integer arguments are checked: a negative or too
+Every class is safe to share between threads. The metrics take no lock; ``ShardedMap`` and
+``Ledger`` hold a per-shard or per-account lock for a table or arithmetic operation only, and
+never run Python code under it. Three things wait, and each releases the GIL while it does, so
+other Python threads run meanwhile: ``AsyncRecorder`` (``flush``, ``close``, a block-mode or timed
+``record``), ``OnceMap.get_or_init`` (for another caller's initialiser) and
+``CancellationToken.wait``.
+
+Byte strings (``ShardedMap`` keys and values, ``OnceMap`` keys, ``SnapshotCell`` values): a
+``bytes`` object is used as it is (a stored one is returned as the same object); a ``bytearray``,
+``memoryview`` or ``bytes`` subclass is copied into a new ``bytes``. Anything else raises
+``TypeError``, ``str`` included: encode text first (``"a"`` and ``b"a"`` are never the same
+key). Integer arguments are checked: a negative or too
 large int raises ``ValueError``, anything that is not an int (a float, a str) raises
 ``TypeError``.
 
@@ -23,8 +32,9 @@ properties are kept for the current value of a Counter or Gauge (``value``) and 
 fixed layout (``significant_figures``, ``highest``, ``relative_error``).
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
+from datetime import datetime
 from typing import Final, Literal, TypeVar, final
 
 from atomicperf._timing import Timing
@@ -35,19 +45,36 @@ _F = TypeVar("_F", bound=Callable[..., object])
 Duration = int | float | timedelta
 #: A setting or timeout: seconds (int or float) or a timedelta.
 Seconds = int | float | timedelta
+#: A byte string argument: bytes, or a bytearray or memoryview (copied).
+BytesLike = bytes | bytearray | memoryview
+_T = TypeVar("_T")
+_D = TypeVar("_D")
 
 __version__: Final[str]
 __all__ = [
+    "AccountExistsError",
     "AsyncRecorder",
+    "BalanceOverflowError",
+    "CancellationToken",
     "ClosedError",
     "Counter",
     "Gauge",
     "Histogram",
+    "InsufficientFundsError",
+    "InvalidAmountError",
+    "Ledger",
+    "LedgerError",
     "MinMax",
+    "OnceMap",
     "RateTracker",
+    "RevisionMismatchError",
+    "SameAccountError",
+    "ShardedMap",
+    "SnapshotCell",
     "ThroughputWindow",
     "Timer",
     "TimerSnapshot",
+    "UnknownAccountError",
     "WindowStats",
     "__version__",
 ]
@@ -623,3 +650,358 @@ class AsyncRecorder:
     def __repr__(self) -> str:
         """``AsyncRecorder(metric=.., overflow=.., capacity=.., workers=.., enqueued=..,
         applied=.., dropped=.., closed=..)``."""
+
+@final
+class ShardedMap:
+    """A concurrent hash map of byte strings to byte strings, sharded by key.
+
+    Replaces a dict behind one ``threading.Lock``: the keys are spread over independently locked
+    shards (a power of two, four per CPU by default). Every call is one short table operation;
+    no lock is ever held while Python code runs, and no method hands out a view into the map:
+    reads return the stored ``bytes`` objects, and ``snapshot``/``items``/``keys``/``values``/
+    iteration copy the entries shard by shard (each shard consistent in itself; entries
+    changed concurrently may or may not appear).
+
+    Also a mapping: ``m[k]`` (``KeyError`` if absent), ``m[k] = v``, ``del m[k]``, ``k in m``,
+    ``len(m)``, ``iter(m)``.
+
+    >>> sessions = ShardedMap()
+    >>> sessions.insert(b"alice", b"token-1") is None
+    True
+    >>> sessions.get(b"alice")
+    b'token-1'
+    >>> sessions.compute_if_absent(b"bob", lambda: b"token-2")
+    b'token-2'
+    >>> sorted(sessions)
+    [b'alice', b'bob']
+    """
+
+    def __init__(self, shards: int | None = None) -> None:
+        """An empty map.
+
+        :param shards: number of shards, a power of two from 1 to 4096 (default: four per CPU).
+        :raises ValueError: for another shard count.
+        :raises TypeError: if ``shards`` is not an int.
+        """
+    def get(self, key: BytesLike, default: _D | None = None) -> bytes | _D | None:
+        """The value for ``key``, or ``default`` if absent.
+
+        :raises TypeError: if ``key`` is not a byte string.
+        """
+    def insert(self, key: BytesLike, value: BytesLike) -> bytes | None:
+        """Sets ``key`` to ``value``; returns the previous value, or None.
+
+        :raises TypeError: if ``key`` or ``value`` is not a byte string.
+        """
+    def remove(self, key: BytesLike) -> bytes | None:
+        """Removes ``key``; returns its value, or None if it was absent."""
+    def contains(self, key: BytesLike) -> bool:
+        """Whether ``key`` is present (same as ``key in m``)."""
+    def compute_if_absent(self, key: BytesLike, fn: Callable[[], BytesLike]) -> bytes:
+        """The value for ``key``; if absent, calls ``fn()`` and inserts its result unless
+        another caller inserted a value first. Returns the value the map holds: every racing
+        caller gets the same one.
+
+        ``fn`` runs with no lock held, so it may use this map (or block, or raise); the price is
+        that when several threads race on an absent key, each may run its ``fn``, and only one
+        result wins (the others are discarded). If ``fn`` inserts ``key`` itself, that value
+        wins. If ``fn`` raises, nothing is inserted and the exception propagates.
+
+        :raises TypeError: if ``key`` or ``fn``'s result is not a byte string.
+        """
+    def clear(self) -> None:
+        """Removes every entry (shard by shard)."""
+    def snapshot(self) -> dict[bytes, bytes]:
+        """A dict copy of every entry."""
+    def items(self) -> list[tuple[bytes, bytes]]:
+        """A list copy of every (key, value) pair."""
+    def keys(self) -> list[bytes]:
+        """A list copy of every key."""
+    def values(self) -> list[bytes]:
+        """A list copy of every value."""
+    @property
+    def shards(self) -> int:
+        """Number of shards (a power of two)."""
+    def __len__(self) -> int:
+        """Number of entries (shards are counted one after another)."""
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is present; ``TypeError`` if it is not a byte string."""
+    def __getitem__(self, key: BytesLike) -> bytes:
+        """The value for ``key``; ``KeyError`` if absent."""
+    def __setitem__(self, key: BytesLike, value: BytesLike) -> None:
+        """Sets ``key`` to ``value``."""
+    def __delitem__(self, key: BytesLike) -> None:
+        """Removes ``key``; ``KeyError`` if absent."""
+    def __iter__(self) -> Iterator[bytes]:
+        """Iterates over a snapshot of the keys (changes during iteration are not seen)."""
+    def __repr__(self) -> str:
+        """``ShardedMap(len=.., shards=..)``."""
+
+class LedgerError(ValueError):
+    """Base class of every error a ``Ledger`` operation raises (each core error has its own
+    subclass); a ``ValueError``. Nothing changes when one is raised."""
+
+class UnknownAccountError(LedgerError, KeyError):
+    """No account has this id; also a ``KeyError``. ``str()`` is the message.
+
+    :ivar account: the id.
+    """
+
+    account: int
+
+class AccountExistsError(LedgerError):
+    """``open()`` of an id that is already open.
+
+    :ivar account: the id.
+    """
+
+    account: int
+
+class InvalidAmountError(LedgerError):
+    """An amount that is not from 1 to 2**63 - 1 (zero, negative or too large).
+
+    :ivar amount: the amount given.
+    """
+
+    amount: int
+
+class SameAccountError(LedgerError):
+    """A transfer from an account to itself.
+
+    :ivar account: the id.
+    """
+
+    account: int
+
+class InsufficientFundsError(LedgerError):
+    """A withdrawal or transfer that would take an account without overdraft below zero.
+
+    :ivar account: the account debited.
+    :ivar balance: its balance at the time.
+    :ivar amount: the amount asked for.
+    """
+
+    account: int
+    balance: int
+    amount: int
+
+class BalanceOverflowError(LedgerError):
+    """An operation that would take a balance outside -2**63 .. 2**63 - 1.
+
+    :ivar account: the account whose balance would overflow.
+    """
+
+    account: int
+
+@final
+class Ledger:
+    """Accounts keyed by int ids (0 to 2**64 - 1) with int balances (-2**63 to 2**63 - 1).
+
+    Replaces a dict of balances behind one ``threading.Lock`` (the account service): each
+    account has its own lock, so operations on different accounts do not wait for each other,
+    and a transfer locks its two accounts in id order, so opposite transfers never deadlock and
+    no reader sees the money in flight. Concurrent transfers conserve ``total()``.
+
+    Errors are ``LedgerError`` subclasses (all ``ValueError``): ``UnknownAccountError`` (also a
+    ``KeyError``), ``AccountExistsError``, ``InvalidAmountError``, ``SameAccountError``,
+    ``InsufficientFundsError``, ``BalanceOverflowError``; an operation that raises changes
+    nothing. An id that is negative or at least 2**64 raises ``ValueError``; an id or amount
+    that is not an int raises ``TypeError``.
+
+    >>> bank = Ledger()
+    >>> bank.open(1); bank.open(2)
+    >>> bank.deposit(1, 100)
+    100
+    >>> bank.transfer(1, 2, 30)
+    >>> bank.balance(1), bank.balance(2), bank.total()
+    (70, 30, 100)
+    """
+
+    def __init__(self) -> None:
+        """An empty ledger."""
+    def open(self, id: int, overdraft: bool = False) -> None:
+        """Opens account ``id`` at balance 0; ``overdraft=True`` lets its balance go below 0.
+
+        :raises AccountExistsError: if ``id`` is already open.
+        """
+    def deposit(self, id: int, amount: int) -> int:
+        """Adds ``amount`` (1 to 2**63 - 1) to account ``id``; returns the new balance.
+
+        :raises InvalidAmountError, UnknownAccountError, BalanceOverflowError:
+        """
+    def withdraw(self, id: int, amount: int) -> int:
+        """Takes ``amount`` from account ``id``; returns the new balance.
+
+        :raises InvalidAmountError, UnknownAccountError, BalanceOverflowError:
+        :raises InsufficientFundsError: if the balance would go below 0 and the account has no
+            overdraft.
+        """
+    def transfer(self, from_id: int, to_id: int, amount: int) -> None:
+        """Moves ``amount`` from ``from_id`` to ``to_id`` atomically.
+
+        :raises InvalidAmountError, SameAccountError, UnknownAccountError,
+            InsufficientFundsError, BalanceOverflowError: and then nothing changed.
+        """
+    def balance(self, id: int) -> int:
+        """The balance of account ``id``.
+
+        :raises UnknownAccountError: if ``id`` is not open.
+        """
+    def total(self) -> int:
+        """Sum of all balances (never overflows). Exact when no transfer runs concurrently;
+        during transfers a transfer may be seen on one side only."""
+    def __len__(self) -> int:
+        """Number of open accounts."""
+    def __contains__(self, id: int) -> bool:
+        """Whether account ``id`` is open."""
+    def __repr__(self) -> str:
+        """``Ledger(accounts=.., total=..)``."""
+
+class RevisionMismatchError(ValueError):
+    """``SnapshotCell.compare_and_store`` found another revision than the expected one; the
+    value was not stored.
+
+    :ivar expected: the revision the caller expected.
+    :ivar current: the cell's revision at the time.
+    """
+
+    expected: int
+    current: int
+
+@final
+class SnapshotCell:
+    """A read-mostly byte string replaced atomically, with a revision and an update time.
+
+    Replaces a value behind a ``threading.RLock`` plus "last refresh" bookkeeping (a config or
+    rate table): readers never wait for a writer nor for each other, and ``load_with_revision``
+    always pairs a value with the revision it was stored under. Revisions start at 0 (the
+    initial value) and go up by one per store; no reader ever sees them go backwards.
+
+    >>> rates = SnapshotCell(b"v1")
+    >>> rates.store(b"v2")
+    1
+    >>> rates.load_with_revision()
+    (b'v2', 1)
+    >>> rates.compare_and_store(1, b"v3")
+    2
+    """
+
+    def __init__(self, value: BytesLike) -> None:
+        """A cell holding ``value`` at revision 0.
+
+        :raises TypeError: if ``value`` is not a byte string.
+        """
+    def load(self) -> bytes:
+        """The current value."""
+    def load_with_revision(self) -> tuple[bytes, int]:
+        """The current value and the revision it was stored under."""
+    def store(self, value: BytesLike) -> int:
+        """Replaces the value; returns its new revision."""
+    def compare_and_store(self, expected: int, value: BytesLike) -> int:
+        """Replaces the value only if the revision is still ``expected``; returns the new
+        revision.
+
+        :raises RevisionMismatchError: if another store came first (``.current`` is the
+            revision now); the value is not stored.
+        :raises ValueError: if ``expected`` is negative or at least 2**64.
+        """
+    @property
+    def revision(self) -> int:
+        """The current revision."""
+    @property
+    def age(self) -> float:
+        """Seconds (a float, monotonic clock) since the last store, or since creation."""
+    @property
+    def last_updated(self) -> datetime:
+        """Wall-clock time of the last store (or of creation), an aware ``datetime`` in UTC."""
+    def __repr__(self) -> str:
+        """``SnapshotCell(revision=.., len=.., age=..)``; ``len`` is the value's size."""
+
+@final
+class OnceMap:
+    """Get-or-initialise once per key: concurrent callers for one key run one initialiser and
+    all receive its value; a failing initialiser is not cached.
+
+    Replaces a dict plus a lock held across initialisation (a client hub: one connection per
+    service). Keys are byte strings; values are any Python object, held as they are (not
+    copied). Callers of different keys never wait for each other; callers of a key being
+    initialised wait with the GIL released. A ``fn`` that raises caches nothing: its exception
+    propagates to its caller, and one of the callers waiting for the key runs its own ``fn``.
+
+    Values are held strongly until ``remove()`` or until the map is freed; the map does not take
+    part in garbage collection, so a value that refers back to the map keeps both alive.
+
+    >>> clients = OnceMap()
+    >>> clients.get_or_init(b"billing", lambda: ["connected to billing"])
+    ['connected to billing']
+    >>> clients.get(b"billing")
+    ['connected to billing']
+    """
+
+    def __init__(self) -> None:
+        """An empty map."""
+    def get_or_init(
+        self, key: BytesLike, fn: Callable[[], _T], timeout: Seconds | None = None
+    ) -> _T:
+        """The value for ``key``; if no caller has initialised it, calls ``fn()`` (with the
+        GIL) and stores its result. While another caller's ``fn`` runs for ``key``, waits for
+        it with the GIL released.
+
+        :param timeout: seconds (or a timedelta) to wait for another caller's ``fn``; ``None``
+            waits as long as it takes. ``fn`` itself is never interrupted.
+        :raises TimeoutError: if another caller's ``fn`` was still running at the timeout.
+        :raises RuntimeError: if ``fn`` calls ``get_or_init`` for its own key on this map (it
+            would wait for itself forever).
+        :raises TypeError: if ``key`` is not a byte string.
+        :raises ValueError: for a negative or NaN timeout.
+        :raises Exception: whatever ``fn`` raised (nothing is cached).
+        """
+    def get(self, key: BytesLike, default: object = None) -> object:
+        """The value for ``key`` if it was initialised, else ``default``."""
+    def remove(self, key: BytesLike) -> object | None:
+        """Forgets ``key`` (the next ``get_or_init`` initialises it again); returns its value,
+        or None. A ``fn`` running for ``key`` meanwhile still completes its callers."""
+    def __len__(self) -> int:
+        """Number of initialised keys."""
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is initialised."""
+    def __getitem__(self, key: BytesLike) -> object:
+        """The value for ``key``; ``KeyError`` if it is not initialised."""
+    def __repr__(self) -> str:
+        """``OnceMap(len=..)``."""
+
+@final
+class CancellationToken:
+    """A cancellation signal for a tree of tasks: ``cancel()`` once, and every holder of the
+    token or of one of its children sees it.
+
+    Replaces a ``threading.Event`` per task plus the bookkeeping to set the children's:
+    ``is_cancelled`` is one atomic load, ``wait`` sleeps on a condition variable with the GIL
+    released (no polling). Children are cancelled with their parent, not the other way round;
+    a child of a cancelled token starts cancelled.
+
+    >>> shutdown = CancellationToken()
+    >>> request = shutdown.child()
+    >>> shutdown.cancel()
+    >>> request.is_cancelled, request.wait(timeout=1.0)
+    (True, True)
+    """
+
+    def __init__(self) -> None:
+        """A token that is not cancelled."""
+    def cancel(self) -> None:
+        """Cancels this token and all its descendants, waking every waiter. Idempotent."""
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether the token was cancelled."""
+    def child(self) -> CancellationToken:
+        """A new token, cancelled when this one is (and cancellable on its own)."""
+    def wait(self, timeout: Seconds | None = None) -> bool:
+        """Waits, with the GIL released, until the token is cancelled or ``timeout`` passes.
+
+        :param timeout: seconds (or a timedelta); ``None`` waits as long as it takes.
+        :returns: True if cancelled, False if the timeout passed first.
+        :raises ValueError: for a negative or NaN timeout.
+        """
+    def __repr__(self) -> str:
+        """``CancellationToken(cancelled=..)``."""
