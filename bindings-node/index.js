@@ -420,5 +420,7 @@ class Histogram {
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
 Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf))
+// ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
+Object.assign(module.exports, require('./lib/state.js')(calls))
 // Not part of the API: the native call path and the cell views, for tests and bench/bench.js.
 Object.defineProperty(module.exports, Symbol.for('atomicperf.internals'), { value: internals })

@@ -22,6 +22,14 @@ mod rate;
 mod throughput;
 mod timer;
 
+// ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (classes in lib/state.js).
+mod bytes;
+mod cancellation;
+mod ledger;
+mod map;
+mod once_map;
+mod snapshot_cell;
+
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::c_void;
@@ -38,7 +46,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[raw::Export]; 8] = [
+const EXPORTS: [&[raw::Export]; 13] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -47,6 +55,11 @@ const EXPORTS: [&[raw::Export]; 8] = [
     rate::EXPORTS,
     throughput::EXPORTS,
     async_recorder::EXPORTS,
+    map::EXPORTS,
+    ledger::EXPORTS,
+    snapshot_cell::EXPORTS,
+    once_map::EXPORTS,
+    cancellation::EXPORTS,
 ];
 
 /// Adds the checked N-API callbacks of every metric, and `claimTrustedCalls`, to the exports.

@@ -1,0 +1,79 @@
+//! `CancellationToken`: the native half of the class in `lib/state.js`. `wait` blocks a libuv
+//! pool thread (never the JS thread) until the token is cancelled or the timeout passes.
+
+use std::time::Duration;
+
+use atomicperf::CancellationToken;
+use napi::sys;
+
+use crate::js;
+use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+
+impl Handle for CancellationToken {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0015 };
+    const NAME: &'static str = "CancellationToken";
+}
+
+struct Wait {
+    token: CancellationToken,
+    timeout: Duration,
+}
+
+impl napi::Task for Wait {
+    type Output = bool;
+    type JsValue = bool;
+    fn compute(&mut self) -> napi::Result<bool> {
+        Ok(self.token.wait(self.timeout))
+    }
+    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
+        Ok(output)
+    }
+}
+
+/// Longest wait: one year (an `Instant` plus `Duration::MAX` would overflow).
+const MAX_WAIT_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
+
+callbacks! {
+    fn cancellation_new(env, _info) {
+        raw::new_handle(env, CancellationToken::new())
+    }
+
+    fn cancellation_cancel(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::handle::<CancellationToken, TRUSTED>(env, h)?.cancel();
+        Ok(raw::UNDEFINED)
+    }
+
+    fn cancellation_is_cancelled(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        js::boolean(env, raw::handle::<CancellationToken, TRUSTED>(env, h)?.is_cancelled())
+    }
+
+    /// `cancellationChild(h)`: the handle of a new child token.
+    fn cancellation_child(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let child = raw::handle::<CancellationToken, TRUSTED>(env, h)?.child();
+        raw::new_handle(env, child)
+    }
+
+    /// `cancellationWait(h, timeoutMs: number): Promise<boolean>`: true once cancelled, false
+    /// when the timeout (capped at one year) passed first.
+    fn cancellation_wait(env, info) {
+        let [h, t] = raw::args::<2>(env, info)?;
+        let token = raw::handle::<CancellationToken, TRUSTED>(env, h)?.clone();
+        let ms = raw::to_f64(env, t, "timeoutMs")?;
+        if ms.is_nan() || ms < 0.0 {
+            return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
+        }
+        let timeout = Duration::from_nanos((ms.min(MAX_WAIT_MS) * 1e6) as u64);
+        js::spawn(env, Wait { token, timeout })
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("cancellationNew", cancellation_new),
+    export!("cancellationCancel", cancellation_cancel),
+    export!("cancellationIsCancelled", cancellation_is_cancelled),
+    export!("cancellationChild", cancellation_child),
+    export!("cancellationWait", cancellation_wait),
+];

@@ -1,0 +1,137 @@
+//! `ShardedMap` of byte strings: the native half of the class in `lib/state.js`.
+//!
+//! Keys and values are byte strings (`Box<[u8]>` keys, `Arc<[u8]>` values so that a read clones a
+//! pointer under the shard lock and copies the bytes into a Buffer after releasing it). A string
+//! argument is stored as its UTF-8 bytes, so `'a'` and `Buffer.from('a')` are the same key.
+//!
+//! No JS code ever runs while a shard lock is held: `computeIfAbsent` calls its JS function first
+//! (in `lib/state.js`) and then `shardedMapInsertIfAbsent`, which inserts unless a value is
+//! already present and returns the value that won.
+
+use std::sync::Arc;
+
+use atomicperf::ShardedMap;
+use napi::sys;
+
+use crate::bytes;
+use crate::js;
+use crate::raw::{self, callbacks, export, Export, Handle};
+
+pub(crate) type ByteMap = ShardedMap<Box<[u8]>, Arc<[u8]>>;
+
+impl Handle for ByteMap {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0010 };
+    const NAME: &'static str = "ShardedMap";
+}
+
+callbacks! {
+    /// `shardedMapNew(shards?: number)`: a power of two from 1 to 4096, or core's default.
+    fn sharded_map_new(env, info) {
+        let [shards] = raw::args::<1>(env, info)?;
+        let map = if raw::is_undefined(env, shards)? {
+            ByteMap::new()
+        } else {
+            ByteMap::with_shards(js::to_usize(env, shards, "shards")?)?
+        };
+        raw::new_handle(env, map)
+    }
+
+    /// `shardedMapGet(h, key): Buffer | undefined`.
+    fn sharded_map_get(env, info) {
+        let [h, key] = raw::args::<2>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let v = bytes::with_bytes(env, key, "key", |k| m.get(k))?;
+        bytes::optional_buffer(env, v.as_deref())
+    }
+
+    /// `shardedMapGetString(h, key): string | undefined` (the value decoded as UTF-8).
+    fn sharded_map_get_string(env, info) {
+        let [h, key] = raw::args::<2>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        match bytes::with_bytes(env, key, "key", |k| m.get(k))? {
+            Some(v) => bytes::utf8_string(env, &v),
+            None => Ok(raw::UNDEFINED),
+        }
+    }
+
+    /// `shardedMapHas(h, key): boolean`.
+    fn sharded_map_has(env, info) {
+        let [h, key] = raw::args::<2>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        js::boolean(env, bytes::with_bytes(env, key, "key", |k| m.contains(k))?)
+    }
+
+    /// `shardedMapInsert(h, key, value): Buffer | undefined` (the previous value).
+    fn sharded_map_insert(env, info) {
+        let [h, key, value] = raw::args::<3>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let key = bytes::to_bytes(env, key, "key")?;
+        let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let prev = m.insert(key, value);
+        bytes::optional_buffer(env, prev.as_deref())
+    }
+
+    /// `shardedMapInsertIfAbsent(h, key, value): Buffer`: inserts unless the key has a value, and
+    /// returns the value the map holds afterwards (this one, or the one that was there first).
+    fn sharded_map_insert_if_absent(env, info) {
+        let [h, key, value] = raw::args::<3>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let key = bytes::to_bytes(env, key, "key")?;
+        let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let winner = m.compute_if_absent(key, || value);
+        bytes::buffer(env, &winner)
+    }
+
+    /// `shardedMapRemove(h, key): Buffer | undefined` (the removed value).
+    fn sharded_map_remove(env, info) {
+        let [h, key] = raw::args::<2>(env, info)?;
+        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let prev = bytes::with_bytes(env, key, "key", |k| m.remove(k))?;
+        bytes::optional_buffer(env, prev.as_deref())
+    }
+
+    fn sharded_map_size(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_f64(env, raw::handle::<ByteMap, TRUSTED>(env, h)?.len() as f64)
+    }
+
+    fn sharded_map_shards(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_f64(env, raw::handle::<ByteMap, TRUSTED>(env, h)?.shards() as f64)
+    }
+
+    fn sharded_map_clear(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::handle::<ByteMap, TRUSTED>(env, h)?.clear();
+        Ok(raw::UNDEFINED)
+    }
+
+    /// `shardedMapEntries(h): [Buffer, Buffer][]`, copied shard by shard (each shard consistent
+    /// in itself; no order).
+    fn sharded_map_entries(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let entries = raw::handle::<ByteMap, TRUSTED>(env, h)?.snapshot();
+        let out = js::array(env, entries.len())?;
+        for (i, (k, v)) in entries.iter().enumerate() {
+            let pair = js::array(env, 2)?;
+            js::set_element(env, pair, 0, bytes::buffer(env, k)?)?;
+            js::set_element(env, pair, 1, bytes::buffer(env, v)?)?;
+            js::set_element(env, out, i as u32, pair)?;
+        }
+        Ok(out)
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("shardedMapNew", sharded_map_new),
+    export!("shardedMapGet", sharded_map_get),
+    export!("shardedMapGetString", sharded_map_get_string),
+    export!("shardedMapHas", sharded_map_has),
+    export!("shardedMapInsert", sharded_map_insert),
+    export!("shardedMapInsertIfAbsent", sharded_map_insert_if_absent),
+    export!("shardedMapRemove", sharded_map_remove),
+    export!("shardedMapSize", sharded_map_size),
+    export!("shardedMapShards", sharded_map_shards),
+    export!("shardedMapClear", sharded_map_clear),
+    export!("shardedMapEntries", sharded_map_entries),
+];
