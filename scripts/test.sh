@@ -27,6 +27,7 @@ step "Rust tests (core, ffi, header drift)" cargo test --locked
 step "Rust loom models" env RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
     cargo test --locked --release -p atomicperf --test loom
 step "C tests (ASan, UBSan)" scripts/test-c.sh
+step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
 step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh

@@ -1,0 +1,264 @@
+//! Exposition of a [`Registry`]: Prometheus text 0.0.4, OpenMetrics text 1.0 and JSON. Every
+//! export reads the metrics' atomic cells (histograms through a snapshot), so it never blocks a
+//! recorder; families and series come out sorted by name and label values, so output is stable.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::names::{escape_help, escape_label_value, format_value};
+use super::{Family, Metric, MetricKind, Registry};
+use crate::HistogramSnapshot;
+
+/// Content type of [`Registry::export_prometheus`].
+pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Content type of [`Registry::export_openmetrics`].
+pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Prometheus,
+    OpenMetrics,
+}
+
+/// One exported sample: a name suffix, extra labels, a value.
+struct Sample {
+    suffix: &'static str,
+    extra: Option<(&'static str, String)>,
+    value: f64,
+}
+
+/// Cumulative `le` buckets from a histogram snapshot: a recorded value counts towards a bound
+/// when its bucket's representative value (scaled) is at most the bound, so a count is off only
+/// for values within the histogram's precision of a bound.
+fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u64)> {
+    let mut out = Vec::with_capacity(bounds.len());
+    let (mut seen, mut i) = (0u64, 0usize);
+    for &b in bounds {
+        while i < s.counts().len() && (s.config().bucket_value(i) as f64) * scale <= b {
+            seen += s.counts()[i];
+            i += 1;
+        }
+        out.push((b, seen));
+    }
+    out
+}
+
+fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sample>) {
+    for (le, count) in cumulative(s, &family.opts.buckets, family.opts.scale) {
+        out.push(Sample { suffix: "_bucket", extra: Some(("le", format_value(le))), value: count as f64 });
+    }
+    out.push(Sample { suffix: "_bucket", extra: Some(("le", "+Inf".into())), value: s.count() as f64 });
+    out.push(Sample { suffix: "_sum", extra: None, value: s.sum() as f64 * family.opts.scale });
+    out.push(Sample { suffix: "_count", extra: None, value: s.count() as f64 });
+}
+
+/// The exported families of one registered family: (name, type, samples per series).
+fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Vec<String>, Vec<Sample>)>)> {
+    let mut series = family.series.snapshot();
+    series.sort_by(|a, b| a.0.cmp(&b.0));
+    let name = family.name.as_str();
+    match family.kind {
+        MetricKind::Counter => {
+            // 0.0.4 names the family with its _total suffix (as prometheus_client does);
+            // OpenMetrics names it without and puts the suffix on the sample.
+            let base = name.strip_suffix("_total").unwrap_or(name);
+            let (family_name, suffix) = match format {
+                Format::Prometheus => (format!("{base}_total"), ""),
+                Format::OpenMetrics => (base.to_string(), "_total"),
+            };
+            let rows = series
+                .into_iter()
+                .map(|(labels, m)| {
+                    let Metric::Counter(c) = m else { unreachable!() };
+                    (labels, vec![Sample { suffix, extra: None, value: c.get() as f64 }])
+                })
+                .collect();
+            vec![(family_name, "counter", rows)]
+        }
+        MetricKind::Gauge => {
+            let rows = series
+                .into_iter()
+                .map(|(labels, m)| {
+                    let Metric::Gauge(g) = m else { unreachable!() };
+                    (labels, vec![Sample { suffix: "", extra: None, value: g.get() }])
+                })
+                .collect();
+            vec![(name.to_string(), "gauge", rows)]
+        }
+        MetricKind::Histogram => {
+            let rows = series
+                .into_iter()
+                .map(|(labels, m)| {
+                    let Metric::Histogram(h) = m else { unreachable!() };
+                    let mut samples = Vec::new();
+                    histogram_samples(&h.snapshot(), family, &mut samples);
+                    (labels, samples)
+                })
+                .collect();
+            vec![(name.to_string(), "histogram", rows)]
+        }
+        MetricKind::Timer => {
+            let (mut durations, mut errors) = (Vec::new(), Vec::new());
+            for (labels, m) in series {
+                let Metric::Timer(t) = m else { unreachable!() };
+                let s = t.snapshot();
+                let mut samples = Vec::new();
+                histogram_samples(s.histogram(), family, &mut samples);
+                durations.push((labels.clone(), samples));
+                let suffix = if format == Format::OpenMetrics { "_total" } else { "" };
+                errors.push((labels, vec![Sample { suffix, extra: None, value: s.errors() as f64 }]));
+            }
+            let errors_name = match format {
+                Format::Prometheus => format!("{name}_errors_total"),
+                Format::OpenMetrics => format!("{name}_errors"),
+            };
+            vec![(name.to_string(), "histogram", durations), (errors_name, "counter", errors)]
+        }
+        MetricKind::MinMax => {
+            let (mut mins, mut maxs) = (Vec::new(), Vec::new());
+            for (labels, m) in series {
+                let Metric::MinMax(mm) = m else { unreachable!() };
+                if let (Some(lo), Some(hi)) = (mm.min(), mm.max()) {
+                    mins.push((labels.clone(), vec![Sample { suffix: "", extra: None, value: lo as f64 }]));
+                    maxs.push((labels, vec![Sample { suffix: "", extra: None, value: hi as f64 }]));
+                }
+            }
+            vec![(format!("{name}_min"), "gauge", mins), (format!("{name}_max"), "gauge", maxs)]
+        }
+    }
+}
+
+fn write_labels(out: &mut String, names: &[String], values: &[String], extra: &Option<(&'static str, String)>) {
+    if names.is_empty() && extra.is_none() {
+        return;
+    }
+    out.push('{');
+    let mut first = true;
+    let pairs = names.iter().map(String::as_str).zip(values.iter().map(String::as_str));
+    for (n, v) in pairs.chain(extra.iter().map(|(n, v)| (*n, v.as_str()))) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(n);
+        out.push_str("=\"");
+        escape_label_value(v, out);
+        out.push('"');
+    }
+    out.push('}');
+}
+
+impl Registry {
+    fn sorted_families(&self) -> Vec<Arc<Family>> {
+        let mut families: Vec<Arc<Family>> = self.families.snapshot().into_iter().map(|(_, f)| f).collect();
+        families.sort_by(|a, b| a.name.cmp(&b.name));
+        families
+    }
+
+    fn export_text(&self, format: Format) -> String {
+        let mut out = String::new();
+        for family in self.sorted_families() {
+            for (name, kind, rows) in expand(&family, format) {
+                out.push_str("# HELP ");
+                out.push_str(&name);
+                out.push(' ');
+                escape_help(&family.help, &mut out);
+                out.push('\n');
+                let _ = writeln!(out, "# TYPE {name} {kind}");
+                for (values, samples) in rows {
+                    for s in samples {
+                        out.push_str(&name);
+                        out.push_str(s.suffix);
+                        write_labels(&mut out, &family.label_names, &values, &s.extra);
+                        let _ = writeln!(out, " {}", format_value(s.value));
+                    }
+                }
+            }
+        }
+        if format == Format::OpenMetrics {
+            out.push_str("# EOF\n");
+        }
+        out
+    }
+
+    /// Every family in the Prometheus text exposition format 0.0.4
+    /// (content type [`PROMETHEUS_CONTENT_TYPE`]).
+    pub fn export_prometheus(&self) -> String {
+        self.export_text(Format::Prometheus)
+    }
+
+    /// Every family in the OpenMetrics 1.0 text format, ending with `# EOF`
+    /// (content type [`OPENMETRICS_CONTENT_TYPE`]).
+    pub fn export_openmetrics(&self) -> String {
+        self.export_text(Format::OpenMetrics)
+    }
+
+    /// Every family as JSON: `{"families": [{"name", "kind", "help", "labels": [...],
+    /// "series": [{"labels": {...}, ...}]}]}` where a counter or gauge series has `"value"`, a
+    /// histogram or timer series `"count"`, `"sum"`, `"min"`, `"max"`, `"buckets": [{"le",
+    /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, and a min/max
+    /// `"min"` and `"max"` (null while empty).
+    pub fn export_json(&self) -> String {
+        let families: Vec<Value> = self.sorted_families().iter().map(|f| family_json(f)).collect();
+        json!({ "families": families }).to_string()
+    }
+}
+
+fn family_json(family: &Family) -> Value {
+    let mut series = family.series.snapshot();
+    series.sort_by(|a, b| a.0.cmp(&b.0));
+    let series: Vec<Value> = series
+        .into_iter()
+        .map(|(values, m)| {
+            let labels: serde_json::Map<String, Value> =
+                family.label_names.iter().cloned().zip(values.into_iter().map(Value::from)).collect();
+            let mut v = match m {
+                Metric::Counter(c) => json!({ "value": c.get() }),
+                Metric::Gauge(g) => json!({ "value": json_number(g.get()) }),
+                Metric::Histogram(h) => histogram_json(&h.snapshot(), family),
+                Metric::Timer(t) => {
+                    let s = t.snapshot();
+                    let mut v = histogram_json(s.histogram(), family);
+                    v["errors"] = json!(s.errors());
+                    v
+                }
+                Metric::MinMax(mm) => json!({ "min": mm.min(), "max": mm.max() }),
+            };
+            v["labels"] = Value::Object(labels);
+            v
+        })
+        .collect();
+    json!({
+        "name": family.name,
+        "kind": family.kind.as_str(),
+        "help": family.help,
+        "labels": family.label_names,
+        "series": series,
+    })
+}
+
+fn histogram_json(s: &HistogramSnapshot, family: &Family) -> Value {
+    let scale = family.opts.scale;
+    let buckets: Vec<Value> = cumulative(s, &family.opts.buckets, scale)
+        .into_iter()
+        .map(|(le, count)| json!({ "le": le, "count": count }))
+        .collect();
+    json!({
+        "count": s.count(),
+        "sum": s.sum() as f64 * scale,
+        "min": s.min().map(|v| v as f64 * scale),
+        "max": s.max().map(|v| v as f64 * scale),
+        "buckets": buckets,
+    })
+}
+
+/// JSON has no NaN or infinities: those gauge values become strings as Prometheus spells them.
+fn json_number(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        json!(format_value(v))
+    }
+}

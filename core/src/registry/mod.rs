@@ -1,0 +1,318 @@
+//! Named, labelled metrics and their export (Prometheus text 0.0.4, OpenMetrics, JSON).
+
+mod export;
+mod names;
+
+pub use export::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::{Counter, Error, Gauge, Histogram, MinMax, ShardedMap, Timer};
+
+/// The kind of a registered metric family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// [`Counter`], exported as a Prometheus counter (`<name>_total`).
+    Counter,
+    /// [`Gauge`], exported as a gauge.
+    Gauge,
+    /// [`Histogram`], exported as a histogram with cumulative `le` buckets, `_sum` and `_count`.
+    Histogram,
+    /// [`Timer`], exported as a histogram of seconds `<name>` plus a counter
+    /// `<name>_errors_total`.
+    Timer,
+    /// [`MinMax`], exported as two gauges `<name>_min` and `<name>_max` (absent while empty).
+    MinMax,
+}
+
+impl MetricKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram => "histogram",
+            MetricKind::Timer => "timer",
+            MetricKind::MinMax => "minmax",
+        }
+    }
+}
+
+/// One registered metric of any kind.
+#[derive(Debug, Clone)]
+pub enum Metric {
+    /// A counter.
+    Counter(Arc<Counter>),
+    /// A gauge.
+    Gauge(Arc<Gauge>),
+    /// A histogram.
+    Histogram(Arc<Histogram>),
+    /// A timer.
+    Timer(Arc<Timer>),
+    /// A min/max.
+    MinMax(Arc<MinMax>),
+}
+
+/// How a registered histogram is exported: Prometheus bucket boundaries, in exported units, and
+/// the factor from recorded values to exported ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramOpts {
+    /// Upper bounds (`le`) of the cumulative buckets, increasing, in exported units; `+Inf` is
+    /// always added.
+    pub buckets: Vec<f64>,
+    /// Exported value = recorded value × scale. The default, 1e-9, records nanoseconds and
+    /// exports seconds, as Prometheus conventions ask.
+    pub scale: f64,
+}
+
+impl HistogramOpts {
+    /// Prometheus' default latency buckets, in seconds.
+    pub const DEFAULT_BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+    /// Exported values are the recorded ones (scale 1), with the given bucket bounds.
+    pub fn plain(buckets: Vec<f64>) -> Self {
+        HistogramOpts { buckets, scale: 1.0 }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let increasing = self.buckets.windows(2).all(|w| w[0] < w[1]);
+        if !increasing || self.buckets.iter().any(|b| !b.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "histogram buckets must be finite and strictly increasing, got {:?}",
+                self.buckets
+            )));
+        }
+        if !(self.scale.is_finite() && self.scale > 0.0) {
+            return Err(Error::InvalidArgument(format!("histogram scale must be positive, got {}", self.scale)));
+        }
+        Ok(())
+    }
+}
+
+impl Default for HistogramOpts {
+    /// Nanoseconds recorded, seconds exported, Prometheus' default buckets.
+    fn default() -> Self {
+        HistogramOpts { buckets: Self::DEFAULT_BUCKETS.to_vec(), scale: 1e-9 }
+    }
+}
+
+struct Family {
+    name: String,
+    help: String,
+    kind: MetricKind,
+    label_names: Vec<String>,
+    opts: HistogramOpts,
+    series: ShardedMap<Vec<String>, Metric>,
+}
+
+/// Named metrics with help text and labels, created on first use and shared afterwards:
+/// equivalent to prometheus_client's registry or client_golang's `*Vec` types, except that a
+/// metric handle, once looked up, is updated without touching the registry at all, and export
+/// reads the metrics' atomic cells, so it never blocks recording.
+///
+/// Get-or-create: the same name and label values return the same metric. The same name with
+/// another kind or another set of label names is an error, and so are names and label names
+/// outside the Prometheus data model; nothing is registered then.
+///
+/// [`Registry::global`] is the process-wide default registry; [`Registry::named`] opens a
+/// process-wide registry by name. Every thread (and every Node worker, which loads the same
+/// library) shares them.
+///
+/// # Example
+/// ```
+/// use atomicperf::Registry;
+///
+/// let registry = Registry::new();
+/// let ok = registry.counter("http_requests", "Requests served.", &[("code", "200")]).unwrap();
+/// ok.inc();
+/// let again = registry.counter("http_requests", "Requests served.", &[("code", "200")]).unwrap();
+/// again.inc();
+/// assert_eq!(ok.get(), 2); // one metric
+/// assert!(registry.gauge("http_requests", "", &[]).is_err()); // another kind
+/// let text = registry.export_prometheus();
+/// assert!(text.contains("http_requests_total{code=\"200\"} 2"));
+/// ```
+pub struct Registry {
+    families: ShardedMap<String, Arc<Family>>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry { families: ShardedMap::new() }
+    }
+
+    /// The process-wide default registry.
+    pub fn global() -> &'static Arc<Registry> {
+        static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
+        GLOBAL.get_or_init(|| Arc::new(Registry::new()))
+    }
+
+    /// The process-wide registry called `name`, created on first use ("" is not the default
+    /// registry; use [`global`](Self::global)).
+    pub fn named(name: &str) -> Arc<Registry> {
+        static NAMED: OnceLock<Mutex<HashMap<String, Arc<Registry>>>> = OnceLock::new();
+        let mut all = NAMED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        all.entry(name.to_string()).or_insert_with(|| Arc::new(Registry::new())).clone()
+    }
+
+    /// The counter `name` with these labels, created if absent.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an invalid name or label name, a name registered as another
+    /// kind or with other label names, or a label given twice.
+    pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Counter>, Error> {
+        match self.get_or_create(name, help, MetricKind::Counter, labels, None)? {
+            Metric::Counter(c) => Ok(c),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The gauge `name` with these labels, created if absent.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Gauge>, Error> {
+        match self.get_or_create(name, help, MetricKind::Gauge, labels, None)? {
+            Metric::Gauge(g) => Ok(g),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The histogram `name` with these labels, created if absent; `opts` sets the export of a new
+    /// family and is ignored for an existing one.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter), and for buckets that are not strictly increasing.
+    pub fn histogram(&self, name: &str, help: &str, labels: &[(&str, &str)], opts: &HistogramOpts) -> Result<Arc<Histogram>, Error> {
+        match self.get_or_create(name, help, MetricKind::Histogram, labels, Some(opts))? {
+            Metric::Histogram(h) => Ok(h),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The timer `name` with these labels, created if absent (durations exported in seconds with
+    /// Prometheus' default buckets).
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn timer(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Timer>, Error> {
+        match self.get_or_create(name, help, MetricKind::Timer, labels, None)? {
+            Metric::Timer(t) => Ok(t),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The min/max `name` with these labels, created if absent.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn minmax(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<MinMax>, Error> {
+        match self.get_or_create(name, help, MetricKind::MinMax, labels, None)? {
+            Metric::MinMax(m) => Ok(m),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// Number of metric families.
+    pub fn len(&self) -> usize {
+        self.families.len()
+    }
+
+    /// Whether no family is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get_or_create(
+        &self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+        opts: Option<&HistogramOpts>,
+    ) -> Result<Metric, Error> {
+        let family = match self.families.get(name) {
+            Some(f) => f,
+            None => {
+                let fresh = Arc::new(Family::new(name, help, kind, labels, opts)?);
+                self.families.compute_if_absent(name.to_string(), || fresh)
+            }
+        };
+        if family.kind != kind {
+            return Err(Error::InvalidArgument(format!(
+                "metric {name:?} is registered as a {}, not a {}",
+                family.kind.as_str(),
+                kind.as_str()
+            )));
+        }
+        let values = family.values_in_order(labels)?;
+        Ok(family.series.compute_if_absent(values, || family.make()))
+    }
+}
+
+impl Family {
+    fn new(name: &str, help: &str, kind: MetricKind, labels: &[(&str, &str)], opts: Option<&HistogramOpts>) -> Result<Self, Error> {
+        names::check_metric_name(name)?;
+        let reserved: &[&str] = match kind {
+            MetricKind::Histogram | MetricKind::Timer => &["le"],
+            _ => &[],
+        };
+        for (i, (label, _)) in labels.iter().enumerate() {
+            names::check_label_name(label, reserved)?;
+            if labels[..i].iter().any(|(l, _)| l == label) {
+                return Err(Error::InvalidArgument(format!("label {label:?} given twice")));
+            }
+        }
+        let opts = opts.cloned().unwrap_or_default();
+        opts.check()?;
+        Ok(Family {
+            name: name.to_string(),
+            help: help.to_string(),
+            kind,
+            label_names: labels.iter().map(|(l, _)| l.to_string()).collect(),
+            opts,
+            series: ShardedMap::with_shards(4).expect("4 is a power of two"),
+        })
+    }
+
+    /// The label values in the family's label order, or an error naming both label sets.
+    fn values_in_order(&self, labels: &[(&str, &str)]) -> Result<Vec<String>, Error> {
+        let mismatch = || {
+            let got: Vec<&str> = labels.iter().map(|(l, _)| *l).collect();
+            Error::InvalidArgument(format!("metric {:?} has labels {:?}, got {got:?}", self.name, self.label_names))
+        };
+        if labels.len() != self.label_names.len() {
+            return Err(mismatch());
+        }
+        self.label_names
+            .iter()
+            .map(|want| labels.iter().find(|(l, _)| l == want).map(|(_, v)| v.to_string()).ok_or_else(mismatch))
+            .collect()
+    }
+
+    fn make(&self) -> Metric {
+        match self.kind {
+            MetricKind::Counter => Metric::Counter(Arc::new(Counter::new())),
+            MetricKind::Gauge => Metric::Gauge(Arc::new(Gauge::new())),
+            MetricKind::Histogram => Metric::Histogram(Arc::new(Histogram::new())),
+            MetricKind::Timer => Metric::Timer(Arc::new(Timer::new())),
+            MetricKind::MinMax => Metric::MinMax(Arc::new(MinMax::new())),
+        }
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("families", &self.len()).finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
