@@ -42,6 +42,16 @@
 // Gauge operation: lower to the value if smaller.
 #define AP_GAUGE_SET_MIN 3
 
+// Export format: Prometheus text exposition 0.0.4 (content type
+// "text/plain; version=0.0.4; charset=utf-8").
+#define AP_FORMAT_PROMETHEUS 0
+
+// Export format: OpenMetrics 1.0 text, ending with "# EOF".
+#define AP_FORMAT_OPENMETRICS 1
+
+// Export format: JSON (see the Rust docs of Registry::export_json for the schema).
+#define AP_FORMAT_JSON 2
+
 // A bounded queue in front of one metric, applied by worker threads in batches. Recording
 // costs a queue push instead of the metric update. Freeing the last handle closes it (drains the
 // queue and joins the workers).
@@ -95,6 +105,12 @@ typedef struct ap_once_ticket ap_once_ticket;
 // Per-second rates of a set of counters between successive ap_rate_tracker_rates calls. The
 // previous snapshot is swapped atomically: concurrent callers never block each other.
 typedef struct ap_rate_tracker ap_rate_tracker;
+
+// Named metrics with help text and labels, created on first use and shared afterwards, and
+// their export. The same name and label values give the same metric; another kind or another
+// label set for a name is AP_ERR_INVALID_ARGUMENT. Metric handles obtained from a registry are
+// ordinary owning handles: free them when done (the registry keeps its own reference).
+typedef struct ap_registry ap_registry;
 
 // A read-mostly byte-string value swapped atomically, with a revision number (0 for the initial
 // value, +1 per store) and a last-updated time, all readable without a lock.
@@ -1180,6 +1196,120 @@ ap_status ap_cancellation_token_is_cancelled(const ap_cancellation_token *t, boo
 ap_status ap_cancellation_token_wait(const ap_cancellation_token *t,
                                      uint64_t timeout_ns,
                                      bool *cancelled);
+
+// Stores in *out a handle to the process-wide default registry (free it like any handle; the
+// registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.
+ap_status ap_registry_default(ap_registry **out);
+
+// Stores in *out a handle to the process-wide registry called `name` (NUL-terminated UTF-8),
+// created on first use. Errors: AP_ERR_INVALID_ARGUMENT for invalid UTF-8; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
+ap_status ap_registry_named(const char *name, ap_registry **out);
+
+// Creates an empty, private registry. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_registry_new(ap_registry **out);
+
+// Returns another owning handle to the same registry (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_registry *ap_registry_clone(const ap_registry *r);
+
+// Releases one owner's handle. NULL is a no-op.
+//
+// # Safety
+// `r` is NULL or a handle the caller owns and does not use afterwards.
+void ap_registry_free(ap_registry *r);
+
+// Stores in *out an owning handle to the counter `name` with the `n_labels` labels
+// label_names[i] = label_values[i] (any order), creating it if absent. `help` is kept from the
+// first registration. Errors: AP_ERR_INVALID_ARGUMENT for a name or label name outside the
+// Prometheus data model, a label given twice, a name registered as another kind or with other
+// label names, or strings that are not UTF-8 (nothing is registered then); AP_ERR_NULL_HANDLE;
+// AP_ERR_NULL_POINTER for NULL strings, arrays (with n_labels > 0) or out.
+//
+// # Safety
+// `r` is NULL or a live handle; strings are NULL or NUL-terminated; the label arrays hold
+// n_labels pointers; `out` is NULL or writable.
+ap_status ap_registry_counter(const ap_registry *r,
+                              const char *name,
+                              const char *help,
+                              const char *const *label_names,
+                              const char *const *label_values,
+                              size_t n_labels,
+                              ap_counter **out);
+
+// As ap_registry_counter, for a gauge.
+//
+// # Safety
+// As ap_registry_counter.
+ap_status ap_registry_gauge(const ap_registry *r,
+                            const char *name,
+                            const char *help,
+                            const char *const *label_names,
+                            const char *const *label_values,
+                            size_t n_labels,
+                            ap_gauge **out);
+
+// As ap_registry_counter, for a histogram. A new family is exported with the `n_buckets`
+// increasing bounds at `buckets` (in exported units) and exported value = recorded × `scale`;
+// n_buckets 0 and scale 0 select Prometheus' default buckets and 1e-9 (record nanoseconds,
+// export seconds). Both are ignored for an existing family. Errors: as ap_registry_counter, and
+// AP_ERR_INVALID_ARGUMENT for bounds that are not finite and increasing or a negative scale.
+//
+// # Safety
+// As ap_registry_counter; `buckets` holds n_buckets doubles.
+ap_status ap_registry_histogram(const ap_registry *r,
+                                const char *name,
+                                const char *help,
+                                const char *const *label_names,
+                                const char *const *label_values,
+                                size_t n_labels,
+                                const double *buckets,
+                                size_t n_buckets,
+                                double scale,
+                                ap_histogram **out);
+
+// As ap_registry_counter, for a timer (exported as a histogram of seconds `name` and a counter
+// `name_errors_total`).
+//
+// # Safety
+// As ap_registry_counter.
+ap_status ap_registry_timer(const ap_registry *r,
+                            const char *name,
+                            const char *help,
+                            const char *const *label_names,
+                            const char *const *label_values,
+                            size_t n_labels,
+                            ap_timer **out);
+
+// As ap_registry_counter, for a min/max (exported as gauges `name_min` and `name_max`).
+//
+// # Safety
+// As ap_registry_counter.
+ap_status ap_registry_minmax(const ap_registry *r,
+                             const char *name,
+                             const char *help,
+                             const char *const *label_names,
+                             const char *const *label_values,
+                             size_t n_labels,
+                             ap_minmax **out);
+
+// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS or
+// AP_FORMAT_JSON) into `buf` as a NUL-terminated string; its length without the NUL goes to
+// *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
+// *len + 1 bytes; output can grow between calls); AP_ERR_OUT_OF_RANGE for another format;
+// AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `buf` holds capacity bytes; `len` is NULL or writable.
+ap_status ap_registry_export(const ap_registry *r,
+                             uint32_t format,
+                             char *buf,
+                             size_t capacity,
+                             size_t *len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -10,11 +10,20 @@ use std::net::TcpListener;
 use atomicperf::{Registry, PROMETHEUS_CONTENT_TYPE};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     println!("{}", listener.local_addr()?.port());
     let registry = Registry::global();
-    registry.counter("atomicperf_demo_answer", "A counter the scrape test expects to read as 42.", &[])?.add(42);
+    registry
+        .counter(
+            "atomicperf_demo_answer",
+            "A counter the scrape test expects to read as 42.",
+            &[],
+        )?
+        .add(42);
     let scrapes = registry.counter("atomicperf_demo_scrapes", "Scrapes served.", &[])?;
     for stream in listener.incoming() {
         let mut stream = stream?;

@@ -8,24 +8,56 @@ use atomicperf::{HistogramOpts, Registry};
 
 fn main() {
     let r = Registry::new();
-    let ok = r.counter("http_requests", "HTTP requests served.", &[("code", "200"), ("path", "/api/\"v1\"\\x")]).unwrap();
+    let ok = r
+        .counter(
+            "http_requests",
+            "HTTP requests served.",
+            &[("code", "200"), ("path", "/api/\"v1\"\\x")],
+        )
+        .unwrap();
     ok.add(1027);
-    r.counter("http_requests", "HTTP requests served.", &[("code", "500"), ("path", "/api")]).unwrap().add(3);
-    r.gauge("in_flight_requests", "Requests being served.", &[]).unwrap().set(7.0);
+    r.counter(
+        "http_requests",
+        "HTTP requests served.",
+        &[("code", "500"), ("path", "/api")],
+    )
+    .unwrap()
+    .add(3);
+    r.gauge("in_flight_requests", "Requests being served.", &[])
+        .unwrap()
+        .set(7.0);
     let latency = r
-        .histogram("http_request_duration_seconds", "Request latency.", &[("path", "/api")], &HistogramOpts::default())
+        .histogram(
+            "http_request_duration_seconds",
+            "Request latency.",
+            &[("path", "/api")],
+            &HistogramOpts::default(),
+        )
         .unwrap();
     for i in 1..=1000u64 {
         latency.record(i * 37_000);
     }
     let sizes = r
-        .histogram("response_size_bytes", "Response sizes.", &[], &HistogramOpts::plain(vec![100.0, 1000.0, 10_000.0]))
+        .histogram(
+            "response_size_bytes",
+            "Response sizes.",
+            &[],
+            &HistogramOpts::plain(vec![100.0, 1000.0, 10_000.0]),
+        )
         .unwrap();
     sizes.record_n(512, 10);
-    let rule = r.timer("rule_duration_seconds", "Rule execution time.", &[("rule", "fraud\ncheck")]).unwrap();
+    let rule = r
+        .timer(
+            "rule_duration_seconds",
+            "Rule execution time.",
+            &[("rule", "fraud\ncheck")],
+        )
+        .unwrap();
     rule.record_nanos(250_000, true);
     rule.record_nanos(9_000_000, false);
-    r.minmax("queue_depth", "Queue depth extremes.", &[("queue", "mail")]).unwrap().record(12);
+    r.minmax("queue_depth", "Queue depth extremes.", &[("queue", "mail")])
+        .unwrap()
+        .record(12);
     let out = match std::env::args().nth(1).as_deref() {
         Some("--openmetrics") => r.export_openmetrics(),
         Some("--json") => r.export_json(),

@@ -62,7 +62,9 @@ pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
 pub use once_map::{Claim, InitTicket, OnceMap};
 pub use rate::{Rate, RateTracker};
-pub use registry::{HistogramOpts, Metric, MetricKind, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+pub use registry::{
+    HistogramOpts, Metric, MetricKind, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
+};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use throughput::{ThroughputWindow, WindowStats};

@@ -24,6 +24,7 @@ mod ledger;
 mod snapshot_cell;
 mod once_map;
 mod cancellation;
+mod registry;
 
 pub use async_recorder::*;
 pub use cancellation::*;
@@ -36,6 +37,7 @@ pub use map::*;
 pub use minmax::*;
 pub use once_map::*;
 pub use rate::*;
+pub use registry::*;
 pub use snapshot_cell::*;
 pub use status::*;
 pub use throughput::*;

@@ -107,7 +107,10 @@ pub unsafe extern "C" fn ap_timer_record(
 /// # Safety
 /// `t` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn ap_timer_snapshot(t: *const ApTimer, out: *mut ap_timer_stats) -> ap_status {
+pub unsafe extern "C" fn ap_timer_snapshot(
+    t: *const ApTimer,
+    out: *mut ap_timer_stats,
+) -> ap_status {
     guard("ap_timer_snapshot", || {
         // SAFETY: forwarded contract.
         let t = unsafe { borrow::<Timer, _>(t) }?;

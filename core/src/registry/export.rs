@@ -14,7 +14,8 @@ use crate::HistogramSnapshot;
 /// Content type of [`Registry::export_prometheus`].
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Content type of [`Registry::export_openmetrics`].
-pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Format {
@@ -47,15 +48,34 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
 
 fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sample>) {
     for (le, count) in cumulative(s, &family.opts.buckets, family.opts.scale) {
-        out.push(Sample { suffix: "_bucket", extra: Some(("le", format_value(le))), value: count as f64 });
+        out.push(Sample {
+            suffix: "_bucket",
+            extra: Some(("le", format_value(le))),
+            value: count as f64,
+        });
     }
-    out.push(Sample { suffix: "_bucket", extra: Some(("le", "+Inf".into())), value: s.count() as f64 });
-    out.push(Sample { suffix: "_sum", extra: None, value: s.sum() as f64 * family.opts.scale });
-    out.push(Sample { suffix: "_count", extra: None, value: s.count() as f64 });
+    out.push(Sample {
+        suffix: "_bucket",
+        extra: Some(("le", "+Inf".into())),
+        value: s.count() as f64,
+    });
+    out.push(Sample {
+        suffix: "_sum",
+        extra: None,
+        value: s.sum() as f64 * family.opts.scale,
+    });
+    out.push(Sample {
+        suffix: "_count",
+        extra: None,
+        value: s.count() as f64,
+    });
 }
 
 /// The exported families of one registered family: (name, type, samples per series).
-fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Vec<String>, Vec<Sample>)>)> {
+fn expand(
+    family: &Family,
+    format: Format,
+) -> Vec<(String, &'static str, Vec<(Vec<String>, Vec<Sample>)>)> {
     let mut series = family.series.snapshot();
     series.sort_by(|a, b| a.0.cmp(&b.0));
     let name = family.name.as_str();
@@ -71,8 +91,17 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Ve
             let rows = series
                 .into_iter()
                 .map(|(labels, m)| {
-                    let Metric::Counter(c) = m else { unreachable!() };
-                    (labels, vec![Sample { suffix, extra: None, value: c.get() as f64 }])
+                    let Metric::Counter(c) = m else {
+                        unreachable!()
+                    };
+                    (
+                        labels,
+                        vec![Sample {
+                            suffix,
+                            extra: None,
+                            value: c.get() as f64,
+                        }],
+                    )
                 })
                 .collect();
             vec![(family_name, "counter", rows)]
@@ -82,7 +111,14 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Ve
                 .into_iter()
                 .map(|(labels, m)| {
                     let Metric::Gauge(g) = m else { unreachable!() };
-                    (labels, vec![Sample { suffix: "", extra: None, value: g.get() }])
+                    (
+                        labels,
+                        vec![Sample {
+                            suffix: "",
+                            extra: None,
+                            value: g.get(),
+                        }],
+                    )
                 })
                 .collect();
             vec![(name.to_string(), "gauge", rows)]
@@ -91,7 +127,9 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Ve
             let rows = series
                 .into_iter()
                 .map(|(labels, m)| {
-                    let Metric::Histogram(h) = m else { unreachable!() };
+                    let Metric::Histogram(h) = m else {
+                        unreachable!()
+                    };
                     let mut samples = Vec::new();
                     histogram_samples(&h.snapshot(), family, &mut samples);
                     (labels, samples)
@@ -107,36 +145,77 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<(Ve
                 let mut samples = Vec::new();
                 histogram_samples(s.histogram(), family, &mut samples);
                 durations.push((labels.clone(), samples));
-                let suffix = if format == Format::OpenMetrics { "_total" } else { "" };
-                errors.push((labels, vec![Sample { suffix, extra: None, value: s.errors() as f64 }]));
+                let suffix = if format == Format::OpenMetrics {
+                    "_total"
+                } else {
+                    ""
+                };
+                errors.push((
+                    labels,
+                    vec![Sample {
+                        suffix,
+                        extra: None,
+                        value: s.errors() as f64,
+                    }],
+                ));
             }
             let errors_name = match format {
                 Format::Prometheus => format!("{name}_errors_total"),
                 Format::OpenMetrics => format!("{name}_errors"),
             };
-            vec![(name.to_string(), "histogram", durations), (errors_name, "counter", errors)]
+            vec![
+                (name.to_string(), "histogram", durations),
+                (errors_name, "counter", errors),
+            ]
         }
         MetricKind::MinMax => {
             let (mut mins, mut maxs) = (Vec::new(), Vec::new());
             for (labels, m) in series {
-                let Metric::MinMax(mm) = m else { unreachable!() };
+                let Metric::MinMax(mm) = m else {
+                    unreachable!()
+                };
                 if let (Some(lo), Some(hi)) = (mm.min(), mm.max()) {
-                    mins.push((labels.clone(), vec![Sample { suffix: "", extra: None, value: lo as f64 }]));
-                    maxs.push((labels, vec![Sample { suffix: "", extra: None, value: hi as f64 }]));
+                    mins.push((
+                        labels.clone(),
+                        vec![Sample {
+                            suffix: "",
+                            extra: None,
+                            value: lo as f64,
+                        }],
+                    ));
+                    maxs.push((
+                        labels,
+                        vec![Sample {
+                            suffix: "",
+                            extra: None,
+                            value: hi as f64,
+                        }],
+                    ));
                 }
             }
-            vec![(format!("{name}_min"), "gauge", mins), (format!("{name}_max"), "gauge", maxs)]
+            vec![
+                (format!("{name}_min"), "gauge", mins),
+                (format!("{name}_max"), "gauge", maxs),
+            ]
         }
     }
 }
 
-fn write_labels(out: &mut String, names: &[String], values: &[String], extra: &Option<(&'static str, String)>) {
+fn write_labels(
+    out: &mut String,
+    names: &[String],
+    values: &[String],
+    extra: &Option<(&'static str, String)>,
+) {
     if names.is_empty() && extra.is_none() {
         return;
     }
     out.push('{');
     let mut first = true;
-    let pairs = names.iter().map(String::as_str).zip(values.iter().map(String::as_str));
+    let pairs = names
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().map(String::as_str));
     for (n, v) in pairs.chain(extra.iter().map(|(n, v)| (*n, v.as_str()))) {
         if !first {
             out.push(',');
@@ -152,7 +231,12 @@ fn write_labels(out: &mut String, names: &[String], values: &[String], extra: &O
 
 impl Registry {
     fn sorted_families(&self) -> Vec<Arc<Family>> {
-        let mut families: Vec<Arc<Family>> = self.families.snapshot().into_iter().map(|(_, f)| f).collect();
+        let mut families: Vec<Arc<Family>> = self
+            .families
+            .snapshot()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
         families.sort_by(|a, b| a.name.cmp(&b.name));
         families
     }
@@ -201,7 +285,11 @@ impl Registry {
     /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, and a min/max
     /// `"min"` and `"max"` (null while empty).
     pub fn export_json(&self) -> String {
-        let families: Vec<Value> = self.sorted_families().iter().map(|f| family_json(f)).collect();
+        let families: Vec<Value> = self
+            .sorted_families()
+            .iter()
+            .map(|f| family_json(f))
+            .collect();
         json!({ "families": families }).to_string()
     }
 }
@@ -212,8 +300,12 @@ fn family_json(family: &Family) -> Value {
     let series: Vec<Value> = series
         .into_iter()
         .map(|(values, m)| {
-            let labels: serde_json::Map<String, Value> =
-                family.label_names.iter().cloned().zip(values.into_iter().map(Value::from)).collect();
+            let labels: serde_json::Map<String, Value> = family
+                .label_names
+                .iter()
+                .cloned()
+                .zip(values.into_iter().map(Value::from))
+                .collect();
             let mut v = match m {
                 Metric::Counter(c) => json!({ "value": c.get() }),
                 Metric::Gauge(g) => json!({ "value": json_number(g.get()) }),

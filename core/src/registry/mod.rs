@@ -67,11 +67,16 @@ pub struct HistogramOpts {
 
 impl HistogramOpts {
     /// Prometheus' default latency buckets, in seconds.
-    pub const DEFAULT_BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    pub const DEFAULT_BUCKETS: [f64; 11] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
 
     /// Exported values are the recorded ones (scale 1), with the given bucket bounds.
     pub fn plain(buckets: Vec<f64>) -> Self {
-        HistogramOpts { buckets, scale: 1.0 }
+        HistogramOpts {
+            buckets,
+            scale: 1.0,
+        }
     }
 
     fn check(&self) -> Result<(), Error> {
@@ -83,7 +88,10 @@ impl HistogramOpts {
             )));
         }
         if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err(Error::InvalidArgument(format!("histogram scale must be positive, got {}", self.scale)));
+            return Err(Error::InvalidArgument(format!(
+                "histogram scale must be positive, got {}",
+                self.scale
+            )));
         }
         Ok(())
     }
@@ -92,7 +100,10 @@ impl HistogramOpts {
 impl Default for HistogramOpts {
     /// Nanoseconds recorded, seconds exported, Prometheus' default buckets.
     fn default() -> Self {
-        HistogramOpts { buckets: Self::DEFAULT_BUCKETS.to_vec(), scale: 1e-9 }
+        HistogramOpts {
+            buckets: Self::DEFAULT_BUCKETS.to_vec(),
+            scale: 1e-9,
+        }
     }
 }
 
@@ -139,7 +150,9 @@ pub struct Registry {
 impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
-        Registry { families: ShardedMap::new() }
+        Registry {
+            families: ShardedMap::new(),
+        }
     }
 
     /// The process-wide default registry.
@@ -152,8 +165,13 @@ impl Registry {
     /// registry; use [`global`](Self::global)).
     pub fn named(name: &str) -> Arc<Registry> {
         static NAMED: OnceLock<Mutex<HashMap<String, Arc<Registry>>>> = OnceLock::new();
-        let mut all = NAMED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        all.entry(name.to_string()).or_insert_with(|| Arc::new(Registry::new())).clone()
+        let mut all = NAMED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        all.entry(name.to_string())
+            .or_insert_with(|| Arc::new(Registry::new()))
+            .clone()
     }
 
     /// The counter `name` with these labels, created if absent.
@@ -161,7 +179,12 @@ impl Registry {
     /// # Errors
     /// [`Error::InvalidArgument`] for an invalid name or label name, a name registered as another
     /// kind or with other label names, or a label given twice.
-    pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Counter>, Error> {
+    pub fn counter(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Counter>, Error> {
         match self.get_or_create(name, help, MetricKind::Counter, labels, None)? {
             Metric::Counter(c) => Ok(c),
             _ => unreachable!("kind checked"),
@@ -172,7 +195,12 @@ impl Registry {
     ///
     /// # Errors
     /// As [`counter`](Self::counter).
-    pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Gauge>, Error> {
+    pub fn gauge(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Gauge>, Error> {
         match self.get_or_create(name, help, MetricKind::Gauge, labels, None)? {
             Metric::Gauge(g) => Ok(g),
             _ => unreachable!("kind checked"),
@@ -184,7 +212,13 @@ impl Registry {
     ///
     /// # Errors
     /// As [`counter`](Self::counter), and for buckets that are not strictly increasing.
-    pub fn histogram(&self, name: &str, help: &str, labels: &[(&str, &str)], opts: &HistogramOpts) -> Result<Arc<Histogram>, Error> {
+    pub fn histogram(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        opts: &HistogramOpts,
+    ) -> Result<Arc<Histogram>, Error> {
         match self.get_or_create(name, help, MetricKind::Histogram, labels, Some(opts))? {
             Metric::Histogram(h) => Ok(h),
             _ => unreachable!("kind checked"),
@@ -196,7 +230,12 @@ impl Registry {
     ///
     /// # Errors
     /// As [`counter`](Self::counter).
-    pub fn timer(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<Timer>, Error> {
+    pub fn timer(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Timer>, Error> {
         match self.get_or_create(name, help, MetricKind::Timer, labels, None)? {
             Metric::Timer(t) => Ok(t),
             _ => unreachable!("kind checked"),
@@ -207,7 +246,12 @@ impl Registry {
     ///
     /// # Errors
     /// As [`counter`](Self::counter).
-    pub fn minmax(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Arc<MinMax>, Error> {
+    pub fn minmax(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<MinMax>, Error> {
         match self.get_or_create(name, help, MetricKind::MinMax, labels, None)? {
             Metric::MinMax(m) => Ok(m),
             _ => unreachable!("kind checked"),
@@ -252,7 +296,13 @@ impl Registry {
 }
 
 impl Family {
-    fn new(name: &str, help: &str, kind: MetricKind, labels: &[(&str, &str)], opts: Option<&HistogramOpts>) -> Result<Self, Error> {
+    fn new(
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+        opts: Option<&HistogramOpts>,
+    ) -> Result<Self, Error> {
         names::check_metric_name(name)?;
         let reserved: &[&str] = match kind {
             MetricKind::Histogram | MetricKind::Timer => &["le"],
@@ -261,7 +311,9 @@ impl Family {
         for (i, (label, _)) in labels.iter().enumerate() {
             names::check_label_name(label, reserved)?;
             if labels[..i].iter().any(|(l, _)| l == label) {
-                return Err(Error::InvalidArgument(format!("label {label:?} given twice")));
+                return Err(Error::InvalidArgument(format!(
+                    "label {label:?} given twice"
+                )));
             }
         }
         let opts = opts.cloned().unwrap_or_default();
@@ -280,14 +332,23 @@ impl Family {
     fn values_in_order(&self, labels: &[(&str, &str)]) -> Result<Vec<String>, Error> {
         let mismatch = || {
             let got: Vec<&str> = labels.iter().map(|(l, _)| *l).collect();
-            Error::InvalidArgument(format!("metric {:?} has labels {:?}, got {got:?}", self.name, self.label_names))
+            Error::InvalidArgument(format!(
+                "metric {:?} has labels {:?}, got {got:?}",
+                self.name, self.label_names
+            ))
         };
         if labels.len() != self.label_names.len() {
             return Err(mismatch());
         }
         self.label_names
             .iter()
-            .map(|want| labels.iter().find(|(l, _)| l == want).map(|(_, v)| v.to_string()).ok_or_else(mismatch))
+            .map(|want| {
+                labels
+                    .iter()
+                    .find(|(l, _)| l == want)
+                    .map(|(_, v)| v.to_string())
+                    .ok_or_else(mismatch)
+            })
             .collect()
     }
 
@@ -310,7 +371,9 @@ impl Default for Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("families", &self.len()).finish()
+        f.debug_struct("Registry")
+            .field("families", &self.len())
+            .finish()
     }
 }
 

@@ -10,7 +10,9 @@ pub(crate) fn check_metric_name(name: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!("invalid metric name {name:?}: must match [a-zA-Z_:][a-zA-Z0-9_:]*")))
+        Err(Error::InvalidArgument(format!(
+            "invalid metric name {name:?}: must match [a-zA-Z_:][a-zA-Z0-9_:]*"
+        )))
     }
 }
 
@@ -21,13 +23,19 @@ pub(crate) fn check_label_name(name: &str, reserved: &[&str]) -> Result<(), Erro
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
-        return Err(Error::InvalidArgument(format!("invalid label name {name:?}: must match [a-zA-Z_][a-zA-Z0-9_]*")));
+        return Err(Error::InvalidArgument(format!(
+            "invalid label name {name:?}: must match [a-zA-Z_][a-zA-Z0-9_]*"
+        )));
     }
     if name.starts_with("__") {
-        return Err(Error::InvalidArgument(format!("label name {name:?} is reserved: names starting with __ are")));
+        return Err(Error::InvalidArgument(format!(
+            "label name {name:?} is reserved: names starting with __ are"
+        )));
     }
     if reserved.contains(&name) {
-        return Err(Error::InvalidArgument(format!("label name {name:?} is reserved for this metric kind")));
+        return Err(Error::InvalidArgument(format!(
+            "label name {name:?} is reserved for this metric kind"
+        )));
     }
     Ok(())
 }

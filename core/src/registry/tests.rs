@@ -5,10 +5,16 @@ use super::*;
 #[test]
 fn same_name_and_labels_return_the_same_metric() {
     let r = Registry::new();
-    let a = r.counter("jobs", "Jobs.", &[("queue", "mail"), ("state", "done")]).unwrap();
-    let b = r.counter("jobs", "Jobs.", &[("state", "done"), ("queue", "mail")]).unwrap();
+    let a = r
+        .counter("jobs", "Jobs.", &[("queue", "mail"), ("state", "done")])
+        .unwrap();
+    let b = r
+        .counter("jobs", "Jobs.", &[("state", "done"), ("queue", "mail")])
+        .unwrap();
     assert!(Arc::ptr_eq(&a, &b), "label order does not matter");
-    let other = r.counter("jobs", "Jobs.", &[("queue", "sms"), ("state", "done")]).unwrap();
+    let other = r
+        .counter("jobs", "Jobs.", &[("queue", "sms"), ("state", "done")])
+        .unwrap();
     assert!(!Arc::ptr_eq(&a, &other));
     assert_eq!(r.len(), 1);
 }
@@ -21,7 +27,9 @@ fn another_kind_or_label_set_is_an_error_and_registers_nothing() {
     assert!(kind.to_string().contains("registered as a gauge"), "{kind}");
     assert!(r.gauge("temp", "", &[("floor", "1")]).is_err());
     assert!(r.gauge("temp", "", &[]).is_err());
-    assert!(r.gauge("temp", "", &[("room", "a"), ("floor", "1")]).is_err());
+    assert!(r
+        .gauge("temp", "", &[("room", "a"), ("floor", "1")])
+        .is_err());
     assert_eq!(r.len(), 1);
 }
 
@@ -32,29 +40,58 @@ fn invalid_names_are_refused_and_register_nothing() {
     assert!(r.counter("ok", "", &[("bad-label", "v")]).is_err());
     assert!(r.counter("ok", "", &[("__reserved", "v")]).is_err());
     assert!(r.counter("ok", "", &[("a", "1"), ("a", "2")]).is_err());
-    assert!(r.histogram("h", "", &[("le", "1")], &HistogramOpts::default()).is_err());
-    assert!(r.histogram("h", "", &[], &HistogramOpts::plain(vec![2.0, 1.0])).is_err());
+    assert!(r
+        .histogram("h", "", &[("le", "1")], &HistogramOpts::default())
+        .is_err());
+    assert!(r
+        .histogram("h", "", &[], &HistogramOpts::plain(vec![2.0, 1.0]))
+        .is_err());
     assert!(r.is_empty());
 }
 
 #[test]
 fn prometheus_text_has_help_type_and_escaped_samples() {
     let r = Registry::new();
-    r.counter("http_requests", "Requests\nserved.", &[("path", "/a\"b\\c")]).unwrap().add(3);
+    r.counter(
+        "http_requests",
+        "Requests\nserved.",
+        &[("path", "/a\"b\\c")],
+    )
+    .unwrap()
+    .add(3);
     r.counter("already_total", "", &[]).unwrap().inc();
     r.gauge("temperature", "Degrees.", &[]).unwrap().set(21.5);
     let text = r.export_prometheus();
-    assert!(text.contains("# HELP http_requests_total Requests\\nserved.\n"), "{text}");
-    assert!(text.contains("# TYPE http_requests_total counter\n"), "{text}");
-    assert!(text.contains("http_requests_total{path=\"/a\\\"b\\\\c\"} 3\n"), "{text}");
-    assert!(text.contains("# TYPE already_total counter\nalready_total 1\n"), "{text}");
+    assert!(
+        text.contains("# HELP http_requests_total Requests\\nserved.\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE http_requests_total counter\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_requests_total{path=\"/a\\\"b\\\\c\"} 3\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE already_total counter\nalready_total 1\n"),
+        "{text}"
+    );
     assert!(text.contains("temperature 21.5\n"), "{text}");
 }
 
 #[test]
 fn histogram_exports_cumulative_buckets_sum_and_count_in_seconds() {
     let r = Registry::new();
-    let h = r.histogram("latency_seconds", "Latency.", &[], &HistogramOpts::default()).unwrap();
+    let h = r
+        .histogram(
+            "latency_seconds",
+            "Latency.",
+            &[],
+            &HistogramOpts::default(),
+        )
+        .unwrap();
     for ms in [1u64, 7, 30, 30, 2_000, 20_000] {
         h.record(ms * 1_000_000);
     }
@@ -68,27 +105,55 @@ fn histogram_exports_cumulative_buckets_sum_and_count_in_seconds() {
         "latency_seconds_bucket{le=\"+Inf\"} 6",
         "latency_seconds_count 6",
     ] {
-        assert!(text.contains(&format!("{line}\n")), "missing {line} in\n{text}");
+        assert!(
+            text.contains(&format!("{line}\n")),
+            "missing {line} in\n{text}"
+        );
     }
-    let sum: f64 = text.lines().find_map(|l| l.strip_prefix("latency_seconds_sum ")).unwrap().parse().unwrap();
+    let sum: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("latency_seconds_sum "))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((sum - 22.068).abs() < 1e-9, "{sum}");
 }
 
 #[test]
 fn timer_and_minmax_export_as_documented_families() {
     let r = Registry::new();
-    let t = r.timer("rule_duration_seconds", "Rule time.", &[("rule", "r1")]).unwrap();
+    let t = r
+        .timer("rule_duration_seconds", "Rule time.", &[("rule", "r1")])
+        .unwrap();
     t.record_nanos(3_000_000, true);
     t.record_nanos(4_000_000, false);
     r.minmax("queue_depth", "Depth.", &[]).unwrap().record(4);
     r.minmax("idle", "Never recorded.", &[]).unwrap();
     let text = r.export_prometheus();
-    assert!(text.contains("# TYPE rule_duration_seconds histogram\n"), "{text}");
-    assert!(text.contains("rule_duration_seconds_count{rule=\"r1\"} 2\n"), "{text}");
-    assert!(text.contains("# TYPE rule_duration_seconds_errors_total counter\n"), "{text}");
-    assert!(text.contains("rule_duration_seconds_errors_total{rule=\"r1\"} 1\n"), "{text}");
-    assert!(text.contains("\nqueue_depth_min 4\n") && text.contains("\nqueue_depth_max 4\n"), "{text}");
-    assert!(!text.contains("\nidle_min ") && !text.contains("\nidle_max "), "an empty min/max has no sample: {text}");
+    assert!(
+        text.contains("# TYPE rule_duration_seconds histogram\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule_duration_seconds_count{rule=\"r1\"} 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE rule_duration_seconds_errors_total counter\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule_duration_seconds_errors_total{rule=\"r1\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nqueue_depth_min 4\n") && text.contains("\nqueue_depth_max 4\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\nidle_min ") && !text.contains("\nidle_max "),
+        "an empty min/max has no sample: {text}"
+    );
 }
 
 #[test]
@@ -96,7 +161,10 @@ fn openmetrics_names_counters_without_total_and_ends_with_eof() {
     let r = Registry::new();
     r.counter("hits_total", "Hits.", &[]).unwrap().inc();
     let text = r.export_openmetrics();
-    assert!(text.contains("# TYPE hits counter\nhits_total 1\n"), "{text}");
+    assert!(
+        text.contains("# TYPE hits counter\nhits_total 1\n"),
+        "{text}"
+    );
     assert!(text.ends_with("# EOF\n"));
 }
 
@@ -105,7 +173,9 @@ fn json_export_is_valid_and_complete() {
     let r = Registry::new();
     r.counter("c", "C.", &[("k", "v")]).unwrap().add(2);
     r.gauge("g", "", &[]).unwrap().set(f64::NAN);
-    r.histogram("h", "", &[], &HistogramOpts::plain(vec![10.0])).unwrap().record(5);
+    r.histogram("h", "", &[], &HistogramOpts::plain(vec![10.0]))
+        .unwrap()
+        .record(5);
     let v: serde_json::Value = serde_json::from_str(&r.export_json()).unwrap();
     let families = v["families"].as_array().unwrap();
     assert_eq!(families.len(), 3);
@@ -127,12 +197,21 @@ fn racing_get_or_create_yields_one_metric_and_exact_totals() {
             });
         }
     });
-    assert_eq!(r.counter("shared", "", &[("a", "b")]).unwrap().get(), 80_000);
+    assert_eq!(
+        r.counter("shared", "", &[("a", "b")]).unwrap().get(),
+        80_000
+    );
 }
 
 #[test]
 fn global_and_named_registries_are_process_wide() {
     assert!(Arc::ptr_eq(Registry::global(), Registry::global()));
-    assert!(Arc::ptr_eq(&Registry::named("jobs"), &Registry::named("jobs")));
-    assert!(!Arc::ptr_eq(&Registry::named("jobs"), &Registry::named("other")));
+    assert!(Arc::ptr_eq(
+        &Registry::named("jobs"),
+        &Registry::named("jobs")
+    ));
+    assert!(!Arc::ptr_eq(
+        &Registry::named("jobs"),
+        &Registry::named("other")
+    ));
 }

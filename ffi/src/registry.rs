@@ -1,0 +1,375 @@
+use std::ffi::{c_char, CStr};
+use std::sync::Arc;
+
+use atomicperf::{Counter, Gauge, Histogram, HistogramOpts, MinMax, Registry, Timer};
+
+use crate::counter::ApCounter;
+use crate::gauge::ApGauge;
+use crate::handle::{borrow, clone_handle, free_handle, into_handle};
+use crate::histogram::ApHistogram;
+use crate::minmax::ApMinMax;
+use crate::status::{
+    ap_status, guard, input_slice, Fail, Out, AP_ERR_BUFFER_TOO_SMALL, AP_ERR_INVALID_ARGUMENT,
+    AP_ERR_NULL_POINTER, AP_ERR_OUT_OF_RANGE,
+};
+use crate::timer::ApTimer;
+
+/// Named metrics with help text and labels, created on first use and shared afterwards, and
+/// their export. The same name and label values give the same metric; another kind or another
+/// label set for a name is AP_ERR_INVALID_ARGUMENT. Metric handles obtained from a registry are
+/// ordinary owning handles: free them when done (the registry keeps its own reference).
+pub struct ApRegistry {
+    _opaque: [u8; 0],
+}
+
+/// Export format: Prometheus text exposition 0.0.4 (content type
+/// "text/plain; version=0.0.4; charset=utf-8").
+pub const AP_FORMAT_PROMETHEUS: u32 = 0;
+/// Export format: OpenMetrics 1.0 text, ending with "# EOF".
+pub const AP_FORMAT_OPENMETRICS: u32 = 1;
+/// Export format: JSON (see the Rust docs of Registry::export_json for the schema).
+pub const AP_FORMAT_JSON: u32 = 2;
+
+/// Stores in *out a handle to the process-wide default registry (free it like any handle; the
+/// registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn ap_registry_default(out: *mut *mut ApRegistry) -> ap_status {
+    guard("ap_registry_default", || {
+        Out::new(out)?.write(into_handle::<Registry, _>(Registry::global().clone()))
+    })
+}
+
+/// Stores in *out a handle to the process-wide registry called `name` (NUL-terminated UTF-8),
+/// created on first use. Errors: AP_ERR_INVALID_ARGUMENT for invalid UTF-8; AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_named(
+    name: *const c_char,
+    out: *mut *mut ApRegistry,
+) -> ap_status {
+    guard("ap_registry_named", || {
+        let out = Out::new(out)?;
+        // SAFETY: forwarded contract.
+        let name = unsafe { utf8(name, "name") }?;
+        out.write(into_handle::<Registry, _>(Registry::named(name)))
+    })
+}
+
+/// Creates an empty, private registry. Errors: AP_ERR_NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn ap_registry_new(out: *mut *mut ApRegistry) -> ap_status {
+    guard("ap_registry_new", || {
+        Out::new(out)?.write(into_handle::<Registry, _>(Arc::new(Registry::new())))
+    })
+}
+
+/// Returns another owning handle to the same registry (NULL for NULL). Free each handle once.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_clone(r: *const ApRegistry) -> *mut ApRegistry {
+    // SAFETY: forwarded contract.
+    unsafe { clone_handle::<Registry, _>(r) }
+}
+
+/// Releases one owner's handle. NULL is a no-op.
+///
+/// # Safety
+/// `r` is NULL or a handle the caller owns and does not use afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_free(r: *mut ApRegistry) {
+    // SAFETY: forwarded contract.
+    unsafe { free_handle::<Registry, _>(r) }
+}
+
+unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
+    if s.is_null() {
+        return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what} is NULL")));
+    }
+    // SAFETY: non-null and NUL-terminated per the caller's contract.
+    unsafe { CStr::from_ptr(s) }.to_str().map_err(|_| {
+        Fail::new(
+            AP_ERR_INVALID_ARGUMENT,
+            format!("{what} is not valid UTF-8"),
+        )
+    })
+}
+
+/// The `n` (name, value) label pairs from two parallel string arrays.
+unsafe fn labels<'a>(
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+) -> Result<Vec<(&'a str, &'a str)>, Fail> {
+    let names = input_slice(names, n)?;
+    let values = input_slice(values, n)?;
+    names
+        .iter()
+        .zip(values)
+        // SAFETY: forwarded contract: each element is NULL or a NUL-terminated string.
+        .map(|(&k, &v)| {
+            Ok((unsafe { utf8(k, "label name") }?, unsafe {
+                utf8(v, "label value")
+            }?))
+        })
+        .collect()
+}
+
+/// Shared body of the get-or-create calls: arguments checked in order (registry, out, strings),
+/// then the metric looked up or created and a new owning handle written to *out.
+#[allow(clippy::too_many_arguments)]
+unsafe fn lookup<T, H>(
+    what: &str,
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    out: *mut *mut H,
+    get: impl FnOnce(&Registry, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
+) -> ap_status {
+    guard(what, || {
+        // SAFETY: forwarded contract of every caller.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let out = Out::new(out)?;
+        // SAFETY: forwarded contract.
+        let (name, help) = unsafe { (utf8(name, "name")?, utf8(help, "help")?) };
+        // SAFETY: forwarded contract.
+        let labels = unsafe { labels(label_names, label_values, n_labels) }?;
+        out.write(into_handle::<T, H>(get(registry, name, help, &labels)?))
+    })
+}
+
+/// Stores in *out an owning handle to the counter `name` with the `n_labels` labels
+/// label_names[i] = label_values[i] (any order), creating it if absent. `help` is kept from the
+/// first registration. Errors: AP_ERR_INVALID_ARGUMENT for a name or label name outside the
+/// Prometheus data model, a label given twice, a name registered as another kind or with other
+/// label names, or strings that are not UTF-8 (nothing is registered then); AP_ERR_NULL_HANDLE;
+/// AP_ERR_NULL_POINTER for NULL strings, arrays (with n_labels > 0) or out.
+///
+/// # Safety
+/// `r` is NULL or a live handle; strings are NULL or NUL-terminated; the label arrays hold
+/// n_labels pointers; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_counter(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    out: *mut *mut ApCounter,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        lookup::<Counter, _>(
+            "ap_registry_counter",
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.counter(n, h, l),
+        )
+    }
+}
+
+/// As ap_registry_counter, for a gauge.
+///
+/// # Safety
+/// As ap_registry_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_gauge(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    out: *mut *mut ApGauge,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        lookup::<Gauge, _>(
+            "ap_registry_gauge",
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.gauge(n, h, l),
+        )
+    }
+}
+
+/// As ap_registry_counter, for a histogram. A new family is exported with the `n_buckets`
+/// increasing bounds at `buckets` (in exported units) and exported value = recorded × `scale`;
+/// n_buckets 0 and scale 0 select Prometheus' default buckets and 1e-9 (record nanoseconds,
+/// export seconds). Both are ignored for an existing family. Errors: as ap_registry_counter, and
+/// AP_ERR_INVALID_ARGUMENT for bounds that are not finite and increasing or a negative scale.
+///
+/// # Safety
+/// As ap_registry_counter; `buckets` holds n_buckets doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_histogram(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    buckets: *const f64,
+    n_buckets: usize,
+    scale: f64,
+    out: *mut *mut ApHistogram,
+) -> ap_status {
+    let opts = match input_slice(buckets, n_buckets) {
+        Ok(b) => {
+            let mut opts = HistogramOpts::default();
+            if !b.is_empty() {
+                opts.buckets = b.to_vec();
+            }
+            if scale != 0.0 {
+                opts.scale = scale;
+            }
+            opts
+        }
+        Err(fail) => return guard("ap_registry_histogram", || Err(fail)),
+    };
+    // SAFETY: forwarded contract.
+    unsafe {
+        lookup::<Histogram, _>(
+            "ap_registry_histogram",
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.histogram(n, h, l, &opts),
+        )
+    }
+}
+
+/// As ap_registry_counter, for a timer (exported as a histogram of seconds `name` and a counter
+/// `name_errors_total`).
+///
+/// # Safety
+/// As ap_registry_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_timer(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    out: *mut *mut ApTimer,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        lookup::<Timer, _>(
+            "ap_registry_timer",
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.timer(n, h, l),
+        )
+    }
+}
+
+/// As ap_registry_counter, for a min/max (exported as gauges `name_min` and `name_max`).
+///
+/// # Safety
+/// As ap_registry_counter.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_minmax(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    out: *mut *mut ApMinMax,
+) -> ap_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        lookup::<MinMax, _>(
+            "ap_registry_minmax",
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.minmax(n, h, l),
+        )
+    }
+}
+
+/// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS or
+/// AP_FORMAT_JSON) into `buf` as a NUL-terminated string; its length without the NUL goes to
+/// *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
+/// *len + 1 bytes; output can grow between calls); AP_ERR_OUT_OF_RANGE for another format;
+/// AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `buf` holds capacity bytes; `len` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_export(
+    r: *const ApRegistry,
+    format: u32,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> ap_status {
+    guard("ap_registry_export", || {
+        // SAFETY: forwarded contract.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let len = Out::new(len)?;
+        let text = match format {
+            AP_FORMAT_PROMETHEUS => registry.export_prometheus(),
+            AP_FORMAT_OPENMETRICS => registry.export_openmetrics(),
+            AP_FORMAT_JSON => registry.export_json(),
+            other => {
+                return Err(Fail::new(
+                    AP_ERR_OUT_OF_RANGE,
+                    format!("unknown format {other}"),
+                ))
+            }
+        };
+        len.write(text.len())?;
+        if capacity < text.len() + 1 {
+            return Err(Fail::new(
+                AP_ERR_BUFFER_TOO_SMALL,
+                format!(
+                    "{} bytes needed with the NUL, buffer holds {capacity}",
+                    text.len() + 1
+                ),
+            ));
+        }
+        if buf.is_null() {
+            return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
+        }
+        // SAFETY: capacity >= len + 1 writable bytes at buf, per the contract.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+            buf.add(text.len()).write(0);
+        }
+        Ok(())
+    })
+}
