@@ -266,6 +266,9 @@ module.exports = function defineState(calls) {
         if (timeoutMs !== undefined && typeof timeoutMs !== 'number') {
           throw typeError(`timeoutMs must be a number, got ${describe(timeoutMs)}`)
         }
+        if (!(timeoutMs === undefined || timeoutMs >= 0)) {
+          throw withCode(new RangeError(`timeoutMs must be a number of milliseconds >= 0, got ${timeoutMs}`), 'AP_ERR_OUT_OF_RANGE')
+        }
         const found = onceMapGet(this.#h, key) // also checks the key's type
         if (found !== undefined) return Promise.resolve(found)
       } catch (e) {
