@@ -121,3 +121,34 @@ func (c Code) Is(target error) bool {
 func newError(op string, code Code, message string) error {
 	return &Error{Op: op, Code: code, Message: message}
 }
+
+// Status codes added with ShardedMap, Ledger, SnapshotCell, OnceMap and CancellationToken.
+const (
+	CodeUnknownAccount    Code = C.AP_ERR_UNKNOWN_ACCOUNT
+	CodeAccountExists     Code = C.AP_ERR_ACCOUNT_EXISTS
+	CodeInvalidAmount     Code = C.AP_ERR_INVALID_AMOUNT
+	CodeSameAccount       Code = C.AP_ERR_SAME_ACCOUNT
+	CodeInsufficientFunds Code = C.AP_ERR_INSUFFICIENT_FUNDS
+	CodeOverflow          Code = C.AP_ERR_OVERFLOW
+	CodeRevisionMismatch  Code = C.AP_ERR_REVISION_MISMATCH
+)
+
+// Sentinel errors of the [Ledger] and the [SnapshotCell], for errors.Is.
+var (
+	// ErrUnknownAccount: no account of the [Ledger] has this id.
+	ErrUnknownAccount error = CodeUnknownAccount
+	// ErrAccountExists: [Ledger.Open] found an account with this id already open.
+	ErrAccountExists error = CodeAccountExists
+	// ErrInvalidAmount: an amount of a [Ledger] operation was zero or negative.
+	ErrInvalidAmount error = CodeInvalidAmount
+	// ErrSameAccount: a [Ledger.Transfer] from an account to itself.
+	ErrSameAccount error = CodeSameAccount
+	// ErrInsufficientFunds: a withdrawal or transfer would take an account that does not allow
+	// overdraft below zero; nothing was changed.
+	ErrInsufficientFunds error = CodeInsufficientFunds
+	// ErrOverflow: a balance or total would not fit an int64; nothing was changed.
+	ErrOverflow error = CodeOverflow
+	// ErrRevisionMismatch: a [SnapshotCell.CompareAndStore] found another revision than the
+	// expected one; nothing was stored.
+	ErrRevisionMismatch error = CodeRevisionMismatch
+)
