@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python binding (release) into .venv at the repo root and runs its benchmarks
-# (bench_counter.py, bench_metrics.py), which compare atomicperf with prometheus_client and
+# (bench_counter.py, bench_metrics.py, bench_state.py), which compare atomicperf with prometheus_client and
 # plain-Python baselines in one run.
 # Needs only python3 (with venv) and a Rust toolchain; installs maturin and prometheus_client itself.
 # Arguments go to the benchmark (--number, --repeat, --json).
@@ -20,3 +20,5 @@ export PATH="$root/.venv/bin:$PATH"
 python bindings-python/bench/bench_counter.py "$@"
 echo
 python bindings-python/bench/bench_metrics.py "$@"
+echo
+python bindings-python/bench/bench_state.py "$@"
