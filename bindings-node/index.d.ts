@@ -583,3 +583,226 @@ export declare class AsyncRecorder {
   /** `AsyncRecorder(<kind>, enqueued=<n>, applied=<n>, dropped=<n>)`. */
   toString(): string
 }
+
+// ---- ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js) ----------
+// Byte strings: keys and values are a Buffer, a Uint8Array or a string; a string is stored as its
+// UTF-8 bytes, so `'a'` and `Buffer.from('a')` are the same key. Reads return a new Buffer (a
+// copy); the `*String` variants decode it as UTF-8 (invalid sequences become U+FFFD). Anything
+// else is a TypeError `'AP_ERR_INVALID_ARGUMENT'`.
+
+/** Error codes of the concurrent-state primitives (each a plain `Error` unless noted). */
+export type AtomicperfStateErrorCode =
+  | 'AP_ERR_UNKNOWN_ACCOUNT'
+  | 'AP_ERR_ACCOUNT_EXISTS'
+  | 'AP_ERR_INVALID_AMOUNT'
+  | 'AP_ERR_SAME_ACCOUNT'
+  | 'AP_ERR_INSUFFICIENT_FUNDS'
+  | 'AP_ERR_OVERFLOW'
+  | 'AP_ERR_REVISION_MISMATCH'
+  | 'AP_ERR_CANCELLED'
+
+/** A key or value: bytes, or a string stored as UTF-8. */
+export type Bytes = Buffer | Uint8Array | string
+
+/** An i64 argument: an integer `number` from -2^63 to 2^63-1 or a `bigint` in that range. */
+export type I64 = number | bigint
+
+/** Options of {@link ShardedMap}. */
+export interface ShardedMapOptions {
+  /** Number of shards: a power of two from 1 to 4096 (default: 4 x the CPUs, rounded up). */
+  shards?: number
+}
+
+/**
+ * A concurrent hash map of byte strings: keys are spread over independently locked shards. No
+ * method holds a lock when it returns, so any method may be called from anywhere (including
+ * {@link ShardedMap.computeIfAbsent}'s callback).
+ */
+export declare class ShardedMap {
+  /** @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a shard count that is not a power of two from 1 to 4096. */
+  constructor(options?: ShardedMapOptions)
+  /** A copy of the value for `key`, or `undefined`. */
+  get(key: Bytes): Buffer | undefined
+  /** The value for `key` decoded as UTF-8, or `undefined`. */
+  getString(key: Bytes): string | undefined
+  has(key: Bytes): boolean
+  /** Sets the value for `key`; returns the previous value, or `undefined`. */
+  insert(key: Bytes, value: Bytes): Buffer | undefined
+  /** Removes `key`; returns its value, or `undefined` if it was absent. */
+  remove(key: Bytes): Buffer | undefined
+  /**
+   * The value for `key`; if absent, calls `fn(key)` (synchronously, on this thread, with no lock
+   * held: `fn` may use this map) and inserts its result unless a value appeared meanwhile.
+   * Returns the value the map holds afterwards. Racing callers (other threads, or `fn` itself)
+   * may each run their `fn`, but one value wins and every caller gets that one. For an
+   * initialiser that must run exactly once, or is async, use {@link OnceMap}.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `fn` is not a function or returns no {@link Bytes}
+   *   (a Promise included); whatever `fn` throws (nothing is inserted).
+   */
+  computeIfAbsent(key: Bytes, fn: (key: Bytes) => Bytes): Buffer
+  /** Number of entries (shard by shard: approximate while other threads write). */
+  readonly size: number
+  readonly shards: number
+  clear(): void
+  /** Copies of every entry, shard by shard (each shard consistent in itself), in no order. */
+  snapshot(): Array<[Buffer, Buffer]>
+  /** Same as {@link ShardedMap.snapshot}. */
+  entries(): Array<[Buffer, Buffer]>
+  [Symbol.iterator](): IterableIterator<[Buffer, Buffer]>
+  toString(): string
+}
+
+/** Options of {@link Ledger.open}. */
+export interface LedgerOpenOptions {
+  /** Let the balance go below zero (default false). */
+  overdraft?: boolean
+}
+
+/** Properties of the errors {@link Ledger} throws, besides `code` and `message`. */
+export interface LedgerError extends Error {
+  code: AtomicperfStateErrorCode
+  /** The account concerned (a number, or a bigint above 2^53). */
+  account?: number | bigint
+  /** `AP_ERR_INSUFFICIENT_FUNDS`: the balance found. */
+  balance?: number | bigint
+  /** `AP_ERR_INVALID_AMOUNT` and `AP_ERR_INSUFFICIENT_FUNDS`: the amount asked for. */
+  amount?: number | bigint
+}
+
+/**
+ * Accounts keyed by u64 ids with i64 balances. Each account has its own lock; a transfer locks
+ * both accounts (in id order) and is atomic, so concurrent transfers conserve the total.
+ *
+ * Ids are {@link U64}, amounts {@link I64}. Balances: `deposit`/`withdraw` return a number, or a
+ * bigint beyond ±`Number.MAX_SAFE_INTEGER` (the operation has happened); `balance`/`total`
+ * return a number and throw a RangeError `AP_ERR_OUT_OF_RANGE` beyond that range (use
+ * `balanceBigInt`/`totalBigInt`, which always return a bigint).
+ *
+ * Core errors are plain `Error`s ({@link LedgerError}) with codes `AP_ERR_UNKNOWN_ACCOUNT`,
+ * `AP_ERR_ACCOUNT_EXISTS`, `AP_ERR_INVALID_AMOUNT` (amount <= 0), `AP_ERR_SAME_ACCOUNT`,
+ * `AP_ERR_INSUFFICIENT_FUNDS`, `AP_ERR_OVERFLOW`; nothing changes on error. An id or amount of
+ * the wrong type is a TypeError `AP_ERR_INVALID_ARGUMENT`, a fraction or a value out of range a
+ * RangeError `AP_ERR_OUT_OF_RANGE`.
+ */
+export declare class Ledger {
+  constructor()
+  /** Opens account `id` at balance 0. @throws {LedgerError} `AP_ERR_ACCOUNT_EXISTS`. */
+  open(id: U64, options?: LedgerOpenOptions): void
+  /** Adds `amount`; returns the new balance. */
+  deposit(id: U64, amount: I64): number | bigint
+  /** Takes `amount` (never below zero without overdraft); returns the new balance. */
+  withdraw(id: U64, amount: I64): number | bigint
+  /** Moves `amount` from `from` to `to`, atomically. */
+  transfer(from: U64, to: U64, amount: I64): void
+  balance(id: U64): number
+  balanceBigInt(id: U64): bigint
+  /** Sum of all balances (exact when no transfer runs concurrently). */
+  total(): number
+  totalBigInt(): bigint
+  /** Number of open accounts. */
+  readonly size: number
+  toString(): string
+}
+
+/** The error of a failed {@link SnapshotCell.compareAndStore}. */
+export interface RevisionMismatchError extends Error {
+  code: 'AP_ERR_REVISION_MISMATCH'
+  /** The revision the cell was at. */
+  current: number
+  /** The revision asked for. */
+  expected: number
+}
+
+/**
+ * A read-mostly byte string swapped atomically, with a revision (0 for the initial value, +1 per
+ * store; never goes back) and a last-updated time, all readable without any lock. Revisions are
+ * numbers (a bigint only past 2^53 stores).
+ */
+export declare class SnapshotCell {
+  constructor(value: Bytes)
+  /** A copy of the current value. */
+  load(): Buffer
+  /** The current value decoded as UTF-8. */
+  loadString(): string
+  /** The current value and the revision it was stored under (always a matching pair). */
+  loadWithRevision(): { value: Buffer; revision: number }
+  /** Replaces the value; returns its revision. */
+  store(value: Bytes): number
+  /**
+   * Replaces the value only if the revision is still `expected`; returns the new revision.
+   * @throws {RevisionMismatchError} `AP_ERR_REVISION_MISMATCH` (with `.current`) otherwise.
+   */
+  compareAndStore(expected: U64, value: Bytes): number
+  readonly revision: number
+  /** Milliseconds since the last store (or creation). */
+  readonly ageMs: number
+  /** Wall-clock time of the last store (or creation). */
+  readonly lastUpdated: Date
+  toString(): string
+}
+
+/** Options of {@link OnceMap.getOrInit}. */
+export interface GetOrInitOptions {
+  /**
+   * Longest wait, in milliseconds, for another caller's initialiser of the same key (default: no
+   * limit); then the Promise rejects with an `Error` `AP_ERR_TIMEOUT`.
+   */
+  timeoutMs?: number
+}
+
+/**
+ * Get-or-initialise per key: concurrent callers for one key run one initialiser and all receive
+ * its value; a failed initialiser is not cached (its caller alone gets the error, and the next
+ * waiting caller runs its own initialiser). Values are byte strings.
+ */
+export declare class OnceMap {
+  constructor()
+  /** The value of an initialised key, or `undefined`. */
+  get(key: Bytes): Buffer | undefined
+  /** Forgets `key` (a later getOrInit initialises it again); whether it had a value. */
+  delete(key: Bytes): boolean
+  /** Number of initialised keys. */
+  readonly size: number
+  /**
+   * The value for `key`, running `init(key)` (sync or async, on this thread) if no caller has
+   * initialised it yet. Waiting for another caller's initialiser never blocks the event loop: a
+   * caller of this thread awaits that attempt's Promise, and the claim (which waits when another
+   * thread initialises the key) runs on the libuv thread pool. `init` must not await
+   * `getOrInit` of the same key (it would wait for itself).
+   *
+   * Rejects with whatever `init` threw or rejected with; a TypeError `AP_ERR_INVALID_ARGUMENT`
+   * for a bad key, a non-function `init` or an `init` result that is not {@link Bytes}; a
+   * RangeError `AP_ERR_OUT_OF_RANGE` for a negative timeout; an `Error` `AP_ERR_TIMEOUT`.
+   */
+  getOrInit(key: Bytes, init: (key: Bytes) => Bytes | Promise<Bytes>, options?: GetOrInitOptions): Promise<Buffer>
+  toString(): string
+}
+
+/**
+ * A cancellation signal shared by a tree of tasks: `cancel()` once and every holder of the token
+ * or of a descendant sees it. Checking is one atomic load.
+ */
+export declare class CancellationToken {
+  constructor()
+  /** Cancels this token and all its descendants, waking every waiter. Idempotent. */
+  cancel(): void
+  readonly isCancelled: boolean
+  /** A new token cancelled when this one is (a child of a cancelled token starts cancelled). */
+  child(): CancellationToken
+  /**
+   * Resolves `true` once the token is cancelled, `false` if `timeoutMs` (capped at one year;
+   * `Infinity` allowed) passed first. Waits on the libuv thread pool (each pending wait holds a
+   * pool thread: see UV_THREADPOOL_SIZE). Rejects with a TypeError `AP_ERR_INVALID_ARGUMENT`
+   * for a non-number and a RangeError `AP_ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   */
+  wait(timeoutMs: number): Promise<boolean>
+  /**
+   * An AbortSignal that aborts (reason: an `Error` `AP_ERR_CANCELLED`) when this token is
+   * cancelled by a `cancel()` made in this thread, on it or an ancestor; aborted at once if the
+   * token already is.
+   */
+  readonly signal: AbortSignal
+  /** A token cancelled when `signal` aborts (at once if it already has). */
+  static fromSignal(signal: AbortSignal): CancellationToken
+  toString(): string
+}
