@@ -84,10 +84,11 @@ impl OnceMap {
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let wait = crate::durations::timeout(timeout, "timeout")?;
-        let k = owned(key, "key")?;
-        if let Some(v) = self.inner.get(&k[..]) {
+        // Fast path, GIL held, key borrowed: an initialised key neither waits nor allocates.
+        if let Some(v) = with_bytes(key, "key", |k| self.inner.get(k))? {
             return Ok(v.clone_ref(py));
         }
+        let k = owned(key, "key")?;
         let Some(_scope) = Initialising::enter(self.address(), &k) else {
             return Err(PyRuntimeError::new_err(format!(
                 "OnceMap.get_or_init(): key {} is being initialised by this thread (fn called \
