@@ -12,3 +12,4 @@ fi
 npx napi build --platform --release --js binding.js --dts binding.d.ts
 node bench/bench.js "$@"
 node bench/metrics.js "$@"
+node bench/state.js "$@"
