@@ -26,6 +26,7 @@
 
 mod any_recorder;
 mod async_recorder;
+pub mod bench;
 mod cancellation;
 mod clock;
 mod counter;
