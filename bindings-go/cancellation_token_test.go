@@ -1,0 +1,224 @@
+package atomicperf
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCancellationTokenCancelIsSeenByIsCancelledAndWait(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	if tok.IsCancelled() {
+		t.Fatal("a new token is cancelled")
+	}
+	if tok.Wait(time.Millisecond) {
+		t.Fatal("Wait on a live token reported a cancellation")
+	}
+	if tok.Wait(-time.Second) {
+		t.Fatal("Wait with a negative timeout reported a cancellation")
+	}
+	tok.Cancel()
+	tok.Cancel() // idempotent
+	if !tok.IsCancelled() || !tok.Wait(0) || !tok.Wait(time.Hour) {
+		t.Fatal("a cancelled token is not reported cancelled")
+	}
+}
+
+func TestCancellationTokenWaitWakesWhenAnotherGoroutineCancels(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	woke := make(chan bool)
+	go func() { woke <- tok.Wait(time.Hour) }()
+	tok.Cancel()
+	if !<-woke {
+		t.Fatal("Wait returned false after Cancel")
+	}
+}
+
+func TestCancellationTokenDoneClosesOnCancel(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	done := tok.Done()
+	if done != tok.Done() {
+		t.Fatal("Done returned different channels")
+	}
+	select {
+	case <-done:
+		t.Fatal("Done is closed before Cancel")
+	default:
+	}
+	tok.Cancel()
+	<-done
+}
+
+func TestCancellationTokenDoneOfAnAlreadyCancelledTokenCloses(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	tok.Cancel()
+	<-tok.Done()
+}
+
+func TestCancellationTokenChildIsCancelledWithItsParentNotTheOtherWayRound(t *testing.T) {
+	parent := MustNewCancellationToken()
+	defer parent.Close()
+	child, err := parent.Child()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer child.Close()
+	grandchild, _ := child.Child()
+	defer grandchild.Close()
+	sibling, _ := parent.Child()
+	defer sibling.Close()
+
+	sibling.Cancel()
+	if parent.IsCancelled() || child.IsCancelled() {
+		t.Fatal("cancelling a child cancelled its parent or a sibling")
+	}
+	done := grandchild.Done()
+	parent.Cancel()
+	<-done
+	if !child.IsCancelled() || !grandchild.Wait(time.Hour) {
+		t.Fatal("descendants not cancelled with their parent")
+	}
+	late, err := parent.Child()
+	if err != nil || !late.IsCancelled() {
+		t.Fatalf("child of a cancelled token: cancelled %v, %v; want true", late.IsCancelled(), err)
+	}
+	late.Close()
+}
+
+func TestCancellationTokenContextIsCancelledWithTheToken(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	ctx := tok.Context()
+	if ctx.Err() != nil {
+		t.Fatalf("Err of a live token's context = %v", ctx.Err())
+	}
+	if _, ok := ctx.Deadline(); ok {
+		t.Fatal("the context has a deadline")
+	}
+	derived, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tok.Cancel()
+	<-derived.Done()
+	if !errors.Is(ctx.Err(), context.Canceled) || !errors.Is(derived.Err(), context.Canceled) {
+		t.Fatalf("Err after Cancel = %v, derived %v; want context.Canceled", ctx.Err(), derived.Err())
+	}
+}
+
+func TestCancellationTokenCloseStopsTheDoneGoroutine(t *testing.T) {
+	waitForWatchers(t, 0) // those of earlier tests
+	toks := make([]*CancellationToken, 8)
+	for i := range toks {
+		toks[i] = MustNewCancellationToken()
+		toks[i].Done()
+	}
+	if n := tokenWatchers.Load(); n != 8 {
+		t.Fatalf("%d Done goroutines for 8 tokens", n)
+	}
+	toks[0].Done() // a second Done starts no second goroutine
+	if n := tokenWatchers.Load(); n != 8 {
+		t.Fatalf("%d Done goroutines after a second Done", n)
+	}
+	// Let the goroutines enter their wait in C (without this they may see Close before it).
+	time.Sleep(20 * time.Millisecond)
+	for _, tok := range toks {
+		tok.Close()
+	}
+	// Each goroutine notices Close at the end of its current wait slice.
+	waitForWatchers(t, 0)
+}
+
+func TestCancellationTokenUnreachableWithDoneIsCollectedAndItsGoroutineStops(t *testing.T) {
+	waitForWatchers(t, 0)
+	freed := handlesFreed.Load()
+	func() {
+		for range 4 {
+			MustNewCancellationToken().Done()
+		}
+	}()
+	for handlesFreed.Load()-freed < 4 {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	waitForWatchers(t, 0)
+}
+
+// waitForWatchers waits until n goroutines started by Done are running; it fails the test after
+// a minute, far beyond the wait slice, rather than asserting how soon they stop.
+func waitForWatchers(t *testing.T, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for tokenWatchers.Load() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d Done goroutines still running, want %d", tokenWatchers.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestCancellationTokenAfterCloseReportsFalseAndChildFails(t *testing.T) {
+	tok := MustNewCancellationToken()
+	tok.Close()
+	tok.Close()
+	tok.Cancel() // does nothing
+	if tok.IsCancelled() || tok.Wait(time.Hour) {
+		t.Error("a closed token reports a cancellation")
+	}
+	if _, err := tok.Child(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Child after Close: %v", err)
+	}
+	select {
+	case <-tok.Done():
+		t.Error("Done of a closed, uncancelled token is closed")
+	default:
+	}
+}
+
+func TestCancellationTokenCloseDoesNotCancelOtherHolders(t *testing.T) {
+	parent := MustNewCancellationToken()
+	defer parent.Close()
+	child, _ := parent.Child()
+	defer child.Close()
+	done := child.Done()
+	parent.Close() // releases parent's Go reference; the child still hangs off the C token
+	select {
+	case <-done:
+		t.Fatal("closing the parent cancelled the child")
+	default:
+	}
+	if child.IsCancelled() {
+		t.Fatal("closing the parent cancelled the child")
+	}
+}
+
+func TestCancellationTokenCancelFromManyGoroutinesWakesEveryWaiter(t *testing.T) {
+	tok := MustNewCancellationToken()
+	defer tok.Close()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if !tok.Wait(time.Hour) {
+				t.Error("Wait returned false")
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			<-tok.Done()
+		}()
+	}
+	var cancellers sync.WaitGroup
+	for range 4 {
+		cancellers.Add(1)
+		go func() { defer cancellers.Done(); tok.Cancel() }()
+	}
+	cancellers.Wait()
+	wg.Wait()
+}
