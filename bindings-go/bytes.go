@@ -25,3 +25,15 @@ func stringArg(s string) (*C.uint8_t, C.size_t) {
 // stackBufLen is the size of the buffer on the stack that look-ups try first: values up to it
 // cost one allocation (the result), longer ones a second cgo call with a buffer of their size.
 const stackBufLen = 128
+
+// result is the value of length n that a look-up wrote to big, or to stack when big is nil: a
+// slice the caller owns, with no spare capacity (an append never writes into the library's
+// copy), and non-nil even when empty.
+func result(stack *[stackBufLen]byte, big []byte, n int) []byte {
+	if big != nil {
+		return big[:n:n]
+	}
+	out := make([]byte, n)
+	copy(out, stack[:n])
+	return out
+}

@@ -139,17 +139,21 @@ func (m *OnceMap) getOrInit(op string, k *C.uint8_t, kn C.size_t, timeout C.uint
 	if p == nil {
 		return nil, ErrClosed
 	}
+	// The buffers as in ShardedMap.Get.
 	var stack [stackBufLen]byte
-	buf, onStack := stack[:], true
+	var big []byte
 	var ticket *C.ap_once_ticket
 	for {
 		var n C.size_t
 		var msg *C.char
-		b, capacity := bytesArg(buf)
+		b, capacity := (*C.uint8_t)(&stack[0]), C.size_t(stackBufLen)
+		if big != nil {
+			b, capacity = bytesArg(big)
+		}
 		// Blocks while another caller holds the key's ticket.
 		st := C.apgo_once_map_claim(p, k, kn, timeout, b, capacity, &n, &ticket, &msg)
 		if st == C.AP_ERR_BUFFER_TOO_SMALL {
-			buf, onStack = make([]byte, int(n)), false
+			big = make([]byte, int(n))
 			continue
 		}
 		m.h.release()
@@ -157,10 +161,7 @@ func (m *OnceMap) getOrInit(op string, k *C.uint8_t, kn C.size_t, timeout C.uint
 			return nil, err
 		}
 		if ticket == nil {
-			if onStack {
-				return append([]byte{}, buf[:n]...), nil
-			}
-			return buf[:n:n], nil
+			return result(&stack, big, int(n)), nil
 		}
 		break
 	}
@@ -215,15 +216,18 @@ func (m *OnceMap) get(k *C.uint8_t, kn C.size_t) ([]byte, bool, error) {
 	}
 	defer m.h.release()
 	var stack [stackBufLen]byte
-	buf, onStack := stack[:], true
+	var big []byte
 	for {
 		var n C.size_t
 		var found C.bool
 		var msg *C.char
-		b, capacity := bytesArg(buf)
+		b, capacity := (*C.uint8_t)(&stack[0]), C.size_t(stackBufLen)
+		if big != nil {
+			b, capacity = bytesArg(big)
+		}
 		st := C.apgo_once_map_get(p, k, kn, b, capacity, &n, &found, &msg)
 		if st == C.AP_ERR_BUFFER_TOO_SMALL {
-			buf, onStack = make([]byte, int(n)), false
+			big = make([]byte, int(n))
 			continue
 		}
 		if err := check("OnceMap.Get", st, msg); err != nil {
@@ -232,10 +236,7 @@ func (m *OnceMap) get(k *C.uint8_t, kn C.size_t) ([]byte, bool, error) {
 		if !found {
 			return nil, false, nil
 		}
-		if onStack {
-			return append([]byte{}, buf[:n]...), true, nil
-		}
-		return buf[:n:n], true, nil
+		return result(&stack, big, int(n)), true, nil
 	}
 }
 

@@ -162,17 +162,21 @@ func (m *ShardedMap) get(k *C.uint8_t, kn C.size_t) ([]byte, bool, error) {
 	}
 	defer m.h.release()
 	// A first try into a buffer on the stack; a longer value is read again into a buffer of its
-	// length, and again if a concurrent insert made it longer still in between.
+	// length, and again if a concurrent insert made it longer still in between. The stack buffer
+	// is only ever copied from, never returned, so that it does not escape to the heap.
 	var stack [stackBufLen]byte
-	buf, onStack := stack[:], true
+	var big []byte
 	for {
 		var n C.size_t
 		var found C.bool
 		var msg *C.char
-		b, capacity := bytesArg(buf)
+		b, capacity := (*C.uint8_t)(&stack[0]), C.size_t(stackBufLen)
+		if big != nil {
+			b, capacity = bytesArg(big)
+		}
 		st := C.apgo_map_get(p, k, kn, b, capacity, &n, &found, &msg)
 		if st == C.AP_ERR_BUFFER_TOO_SMALL {
-			buf, onStack = make([]byte, int(n)), false
+			big = make([]byte, int(n))
 			continue
 		}
 		if err := check("ShardedMap.Get", st, msg); err != nil {
@@ -181,10 +185,7 @@ func (m *ShardedMap) get(k *C.uint8_t, kn C.size_t) ([]byte, bool, error) {
 		if !found {
 			return nil, false, nil
 		}
-		if onStack {
-			return append([]byte{}, buf[:n]...), true, nil
-		}
-		return buf[:n:n], true, nil
+		return result(&stack, big, int(n)), true, nil
 	}
 }
 
