@@ -121,3 +121,33 @@ awk '
         ratio("Timer, RunParallel: AsyncRecorder.RecordTimer / Record", "BenchmarkAsyncRecorderRecord/timer-async", "BenchmarkAsyncRecorderRecord/timer-direct")
     }
 ' "$out"
+
+# ShardedMap and Ledger (bindings-go/bench_state_test.go): one cgo call per operation against
+# the Go they replace. Ratios are cgo / Go: below 1 the binding is faster. sync.Map and the
+# RWMutex map return their stored slice; ShardedMap.Get copies the value out of C memory.
+# Informational (no target): a cgo call alone costs about as much as these Go operations, so the
+# binding wins only where the lock it replaces is contended across many cores.
+echo
+echo "==== Go ratios: ShardedMap, Ledger (same run; ns per op, cgo / Go) ===="
+awk '
+    /^Benchmark/ {
+        name = $1; sub(/-[0-9]+$/, "", name)
+        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
+    }
+    function ratio(label, a, b,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-58s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
+    }
+    END {
+        g = "BenchmarkShardedMapGet/"; p = "BenchmarkShardedMapGetParallel/"; x = "BenchmarkShardedMapMixedParallel/"
+        ratio("ShardedMap.Get, 1 goroutine: cgo / sync.Map", g "cgo", g "sync.Map")
+        ratio("ShardedMap.Get, 1 goroutine: cgo / RWMutex map", g "cgo", g "rwmutex")
+        ratio("ShardedMap.Get, RunParallel: cgo / sync.Map", p "cgo", p "sync.Map")
+        ratio("ShardedMap.Get, RunParallel: cgo / RWMutex map", p "cgo", p "rwmutex")
+        ratio("ShardedMap 90% Get 10% Insert, RunParallel: cgo / sync.Map", x "cgo", x "sync.Map")
+        ratio("ShardedMap 90% Get 10% Insert, RunParallel: cgo / RWMutex", x "cgo", x "rwmutex")
+        ratio("Ledger.Transfer, 1 goroutine: cgo / global mutex", "BenchmarkLedgerTransfer/cgo", "BenchmarkLedgerTransfer/mutex")
+        ratio("Ledger.Transfer, RunParallel: cgo / global mutex", "BenchmarkLedgerTransferParallel/cgo", "BenchmarkLedgerTransferParallel/mutex")
+    }
+' "$out"
