@@ -227,7 +227,7 @@ export declare class Histogram {
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`.
    */
   overflowCount(): number
-  /** Bytes of native memory this histogram occupies (15.4 KiB with the defaults). */
+  /** Bytes of native memory this histogram occupies (under 16 KiB with the defaults). */
   memoryBytes(): number
   /** Precision the histogram was created with (1 to 5). */
   readonly significantFigures: number

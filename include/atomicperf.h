@@ -421,7 +421,7 @@ ap_status ap_counter_cells(const ap_counter *c, ap_cells *out);
 ap_status ap_gauge_cells(const ap_gauge *g, ap_cells *out);
 
 // Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
-// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
+// in ns, under 16 KiB). Errors: AP_ERR_NULL_POINTER.
 ap_status ap_histogram_new(ap_histogram **out);
 
 // Creates an empty histogram of values 0 to `highest` with `significant_figures` (1 to 5).

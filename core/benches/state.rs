@@ -163,7 +163,7 @@ fn snapshot_cell(c: &mut Criterion) {
                         },
                         || {
                             common::run_threads(t, iters, |_| {
-                                black_box(cell.load()[0]);
+                                black_box(cell.read(|t| t[0]));
                             })
                         },
                     )
@@ -180,7 +180,7 @@ fn snapshot_cell(c: &mut Criterion) {
                         |_| *locked.write().unwrap() = Arc::new(rates()),
                         || {
                             common::run_threads(t, iters, |_| {
-                                black_box(locked.read().unwrap().clone()[0]);
+                                black_box(locked.read().unwrap()[0]);
                             })
                         },
                     )

@@ -1,4 +1,4 @@
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use crossbeam_utils::CachePadded;
 
@@ -9,9 +9,10 @@ use crate::{Error, ShardedMap};
 /// account has its own cache-padded lock, found through a [`ShardedMap`], so operations on
 /// different accounts run in parallel.
 ///
-/// A transfer locks its two accounts in ascending id order, so two transfers in opposite
-/// directions between the same accounts can never deadlock, and the move is atomic: no reader of
-/// either balance sees the money in flight.
+/// A transfer finds both accounts under their shards' read locks (no reference counting, so
+/// threads working on different accounts write no shared memory), then locks the two accounts in
+/// ascending id order, so two transfers in opposite directions between the same accounts can
+/// never deadlock, and the move is atomic: no reader of either balance sees the money in flight.
 ///
 /// # Errors
 /// Every operation checks its input before changing anything, and fails with a distinct error:
@@ -32,7 +33,7 @@ use crate::{Error, ShardedMap};
 /// assert_eq!(bank.total(), 100);
 /// ```
 pub struct Ledger {
-    accounts: ShardedMap<u64, Arc<Account>>,
+    accounts: ShardedMap<u64, Account>,
 }
 
 struct Account {
@@ -61,8 +62,15 @@ impl Ledger {
         }
     }
 
-    fn account(&self, id: u64) -> Result<Arc<Account>, Error> {
-        self.accounts.get(&id).ok_or(Error::UnknownAccount(id))
+    /// Runs `f` on account `id` under its shard's read lock.
+    fn with_account<R>(
+        &self,
+        id: u64,
+        f: impl FnOnce(&Account) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.accounts
+            .with(&id, f)
+            .unwrap_or(Err(Error::UnknownAccount(id)))
     }
 
     /// Opens account `id` at balance 0; `overdraft` lets its balance go below zero.
@@ -70,12 +78,11 @@ impl Ledger {
     /// # Errors
     /// [`Error::AccountExists`] if `id` is already open.
     pub fn open(&self, id: u64, overdraft: bool) -> Result<(), Error> {
-        let fresh = Arc::new(Account {
+        let opened = self.accounts.compute_if_absent_with(id, || Account {
             balance: CachePadded::new(Mutex::new(0)),
             overdraft,
         });
-        let stored = self.accounts.compute_if_absent(id, || fresh.clone());
-        if Arc::ptr_eq(&stored, &fresh) {
+        if opened {
             Ok(())
         } else {
             Err(Error::AccountExists(id))
@@ -88,12 +95,13 @@ impl Ledger {
     /// [`Error::InvalidAmount`], [`Error::UnknownAccount`], [`Error::BalanceOverflow`].
     pub fn deposit(&self, id: u64, amount: i64) -> Result<i64, Error> {
         positive(amount)?;
-        let account = self.account(id)?;
-        let mut balance = account.lock();
-        *balance = balance
-            .checked_add(amount)
-            .ok_or(Error::BalanceOverflow(id))?;
-        Ok(*balance)
+        self.with_account(id, |account| {
+            let mut balance = account.lock();
+            *balance = balance
+                .checked_add(amount)
+                .ok_or(Error::BalanceOverflow(id))?;
+            Ok(*balance)
+        })
     }
 
     /// Takes `amount` from account `id`; returns the new balance.
@@ -103,10 +111,11 @@ impl Ledger {
     /// account allows overdraft), [`Error::BalanceOverflow`].
     pub fn withdraw(&self, id: u64, amount: i64) -> Result<i64, Error> {
         positive(amount)?;
-        let account = self.account(id)?;
-        let mut balance = account.lock();
-        *balance = debit(id, &account, *balance, amount)?;
-        Ok(*balance)
+        self.with_account(id, |account| {
+            let mut balance = account.lock();
+            *balance = debit(id, account, *balance, amount)?;
+            Ok(*balance)
+        })
     }
 
     /// Moves `amount` from account `from` to account `to`, atomically.
@@ -119,22 +128,25 @@ impl Ledger {
         if from == to {
             return Err(Error::SameAccount(from));
         }
-        let (src, dst) = (self.account(from)?, self.account(to)?);
-        // Lock order by id: opposite-direction transfers between two accounts never deadlock.
-        let (mut src_balance, mut dst_balance) = if from < to {
-            let s = src.lock();
-            (s, dst.lock())
-        } else {
-            let d = dst.lock();
-            (src.lock(), d)
-        };
-        let new_src = debit(from, &src, *src_balance, amount)?;
-        let new_dst = dst_balance
-            .checked_add(amount)
-            .ok_or(Error::BalanceOverflow(to))?;
-        *src_balance = new_src;
-        *dst_balance = new_dst;
-        Ok(())
+        self.accounts.with_pair(&from, &to, |src, dst| {
+            let src = src.ok_or(Error::UnknownAccount(from))?;
+            let dst = dst.ok_or(Error::UnknownAccount(to))?;
+            // Lock order by id: opposite-direction transfers between two accounts never deadlock.
+            let (mut src_balance, mut dst_balance) = if from < to {
+                let s = src.lock();
+                (s, dst.lock())
+            } else {
+                let d = dst.lock();
+                (src.lock(), d)
+            };
+            let new_src = debit(from, src, *src_balance, amount)?;
+            let new_dst = dst_balance
+                .checked_add(amount)
+                .ok_or(Error::BalanceOverflow(to))?;
+            *src_balance = new_src;
+            *dst_balance = new_dst;
+            Ok(())
+        })
     }
 
     /// The balance of account `id`.
@@ -142,7 +154,7 @@ impl Ledger {
     /// # Errors
     /// [`Error::UnknownAccount`].
     pub fn balance(&self, id: u64) -> Result<i64, Error> {
-        Ok(*self.account(id)?.lock())
+        self.with_account(id, |a| Ok(*a.lock()))
     }
 
     /// Number of open accounts.
@@ -159,11 +171,10 @@ impl Ledger {
     /// concurrently; while transfers run, accounts are read one after another and a transfer
     /// between an already-read and a not-yet-read account may be seen on one side only.
     pub fn total(&self) -> i128 {
+        let mut total = 0i128;
         self.accounts
-            .snapshot()
-            .iter()
-            .map(|(_, a)| i128::from(*a.lock()))
-            .sum()
+            .for_each(|_, a| total += i128::from(*a.lock()));
+        total
     }
 }
 

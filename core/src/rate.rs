@@ -1,18 +1,19 @@
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
+use crossbeam_utils::atomic::AtomicCell;
 
 use crate::clock::{Clock, MonotonicClock};
 use crate::Counter;
 
 /// Per-second rates of a set of counters between successive calls: equivalent to a
 /// `Mutex<Option<PreviousSnapshot>>` taken around every rate computation, except that the previous
-/// snapshot is swapped atomically (arc-swap), so concurrent callers never block each other.
+/// snapshot is swapped atomically (one lock-free swap of an owned box), so concurrent callers never
+/// block each other.
 ///
-/// Each [`rates`](RateTracker::rates) call reads every counter and the monotonic clock, computes
-/// `(value - previous) / elapsed` against the last stored snapshot, and publishes its own snapshot
-/// with a compare-and-swap. The first call has nothing to compare with and reports zero rates.
-/// Two racing callers each get a rate over a real interval; the later snapshot usually wins.
+/// Each [`rates`](RateTracker::rates) call reads every counter and the monotonic clock and swaps
+/// its reading in for the previous one in one atomic operation, then computes
+/// `(value - previous) / elapsed`. The first call has nothing to compare with and reports zero
+/// rates. Racing callers each get the interval since the reading they replaced.
 ///
 /// # Example
 /// ```
@@ -27,11 +28,13 @@ use crate::Counter;
 /// requests.add(500);
 /// clock.advance(Duration::from_millis(250));
 /// let rates = tracker.rates();
-/// assert_eq!((rates[0].name.as_str(), rates[0].delta, rates[0].per_second), ("requests", 500, 2000.0));
+/// assert_eq!((rates[0].name, rates[0].delta, rates[0].per_second), ("requests", 500, 2000.0));
 /// ```
 pub struct RateTracker {
     sources: Vec<(String, Arc<Counter>)>,
-    previous: ArcSwapOption<Reading>,
+    // Each reading is owned by exactly one party: the cell, or the caller that swapped it out.
+    // Nobody reads a reading in place, so a swap of owned boxes needs no reclamation scheme.
+    previous: AtomicCell<Option<Box<Reading>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -42,9 +45,9 @@ struct Reading {
 
 /// One counter's rate over the interval between two [`RateTracker::rates`] calls.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rate {
-    /// The name the counter was registered under.
-    pub name: String,
+pub struct Rate<'a> {
+    /// The name the counter was registered under (borrowed from the tracker: no allocation).
+    pub name: &'a str,
     /// Increase of the counter over the interval.
     pub delta: u64,
     /// `delta` per second of the interval (0 on the first call or for an empty interval).
@@ -65,7 +68,7 @@ impl RateTracker {
         let sources = sources.into_iter().map(|(n, c)| (n.into(), c)).collect();
         RateTracker {
             sources,
-            previous: ArcSwapOption::empty(),
+            previous: AtomicCell::new(None),
             clock,
         }
     }
@@ -76,38 +79,36 @@ impl RateTracker {
     }
 
     /// Rates since the previous call (from any thread), in registration order.
-    pub fn rates(&self) -> Vec<Rate> {
-        let previous = self.previous.load_full();
-        let now = Arc::new(Reading {
+    pub fn rates(&self) -> Vec<Rate<'_>> {
+        let now = Box::new(Reading {
             at_nanos: self.clock.now_nanos(),
             values: self.sources.iter().map(|(_, c)| c.get()).collect(),
         });
+        let (at_nanos, values) = (now.at_nanos, now.values.clone());
+        // One atomic swap publishes this reading and hands back the one it replaces: each caller
+        // gets its own interval, and racing callers never wait for each other. (A racing caller
+        // whose reading is older than the one it swapped out gets an empty interval: zero rate.)
+        let previous = self.previous.swap(Some(now));
         let rates = self
             .sources
             .iter()
             .enumerate()
             .map(|(i, (name, _))| {
                 let (delta, per_second) = match &previous {
-                    Some(p) if now.at_nanos > p.at_nanos => {
-                        let delta = now.values[i].saturating_sub(p.values[i]);
-                        (
-                            delta,
-                            delta as f64 * 1e9 / (now.at_nanos - p.at_nanos) as f64,
-                        )
+                    Some(p) if at_nanos > p.at_nanos => {
+                        let delta = values[i].saturating_sub(p.values[i]);
+                        (delta, delta as f64 * 1e9 / (at_nanos - p.at_nanos) as f64)
                     }
-                    Some(p) => (now.values[i].saturating_sub(p.values[i]), 0.0),
+                    Some(p) => (values[i].saturating_sub(p.values[i]), 0.0),
                     None => (0, 0.0),
                 };
                 Rate {
-                    name: name.clone(),
+                    name,
                     delta,
                     per_second,
                 }
             })
             .collect();
-        // If another caller published first, its snapshot stays: both rates were over real
-        // intervals, and nobody waited.
-        self.previous.compare_and_swap(&previous, Some(now));
         rates
     }
 }
@@ -132,6 +133,11 @@ mod tests {
         let clock = Arc::new(ManualClock::new());
         let t = RateTracker::with_clock([("a", a.clone()), ("b", b.clone())], clock.clone());
         (t, a, b, clock)
+    }
+
+    #[test]
+    fn the_previous_reading_is_swapped_without_a_lock() {
+        assert!(AtomicCell::<Option<Box<Reading>>>::is_lock_free());
     }
 
     #[test]

@@ -181,6 +181,53 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
         Some(f(v))
     }
 
+    /// Runs `f` on the values of two keys at once (either may be absent), under the read locks
+    /// of their shards, taken in shard order so that pairs of readers and single writers can
+    /// never deadlock. The way to read two entries consistently: calling back into the map from
+    /// a closure is refused.
+    ///
+    /// # Panics
+    /// If `f` calls back into this map.
+    pub fn with_pair<Q, R>(&self, a: &Q, b: &Q, f: impl FnOnce(Option<&V>, Option<&V>) -> R) -> R
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.check_reentry();
+        let ((ha, sa), (hb, sb)) = (self.locate(a), self.locate(b));
+        let first = self.read(sa.min(sb));
+        let second = (sa != sb).then(|| self.read(sa.max(sb)));
+        let table_of = |s: usize| {
+            if s == sa.min(sb) {
+                &*first
+            } else {
+                second.as_deref().expect("two shards")
+            }
+        };
+        let va = table_of(sa)
+            .find(ha, |(k, _)| k.borrow() == a)
+            .map(|(_, v)| v);
+        let vb = table_of(sb)
+            .find(hb, |(k, _)| k.borrow() == b)
+            .map(|(_, v)| v);
+        let _scope = ClosureScope::enter(self as *const Self as usize);
+        f(va, vb)
+    }
+
+    /// Calls `f` on every entry, shard by shard under each shard's read lock (each shard seen
+    /// consistently, the map as a whole not at one instant).
+    ///
+    /// # Panics
+    /// If `f` calls back into this map.
+    pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
+        self.check_reentry();
+        for s in 0..self.shards.len() {
+            let table = self.read(s);
+            let _scope = ClosureScope::enter(self as *const Self as usize);
+            table.iter().for_each(|(k, v)| f(k, v));
+        }
+    }
+
     /// Inserts `value` for `key`, returning the previous value.
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         self.check_reentry();
@@ -249,6 +296,26 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
         };
         table.insert_unique(hash, (key, value.clone()), self.rehash());
         value
+    }
+
+    /// Inserts `init()` for `key` if absent (running `init` at most once, under the shard's write
+    /// lock); for values that cannot be cloned out. Returns whether it inserted.
+    ///
+    /// # Panics
+    /// If `init` calls back into this map.
+    pub fn compute_if_absent_with(&self, key: K, init: impl FnOnce() -> V) -> bool {
+        self.check_reentry();
+        let (hash, shard) = self.locate(&key);
+        let mut table = self.write(shard);
+        if table.find(hash, |(k, _)| *k == key).is_some() {
+            return false;
+        }
+        let value = {
+            let _scope = ClosureScope::enter(self as *const Self as usize);
+            init()
+        };
+        table.insert_unique(hash, (key, value), self.rehash());
+        true
     }
 
     /// Number of entries (shards are counted one after another, so concurrent writers may make
@@ -362,6 +429,51 @@ mod tests {
             (m.get(&1), m.get(&3), m.contains(&2)),
             (Some(1), Some(3), false)
         );
+    }
+
+    #[test]
+    fn with_pair_sees_both_keys_in_one_or_two_shards() {
+        for shards in [1, 64] {
+            let m: ShardedMap<u32, u32> = ShardedMap::with_shards(shards).unwrap();
+            (0..100).for_each(|k| {
+                m.insert(k, k * 10);
+            });
+            for (a, b) in [(1, 2), (5, 5), (7, 99), (3, 1000)] {
+                let got = m.with_pair(&a, &b, |x, y| (x.copied(), y.copied()));
+                assert_eq!(got, (m.get(&a), m.get(&b)), "shards {shards}: {a}, {b}");
+            }
+            let nested = catch_unwind(AssertUnwindSafe(|| m.with_pair(&1, &2, |_, _| m.len())));
+            assert!(nested.is_err());
+            let mut sum = 0;
+            m.for_each(|_, v| sum += v);
+            assert_eq!(sum, (0..100u32).map(|k| k * 10).sum::<u32>());
+        }
+    }
+
+    #[test]
+    fn pairs_of_readers_and_writers_never_deadlock() {
+        let m: ShardedMap<u32, u32> = ShardedMap::with_shards(4).unwrap();
+        (0..64).for_each(|k| {
+            m.insert(k, 0);
+        });
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let m = &m;
+                s.spawn(move || {
+                    for i in 0..20_000u32 {
+                        let (a, b) = ((i * 7 + t) % 64, (i * 13 + 3 * t) % 64);
+                        if i % 3 == 0 {
+                            m.insert(a, i);
+                        } else {
+                            m.with_pair(&a, &b, |x, y| {
+                                std::hint::black_box((x.copied(), y.copied()))
+                            });
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(m.len(), 64);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub struct ApHistogram {
 }
 
 /// Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
-/// in ns, 15.4 KiB). Errors: AP_ERR_NULL_POINTER.
+/// in ns, under 16 KiB). Errors: AP_ERR_NULL_POINTER.
 #[no_mangle]
 pub extern "C" fn ap_histogram_new(out: *mut *mut ApHistogram) -> ap_status {
     guard("ap_histogram_new", || {

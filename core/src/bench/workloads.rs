@@ -144,7 +144,7 @@ pub(crate) fn all() -> Vec<Workload> {
             name: "rate_tracker",
             description: "compute rates of 4 counters (concurrent callers)",
             designs: vec![
-                Design { name: "atomicperf RateTracker (arc-swap)", baseline: false, make: || {
+                Design { name: "atomicperf RateTracker (atomic swap)", baseline: false, make: || {
                     let t = RateTracker::new((0..4).map(|i| (format!("c{i}"), Arc::new(Counter::new()))));
                     op(move |_, _| { std::hint::black_box(t.rates()); })
                 }},
@@ -172,13 +172,13 @@ pub(crate) fn all() -> Vec<Workload> {
                 Design { name: "atomicperf SnapshotCell (arc-swap)", baseline: false, make: || {
                     let cell = Arc::new(SnapshotCell::new(vec![1.0f64; 64]));
                     let writer = cell.clone();
-                    (Arc::new(move |_, _| { std::hint::black_box(cell.load()[0]); }),
+                    (Arc::new(move |_, _| { std::hint::black_box(cell.read(|t| t[0])); }),
                      Some(Arc::new(move || { writer.store(vec![2.0f64; 64]); })))
                 }},
                 Design { name: "RwLock<Arc<table>>", baseline: true, make: || {
                     let cell = Arc::new(RwLock::new(Arc::new(vec![1.0f64; 64])));
                     let writer = cell.clone();
-                    (Arc::new(move |_, _| { std::hint::black_box(cell.read().unwrap().clone()[0]); }),
+                    (Arc::new(move |_, _| { std::hint::black_box(cell.read().unwrap()[0]); }),
                      Some(Arc::new(move || { *writer.write().unwrap() = Arc::new(vec![2.0f64; 64]); })))
                 }},
             ],

@@ -17,7 +17,7 @@ use crate::Error;
 /// | 4 | 0.0061 % | 8192 |
 /// | 5 | 0.00076 % | 65536 |
 ///
-/// The default, 2 significant figures up to 60 s in nanoseconds, takes 1,968 buckets: 15.4 KiB.
+/// The default, 2 significant figures up to 60 s in nanoseconds, takes 1,968 buckets (15,744 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistogramConfig {
     significant_figures: u8,

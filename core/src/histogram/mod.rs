@@ -4,15 +4,31 @@ mod snapshot;
 pub use config::HistogramConfig;
 pub use snapshot::HistogramSnapshot;
 
+use std::sync::OnceLock;
+
+use crate::stripe::thread_index;
 use crate::sync::{AtomicU64, Ordering};
 use crate::Error;
 
-// Cell indices of the header that precedes the buckets in the one allocation.
-const SUM: usize = 0;
-const MIN: usize = 1;
-const MAX: usize = 2;
-const OVERFLOW: usize = 3;
-const BUCKETS: usize = 4;
+// Layout of the one allocation, in u64 cells: a header line (extremes and overflow, rarely
+// written), then the sum striped one cache line apart (every record adds to it, so threads must
+// not share it), then the buckets.
+const MIN: usize = 0;
+const MAX: usize = 1;
+const OVERFLOW: usize = 2;
+/// Cells per cache line.
+const LINE: usize = 8;
+/// Most sum stripes: keeps the default histogram within 16 KiB on any machine.
+const MAX_SUM_STRIPES: usize = 8;
+
+fn sum_stripes() -> usize {
+    // `available_parallelism` reads cgroup files: asked once.
+    static STRIPES: OnceLock<usize> = OnceLock::new();
+    *STRIPES.get_or_init(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cpus * 2).next_power_of_two().min(MAX_SUM_STRIPES)
+    })
+}
 
 /// A lock-free log-linear histogram of `u64` values (nanoseconds by default): equivalent to a
 /// `Mutex<hdrhistogram::Histogram>`, except that recording is a handful of atomic operations that
@@ -31,7 +47,9 @@ const BUCKETS: usize = 4;
 /// - Reads taken while writers run see each record wholly or not at all in the bucket counts;
 ///   sum, min and max may run slightly ahead of the counts.
 /// - The state is one allocation of `u64` cells (a four-cell header, then the buckets) with no
-///   pointers inside. The default layout takes 1,972 cells: 15,776 bytes (15,816 with the struct).
+///   pointers inside: a header line, the sum striped one cache line per stripe (at most 8, so
+///   that concurrent recorders never share it), then the buckets. The default layout takes
+///   16,112 bytes on a 2-CPU machine and at most 16,368 anywhere.
 ///
 /// # Example
 /// ```
@@ -49,6 +67,7 @@ const BUCKETS: usize = 4;
 pub struct Histogram {
     config: HistogramConfig,
     cells: Box<[AtomicU64]>,
+    sum_mask: usize,
 }
 
 impl Histogram {
@@ -70,10 +89,15 @@ impl Histogram {
 
     /// An empty histogram with the given layout.
     pub fn with_config(config: HistogramConfig) -> Self {
-        let cells = (0..BUCKETS + config.bucket_count())
+        let stripes = sum_stripes();
+        let cells = (0..LINE * (1 + stripes) + config.bucket_count())
             .map(|_| AtomicU64::new(0))
             .collect();
-        let h = Histogram { config, cells };
+        let h = Histogram {
+            config,
+            cells,
+            sum_mask: stripes - 1,
+        };
         h.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         h
     }
@@ -121,8 +145,9 @@ impl Histogram {
         if v > self.cells[MAX].load(Ordering::Relaxed) {
             self.cells[MAX].fetch_max(v, Ordering::Relaxed);
         }
-        self.cells[SUM].fetch_add(v.wrapping_mul(n), Ordering::Relaxed);
-        self.cells[BUCKETS + self.config.index(v)].fetch_add(n, Ordering::Release);
+        self.my_sum()
+            .fetch_add(v.wrapping_mul(n), Ordering::Relaxed);
+        self.buckets()[self.config.index(v)].fetch_add(n, Ordering::Release);
     }
 
     /// Records every value of `values`: the same result as calling [`record`](Self::record) for
@@ -151,9 +176,9 @@ impl Histogram {
         if max > self.cells[MAX].load(Ordering::Relaxed) {
             self.cells[MAX].fetch_max(max, Ordering::Relaxed);
         }
-        self.cells[SUM].fetch_add(sum, Ordering::Relaxed);
+        self.my_sum().fetch_add(sum, Ordering::Relaxed);
         for &v in values {
-            self.cells[BUCKETS + self.config.index(v.min(highest))].fetch_add(1, Ordering::Release);
+            self.buckets()[self.config.index(v.min(highest))].fetch_add(1, Ordering::Release);
         }
     }
 
@@ -166,7 +191,8 @@ impl Histogram {
 
     /// Sum of the recorded (clamped) values, wrapping at 2^64.
     pub fn sum(&self) -> u64 {
-        self.cells[SUM].load(Ordering::Relaxed)
+        self.sums()
+            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Relaxed)))
     }
 
     /// Smallest recorded value, `None` when empty.
@@ -243,7 +269,7 @@ impl Histogram {
                 self.config
                     .index(other.config().bucket_value(i).min(highest))
             };
-            self.cells[BUCKETS + index].fetch_add(n, Ordering::Release);
+            self.buckets()[index].fetch_add(n, Ordering::Release);
         }
         if let (Some(min), Some(max)) = (other.min(), other.max()) {
             self.cells[MIN].fetch_min(min.min(highest), Ordering::Relaxed);
@@ -255,7 +281,7 @@ impl Histogram {
             .sum()
             .saturating_sub(excess)
             .min(other.count().saturating_mul(highest));
-        self.cells[SUM].fetch_add(added, Ordering::Relaxed);
+        self.my_sum().fetch_add(added, Ordering::Relaxed);
         // `other`'s own overflow sits in its top bucket: do not count it twice.
         let carried = if top_clamped {
             0
@@ -270,14 +296,26 @@ impl Histogram {
         for c in self.buckets() {
             c.store(0, Ordering::Relaxed);
         }
-        self.cells[SUM].store(0, Ordering::Relaxed);
+        for stripe in self.sums() {
+            stripe.store(0, Ordering::Relaxed);
+        }
         self.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         self.cells[MAX].store(0, Ordering::Relaxed);
         self.cells[OVERFLOW].store(0, Ordering::Relaxed);
     }
 
     fn buckets(&self) -> &[AtomicU64] {
-        &self.cells[BUCKETS..]
+        &self.cells[LINE * (self.sum_mask + 2)..]
+    }
+
+    fn sums(&self) -> impl Iterator<Item = &AtomicU64> {
+        (0..=self.sum_mask).map(|i| &self.cells[LINE * (1 + i)])
+    }
+
+    /// The calling thread's sum stripe.
+    #[inline]
+    fn my_sum(&self) -> &AtomicU64 {
+        &self.cells[LINE * (1 + (thread_index() & self.sum_mask))]
     }
 }
 
