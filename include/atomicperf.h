@@ -1311,6 +1311,27 @@ ap_status ap_registry_export(const ap_registry *r,
                              size_t capacity,
                              size_t *len);
 
+// Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
+// atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.
+// `filter` is NULL or a comma-separated list of workload names (substring match); `threads`
+// holds n_threads thread counts (NULL and 0 for 1, 2, 4); `cell_ms` is the time per cell in
+// milliseconds (0 for 1500). The call blocks for the whole run.
+// Errors: AP_ERR_OUT_OF_RANGE for thread counts outside 1..256 or a filter matching nothing;
+// AP_ERR_INVALID_ARGUMENT for a filter that is not UTF-8; AP_ERR_BUFFER_TOO_SMALL when capacity
+// < *len + 1 (the run's JSON is lost: size the buffer generously, about 500 bytes per cell);
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `filter` is NULL or NUL-terminated; `threads` holds n_threads values; `buf` holds capacity
+// bytes; `len` is NULL or writable.
+ap_status ap_bench_run(const char *filter,
+                       const size_t *threads,
+                       size_t n_threads,
+                       uint64_t cell_ms,
+                       char *buf,
+                       size_t capacity,
+                       size_t *len);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -25,8 +25,10 @@ mod snapshot_cell;
 mod once_map;
 mod cancellation;
 mod registry;
+mod bench;
 
 pub use async_recorder::*;
+pub use bench::*;
 pub use cancellation::*;
 pub use cells::*;
 pub use counter::*;
