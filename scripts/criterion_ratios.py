@@ -29,6 +29,14 @@ for t in (1, 2):
         ("rate_tracker_rates", "atomicperf_arcswap", "mutex_snapshot", "RateTracker rates", "Mutex<previous snapshot>"),
         ("async_recorder_record", "async_histogram_drop_mode", "direct_histogram", "AsyncRecorder(Histogram)", "direct Histogram record"),
         ("async_recorder_record", "async_mutex_hdrhistogram", "direct_mutex_hdrhistogram", "AsyncRecorder(Mutex<hdr>)", "direct Mutex<hdr> record"),
+        ("map_read_heavy_90pct_get", "atomicperf_sharded", "dashmap", "ShardedMap 90% get", "dashmap"),
+        ("map_read_heavy_90pct_get", "atomicperf_sharded", "rwlock_hashmap", "ShardedMap 90% get", "RwLock<HashMap>"),
+        ("map_read_heavy_90pct_get", "atomicperf_sharded", "mutex_hashmap", "ShardedMap 90% get", "Mutex<HashMap>"),
+        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "dashmap", "ShardedMap 50% insert/remove", "dashmap"),
+        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "rwlock_hashmap", "ShardedMap 50% insert/remove", "RwLock<HashMap>"),
+        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "mutex_hashmap", "ShardedMap 50% insert/remove", "Mutex<HashMap>"),
+        ("snapshot_load_with_writer", "atomicperf_arcswap", "rwlock_arc", "SnapshotCell read, writer", "RwLock<Arc<T>>"),
+        ("ledger_transfer", "atomicperf_ledger", "global_mutex_hashmap", "Ledger transfer", "global Mutex<HashMap>"),
     ]:
         try:
             ours = throughput(group, f"{ours_id}/{t}", t)
