@@ -131,9 +131,9 @@ class Counter {
   // Index in #cells of this thread's stripe.
   #slot = 0
 
-  constructor(opts) {
-    const { stripes } = options(opts, 'Counter')
-    const h = counterNew(stripes)
+  constructor(opts, handle) {
+    // FROM_HANDLE: a counter of a Registry (lib/registry.js), wrapped as any other.
+    const h = opts === FROM_HANDLE ? handle : counterNew(options(opts, 'Counter').stripes)
     this.#h = h
     if (directAvailable()) {
       const buffer = counterCells(h)
@@ -227,8 +227,8 @@ class Gauge {
   // BigUint64Array over the gauge's bits, or null: native calls.
   #cell = null
 
-  constructor(value) {
-    const h = gaugeNew(value)
+  constructor(value, handle) {
+    const h = value === FROM_HANDLE ? handle : gaugeNew(value)
     this.#h = h
     if (directAvailable()) {
       const buffer = gaugeCells(h)
@@ -419,8 +419,22 @@ class Histogram {
 
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
-Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf))
+Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls))
+// Registry and the process-wide default `registry` (lib/registry.js): its metrics are the
+// classes above, wrapped around the registry's own handles.
+{
+  const { Timer, MinMax } = module.exports
+  Object.assign(module.exports, require('./lib/registry.js')(calls, {
+    counter: (h) => new Counter(FROM_HANDLE, h),
+    gauge: (h) => new Gauge(FROM_HANDLE, h),
+    histogram: (h) => new Histogram(FROM_HANDLE, h),
+    timer: (h) => new Timer(FROM_HANDLE, h),
+    minmax: (h) => new MinMax(FROM_HANDLE, h),
+  }))
+}
+// bench.run(): the core's benchmark suite, off the JS thread (lib/bench.js).
+module.exports.bench = require('./lib/bench.js')(calls)
 // Not part of the API: the native call path and the cell views, for tests and bench/bench.js.
 Object.defineProperty(module.exports, Symbol.for('atomicperf.internals'), { value: internals })

@@ -3,10 +3,12 @@
 // functions of src/minmax.rs, timer.rs, rate.rs, throughput.rs and async_recorder.rs.
 //
 // index.js calls this module's function once with its native calls (the trusted build when it
-// claimed them: see the comment there) and with `handleOf`, accessors that read the private
-// handle of a Counter, Gauge or Histogram (and undefined for anything else). The classes below
-// pass the native functions nothing but handles from their own private fields or from those
-// accessors, which is what makes the trusted build sound.
+// claimed them: see the comment there), with `handleOf`, accessors that read the private
+// handle of a Counter, Gauge or Histogram (and undefined for anything else), and with its
+// private FROM_HANDLE symbol, with which index.js wraps a registry's Timer or MinMax (the
+// handle then comes from lib/registry.js). The classes below pass the native functions nothing
+// but handles from their own private fields or from those accessors, which is what makes the
+// trusted build sound.
 
 const hrtime = process.hrtime.bigint
 const inspect = Symbol.for('nodejs.util.inspect.custom')
@@ -32,7 +34,7 @@ function isThenable(v) {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
 }
 
-module.exports = function defineMetrics(calls, handleOf) {
+module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
   const {
     minmaxNew, minmaxRecord, minmaxMin, minmaxMax, minmaxMinBigInt, minmaxMaxBigInt, minmaxReset,
     timerNew, timerRecord, timerCount, timerCountBigInt, timerErrors, timerErrorsBigInt, timerTotal,
@@ -48,8 +50,9 @@ module.exports = function defineMetrics(calls, handleOf) {
   class MinMax {
     #h
 
-    constructor() {
-      this.#h = minmaxNew()
+    constructor(from, handle) {
+      // FROM_HANDLE (index.js, private): a min/max of a Registry.
+      this.#h = from === FROM_HANDLE ? handle : minmaxNew()
     }
 
     record(v) {
@@ -93,7 +96,11 @@ module.exports = function defineMetrics(calls, handleOf) {
   class Timer {
     #h
 
-    constructor(opts) {
+    constructor(opts, handle) {
+      if (opts === FROM_HANDLE) {
+        this.#h = handle // a timer of a Registry
+        return
+      }
       const { significantFigures, highest } = options(opts, 'Timer')
       this.#h = timerNew(significantFigures, highest)
     }

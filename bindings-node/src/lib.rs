@@ -30,6 +30,10 @@ mod map;
 mod once_map;
 mod snapshot_cell;
 
+// Registry (lib/registry.js) and the benchmark suite (lib/bench.js).
+mod bench;
+mod registry;
+
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::c_void;
@@ -46,7 +50,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[raw::Export]; 13] = [
+const EXPORTS: [&[raw::Export]; 15] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -60,6 +64,8 @@ const EXPORTS: [&[raw::Export]; 13] = [
     snapshot_cell::EXPORTS,
     once_map::EXPORTS,
     cancellation::EXPORTS,
+    registry::EXPORTS,
+    bench::EXPORTS,
 ];
 
 /// Adds the checked N-API callbacks of every metric, and `claimTrustedCalls`, to the exports.

@@ -73,6 +73,22 @@ impl Fail {
         Fail { class: Class::Error, code: INTERNAL, message: message.into() }
     }
 
+    /// The error as a JS value, not thrown: the reason of a Promise settled on the JS thread.
+    pub(crate) unsafe fn into_value(self, env: Env) -> Result<Value> {
+        let mut code = ptr::null_mut();
+        check(sys::napi_create_string_utf8(env, self.code.as_ptr().cast(), self.code.len() as isize, &mut code), "creating a string")?;
+        let mut message = ptr::null_mut();
+        check(sys::napi_create_string_utf8(env, self.message.as_ptr().cast(), self.message.len() as isize, &mut message), "creating a string")?;
+        let create = match self.class {
+            Class::Error => sys::napi_create_error,
+            Class::TypeError => sys::napi_create_type_error,
+            Class::RangeError => sys::napi_create_range_error,
+        };
+        let mut error = ptr::null_mut();
+        check(create(env, code, message, &mut error), "creating an error")?;
+        Ok(error)
+    }
+
     unsafe fn throw(self, env: Env) {
         // A message with an interior NUL cannot come from us; fall back rather than fail.
         let code = CString::new(self.code).unwrap_or_default();

@@ -1,0 +1,199 @@
+//! `Registry`: the native half. The JS class in `lib/registry.js` calls these with its handle.
+//!
+//! A registry's metrics come back as the same handles `counterNew`, `gaugeNew`, ... make (an
+//! External owning one `Arc` of the metric), so the JS `Counter`, `Gauge`, `Histogram`, `Timer`
+//! and `MinMax` classes wrap them unchanged, and a registry counter takes the direct Atomics
+//! path (`counterCells`) like any other. The default registry is `Registry::global()`, one per
+//! process: every worker_thread loads this same addon, so all of them share it.
+//!
+//! Core's get-or-create errors (invalid names, another kind, another label set, bad buckets) are
+//! `Error::InvalidArgument`; here they become a plain Error with code `AP_ERR_INVALID_ARGUMENT`
+//! (a TypeError is kept for arguments of the wrong JS type).
+
+use std::sync::Arc;
+
+use atomicperf::{Error, HistogramOpts, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+use napi::sys;
+
+use crate::js;
+use crate::raw::{self, callbacks, export, Env, Export, Fail, Handle, Result, Value, INVALID_ARGUMENT};
+
+impl Handle for Registry {
+    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0020 };
+    const NAME: &'static str = "Registry";
+}
+
+/// A core error of a registry call: an invalid name or a conflicting registration is a plain
+/// Error (code `AP_ERR_INVALID_ARGUMENT`), as the issue and the other bindings have it.
+fn registry_error(e: Error) -> Fail {
+    match e {
+        Error::InvalidArgument(_) => Fail::error(INVALID_ARGUMENT, e.to_string()),
+        other => Fail::from(other),
+    }
+}
+
+/// `name, help, labels` of a get-or-create call: `labels` is a flat array
+/// `[name0, value0, name1, value1, ...]` of strings that `lib/registry.js` builds from an object.
+struct Key {
+    name: String,
+    help: String,
+    labels: Vec<(String, String)>,
+}
+
+impl Key {
+    unsafe fn read(env: Env, name: Value, help: Value, labels: Value) -> Result<Key> {
+        let name = js::to_string(env, name, "name")?;
+        let help = if raw::is_undefined(env, help)? { String::new() } else { js::to_string(env, help, "help")? };
+        let flat = js::to_array(env, labels, "labels")?;
+        if flat.len() % 2 != 0 {
+            return Err(Fail::type_error("labels must be a flat array of name, value pairs"));
+        }
+        let mut pairs = Vec::with_capacity(flat.len() / 2);
+        for pair in flat.chunks_exact(2) {
+            let label = js::to_string(env, pair[0], "a label name")?;
+            let value = js::to_string(env, pair[1], "a label value")?;
+            pairs.push((label, value));
+        }
+        Ok(Key { name, help, labels: pairs })
+    }
+
+    fn labels(&self) -> Vec<(&str, &str)> {
+        self.labels.iter().map(|(l, v)| (l.as_str(), v.as_str())).collect()
+    }
+}
+
+/// The histogram export options of a call: `buckets` (array of numbers) and `scale` (number), each
+/// `undefined` for core's default.
+unsafe fn histogram_opts(env: Env, buckets: Value, scale: Value) -> Result<HistogramOpts> {
+    let mut opts = HistogramOpts::default();
+    if !raw::is_undefined(env, buckets)? {
+        opts.buckets = js::to_array(env, buckets, "buckets")?
+            .into_iter()
+            .map(|b| raw::to_f64(env, b, "a bucket bound"))
+            .collect::<Result<_>>()?;
+    }
+    if !raw::is_undefined(env, scale)? {
+        opts.scale = raw::to_f64(env, scale, "scale")?;
+    }
+    Ok(opts)
+}
+
+unsafe fn registry_of<'a, const TRUSTED: bool>(env: Env, h: Value) -> Result<&'a Registry> {
+    raw::handle::<Registry, TRUSTED>(env, h)
+}
+
+callbacks! {
+    /// `registryNew(): handle`: a private registry.
+    fn registry_new(env, _info) {
+        raw::new_handle(env, Registry::new())
+    }
+
+    /// `registryGlobal(): handle`: the process-wide default registry.
+    fn registry_global(env, _info) {
+        raw::new_arc_handle(env, Arc::clone(Registry::global()))
+    }
+
+    /// `registryNamed(name: string): handle`: the process-wide registry called `name`.
+    fn registry_named(env, info) {
+        let [name] = raw::args::<1>(env, info)?;
+        let name = js::to_string(env, name, "name")?;
+        raw::new_arc_handle(env, Registry::named(&name))
+    }
+
+    /// `registryCounter(h, name, help?, labels: string[]): Counter handle`.
+    fn registry_counter(env, info) {
+        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let metric = registry.counter(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
+        raw::new_arc_handle(env, metric)
+    }
+
+    /// `registryGauge(h, name, help?, labels: string[]): Gauge handle`.
+    fn registry_gauge(env, info) {
+        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let metric = registry.gauge(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
+        raw::new_arc_handle(env, metric)
+    }
+
+    /// `registryHistogram(h, name, help?, labels: string[], buckets?: number[], scale?: number):
+    /// Histogram handle`.
+    fn registry_histogram(env, info) {
+        let [h, name, help, labels, buckets, scale] = raw::args::<6>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let opts = histogram_opts(env, buckets, scale)?;
+        let metric = registry.histogram(&key.name, &key.help, &key.labels(), &opts).map_err(registry_error)?;
+        raw::new_arc_handle(env, metric)
+    }
+
+    /// `registryTimer(h, name, help?, labels: string[]): Timer handle`.
+    fn registry_timer(env, info) {
+        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let metric = registry.timer(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
+        raw::new_arc_handle(env, metric)
+    }
+
+    /// `registryMinmax(h, name, help?, labels: string[]): MinMax handle`.
+    fn registry_minmax(env, info) {
+        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let metric = registry.minmax(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
+        raw::new_arc_handle(env, metric)
+    }
+
+    /// `registryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON): string`.
+    fn registry_export(env, info) {
+        let [h, format] = raw::args::<2>(env, info)?;
+        let registry = registry_of::<TRUSTED>(env, h)?;
+        let text = match raw::to_f64(env, format, "format")? as i32 {
+            0 => registry.export_prometheus(),
+            1 => registry.export_openmetrics(),
+            2 => registry.export_json(),
+            other => return Err(Fail::range(format!("unknown export format {other}"))),
+        };
+        js::string(env, &text)
+    }
+
+    /// `registryLen(h): number`: metric families registered.
+    fn registry_len(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        raw::from_f64(env, registry_of::<TRUSTED>(env, h)?.len() as f64)
+    }
+
+    /// `registrySame(a, b): boolean`: whether two handles are one registry.
+    fn registry_same(env, info) {
+        let [a, b] = raw::args::<2>(env, info)?;
+        let a = registry_of::<TRUSTED>(env, a)?;
+        let b = registry_of::<TRUSTED>(env, b)?;
+        js::boolean(env, std::ptr::eq(a, b))
+    }
+
+    /// `registryContentTypes(): [prometheus, openmetrics]`.
+    fn registry_content_types(env, _info) {
+        let out = js::array(env, 2)?;
+        js::set_element(env, out, 0, js::string(env, PROMETHEUS_CONTENT_TYPE)?)?;
+        js::set_element(env, out, 1, js::string(env, OPENMETRICS_CONTENT_TYPE)?)?;
+        Ok(out)
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("registryNew", registry_new),
+    export!("registryGlobal", registry_global),
+    export!("registryNamed", registry_named),
+    export!("registryCounter", registry_counter),
+    export!("registryGauge", registry_gauge),
+    export!("registryHistogram", registry_histogram),
+    export!("registryTimer", registry_timer),
+    export!("registryMinmax", registry_minmax),
+    export!("registryExport", registry_export),
+    export!("registryLen", registry_len),
+    export!("registrySame", registry_same),
+    export!("registryContentTypes", registry_content_types),
+];
