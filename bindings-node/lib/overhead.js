@@ -1,0 +1,115 @@
+'use strict'
+// The binding's per-call overhead, from a JS loop (what `npx atomicperf overhead` prints): ns/op
+// of the hot calls beside plain JS and prom-client doing the same job, all measured in this run.
+//
+//   counter.inc()          direct path: Atomics.add on the Rust-owned stripe (no native call)
+//   counter.inc() native   the same update through a hand-written N-API call (the fallback)
+//   histogram.record(v)    one native call
+//   shardedMap.get(key)    one native call, a Buffer copy of the value
+//   snapshotCell.load()    one native call, a Buffer copy of the value
+//   plain JS counter       `o.n++` on an object: the floor, nothing is shared or exported
+//   JS Map.get(key)        the floor for a map read
+//   prom-client            counter.inc() and histogram.observe(v) (when prom-client is installed)
+//
+// Single-threaded: JS values cannot be shared across worker_threads at all, so these ratios are
+// the price of the boundary, not a contention result (that is `bench.run`). Each case: a warm-up
+// pass, then the best of `rounds` timed passes.
+
+const ap = require('..')
+
+function measure(run, n, rounds) {
+  run(Math.min(n, 100_000))
+  let best = Infinity
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint()
+    run(n)
+    const ns = Number(process.hrtime.bigint() - start) / n
+    if (ns < best) best = ns
+  }
+  return best
+}
+
+function loadPromClient() {
+  try {
+    return require('prom-client')
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Measures every case; returns `{nsPerOp: {case: ns}, ratios: {name: ratio}, iterations, rounds}`.
+ * @param {{iterations?: number, rounds?: number}} [opts]
+ */
+function run({ iterations = 1_000_000, rounds = 5 } = {}) {
+  const internals = ap[Symbol.for('atomicperf.internals')]
+  const counter = new ap.Counter()
+  const nativeCounter = new ap.Counter()
+  const histogram = new ap.Histogram()
+  const KEYS = 1024
+  const MASK = KEYS - 1
+  const keys = Array.from({ length: KEYS }, (_, i) => `session:${i.toString(36).padStart(6, '0')}`)
+  const map = new ap.ShardedMap()
+  const jsMap = new Map()
+  for (const k of keys) {
+    const v = Buffer.from(`value of ${k}`)
+    map.insert(k, v)
+    jsMap.set(k, v)
+  }
+  const cell = new ap.SnapshotCell(Buffer.from('{"rates":{"EURUSD":1.0842,"GBPUSD":1.2713}}'))
+  const plain = { n: 0 }
+  const VALUES = new Float64Array(4096)
+  for (let i = 0, x = 12345; i < VALUES.length; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648
+    VALUES[i] = 1000 + (x % 1_000_000_000)
+  }
+  const VMASK = VALUES.length - 1
+
+  let sink = 0
+  const cases = {
+    'atomicperf counter.inc() (direct Atomics)': (n) => { for (let i = 0; i < n; i++) counter.inc() },
+    'atomicperf counter.inc() (native call)': (n) => { for (let i = 0; i < n; i++) internals.counter.incNative(nativeCounter) },
+    'plain JS counter (o.n++)': (n) => { for (let i = 0; i < n; i++) plain.n++ },
+    'atomicperf histogram.record(v)': (n) => { for (let i = 0; i < n; i++) histogram.record(VALUES[i & VMASK]) },
+    'atomicperf shardedMap.get(key)': (n) => { for (let i = 0; i < n; i++) sink += map.get(keys[i & MASK]).length },
+    'JS Map.get(key)': (n) => { for (let i = 0; i < n; i++) sink += jsMap.get(keys[i & MASK]).length },
+    'atomicperf snapshotCell.load()': (n) => { for (let i = 0; i < n; i++) sink += cell.load().length },
+  }
+  const prom = loadPromClient()
+  if (prom !== null) {
+    const reg = new prom.Registry()
+    const pc = new prom.Counter({ name: 'overhead_c', help: 'c', registers: [reg] })
+    const ph = new prom.Histogram({
+      name: 'overhead_h', help: 'h', registers: [reg],
+      buckets: [1e3, 5e3, 1e4, 5e4, 1e5, 5e5, 1e6, 5e6, 1e7, 5e7, 1e8, 5e8, 1e9],
+    })
+    cases['prom-client counter.inc()'] = (n) => { for (let i = 0; i < n; i++) pc.inc() }
+    cases['prom-client histogram.observe(v)'] = (n) => { for (let i = 0; i < n; i++) ph.observe(VALUES[i & VMASK]) }
+  }
+
+  const nsPerOp = {}
+  for (const [name, fn] of Object.entries(cases)) nsPerOp[name] = measure(fn, iterations, rounds)
+  if (sink === 42) console.log('') // keep the reads alive
+
+  const ratio = (a, b) => (nsPerOp[a] !== undefined && nsPerOp[b] !== undefined ? nsPerOp[a] / nsPerOp[b] : undefined)
+  const ratios = {
+    'counter.inc (direct) / plain JS counter': ratio('atomicperf counter.inc() (direct Atomics)', 'plain JS counter (o.n++)'),
+    'counter.inc (direct) / counter.inc (native call)': ratio('atomicperf counter.inc() (direct Atomics)', 'atomicperf counter.inc() (native call)'),
+    'counter.inc (direct) / prom-client counter.inc': ratio('atomicperf counter.inc() (direct Atomics)', 'prom-client counter.inc()'),
+    'histogram.record / prom-client histogram.observe': ratio('atomicperf histogram.record(v)', 'prom-client histogram.observe(v)'),
+    'shardedMap.get / Map.get': ratio('atomicperf shardedMap.get(key)', 'JS Map.get(key)'),
+  }
+  for (const k of Object.keys(ratios)) if (ratios[k] === undefined) delete ratios[k]
+  return { iterations, rounds, node: process.version, nsPerOp, ratios }
+}
+
+/** The result of `run` as text lines. */
+function format(result) {
+  const lines = [`atomicperf binding overhead (node ${result.node}, ${result.iterations} iterations, best of ${result.rounds})`]
+  for (const [name, ns] of Object.entries(result.nsPerOp)) lines.push(`  ${name.padEnd(46)} ${ns.toFixed(1).padStart(8)} ns/op`)
+  lines.push('ratios (<1: atomicperf faster; single-threaded, so a plain JS structure is the floor):')
+  for (const [name, r] of Object.entries(result.ratios)) lines.push(`  ${name.padEnd(50)} ${r.toFixed(2).padStart(8)}x`)
+  return lines.join('\n')
+}
+
+module.exports = { run, format }
