@@ -13,6 +13,7 @@
 //! in every wait (`Python::detach`).
 
 mod async_recorder;
+mod bench;
 mod bytes_arg;
 mod cancellation;
 mod durations;
@@ -20,6 +21,7 @@ mod ledger;
 mod minmax;
 mod once_map;
 mod rate;
+mod registry;
 mod sharded_map;
 mod snapshot_cell;
 mod throughput;
@@ -111,6 +113,13 @@ pub struct Counter {
     pub(crate) inner: Arc<ap::Counter>,
 }
 
+impl Counter {
+    /// Wraps a metric that something else (a registry) also holds.
+    pub(crate) fn from_arc(inner: Arc<ap::Counter>) -> Self {
+        Counter { inner }
+    }
+}
+
 #[pymethods]
 impl Counter {
     #[new]
@@ -158,6 +167,17 @@ impl Counter {
         self.inner.stripes()
     }
 
+    /// Equal when both wrap the same metric (as two registry look-ups of one series do).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Counter>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
+    }
+
     fn __repr__(&self) -> String {
         format!("Counter(value={})", self.inner.get())
     }
@@ -169,6 +189,13 @@ pub struct Gauge {
     // Boxed in an Arc: the gauge's cell is cache-padded (128-byte aligned), which a Python object's
     // memory is not; it also lets other objects (async recorders) share the metric.
     pub(crate) inner: Arc<ap::Gauge>,
+}
+
+impl Gauge {
+    /// Wraps a metric that something else (a registry) also holds.
+    pub(crate) fn from_arc(inner: Arc<ap::Gauge>) -> Self {
+        Gauge { inner }
+    }
 }
 
 #[pymethods]
@@ -227,6 +254,17 @@ impl Gauge {
         self.inner.get()
     }
 
+    /// Equal when both wrap the same metric (as two registry look-ups of one series do).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Gauge>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "Gauge(value={})",
@@ -239,6 +277,13 @@ impl Gauge {
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Histogram {
     pub(crate) inner: Arc<ap::Histogram>,
+}
+
+impl Histogram {
+    /// Wraps a metric that something else (a registry) also holds.
+    pub(crate) fn from_arc(inner: Arc<ap::Histogram>) -> Self {
+        Histogram { inner }
+    }
 }
 
 #[pymethods]
@@ -348,6 +393,17 @@ impl Histogram {
         self.inner.config().relative_error()
     }
 
+    /// Equal when both wrap the same metric (as two registry look-ups of one series do).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Histogram>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
+    }
+
     fn __repr__(&self) -> String {
         // One snapshot, so that count, sum, min and max describe the same moment.
         let s = self.inner.snapshot();
@@ -409,5 +465,7 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     snapshot_cell::register(m)?;
     m.add_class::<once_map::OnceMap>()?;
     m.add_class::<cancellation::CancellationToken>()?;
+    registry::register(m)?;
+    bench::register(m)?;
     Ok(())
 }

@@ -13,6 +13,13 @@ pub struct MinMax {
     pub(crate) inner: Arc<ap::MinMax>,
 }
 
+impl MinMax {
+    /// Wraps a metric that something else (a registry) also holds.
+    pub(crate) fn from_arc(inner: Arc<ap::MinMax>) -> Self {
+        MinMax { inner }
+    }
+}
+
 #[pymethods]
 impl MinMax {
     #[new]
@@ -41,6 +48,17 @@ impl MinMax {
     /// Forgets every value.
     fn reset(&self) {
         self.inner.reset();
+    }
+
+    /// Equal when both wrap the same metric (as two registry look-ups of one series do).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<MinMax>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
     }
 
     fn __repr__(&self) -> String {

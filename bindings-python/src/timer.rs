@@ -24,6 +24,13 @@ fn timing_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     TIMING.import(py, "atomicperf._timing", "Timing")
 }
 
+impl Timer {
+    /// Wraps a metric that something else (a registry) also holds.
+    pub(crate) fn from_arc(inner: Arc<ap::Timer>) -> Self {
+        Timer { inner }
+    }
+}
+
 #[pymethods]
 impl Timer {
     #[new]
@@ -114,6 +121,17 @@ impl Timer {
     #[getter]
     fn highest(&self) -> u64 {
         self.inner.histogram().config().highest()
+    }
+
+    /// Equal when both wrap the same metric (as two registry look-ups of one series do).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Timer>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
     }
 
     fn __repr__(&self) -> String {

@@ -7,9 +7,12 @@ import atomicperf
 
 def test_exports_the_classes_and_a_version():
     assert set(atomicperf.__all__) == {
+        "OPENMETRICS_CONTENT_TYPE",
+        "PROMETHEUS_CONTENT_TYPE",
         "AccountExistsError",
         "AsyncRecorder",
         "BalanceOverflowError",
+        "BenchReport",
         "CancellationToken",
         "ClosedError",
         "Counter",
@@ -22,6 +25,7 @@ def test_exports_the_classes_and_a_version():
         "MinMax",
         "OnceMap",
         "RateTracker",
+        "Registry",
         "RevisionMismatchError",
         "SameAccountError",
         "ShardedMap",
@@ -32,6 +36,7 @@ def test_exports_the_classes_and_a_version():
         "UnknownAccountError",
         "WindowStats",
         "__version__",
+        "default_registry",
     }
     for name in atomicperf.__all__:
         assert hasattr(atomicperf, name), name
@@ -42,9 +47,31 @@ def test_classes_live_in_the_atomicperf_module():
     for name in atomicperf.__all__:
         if name.startswith("__"):
             continue
-        cls = getattr(atomicperf, name)
-        assert cls.__module__ == "atomicperf", name
-        assert cls.__doc__
+        obj = getattr(atomicperf, name)
+        if isinstance(obj, str):
+            continue  # a constant
+        if isinstance(obj, type):
+            assert obj.__module__ == "atomicperf", name
+        assert obj.__doc__, name
+
+
+def test_content_type_constants():
+    assert atomicperf.PROMETHEUS_CONTENT_TYPE == "text/plain; version=0.0.4; charset=utf-8"
+    assert atomicperf.OPENMETRICS_CONTENT_TYPE.startswith("application/openmetrics-text; version=1.0.0")
+
+
+def test_submodules_bench_prometheus_and_main():
+    import importlib
+
+    assert callable(atomicperf.bench.run)
+    assert callable(atomicperf.bench.run_report)
+    assert atomicperf.bench.BenchReport is atomicperf.BenchReport
+    assert importlib.import_module("atomicperf.__main__").main
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        return
+    assert importlib.import_module("atomicperf.prometheus").Collector
 
 
 def test_ships_stubs_and_py_typed():
@@ -52,8 +79,15 @@ def test_ships_stubs_and_py_typed():
     assert (pkg / "py.typed").exists()
     stub = (pkg / "_atomicperf.pyi").read_text()
     for name in atomicperf.__all__:
-        if not name.startswith("__"):
+        if name.startswith("__"):
+            continue
+        obj = getattr(atomicperf, name)
+        if isinstance(obj, type):
             assert f"class {name}" in stub, name
+        elif callable(obj):
+            assert f"def {name}(" in stub, name
+        else:
+            assert f"\n{name}: " in stub, name
 
 
 def test_stub_documents_every_public_member():
@@ -62,6 +96,8 @@ def test_stub_documents_every_public_member():
     pkg = pathlib.Path(atomicperf.__file__).parent
     tree = ast.parse((pkg / "_atomicperf.pyi").read_text())
     for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            assert ast.get_docstring(node), node.name
         if isinstance(node, ast.ClassDef):
             assert ast.get_docstring(node), node.name
             if issubclass(getattr(atomicperf, node.name), BaseException):

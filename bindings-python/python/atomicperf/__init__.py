@@ -20,15 +20,29 @@ Concurrent state: ``ShardedMap`` (bytes to bytes), ``Ledger`` (accounts; errors 
 once per key) and ``CancellationToken``. Keys and stored byte values are ``bytes``; a
 ``bytearray`` or ``memoryview`` is copied, a ``str`` is refused with ``TypeError``.
 
+Registry: ``Registry.default()`` (or ``default_registry()``) is the process-wide registry of
+named, labelled metrics, ``Registry.named(name)`` a process-wide one by name, ``Registry()`` a
+private one; ``registry.counter("http_requests", "Requests.", labels={"code": "200"})``
+gets or creates a ``Counter`` (likewise ``gauge``, ``histogram``, ``timer``, ``minmax``), and
+``registry.export("prometheus" | "openmetrics" | "json")`` writes them all. For
+prometheus_client users, ``atomicperf.prometheus.Collector`` bridges a registry into theirs.
+
+Benchmarks: ``atomicperf.bench.run()`` runs the core's contention suite (every primitive against
+the lock it replaces) on Rust threads; ``python -m atomicperf bench`` prints it as a table and
+``python -m atomicperf overhead`` measures the cost of a call from Python.
+
 Durations: a measured duration (``Timer.record``, ``ThroughputWindow.record``) is an int of
 nanoseconds, a float of seconds or a ``datetime.timedelta``; settings and timeouts (``window=``,
 ``sla=``, ``timeout=``) are seconds (int or float) or a ``timedelta``, as in the standard library.
 """
 
 from ._atomicperf import (
+    OPENMETRICS_CONTENT_TYPE,
+    PROMETHEUS_CONTENT_TYPE,
     AccountExistsError,
     AsyncRecorder,
     BalanceOverflowError,
+    BenchReport,
     CancellationToken,
     ClosedError,
     Counter,
@@ -41,6 +55,7 @@ from ._atomicperf import (
     MinMax,
     OnceMap,
     RateTracker,
+    Registry,
     RevisionMismatchError,
     SameAccountError,
     ShardedMap,
@@ -51,12 +66,17 @@ from ._atomicperf import (
     UnknownAccountError,
     WindowStats,
     __version__,
+    default_registry,
 )
+from . import bench
 
 __all__ = [
+    "OPENMETRICS_CONTENT_TYPE",
+    "PROMETHEUS_CONTENT_TYPE",
     "AccountExistsError",
     "AsyncRecorder",
     "BalanceOverflowError",
+    "BenchReport",
     "CancellationToken",
     "ClosedError",
     "Counter",
@@ -69,6 +89,7 @@ __all__ = [
     "MinMax",
     "OnceMap",
     "RateTracker",
+    "Registry",
     "RevisionMismatchError",
     "SameAccountError",
     "ShardedMap",
@@ -79,4 +100,5 @@ __all__ = [
     "UnknownAccountError",
     "WindowStats",
     "__version__",
+    "default_registry",
 ]

@@ -55,6 +55,7 @@ __all__ = [
     "AccountExistsError",
     "AsyncRecorder",
     "BalanceOverflowError",
+    "BenchReport",
     "CancellationToken",
     "ClosedError",
     "Counter",
@@ -65,8 +66,11 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "MinMax",
+    "OPENMETRICS_CONTENT_TYPE",
     "OnceMap",
+    "PROMETHEUS_CONTENT_TYPE",
     "RateTracker",
+    "Registry",
     "RevisionMismatchError",
     "SameAccountError",
     "ShardedMap",
@@ -76,6 +80,7 @@ __all__ = [
     "TimerSnapshot",
     "UnknownAccountError",
     "WindowStats",
+    "default_registry",
     "__version__",
 ]
 
@@ -118,6 +123,10 @@ class Counter:
     @property
     def stripes(self) -> int:
         """Number of stripes (a power of two)."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``Counter(value=N)``."""
 
@@ -158,6 +167,10 @@ class Gauge:
     @property
     def value(self) -> float:
         """The current value (same as ``get()``)."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``Gauge(value=X)``."""
 
@@ -242,6 +255,10 @@ class Histogram:
     @property
     def relative_error(self) -> float:
         """Largest relative error of a reported quantile for this layout."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``Histogram(count=.., sum=.., min=.., max=.., significant_figures=.., highest=..)``."""
 
@@ -275,6 +292,10 @@ class MinMax:
         """Largest value recorded since creation or ``reset()``, ``None`` when empty."""
     def reset(self) -> None:
         """Forgets every value. A ``record`` racing with ``reset`` may be kept or lost."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``MinMax(min=.., max=..)``."""
 
@@ -355,6 +376,10 @@ class Timer:
     @property
     def highest(self) -> int:
         """Longest trackable duration in ns; longer ones are clamped to it."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``Timer(count=.., errors=.., total=.., min=.., max=..)``."""
 
@@ -1005,3 +1030,157 @@ class CancellationToken:
         """
     def __repr__(self) -> str:
         """``CancellationToken(cancelled=..)``."""
+
+#: Content type of ``Registry.export("prometheus")`` (text exposition format 0.0.4).
+PROMETHEUS_CONTENT_TYPE: Final[str]
+#: Content type of ``Registry.export("openmetrics")`` (OpenMetrics 1.0).
+OPENMETRICS_CONTENT_TYPE: Final[str]
+
+#: A label set: label name to label value, both str.
+Labels = Mapping[str, str]
+
+@final
+class Registry:
+    """Named metrics with help text and labels, created on first use and shared afterwards.
+
+    Replaces prometheus_client's registry and ``Counter(...).labels(...)`` children: a look-up
+    returns the same ``Counter``, ``Gauge``, ``Histogram``, ``Timer`` and ``MinMax`` classes as
+    the rest of the package, wrapping the registry's metric, so a metric looked up once is then
+    updated without touching the registry. Export reads the metrics' atomic cells and never
+    blocks a recorder (it releases the GIL while it writes).
+
+    Get-or-create: the same name and label values give the same metric (equal objects, one
+    state). The same name with another kind or another set of label names, an invalid metric
+    or label name (the Prometheus data model: ``[a-zA-Z_:][a-zA-Z0-9_:]*`` and
+    ``[a-zA-Z_][a-zA-Z0-9_]*``, no ``__`` prefix, no ``le`` on a histogram or timer) or a label
+    given twice raise ``ValueError`` and register nothing; labels that are not a ``dict`` of
+    ``str`` to ``str`` raise ``TypeError``. Help text and histogram buckets are taken from the
+    call that creates the family.
+
+    ``Registry()`` is private to its creator; ``Registry.default()`` (or ``default_registry()``)
+    is the process-wide registry every thread and every binding in the process shares, and
+    ``Registry.named(name)`` a process-wide registry by name.
+
+    >>> r = Registry()
+    >>> ok = r.counter("http_requests", "Requests served.", labels={"code": "200"})
+    >>> ok.inc()
+    >>> r.counter("http_requests", labels={"code": "200"}).get()
+    1
+    >>> print(r.export())
+    # HELP http_requests_total Requests served.
+    # TYPE http_requests_total counter
+    http_requests_total{code="200"} 1
+    <BLANKLINE>
+    """
+
+    def __init__(self) -> None:
+        """A new, empty registry that nothing else shares."""
+    @staticmethod
+    def default() -> Registry:
+        """The process-wide default registry (always the same object)."""
+    @staticmethod
+    def named(name: str) -> Registry:
+        """The process-wide registry called ``name``, created on first use (``""`` is not the
+        default registry)."""
+    def counter(self, name: str, help: str = "", labels: Labels | None = None) -> Counter:
+        """The counter ``name`` with these labels, created if absent. Exported as
+        ``<name>_total`` (a ``_total`` already in ``name`` is not doubled).
+
+        :raises ValueError: for an invalid name or label name, a name registered as another kind
+            or with other label names.
+        :raises TypeError: if ``labels`` is not a mapping of str to str.
+        """
+    def gauge(self, name: str, help: str = "", labels: Labels | None = None) -> Gauge:
+        """The gauge ``name`` with these labels, created if absent.
+
+        :raises ValueError, TypeError: as ``counter``.
+        """
+    def histogram(
+        self,
+        name: str,
+        help: str = "",
+        labels: Labels | None = None,
+        buckets: Iterable[float] | None = None,
+        scale: float | None = None,
+    ) -> Histogram:
+        """The histogram ``name`` with these labels, created if absent.
+
+        :param buckets: upper bounds of the exported cumulative buckets, strictly increasing, in
+            exported units (``+Inf`` is always added); default Prometheus' latency buckets
+            (0.005 to 10 seconds).
+        :param scale: exported value = recorded value x ``scale``; default ``1e-9``: record
+            nanoseconds, export seconds. Use ``1`` (with your own buckets) to export the recorded
+            values as they are.
+        Both apply to a new family and are ignored for an existing one.
+        :raises ValueError: as ``counter``, and for buckets that are not finite and strictly
+            increasing or a scale that is not positive.
+        :raises TypeError: as ``counter``, or if ``buckets`` is not a sequence of numbers.
+        """
+    def timer(self, name: str, help: str = "", labels: Labels | None = None) -> Timer:
+        """The timer ``name`` with these labels, created if absent. Exported as a histogram of
+        seconds ``<name>`` (Prometheus' default buckets) and a counter ``<name>_errors_total``.
+
+        :raises ValueError, TypeError: as ``counter``.
+        """
+    def minmax(self, name: str, help: str = "", labels: Labels | None = None) -> MinMax:
+        """The min/max ``name`` with these labels, created if absent. Exported as gauges
+        ``<name>_min`` and ``<name>_max`` once a value was recorded.
+
+        :raises ValueError, TypeError: as ``counter``.
+        """
+    def export(self, format: Literal["prometheus", "openmetrics", "json"] = "prometheus") -> str:
+        """Every metric, families and series sorted by name and label values.
+
+        ``"prometheus"``: text exposition format 0.0.4 (``PROMETHEUS_CONTENT_TYPE``);
+        ``"openmetrics"``: OpenMetrics 1.0 text ending in ``# EOF`` (``OPENMETRICS_CONTENT_TYPE``);
+        ``"json"``: ``{"families": [{"name", "kind", "help", "labels", "series": [{"labels",
+        ...}]}]}`` where a counter or gauge series has ``"value"``, a histogram or timer
+        ``"count"``, ``"sum"``, ``"min"``, ``"max"`` and ``"buckets": [{"le", "count"}]``
+        (cumulative, exported units, without ``+Inf``), a timer also ``"errors"``, a min/max
+        ``"min"`` and ``"max"`` (null while empty).
+
+        :raises ValueError: for another format.
+        """
+    def __len__(self) -> int:
+        """Number of metric families."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects are the same registry."""
+    def __hash__(self) -> int:
+        """Hash of the registry's identity."""
+    def __repr__(self) -> str:
+        """``Registry(families=N)``, ``Registry.default(...)`` or ``Registry.named(...)``."""
+
+def default_registry() -> Registry:
+    """The process-wide default registry (same as ``Registry.default()``)."""
+
+@final
+class BenchReport:
+    """The report of a benchmark run (``atomicperf.bench.run_report``), rendered by the core.
+
+    ``atomicperf.bench.run`` returns the same report as a dict (its JSON parsed).
+    """
+
+    def to_json(self) -> str:
+        """The report as JSON, schema ``atomicperf-bench/1``: ``{"schema", "version", "cpus",
+        "threads", "cell_seconds", "total_seconds", "cells": [{"workload", "description",
+        "design", "baseline", "threads", "ops", "seconds", "ops_per_sec", "ns_per_op",
+        "p50_ns", "p99_ns", "speedup"}], "published": [{"source", "what", "figure",
+        "answered_by"}]}``."""
+    def to_table(self) -> str:
+        """The report as a plain-text table for a terminal (what ``python -m atomicperf bench``
+        prints)."""
+    def to_markdown(self) -> str:
+        """The report as a Markdown table, followed by the published figures it answers."""
+    def __repr__(self) -> str:
+        """``BenchReport(cells=.., threads=[..], cell_seconds=.., total_seconds=..)``."""
+
+def _bench_run(
+    threads: int | Iterable[int],
+    duration: Seconds,
+    filter: str | Iterable[str] | None = None,
+    progress: Callable[[int, int, str, str, int], object] | None = None,
+) -> BenchReport:
+    """The benchmark suite on Rust threads with the GIL released; use ``atomicperf.bench``."""
+
+def _bench_workloads() -> list[str]:
+    """Names of the suite's workloads, in report order; use ``atomicperf.bench.workloads``."""

@@ -1,0 +1,274 @@
+//! `Registry`: named, labelled metrics (get-or-create) and their export.
+//!
+//! Translation only: a `dict[str, str]` of labels becomes core's `&[(&str, &str)]` (borrowed from
+//! the Python strings, no copies), core's `Arc`'d metrics become the package's `Counter`,
+//! `Gauge`, `Histogram`, `Timer` and `MinMax` objects, and core's errors become `ValueError`.
+//! Every rule (names, label sets, kinds, buckets, export formats) is core's.
+
+use std::sync::Arc;
+
+use atomicperf as ap;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyMapping, PyString};
+
+use crate::minmax::MinMax;
+use crate::timer::Timer;
+use crate::{value_error, Counter, Gauge, Histogram};
+
+/// A registry of named metrics with help text and labels, created on first use and shared
+/// afterwards.
+#[pyclass(frozen, module = "atomicperf")]
+pub struct Registry {
+    inner: Arc<ap::Registry>,
+    // For __repr__ only: "default", or the name given to Registry.named.
+    origin: Origin,
+}
+
+enum Origin {
+    Private,
+    Default,
+    Named(String),
+}
+
+static DEFAULT: PyOnceLock<Py<Registry>> = PyOnceLock::new();
+
+fn default_registry_obj(py: Python<'_>) -> PyResult<Py<Registry>> {
+    DEFAULT
+        .get_or_try_init(py, || {
+            Py::new(
+                py,
+                Registry {
+                    inner: Arc::clone(ap::Registry::global()),
+                    origin: Origin::Default,
+                },
+            )
+        })
+        .map(|r| r.clone_ref(py))
+}
+
+/// The process-wide default registry (the one every language in the process shares).
+#[pyfunction]
+pub fn default_registry(py: Python<'_>) -> PyResult<Py<Registry>> {
+    default_registry_obj(py)
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// The labels argument as owned-by-Python strings: `None` or a mapping of str to str.
+fn label_strings<'py>(
+    labels: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Vec<(Bound<'py, PyString>, Bound<'py, PyString>)>> {
+    let Some(labels) = labels else {
+        return Ok(Vec::new());
+    };
+    if labels.is_none() {
+        return Ok(Vec::new());
+    }
+    let pair = |k: Bound<'py, PyAny>, v: Bound<'py, PyAny>| -> PyResult<_> {
+        let k = match k.cast_into::<PyString>() {
+            Ok(k) => k,
+            Err(e) => {
+                return Err(PyTypeError::new_err(format!(
+                    "label names must be str, not {}",
+                    type_name(e.into_inner().as_any())
+                )))
+            }
+        };
+        let v = match v.cast_into::<PyString>() {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(PyTypeError::new_err(format!(
+                    "label values must be str, got {} for label {}",
+                    type_name(e.into_inner().as_any()),
+                    k.repr()?
+                )))
+            }
+        };
+        Ok((k, v))
+    };
+    if let Ok(d) = labels.cast::<PyDict>() {
+        let mut out = Vec::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            out.push(pair(k, v)?);
+        }
+        return Ok(out);
+    }
+    if let Ok(m) = labels.cast::<PyMapping>() {
+        let items = m.items()?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
+            out.push(pair(k, v)?);
+        }
+        return Ok(out);
+    }
+    Err(PyTypeError::new_err(format!(
+        "labels must be a dict of str to str (or None), not {}",
+        type_name(labels)
+    )))
+}
+
+/// Runs `f` with the labels as core's `&[(&str, &str)]`, borrowed from the Python strings.
+fn with_labels<R>(
+    labels: Option<&Bound<'_, PyAny>>,
+    f: impl FnOnce(&[(&str, &str)]) -> Result<R, ap::Error>,
+) -> PyResult<R> {
+    let owned = label_strings(labels)?;
+    let mut pairs = Vec::with_capacity(owned.len());
+    for (k, v) in &owned {
+        pairs.push((k.to_str()?, v.to_str()?));
+    }
+    f(&pairs).map_err(value_error)
+}
+
+#[pymethods]
+impl Registry {
+    /// A new, private registry (not shared with anything else).
+    #[new]
+    fn new() -> Self {
+        Registry {
+            inner: Arc::new(ap::Registry::new()),
+            origin: Origin::Private,
+        }
+    }
+
+    /// The process-wide default registry (same as `default_registry()`).
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<Py<Registry>> {
+        default_registry_obj(py)
+    }
+
+    /// The process-wide registry called `name`, created on first use.
+    #[staticmethod]
+    fn named(name: &str) -> Registry {
+        Registry {
+            inner: ap::Registry::named(name),
+            origin: Origin::Named(name.to_owned()),
+        }
+    }
+
+    /// The counter `name` with these labels, created if absent.
+    #[pyo3(signature = (name, help = "", labels = None))]
+    fn counter(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Counter> {
+        with_labels(labels, |l| self.inner.counter(name, help, l)).map(Counter::from_arc)
+    }
+
+    /// The gauge `name` with these labels, created if absent.
+    #[pyo3(signature = (name, help = "", labels = None))]
+    fn gauge(&self, name: &str, help: &str, labels: Option<&Bound<'_, PyAny>>) -> PyResult<Gauge> {
+        with_labels(labels, |l| self.inner.gauge(name, help, l)).map(Gauge::from_arc)
+    }
+
+    /// The histogram `name` with these labels, created if absent. `buckets` and `scale` set the
+    /// export of a new family (ignored for an existing one).
+    #[pyo3(signature = (name, help = "", labels = None, buckets = None, scale = None))]
+    fn histogram(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+        buckets: Option<&Bound<'_, PyAny>>,
+        scale: Option<f64>,
+    ) -> PyResult<Histogram> {
+        let mut opts = ap::HistogramOpts::default();
+        if let Some(b) = buckets.filter(|b| !b.is_none()) {
+            if b.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "buckets must be a sequence of numbers, not str",
+                ));
+            }
+            opts.buckets = b.extract::<Vec<f64>>().map_err(|e| {
+                let err = PyTypeError::new_err(format!(
+                    "buckets must be a sequence of numbers, not {}",
+                    type_name(b)
+                ));
+                err.set_cause(b.py(), Some(e));
+                err
+            })?;
+        }
+        if let Some(s) = scale {
+            opts.scale = s;
+        }
+        with_labels(labels, |l| self.inner.histogram(name, help, l, &opts)).map(Histogram::from_arc)
+    }
+
+    /// The timer `name` with these labels, created if absent.
+    #[pyo3(signature = (name, help = "", labels = None))]
+    fn timer(&self, name: &str, help: &str, labels: Option<&Bound<'_, PyAny>>) -> PyResult<Timer> {
+        with_labels(labels, |l| self.inner.timer(name, help, l)).map(Timer::from_arc)
+    }
+
+    /// The min/max `name` with these labels, created if absent.
+    #[pyo3(signature = (name, help = "", labels = None))]
+    fn minmax(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<MinMax> {
+        with_labels(labels, |l| self.inner.minmax(name, help, l)).map(MinMax::from_arc)
+    }
+
+    /// Every metric as text: "prometheus" (0.0.4), "openmetrics" (1.0) or "json".
+    #[pyo3(signature = (format = "prometheus"))]
+    fn export(&self, py: Python<'_>, format: &str) -> PyResult<String> {
+        let inner = Arc::clone(&self.inner);
+        let f: fn(&ap::Registry) -> String = match format {
+            "prometheus" => ap::Registry::export_prometheus,
+            "openmetrics" => ap::Registry::export_openmetrics,
+            "json" => ap::Registry::export_json,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "format must be 'prometheus', 'openmetrics' or 'json', got {other:?}"
+                )))
+            }
+        };
+        // Export reads atomics and never blocks recorders; releasing the GIL lets other Python
+        // threads record while a large registry is written out.
+        Ok(py.detach(move || f(&inner)))
+    }
+
+    /// Number of metric families.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Registry>()
+            .is_ok_and(|o| Arc::ptr_eq(&self.inner, &o.get().inner))
+    }
+
+    fn __hash__(&self) -> u64 {
+        Arc::as_ptr(&self.inner) as usize as u64
+    }
+
+    fn __repr__(&self) -> String {
+        let n = self.inner.len();
+        match &self.origin {
+            Origin::Private => format!("Registry(families={n})"),
+            Origin::Default => format!("Registry.default(families={n})"),
+            Origin::Named(name) => format!("Registry.named({name:?}, families={n})"),
+        }
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Registry>()?;
+    m.add_function(wrap_pyfunction!(default_registry, m)?)?;
+    m.add("PROMETHEUS_CONTENT_TYPE", ap::PROMETHEUS_CONTENT_TYPE)?;
+    m.add("OPENMETRICS_CONTENT_TYPE", ap::OPENMETRICS_CONTENT_TYPE)?;
+    Ok(())
+}
