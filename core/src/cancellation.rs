@@ -33,6 +33,10 @@ struct Inner {
     cancelled: AtomicBool,
     state: Mutex<Children>,
     woken: Condvar,
+    // A child keeps its parent alive (the parent holds only weak links to its children, so that
+    // dropped children do not pile up): a token whose every handle was dropped still relays a
+    // cancel from its ancestors to the descendants that remain.
+    _parent: Option<Arc<Inner>>,
 }
 
 #[derive(Default)]
@@ -41,11 +45,16 @@ struct Children(Vec<Weak<Inner>>);
 impl CancellationToken {
     /// A token that is not cancelled.
     pub fn new() -> Self {
+        Self::with_parent(None)
+    }
+
+    fn with_parent(parent: Option<Arc<Inner>>) -> Self {
         CancellationToken {
             inner: Arc::new(Inner {
                 cancelled: AtomicBool::new(false),
                 state: Mutex::default(),
                 woken: Condvar::new(),
+                _parent: parent,
             }),
         }
     }
@@ -64,7 +73,7 @@ impl CancellationToken {
 
     /// A new token cancelled when this one is (and cancellable on its own).
     pub fn child(&self) -> CancellationToken {
-        let child = CancellationToken::new();
+        let child = CancellationToken::with_parent(Some(self.inner.clone()));
         let mut children = self.inner.lock();
         // Checked under the lock that `cancel` takes to collect children: a child is either seen
         // by the cancel or created already cancelled, never missed.
@@ -149,6 +158,17 @@ mod tests {
         let sibling = root.child();
         root.cancel();
         assert!(sibling.is_cancelled());
+    }
+
+    #[test]
+    fn cancel_reaches_grandchildren_through_a_dropped_child() {
+        let root = CancellationToken::new();
+        let child = root.child();
+        let grandchild = child.child();
+        let great = grandchild.child();
+        drop(child);
+        root.cancel();
+        assert!(grandchild.is_cancelled() && great.is_cancelled());
     }
 
     #[test]
