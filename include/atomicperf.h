@@ -837,8 +837,8 @@ ap_map *ap_map_clone(const ap_map *m);
 void ap_map_free(ap_map *m);
 
 // Copies the value of `key` (key_len bytes) into `buf` (capacity bytes). *found says whether the
-// key is present; *len gets the value's length. Errors: AP_ERR_BUFFER_TOO_SMALL (with *len set)
-// when the value does not fit; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL found or len,
+// key is present; *len gets the value's length. Errors: AP_ERR_BUFFER_TOO_SMALL (with *found
+// true and *len the needed length) when the value does not fit; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL found or len,
 // a NULL key with key_len > 0, or a NULL buf when the value is not empty.
 //
 // # Safety
@@ -1138,7 +1138,9 @@ ap_status ap_once_map_get(const ap_once_map *m,
                           bool *found);
 
 // Forgets `key` (a later claim initialises it again); *removed (if not NULL) says whether it
-// had a value. Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+// had a value. A ticket outstanding for the key stays valid but no longer exclusive: a claim
+// after the removal may receive a second ticket for the key.
+// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
 //
 // # Safety
 // `m` is NULL or a live handle; `key` holds key_len bytes; `removed` is NULL or writable.

@@ -58,8 +58,8 @@ pub unsafe extern "C" fn ap_map_free(m: *mut ApMap) {
 }
 
 /// Copies the value of `key` (key_len bytes) into `buf` (capacity bytes). *found says whether the
-/// key is present; *len gets the value's length. Errors: AP_ERR_BUFFER_TOO_SMALL (with *len set)
-/// when the value does not fit; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL found or len,
+/// key is present; *len gets the value's length. Errors: AP_ERR_BUFFER_TOO_SMALL (with *found
+/// true and *len the needed length) when the value does not fit; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL found or len,
 /// a NULL key with key_len > 0, or a NULL buf when the value is not empty.
 ///
 /// # Safety

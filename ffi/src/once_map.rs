@@ -171,7 +171,9 @@ pub unsafe extern "C" fn ap_once_map_get(
 }
 
 /// Forgets `key` (a later claim initialises it again); *removed (if not NULL) says whether it
-/// had a value. Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+/// had a value. A ticket outstanding for the key stays valid but no longer exclusive: a claim
+/// after the removal may receive a second ticket for the key.
+/// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
 ///
 /// # Safety
 /// `m` is NULL or a live handle; `key` holds key_len bytes; `removed` is NULL or writable.
