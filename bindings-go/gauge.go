@@ -50,6 +50,12 @@ func NewGauge(initial float64) (*Gauge, error) {
 	if err := check("NewGauge", C.apgo_gauge_new(C.double(initial), &p, &msg), msg); err != nil {
 		return nil, err
 	}
+	return wrapGauge(p), nil
+}
+
+// wrapGauge returns a Gauge that owns p (a handle from ap_gauge_new or a registry) and writes
+// its cell directly.
+func wrapGauge(p *C.ap_gauge) *Gauge {
 	cells := gaugeCells(p)
 	if cells.kind != cellGaugeBits || cells.count != 1 || !cells.valid() {
 		// The library broke its own contract: nothing the caller can do about it.
@@ -59,7 +65,7 @@ func NewGauge(initial float64) (*Gauge, error) {
 	g := &Gauge{cell: unsafe.Add(cells.base, cells.offset)}
 	g.h.initPinned(unsafe.Pointer(p), freeGauge)
 	g.h.cleanup = runtime.AddCleanup(g, freeGauge, unsafe.Pointer(p))
-	return g, nil
+	return g
 }
 
 // MustNewGauge is like NewGauge but panics on error.

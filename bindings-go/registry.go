@@ -1,0 +1,493 @@
+package atomicperf
+
+/*
+#cgo pkg-config: atomicperf
+#cgo noescape apgo_registry_metric
+#cgo nocallback apgo_registry_metric
+#cgo noescape apgo_registry_export
+#cgo nocallback apgo_registry_export
+#include "apgo.h"
+
+static inline ap_status apgo_registry_default(ap_registry **out, char **msg) {
+	return apgo_fail(ap_registry_default(out), msg);
+}
+
+static inline ap_status apgo_registry_named(const char *name, ap_registry **out, char **msg) {
+	return apgo_fail(ap_registry_named(name, out), msg);
+}
+
+static inline ap_status apgo_registry_new(ap_registry **out, char **msg) {
+	return apgo_fail(ap_registry_new(out), msg);
+}
+
+enum { APGO_REG_COUNTER, APGO_REG_GAUGE, APGO_REG_HISTOGRAM, APGO_REG_TIMER, APGO_REG_MINMAX };
+
+// apgo_registry_metric gets or creates the metric of `kind` described by `packed`: the name,
+// the help text and n_labels (label name, label value) pairs, each NUL-terminated, one after the
+// other. The label arrays that ap_registry_* wants are built on the C stack (or, past 16
+// labels, in malloc'd memory), so the Go caller passes one buffer of bytes and allocates
+// nothing in C.
+static ap_status apgo_registry_metric(const ap_registry *r, int kind, const char *packed,
+                                      size_t n_labels, const double *buckets, size_t n_buckets,
+                                      double scale, void **out, char **msg) {
+	const char *stack_names[16], *stack_values[16];
+	const char **names = stack_names, **values = stack_values;
+	if (n_labels > 16) {
+		names = malloc(n_labels * sizeof(char *));
+		values = malloc(n_labels * sizeof(char *));
+		if (names == NULL || values == NULL) {
+			free(names);
+			free(values);
+			*msg = strdup("out of memory for the label arrays");
+			return AP_ERR_INTERNAL;
+		}
+	}
+	const char *name = packed;
+	const char *help = name + strlen(name) + 1;
+	const char *p = help + strlen(help) + 1;
+	for (size_t i = 0; i < n_labels; i++) {
+		names[i] = p;
+		p += strlen(p) + 1;
+		values[i] = p;
+		p += strlen(p) + 1;
+	}
+	ap_status s;
+	switch (kind) {
+	case APGO_REG_COUNTER:
+		s = ap_registry_counter(r, name, help, names, values, n_labels, (ap_counter **)out);
+		break;
+	case APGO_REG_GAUGE:
+		s = ap_registry_gauge(r, name, help, names, values, n_labels, (ap_gauge **)out);
+		break;
+	case APGO_REG_HISTOGRAM:
+		s = ap_registry_histogram(r, name, help, names, values, n_labels, buckets, n_buckets, scale,
+		                          (ap_histogram **)out);
+		break;
+	case APGO_REG_TIMER:
+		s = ap_registry_timer(r, name, help, names, values, n_labels, (ap_timer **)out);
+		break;
+	default:
+		s = ap_registry_minmax(r, name, help, names, values, n_labels, (ap_minmax **)out);
+		break;
+	}
+	if (names != stack_names) {
+		free(names);
+		free(values);
+	}
+	return apgo_fail(s, msg);
+}
+
+// As ap_registry_export, but AP_ERR_BUFFER_TOO_SMALL (which the caller retries) copies no
+// message.
+static inline ap_status apgo_registry_export(const ap_registry *r, uint32_t format, char *buf,
+                                             size_t capacity, size_t *len, char **msg) {
+	ap_status s = ap_registry_export(r, format, buf, capacity, len);
+	return s == AP_ERR_BUFFER_TOO_SMALL ? s : apgo_fail(s, msg);
+}
+*/
+import "C"
+
+import (
+	"net/http"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Registry holds named metrics with help text and labels, created on first use and shared
+// afterwards, and exports them as Prometheus text, OpenMetrics text or JSON.
+//
+// The same name and label values give the same metric: two calls of [Registry.Counter] with
+// equal arguments return two *Counter values that update the same cells, in any goroutine and
+// in any language of the process that uses the same registry ([DefaultRegistry] and
+// [NamedRegistry] are process-wide; [NewRegistry] is private to its caller). A name registered
+// as another kind, or with another set of label names, is an error matching
+// [ErrInvalidArgument], as is a name or label name outside the Prometheus data model.
+//
+// The metrics a registry returns are the ordinary types of this package, built the same way as
+// by their constructors ([Counter.Inc] and every [Gauge] method write the cells directly,
+// without a cgo call), and each owns its own reference to the metric: Close releases that
+// reference and stops that Go value only; the registry keeps the metric, and exports it, for
+// the registry's lifetime. Closing the Registry itself releases only the Go value's reference to
+// it (the default and named registries live as long as the process). A Registry is safe for
+// concurrent use.
+//
+// Each look-up is one cgo call (two for a Counter or Gauge, which also learn where their cells
+// are) and allocates the returned Go value: look a metric up once and keep it, rather than on
+// every update.
+type Registry struct {
+	h          handle
+	exportHint atomic.Int64 // length of the last export, to size the next buffer
+}
+
+// Labels are the label names and values of one series. The order of the entries does not
+// matter: the first registration of a family orders its labels by name in the export. A nil or
+// empty Labels is the series without labels.
+type Labels map[string]string
+
+// LabelPairs returns the Labels of kv, alternating names and values:
+// LabelPairs("method", "GET", "code", "200"). It panics on an odd number of arguments, like
+// strings.NewReplacer.
+func LabelPairs(kv ...string) Labels {
+	if len(kv)%2 != 0 {
+		panic("atomicperf: LabelPairs: odd number of arguments")
+	}
+	l := make(Labels, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		l[kv[i]] = kv[i+1]
+	}
+	return l
+}
+
+// HistogramOpts are the export options of a histogram family, used when the family is created
+// and ignored afterwards. Buckets are the upper bounds of the exported cumulative buckets, finite
+// and increasing, in exported units (nil: Prometheus' default buckets, .005 to 10). Scale
+// converts a recorded value to exported units (0: 1e-9, i.e. record nanoseconds and export
+// seconds; 1: export as recorded).
+type HistogramOpts struct {
+	Buckets []float64
+	Scale   float64
+}
+
+// Format is an export format of [Registry.Export].
+type Format uint32
+
+// Export formats.
+const (
+	// FormatPrometheus is the Prometheus text exposition format 0.0.4 ([ContentTypePrometheus]).
+	FormatPrometheus Format = C.AP_FORMAT_PROMETHEUS
+	// FormatOpenMetrics is OpenMetrics 1.0 text, ending with "# EOF" ([ContentTypeOpenMetrics]).
+	FormatOpenMetrics Format = C.AP_FORMAT_OPENMETRICS
+	// FormatJSON is {"families": [{"name", "kind", "help", "labels", "series": [...]}]}, as
+	// documented by the Rust Registry::export_json ([ContentTypeJSON]).
+	FormatJSON Format = C.AP_FORMAT_JSON
+)
+
+// Content types of the export formats, for an HTTP Content-Type header.
+const (
+	ContentTypePrometheus  = "text/plain; version=0.0.4; charset=utf-8"
+	ContentTypeOpenMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+	ContentTypeJSON        = "application/json"
+)
+
+// ContentType returns the HTTP content type of the format ("" for an unknown format).
+func (f Format) ContentType() string {
+	switch f {
+	case FormatPrometheus:
+		return ContentTypePrometheus
+	case FormatOpenMetrics:
+		return ContentTypeOpenMetrics
+	case FormatJSON:
+		return ContentTypeJSON
+	}
+	return ""
+}
+
+// String returns "prometheus", "openmetrics", "json" or "Format(n)".
+func (f Format) String() string {
+	switch f {
+	case FormatPrometheus:
+		return "prometheus"
+	case FormatOpenMetrics:
+		return "openmetrics"
+	case FormatJSON:
+		return "json"
+	}
+	return "Format(" + strconv.FormatUint(uint64(f), 10) + ")"
+}
+
+func freeRegistry(p unsafe.Pointer) {
+	C.ap_registry_free((*C.ap_registry)(p))
+	handlesFreed.Add(1)
+}
+
+func wrapRegistry(p *C.ap_registry) *Registry {
+	r := &Registry{}
+	r.exportHint.Store(4096)
+	r.h.init(unsafe.Pointer(p), freeRegistry)
+	r.h.cleanup = runtime.AddCleanup(r, freeRegistry, unsafe.Pointer(p))
+	return r
+}
+
+// DefaultRegistry returns the process-wide default registry: every goroutine, and every
+// language binding in the process, that uses it sees the same metrics. Each call returns a new
+// Go value (Close releases only its reference).
+func DefaultRegistry() *Registry {
+	var p *C.ap_registry
+	var msg *C.char
+	if err := check("DefaultRegistry", C.apgo_registry_default(&p, &msg), msg); err != nil {
+		panic(err) // the library fails only for a NULL out-pointer
+	}
+	return wrapRegistry(p)
+}
+
+// NamedRegistry returns the process-wide registry called name, created on first use. A name
+// that is not valid UTF-8 or holds a NUL byte gives an error matching [ErrInvalidArgument].
+func NamedRegistry(name string) (*Registry, error) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return nil, newError("NamedRegistry", CodeInvalidArgument, "name contains a NUL byte")
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var p *C.ap_registry
+	var msg *C.char
+	if err := check("NamedRegistry", C.apgo_registry_named(cname, &p, &msg), msg); err != nil {
+		return nil, err
+	}
+	return wrapRegistry(p), nil
+}
+
+// MustNamedRegistry is like NamedRegistry but panics on error.
+func MustNamedRegistry(name string) *Registry {
+	r, err := NamedRegistry(name)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// NewRegistry returns an empty registry of its own, shared with no one.
+func NewRegistry() (*Registry, error) {
+	var p *C.ap_registry
+	var msg *C.char
+	if err := check("NewRegistry", C.apgo_registry_new(&p, &msg), msg); err != nil {
+		return nil, err
+	}
+	return wrapRegistry(p), nil
+}
+
+// MustNewRegistry is like NewRegistry but panics on error.
+func MustNewRegistry() *Registry {
+	r, err := NewRegistry()
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// Close releases this Go value's reference to the registry; the metrics obtained from it stay
+// valid. Afterwards look-ups and Export return [ErrClosed]. Idempotent; always returns nil.
+func (r *Registry) Close() error {
+	r.h.close()
+	return nil
+}
+
+// Kinds of metric for apgo_registry_metric.
+const (
+	regCounter   = C.APGO_REG_COUNTER
+	regGauge     = C.APGO_REG_GAUGE
+	regHistogram = C.APGO_REG_HISTOGRAM
+	regTimer     = C.APGO_REG_TIMER
+	regMinMax    = C.APGO_REG_MINMAX
+)
+
+// packLen is the size of the stack buffer for the packed strings of a look-up; longer
+// descriptions allocate their buffer.
+const packLen = 512
+
+// pack writes name, help and the labels, each followed by a NUL, into stack (or a new buffer
+// when they do not fit) and returns the bytes. Strings holding a NUL byte cannot cross the C ABI
+// and give an error matching [ErrInvalidArgument].
+func pack(op, name, help string, labels Labels, stack *[packLen]byte) ([]byte, error) {
+	n := len(name) + len(help) + 2
+	bad := strings.IndexByte(name, 0) >= 0 || strings.IndexByte(help, 0) >= 0
+	for k, v := range labels {
+		n += len(k) + len(v) + 2
+		bad = bad || strings.IndexByte(k, 0) >= 0 || strings.IndexByte(v, 0) >= 0
+	}
+	if bad {
+		return nil, newError(op, CodeInvalidArgument, "a name, help text or label contains a NUL byte")
+	}
+	buf := stack[:0]
+	if n > packLen {
+		buf = make([]byte, 0, n)
+	}
+	buf = append(append(buf, name...), 0)
+	buf = append(append(buf, help...), 0)
+	// Sorted label names: the first registration fixes the family's label order in the export,
+	// and a map's iteration order is random.
+	var keyStack [16]string
+	keys := keyStack[:0]
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		buf = append(append(buf, k...), 0)
+		buf = append(append(buf, labels[k]...), 0)
+	}
+	return buf, nil
+}
+
+// metric gets or creates a metric of kind and returns its new owning C handle.
+func (r *Registry) metric(op string, kind C.int, name, help string, labels Labels, opts *HistogramOpts) (unsafe.Pointer, error) {
+	var stack [packLen]byte
+	packed, err := pack(op, name, help, labels, &stack)
+	if err != nil {
+		return nil, err
+	}
+	var buckets *C.double
+	var nBuckets C.size_t
+	var scale C.double
+	if opts != nil {
+		buckets = (*C.double)(unsafe.Pointer(unsafe.SliceData(opts.Buckets)))
+		nBuckets = C.size_t(len(opts.Buckets))
+		scale = C.double(opts.Scale)
+	}
+	rp := (*C.ap_registry)(r.h.acquire())
+	if rp == nil {
+		return nil, ErrClosed
+	}
+	var out unsafe.Pointer
+	var msg *C.char
+	st := C.apgo_registry_metric(rp, kind, (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))),
+		C.size_t(len(labels)), buckets, nBuckets, scale, &out, &msg)
+	r.h.release()
+	if opts != nil {
+		runtime.KeepAlive(opts.Buckets)
+	}
+	if err := check(op, st, msg); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Counter returns the counter name with labels, creating it at 0 if absent. help is kept from
+// the first registration. The Prometheus export names the family name_total (with one _total
+// suffix whether or not name ends in it).
+func (r *Registry) Counter(name, help string, labels Labels) (*Counter, error) {
+	p, err := r.metric("Registry.Counter", regCounter, name, help, labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	return wrapCounter((*C.ap_counter)(p)), nil
+}
+
+// Gauge returns the gauge name with labels, creating it at 0 if absent.
+func (r *Registry) Gauge(name, help string, labels Labels) (*Gauge, error) {
+	p, err := r.metric("Registry.Gauge", regGauge, name, help, labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	return wrapGauge((*C.ap_gauge)(p)), nil
+}
+
+// Histogram returns the histogram name with labels, creating it empty if absent, with the
+// library's default precision. opts is used when the family is created (see [HistogramOpts]);
+// bounds that are not finite and increasing, or a negative scale, give an error matching
+// [ErrInvalidArgument].
+func (r *Registry) Histogram(name, help string, labels Labels, opts HistogramOpts) (*Histogram, error) {
+	p, err := r.metric("Registry.Histogram", regHistogram, name, help, labels, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return wrapHistogram((*C.ap_histogram)(p)), nil
+}
+
+// Timer returns the timer name with labels, creating it if absent. It is exported as a
+// histogram of seconds name and a counter name_errors_total.
+func (r *Registry) Timer(name, help string, labels Labels) (*Timer, error) {
+	p, err := r.metric("Registry.Timer", regTimer, name, help, labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	return wrapTimer((*C.ap_timer)(p)), nil
+}
+
+// MinMax returns the min/max name with labels, creating it empty if absent. It is exported as
+// gauges name_min and name_max once it holds a value.
+func (r *Registry) MinMax(name, help string, labels Labels) (*MinMax, error) {
+	p, err := r.metric("Registry.MinMax", regMinMax, name, help, labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	m := &MinMax{}
+	m.h.init(p, freeMinMax)
+	m.h.cleanup = runtime.AddCleanup(m, freeMinMax, p)
+	return m, nil
+}
+
+// MustCounter is like Counter but panics on error.
+func (r *Registry) MustCounter(name, help string, labels Labels) *Counter {
+	return mustMetric(r.Counter(name, help, labels))
+}
+
+// MustGauge is like Gauge but panics on error.
+func (r *Registry) MustGauge(name, help string, labels Labels) *Gauge {
+	return mustMetric(r.Gauge(name, help, labels))
+}
+
+// MustHistogram is like Histogram but panics on error.
+func (r *Registry) MustHistogram(name, help string, labels Labels, opts HistogramOpts) *Histogram {
+	return mustMetric(r.Histogram(name, help, labels, opts))
+}
+
+// MustTimer is like Timer but panics on error.
+func (r *Registry) MustTimer(name, help string, labels Labels) *Timer {
+	return mustMetric(r.Timer(name, help, labels))
+}
+
+// MustMinMax is like MinMax but panics on error.
+func (r *Registry) MustMinMax(name, help string, labels Labels) *MinMax {
+	return mustMetric(r.MinMax(name, help, labels))
+}
+
+func mustMetric[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Export returns every metric of the registry in format, families sorted by name and series by
+// label values. An unknown format gives an error matching [ErrOutOfRange]; after Close the
+// error is [ErrClosed]. The export reads the metrics' atomic cells and never blocks a recorder.
+func (r *Registry) Export(format Format) ([]byte, error) {
+	p := (*C.ap_registry)(r.h.acquire())
+	if p == nil {
+		return nil, ErrClosed
+	}
+	defer r.h.release()
+	size := r.exportHint.Load()
+	for {
+		buf := make([]byte, size)
+		var n C.size_t
+		var msg *C.char
+		st := C.apgo_registry_export(p, C.uint32_t(format), (*C.char)(unsafe.Pointer(unsafe.SliceData(buf))),
+			C.size_t(len(buf)), &n, &msg)
+		if st == C.AP_ERR_BUFFER_TOO_SMALL {
+			// n is the length without the NUL; metrics may be added before the next try.
+			size = int64(n) + 1 + int64(n)/8
+			continue
+		}
+		if err := check("Registry.Export", st, msg); err != nil {
+			return nil, err
+		}
+		// Next time, room for this export plus some growth.
+		r.exportHint.Store(int64(n) + 1 + int64(n)/8)
+		return buf[:n:n], nil
+	}
+}
+
+// Handler returns an http.Handler that serves the registry's Prometheus text exposition
+// (Content-Type [ContentTypePrometheus]) on every request, for a /metrics route. A failed export
+// (a closed Registry) is a 500.
+func (r *Registry) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := r.Export(FormatPrometheus)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", ContentTypePrometheus)
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		if req.Method == http.MethodHead {
+			return
+		}
+		_, _ = w.Write(body)
+	})
+}
