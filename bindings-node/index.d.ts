@@ -806,3 +806,256 @@ export declare class CancellationToken {
   static fromSignal(signal: AbortSignal): CancellationToken
   toString(): string
 }
+
+// ---- Registry ---------------------------------------------------------------------------------
+
+/**
+ * Label values of one series, by label name: `{route: '/api', code: 200}`. Numbers, bigints and
+ * booleans are converted with `String()` (as prom-client does); the order of the keys does not
+ * matter.
+ */
+export type Labels = Record<string, string | number | bigint | boolean>
+
+/** Options of the look-ups of a {@link Registry}. */
+export interface MetricOptions {
+  /**
+   * The family's help text (`# HELP`). Used when the family is created; later look-ups may omit
+   * it and a different text is ignored. Default: empty.
+   */
+  help?: string
+  /**
+   * The series' labels. Every look-up of a family must give the same label names (the first
+   * creates the family with them); names follow the Prometheus data model
+   * (`[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__`). Default: no labels.
+   */
+  labels?: Labels
+}
+
+/** Options of {@link Registry.histogram}: how the family is exported. */
+export interface RegistryHistogramOptions extends MetricOptions {
+  /**
+   * Upper bounds (`le`) of the exported cumulative buckets, in exported units: finite and
+   * strictly increasing; `+Inf` is always added. Default: Prometheus' default latency buckets
+   * `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]` (seconds). Set when the family is
+   * created; ignored afterwards.
+   */
+  buckets?: number[]
+  /**
+   * Exported value = recorded value × scale, positive. Default `1e-9`: record nanoseconds (as
+   * every atomicperf histogram does), export seconds. Use `1` to export what you record.
+   */
+  scale?: number
+}
+
+/** Options of {@link Registry.metrics}. */
+export interface MetricsOptions {
+  /**
+   * `'prometheus'` (default): text exposition format 0.0.4 ({@link Registry.PROMETHEUS_CONTENT_TYPE});
+   * `'openmetrics'`: OpenMetrics 1.0, ending with `# EOF` ({@link Registry.OPENMETRICS_CONTENT_TYPE});
+   * `'json'`: `{"families": [{"name", "kind", "help", "labels", "series": [...]}]}` where a
+   * counter or gauge series has `value`, a histogram or timer `count`, `sum`, `min`, `max` and
+   * `buckets: [{le, count}]` (in exported units; a timer also `errors`), a min/max `min` and `max`
+   * (null while empty).
+   */
+  format?: 'prometheus' | 'openmetrics' | 'json'
+}
+
+/**
+ * Named metrics with help text and labels, created on first use and shared afterwards, exported
+ * as Prometheus text, OpenMetrics or JSON: prom-client's registry and label children in one.
+ *
+ * Look-ups are get-or-create: the same kind, name and label values return the same metric, as the
+ * same classes the constructors make ({@link Counter}, {@link Gauge}, {@link Histogram},
+ * {@link Timer}, {@link MinMax}); a registry counter still adds to its Rust-owned cells with
+ * `Atomics`. Keep the returned metric on a hot path: after the first look-up in a thread, later
+ * ones are answered from a per-thread cache without a native call (about the cost of a few `Map`
+ * look-ups), but holding the metric costs nothing at all.
+ *
+ * The same name with another kind or another set of label names, invalid names, a reserved label
+ * (`le` on a histogram or timer) and bad buckets throw an `Error` with code
+ * `'AP_ERR_INVALID_ARGUMENT'` and register nothing; arguments of the wrong JS type throw a
+ * `TypeError` with the same code.
+ *
+ * {@link registry} (also `Registry.global()`) is the process-wide default registry: every
+ * worker_thread loads the same addon, so a counter that several workers look up by name is one
+ * counter, and `registry.metrics()` on any thread exports what all of them recorded.
+ * `Registry.named(name)` opens a process-wide registry by name; `new Registry()` a private one.
+ * Export reads the metrics' atomic cells: it never blocks a thread that is recording.
+ *
+ * @example
+ * const { registry } = require('atomicperf')
+ * const requests = (code) => registry.counter('http_requests', { help: 'Requests.', labels: { code } })
+ * requests(200).inc()
+ * const latency = registry.histogram('http_request_duration_seconds', { help: 'Latency.' })
+ * latency.record(1_250_000) // ns; exported as 0.00125 s
+ * // in a request handler:
+ * // res.writeHead(200, { 'Content-Type': registry.contentType }).end(registry.metrics())
+ */
+export declare class Registry {
+  /** A new, empty private registry (not shared with other threads). */
+  constructor()
+  /** The process-wide default registry: the same object as {@link registry}. */
+  static global(): Registry
+  /**
+   * The process-wide registry called `name`, shared by every thread and worker; created on first
+   * use. The same object for the same name within a thread. `''` is a name like any other, not
+   * the default registry.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `name` is not a string.
+   */
+  static named(name: string): Registry
+  /** `'text/plain; version=0.0.4; charset=utf-8'`. */
+  static readonly PROMETHEUS_CONTENT_TYPE: string
+  /** `'application/openmetrics-text; version=1.0.0; charset=utf-8'`. */
+  static readonly OPENMETRICS_CONTENT_TYPE: string
+  /** `'application/json'`. */
+  static readonly JSON_CONTENT_TYPE: string
+  /**
+   * The counter `name` with these labels, created if absent (exported as `<name>_total` unless
+   * the name already ends in `_total`).
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT`: invalid name or label name, `name` registered as
+   *   another kind or with other label names.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT`: wrong JS types.
+   */
+  counter(name: string, options?: MetricOptions): Counter
+  /** The gauge `name` with these labels, created if absent. Errors as {@link Registry.counter}. */
+  gauge(name: string, options?: MetricOptions): Gauge
+  /**
+   * The histogram `name` with these labels, created if absent (default precision; values are
+   * u64, nanoseconds by default). `buckets` and `scale` set the export of a new family.
+   * Errors as {@link Registry.counter}, and for `le` as a label or bad buckets or scale.
+   */
+  histogram(name: string, options?: RegistryHistogramOptions): Histogram
+  /**
+   * The timer `name` with these labels, created if absent: exported as a histogram of seconds
+   * `<name>` with Prometheus' default buckets plus a counter `<name>_errors_total`.
+   * Errors as {@link Registry.counter}, and for `le` as a label.
+   */
+  timer(name: string, options?: MetricOptions): Timer
+  /**
+   * The min/max `name` with these labels, created if absent: exported as two gauges
+   * `<name>_min` and `<name>_max` (absent while empty). Errors as {@link Registry.counter}.
+   */
+  minmax(name: string, options?: MetricOptions): MinMax
+  /**
+   * Every family and series, sorted by name, in the Prometheus text format (default; valid for
+   * `promtool check metrics`), OpenMetrics or JSON. Synchronous: it reads atomic cells and never
+   * blocks recording (about a millisecond per few thousand series).
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `format` is not a string.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for an unknown format.
+   */
+  metrics(options?: MetricsOptions): string
+  /** The content type of `metrics()` with no options: {@link Registry.PROMETHEUS_CONTENT_TYPE}. */
+  readonly contentType: string
+  /** Number of metric families registered. */
+  readonly size: number
+  /** Whether `other` is a Registry object over the same registry (`Registry.named` in two threads). */
+  isSameAs(other: unknown): boolean
+  toString(): string
+}
+
+/** The process-wide default registry, shared by every thread and worker of the process. */
+export declare const registry: Registry
+
+// ---- bench ------------------------------------------------------------------------------------
+
+/** Options of {@link bench.run}. */
+export interface BenchOptions {
+  /** Thread counts, each from 1 to 256; every workload runs at each. Default `[1, 2, 4]`. */
+  threads?: number[]
+  /**
+   * Time per cell (one design of one workload at one thread count), milliseconds, above 0 (at
+   * most one hour). Default 1500: the full suite then takes about two minutes.
+   */
+  durationMs?: number
+  /** Workloads to run: a name or names, matched as substrings (see {@link bench.workloads}). Default: all. */
+  filter?: string | string[]
+}
+
+/** One measured cell of a {@link BenchReport}: one design of one workload at one thread count. */
+export interface BenchCell {
+  /** Workload name (`'counter'`, `'map_read_heavy'`, ...). */
+  workload: string
+  /** What the workload does. */
+  description: string
+  /** Design measured (`'atomicperf Counter (striped)'`, `'Mutex<u64>'`, ...). */
+  design: string
+  /** Whether this design is the workload's baseline (speed-up 1). */
+  baseline: boolean
+  /** Threads running the operation. */
+  threads: number
+  /** Operations completed by all threads. */
+  ops: number
+  /** Wall time of the cell, seconds. */
+  seconds: number
+  /** Operations per second, all threads together. */
+  ops_per_sec: number
+  /** Time per operation per thread, ns (`seconds × threads / ops`). */
+  ns_per_op: number
+  /** Median of sampled single-operation latencies, ns (includes one clock read). */
+  p50_ns: number
+  /** 99th percentile of the sampled latencies, ns. */
+  p99_ns: number
+  /** `ops_per_sec` over the baseline's at the same thread count, in the same run. */
+  speedup: number
+}
+
+/** A figure published by the write-ups atomicperf answers, and the workload that answers it. */
+export interface BenchPublished {
+  source: string
+  what: string
+  figure: string
+  answered_by: string
+}
+
+/**
+ * The report of {@link bench.run}: the core's JSON report (schema `'atomicperf-bench/1'`, the
+ * same as `atomicperf bench --json`, `ap_bench_run` and every binding), parsed, with the core's
+ * two renderings attached as non-enumerable methods (so `JSON.stringify` gives the JSON back).
+ */
+export interface BenchReport {
+  schema: 'atomicperf-bench/1'
+  /** Library version. */
+  version: string
+  /** Available parallelism of the machine. */
+  cpus: number
+  /** Thread counts run. */
+  threads: number[]
+  /** Time per cell, seconds. */
+  cell_seconds: number
+  /** Wall time of the whole run, seconds. */
+  total_seconds: number
+  /** Every cell, grouped by workload then thread count. */
+  cells: BenchCell[]
+  /** Published figures for comparing designs (measured elsewhere). */
+  published: BenchPublished[]
+  /** The report as the plain-text table `npx atomicperf bench` prints. */
+  toTable(): string
+  /** The report as a Markdown table followed by the published figures. */
+  toMarkdown(): string
+}
+
+/**
+ * The benchmark suite: every primitive against the design it replaces (Mutex, RwLock, one
+ * atomic), over thread counts, in one run. The workloads run on Rust threads, as from the CLI and
+ * every other binding, so the numbers measure the primitives, not this binding (for the binding's
+ * per-call cost see `npx atomicperf overhead`). Also on the command line:
+ * `npx atomicperf bench [--threads 1,2] [--duration-ms 500] [--filter counter] [--json FILE]`.
+ */
+export declare const bench: {
+  /**
+   * Runs the suite on the libuv thread pool (it holds one pool thread for the whole run: minutes
+   * with the defaults) and resolves its report. The JS thread stays free meanwhile.
+   *
+   * Rejects with a RangeError `AP_ERR_OUT_OF_RANGE` for no thread counts, a count outside 1..256
+   * or not an integer, a duration that is not above 0, or a filter that matches no workload; with
+   * a TypeError `AP_ERR_INVALID_ARGUMENT` for options of the wrong type.
+   *
+   * @example
+   * const { bench } = require('atomicperf')
+   * const report = await bench.run({ threads: [1, 2], durationMs: 500, filter: 'counter' })
+   * console.log(report.toTable())
+   */
+  run(options?: BenchOptions): Promise<BenchReport>
+  /** Every workload's name, in report order. */
+  workloads(): string[]
+}

@@ -432,7 +432,7 @@ Object.assign(module.exports, require('./lib/state.js')(calls))
     histogram: (h) => new Histogram(FROM_HANDLE, h),
     timer: (h) => new Timer(FROM_HANDLE, h),
     minmax: (h) => new MinMax(FROM_HANDLE, h),
-  }))
+  }, internals))
 }
 // bench.run(): the core's benchmark suite, off the JS thread (lib/bench.js).
 module.exports.bench = require('./lib/bench.js')(calls)

@@ -16,7 +16,8 @@
 // Look-ups are cached per thread: the first `registry.counter(name, {labels})` asks the core
 // (which creates the series or finds it) and wraps the handle; later calls with the same kind,
 // name and label values return that same JS object without crossing into Rust. That is sound
-// because the core never removes a series, so the same key always names the same metric.
+// because the core never removes a series, so the same key always names the same metric, and
+// only successful look-ups are cached, so every error still comes from the core.
 
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
@@ -30,6 +31,8 @@ const typeName = (v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : type
 
 const EMPTY = Object.freeze({})
 const NO_LABELS = Object.freeze([])
+// The end of a path in the look-up cache (no label name or value can equal it).
+const LEAF = Symbol('metric')
 
 function options(value, what) {
   if (value === undefined) return EMPTY
@@ -42,7 +45,7 @@ function options(value, what) {
 // Passed as the first constructor argument to wrap a native registry handle; not exported.
 const FROM_HANDLE = Symbol('atomicperf registry handle')
 
-module.exports = function defineRegistry(calls, wrap) {
+module.exports = function defineRegistry(calls, wrap, internals) {
   const {
     registryNew, registryGlobal, registryNamed, registryCounter, registryGauge, registryHistogram,
     registryTimer, registryMinmax, registryExport, registryLen, registrySame, registryContentTypes,
@@ -50,36 +53,69 @@ module.exports = function defineRegistry(calls, wrap) {
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2 }
 
-  /**
-   * The cache key of a look-up (length-prefixed, so that no two label sets share one) and the
-   * flat `[name, value, ...]` array the native call takes. Label values may be strings, numbers,
-   * bigints or booleans (converted with String, as prom-client does).
-   */
-  function labelKey(name, labels) {
-    if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
-    let key = `${name.length}:${name}`
-    if (labels === undefined) return [key, NO_LABELS]
+  /** A label value as a string: numbers, bigints and booleans converted as prom-client does. */
+  function labelValue(n, v) {
+    const t = typeof v
+    if (t === 'string') return v
+    if (t !== 'number' && t !== 'bigint' && t !== 'boolean') {
+      throw typeError(`the value of label ${JSON.stringify(n)} must be a string, got ${typeName(v)}`)
+    }
+    return String(v)
+  }
+
+  /** The label names of a look-up, sorted (the cache's path order), after checking `labels`. */
+  function labelNames(labels) {
     if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
       throw typeError(`labels must be an object {name: value}, got ${typeName(labels)}`)
     }
     const names = Object.keys(labels)
     if (names.length > 1) names.sort()
+    return names
+  }
+
+  /**
+   * The cached metric of a look-up, or undefined. The cache is a trie of Maps: metric name, then
+   * for each label in name order its name and its value, then LEAF. No key strings are built, so
+   * a hit costs a few Map look-ups of strings whose hashes V8 has already computed.
+   */
+  function cached(cache, name, labels) {
+    if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+    let node = cache.get(name)
+    if (labels !== undefined) {
+      const names = labelNames(labels)
+      for (let i = 0; i < names.length; i++) {
+        const n = names[i]
+        const v = labelValue(n, labels[n])
+        if (node !== undefined) node = node.get(n)
+        if (node !== undefined) node = node.get(v)
+      }
+    }
+    return node === undefined ? undefined : node.get(LEAF)
+  }
+
+  /** The flat `[name, value, ...]` array a native look-up takes. */
+  function flatLabels(labels) {
+    if (labels === undefined) return NO_LABELS
+    const names = labelNames(labels)
     const flat = new Array(names.length * 2)
     for (let i = 0; i < names.length; i++) {
-      const n = names[i]
-      let v = labels[n]
-      const t = typeof v
-      if (t !== 'string') {
-        if (t !== 'number' && t !== 'bigint' && t !== 'boolean') {
-          throw typeError(`the value of label ${JSON.stringify(n)} must be a string, got ${typeName(v)}`)
-        }
-        v = String(v)
-      }
-      key += `${n.length}:${n}${v.length}:${v}`
-      flat[2 * i] = n
-      flat[2 * i + 1] = v
+      flat[2 * i] = names[i]
+      flat[2 * i + 1] = labelValue(names[i], labels[names[i]])
     }
-    return [key, flat]
+    return flat
+  }
+
+  /** Caches `metric` under its name and labels; `flat` is in sorted name order. */
+  function remember(cache, name, flat, metric) {
+    let node = cache.get(name)
+    if (node === undefined) cache.set(name, (node = new Map()))
+    for (let i = 0; i < flat.length; i++) {
+      let next = node.get(flat[i])
+      if (next === undefined) node.set(flat[i], (next = new Map()))
+      node = next
+    }
+    node.set(LEAF, metric)
+    return metric
   }
 
   function checkHelp(help) {
@@ -91,7 +127,7 @@ module.exports = function defineRegistry(calls, wrap) {
   /** Named metrics with labels, get-or-create, exported as Prometheus text, OpenMetrics or JSON. */
   class Registry {
     #h
-    // Per kind: cache key -> the JS metric (see the top of the file).
+    // Per kind: the trie of cached metrics (see `cached`).
     #counters = new Map()
     #gauges = new Map()
     #histograms = new Map()
@@ -121,25 +157,19 @@ module.exports = function defineRegistry(calls, wrap) {
     counter(name, opts) {
       const { help, labels } = options(opts, 'counter')
       checkHelp(help)
-      const [key, flat] = labelKey(name, labels)
-      let m = this.#counters.get(key)
-      if (m === undefined) {
-        m = wrap.counter(registryCounter(this.#h, name, help, flat))
-        this.#counters.set(key, m)
-      }
-      return m
+      const m = cached(this.#counters, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      return remember(this.#counters, name, flat, wrap.counter(registryCounter(this.#h, name, help, flat)))
     }
 
     gauge(name, opts) {
       const { help, labels } = options(opts, 'gauge')
       checkHelp(help)
-      const [key, flat] = labelKey(name, labels)
-      let m = this.#gauges.get(key)
-      if (m === undefined) {
-        m = wrap.gauge(registryGauge(this.#h, name, help, flat))
-        this.#gauges.set(key, m)
-      }
-      return m
+      const m = cached(this.#gauges, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      return remember(this.#gauges, name, flat, wrap.gauge(registryGauge(this.#h, name, help, flat)))
     }
 
     histogram(name, opts) {
@@ -151,37 +181,28 @@ module.exports = function defineRegistry(calls, wrap) {
       if (scale !== undefined && typeof scale !== 'number') {
         throw typeError(`scale must be a number, got ${typeName(scale)}`)
       }
-      const [key, flat] = labelKey(name, labels)
-      let m = this.#histograms.get(key)
-      if (m === undefined) {
-        m = wrap.histogram(registryHistogram(this.#h, name, help, flat, buckets, scale))
-        this.#histograms.set(key, m)
-      }
-      return m
+      const m = cached(this.#histograms, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      return remember(this.#histograms, name, flat, wrap.histogram(registryHistogram(this.#h, name, help, flat, buckets, scale)))
     }
 
     timer(name, opts) {
       const { help, labels } = options(opts, 'timer')
       checkHelp(help)
-      const [key, flat] = labelKey(name, labels)
-      let m = this.#timers.get(key)
-      if (m === undefined) {
-        m = wrap.timer(registryTimer(this.#h, name, help, flat))
-        this.#timers.set(key, m)
-      }
-      return m
+      const m = cached(this.#timers, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      return remember(this.#timers, name, flat, wrap.timer(registryTimer(this.#h, name, help, flat)))
     }
 
     minmax(name, opts) {
       const { help, labels } = options(opts, 'minmax')
       checkHelp(help)
-      const [key, flat] = labelKey(name, labels)
-      let m = this.#minmaxes.get(key)
-      if (m === undefined) {
-        m = wrap.minmax(registryMinmax(this.#h, name, help, flat))
-        this.#minmaxes.set(key, m)
-      }
-      return m
+      const m = cached(this.#minmaxes, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      return remember(this.#minmaxes, name, flat, wrap.minmax(registryMinmax(this.#h, name, help, flat)))
     }
 
     metrics(opts) {
@@ -214,6 +235,14 @@ module.exports = function defineRegistry(calls, wrap) {
 
     [inspect]() {
       return `Registry { families: ${registryLen(this.#h)} }`
+    }
+
+    static {
+      // For bench/registry.js: a look-up that skips this thread's cache (the native call, the
+      // wrapping and the cell buffer every first look-up in a thread pays).
+      internals.registry = {
+        counterUncached: (r, name, labels) => wrap.counter(registryCounter(r.#h, name, undefined, flatLabels(labels))),
+      }
     }
 
     static PROMETHEUS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE
