@@ -10,6 +10,9 @@ use crate::Error;
 
 type DefaultHasher = foldhash::fast::RandomState;
 
+/// One shard: its own lock, on its own cache lines.
+type Shard<K, V> = CachePadded<RwLock<HashTable<(K, V)>>>;
+
 /// A concurrent hash map: equivalent to an `RwLock<HashMap<K, V>>`, except that the keys are
 /// spread over independently locked shards, so threads working on different keys rarely meet.
 ///
@@ -38,7 +41,7 @@ type DefaultHasher = foldhash::fast::RandomState;
 /// assert_eq!(sessions.len(), 2);
 /// ```
 pub struct ShardedMap<K, V, S = DefaultHasher> {
-    shards: Box<[CachePadded<RwLock<HashTable<(K, V)>>>]>,
+    shards: Box<[Shard<K, V>]>,
     hasher: S,
     shift: u32,
 }

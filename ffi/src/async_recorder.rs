@@ -374,7 +374,8 @@ pub unsafe extern "C" fn ap_async_recorder_flush(
 pub unsafe extern "C" fn ap_async_recorder_close(r: *const ApAsyncRecorder) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_async_recorder_close", || {
-        Ok(unsafe { borrow::<AnyAsyncRecorder, _>(r) }?.close())
+        let _: () = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?.close();
+        Ok(())
     })
 }
 

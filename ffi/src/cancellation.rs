@@ -76,7 +76,10 @@ pub unsafe extern "C" fn ap_cancellation_token_child(
 /// `t` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_cancellation_token_cancel(t: *const ApCancellationToken) -> ap_status {
-    with(t, "ap_cancellation_token_cancel", |t| Ok(t.cancel()))
+    with(t, "ap_cancellation_token_cancel", |t| {
+        let _: () = t.cancel();
+        Ok(())
+    })
 }
 
 /// Writes whether the token was cancelled to *out. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.

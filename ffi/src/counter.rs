@@ -63,7 +63,8 @@ pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
 pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_counter_inc", || {
-        Ok(unsafe { borrow::<Counter, _>(c) }?.inc())
+        let _: () = unsafe { borrow::<Counter, _>(c) }?.inc();
+        Ok(())
     })
 }
 
@@ -75,7 +76,8 @@ pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
 pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_counter_add", || {
-        Ok(unsafe { borrow::<Counter, _>(c) }?.add(n))
+        let _: () = unsafe { borrow::<Counter, _>(c) }?.add(n);
+        Ok(())
     })
 }
 

@@ -43,7 +43,8 @@ pub unsafe extern "C" fn ap_gauge_free(g: *mut ApGauge) {
 fn with_gauge(g: *const ApGauge, what: &str, f: impl FnOnce(&Gauge)) -> ap_status {
     // SAFETY: every caller is an `unsafe extern fn` whose contract makes `g` NULL or live.
     guard(what, || {
-        Ok::<(), Fail>(f(unsafe { borrow::<Gauge, _>(g) }?))
+        f(unsafe { borrow::<Gauge, _>(g) }?);
+        Ok::<(), Fail>(())
     })
 }
 

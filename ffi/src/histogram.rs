@@ -88,7 +88,10 @@ fn read<T>(
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_record(h: *const ApHistogram, value: u64) -> ap_status {
-    with(h, "ap_histogram_record", |h| Ok(h.record(value)))
+    with(h, "ap_histogram_record", |h| {
+        let _: () = h.record(value);
+        Ok(())
+    })
 }
 
 /// Records `value` as if `n` times. Errors: AP_ERR_NULL_HANDLE.
@@ -101,7 +104,10 @@ pub unsafe extern "C" fn ap_histogram_record_n(
     value: u64,
     n: u64,
 ) -> ap_status {
-    with(h, "ap_histogram_record_n", |h| Ok(h.record_n(value, n)))
+    with(h, "ap_histogram_record_n", |h| {
+        let _: () = h.record_n(value, n);
+        Ok(())
+    })
 }
 
 /// Records each of the `len` values at `values`, crossing the boundary once for all of them.
@@ -231,7 +237,8 @@ pub unsafe extern "C" fn ap_histogram_merge(
 ) -> ap_status {
     with(dst, "ap_histogram_merge", |d| {
         // SAFETY: forwarded contract.
-        Ok(d.merge(unsafe { borrow::<Histogram, _>(src) }?))
+        let _: () = d.merge(unsafe { borrow::<Histogram, _>(src) }?);
+        Ok(())
     })
 }
 
@@ -241,7 +248,10 @@ pub unsafe extern "C" fn ap_histogram_merge(
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_reset(h: *const ApHistogram) -> ap_status {
-    with(h, "ap_histogram_reset", |h| Ok(h.reset()))
+    with(h, "ap_histogram_reset", |h| {
+        let _: () = h.reset();
+        Ok(())
+    })
 }
 
 /// Stores in *out a new, independent histogram holding a copy of `h`'s values now: read many

@@ -69,7 +69,8 @@ pub unsafe extern "C" fn ap_ledger_deposit(
     balance: *mut i64,
 ) -> ap_status {
     with(l, "ap_ledger_deposit", |l| {
-        Ok(write_opt(balance, l.deposit(id, amount)?))
+        let _: () = write_opt(balance, l.deposit(id, amount)?);
+        Ok(())
     })
 }
 
@@ -87,7 +88,8 @@ pub unsafe extern "C" fn ap_ledger_withdraw(
     balance: *mut i64,
 ) -> ap_status {
     with(l, "ap_ledger_withdraw", |l| {
-        Ok(write_opt(balance, l.withdraw(id, amount)?))
+        let _: () = write_opt(balance, l.withdraw(id, amount)?);
+        Ok(())
     })
 }
 

@@ -9,6 +9,8 @@ use crate::status::{
 };
 
 type BytesMap = ShardedMap<Vec<u8>, Vec<u8>>;
+/// What an entries handle points to.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// A concurrent hash map of byte-string keys to byte-string values, sharded over independently
 /// locked, cache-padded shards. No call hands out a reference into the map: values are copied out.
@@ -202,7 +204,8 @@ pub unsafe extern "C" fn ap_map_len(m: *const ApMap, out: *mut usize) -> ap_stat
 pub unsafe extern "C" fn ap_map_clear(m: *const ApMap) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_map_clear", || {
-        Ok(unsafe { borrow::<BytesMap, _>(m) }?.clear())
+        let _: () = unsafe { borrow::<BytesMap, _>(m) }?.clear();
+        Ok(())
     })
 }
 
@@ -224,9 +227,9 @@ pub unsafe extern "C" fn ap_map_snapshot(
     })
 }
 
-unsafe fn entries<'a>(e: *const ApMapEntries) -> Result<&'a Vec<(Vec<u8>, Vec<u8>)>, Fail> {
+unsafe fn entries<'a>(e: *const ApMapEntries) -> Result<&'a Entries, Fail> {
     // SAFETY: the caller passes NULL or a live entries handle from ap_map_snapshot.
-    unsafe { e.cast::<Vec<(Vec<u8>, Vec<u8>)>>().as_ref() }
+    unsafe { e.cast::<Entries>().as_ref() }
         .ok_or_else(|| Fail::new(AP_ERR_NULL_HANDLE, "handle is NULL"))
 }
 
@@ -289,6 +292,6 @@ pub unsafe extern "C" fn ap_map_entries_get(
 pub unsafe extern "C" fn ap_map_entries_free(e: *mut ApMapEntries) {
     if !e.is_null() {
         // SAFETY: created by Box::into_raw in ap_map_snapshot, freed once.
-        drop(unsafe { Box::from_raw(e.cast::<Vec<(Vec<u8>, Vec<u8>)>>()) });
+        drop(unsafe { Box::from_raw(e.cast::<Entries>()) });
     }
 }

@@ -47,7 +47,8 @@ pub unsafe extern "C" fn ap_minmax_free(m: *mut ApMinMax) {
 pub unsafe extern "C" fn ap_minmax_record(m: *const ApMinMax, value: u64) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_minmax_record", || {
-        Ok(unsafe { borrow::<MinMax, _>(m) }?.record(value))
+        let _: () = unsafe { borrow::<MinMax, _>(m) }?.record(value);
+        Ok(())
     })
 }
 
@@ -87,6 +88,7 @@ pub unsafe extern "C" fn ap_minmax_max(m: *const ApMinMax, out: *mut u64) -> ap_
 pub unsafe extern "C" fn ap_minmax_reset(m: *const ApMinMax) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_minmax_reset", || {
-        Ok(unsafe { borrow::<MinMax, _>(m) }?.reset())
+        let _: () = unsafe { borrow::<MinMax, _>(m) }?.reset();
+        Ok(())
     })
 }

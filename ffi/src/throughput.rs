@@ -81,7 +81,8 @@ pub unsafe extern "C" fn ap_throughput_window_record(
 ) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_throughput_window_record", || {
-        Ok(unsafe { borrow::<ThroughputWindow, _>(w) }?.record_nanos(latency_ns))
+        let _: () = unsafe { borrow::<ThroughputWindow, _>(w) }?.record_nanos(latency_ns);
+        Ok(())
     })
 }
 

@@ -97,7 +97,8 @@ pub unsafe extern "C" fn ap_timer_record(
 ) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_timer_record", || {
-        Ok(unsafe { borrow::<Timer, _>(t) }?.record_nanos(duration_ns, ok))
+        let _: () = unsafe { borrow::<Timer, _>(t) }?.record_nanos(duration_ns, ok);
+        Ok(())
     })
 }
 
@@ -159,6 +160,7 @@ pub unsafe extern "C" fn ap_timer_quantile(t: *const ApTimer, q: f64, out: *mut 
 pub unsafe extern "C" fn ap_timer_reset(t: *const ApTimer) -> ap_status {
     // SAFETY: forwarded contract.
     guard("ap_timer_reset", || {
-        Ok(unsafe { borrow::<Timer, _>(t) }?.reset())
+        let _: () = unsafe { borrow::<Timer, _>(t) }?.reset();
+        Ok(())
     })
 }

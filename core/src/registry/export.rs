@@ -71,11 +71,14 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
     });
 }
 
+/// The samples of one series: its label values and what it exports.
+type SeriesSamples = (Vec<String>, Vec<Sample>);
+
 /// The exported families of one registered family: (name, type, samples per series).
 fn expand(
     family: &Family,
     format: Format,
-) -> Vec<(String, &'static str, Vec<(Vec<String>, Vec<Sample>)>)> {
+) -> Vec<(String, &'static str, Vec<SeriesSamples>)> {
     let mut series = family.series.snapshot();
     series.sort_by(|a, b| a.0.cmp(&b.0));
     let name = family.name.as_str();
