@@ -292,32 +292,32 @@ const packLen = 512
 // when they do not fit) and returns the bytes. Strings holding a NUL byte cannot cross the C ABI
 // and give an error matching [ErrInvalidArgument].
 func pack(op, name, help string, labels Labels, stack *[packLen]byte) ([]byte, error) {
+	// One pass over the map (starting an iteration costs as much as the rest of the packing),
+	// then the pairs sorted by name: the first registration fixes the family's label order in
+	// the export, and a map's iteration order is random.
+	type pair struct{ k, v string }
+	var pairStack [8]pair
+	pairs := pairStack[:0]
 	n := len(name) + len(help) + 2
 	bad := strings.IndexByte(name, 0) >= 0 || strings.IndexByte(help, 0) >= 0
 	for k, v := range labels {
+		pairs = append(pairs, pair{k, v})
 		n += len(k) + len(v) + 2
 		bad = bad || strings.IndexByte(k, 0) >= 0 || strings.IndexByte(v, 0) >= 0
 	}
 	if bad {
 		return nil, newError(op, CodeInvalidArgument, "a name, help text or label contains a NUL byte")
 	}
+	slices.SortFunc(pairs, func(a, b pair) int { return strings.Compare(a.k, b.k) })
 	buf := stack[:0]
 	if n > packLen {
 		buf = make([]byte, 0, n)
 	}
 	buf = append(append(buf, name...), 0)
 	buf = append(append(buf, help...), 0)
-	// Sorted label names: the first registration fixes the family's label order in the export,
-	// and a map's iteration order is random.
-	var keyStack [16]string
-	keys := keyStack[:0]
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		buf = append(append(buf, k...), 0)
-		buf = append(append(buf, labels[k]...), 0)
+	for _, p := range pairs {
+		buf = append(append(buf, p.k...), 0)
+		buf = append(append(buf, p.v...), 0)
 	}
 	return buf, nil
 }
