@@ -151,3 +151,61 @@ awk '
         ratio("Ledger.Transfer, RunParallel: cgo / global mutex", "BenchmarkLedgerTransferParallel/cgo", "BenchmarkLedgerTransferParallel/mutex")
     }
 ' "$out"
+
+# Registry (bindings-go/bench_registry_test.go) against client_golang. A look-up returns a new
+# owning Go value (a handle clone, a wrapper and its runtime cleanup), so it is meant to run once
+# per metric, not per update: the ratio says how much a look-up per request would cost. Export
+# is one scrape of 10,000 counter series as Prometheus text. Ratios are ours / client_golang's:
+# below 1 atomicperf is faster.
+echo
+echo "==== Go ratios: Registry vs client_golang (same run; ns per op, ours / theirs) ===="
+awk '
+    /^Benchmark/ {
+        name = $1; sub(/-[0-9]+$/, "", name)
+        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
+    }
+    function ratio(label, a, b,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-62s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
+    }
+    END {
+        l = "BenchmarkRegistryLookup/"; lp = "BenchmarkRegistryLookupParallel/"; e = "BenchmarkRegistryExport/"
+        ratio("Lookup of a labelled counter: Registry.Counter / WithLabelValues", l "atomicperf", l "prometheus-values")
+        ratio("  same / CounterVec.With(Labels)", l "atomicperf", l "prometheus-labels")
+        ratio("  same, RunParallel / WithLabelValues", lp "atomicperf", lp "prometheus-values")
+        ratio("Export 10k series: Export(Prometheus) / Gather+expfmt text", e "atomicperf", e "prometheus-text")
+        ratio("  Export(Prometheus) / Gather alone", e "atomicperf", e "prometheus-gather")
+        ratio("  Export(JSON) / Export(Prometheus)", e "atomicperf-json", e "atomicperf")
+        ratio("  Collector in client_golang (Gather+text) / CounterVec", e "atomicperf-collector-text", e "prometheus-text")
+    }
+' "$out"
+
+# Binding overhead: what one call costs on a service's hot path, beside the Go a service would
+# otherwise use (sync/atomic, sync.Map, an RWMutex) and client_golang. Counter.Inc writes its C
+# cells with sync/atomic (no cgo call); Histogram.Record, ShardedMap.Get and SnapshotCell.Load
+# are one cgo call each (Get and Load also copy the value out of C memory).
+echo
+echo "==== Go binding overhead (same run; ns per call, 1 goroutine) ===="
+awk '
+    /^Benchmark/ {
+        name = $1; sub(/-[0-9]+$/, "", name)
+        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
+    }
+    function row(label, a, b, blabel,    r) {
+        if (!(a in v)) { printf "%-34s n/a\n", label; return }
+        if (!(b in v) || v[b] == 0) { printf "%-34s %9.2f ns\n", label, v[a]; return }
+        printf "%-34s %9.2f ns   %-30s %9.2f ns   %8.2fx\n", label, v[a], blabel, v[b], v[a] / v[b]
+    }
+    END {
+        printf "%-34s %12s   %-30s %12s   %9s\n", "atomicperf call", "", "beside", "", "ratio"
+        row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
+        row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/prometheus", "client_golang Counter.Inc")
+        row("Counter.Inc (cgo, for reference)", "BenchmarkCounterInc/cgo", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
+        row("Histogram.Record (cgo)", "BenchmarkHistogramObserve/cgo", "BenchmarkHistogramObserve/prometheus", "client_golang Observe")
+        row("ShardedMap.Get (cgo)", "BenchmarkShardedMapGet/cgo", "BenchmarkShardedMapGet/sync.Map", "sync.Map.Load")
+        row("ShardedMap.Get (cgo)", "BenchmarkShardedMapGet/cgo", "BenchmarkShardedMapGet/rwmutex", "RWMutex map")
+        row("SnapshotCell.Load (cgo)", "BenchmarkSnapshotCellLoad/cgo", "BenchmarkSnapshotCellLoad/atomic.Pointer", "atomic.Pointer.Load")
+        row("SnapshotCell.Load (cgo)", "BenchmarkSnapshotCellLoad/cgo", "BenchmarkSnapshotCellLoad/rwmutex", "RWMutex value")
+    }
+' "$out"
