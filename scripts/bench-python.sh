@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Python binding (release) into .venv at the repo root and runs its benchmarks
-# (bench_counter.py, bench_metrics.py, bench_state.py), which compare atomicperf with prometheus_client and
-# plain-Python baselines in one run.
+# (bench_counter.py, bench_metrics.py, bench_state.py, bench_registry.py), which compare atomicperf
+# with prometheus_client and plain-Python baselines in one run. The contention suite itself runs
+# from Python with `python -m atomicperf bench` (BENCH_SUITE=1 runs it here too), and the binding's
+# per-call overhead report with `python -m atomicperf overhead`.
 # Needs only python3 (with venv) and a Rust toolchain; installs maturin and prometheus_client itself.
 # Arguments go to the benchmark (--number, --repeat, --json).
 set -euo pipefail
@@ -22,3 +24,11 @@ echo
 python bindings-python/bench/bench_metrics.py "$@"
 echo
 python bindings-python/bench/bench_state.py "$@"
+echo
+python bindings-python/bench/bench_registry.py "$@"
+echo
+python -m atomicperf overhead "$@"
+if [ "${BENCH_SUITE:-0}" = 1 ]; then
+    echo
+    python -m atomicperf bench
+fi
