@@ -24,10 +24,25 @@ enum Format {
 }
 
 /// One exported sample: a name suffix, extra labels, a value.
+/// A sample value: counts stay integers, so that a counter past 2^53 is exported exactly.
+enum Num {
+    Int(u64),
+    Float(f64),
+}
+
+impl Num {
+    fn text(&self) -> String {
+        match self {
+            Num::Int(v) => v.to_string(),
+            Num::Float(v) => format_value(*v),
+        }
+    }
+}
+
 struct Sample {
     suffix: &'static str,
     extra: Option<(&'static str, String)>,
-    value: f64,
+    value: Num,
 }
 
 /// Cumulative `le` buckets from a histogram snapshot: a recorded value counts towards a bound
@@ -51,23 +66,23 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
         out.push(Sample {
             suffix: "_bucket",
             extra: Some(("le", format_value(le))),
-            value: count as f64,
+            value: Num::Int(count),
         });
     }
     out.push(Sample {
         suffix: "_bucket",
         extra: Some(("le", "+Inf".into())),
-        value: s.count() as f64,
+        value: Num::Int(s.count()),
     });
     out.push(Sample {
         suffix: "_sum",
         extra: None,
-        value: s.sum() as f64 * family.opts.scale,
+        value: Num::Float(s.sum() as f64 * family.opts.scale),
     });
     out.push(Sample {
         suffix: "_count",
         extra: None,
-        value: s.count() as f64,
+        value: Num::Int(s.count()),
     });
 }
 
@@ -102,7 +117,7 @@ fn expand(
                         vec![Sample {
                             suffix,
                             extra: None,
-                            value: c.get() as f64,
+                            value: Num::Int(c.get()),
                         }],
                     )
                 })
@@ -119,7 +134,7 @@ fn expand(
                         vec![Sample {
                             suffix: "",
                             extra: None,
-                            value: g.get(),
+                            value: Num::Float(g.get()),
                         }],
                     )
                 })
@@ -158,7 +173,7 @@ fn expand(
                     vec![Sample {
                         suffix,
                         extra: None,
-                        value: s.errors() as f64,
+                        value: Num::Int(s.errors()),
                     }],
                 ));
             }
@@ -183,7 +198,7 @@ fn expand(
                         vec![Sample {
                             suffix: "",
                             extra: None,
-                            value: lo as f64,
+                            value: Num::Int(lo),
                         }],
                     ));
                     maxs.push((
@@ -191,7 +206,7 @@ fn expand(
                         vec![Sample {
                             suffix: "",
                             extra: None,
-                            value: hi as f64,
+                            value: Num::Int(hi),
                         }],
                     ));
                 }
@@ -250,8 +265,10 @@ impl Registry {
             for (name, kind, rows) in expand(&family, format) {
                 out.push_str("# HELP ");
                 out.push_str(&name);
-                out.push(' ');
-                escape_help(&family.help, &mut out);
+                if !family.help.is_empty() {
+                    out.push(' ');
+                    escape_help(&family.help, &mut out);
+                }
                 out.push('\n');
                 let _ = writeln!(out, "# TYPE {name} {kind}");
                 for (values, samples) in rows {
@@ -259,7 +276,7 @@ impl Registry {
                         out.push_str(&name);
                         out.push_str(s.suffix);
                         write_labels(&mut out, &family.label_names, &values, &s.extra);
-                        let _ = writeln!(out, " {}", format_value(s.value));
+                        let _ = writeln!(out, " {}", s.value.text());
                     }
                 }
             }

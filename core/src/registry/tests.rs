@@ -82,6 +82,14 @@ fn prometheus_text_has_help_type_and_escaped_samples() {
 }
 
 #[test]
+fn counters_past_two_to_the_53_are_exported_exactly() {
+    let r = Registry::new();
+    r.counter("big", "", &[]).unwrap().add((1 << 60) + 42);
+    assert!(r.export_prometheus().contains("\nbig_total 1152921504606847018\n"));
+    assert!(r.export_prometheus().starts_with("# HELP big_total\n"), "no trailing space after an empty help");
+}
+
+#[test]
 fn histogram_exports_cumulative_buckets_sum_and_count_in_seconds() {
     let r = Registry::new();
     let h = r
