@@ -198,7 +198,7 @@ awk '
         printf "%-34s %9.2f ns   %-30s %9.2f ns   %8.2fx\n", label, v[a], blabel, v[b], v[a] / v[b]
     }
     END {
-        printf "%-34s %12s   %-30s %12s   %9s\n", "atomicperf call", "", "beside", "", "ratio"
+        printf "%-34s %12s   %-30s %12s   %9s\n", "atomicperf call", "ns/call", "beside", "ns/call", "ratio"
         row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
         row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/prometheus", "client_golang Counter.Inc")
         row("Counter.Inc (cgo, for reference)", "BenchmarkCounterInc/cgo", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
