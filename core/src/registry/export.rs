@@ -45,6 +45,17 @@ struct Sample {
     value: Num,
 }
 
+/// `v × scale`, computed as a division when the scale is the inverse of a whole number (1e-9:
+/// nanoseconds to seconds), so that 43 ms exports as 0.043 and not 0.043000000000000003.
+fn scaled(v: u64, scale: f64) -> f64 {
+    let inverse = 1.0 / scale;
+    if inverse.fract() == 0.0 {
+        v as f64 / inverse
+    } else {
+        v as f64 * scale
+    }
+}
+
 /// Cumulative `le` buckets from a histogram snapshot: a recorded value counts towards a bound
 /// when its bucket's representative value (scaled) is at most the bound, so a count is off only
 /// for values within the histogram's precision of a bound.
@@ -52,7 +63,7 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
     let mut out = Vec::with_capacity(bounds.len());
     let (mut seen, mut i) = (0u64, 0usize);
     for &b in bounds {
-        while i < s.counts().len() && (s.config().bucket_value(i) as f64) * scale <= b {
+        while i < s.counts().len() && scaled(s.config().bucket_value(i), scale) <= b {
             seen += s.counts()[i];
             i += 1;
         }
@@ -77,7 +88,7 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
     out.push(Sample {
         suffix: "_sum",
         extra: None,
-        value: Num::Float(s.sum() as f64 * family.opts.scale),
+        value: Num::Float(scaled(s.sum(), family.opts.scale)),
     });
     out.push(Sample {
         suffix: "_count",
@@ -90,10 +101,7 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
 type SeriesSamples = (Vec<String>, Vec<Sample>);
 
 /// The exported families of one registered family: (name, type, samples per series).
-fn expand(
-    family: &Family,
-    format: Format,
-) -> Vec<(String, &'static str, Vec<SeriesSamples>)> {
+fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<SeriesSamples>)> {
     let mut series = family.series.snapshot();
     series.sort_by(|a, b| a.0.cmp(&b.0));
     let name = family.name.as_str();
@@ -359,9 +367,9 @@ fn histogram_json(s: &HistogramSnapshot, family: &Family) -> Value {
         .collect();
     json!({
         "count": s.count(),
-        "sum": s.sum() as f64 * scale,
-        "min": s.min().map(|v| v as f64 * scale),
-        "max": s.max().map(|v| v as f64 * scale),
+        "sum": scaled(s.sum(), scale),
+        "min": s.min().map(|v| scaled(v, scale)),
+        "max": s.max().map(|v| scaled(v, scale)),
         "buckets": buckets,
     })
 }

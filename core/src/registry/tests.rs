@@ -82,11 +82,29 @@ fn prometheus_text_has_help_type_and_escaped_samples() {
 }
 
 #[test]
+fn nanoseconds_export_as_round_seconds() {
+    let r = Registry::new();
+    r.histogram("d_seconds", "", &[], &HistogramOpts::default())
+        .unwrap()
+        .record(43_000_000);
+    assert!(
+        r.export_prometheus().contains("\nd_seconds_sum 0.043\n"),
+        "{}",
+        r.export_prometheus()
+    );
+}
+
+#[test]
 fn counters_past_two_to_the_53_are_exported_exactly() {
     let r = Registry::new();
     r.counter("big", "", &[]).unwrap().add((1 << 60) + 42);
-    assert!(r.export_prometheus().contains("\nbig_total 1152921504606847018\n"));
-    assert!(r.export_prometheus().starts_with("# HELP big_total\n"), "no trailing space after an empty help");
+    assert!(r
+        .export_prometheus()
+        .contains("\nbig_total 1152921504606847018\n"));
+    assert!(
+        r.export_prometheus().starts_with("# HELP big_total\n"),
+        "no trailing space after an empty help"
+    );
 }
 
 #[test]
