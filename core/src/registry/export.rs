@@ -48,8 +48,8 @@ struct Sample {
 /// `v × scale`, computed as a division when the scale is the inverse of a whole number (1e-9:
 /// nanoseconds to seconds), so that 43 ms exports as 0.043 and not 0.043000000000000003.
 fn scaled(v: u64, scale: f64) -> f64 {
-    let inverse = 1.0 / scale;
-    if inverse.fract() == 0.0 {
+    let inverse = (1.0 / scale).round();
+    if inverse >= 1.0 && (inverse * scale - 1.0).abs() < 1e-12 {
         v as f64 / inverse
     } else {
         v as f64 * scale
