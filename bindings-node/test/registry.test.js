@@ -31,8 +31,8 @@ test('a registry counter adds through the direct Atomics cells and reads through
   c.add(41)
   c.add(2n ** 60n)
   assert.equal(c.getBigInt(), 2n ** 60n + 42n)
-  // Prometheus values are float64: 2^60 + 42 exports as its nearest double.
-  assert.match(r.metrics(), /^direct_total\{x="y"\} 1152921504606847000$/m)
+  // Counts are exported as exact integers, also past 2^53.
+  assert.match(r.metrics(), /^direct_total\{x="y"\} 1152921504606847018$/m)
 })
 
 test('wrappers from another JS object of the same registry share the metric', () => {
