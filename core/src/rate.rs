@@ -35,6 +35,8 @@ pub struct RateTracker {
     // Each reading is owned by exactly one party: the cell, or the caller that swapped it out.
     // Nobody reads a reading in place, so a swap of owned boxes needs no reclamation scheme.
     previous: AtomicCell<Option<Box<Reading>>>,
+    // A used reading kept for the next call to fill, instead of a fresh allocation.
+    spare: AtomicCell<Option<Box<Reading>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -69,6 +71,7 @@ impl RateTracker {
         RateTracker {
             sources,
             previous: AtomicCell::new(None),
+            spare: AtomicCell::new(None),
             clock,
         }
     }
@@ -80,35 +83,46 @@ impl RateTracker {
 
     /// Rates since the previous call (from any thread), in registration order.
     pub fn rates(&self) -> Vec<Rate<'_>> {
-        let now = Box::new(Reading {
-            at_nanos: self.clock.now_nanos(),
-            values: self.sources.iter().map(|(_, c)| c.get()).collect(),
+        let at_nanos = self.clock.now_nanos();
+        // `delta` holds the current value until the previous reading is known.
+        let mut rates: Vec<Rate<'_>> = self
+            .sources
+            .iter()
+            .map(|(name, c)| Rate {
+                name,
+                delta: c.get(),
+                per_second: 0.0,
+            })
+            .collect();
+        // Readings are recycled through a spare slot, so that a call allocates only its result.
+        let mut reading = self.spare.swap(None).unwrap_or_else(|| {
+            Box::new(Reading {
+                at_nanos: 0,
+                values: Vec::with_capacity(rates.len()),
+            })
         });
-        let (at_nanos, values) = (now.at_nanos, now.values.clone());
+        reading.at_nanos = at_nanos;
+        reading.values.clear();
+        reading.values.extend(rates.iter().map(|r| r.delta));
         // One atomic swap publishes this reading and hands back the one it replaces: each caller
         // gets its own interval, and racing callers never wait for each other. (A racing caller
         // whose reading is older than the one it swapped out gets an empty interval: zero rate.)
-        let previous = self.previous.swap(Some(now));
-        let rates = self
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| {
-                let (delta, per_second) = match &previous {
-                    Some(p) if at_nanos > p.at_nanos => {
-                        let delta = values[i].saturating_sub(p.values[i]);
-                        (delta, delta as f64 * 1e9 / (at_nanos - p.at_nanos) as f64)
-                    }
-                    Some(p) => (values[i].saturating_sub(p.values[i]), 0.0),
-                    None => (0, 0.0),
-                };
-                Rate {
-                    name,
-                    delta,
-                    per_second,
+        let previous = self.previous.swap(Some(reading));
+        for (i, r) in rates.iter_mut().enumerate() {
+            let (delta, per_second) = match &previous {
+                Some(p) if at_nanos > p.at_nanos => {
+                    let delta = r.delta.saturating_sub(p.values[i]);
+                    (delta, delta as f64 * 1e9 / (at_nanos - p.at_nanos) as f64)
                 }
-            })
-            .collect();
+                Some(p) => (r.delta.saturating_sub(p.values[i]), 0.0),
+                None => (0, 0.0),
+            };
+            r.delta = delta;
+            r.per_second = per_second;
+        }
+        if previous.is_some() {
+            self.spare.store(previous);
+        }
         rates
     }
 }
