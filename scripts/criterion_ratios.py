@@ -26,7 +26,7 @@ for t in (1, 2):
     for group, ours_id, base_id, label, base_label in [
         ("minmax_record", "atomicperf_cas", "mutex_pair", "MinMax record", "Mutex<(u64, u64)>"),
         ("timer_record", "atomicperf", "mutex_struct", "Timer record", "Mutex<rule metric struct>"),
-        ("rate_tracker_rates", "atomicperf_arcswap", "mutex_snapshot", "RateTracker rates", "Mutex<previous snapshot>"),
+        ("rate_tracker_rates", "atomicperf_swap", "mutex_snapshot", "RateTracker rates", "Mutex<previous snapshot>"),
         ("async_recorder_record", "async_histogram_drop_mode", "direct_histogram", "AsyncRecorder(Histogram)", "direct Histogram record"),
         ("async_recorder_record", "async_mutex_hdrhistogram", "direct_mutex_hdrhistogram", "AsyncRecorder(Mutex<hdr>)", "direct Mutex<hdr> record"),
         ("map_read_heavy_90pct_get", "atomicperf_sharded", "dashmap", "ShardedMap 90% get", "dashmap"),

@@ -143,7 +143,7 @@ fn rate_tracker(c: &mut Criterion) {
                 .zip(sources.iter().cloned()),
         );
         group.bench_with_input(
-            BenchmarkId::new("atomicperf_arcswap", threads),
+            BenchmarkId::new("atomicperf_swap", threads),
             &threads,
             |b, &t| {
                 b.iter_custom(|iters| {
