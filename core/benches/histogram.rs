@@ -49,6 +49,12 @@ fn single_thread(c: &mut Criterion) {
     group.finish();
 }
 
+/// Each thread walks the value stream from its own offset: threads of a service record different
+/// latencies, not the same one in lockstep (which would make them fight over one bucket).
+fn at(thread: u64, i: u64) -> usize {
+    ((i + thread * 1021) & 4095) as usize
+}
+
 fn two_threads(c: &mut Criterion) {
     let values = latencies();
     let mut group = c.benchmark_group("histogram_record_2_threads");
@@ -56,19 +62,19 @@ fn two_threads(c: &mut Criterion) {
     let ours = Histogram::new();
     group.bench_with_input(BenchmarkId::new("atomicperf", 2), &2, |b, &t| {
         b.iter_custom(|iters| {
-            common::run_threads(t, iters, |i| {
-                ours.record(black_box(values[i as usize & 4095]))
+            common::run_threads_indexed(t, iters, |thread, i| {
+                ours.record(black_box(values[at(thread, i)]))
             })
         })
     });
     let locked = Mutex::new(hdr());
     group.bench_with_input(BenchmarkId::new("mutex_hdrhistogram", 2), &2, |b, &t| {
         b.iter_custom(|iters| {
-            common::run_threads(t, iters, |i| {
+            common::run_threads_indexed(t, iters, |thread, i| {
                 locked
                     .lock()
                     .unwrap()
-                    .record(black_box(values[i as usize & 4095]))
+                    .record(black_box(values[at(thread, i)]))
                     .unwrap()
             })
         })

@@ -30,8 +30,12 @@ pub(crate) struct Workload {
     pub(crate) designs: Vec<Design>,
 }
 
-fn scattered(i: u64) -> u64 {
-    i.wrapping_mul(2_654_435_761) % 1_000_003
+/// A scattered value for thread `t`'s `i`-th operation: threads of a service record different
+/// values, not the same sequence in lockstep.
+fn scattered(t: usize, i: u64) -> u64 {
+    i.wrapping_add(t as u64 * 1_000_003)
+        .wrapping_mul(2_654_435_761)
+        % 1_000_003
 }
 
 fn key(thread: usize, i: u64, keys: u64) -> u64 {
@@ -86,12 +90,12 @@ pub(crate) fn all() -> Vec<Workload> {
             designs: vec![
                 Design { name: "atomicperf MinMax (CAS)", baseline: false, make: || {
                     let m = MinMax::new();
-                    op(move |_, i| m.record(scattered(i)))
+                    op(move |t, i| m.record(scattered(t, i)))
                 }},
                 Design { name: "Mutex<(u64, u64)>", baseline: true, make: || {
                     let m = Mutex::new((u64::MAX, 0u64));
-                    op(move |_, i| {
-                        let v = scattered(i);
+                    op(move |t, i| {
+                        let v = scattered(t, i);
                         let mut g = m.lock().unwrap();
                         g.0 = g.0.min(v);
                         g.1 = g.1.max(v);
@@ -105,11 +109,11 @@ pub(crate) fn all() -> Vec<Workload> {
             designs: vec![
                 Design { name: "atomicperf Histogram", baseline: false, make: || {
                     let h = Histogram::new();
-                    op(move |_, i| h.record(1_000 + scattered(i) * 997))
+                    op(move |t, i| h.record(1_000 + scattered(t, i) * 997))
                 }},
                 Design { name: "Mutex<hdrhistogram>", baseline: true, make: || {
                     let h = Mutex::new(hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).unwrap());
-                    op(move |_, i| h.lock().unwrap().saturating_record(1_000 + scattered(i) * 997))
+                    op(move |t, i| h.lock().unwrap().saturating_record(1_000 + scattered(t, i) * 997))
                 }},
             ],
         },
@@ -119,7 +123,7 @@ pub(crate) fn all() -> Vec<Workload> {
             designs: vec![
                 Design { name: "atomicperf Timer", baseline: false, make: || {
                     let t = Timer::new();
-                    op(move |_, i| t.record_nanos(1_000 + scattered(i), i % 64 != 0))
+                    op(move |th, i| t.record_nanos(1_000 + scattered(th, i), i % 64 != 0))
                 }},
                 Design { name: "Mutex<rule metric struct>", baseline: true, make: || {
                     struct Rule { count: u64, errors: u64, total: u64, min: u64, max: u64, h: hdrhistogram::Histogram<u64> }
@@ -127,8 +131,8 @@ pub(crate) fn all() -> Vec<Workload> {
                         count: 0, errors: 0, total: 0, min: u64::MAX, max: 0,
                         h: hdrhistogram::Histogram::new_with_bounds(1, 60_000_000_000, 2).unwrap(),
                     });
-                    op(move |_, i| {
-                        let d = 1_000 + scattered(i);
+                    op(move |t, i| {
+                        let d = 1_000 + scattered(t, i);
                         let mut r = m.lock().unwrap();
                         r.count += 1;
                         r.errors += u64::from(i % 64 == 0);
