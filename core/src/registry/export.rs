@@ -5,8 +5,6 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
-
 use super::names::{escape_help, escape_label_value, format_value};
 use super::{Family, Metric, MetricKind, Registry};
 use crate::HistogramSnapshot;
@@ -313,72 +311,176 @@ impl Registry {
     /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, and a min/max
     /// `"min"` and `"max"` (null while empty).
     pub fn export_json(&self) -> String {
-        let families: Vec<Value> = self
-            .sorted_families()
-            .iter()
-            .map(|f| family_json(f))
-            .collect();
-        json!({ "families": families }).to_string()
+        // Written straight into one buffer: building a serde_json::Value tree first cost several
+        // times the text export, and collectors in the bindings parse this on every scrape.
+        let mut out = Json(Vec::with_capacity(4096));
+        out.raw("{\"families\":[");
+        for (i, f) in self.sorted_families().iter().enumerate() {
+            if i > 0 {
+                out.raw(",");
+            }
+            family_json(f, &mut out);
+        }
+        out.raw("]}");
+        String::from_utf8(out.0).expect("JSON written from strings is UTF-8")
     }
 }
 
-fn family_json(family: &Family) -> Value {
+/// A JSON document being written; scalars go through serde_json, so strings are escaped and
+/// numbers spelled exactly as JSON wants.
+struct Json(Vec<u8>);
+
+impl Json {
+    fn raw(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn string(&mut self, s: &str) {
+        serde_json::to_writer(&mut self.0, s).expect("writing to a Vec cannot fail");
+    }
+
+    fn key(&mut self, k: &str) {
+        self.string(k);
+        self.0.push(b':');
+    }
+
+    fn uint(&mut self, v: u64) {
+        let _ = write!(Adapter(&mut self.0), "{v}");
+    }
+
+    /// A finite number as JSON; NaN and infinities (JSON has none) as the strings Prometheus uses.
+    fn float(&mut self, v: f64) {
+        if v.is_finite() {
+            serde_json::to_writer(&mut self.0, &v).expect("writing to a Vec cannot fail");
+        } else {
+            self.string(&format_value(v));
+        }
+    }
+
+    fn opt_uint(&mut self, v: Option<u64>) {
+        match v {
+            Some(v) => self.uint(v),
+            None => self.raw("null"),
+        }
+    }
+
+    fn opt_float(&mut self, v: Option<f64>) {
+        match v {
+            Some(v) => self.float(v),
+            None => self.raw("null"),
+        }
+    }
+}
+
+/// `fmt::Write` over the byte buffer, for integers.
+struct Adapter<'a>(&'a mut Vec<u8>);
+
+impl Write for Adapter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn family_json(family: &Family, out: &mut Json) {
     let mut series = family.series.snapshot();
     series.sort_by(|a, b| a.0.cmp(&b.0));
-    let series: Vec<Value> = series
-        .into_iter()
-        .map(|(values, m)| {
-            let labels: serde_json::Map<String, Value> = family
-                .label_names
-                .iter()
-                .cloned()
-                .zip(values.into_iter().map(Value::from))
-                .collect();
-            let mut v = match m {
-                Metric::Counter(c) => json!({ "value": c.get() }),
-                Metric::Gauge(g) => json!({ "value": json_number(g.get()) }),
-                Metric::Histogram(h) => histogram_json(&h.snapshot(), family),
-                Metric::Timer(t) => {
-                    let s = t.snapshot();
-                    let mut v = histogram_json(s.histogram(), family);
-                    v["errors"] = json!(s.errors());
-                    v
-                }
-                Metric::MinMax(mm) => json!({ "min": mm.min(), "max": mm.max() }),
-            };
-            v["labels"] = Value::Object(labels);
-            v
-        })
-        .collect();
-    json!({
-        "name": family.name,
-        "kind": family.kind.as_str(),
-        "help": family.help,
-        "labels": family.label_names,
-        "series": series,
-    })
-}
-
-fn histogram_json(s: &HistogramSnapshot, family: &Family) -> Value {
-    let scale = family.opts.scale;
-    let buckets: Vec<Value> = cumulative(s, &family.opts.buckets, scale)
-        .into_iter()
-        .map(|(le, count)| json!({ "le": le, "count": count }))
-        .collect();
-    json!({
-        "count": s.count(),
-        "sum": scaled(s.sum(), scale),
-        "min": s.min().map(|v| scaled(v, scale)),
-        "max": s.max().map(|v| scaled(v, scale)),
-        "buckets": buckets,
-    })
-}
-
-/// JSON has no NaN or infinities: those gauge values become strings as Prometheus spells them.
-fn json_number(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        json!(format_value(v))
+    out.raw("{");
+    out.key("name");
+    out.string(&family.name);
+    out.raw(",");
+    out.key("kind");
+    out.string(family.kind.as_str());
+    out.raw(",");
+    out.key("help");
+    out.string(&family.help);
+    out.raw(",");
+    out.key("labels");
+    out.raw("[");
+    for (i, l) in family.label_names.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.string(l);
     }
+    out.raw("],");
+    out.key("series");
+    out.raw("[");
+    for (i, (values, m)) in series.into_iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.raw("{");
+        out.key("labels");
+        out.raw("{");
+        for (j, (name, value)) in family.label_names.iter().zip(&values).enumerate() {
+            if j > 0 {
+                out.raw(",");
+            }
+            out.key(name);
+            out.string(value);
+        }
+        out.raw("},");
+        match m {
+            Metric::Counter(c) => {
+                out.key("value");
+                out.uint(c.get());
+            }
+            Metric::Gauge(g) => {
+                out.key("value");
+                out.float(g.get());
+            }
+            Metric::Histogram(h) => histogram_json(&h.snapshot(), family, out),
+            Metric::Timer(t) => {
+                let s = t.snapshot();
+                histogram_json(s.histogram(), family, out);
+                out.raw(",");
+                out.key("errors");
+                out.uint(s.errors());
+            }
+            Metric::MinMax(mm) => {
+                out.key("min");
+                out.opt_uint(mm.min());
+                out.raw(",");
+                out.key("max");
+                out.opt_uint(mm.max());
+            }
+        }
+        out.raw("}");
+    }
+    out.raw("]}");
+}
+
+fn histogram_json(s: &HistogramSnapshot, family: &Family, out: &mut Json) {
+    let scale = family.opts.scale;
+    out.key("count");
+    out.uint(s.count());
+    out.raw(",");
+    out.key("sum");
+    out.float(scaled(s.sum(), scale));
+    out.raw(",");
+    out.key("min");
+    out.opt_float(s.min().map(|v| scaled(v, scale)));
+    out.raw(",");
+    out.key("max");
+    out.opt_float(s.max().map(|v| scaled(v, scale)));
+    out.raw(",");
+    out.key("buckets");
+    out.raw("[");
+    for (i, (le, count)) in cumulative(s, &family.opts.buckets, scale)
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.raw("{");
+        out.key("le");
+        out.float(le);
+        out.raw(",");
+        out.key("count");
+        out.uint(count);
+        out.raw("}");
+    }
+    out.raw("]");
 }
