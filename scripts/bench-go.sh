@@ -37,22 +37,27 @@ readelf -d "$tmp/bench.test" | grep -q "path: \[$libdir\]" || {
 }
 (cd bindings-go && "$tmp/bench.test" -test.run '^$' -test.bench . -test.benchtime "${BENCHTIME:-1s}") | tee "$out"
 
-echo
-echo "==== Go ratios (one run, $(nproc) CPUs; ns per value) ===="
-awk '
-    # Benchmark lines: name-P  iterations  X ns/op  [Y ns/value]
+# Shared by every table below: each benchmark line (name-P  iterations  X ns/op  [Y ns/value])
+# becomes v[name] = ns per value, and ratio() prints a / b with an optional ">= target" verdict.
+ratio_lib='
     /^Benchmark/ {
         name = $1; sub(/-[0-9]+$/, "", name)
         for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
     }
     function ratio(label, a, b, target,    r, verdict) {
-        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-*s n/a\n", width, label; return }
         r = v[a] / v[b]
         verdict = ""
         if (target > 0) verdict = (r >= target) ? sprintf("  (target >= %dx: met)", target) \
                                                 : sprintf("  (target >= %dx: MISSED)", target)
-        printf "%-58s %8.2fx  (%s / %s ns)%s\n", label, r, v[a], v[b], verdict
+        printf "%-*s %8.2fx  (%s / %s ns)%s\n", width, label, r, v[a], v[b], verdict
     }
+    BEGIN { if (width == 0) width = 58 }
+'
+
+echo
+echo "==== Go ratios (one run, $(nproc) CPUs; ns per value) ===="
+awk "$ratio_lib"'
     # check: like ratio, with a target that may be fractional and an upper (at most) or lower
     # (at least) bound.
     function check(label, a, b, bound, target,    r, ok) {
@@ -103,16 +108,7 @@ awk '
 # against the sync.Mutex-guarded Go struct of the same fields that it replaces.
 echo
 echo "==== Go ratios: MinMax, Timer, AsyncRecorder (same run; ns per value) ===="
-awk '
-    /^Benchmark/ {
-        name = $1; sub(/-[0-9]+$/, "", name)
-        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
-    }
-    function ratio(label, a, b,    r) {
-        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
-        r = v[a] / v[b]
-        printf "%-58s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
-    }
+awk "$ratio_lib"'
     END {
         ratio("Timer.Record, 1 goroutine: cgo / mutex struct", "BenchmarkTimerRecord/cgo", "BenchmarkTimerRecord/mutex")
         ratio("Timer.Record, RunParallel: cgo / mutex struct", "BenchmarkTimerRecordParallel/cgo", "BenchmarkTimerRecordParallel/mutex")
@@ -129,16 +125,7 @@ awk '
 # binding wins only where the lock it replaces is contended across many cores.
 echo
 echo "==== Go ratios: ShardedMap, Ledger (same run; ns per op, cgo / Go) ===="
-awk '
-    /^Benchmark/ {
-        name = $1; sub(/-[0-9]+$/, "", name)
-        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
-    }
-    function ratio(label, a, b,    r) {
-        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-58s n/a\n", label; return }
-        r = v[a] / v[b]
-        printf "%-58s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
-    }
+awk "$ratio_lib"'
     END {
         g = "BenchmarkShardedMapGet/"; p = "BenchmarkShardedMapGetParallel/"; x = "BenchmarkShardedMapMixedParallel/"
         ratio("ShardedMap.Get, 1 goroutine: cgo / sync.Map", g "cgo", g "sync.Map")
@@ -159,16 +146,7 @@ awk '
 # below 1 atomicperf is faster.
 echo
 echo "==== Go ratios: Registry vs client_golang (same run; ns per op, ours / theirs) ===="
-awk '
-    /^Benchmark/ {
-        name = $1; sub(/-[0-9]+$/, "", name)
-        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
-    }
-    function ratio(label, a, b,    r) {
-        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
-        r = v[a] / v[b]
-        printf "%-62s %8.2fx  (%s / %s ns)\n", label, r, v[a], v[b]
-    }
+awk -v width=62 "$ratio_lib"'
     END {
         l = "BenchmarkRegistryLookup/"; lp = "BenchmarkRegistryLookupParallel/"; e = "BenchmarkRegistryExport/"
         ratio("Lookup of a labelled counter: Registry.Counter / WithLabelValues", l "atomicperf", l "prometheus-values")
@@ -187,11 +165,7 @@ awk '
 # are one cgo call each (Get and Load also copy the value out of C memory).
 echo
 echo "==== Go binding overhead (same run; ns per call, 1 goroutine) ===="
-awk '
-    /^Benchmark/ {
-        name = $1; sub(/-[0-9]+$/, "", name)
-        for (i = 3; i < NF; i++) if ($(i+1) == "ns/value") v[name] = $i
-    }
+awk "$ratio_lib"'
     function row(label, a, b, blabel,    r) {
         if (!(a in v)) { printf "%-34s n/a\n", label; return }
         if (!(b in v) || v[b] == 0) { printf "%-34s %9.2f ns\n", label, v[a]; return }
