@@ -1,5 +1,7 @@
 //! External ArrayBuffers over a metric's cells: how `Counter.inc()` and `Gauge.set()` skip the
-//! native call (shared DESIGN.md, "The hot path across a boundary").
+//! native call. Even a hand-written N-API callback costs 8-16 ns and an ordinary napi-rs one
+//! 20-25 ns, while `Atomics.add` on a typed array over Rust-owned memory costs about 14 ns, so
+//! the hot path crosses the boundary once, at construction, and never again.
 //!
 //! `index.js` wraps the buffer in a `BigUint64Array` and updates the cells with `Atomics`, as the
 //! core allows foreign writers to (`Counter::stripe_cells`: atomic fetch-and-add only;
