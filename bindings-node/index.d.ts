@@ -601,8 +601,17 @@ export type AtomicperfStateErrorCode =
   | 'AP_ERR_REVISION_MISMATCH'
   | 'AP_ERR_CANCELLED'
 
-/** A key or value: bytes, or a string stored as UTF-8. */
-export type Bytes = Buffer | Uint8Array | string
+/**
+ * The bytes reads return: a Node.js `Buffer`, which is a `Uint8Array`. These typings need no other
+ * package: with Node's types (`@types/node`) in the program this is `Buffer`, so `toString('hex')`
+ * and the other Buffer methods type-check; without them it is `Uint8Array`.
+ */
+export type ByteBuffer = typeof globalThis extends { Buffer: { prototype: infer B extends Uint8Array } }
+  ? B
+  : Uint8Array
+
+/** A key or value: bytes (a Buffer is a Uint8Array), or a string stored as UTF-8. */
+export type Bytes = Uint8Array | string
 
 /** An i64 argument: an integer `number` from -2^63 to 2^63-1 or a `bigint` in that range. */
 export type I64 = number | bigint
@@ -622,14 +631,14 @@ export declare class ShardedMap {
   /** @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a shard count that is not a power of two from 1 to 4096. */
   constructor(options?: ShardedMapOptions)
   /** A copy of the value for `key`, or `undefined`. */
-  get(key: Bytes): Buffer | undefined
+  get(key: Bytes): ByteBuffer | undefined
   /** The value for `key` decoded as UTF-8, or `undefined`. */
   getString(key: Bytes): string | undefined
   has(key: Bytes): boolean
   /** Sets the value for `key`; returns the previous value, or `undefined`. */
-  insert(key: Bytes, value: Bytes): Buffer | undefined
+  insert(key: Bytes, value: Bytes): ByteBuffer | undefined
   /** Removes `key`; returns its value, or `undefined` if it was absent. */
-  remove(key: Bytes): Buffer | undefined
+  remove(key: Bytes): ByteBuffer | undefined
   /**
    * The value for `key`; if absent, calls `fn(key)` (synchronously, on this thread, with no lock
    * held: `fn` may use this map) and inserts its result unless a value appeared meanwhile.
@@ -639,16 +648,16 @@ export declare class ShardedMap {
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `fn` is not a function or returns no {@link Bytes}
    *   (a Promise included); whatever `fn` throws (nothing is inserted).
    */
-  computeIfAbsent(key: Bytes, fn: (key: Bytes) => Bytes): Buffer
+  computeIfAbsent(key: Bytes, fn: (key: Bytes) => Bytes): ByteBuffer
   /** Number of entries (shard by shard: approximate while other threads write). */
   readonly size: number
   readonly shards: number
   clear(): void
   /** Copies of every entry, shard by shard (each shard consistent in itself), in no order. */
-  snapshot(): Array<[Buffer, Buffer]>
+  snapshot(): Array<[ByteBuffer, ByteBuffer]>
   /** Same as {@link ShardedMap.snapshot}. */
-  entries(): Array<[Buffer, Buffer]>
-  [Symbol.iterator](): IterableIterator<[Buffer, Buffer]>
+  entries(): Array<[ByteBuffer, ByteBuffer]>
+  [Symbol.iterator](): IterableIterator<[ByteBuffer, ByteBuffer]>
   toString(): string
 }
 
@@ -721,11 +730,11 @@ export interface RevisionMismatchError extends Error {
 export declare class SnapshotCell {
   constructor(value: Bytes)
   /** A copy of the current value. */
-  load(): Buffer
+  load(): ByteBuffer
   /** The current value decoded as UTF-8. */
   loadString(): string
   /** The current value and the revision it was stored under (always a matching pair). */
-  loadWithRevision(): { value: Buffer; revision: number }
+  loadWithRevision(): { value: ByteBuffer; revision: number }
   /** Replaces the value; returns its revision. */
   store(value: Bytes): number
   /**
@@ -758,7 +767,7 @@ export interface GetOrInitOptions {
 export declare class OnceMap {
   constructor()
   /** The value of an initialised key, or `undefined`. */
-  get(key: Bytes): Buffer | undefined
+  get(key: Bytes): ByteBuffer | undefined
   /** Forgets `key` (a later getOrInit initialises it again); whether it had a value. */
   delete(key: Bytes): boolean
   /** Number of initialised keys. */
@@ -774,7 +783,7 @@ export declare class OnceMap {
    * for a bad key, a non-function `init` or an `init` result that is not {@link Bytes}; a
    * RangeError `AP_ERR_OUT_OF_RANGE` for a negative timeout; an `Error` `AP_ERR_TIMEOUT`.
    */
-  getOrInit(key: Bytes, init: (key: Bytes) => Bytes | Promise<Bytes>, options?: GetOrInitOptions): Promise<Buffer>
+  getOrInit(key: Bytes, init: (key: Bytes) => Bytes | Promise<Bytes>, options?: GetOrInitOptions): Promise<ByteBuffer>
   toString(): string
 }
 

@@ -6,7 +6,8 @@
 // errors are translated natively; every error carries a `code` named after the C ABI's status.
 
 const { threadId } = require('node:worker_threads')
-const native = require('./binding.js')
+// Throws an error naming the missing per-platform package and what to do (lib/load.js).
+const native = require('./lib/load.js')()
 
 // The native functions come in two builds. The module's exports check every handle's type tag
 // (10-15 ns a call), so that nothing passed to them can crash the process. The trusted build
