@@ -173,10 +173,16 @@ Another prefix: \`make install PREFIX=\$HOME/.local\`, then
 (or \`-Wl,-rpath,\$HOME/.local/lib\`) for the program. Packagers: \`DESTDIR\`, \`LIBDIR\`,
 \`INCLUDEDIR\`; \`make uninstall\` with the same variables removes the files.
 
-Contents: include/atomicperf.h (the manual: every function documents its errors),
-lib/$real with the symlinks $soname (the SONAME$soname_note) and
-libatomicperf.so, lib/libatomicperf.a, atomicperf.pc.in.
-The shared library needs glibc ${floor:-of the build machine}${floor:+ or newer}.
+The static link makes glibc's linker warn that \`getaddrinfo\` and \`getpwuid_r\` would need the
+shared glibc at run time: the Rust standard library references them, atomicperf never calls them.
+
+Contents:
+
+- include/atomicperf.h: the manual (every function documents its errors)
+- lib/$real, with the symlinks $soname (the SONAME$soname_note)
+  and libatomicperf.so; it needs glibc ${floor:-of the build machine}${floor:+ or newer}
+- lib/libatomicperf.a
+- atomicperf.pc.in: the pkg-config file, completed by \`make install\`
 
 Handles are opaque and reference counted (\`ap_<type>_new\`, \`ap_<type>_clone\`,
 \`ap_<type>_free\`) and safe to share between threads; functions that can fail return an
