@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
-# Builds the Python binding (release) into .venv at the repo root and runs its benchmarks
+# Builds the Python wheel (release, scripts/dist.sh python), installs it into .venv at the repo root and runs its benchmarks
 # (bench_counter.py, bench_metrics.py, bench_state.py, bench_registry.py), which compare atomicperf
 # with prometheus_client and plain-Python baselines in one run. The contention suite itself runs
 # from Python with `python -m atomicperf bench` (BENCH_SUITE=1 runs it here too), and the binding's
 # per-call overhead report with `python -m atomicperf overhead`.
-# Needs only python3 (with venv) and a Rust toolchain; installs maturin and prometheus_client itself.
+# Needs only python3 (with venv) and a Rust toolchain; installs prometheus_client itself.
 # Arguments go to the benchmark (--number, --repeat, --json).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root=$PWD
+# shellcheck source=lib/python-venv.sh
+source scripts/lib/python-venv.sh
+ap_python_venv "prometheus_client>=0.20,<1"
+export PATH="$PWD/.venv/bin:$PATH"
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" "prometheus_client>=0.20,<1"
-
-# Same interpreter for every build, or pyo3 rebuilds whenever PATH changes.
-export PYO3_PYTHON="$root/.venv/bin/python"
-export VIRTUAL_ENV="$root/.venv"
-export PATH="$root/.venv/bin:$PATH"
-
-(cd bindings-python && maturin develop --release)
 python bindings-python/bench/bench_counter.py "$@"
 echo
 python bindings-python/bench/bench_metrics.py "$@"
