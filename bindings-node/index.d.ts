@@ -810,10 +810,25 @@ export declare class CancellationToken {
    * cancelled by a `cancel()` made in this thread, on it or an ancestor; aborted at once if the
    * token already is.
    */
-  readonly signal: AbortSignal
+  readonly signal: AbortSignalType
   /** A token cancelled when `signal` aborts (at once if it already has). */
-  static fromSignal(signal: AbortSignal): CancellationToken
+  static fromSignal(signal: AbortSignalType): CancellationToken
   toString(): string
+}
+
+/**
+ * The `AbortSignal` of the program's own types (the DOM lib or `@types/node`); without either, the
+ * part of it this package uses, so that these typings need no other package.
+ */
+export type AbortSignalType = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : AbortSignalLike
+
+/** What {@link CancellationToken} reads of an `AbortSignal`. */
+export interface AbortSignalLike {
+  readonly aborted: boolean
+  readonly reason: unknown
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+  removeEventListener(type: 'abort', listener: () => void): void
+  throwIfAborted(): void
 }
 
 // ---- Registry ---------------------------------------------------------------------------------
