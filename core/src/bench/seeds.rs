@@ -1,6 +1,6 @@
-//! The figures the seeds' write-ups published (../shared/reference), printed beside ours. They
-//! were measured on other machines, in Go, under other loads: a reader compares designs with
-//! them, never absolute numbers.
+//! The figures published in the write-ups of the services whose lock contention motivated these
+//! primitives, printed beside ours. They were measured on other machines, in Go, under other loads:
+//! a reader compares designs with them, never absolute numbers.
 
 /// One published figure.
 #[derive(Debug, Clone, Copy, PartialEq)]
