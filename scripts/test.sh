@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds what it needs and runs every test in every language: Rust (unit, property, contention,
-# doc and header-drift tests, then the loom models), C (ASan/UBSan), Go (-race), Python, Node.
+# doc and header-drift tests, then the loom models), C (ASan/UBSan), Go (-race), Python and Node
+# (against the release builds users install), then builds every package (scripts/dist.sh) and
+# installs each the way its users do, from local registries with no Rust reachable
+# (scripts/test-dist.sh).
 # Works on a fresh machine: each language step installs its own tools (venv, npm, Go modules,
 # Debian packages). Every step runs even if an earlier one fails; the exit status is non-zero if any
 # failed.
@@ -32,6 +35,8 @@ step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
+step "Packages: build (scripts/dist.sh)" scripts/dist.sh
+step "Packages: install and run as users do (scripts/test-dist.sh)" scripts/test-dist.sh
 
 echo
 if ((${#failed[@]})); then
