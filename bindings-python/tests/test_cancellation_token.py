@@ -100,3 +100,28 @@ def test_is_cancelled_does_not_release_the_gil():
     t = CancellationToken()
     ran, _ = runs_during(lambda: [t.is_cancelled for _ in range(20_000)])
     assert not ran
+
+
+def test_a_deep_chain_of_children_cancels_and_drops_on_a_small_thread_stack():
+    # A `tok = tok.child()` retry loop builds a chain; cancelling the root and dropping the leaf
+    # once took one native stack frame per level and crashed the process at ~20k levels on a
+    # 2 MiB thread.
+    outcome = []
+
+    def chain():
+        root = CancellationToken()
+        leaf = root
+        for _ in range(300_000):
+            leaf = leaf.child()
+        root.cancel()
+        outcome.append(leaf.is_cancelled())
+        del root, leaf
+
+    old = threading.stack_size(2 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=chain)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    assert outcome == [True]

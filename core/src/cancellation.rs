@@ -35,8 +35,8 @@ struct Inner {
     woken: Condvar,
     // A child keeps its parent alive (the parent holds only weak links to its children, so that
     // dropped children do not pile up): a token whose every handle was dropped still relays a
-    // cancel from its ancestors to the descendants that remain.
-    _parent: Option<Arc<Inner>>,
+    // cancel from its ancestors to the descendants that remain. Released iteratively (see Drop).
+    parent: Option<Arc<Inner>>,
 }
 
 #[derive(Default)]
@@ -54,7 +54,7 @@ impl CancellationToken {
                 cancelled: AtomicBool::new(false),
                 state: Mutex::default(),
                 woken: Condvar::new(),
-                _parent: parent,
+                parent,
             }),
         }
     }
@@ -114,17 +114,39 @@ impl Inner {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Marks this token cancelled and wakes its waiters; returns its children, or nothing when it
+    /// was already cancelled (its children were cancelled then).
+    fn cancel_one(&self) -> Vec<Weak<Inner>> {
+        let mut state = self.lock();
+        if self.cancelled.swap(true, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        self.woken.notify_all();
+        std::mem::take(&mut state.0)
+    }
+
     fn cancel(&self) {
-        let children = {
-            let mut state = self.lock();
-            if self.cancelled.swap(true, Ordering::AcqRel) {
-                return;
+        // A work list, not recursion: a chain of a million child tokens (a `tok = tok.child()`
+        // retry loop) must not need a million stack frames.
+        let mut pending = self.cancel_one();
+        while let Some(child) = pending.pop() {
+            if let Some(child) = child.upgrade() {
+                pending.extend(child.cancel_one());
             }
-            self.woken.notify_all();
-            std::mem::take(&mut state.0)
-        };
-        for child in children.iter().filter_map(Weak::upgrade) {
-            child.cancel();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Dropping the last handle of a leaf releases its parent, which may release its own
+        // parent, and so on up a chain of any length. Unlinked one at a time here instead of by
+        // nested drops, which would need one stack frame per ancestor.
+        let mut next = self.parent.take();
+        while let Some(parent) = next {
+            // `into_inner` yields the value to exactly one of the threads dropping the last two
+            // handles concurrently; the other has nothing left to do.
+            next = Arc::into_inner(parent).and_then(|mut p| p.parent.take());
         }
     }
 }
@@ -194,6 +216,70 @@ mod tests {
             t.cancel();
             assert!(waiters.into_iter().all(|w| w.join().unwrap()));
         });
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack: recursion per level would overflow it.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .expect("overflowed or panicked");
+    }
+
+    #[test]
+    fn a_chain_of_a_million_children_cancels_and_drops_without_recursion() {
+        on_small_stack(|| {
+            let root = CancellationToken::new();
+            let mut leaf = root.clone();
+            for _ in 0..1_000_000 {
+                leaf = leaf.child();
+            }
+            root.cancel();
+            assert!(leaf.is_cancelled());
+            drop(root);
+            drop(leaf); // releases the whole chain
+        });
+    }
+
+    #[test]
+    fn dropping_a_long_uncancelled_chain_leaf_first_or_root_first_is_safe() {
+        on_small_stack(|| {
+            let root = CancellationToken::new();
+            let mut leaf = root.clone();
+            for _ in 0..1_000_000 {
+                leaf = leaf.child();
+            }
+            drop(leaf);
+            drop(root);
+            let root = CancellationToken::new();
+            let mut leaf = root.child();
+            for _ in 0..1_000_000 {
+                leaf = leaf.child();
+            }
+            drop(root);
+            leaf.cancel();
+            assert!(leaf.is_cancelled());
+        });
+    }
+
+    #[test]
+    fn a_cancel_racing_the_drop_of_a_chain_reaches_every_remaining_child() {
+        for _ in 0..50 {
+            let root = CancellationToken::new();
+            let mut chain = vec![root.child()];
+            for _ in 0..1_000 {
+                let next = chain.last().unwrap().child();
+                chain.push(next);
+            }
+            let keep: Vec<_> = chain.iter().step_by(10).cloned().collect();
+            std::thread::scope(|s| {
+                s.spawn(|| drop(chain));
+                s.spawn(|| root.cancel());
+            });
+            assert!(keep.iter().all(CancellationToken::is_cancelled));
+        }
     }
 
     #[test]
