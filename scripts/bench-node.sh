@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Builds the Node.js binding in release mode and runs its benchmarks against prom-client, plain JS
-# and a plain napi-rs call (benchIdentity), all measured in the same run: per-call cost
-# (bench.js, metrics.js, state.js, and `atomicperf overhead`) and the registry's look-up and
-# export (registry.js). Options (--iterations N, --json) go to every script. The core's
-# contention suite is `npx atomicperf bench` (or scripts/bench.sh).
+# Builds the Node.js binding's release addon (the one the npm package ships: the build step of
+# scripts/dist-node.sh, shared with scripts/test-node.sh) and runs its benchmarks against
+# prom-client, plain JS and a plain napi-rs call (benchIdentity), all measured in the same run:
+# per-call cost (bench.js, metrics.js, state.js, and `atomicperf overhead`) and the registry's
+# look-up and export (registry.js). Options (--iterations N, --json) go to every script. The
+# core's contention suite is `npx atomicperf bench` (or scripts/bench.sh).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../bindings-node"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/dist-common.sh
+source "$here/lib/dist-common.sh"
+# shellcheck source=lib/node-build.sh
+source "$here/lib/node-build.sh"
 
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi
-npx napi build --platform --release --js binding.js --dts binding.d.ts
+# Progress on stderr: stdout is the benchmarks' (JSON with --json).
+ap_node_build_addons >&2
+cd "$AP_NODE_PKG"
 node bench/bench.js "$@"
 node bench/metrics.js "$@"
 node bench/state.js "$@"

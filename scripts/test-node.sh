@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Builds the Node.js binding (debug) and runs its node:test suite. Run from anywhere; needs only
-# node/npm and cargo on PATH (the napi CLI comes from the package's devDependencies).
+# Builds the Node.js binding's release addon, the very one the npm package ships (the part of
+# scripts/dist-node.sh that builds it: napi build --release with cargo-zigbuild, glibc 2.17), and
+# runs the node:test suite on it. The same build serves scripts/bench-node.sh and the README
+# examples, so what a newcomer tests and times is the optimized build. Run from anywhere; needs
+# node/npm, cargo and python3 (the napi CLI and TypeScript come from the package's
+# devDependencies; cargo-zigbuild and zig are installed under target/dist-tools on first use).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../bindings-node"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/dist-common.sh
+source "$here/lib/dist-common.sh"
+# shellcheck source=lib/node-build.sh
+source "$here/lib/node-build.sh"
 
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi
-# Debug build: enough for tests, and it leaves the shared release artifacts alone.
-npx napi build --platform --js binding.js --dts binding.d.ts
+ap_node_build_addons
+cd "$AP_NODE_PKG"
 node --test test/

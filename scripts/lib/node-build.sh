@@ -14,6 +14,10 @@
 
 AP_NODE_PKG="$AP_ROOT/bindings-node"
 AP_NODE_ARTIFACTS="$AP_ROOT/target/npm-stage/artifacts"
+# A target dir of its own: the zig-linked release build would otherwise share
+# target/<triple>/release with other release builds for that triple (the Python wheel's), and each
+# would rebuild what the other left there.
+AP_NODE_TARGET_DIR="$AP_ROOT/target/node"
 
 ap_node_deps() {
     (
@@ -77,7 +81,7 @@ ap_node_build_addons() {
         (
             cd "$AP_NODE_PKG"
             rm -f "$addon"
-            npx napi build --platform --release --target "$target" -x "${js_args[@]}"
+            npx napi build --platform --release --target "$target" -x --target-dir "$AP_NODE_TARGET_DIR" "${js_args[@]}"
         )
         [ -f "$AP_NODE_PKG/$addon" ] || { echo "node: napi build wrote no $addon" >&2; return 1; }
         if [ -n "$floor" ]; then
