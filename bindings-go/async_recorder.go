@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_async_recorder_stats
 #cgo nocallback ap_async_recorder_stats
 #cgo noescape apgo_async_recorder_new

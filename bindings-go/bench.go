@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #include "apgo.h"
 
 // As ap_bench_run; AP_ERR_BUFFER_TOO_SMALL copies no message (the caller handles it).

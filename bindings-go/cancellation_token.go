@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_cancellation_token_is_cancelled
 #cgo nocallback ap_cancellation_token_is_cancelled
 #cgo noescape ap_cancellation_token_wait

@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_counter_add_many
 #cgo nocallback ap_counter_add_many
 #cgo noescape ap_counter_get

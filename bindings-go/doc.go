@@ -8,15 +8,24 @@
 //
 // # Building
 //
-// The package links libatomicperf with pkg-config. Build the library and point PKG_CONFIG_PATH
-// at the directory holding atomicperf.pc:
+// The module is self-contained: it carries include/atomicperf.h and a prebuilt static
+// lib/<GOOS>_<GOARCH>/libatomicperf.a for each platform it was built for, and links it with
+// ${SRCDIR}-relative #cgo directives (link_<goos>_<goarch>.go). A released version needs only Go,
+// cgo and a C compiler:
 //
-//	cargo build --release -p atomicperf-ffi
-//	PKG_CONFIG_PATH=$PWD/target/release go test ./bindings-go/...
+//	go get github.com/atomicperf/atomicperf/bindings-go@latest
+//	go build ./...                                 # libatomicperf is linked in statically
+//	go build -ldflags '-extldflags -static' ./...  # a fully static binary (Linux)
 //
-// Go's build cache does not notice a changed pkg-config result or header (golang/go#24544): when
-// switching between target/debug and target/release, or after include/atomicperf.h changes, build
-// with -a or vary CGO_CFLAGS/CGO_LDFLAGS, as scripts/test-go.sh and scripts/bench-go.sh do.
+// There is no pkg-config, shared library or LD_LIBRARY_PATH involved: the binary runs wherever it
+// is copied. On a platform the module has no library for, the build stops with an error naming
+// link_unsupported.go, which says what to do; with CGO_ENABLED=0, on one naming nocgo.go.
+//
+// In the repository the header copy and the archives are not committed: scripts/test-go.sh
+// builds libatomicperf with cargo and places both (scripts/bench-go.sh does the same with the
+// release library, and scripts/dist.sh go writes the module users get). Go's build cache does not
+// notice a changed header outside the package directory or a changed archive named in LDFLAGS
+// (golang/go#24544): build with -a, or put their hashes into CGO_CFLAGS, as those scripts do.
 //
 // # Cost of a call
 //

@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_gauge_get
 #cgo nocallback ap_gauge_get
 #cgo noescape ap_gauge_cells

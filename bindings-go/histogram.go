@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_histogram_record_many
 #cgo nocallback ap_histogram_record_many
 #cgo noescape ap_histogram_count

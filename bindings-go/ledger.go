@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_ledger_len
 #cgo nocallback ap_ledger_len
 #cgo noescape apgo_ledger_new

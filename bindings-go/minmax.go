@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_minmax_min
 #cgo nocallback ap_minmax_min
 #cgo noescape ap_minmax_max

@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_once_map_len
 #cgo nocallback ap_once_map_len
 #cgo noescape ap_once_ticket_abandon

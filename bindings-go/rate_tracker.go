@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape apgo_rate_tracker_new
 #cgo nocallback apgo_rate_tracker_new
 #cgo noescape apgo_rate_tracker_rates

@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape apgo_registry_metric
 #cgo nocallback apgo_registry_metric
 #cgo noescape apgo_registry_export

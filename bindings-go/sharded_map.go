@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_map_len
 #cgo nocallback ap_map_len
 #cgo noescape apgo_map_new

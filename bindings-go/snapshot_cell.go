@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_snapshot_cell_revision
 #cgo nocallback ap_snapshot_cell_revision
 #cgo noescape ap_snapshot_cell_age_ns

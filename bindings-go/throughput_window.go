@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_throughput_window_stats
 #cgo nocallback ap_throughput_window_stats
 #cgo noescape apgo_throughput_window_new

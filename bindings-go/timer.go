@@ -1,7 +1,6 @@
 package atomicperf
 
 /*
-#cgo pkg-config: atomicperf
 #cgo noescape ap_timer_snapshot
 #cgo nocallback ap_timer_snapshot
 #cgo noescape apgo_timer_new

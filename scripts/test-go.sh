@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds libatomicperf (debug) and runs the Go binding's checks: go vet, then every test and
-# runnable example under the race detector. Works from anywhere and on a fresh Debian/Ubuntu
-# machine: installs pkg-config and gcc (cgo needs both) when missing. Needs cargo and Go >= 1.24.
+# runnable example under the race detector. The module links the library the way a released one
+# does (scripts/gomodule/lib.sh): the fresh libatomicperf.a goes to
+# bindings-go/lib/<GOOS>_<GOARCH>/ and include/atomicperf.h to bindings-go/include/, and the
+# committed link_*.go files must be what scripts/gomodule/lib.sh writes for AP_PLATFORMS.
+# Works from anywhere and on a fresh Debian/Ubuntu machine: installs gcc (cgo needs it) when
+# missing. Needs cargo and Go >= 1.24.
 #
 #   scripts/test-go.sh
 set -euo pipefail
@@ -9,7 +13,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 missing=()
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v "${CC:-gcc}" >/dev/null 2>&1 || missing+=(gcc)
 if ((${#missing[@]})); then
     echo "test-go.sh: installing ${missing[*]}" >&2
@@ -26,15 +29,38 @@ for tool in cargo go; do
     command -v "$tool" >/dev/null 2>&1 || { echo "test-go.sh: missing required tool: $tool" >&2; exit 1; }
 done
 
-cargo build -p atomicperf-ffi
+# shellcheck source=lib/dist-common.sh
+source "$root/scripts/lib/dist-common.sh"
+# shellcheck source=gomodule/lib.sh
+source "$root/scripts/gomodule/lib.sh"
 
-libdir="$root/target/debug"
-# Go's build cache ignores pkg-config output and C headers (golang/go#24544, #24355): flags naming
-# the profile and the header's hash are part of the cache key, so a package built against
-# target/release or an older header is not reused.
-export PKG_CONFIG_PATH="$libdir" CGO_ENABLED=1
-export CGO_CFLAGS="-O2 -g -DAPGO_HEADER_SHA=$(sha256sum include/atomicperf.h | cut -c1-16)"
-export CGO_LDFLAGS="-O2 -g -L$libdir -Wl,-rpath,$libdir"
+# The committed link files are generated: fail when they differ from what the generator writes for
+# the platform list.
+platforms=()
+for platform in "${AP_PLATFORMS[@]}"; do
+    go_dir="$(ap_platform_field "$platform" 3)"
+    [ -z "$go_dir" ] || platforms+=("$go_dir")
+done
+check="$(mktemp -d)"
+trap 'rm -rf "$check"' EXIT
+mkdir "$check/expected" "$check/committed"
+apgo_link_files "$check/expected" "${platforms[@]}"
+cp bindings-go/link_*.go "$check/committed/"
+if ! diff -ru "$check/expected" "$check/committed"; then
+    echo "test-go.sh: bindings-go/link_*.go differ from what scripts/gomodule/lib.sh writes for" \
+        "AP_PLATFORMS (${platforms[*]}); regenerate them with:" >&2
+    echo "  bash -c 'source scripts/lib/dist-common.sh; source scripts/gomodule/lib.sh; apgo_link_files bindings-go ${platforms[*]}'" >&2
+    exit 1
+fi
+
+cargo build -p atomicperf-ffi
+apgo_place_library "$root/target/debug/libatomicperf.a"
+echo "test-go.sh: linking bindings-go/lib/$(apgo_host_platform)/libatomicperf.a (debug)"
+
+# No pkg-config, no rpath: the package finds everything inside the module. The header's and the
+# archive's hashes key Go's build cache (see apgo_cgo_cflags).
+unset PKG_CONFIG_PATH
+export CGO_ENABLED=1 CGO_CFLAGS="$(apgo_cgo_cflags)" CGO_LDFLAGS="-O2 -g"
 cd bindings-go
 go vet ./...
 go test -race -count=1 ./...
