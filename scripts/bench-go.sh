@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds libatomicperf (release) and runs the Go binding's benchmarks, then prints the ratios
-# measured in that one run: a cgo call against sync/atomic and a sync.Mutex counter, what the
-# Close-safety bookkeeping costs, and the batch calls (AddMany, RecordMany of 1,000 values)
-# against one call per value (target: at least 10x cheaper per value). Then the direct paths
+# Builds libatomicperf (release), places it in the Go module (bindings-go/lib/<GOOS>_<GOARCH>/,
+# linked statically, as a released module does), runs the Go binding's benchmarks, then prints
+# the ratios measured in that one run: a cgo call against sync/atomic and a sync.Mutex counter,
+# what the Close-safety bookkeeping costs, and the batch calls (AddMany, RecordMany of 1,000
+# values) against one call per value (target: at least 10x cheaper per value). Then the direct paths
 # (Counter and Gauge writing their C cells with sync/atomic, no cgo call) against atomic.AddUint64
 # on a Go variable (target: within 1.5x), the cgo call (target: at least 8x faster) and
 # client_golang (target: faster under RunParallel), and the ways of picking a stripe.
@@ -13,28 +14,29 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-for tool in cargo go pkg-config; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "bench-go.sh: missing $tool (scripts/test-go.sh installs pkg-config)" >&2; exit 1; }
+for tool in cargo go; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "bench-go.sh: missing $tool" >&2; exit 1; }
 done
+# shellcheck source=gomodule/lib.sh
+source "$root/scripts/gomodule/lib.sh"
 
 cargo build --release -p atomicperf-ffi
+# The module links lib/<GOOS>_<GOARCH>/libatomicperf.a (as a released module does): put the
+# release archive there. Its hash and the header's key Go's build cache (see apgo_cgo_cflags), so
+# a package built earlier against the debug archive of scripts/test-go.sh is not reused.
+apgo_place_library "$root/target/release/libatomicperf.a"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 out="$tmp/bench.txt"
-libdir="$root/target/release"
-# Go's build cache ignores pkg-config output and C headers (golang/go#24544, #24355): a package
-# built earlier against target/debug would be reused. Flags naming the profile and the header's
-# hash are part of the cache key, so the package is rebuilt when either changes.
-export PKG_CONFIG_PATH="$libdir" CGO_ENABLED=1
-export CGO_CFLAGS="-O2 -g -DAPGO_HEADER_SHA=$(sha256sum include/atomicperf.h | cut -c1-16)"
-export CGO_LDFLAGS="-O2 -g -L$libdir -Wl,-rpath,$libdir"
+unset PKG_CONFIG_PATH
+export CGO_ENABLED=1 CGO_CFLAGS="$(apgo_cgo_cflags)" CGO_LDFLAGS="-O2 -g"
 (cd bindings-go && go test -c -o "$tmp/bench.test" .)
-readelf -d "$tmp/bench.test" | grep -q "path: \[$libdir\]" || {
-    echo "bench-go.sh: benchmark binary is not linked against $libdir/libatomicperf.so" >&2
-    readelf -d "$tmp/bench.test" | grep -i path >&2
+if readelf -d "$tmp/bench.test" | grep -qE 'NEEDED.*libatomicperf|RPATH|RUNPATH'; then
+    echo "bench-go.sh: the benchmark binary loads libatomicperf dynamically; it should link the static archive" >&2
+    readelf -d "$tmp/bench.test" | grep -E 'NEEDED|PATH' >&2
     exit 1
-}
+fi
 (cd bindings-go && "$tmp/bench.test" -test.run '^$' -test.bench . -test.benchtime "${BENCHTIME:-1s}") | tee "$out"
 
 # Shared by every table below: each benchmark line (name-P  iterations  X ns/op  [Y ns/value])

@@ -51,15 +51,25 @@ def run_go(code, tmp):
         f"replace github.com/atomicperf/atomicperf/bindings-go => {ROOT / 'bindings-go'}\n"
     )
     (tmp / "main.go").write_text(code)
-    libdir = ROOT / "target/debug"
-    header = hashlib.sha256((ROOT / "include/atomicperf.h").read_bytes()).hexdigest()[:16]
-    # As scripts/test-go.sh: Go's build cache ignores pkg-config output and headers, so the
-    # profile and the header hash go into the flags that key it.
+    # The module links the header and static archive that scripts/test-go.sh placed inside it
+    # (bindings-go/include, bindings-go/lib/<GOOS>_<GOARCH>), as a released module carries them.
+    platform = run(["go", "env", "GOOS"], tmp).strip() + "_" + run(["go", "env", "GOARCH"], tmp).strip()
+    header = ROOT / "bindings-go/include/atomicperf.h"
+    archive = ROOT / "bindings-go/lib" / platform / "libatomicperf.a"
+    for placed in (header, archive):
+        if not placed.is_file():
+            raise RuntimeError(f"{placed} is missing: run scripts/test-go.sh first")
+
+    def sha(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+    # As scripts/test-go.sh: Go's build cache hashes neither that header nor the archive, so
+    # their hashes go into the flags that key it.
     env = {
-        "PKG_CONFIG_PATH": str(libdir),
         "GOFLAGS": "-mod=mod",
-        "CGO_CFLAGS": f"-O2 -g -DAPGO_HEADER_SHA={header}",
-        "CGO_LDFLAGS": f"-O2 -g -L{libdir} -Wl,-rpath,{libdir}",
+        "CGO_ENABLED": "1",
+        "CGO_CFLAGS": f"-O2 -g -DAPGO_HEADER_SHA={sha(header)} -DAPGO_LIB_SHA={sha(archive)}",
+        "CGO_LDFLAGS": "-O2 -g",
     }
     return run(["go", "run", "."], tmp, env)
 
