@@ -261,3 +261,12 @@ def test_eight_threads_lose_no_records():
     assert h.min() == 1
     assert h.max() == n
     assert abs(h.quantile(0.5) - n / 2) <= n / 2 * h.relative_error
+
+
+def test_counts_saturate_instead_of_wrapping():
+    h = Histogram()
+    h.record_n(1000, 2**64 - 1)
+    h.record(1000)
+    assert h.count() == 2**64 - 1
+    assert h.min() == 1000 and h.max() == 1000
+    assert h.quantile(0.5) == 1000

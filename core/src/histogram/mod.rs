@@ -41,7 +41,12 @@ fn sum_stripes() -> usize {
 /// never dropped.
 ///
 /// # Guarantees
-/// - No record is lost: the count always equals the number of recorded values.
+/// - No record is lost: the count always equals the number of recorded values, up to
+///   `u64::MAX`. Counts saturate instead of wrapping: a bucket, the total count and the overflow
+///   count that would pass `u64::MAX` (only `record_n` with huge `n` gets there) stay at
+///   `u64::MAX` until [`reset`](Histogram::reset), so count, quantiles and export stay consistent.
+///   The sum wraps at 2^64 ([`sum`](Histogram::sum)); [`mean`](Histogram::mean) and the exported
+///   sum undo the wrapping ([`HistogramSnapshot::sum_f64`]).
 /// - [`quantile`](Histogram::quantile) is within [`HistogramConfig::relative_error`] of the value
 ///   of that rank in the (clamped) recorded data; quantile 0 and 1 are the exact min and max.
 /// - Reads taken while writers run see each record wholly or not at all in the bucket counts;
@@ -132,7 +137,7 @@ impl Histogram {
             return;
         }
         let v = if v > self.config.highest() {
-            self.cells[OVERFLOW].fetch_add(n, Ordering::Relaxed);
+            add_saturating(&self.cells[OVERFLOW], n, Ordering::Relaxed);
             self.config.highest()
         } else {
             v
@@ -147,7 +152,7 @@ impl Histogram {
         }
         self.my_sum()
             .fetch_add(v.wrapping_mul(n), Ordering::Relaxed);
-        self.buckets()[self.config.index(v)].fetch_add(n, Ordering::Release);
+        add_saturating(&self.buckets()[self.config.index(v)], n, Ordering::Release);
     }
 
     /// Records every value of `values`: the same result as calling [`record`](Self::record) for
@@ -167,7 +172,7 @@ impl Histogram {
             return;
         }
         if over > 0 {
-            self.cells[OVERFLOW].fetch_add(over, Ordering::Relaxed);
+            add_saturating(&self.cells[OVERFLOW], over, Ordering::Relaxed);
         }
         // Same publication order as `record_n`: extremes and sum, then the buckets with Release.
         if min < self.cells[MIN].load(Ordering::Relaxed) {
@@ -178,15 +183,19 @@ impl Histogram {
         }
         self.my_sum().fetch_add(sum, Ordering::Relaxed);
         for &v in values {
-            self.buckets()[self.config.index(v.min(highest))].fetch_add(1, Ordering::Release);
+            add_saturating(
+                &self.buckets()[self.config.index(v.min(highest))],
+                1,
+                Ordering::Release,
+            );
         }
     }
 
-    /// Number of recorded values (a scan of the buckets).
+    /// Number of recorded values (a scan of the buckets), saturating at `u64::MAX`.
     pub fn count(&self) -> u64 {
         self.buckets()
             .iter()
-            .fold(0u64, |acc, c| acc.wrapping_add(c.load(Ordering::Acquire)))
+            .fold(0u64, |acc, c| acc.saturating_add(c.load(Ordering::Acquire)))
     }
 
     /// Sum of the recorded (clamped) values, wrapping at 2^64.
@@ -205,10 +214,10 @@ impl Histogram {
         (self.count() > 0).then(|| self.cells[MAX].load(Ordering::Relaxed))
     }
 
-    /// Arithmetic mean of the recorded values, `None` when empty.
+    /// Arithmetic mean of the recorded values, `None` when empty. Correct past a wrap of the sum
+    /// (see [`HistogramSnapshot::sum_f64`]).
     pub fn mean(&self) -> Option<f64> {
-        let count = self.count();
-        (count > 0).then(|| self.sum() as f64 / count as f64)
+        self.snapshot().mean()
     }
 
     /// Number of values that were above the highest trackable value and were clamped to it.
@@ -259,7 +268,7 @@ impl Histogram {
             let index = if same_layout {
                 i
             } else if other.config().bucket_low(i) > highest {
-                clamped += n;
+                clamped = clamped.saturating_add(n);
                 // The sum loses what clamping removes, as if the values were recorded here.
                 excess =
                     excess.wrapping_add(n.wrapping_mul(other.config().bucket_value(i) - highest));
@@ -269,7 +278,7 @@ impl Histogram {
                 self.config
                     .index(other.config().bucket_value(i).min(highest))
             };
-            self.buckets()[index].fetch_add(n, Ordering::Release);
+            add_saturating(&self.buckets()[index], n, Ordering::Release);
         }
         if let (Some(min), Some(max)) = (other.min(), other.max()) {
             self.cells[MIN].fetch_min(min.min(highest), Ordering::Relaxed);
@@ -288,7 +297,11 @@ impl Histogram {
         } else {
             other.overflow_count()
         };
-        self.cells[OVERFLOW].fetch_add(carried + clamped, Ordering::Relaxed);
+        add_saturating(
+            &self.cells[OVERFLOW],
+            carried.saturating_add(clamped),
+            Ordering::Relaxed,
+        );
     }
 
     /// Empties the histogram. Records that run concurrently with `reset` may be partly kept.
@@ -317,6 +330,29 @@ impl Histogram {
     fn my_sum(&self) -> &AtomicU64 {
         &self.cells[LINE * (1 + (thread_index() & self.sum_mask))]
     }
+}
+
+/// Adds `n` to a count cell, saturating at `u64::MAX`. The common case is one `fetch_add`; a
+/// cell it carries past `u64::MAX` is set to `u64::MAX` right after, which is where every add to
+/// it (concurrent ones included) would take it. Until that store, readers may briefly see the
+/// wrapped value; only a count that reached 2^64 ever wraps.
+#[inline]
+fn add_saturating(cell: &AtomicU64, n: u64, order: Ordering) {
+    let old = cell.fetch_add(n, order);
+    if old.checked_add(n).is_none() {
+        cold_saturate(cell, order);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn cold_saturate(cell: &AtomicU64, order: Ordering) {
+    let order = if order == Ordering::Relaxed {
+        Ordering::Relaxed
+    } else {
+        Ordering::Release
+    };
+    cell.store(u64::MAX, order);
 }
 
 impl Default for Histogram {

@@ -24,7 +24,7 @@ impl HistogramSnapshot {
         max: u64,
         overflow: u64,
     ) -> Self {
-        let count = counts.iter().fold(0u64, |a, &c| a.wrapping_add(c));
+        let count = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
         HistogramSnapshot {
             config,
             counts,
@@ -46,14 +46,40 @@ impl HistogramSnapshot {
         &self.counts
     }
 
-    /// Number of values.
+    /// Number of values (saturating at `u64::MAX`, see [`Histogram`](crate::Histogram)).
     pub fn count(&self) -> u64 {
         self.count
     }
 
-    /// Sum of the values, wrapping at 2^64.
+    /// Sum of the values, wrapping at 2^64 (see [`sum_f64`](Self::sum_f64) for the unwrapped sum).
     pub fn sum(&self) -> u64 {
         self.sum
+    }
+
+    /// The sum of the values without the wrapping of [`sum`](Self::sum): exact (up to `f64`
+    /// rounding) when the sum stayed below 2^64. Past that, the true sum is the one value
+    /// congruent to `sum()` modulo 2^64 that lies nearest the buckets' own estimate (each value
+    /// taken at its bucket's midpoint, within the configured relative error), which is exact
+    /// whenever that estimate is closer than 2^63 to the truth. Used by [`mean`](Self::mean) and
+    /// by the registry's exported `_sum`.
+    pub fn sum_f64(&self) -> f64 {
+        const WRAP: f64 = 18_446_744_073_709_551_616.0; // 2^64
+        if self.count == 0 {
+            return 0.0;
+        }
+        // No wrap possible: every value is at most max, so the sum is at most count * max.
+        if (self.count as u128) * (self.max as u128) <= u64::MAX as u128 {
+            return self.sum as f64;
+        }
+        let estimate: f64 = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, &n)| n as f64 * self.config.bucket_value(i) as f64)
+            .sum();
+        let wraps = ((estimate - self.sum as f64) / WRAP).round().max(0.0);
+        self.sum as f64 + wraps * WRAP
     }
 
     /// Smallest value, `None` when empty.
@@ -66,9 +92,9 @@ impl HistogramSnapshot {
         (self.count > 0).then_some(self.max)
     }
 
-    /// Arithmetic mean, `None` when empty.
+    /// Arithmetic mean, `None` when empty (of the unwrapped sum, [`sum_f64`](Self::sum_f64)).
     pub fn mean(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum as f64 / self.count as f64)
+        (self.count > 0).then(|| self.sum_f64() / self.count as f64)
     }
 
     /// Values that were clamped to the highest trackable value.
@@ -99,7 +125,7 @@ impl HistogramSnapshot {
         }
         let mut seen = 0u64;
         for (i, &n) in self.counts.iter().enumerate() {
-            seen += n;
+            seen = seen.saturating_add(n);
             if seen >= rank {
                 let v = self.config.bucket_value(i);
                 // A reset racing the snapshot can leave min > max; then there is nothing to clamp to.

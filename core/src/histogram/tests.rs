@@ -221,6 +221,57 @@ fn eight_threads_lose_no_records() {
 }
 
 #[test]
+fn counts_saturate_at_u64_max_instead_of_wrapping() {
+    let h = Histogram::new();
+    h.record_n(1000, u64::MAX - 1);
+    h.record(1000);
+    h.record(1000); // would wrap the bucket to 0
+    assert_eq!(h.count(), u64::MAX);
+    assert_eq!((h.min(), h.max()), (Some(1000), Some(1000)));
+    assert_eq!(h.quantile(0.5).unwrap(), Some(1000));
+    // A second bucket: the total saturates too, and quantiles still find both values.
+    h.record_n(2000, u64::MAX);
+    assert_eq!(h.count(), u64::MAX);
+    assert_eq!(h.max(), Some(2000));
+    assert_eq!(h.quantile(1.0).unwrap(), Some(2000));
+    assert!(h.quantile(0.5).unwrap().is_some());
+    h.reset();
+    assert_eq!((h.count(), h.min()), (0, None));
+}
+
+#[test]
+fn overflow_count_and_merged_counts_saturate() {
+    let h = Histogram::with_precision(2, 1000).unwrap();
+    h.record_n(5000, u64::MAX);
+    h.record(5000);
+    assert_eq!((h.overflow_count(), h.count()), (u64::MAX, u64::MAX));
+    let target = Histogram::with_precision(2, 1000).unwrap();
+    target.merge(&h);
+    target.merge(&h);
+    assert_eq!((target.overflow_count(), target.count()), (u64::MAX, u64::MAX));
+    let many = Histogram::new();
+    many.record_n(7, u64::MAX);
+    many.record_many(&[7, 7, 7]);
+    assert_eq!(many.count(), u64::MAX);
+}
+
+#[test]
+fn mean_and_sum_f64_undo_a_wrap_of_the_sum() {
+    let h = Histogram::with_precision(3, u64::MAX).unwrap();
+    let v = 1u64 << 62;
+    h.record_n(v, 10); // the u64 sum wraps twice
+    let true_sum = 10.0 * v as f64;
+    assert_ne!(h.sum() as f64, true_sum);
+    let s = h.snapshot();
+    assert_eq!(s.sum_f64(), true_sum);
+    assert_eq!(h.mean(), Some(v as f64));
+    // Without a wrap the sum is returned as it is.
+    let small = Histogram::new();
+    small.record_n(1_000, 3);
+    assert_eq!(small.snapshot().sum_f64(), 3_000.0);
+}
+
+#[test]
 fn record_many_of_nothing_changes_nothing() {
     let h = Histogram::new();
     h.record_many(&[]);

@@ -46,11 +46,15 @@ struct Sample {
 /// `v × scale`, computed as a division when the scale is the inverse of a whole number (1e-9:
 /// nanoseconds to seconds), so that 43 ms exports as 0.043 and not 0.043000000000000003.
 fn scaled(v: u64, scale: f64) -> f64 {
+    scaled_f64(v as f64, scale)
+}
+
+fn scaled_f64(v: f64, scale: f64) -> f64 {
     let inverse = (1.0 / scale).round();
     if inverse >= 1.0 && (inverse * scale - 1.0).abs() < 1e-12 {
-        v as f64 / inverse
+        v / inverse
     } else {
-        v as f64 * scale
+        v * scale
     }
 }
 
@@ -62,7 +66,7 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
     let (mut seen, mut i) = (0u64, 0usize);
     for &b in bounds {
         while i < s.counts().len() && scaled(s.config().bucket_value(i), scale) <= b {
-            seen += s.counts()[i];
+            seen = seen.saturating_add(s.counts()[i]);
             i += 1;
         }
         out.push((b, seen));
@@ -86,7 +90,7 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
     out.push(Sample {
         suffix: "_sum",
         extra: None,
-        value: Num::Float(scaled(s.sum(), family.opts.scale)),
+        value: Num::Float(scaled_f64(s.sum_f64(), family.opts.scale)),
     });
     out.push(Sample {
         suffix: "_count",
@@ -457,7 +461,7 @@ fn histogram_json(s: &HistogramSnapshot, family: &Family, out: &mut Json) {
     out.uint(s.count());
     out.raw(",");
     out.key("sum");
-    out.float(scaled(s.sum(), scale));
+    out.float(scaled_f64(s.sum_f64(), scale));
     out.raw(",");
     out.key("min");
     out.opt_float(s.min().map(|v| scaled(v, scale)));

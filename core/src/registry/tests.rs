@@ -241,3 +241,18 @@ fn global_and_named_registries_are_process_wide() {
         &Registry::named("other")
     ));
 }
+
+#[test]
+fn a_saturated_histogram_exports_its_saturated_count_in_every_format() {
+    let r = Registry::new();
+    let h = r
+        .histogram("big", "", &[], &HistogramOpts::default())
+        .unwrap();
+    h.record_n(1000, u64::MAX);
+    h.record(1000);
+    let text = r.export_prometheus();
+    assert!(text.contains("big_count 18446744073709551615\n"), "{text}");
+    assert!(text.contains("big_bucket{le=\"+Inf\"} 18446744073709551615\n"), "{text}");
+    assert!(r.export_openmetrics().contains("big_count 18446744073709551615\n"));
+    assert!(r.export_json().contains("\"count\":18446744073709551615"));
+}
