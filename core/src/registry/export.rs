@@ -273,13 +273,25 @@ impl Registry {
         let mut out = String::new();
         for family in self.sorted_families() {
             for (name, kind, rows) in expand(&family, format) {
-                out.push_str("# HELP ");
-                out.push_str(&name);
-                if !family.help.is_empty() {
-                    out.push(' ');
-                    escape_help(&family.help, &mut out);
+                match (format, family.help.is_empty()) {
+                    // OpenMetrics' HELP needs text (Prometheus marks a target down on `# HELP
+                    // name` alone) and is optional: no help, no line.
+                    (Format::OpenMetrics, true) => {}
+                    (Format::OpenMetrics, false) => {
+                        let _ = write!(out, "# HELP {name} ");
+                        escape_label_value(&family.help, &mut out);
+                        out.push('\n');
+                    }
+                    (Format::Prometheus, _) => {
+                        out.push_str("# HELP ");
+                        out.push_str(&name);
+                        if !family.help.is_empty() {
+                            out.push(' ');
+                            escape_help(&family.help, &mut out);
+                        }
+                        out.push('\n');
+                    }
                 }
-                out.push('\n');
                 let _ = writeln!(out, "# TYPE {name} {kind}");
                 for (values, samples) in rows {
                     for s in samples {

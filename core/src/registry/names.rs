@@ -40,7 +40,8 @@ pub(crate) fn check_label_name(name: &str, reserved: &[&str]) -> Result<(), Erro
     Ok(())
 }
 
-/// Escapes a label value for the text formats: backslash, double quote and newline.
+/// Escapes a label value for the text formats, and HELP text for OpenMetrics: backslash, double
+/// quote and newline.
 pub(crate) fn escape_label_value(v: &str, out: &mut String) {
     for c in v.chars() {
         match c {
@@ -52,7 +53,8 @@ pub(crate) fn escape_label_value(v: &str, out: &mut String) {
     }
 }
 
-/// Escapes HELP text: backslash and newline.
+/// Escapes HELP text for the Prometheus text format 0.0.4: backslash and newline (a double quote
+/// stays as it is there).
 pub(crate) fn escape_help(v: &str, out: &mut String) {
     for c in v.chars() {
         match c {

@@ -256,3 +256,24 @@ fn a_saturated_histogram_exports_its_saturated_count_in_every_format() {
     assert!(r.export_openmetrics().contains("big_count 18446744073709551615\n"));
     assert!(r.export_json().contains("\"count\":18446744073709551615"));
 }
+
+#[test]
+fn openmetrics_omits_an_empty_help_and_escapes_quotes_in_help() {
+    let r = Registry::new();
+    r.counter("quiet", "", &[]).unwrap().inc();
+    r.counter("loud", "Says \"hi\"\\ then\nbye.", &[])
+        .unwrap()
+        .inc();
+    let om = r.export_openmetrics();
+    assert!(!om.contains("# HELP quiet"), "{om}");
+    assert!(
+        om.contains("# HELP loud Says \\\"hi\\\"\\\\ then\\nbye.\n"),
+        "{om}"
+    );
+    let text = r.export_prometheus();
+    assert!(text.contains("# HELP quiet_total\n"), "{text}");
+    assert!(
+        text.contains("# HELP loud_total Says \"hi\"\\\\ then\\nbye.\n"),
+        "{text}"
+    );
+}
