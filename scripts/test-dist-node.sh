@@ -104,7 +104,7 @@ update-notifier=false
 NPMRC
 export npm_config_userconfig="$work/npmrc" npm_config_cache="$work/npm-cache"
 for f in "${platform_tgzs[@]}" "$main_tgz"; do
-    npm publish "$f" --registry "$registry" --tag latest
+    npm publish "$f" --registry "$registry" --tag latest --loglevel warn
 done
 npm view "atomicperf@$AP_VERSION" optionalDependencies --registry "$registry"
 
