@@ -252,3 +252,22 @@ def test_concurrent_get_or_create_makes_one_metric():
         t.join()
     assert all(c == got[0] for c in got)
     assert got[0].get() == 8
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (("counter", "x"), ("counter", "x_total")),
+        (("counter", "x"), ("gauge", "x_total")),
+        (("histogram", "h"), ("gauge", "h_count")),
+        (("minmax", "m"), ("gauge", "m_min")),
+        (("timer", "t"), ("counter", "t_errors")),
+    ],
+)
+def test_families_whose_exported_series_collide_are_refused(first, second):
+    r = Registry()
+    getattr(r, first[0])(first[1])
+    with pytest.raises(ValueError, match="would export series named"):
+        getattr(r, second[0])(second[1])
+    text = r.export("prometheus")
+    assert text.count("# TYPE") == (2 if first[0] in ("timer", "minmax") else 1)

@@ -27,6 +27,33 @@ pub enum MetricKind {
 }
 
 impl MetricKind {
+    /// Every name a family of this kind called `name` occupies in the exports, in either text
+    /// format: family names and sample names. Two families whose sets meet would export series
+    /// of one name twice, which scrapers reject (promtool, client_golang) or silently halve
+    /// (Prometheus keeps one value).
+    fn exported_names(self, name: &str) -> Vec<String> {
+        let suffixed = |suffixes: &[&str]| -> Vec<String> {
+            suffixes.iter().map(|s| format!("{name}{s}")).collect()
+        };
+        match self {
+            MetricKind::Counter => {
+                let base = name.strip_suffix("_total").unwrap_or(name);
+                vec![base.to_string(), format!("{base}_total")]
+            }
+            MetricKind::Gauge => vec![name.to_string()],
+            MetricKind::Histogram => suffixed(&["", "_bucket", "_sum", "_count"]),
+            MetricKind::Timer => suffixed(&[
+                "",
+                "_bucket",
+                "_sum",
+                "_count",
+                "_errors",
+                "_errors_total",
+            ]),
+            MetricKind::MinMax => suffixed(&["", "_min", "_max"]),
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             MetricKind::Counter => "counter",
@@ -123,7 +150,10 @@ struct Family {
 ///
 /// Get-or-create: the same name and label values return the same metric. The same name with
 /// another kind or another set of label names is an error, and so are names and label names
-/// outside the Prometheus data model; nothing is registered then.
+/// outside the Prometheus data model, and a name whose exported series would collide with
+/// another family's (counter `x` exports `x_total`, so a gauge `x_total` is refused; histogram
+/// `h` exports `h_count`, timer `t` exports `t_errors_total`, minmax `m` exports `m_min` and
+/// `m_max`); nothing is registered then.
 ///
 /// [`Registry::global`] is the process-wide default registry; [`Registry::named`] opens a
 /// process-wide registry by name. Every thread (and every Node worker, which loads the same
@@ -145,6 +175,9 @@ struct Family {
 /// ```
 pub struct Registry {
     families: ShardedMap<String, Arc<Family>>,
+    /// Every exported name of every family, with the family that owns it. Taken only to create
+    /// a family (rare): looking up an existing one never touches it.
+    exported: Mutex<HashMap<String, String>>,
 }
 
 impl Registry {
@@ -152,6 +185,7 @@ impl Registry {
     pub fn new() -> Self {
         Registry {
             families: ShardedMap::new(),
+            exported: Mutex::default(),
         }
     }
 
@@ -278,10 +312,7 @@ impl Registry {
     ) -> Result<Metric, Error> {
         let family = match self.families.get(name) {
             Some(f) => f,
-            None => {
-                let fresh = Arc::new(Family::new(name, help, kind, labels, opts)?);
-                self.families.compute_if_absent(name.to_string(), || fresh)
-            }
+            None => self.create_family(name, help, kind, labels, opts)?,
         };
         if family.kind != kind {
             return Err(Error::InvalidArgument(format!(
@@ -292,6 +323,40 @@ impl Registry {
         }
         let values = family.values_in_order(labels)?;
         Ok(family.series.compute_if_absent(values, || family.make()))
+    }
+}
+
+impl Registry {
+    /// Registers a new family, unless its exported names collide with another family's. Under
+    /// the `exported` lock, so that two colliding families created at once cannot both succeed.
+    fn create_family(
+        &self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+        opts: Option<&HistogramOpts>,
+    ) -> Result<Arc<Family>, Error> {
+        let fresh = Arc::new(Family::new(name, help, kind, labels, opts)?);
+        let mut exported = self.exported.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = self.families.get(name) {
+            return Ok(existing); // created meanwhile; the caller checks its kind
+        }
+        let names = kind.exported_names(name);
+        for n in &names {
+            if let Some(owner) = exported.get(n) {
+                let other = self.families.get(owner).map_or("metric", |f| f.kind.as_str());
+                return Err(Error::InvalidArgument(format!(
+                    "{} {name:?} would export series named {n:?}, which the {other} {owner:?} \
+                     already exports; choose another name",
+                    kind.as_str()
+                )));
+            }
+        }
+        for n in names {
+            exported.insert(n, name.to_string());
+        }
+        Ok(self.families.compute_if_absent(name.to_string(), || fresh))
     }
 }
 

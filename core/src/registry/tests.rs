@@ -277,3 +277,63 @@ fn openmetrics_omits_an_empty_help_and_escapes_quotes_in_help() {
         "{text}"
     );
 }
+
+#[test]
+fn families_whose_exported_series_collide_are_refused() {
+    let h = HistogramOpts::default();
+    // (first registration, colliding second registration)
+    type Make = fn(&Registry, &str) -> Result<(), Error>;
+    let counter: Make = |r, n| r.counter(n, "", &[]).map(drop);
+    let gauge: Make = |r, n| r.gauge(n, "", &[]).map(drop);
+    let histogram: Make = |r, n| r.histogram(n, "", &[], &HistogramOpts::default()).map(drop);
+    let timer: Make = |r, n| r.timer(n, "", &[]).map(drop);
+    let minmax: Make = |r, n| r.minmax(n, "", &[]).map(drop);
+    let cases: &[(Make, &str, Make, &str)] = &[
+        (counter, "x", counter, "x_total"),
+        (counter, "x_total", counter, "x"),
+        (counter, "x", gauge, "x_total"),
+        (gauge, "x_total", counter, "x"),
+        (histogram, "h", gauge, "h_count"),
+        (histogram, "h", counter, "h_sum"),
+        (gauge, "h_bucket", histogram, "h"),
+        (minmax, "m", gauge, "m_min"),
+        (gauge, "m_max", minmax, "m"),
+        (timer, "t", counter, "t_errors"),
+        (timer, "t", gauge, "t_errors_total"),
+        (timer, "t", histogram, "t"),
+    ];
+    for (i, (first, a, second, b)) in cases.iter().enumerate() {
+        let r = Registry::new();
+        first(&r, a).unwrap();
+        let err = second(&r, b).expect_err(&format!("case {i}: {a} then {b}"));
+        assert!(
+            err.to_string().contains("would export series named")
+                || err.to_string().contains("registered as"),
+            "case {i}: {err}"
+        );
+        assert_eq!(r.len(), 1, "case {i}: nothing registered");
+        // The first family still works and the export still parses as one family per name.
+        first(&r, a).unwrap();
+    }
+    // Names that merely share a prefix are fine.
+    let r = Registry::new();
+    r.counter("x", "", &[]).unwrap();
+    r.gauge("x_totals", "", &[]).unwrap();
+    r.histogram("h", "", &[], &h).unwrap();
+    r.gauge("h_counts", "", &[]).unwrap();
+    assert_eq!(r.len(), 4);
+}
+
+#[test]
+fn colliding_families_registered_at_once_never_both_succeed() {
+    for _ in 0..200 {
+        let r = Registry::new();
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| r.counter("x", "", &[]).is_ok());
+            let b = s.spawn(|| r.gauge("x_total", "", &[]).is_ok());
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a ^ b, "exactly one of the two registers");
+        assert_eq!(r.len(), 1);
+    }
+}
