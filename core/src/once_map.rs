@@ -1,5 +1,6 @@
 use std::borrow::Borrow;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,16 @@ use crate::{Error, ShardedMap};
 /// ```
 pub struct OnceMap<K, V> {
     slots: ShardedMap<K, Arc<Slot<V>>>,
+    /// Slots created since the last sweep, and the slots the last sweep kept. A key whose
+    /// initialiser failed leaves a slot with no value; a sweep drops those that nobody holds, once
+    /// creations reach the number kept (at least SWEEP_MIN), so memory stays proportional to the
+    /// keys that have a value or an initialiser running, whatever keys callers try.
+    created: AtomicUsize,
+    kept: AtomicUsize,
 }
+
+/// Fewest slot creations between two sweeps.
+const SWEEP_MIN: usize = 1024;
 
 struct Slot<V> {
     value: OnceLock<V>,
@@ -87,6 +97,8 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
     pub fn new() -> Self {
         OnceMap {
             slots: ShardedMap::new(),
+            created: AtomicUsize::new(0),
+            kept: AtomicUsize::new(0),
         }
     }
 
@@ -120,13 +132,18 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
     }
 
     fn claim_inner(&self, key: K, timeout: Option<Duration>) -> Result<Claim<V>, Error> {
+        let mut fresh = false;
         let slot = self.slots.compute_if_absent(key, || {
+            fresh = true;
             Arc::new(Slot {
                 value: OnceLock::new(),
                 initialising: Mutex::new(false),
                 changed: Condvar::new(),
             })
         });
+        if fresh {
+            self.after_create();
+        }
         if let Some(v) = slot.value.get() {
             return Ok(Claim::Ready(v.clone()));
         }
@@ -158,6 +175,32 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
                 }
             };
         }
+    }
+
+    /// Counts a new slot, and sweeps when enough were created since the last sweep.
+    fn after_create(&self) {
+        let created = self.created.fetch_add(1, Ordering::Relaxed) + 1;
+        if created < SWEEP_MIN.max(self.kept.load(Ordering::Relaxed)) {
+            return;
+        }
+        // One sweeper at a time; the others go on.
+        if self
+            .created
+            .compare_exchange(created, 0, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let mut kept = 0;
+        // A slot nobody else holds (only the map: no claimer, waiter or ticket) and with no
+        // value is a failed or abandoned initialisation: forgetting it loses nothing, since
+        // the next caller of its key would initialise it anyway.
+        self.slots.retain(|_, slot| {
+            let keep = slot.value.get().is_some() || Arc::strong_count(slot) > 1;
+            kept += usize::from(keep);
+            keep
+        });
+        self.kept.store(kept, Ordering::Relaxed);
     }
 
     /// The value for `key` if it was initialised.
@@ -317,5 +360,50 @@ mod tests {
         };
         assert_eq!(again.complete(4), 4);
         assert!(matches!(m.claim(1), Claim::Ready(4)));
+    }
+
+    #[test]
+    fn keys_whose_initialiser_failed_do_not_grow_memory() {
+        let m: OnceMap<u64, u64> = OnceMap::new();
+        m.get_or_init(u64::MAX, || Ok::<_, ()>(7)).unwrap();
+        for key in 0..200_000u64 {
+            assert_eq!(m.get_or_init(key, || Err::<u64, _>(key)), Err(key));
+        }
+        assert!(m.slots.len() <= 2 * SWEEP_MIN, "{} slots kept", m.slots.len());
+        // What has a value, or an initialisation in flight, survives every sweep.
+        let Claim::Init(ticket) = m.claim(u64::MAX - 1) else {
+            panic!()
+        };
+        for key in 0..10_000u64 {
+            let _ = m.get_or_init(key, || Err::<u64, _>(()));
+        }
+        assert_eq!(m.get(&u64::MAX), Some(7));
+        assert_eq!(ticket.complete(8), 8);
+        assert_eq!(m.get(&(u64::MAX - 1)), Some(8));
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn sweeps_racing_initialisers_lose_no_value_and_run_each_once() {
+        let m: OnceMap<u64, u64> = OnceMap::new();
+        let runs = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let (m, runs) = (&m, &runs);
+                s.spawn(move || {
+                    for i in 0..20_000u64 {
+                        // Failing keys make sweeps happen while good keys initialise.
+                        let _ = m.get_or_init(1_000_000 + t * 100_000 + i, || Err::<u64, _>(()));
+                        let v = m.get_or_init(i % 500, || {
+                            runs.fetch_add(1, Ordering::Relaxed);
+                            Ok::<_, ()>(i % 500)
+                        });
+                        assert_eq!(v, Ok(i % 500));
+                    }
+                });
+            }
+        });
+        assert_eq!(runs.load(Ordering::Relaxed), 500, "each good key initialised once");
+        assert_eq!(m.len(), 500);
     }
 }

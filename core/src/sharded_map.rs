@@ -341,6 +341,27 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
         }
     }
 
+    /// Keeps only the entries for which `keep` returns true, shard by shard under each shard's
+    /// write lock, and gives back the memory of a shard that shrank to under a quarter of its
+    /// capacity.
+    ///
+    /// # Panics
+    /// If `keep` calls back into this map.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.check_reentry();
+        for s in 0..self.shards.len() {
+            let mut table = self.write(s);
+            {
+                let _scope = ClosureScope::enter(self as *const Self as usize);
+                table.retain(|(k, v)| keep(k, v));
+            }
+            let len = table.len();
+            if table.capacity() > 4 * len + 16 {
+                table.shrink_to(len, self.rehash());
+            }
+        }
+    }
+
     /// Number of entries whose value satisfies `pred` (shard by shard).
     pub fn count_where(&self, pred: impl Fn(&V) -> bool) -> usize {
         self.check_reentry();
@@ -487,6 +508,19 @@ mod tests {
         b.insert(1, 5);
         assert_eq!(a.update(&1, |v| *v += b.get(&1).unwrap()), Some(()));
         assert_eq!(a.get(&1), Some(15));
+    }
+
+    #[test]
+    fn retain_keeps_exactly_the_chosen_entries_and_returns_memory() {
+        let m: ShardedMap<u32, u32> = ShardedMap::new();
+        for k in 0..100_000 {
+            m.insert(k, k * 2);
+        }
+        m.retain(|k, v| k % 1000 == 0 && *v == k * 2);
+        assert_eq!(m.len(), 100);
+        assert!((0..100_000).all(|k| m.contains(&k) == (k % 1000 == 0)));
+        let capacity: usize = (0..m.shards()).map(|s| m.read(s).capacity()).sum();
+        assert!(capacity < 1000, "capacity {capacity} kept for 100 entries");
     }
 
     #[test]
