@@ -2,23 +2,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, MonotonicClock};
-use crate::sync::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use portable_atomic::AtomicU128;
 use crate::Error;
 
 /// Events per second over a sliding window, with SLA accounting: equivalent to a `Mutex` around a
 /// ring of time buckets, except that recording is a compare-and-swap on one bucket word and
 /// readers never block recorders.
 ///
-/// The window is a ring of `buckets` time buckets of `window / buckets` each. Every bucket word
-/// packs the bucket's epoch (32 bits) with its count (32 bits), so that a stale bucket is recycled
+/// The window is a ring of `buckets` time buckets of `window / buckets` each. Every bucket is one
+/// 128-bit word that packs the bucket's epoch (the number of bucket lengths since the clock's
+/// origin, 64 bits: it never wraps) with its count (64 bits), so that a stale bucket is recycled
 /// for the current epoch by the same compare-and-swap that counts the event: there is no moment
-/// when a recycled bucket holds another epoch's count. [`record`](ThroughputWindow::record) counts
+/// when a recycled bucket holds another epoch's count. (On x86_64 the word is a `cmpxchg16b`,
+/// through `portable-atomic`.) [`record`](ThroughputWindow::record) counts
 /// an event, and a violation when its latency exceeds the SLA threshold.
 ///
 /// # Guarantees
 /// - Every event recorded in the current window is counted exactly once; an event whose bucket was
 ///   already recycled for a later epoch (a thread stalled for a whole window) is not counted.
-/// - A bucket counts up to 2^32 - 1 events and then saturates.
+/// - A bucket counts up to 2^64 - 1 events and then saturates.
+/// - However long the window stays idle, an old bucket is never mistaken for a current one.
 ///
 /// # Example
 /// ```
@@ -39,8 +44,8 @@ use crate::Error;
 /// assert_eq!(s.violation_ratio, 0.25);
 /// ```
 pub struct ThroughputWindow {
-    events: Box<[AtomicU64]>,
-    violations: Box<[AtomicU64]>,
+    events: Box<[AtomicU128]>,
+    violations: Box<[AtomicU128]>,
     bucket_nanos: u64,
     sla_nanos: u64,
     clock: Arc<dyn Clock>,
@@ -62,9 +67,16 @@ pub struct WindowStats {
     pub covered: Duration,
 }
 
-const COUNT_BITS: u32 = 32;
-const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
-const EPOCH_MASK: u64 = u32::MAX as u64;
+/// A bucket that never counted anything.
+const EMPTY: u128 = u128::MAX;
+
+fn epoch_of(word: u128) -> u64 {
+    (word >> 64) as u64
+}
+
+fn count_of(word: u128) -> u64 {
+    word as u64
+}
 
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
@@ -113,7 +125,7 @@ impl ThroughputWindow {
         }
         let ring = || {
             (0..buckets)
-                .map(|_| AtomicU64::new(u64::MAX))
+                .map(|_| AtomicU128::new(EMPTY))
                 .collect::<Box<[_]>>()
         };
         let created_nanos = clock.now_nanos();
@@ -185,36 +197,28 @@ impl ThroughputWindow {
         Duration::from_nanos(self.sla_nanos)
     }
 
-    fn sum(&self, ring: &[AtomicU64], epoch: u64) -> u64 {
+    fn sum(&self, ring: &[AtomicU128], epoch: u64) -> u64 {
         let n = ring.len() as u64;
         ring.iter()
             .map(|cell| cell.load(Ordering::Relaxed))
-            .filter(|&w| w != u64::MAX && age(w >> COUNT_BITS, epoch) < n)
-            .map(|w| w & COUNT_MASK)
-            .sum()
+            .filter(|&w| w != EMPTY && epoch_of(w) <= epoch && epoch - epoch_of(w) < n)
+            .fold(0u64, |acc, w| acc.saturating_add(count_of(w)))
     }
 }
 
-/// Epochs between a bucket's stored epoch tag and `epoch` (wrapping at 2^32 epochs; a stored tag
-/// "ahead" of `epoch` reads as a huge age and is therefore outside any window).
-fn age(tag: u64, epoch: u64) -> u64 {
-    (epoch.wrapping_sub(tag)) & EPOCH_MASK
-}
-
 /// Counts one event for `epoch` in a bucket word, recycling it if it holds an older epoch.
-fn bump(cell: &AtomicU64, epoch: u64) {
-    let tag = epoch & EPOCH_MASK;
+fn bump(cell: &AtomicU128, epoch: u64) {
     let mut cur = cell.load(Ordering::Relaxed);
     loop {
-        let next = if cur != u64::MAX && cur >> COUNT_BITS == tag {
-            if cur & COUNT_MASK == COUNT_MASK {
+        let next = if cur != EMPTY && epoch_of(cur) == epoch {
+            if count_of(cur) == u64::MAX {
                 return; // saturated
             }
             cur + 1
-        } else if cur != u64::MAX && age(cur >> COUNT_BITS, epoch) > EPOCH_MASK / 2 {
+        } else if cur != EMPTY && epoch_of(cur) > epoch {
             return; // the bucket already serves a later epoch: this event is outside its window
         } else {
-            (tag << COUNT_BITS) | 1
+            (u128::from(epoch) << 64) | 1
         };
         match cell.compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => return,
@@ -319,10 +323,38 @@ mod tests {
 
     #[test]
     fn late_event_for_a_recycled_bucket_is_not_counted() {
-        let cell = AtomicU64::new(u64::MAX);
+        let cell = AtomicU128::new(EMPTY);
         bump(&cell, 9);
         bump(&cell, 5); // a thread that read the clock at epoch 5 and stalled
-        assert_eq!(cell.load(Ordering::Relaxed), (9 << COUNT_BITS) | 1);
+        assert_eq!(cell.load(Ordering::Relaxed), (9 << 64) | 1);
+    }
+
+    #[test]
+    fn no_phantom_events_after_any_idle_time() {
+        // 1 ns buckets: a 32-bit epoch tag came round after 2^32 ns (4.3 s) and the old buckets
+        // read as current again.
+        let clock = Arc::new(ManualClock::new());
+        let w = ThroughputWindow::with_clock(
+            Duration::from_nanos(8),
+            8,
+            Duration::from_nanos(1),
+            clock.clone(),
+        )
+        .unwrap();
+        for _ in 0..8 {
+            w.record_nanos(5);
+            clock.advance(Duration::from_nanos(1));
+        }
+        for idle in [1u64 << 32, (1 << 32) * 8, u64::from(u32::MAX) * 3] {
+            clock.advance(Duration::from_nanos(idle - 1));
+            assert_eq!(w.stats().events, 0, "after {idle} ns idle");
+            w.record_nanos(0);
+            assert_eq!(w.stats().events, 1, "after {idle} ns idle");
+            clock.advance(Duration::from_nanos(1));
+            // The one event ages out of the window; no other comes back.
+            clock.advance(Duration::from_nanos(8));
+            assert_eq!(w.stats().events, 0);
+        }
     }
 
     #[test]
