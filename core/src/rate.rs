@@ -50,7 +50,8 @@ struct Reading {
 pub struct Rate<'a> {
     /// The name the counter was registered under (borrowed from the tracker: no allocation).
     pub name: &'a str,
-    /// Increase of the counter over the interval.
+    /// Increase of the counter over the interval (modulo 2^64: a counter that wrapped past
+    /// `u64::MAX` still reports what was added, as counters are never reset).
     pub delta: u64,
     /// `delta` per second of the interval (0 on the first call or for an empty interval).
     pub per_second: f64,
@@ -111,10 +112,10 @@ impl RateTracker {
         for (i, r) in rates.iter_mut().enumerate() {
             let (delta, per_second) = match &previous {
                 Some(p) if at_nanos > p.at_nanos => {
-                    let delta = r.delta.saturating_sub(p.values[i]);
+                    let delta = r.delta.wrapping_sub(p.values[i]);
                     (delta, delta as f64 * 1e9 / (at_nanos - p.at_nanos) as f64)
                 }
-                Some(p) => (r.delta.saturating_sub(p.values[i]), 0.0),
+                Some(p) => (r.delta.wrapping_sub(p.values[i]), 0.0),
                 None => (0, 0.0),
             };
             r.delta = delta;
@@ -152,6 +153,17 @@ mod tests {
     #[test]
     fn the_previous_reading_is_swapped_without_a_lock() {
         assert!(AtomicCell::<Option<Box<Reading>>>::is_lock_free());
+    }
+
+    #[test]
+    fn a_counter_that_wraps_past_u64_max_reports_what_was_added() {
+        let (t, a, _, clock) = tracker();
+        a.add(u64::MAX - 10);
+        t.rates();
+        a.add(25); // wraps to 14
+        clock.advance(Duration::from_secs(1));
+        let r = &t.rates()[0];
+        assert_eq!((r.delta, r.per_second), (25, 25.0));
     }
 
     #[test]
