@@ -110,7 +110,7 @@ impl From<atomicperf::Error> for Fail {
         // wait have their own codes; every other core error is a value outside its range.
         match e {
             E::InvalidArgument(_) => Fail::type_error(e.to_string()),
-            E::Closed => Fail::error(CLOSED, e.to_string()),
+            E::Closed | E::Forked => Fail::error(CLOSED, e.to_string()),
             E::Timeout => Fail::error(TIMEOUT, e.to_string()),
             _ => Fail::range(e.to_string()),
         }

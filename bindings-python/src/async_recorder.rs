@@ -49,6 +49,7 @@ fn async_error(e: ap::Error, what: &str) -> PyErr {
         ap::Error::Closed => ClosedError::new_err(format!(
             "{what}: the AsyncRecorder is closed and accepts no more records"
         )),
+        ap::Error::Forked => ClosedError::new_err(format!("{what}: the AsyncRecorder is {e}")),
         ap::Error::Timeout => {
             PyTimeoutError::new_err(format!("{what}: no room in the queue before the timeout"))
         }

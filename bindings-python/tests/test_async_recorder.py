@@ -318,3 +318,30 @@ def test_a_call_that_never_releases_the_gil_lets_no_other_thread_run():
     # GIL (a drop-mode record never waits) never lets the other thread in.
     make = lambda: AsyncRecorder(Counter(), capacity=1_000_000)  # noqa: E731
     assert not other_thread_runs_during(make, lambda r: r.record(1), rounds=20_000)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_in_a_forked_child_records_raise_closed_error_and_close_returns():
+    # The workers exist only in the parent: in a child, records used to be accepted and never
+    # applied, and close() aborted the process while joining threads that are not there.
+    c = Counter()
+    r = AsyncRecorder(c)
+    r.record(1)
+    assert r.flush(WAIT)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            try:
+                r.record(1)
+            except ClosedError as e:
+                if "fork" in str(e) and r.closed:
+                    r.close()
+                    code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    r.record(1)
+    r.close()
+    assert c.get() == 2

@@ -161,6 +161,9 @@ pub struct AsyncRecorder<T: AsyncTarget> {
     shared: Arc<Shared>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     target: Arc<T>,
+    /// `fork::generation()` when the workers started: another value means this is a forked child,
+    /// where they do not exist.
+    generation: u64,
 }
 
 struct Shared {
@@ -190,6 +193,7 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
                 )));
             }
         }
+        let generation = crate::fork::generation();
         let (tx, rx) = crossbeam_channel::bounded(config.capacity);
         let shared = Arc::new(Shared {
             queued: Counter::new(),
@@ -214,6 +218,7 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
             shared,
             workers: Mutex::new(workers),
             target,
+            generation,
         })
     }
 
@@ -241,7 +246,17 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
         self.record_timeout(event, Some(timeout))
     }
 
+    /// [`Error::Forked`] in a forked child: nothing queued there would ever be applied.
+    fn check_process(&self) -> Result<(), Error> {
+        if crate::fork::generation() == self.generation {
+            Ok(())
+        } else {
+            Err(Error::Forked)
+        }
+    }
+
     fn try_record(&self, event: T::Event) -> Result<Recorded, Error> {
+        self.check_process()?;
         let guard = self.sender.load();
         let tx = guard.as_ref().ok_or(Error::Closed)?;
         match tx.try_send(event) {
@@ -262,6 +277,7 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
         event: T::Event,
         timeout: Option<Duration>,
     ) -> Result<Recorded, Error> {
+        self.check_process()?;
         let guard = self.sender.load();
         let tx = guard.as_ref().ok_or(Error::Closed)?;
         let sent = match timeout {
@@ -277,9 +293,13 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     }
 
     /// Waits until every event queued before this call has been applied. Returns `true` when they
-    /// have, `false` if `timeout` passed first.
+    /// have, `false` if `timeout` passed first. In a forked child (no workers), returns at once:
+    /// `true` if nothing was left to apply, else `false`.
     pub fn flush(&self, timeout: Duration) -> bool {
         let target = self.shared.queued.get();
+        if self.check_process().is_err() {
+            return self.shared.applied.load(Ordering::SeqCst) >= target;
+        }
         // A timeout too long to represent (Duration::MAX) means no deadline.
         let deadline = Instant::now().checked_add(timeout);
         let shared = &self.shared;
@@ -309,18 +329,26 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     }
 
     /// Stops accepting events, waits until every queued event is applied and joins the workers.
-    /// Calling it again does nothing.
+    /// Calling it again does nothing. In a forked child it only stops accepting events: the
+    /// workers belong to the parent, which applies its own queue.
     pub fn close(&self) {
         drop(self.sender.swap(None));
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|e| e.into_inner()));
+        if self.check_process().is_err() {
+            // Joining threads that do not exist in this process would fail; their handles are
+            // only memory copied from the parent.
+            std::mem::forget(workers);
+            return;
+        }
         for w in workers {
             let _ = w.join();
         }
     }
 
-    /// Whether [`close`](Self::close) was called.
+    /// Whether [`close`](Self::close) was called, or this is a forked child of the process that
+    /// created the recorder.
     pub fn is_closed(&self) -> bool {
-        self.sender.load().is_none()
+        self.sender.load().is_none() || self.check_process().is_err()
     }
 
     /// Events offered to the recorder: queued plus dropped.
@@ -552,5 +580,44 @@ mod tests {
         let accepted_before_close = writer.join().unwrap();
         r.close();
         assert_eq!(c.get(), accepted_before_close);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn in_a_forked_child_records_are_refused_clearly_and_close_does_not_join() {
+        let c = Arc::new(Counter::new());
+        let r = AsyncRecorder::new(c.clone(), config(64, 2, Overflow::Block)).unwrap();
+        assert_eq!(r.record(1), Ok(Recorded::Queued));
+        assert!(r.flush(Duration::from_secs(10)));
+        // SAFETY: the child only touches the recorder and exits with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let code = (|| {
+                if r.record(1) != Err(Error::Forked) || !r.is_closed() {
+                    return 1;
+                }
+                if !Error::Forked.to_string().contains("fork") {
+                    return 2;
+                }
+                if !r.flush(Duration::from_secs(3600)) {
+                    return 3; // nothing was pending: flush returns at once, true
+                }
+                r.close(); // must neither join nor panic
+                drop(r);
+                0
+            })();
+            // SAFETY: ends the child without running the parent's atexit handlers.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child created above.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status), "child died: status {status}");
+        assert_eq!(libc::WEXITSTATUS(status), 0, "child check failed");
+        // The parent's recorder is untouched.
+        assert_eq!(r.record(1), Ok(Recorded::Queued));
+        r.close();
+        assert_eq!(c.get(), 2);
     }
 }

@@ -42,6 +42,9 @@ pub enum Error {
     Closed,
     /// A wait ran out of time before the operation could complete.
     Timeout,
+    /// The primitive was created before a `fork()` and owns threads that do not exist in this
+    /// child process (an async recorder's workers); create a new one in the child.
+    Forked,
 }
 
 impl fmt::Display for Error {
@@ -79,6 +82,11 @@ impl fmt::Display for Error {
             Error::BalanceOverflow(id) => write!(f, "balance of account {id} would overflow"),
             Error::Closed => write!(f, "closed: no more records are accepted"),
             Error::Timeout => write!(f, "timed out"),
+            Error::Forked => write!(
+                f,
+                "closed in this process: created before fork(), its worker threads do not exist \
+                 in the child; create a new one in the child"
+            ),
         }
     }
 }

@@ -31,6 +31,7 @@ mod cancellation;
 mod clock;
 mod counter;
 mod error;
+mod fork;
 mod gauge;
 mod histogram;
 mod ledger;

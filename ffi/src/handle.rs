@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::status::{Fail, AP_ERR_NULL_HANDLE};
+use crate::status::{guard_void, Fail, AP_ERR_NULL_HANDLE};
 
 pub(crate) fn into_handle<T, H>(value: Arc<T>) -> *mut H {
     Arc::into_raw(value).cast_mut().cast()
@@ -47,11 +47,16 @@ pub(crate) unsafe fn clone_handle<T, H>(h: *const H) -> *mut H {
     h.cast_mut()
 }
 
+/// Releases one reference. Dropping the last one runs the object's destructor, which may do real
+/// work (an async recorder drains its queue and joins its workers): a panic there is caught and
+/// kept in `ap_last_error()`, never unwound into C.
+///
 /// # Safety
 /// `h` is NULL or a handle of an `Arc<T>` the caller owns and never uses again.
 pub(crate) unsafe fn free_handle<T, H>(h: *mut H) {
     if !h.is_null() {
         // SAFETY: gives back the reference that `into_handle` or `clone_handle` handed out.
-        drop(unsafe { Arc::from_raw(h.cast_const().cast::<T>()) });
+        let owned = unsafe { Arc::from_raw(h.cast_const().cast::<T>()) };
+        guard_void("free", move || drop(owned));
     }
 }

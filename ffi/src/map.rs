@@ -292,6 +292,7 @@ pub unsafe extern "C" fn ap_map_entries_get(
 pub unsafe extern "C" fn ap_map_entries_free(e: *mut ApMapEntries) {
     if !e.is_null() {
         // SAFETY: created by Box::into_raw in ap_map_snapshot, freed once.
-        drop(unsafe { Box::from_raw(e.cast::<Entries>()) });
+        let entries = unsafe { Box::from_raw(e.cast::<Entries>()) };
+        crate::status::guard_void("ap_map_entries_free", move || drop(entries));
     }
 }

@@ -137,7 +137,8 @@ pub unsafe extern "C" fn ap_once_ticket_complete(
 pub unsafe extern "C" fn ap_once_ticket_abandon(t: *mut ApOnceTicket) {
     if !t.is_null() {
         // SAFETY: forwarded contract; dropping the ticket abandons it.
-        drop(unsafe { take_ticket(t) });
+        let ticket = unsafe { take_ticket(t) };
+        crate::status::guard_void("ap_once_ticket_abandon", move || drop(ticket));
     }
 }
 

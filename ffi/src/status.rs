@@ -1,6 +1,7 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
 
 /// Result of a fallible call: AP_OK (0) or one of the AP_ERR_* codes below.
 pub type ap_status = i32;
@@ -99,7 +100,7 @@ impl From<atomicperf::Error> for Fail {
     fn from(e: atomicperf::Error) -> Self {
         use atomicperf::Error as E;
         let status = match e {
-            E::Closed => AP_ERR_CLOSED,
+            E::Closed | E::Forked => AP_ERR_CLOSED,
             E::Timeout => AP_ERR_TIMEOUT,
             E::InvalidArgument(_) => AP_ERR_INVALID_ARGUMENT,
             E::UnknownAccount(_) => AP_ERR_UNKNOWN_ACCOUNT,
@@ -115,20 +116,68 @@ impl From<atomicperf::Error> for Fail {
 }
 
 /// Runs one API call named `what`: a `Fail` becomes its status and a message prefixed with the
-/// function's name; a panic becomes AP_ERR_INTERNAL.
+/// function's name; a panic becomes AP_ERR_INTERNAL, with the panic's message in
+/// `ap_last_error()` instead of on the host program's stderr.
 pub(crate) fn guard(what: &str, f: impl FnOnce() -> Result<(), Fail>) -> ap_status {
-    let fail = match catch_unwind(AssertUnwindSafe(f)) {
+    let fail = match catch_quietly(f) {
         Ok(Ok(())) => return AP_OK,
         Ok(Err(fail)) => fail,
-        Err(_) => Fail::new(
+        Err(panic) => Fail::new(
             AP_ERR_INTERNAL,
-            "internal error: a panic was caught at the C boundary",
+            format!("internal error: a panic was caught at the C boundary ({panic})"),
         ),
     };
     let message =
         CString::new(format!("{what}: {}", fail.message).replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
     fail.status
+}
+
+/// Runs a call that returns nothing to report (`*_free`, `*_abandon`): a panic is caught and
+/// kept in `ap_last_error()`, never unwound into the caller.
+pub(crate) fn guard_void(what: &str, f: impl FnOnce()) {
+    guard(what, || {
+        f();
+        Ok(())
+    });
+}
+
+thread_local! {
+    /// Nesting depth of `catch_quietly` on this thread: its panics are reported, not printed.
+    static QUIET: Cell<u32> = const { Cell::new(0) };
+    /// The message of the last panic caught quietly on this thread.
+    static PANIC_MESSAGE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// `catch_unwind`, with the panic's message returned instead of printed: the default hook would
+/// write it (and a backtrace hint) to the stderr of a program that has nothing to do with Rust.
+/// Panics outside a C call still reach the previous hook.
+fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) > 0 {
+                let message = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                let at = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                PANIC_MESSAGE.with(|m| *m.borrow_mut() = format!("{message}{at}"));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(q.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(q.get() - 1));
+    result.map_err(|_| PANIC_MESSAGE.with(|m| std::mem::take(&mut *m.borrow_mut())))
 }
 
 /// An out-pointer checked before any work is done, so that a NULL one costs nothing (no object
