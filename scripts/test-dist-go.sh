@@ -9,7 +9,8 @@
 # - `go vet`, then a program using several primitives (a Counter from 8 goroutines with an exact
 #   total, a Gauge, a Histogram, a Registry export) is built by default and fully static
 #   (`-ldflags '-extldflags -static'`, and with `-tags netgo`, which must print no glibc warning);
-# - both binaries are copied elsewhere, the module cache is deleted, and both run;
+# - `go mod vendor` keeps the header and archive, and a -mod=vendor build works;
+# - the binaries are copied elsewhere, the module cache is deleted, and they run;
 # - readelf: the default binary needs no libatomicperf and has no RPATH/RUNPATH; the static one
 #   has no dynamic section at all;
 # - a cross build for a platform the module has no archive for (with zig cc as the C compiler)
@@ -158,14 +159,21 @@ file app-static
 if readelf -d app-static 2>/dev/null | grep -q NEEDED; then echo "FAIL: app-static has dynamic dependencies" >&2; exit 1; fi
 file app-static | grep -q 'statically linked' || { echo "FAIL: file does not call app-static statically linked" >&2; exit 1; }
 
-echo "-- run both after deleting the module cache, from another directory"
-cp app-default app-static app-static-netgo "$tmp/run/"
+echo "-- go mod vendor; go build -mod=vendor (the header and archive must be vendored too)"
+go mod vendor
+ls -l "vendor/$module/include/atomicperf.h" "vendor/$module/lib/"*/libatomicperf.a
+go build -mod=vendor -o app-vendor .
+rm -rf vendor
+
+echo "-- run them after deleting the module cache, from another directory"
+cp app-default app-static app-static-netgo app-vendor "$tmp/run/"
 go clean -modcache
 [ ! -e "$GOMODCACHE/$module@$version" ]
 cd "$tmp/run"
 env -u LD_LIBRARY_PATH ./app-default
 ./app-static
 ./app-static-netgo
+./app-vendor
 
 echo "-- a platform without an archive ($missing): the build must name link_unsupported.go"
 cd "$tmp/app"
