@@ -57,7 +57,14 @@ fn env(name: &str) -> String {
 fn is_elf(target_os: &str) -> bool {
     matches!(
         target_os,
-        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos" | "solaris"
+        "linux"
+            | "android"
+            | "freebsd"
+            | "netbsd"
+            | "openbsd"
+            | "dragonfly"
+            | "illumos"
+            | "solaris"
     )
 }
 

@@ -88,10 +88,16 @@ impl AsyncRecorder {
             inner.record(event)
         } else {
             match inner.record_with_timeout(event, Duration::ZERO) {
-                Err(ap::Error::Timeout) => py.detach(|| match wait {
-                    Some(t) => inner.record_with_timeout(event, t),
-                    None => inner.record(event),
-                }),
+                Err(ap::Error::Timeout) => {
+                    let total = wait.unwrap_or(crate::durations::MAX_WAIT);
+                    crate::wait::interruptible(py, total, |slice| {
+                        match inner.record_with_timeout(event, slice) {
+                            Err(ap::Error::Timeout) => None,
+                            done => Some(done),
+                        }
+                    })?
+                    .unwrap_or(Err(ap::Error::Timeout))
+                }
                 other => other,
             }
         };
@@ -259,7 +265,12 @@ impl AsyncRecorder {
     fn flush(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let wait = crate::durations::timeout(timeout, "timeout")?.unwrap_or(MAX_WAIT);
         let inner = &*self.inner;
-        Ok(py.detach(|| inner.flush(wait)))
+        // The events queued before this call: later slices must not wait for newer ones.
+        let target = inner.queued();
+        let flushed = crate::wait::interruptible(py, wait, |slice| {
+            inner.flush_until(target, slice).then_some(())
+        })?;
+        Ok(flushed.is_some())
     }
 
     /// Stops accepting events, applies every queued one and stops the workers. Idempotent.

@@ -51,7 +51,9 @@ impl CancellationToken {
             return Ok(true);
         }
         let inner = &self.inner;
-        Ok(py.detach(|| inner.wait(wait)))
+        let cancelled =
+            crate::wait::interruptible(py, wait, |slice| inner.wait(slice).then_some(()))?;
+        Ok(cancelled.is_some())
     }
 
     fn __repr__(&self) -> String {

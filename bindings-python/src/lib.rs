@@ -26,6 +26,7 @@ mod sharded_map;
 mod snapshot_cell;
 mod throughput;
 mod timer;
+mod wait;
 
 use atomicperf as ap;
 use std::sync::Arc;

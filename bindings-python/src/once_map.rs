@@ -98,10 +98,14 @@ impl OnceMap {
         };
         let inner = &*self.inner;
         let shown = key_repr(py, &k);
-        let claim = py.detach(move || match wait {
-            None => Ok(inner.claim(k)),
-            Some(t) => inner.claim_timeout(k, t),
-        });
+        let total = wait.unwrap_or(crate::durations::MAX_WAIT);
+        let claim = crate::wait::interruptible(py, total, |slice| {
+            match inner.claim_timeout(k.clone(), slice) {
+                Err(ap::Error::Timeout) => None,
+                done => Some(done),
+            }
+        })?
+        .unwrap_or(Err(ap::Error::Timeout));
         match claim {
             Ok(ap::Claim::Ready(v)) => Ok(v.clone_ref(py)),
             Ok(ap::Claim::Init(ticket)) => {

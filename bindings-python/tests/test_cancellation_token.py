@@ -114,7 +114,7 @@ def test_a_deep_chain_of_children_cancels_and_drops_on_a_small_thread_stack():
         for _ in range(300_000):
             leaf = leaf.child()
         root.cancel()
-        outcome.append(leaf.is_cancelled())
+        outcome.append(leaf.is_cancelled)
         del root, leaf
 
     old = threading.stack_size(2 * 1024 * 1024)

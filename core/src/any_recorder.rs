@@ -166,6 +166,16 @@ impl AnyAsyncRecorder {
         each!(self, r => r.flush(timeout))
     }
 
+    /// See [`AsyncRecorder::queued`].
+    pub fn queued(&self) -> u64 {
+        each!(self, r => r.queued())
+    }
+
+    /// See [`AsyncRecorder::flush_until`].
+    pub fn flush_until(&self, target: u64, timeout: Duration) -> bool {
+        each!(self, r => r.flush_until(target, timeout))
+    }
+
     /// See [`AsyncRecorder::close`].
     pub fn close(&self) {
         each!(self, r => r.close())

@@ -296,7 +296,20 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// have, `false` if `timeout` passed first. In a forked child (no workers), returns at once:
     /// `true` if nothing was left to apply, else `false`.
     pub fn flush(&self, timeout: Duration) -> bool {
-        let target = self.shared.queued.get();
+        self.flush_until(self.shared.queued.get(), timeout)
+    }
+
+    /// Events queued so far (not counting dropped ones): the mark [`flush_until`] waits for.
+    ///
+    /// [`flush_until`]: Self::flush_until
+    pub fn queued(&self) -> u64 {
+        self.shared.queued.get()
+    }
+
+    /// As [`flush`](Self::flush), for the first `target` queued events ([`queued`](Self::queued)
+    /// read earlier): a caller that waits in slices (to answer Ctrl-C between them) keeps waiting
+    /// for the same events, not for those queued since.
+    pub fn flush_until(&self, target: u64, timeout: Duration) -> bool {
         if self.check_process().is_err() {
             return self.shared.applied.load(Ordering::SeqCst) >= target;
         }

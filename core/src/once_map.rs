@@ -369,7 +369,11 @@ mod tests {
         for key in 0..200_000u64 {
             assert_eq!(m.get_or_init(key, || Err::<u64, _>(key)), Err(key));
         }
-        assert!(m.slots.len() <= 2 * SWEEP_MIN, "{} slots kept", m.slots.len());
+        assert!(
+            m.slots.len() <= 2 * SWEEP_MIN,
+            "{} slots kept",
+            m.slots.len()
+        );
         // What has a value, or an initialisation in flight, survives every sweep.
         let Claim::Init(ticket) = m.claim(u64::MAX - 1) else {
             panic!()
@@ -403,7 +407,11 @@ mod tests {
                 });
             }
         });
-        assert_eq!(runs.load(Ordering::Relaxed), 500, "each good key initialised once");
+        assert_eq!(
+            runs.load(Ordering::Relaxed),
+            500,
+            "each good key initialised once"
+        );
         assert_eq!(m.len(), 500);
     }
 }

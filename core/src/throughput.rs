@@ -4,8 +4,8 @@ use std::time::Duration;
 use crate::clock::{Clock, MonotonicClock};
 use std::sync::atomic::Ordering;
 
-use portable_atomic::AtomicU128;
 use crate::Error;
+use portable_atomic::AtomicU128;
 
 /// Events per second over a sliding window, with SLA accounting: equivalent to a `Mutex` around a
 /// ring of time buckets, except that recording is a compare-and-swap on one bucket word and

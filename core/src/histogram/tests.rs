@@ -248,7 +248,10 @@ fn overflow_count_and_merged_counts_saturate() {
     let target = Histogram::with_precision(2, 1000).unwrap();
     target.merge(&h);
     target.merge(&h);
-    assert_eq!((target.overflow_count(), target.count()), (u64::MAX, u64::MAX));
+    assert_eq!(
+        (target.overflow_count(), target.count()),
+        (u64::MAX, u64::MAX)
+    );
     let many = Histogram::new();
     many.record_n(7, u64::MAX);
     many.record_many(&[7, 7, 7]);

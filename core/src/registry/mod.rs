@@ -42,14 +42,9 @@ impl MetricKind {
             }
             MetricKind::Gauge => vec![name.to_string()],
             MetricKind::Histogram => suffixed(&["", "_bucket", "_sum", "_count"]),
-            MetricKind::Timer => suffixed(&[
-                "",
-                "_bucket",
-                "_sum",
-                "_count",
-                "_errors",
-                "_errors_total",
-            ]),
+            MetricKind::Timer => {
+                suffixed(&["", "_bucket", "_sum", "_count", "_errors", "_errors_total"])
+            }
             MetricKind::MinMax => suffixed(&["", "_min", "_max"]),
         }
     }
@@ -345,7 +340,10 @@ impl Registry {
         let names = kind.exported_names(name);
         for n in &names {
             if let Some(owner) = exported.get(n) {
-                let other = self.families.get(owner).map_or("metric", |f| f.kind.as_str());
+                let other = self
+                    .families
+                    .get(owner)
+                    .map_or("metric", |f| f.kind.as_str());
                 return Err(Error::InvalidArgument(format!(
                     "{} {name:?} would export series named {n:?}, which the {other} {owner:?} \
                      already exports; choose another name",

@@ -252,8 +252,13 @@ fn a_saturated_histogram_exports_its_saturated_count_in_every_format() {
     h.record(1000);
     let text = r.export_prometheus();
     assert!(text.contains("big_count 18446744073709551615\n"), "{text}");
-    assert!(text.contains("big_bucket{le=\"+Inf\"} 18446744073709551615\n"), "{text}");
-    assert!(r.export_openmetrics().contains("big_count 18446744073709551615\n"));
+    assert!(
+        text.contains("big_bucket{le=\"+Inf\"} 18446744073709551615\n"),
+        "{text}"
+    );
+    assert!(r
+        .export_openmetrics()
+        .contains("big_count 18446744073709551615\n"));
     assert!(r.export_json().contains("\"count\":18446744073709551615"));
 }
 
