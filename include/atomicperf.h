@@ -1313,6 +1313,26 @@ ap_status ap_registry_export(const ap_registry *r,
                              size_t capacity,
                              size_t *len);
 
+// Caps the number of series (one per name and label values) the registry holds; 0 removes the
+// cap. Creating a series past the cap fails with AP_ERR_INVALID_ARGUMENT (existing series keep
+// working) and is counted (see ap_registry_series_stats). A label with unbounded values (a user
+// id, a URL) otherwise grows memory without end. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_status ap_registry_set_series_limit(const ap_registry *r, uint64_t limit);
+
+// Writes the registry's number of series to *series, its cap (0: none) to *limit and the number
+// of series refused by the cap so far to *refused. Errors: AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; the out-pointers are NULL or writable.
+ap_status ap_registry_series_stats(const ap_registry *r,
+                                   uint64_t *series,
+                                   uint64_t *limit,
+                                   uint64_t *refused);
+
 // Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
 // atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.
 // `filter` is NULL or a comma-separated list of workload names (substring match); `threads`

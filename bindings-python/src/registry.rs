@@ -240,6 +240,30 @@ impl Registry {
         Ok(py.detach(move || f(&inner)))
     }
 
+    /// The cap on the number of series (one per name and label values), or None for no cap.
+    /// Creating a series past it raises ValueError; existing series keep working.
+    #[getter]
+    fn get_series_limit(&self) -> Option<usize> {
+        self.inner.series_limit()
+    }
+
+    #[setter]
+    fn set_series_limit(&self, limit: Option<usize>) {
+        self.inner.set_series_limit(limit);
+    }
+
+    /// Number of series in the registry.
+    #[getter]
+    fn series_count(&self) -> usize {
+        self.inner.series_count()
+    }
+
+    /// Number of series refused because the cap was reached.
+    #[getter]
+    fn refused_series(&self) -> u64 {
+        self.inner.refused_series()
+    }
+
     /// Number of metric families.
     fn __len__(&self) -> usize {
         self.inner.len()

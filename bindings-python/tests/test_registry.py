@@ -271,3 +271,20 @@ def test_families_whose_exported_series_collide_are_refused(first, second):
         getattr(r, second[0])(second[1])
     text = r.export("prometheus")
     assert text.count("# TYPE") == (2 if first[0] in ("timer", "minmax") else 1)
+
+
+def test_a_series_limit_refuses_new_series_and_counts_them():
+    r = Registry()
+    assert r.series_limit is None
+    r.series_limit = 2
+    a = r.counter("req", labels={"user": "a"})
+    r.counter("req", labels={"user": "b"})
+    with pytest.raises(ValueError, match=r"series limit \(2\)"):
+        r.counter("req", labels={"user": "c"})
+    assert (r.series_count, r.refused_series, r.series_limit) == (2, 1, 2)
+    r.counter("req", labels={"user": "a"}).inc()  # an existing series is no new one
+    a.inc()
+    assert a.get() == 2 and r.refused_series == 1
+    r.series_limit = None
+    r.counter("req", labels={"user": "c"})
+    assert r.series_count == 3

@@ -373,3 +373,49 @@ pub unsafe extern "C" fn ap_registry_export(
         Ok(())
     })
 }
+
+/// Caps the number of series (one per name and label values) the registry holds; 0 removes the
+/// cap. Creating a series past the cap fails with AP_ERR_INVALID_ARGUMENT (existing series keep
+/// working) and is counted (see ap_registry_series_stats). A label with unbounded values (a user
+/// id, a URL) otherwise grows memory without end. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_set_series_limit(
+    r: *const ApRegistry,
+    limit: u64,
+) -> ap_status {
+    guard("ap_registry_set_series_limit", || {
+        // SAFETY: forwarded contract.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        registry.set_series_limit(match limit {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        });
+        Ok(())
+    })
+}
+
+/// Writes the registry's number of series to *series, its cap (0: none) to *limit and the number
+/// of series refused by the cap so far to *refused. Errors: AP_ERR_NULL_HANDLE,
+/// AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; the out-pointers are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_series_stats(
+    r: *const ApRegistry,
+    series: *mut u64,
+    limit: *mut u64,
+    refused: *mut u64,
+) -> ap_status {
+    guard("ap_registry_series_stats", || {
+        let (series, limit, refused) = (Out::new(series)?, Out::new(limit)?, Out::new(refused)?);
+        // SAFETY: forwarded contract.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        series.write(registry.series_count() as u64)?;
+        limit.write(registry.series_limit().map_or(0, |n| n as u64))?;
+        refused.write(registry.refused_series())
+    })
+}

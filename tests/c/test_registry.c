@@ -194,8 +194,42 @@ static void test_threads_share_one_metric(void) {
     ap_registry_free(shared_registry);
 }
 
+static void test_colliding_families_and_the_series_limit(void) {
+    ap_registry *r = NULL;
+    REQUIRE_OK(ap_registry_new(&r));
+    ap_counter *c = NULL;
+    ap_gauge *g = NULL;
+    REQUIRE_OK(ap_registry_counter(r, "x", "", NULL, NULL, 0, &c));
+    /* counter x exports x_total: a gauge x_total would export a second series of that name */
+    CHECK_STATUS(ap_registry_gauge(r, "x_total", "", NULL, NULL, 0, &g), AP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ap_last_error(), "would export series named") != NULL);
+    CHECK(g == NULL);
+
+    CHECK_OK(ap_registry_set_series_limit(r, 2));
+    const char *names[] = {"user"};
+    const char *a[] = {"a"}, *b[] = {"b"};
+    ap_counter *ca = NULL, *cb = NULL;
+    REQUIRE_OK(ap_registry_counter(r, "req", "", names, a, 1, &ca));
+    CHECK_STATUS(ap_registry_counter(r, "req", "", names, b, 1, &cb), AP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ap_last_error(), "series limit (2)") != NULL);
+    uint64_t series = 0, limit = 0, refused = 0;
+    CHECK_OK(ap_registry_series_stats(r, &series, &limit, &refused));
+    CHECK_U64(series, 2);
+    CHECK_U64(limit, 2);
+    CHECK_U64(refused, 1);
+    CHECK_STATUS(ap_registry_series_stats(r, NULL, &limit, &refused), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_registry_set_series_limit(NULL, 1), AP_ERR_NULL_HANDLE);
+    CHECK_OK(ap_registry_set_series_limit(r, 0)); /* no limit */
+    REQUIRE_OK(ap_registry_counter(r, "req", "", names, b, 1, &cb));
+    ap_counter_free(cb);
+    ap_counter_free(ca);
+    ap_counter_free(c);
+    ap_registry_free(r);
+}
+
 int main(void) {
     test_get_or_create_and_export();
+    test_colliding_families_and_the_series_limit();
     test_errors_register_nothing();
     test_default_and_named_are_process_wide();
     test_threads_share_one_metric();

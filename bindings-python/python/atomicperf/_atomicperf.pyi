@@ -1141,6 +1141,20 @@ class Registry:
 
         :raises ValueError: for another format.
         """
+    @property
+    def series_limit(self) -> int | None:
+        """The cap on the number of series (one per name and label values), ``None`` for no cap.
+        A label with unbounded values (a user id, a URL) otherwise grows memory without end.
+        Creating a series past the cap raises ``ValueError`` (and is counted in
+        ``refused_series``); existing series keep working. Settable."""
+    @series_limit.setter
+    def series_limit(self, limit: int | None) -> None: ...
+    @property
+    def series_count(self) -> int:
+        """Number of series in the registry (every label set of every family)."""
+    @property
+    def refused_series(self) -> int:
+        """Number of series refused because ``series_limit`` was reached."""
     def __len__(self) -> int:
         """Number of metric families."""
     def __eq__(self, other: object) -> bool:

@@ -6,6 +6,7 @@ mod names;
 pub use export::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::{Counter, Error, Gauge, Histogram, MinMax, ShardedMap, Timer};
@@ -173,6 +174,10 @@ pub struct Registry {
     /// Every exported name of every family, with the family that owns it. Taken only to create
     /// a family (rare): looking up an existing one never touches it.
     exported: Mutex<HashMap<String, String>>,
+    /// Series created, their cap (usize::MAX: none) and the creations refused by the cap.
+    series: AtomicUsize,
+    series_limit: AtomicUsize,
+    refused: AtomicU64,
 }
 
 impl Registry {
@@ -181,6 +186,9 @@ impl Registry {
         Registry {
             families: ShardedMap::new(),
             exported: Mutex::default(),
+            series: AtomicUsize::new(0),
+            series_limit: AtomicUsize::new(usize::MAX),
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -317,7 +325,57 @@ impl Registry {
             )));
         }
         let values = family.values_in_order(labels)?;
-        Ok(family.series.compute_if_absent(values, || family.make()))
+        if let Some(existing) = family.series.get(&values) {
+            return Ok(existing);
+        }
+        // A new series: take a place under the limit first, give it back if another caller
+        // created the same series meanwhile.
+        let limit = self.series_limit.load(Ordering::Relaxed);
+        if self.series.fetch_add(1, Ordering::Relaxed) >= limit {
+            self.series.fetch_sub(1, Ordering::Relaxed);
+            let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+            return Err(Error::InvalidArgument(format!(
+                "the registry's series limit ({limit}) is reached: {name} with labels \
+                 {labels:?} was not created ({refused} series refused so far); bound the values \
+                 of its labels or raise the limit"
+            )));
+        }
+        let mut made = false;
+        let metric = family.series.compute_if_absent(values, || {
+            made = true;
+            family.make()
+        });
+        if !made {
+            self.series.fetch_sub(1, Ordering::Relaxed);
+        }
+        Ok(metric)
+    }
+
+    /// Caps the number of series (one per name and label values) this registry holds; `None`
+    /// removes the cap. A label with unbounded values (a user id, a URL) otherwise grows memory
+    /// without end. Creating a series past the cap is an error ([`Error::InvalidArgument`]), the
+    /// existing series keep working, and [`refused_series`](Self::refused_series) counts the
+    /// refusals. A cap below the current number of series refuses every new one until series
+    /// are fewer (none are removed).
+    pub fn set_series_limit(&self, limit: Option<usize>) {
+        self.series_limit
+            .store(limit.unwrap_or(usize::MAX), Ordering::Relaxed);
+    }
+
+    /// The cap set by [`set_series_limit`](Self::set_series_limit), `None` when there is none.
+    pub fn series_limit(&self) -> Option<usize> {
+        let limit = self.series_limit.load(Ordering::Relaxed);
+        (limit != usize::MAX).then_some(limit)
+    }
+
+    /// Number of series in the registry (every label set of every family).
+    pub fn series_count(&self) -> usize {
+        self.series.load(Ordering::Relaxed)
+    }
+
+    /// Number of series refused because the limit was reached, since the registry was created.
+    pub fn refused_series(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 }
 

@@ -342,3 +342,48 @@ fn colliding_families_registered_at_once_never_both_succeed() {
         assert_eq!(r.len(), 1);
     }
 }
+
+#[test]
+fn a_series_limit_refuses_new_series_counts_them_and_keeps_the_rest_working() {
+    let r = Registry::new();
+    assert_eq!(r.series_limit(), None);
+    r.set_series_limit(Some(3));
+    let a = r.counter("req", "", &[("user", "a")]).unwrap();
+    r.counter("req", "", &[("user", "b")]).unwrap();
+    r.gauge("temp", "", &[]).unwrap();
+    let err = r.counter("req", "", &[("user", "c")]).unwrap_err();
+    assert!(err.to_string().contains("series limit (3)"), "{err}");
+    assert!(r.histogram("h", "", &[], &HistogramOpts::default()).is_err());
+    assert_eq!((r.series_count(), r.refused_series()), (3, 2));
+    // Existing series are found, not created: no refusal.
+    r.counter("req", "", &[("user", "a")]).unwrap().inc();
+    a.inc();
+    assert_eq!(a.get(), 2);
+    assert_eq!(r.refused_series(), 2);
+    r.set_series_limit(None);
+    r.counter("req", "", &[("user", "c")]).unwrap();
+    assert_eq!(r.series_count(), 4);
+}
+
+#[test]
+fn racing_creations_never_pass_the_series_limit() {
+    let r = Registry::new();
+    r.set_series_limit(Some(100));
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let r = &r;
+            s.spawn(move || {
+                for i in 0..50 {
+                    // Half the label values are shared between threads: created once.
+                    let v = if i % 2 == 0 { format!("{i}") } else { format!("{t}-{i}") };
+                    let _ = r.counter("req", "", &[("k", &v)]);
+                }
+            });
+        }
+    });
+    let exported = r.export_prometheus().matches("req_total{").count();
+    assert_eq!(exported, 100);
+    assert_eq!(r.series_count(), 100);
+    // 25 shared + 8 * 25 own = 225 distinct label values were asked for.
+    assert!(r.refused_series() >= 125);
+}
