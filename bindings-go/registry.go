@@ -441,6 +441,34 @@ func mustMetric[T any](v T, err error) T {
 	return v
 }
 
+// SetSeriesLimit caps the number of series (one per name and label values) the registry holds;
+// 0 removes the cap. A label with unbounded values (a user id, a URL) otherwise grows memory
+// without end. Creating a series past the cap is an error matching [ErrInvalidArgument];
+// existing series keep working, and [Registry.SeriesStats] counts the refusals. After Close the
+// error is [ErrClosed].
+func (r *Registry) SetSeriesLimit(limit uint64) error {
+	p := (*C.ap_registry)(r.h.acquire())
+	if p == nil {
+		return ErrClosed
+	}
+	defer r.h.release()
+	C.ap_registry_set_series_limit(p, C.uint64_t(limit))
+	return nil
+}
+
+// SeriesStats returns the number of series in the registry, its cap (0: none) and the number of
+// series refused by the cap so far. After Close the error is [ErrClosed].
+func (r *Registry) SeriesStats() (series, limit, refused uint64, err error) {
+	p := (*C.ap_registry)(r.h.acquire())
+	if p == nil {
+		return 0, 0, 0, ErrClosed
+	}
+	defer r.h.release()
+	var s, l, f C.uint64_t
+	C.ap_registry_series_stats(p, &s, &l, &f)
+	return uint64(s), uint64(l), uint64(f), nil
+}
+
 // Export returns every metric of the registry in format, families sorted by name and series by
 // label values. An unknown format gives an error matching [ErrOutOfRange]; after Close the
 // error is [ErrClosed]. The export reads the metrics' atomic cells and never blocks a recorder.

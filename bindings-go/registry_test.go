@@ -399,3 +399,59 @@ func TestFormatNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRegistryRefusesFamiliesWhoseExportedSeriesCollide(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		first, second func(r *Registry) error
+	}{
+		{"counter x, counter x_total",
+			func(r *Registry) error { _, err := r.Counter("x", "", nil); return err },
+			func(r *Registry) error { _, err := r.Counter("x_total", "", nil); return err }},
+		{"counter x, gauge x_total",
+			func(r *Registry) error { _, err := r.Counter("x", "", nil); return err },
+			func(r *Registry) error { _, err := r.Gauge("x_total", "", nil); return err }},
+		{"histogram h, gauge h_count",
+			func(r *Registry) error { _, err := r.Histogram("h", "", nil, HistogramOpts{}); return err },
+			func(r *Registry) error { _, err := r.Gauge("h_count", "", nil); return err }},
+		{"minmax m, gauge m_min",
+			func(r *Registry) error { _, err := r.MinMax("m", "", nil); return err },
+			func(r *Registry) error { _, err := r.Gauge("m_min", "", nil); return err }},
+		{"timer t, counter t_errors",
+			func(r *Registry) error { _, err := r.Timer("t", "", nil); return err },
+			func(r *Registry) error { _, err := r.Counter("t_errors", "", nil); return err }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newTestRegistry(t)
+			if err := c.first(r); err != nil {
+				t.Fatal(err)
+			}
+			err := c.second(r)
+			if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "would export series named") {
+				t.Fatalf("second registration: got %v", err)
+			}
+		})
+	}
+}
+
+func TestRegistrySeriesLimitRefusesNewSeriesAndCountsThem(t *testing.T) {
+	r := newTestRegistry(t)
+	if err := r.SetSeriesLimit(2); err != nil {
+		t.Fatal(err)
+	}
+	a := r.MustCounter("req", "", Labels{"user": "a"})
+	r.MustCounter("req", "", Labels{"user": "b"})
+	if _, err := r.Counter("req", "", Labels{"user": "c"}); !errors.Is(err, ErrInvalidArgument) ||
+		!strings.Contains(err.Error(), "series limit (2)") {
+		t.Fatalf("third series: got %v", err)
+	}
+	a.Inc()
+	series, limit, refused, err := r.SeriesStats()
+	if err != nil || series != 2 || limit != 2 || refused != 1 {
+		t.Fatalf("SeriesStats() = %d, %d, %d, %v; want 2, 2, 1", series, limit, refused, err)
+	}
+	if err := r.SetSeriesLimit(0); err != nil {
+		t.Fatal(err)
+	}
+	r.MustCounter("req", "", Labels{"user": "c"})
+}

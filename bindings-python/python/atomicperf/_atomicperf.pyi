@@ -1148,7 +1148,8 @@ class Registry:
         Creating a series past the cap raises ``ValueError`` (and is counted in
         ``refused_series``); existing series keep working. Settable."""
     @series_limit.setter
-    def series_limit(self, limit: int | None) -> None: ...
+    def series_limit(self, limit: int | None) -> None:
+        """Sets the cap (``None`` removes it); existing series are never removed."""
     @property
     def series_count(self) -> int:
         """Number of series in the registry (every label set of every family)."""
