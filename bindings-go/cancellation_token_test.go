@@ -222,3 +222,27 @@ func TestCancellationTokenCancelFromManyGoroutinesWakesEveryWaiter(t *testing.T)
 	cancellers.Wait()
 	wg.Wait()
 }
+
+func TestADeepChainOfChildTokensCancelsAndClosesWithoutOverflowingTheStack(t *testing.T) {
+	// A `tok = tok.Child()` retry loop: cancelling the root and releasing the chain once took
+	// one native stack frame per level and crashed the process.
+	root := MustNewCancellationToken()
+	leaf := root
+	chain := make([]*CancellationToken, 0, 200_000)
+	for i := 0; i < 200_000; i++ {
+		next, err := leaf.Child()
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain = append(chain, next)
+		leaf = next
+	}
+	root.Cancel()
+	if !leaf.IsCancelled() {
+		t.Fatal("the leaf of the chain is not cancelled")
+	}
+	for _, tok := range chain {
+		tok.Close()
+	}
+	root.Close()
+}

@@ -366,3 +366,19 @@ func TestHistogramCloseIsSafeWhileOtherGoroutinesUseIt(t *testing.T) {
 		}
 	}
 }
+
+func TestHistogramCountsSaturateInsteadOfWrapping(t *testing.T) {
+	h := MustNewHistogram()
+	defer h.Close()
+	h.RecordN(1000, math.MaxUint64)
+	h.Record(1000)
+	if got := h.Count(); got != math.MaxUint64 {
+		t.Fatalf("Count() = %d, want %d", got, uint64(math.MaxUint64))
+	}
+	if v, ok := h.Min(); !ok || v != 1000 {
+		t.Fatalf("Min() = %d, %v; want 1000, true", v, ok)
+	}
+	if v, err := h.Quantile(0.5); err != nil || v != 1000 {
+		t.Fatalf("Quantile(0.5) = %d, %v; want 1000", v, err)
+	}
+}
