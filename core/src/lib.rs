@@ -41,6 +41,7 @@ mod rate;
 mod registry;
 mod sharded_map;
 mod snapshot_cell;
+mod status;
 mod stripe;
 mod sync;
 mod throughput;
@@ -69,5 +70,6 @@ pub use registry::{
 };
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
+pub use status::Status;
 pub use throughput::{ThroughputWindow, WindowStats};
 pub use timer::{Timer, TimerGuard, TimerSnapshot};

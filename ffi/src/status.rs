@@ -1,7 +1,9 @@
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
+
+use atomicperf::Status;
 
 /// Result of a fallible call: AP_OK (0) or one of the AP_ERR_* codes below.
 pub type ap_status = i32;
@@ -41,31 +43,25 @@ pub const AP_ERR_OVERFLOW: ap_status = 15;
 /// A compare-and-store found another revision than the expected one; nothing was stored.
 pub const AP_ERR_REVISION_MISMATCH: ap_status = 16;
 
+// Each constant is the number of its row in the core's status table (atomicperf::Status); a test
+// checks every row has its constant and every constant its row.
+
 /// A static, NUL-terminated name for a status code, e.g. "AP_ERR_NULL_HANDLE: null handle".
 /// Unknown codes give "AP_ERR_UNKNOWN: unknown status". Never NULL; do not free.
 #[no_mangle]
 pub extern "C" fn ap_status_str(status: ap_status) -> *const c_char {
-    let s: &'static str = match status {
-        AP_OK => "AP_OK: success\0",
-        AP_ERR_NULL_HANDLE => "AP_ERR_NULL_HANDLE: null handle\0",
-        AP_ERR_NULL_POINTER => "AP_ERR_NULL_POINTER: null pointer argument\0",
-        AP_ERR_OUT_OF_RANGE => "AP_ERR_OUT_OF_RANGE: argument out of range\0",
-        AP_ERR_EMPTY => "AP_ERR_EMPTY: no value recorded\0",
-        AP_ERR_BUFFER_TOO_SMALL => "AP_ERR_BUFFER_TOO_SMALL: buffer too small\0",
-        AP_ERR_INVALID_ARGUMENT => "AP_ERR_INVALID_ARGUMENT: invalid argument\0",
-        AP_ERR_INTERNAL => "AP_ERR_INTERNAL: internal error\0",
-        AP_ERR_TIMEOUT => "AP_ERR_TIMEOUT: timed out\0",
-        AP_ERR_CLOSED => "AP_ERR_CLOSED: closed\0",
-        AP_ERR_UNKNOWN_ACCOUNT => "AP_ERR_UNKNOWN_ACCOUNT: unknown account\0",
-        AP_ERR_ACCOUNT_EXISTS => "AP_ERR_ACCOUNT_EXISTS: account already open\0",
-        AP_ERR_INVALID_AMOUNT => "AP_ERR_INVALID_AMOUNT: amount must be greater than zero\0",
-        AP_ERR_SAME_ACCOUNT => "AP_ERR_SAME_ACCOUNT: transfer to the same account\0",
-        AP_ERR_INSUFFICIENT_FUNDS => "AP_ERR_INSUFFICIENT_FUNDS: insufficient funds\0",
-        AP_ERR_OVERFLOW => "AP_ERR_OVERFLOW: integer overflow\0",
-        AP_ERR_REVISION_MISMATCH => "AP_ERR_REVISION_MISMATCH: revision changed\0",
-        _ => "AP_ERR_UNKNOWN: unknown status\0",
-    };
-    s.as_ptr().cast()
+    // "NAME: text" for every status of the core's table, NUL-terminated, built once.
+    static TABLE: OnceLock<Vec<CString>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        Status::ALL
+            .iter()
+            .map(|s| CString::new(format!("{}: {}", s.name(), s.text())).unwrap_or_default())
+            .collect()
+    });
+    match Status::from_code(status) {
+        Some(s) => table[s.code() as usize].as_ptr(),
+        None => c"AP_ERR_UNKNOWN: unknown status".as_ptr(),
+    }
 }
 
 thread_local! {
@@ -98,20 +94,8 @@ impl Fail {
 
 impl From<atomicperf::Error> for Fail {
     fn from(e: atomicperf::Error) -> Self {
-        use atomicperf::Error as E;
-        let status = match e {
-            E::Closed | E::Forked => AP_ERR_CLOSED,
-            E::Timeout => AP_ERR_TIMEOUT,
-            E::InvalidArgument(_) => AP_ERR_INVALID_ARGUMENT,
-            E::UnknownAccount(_) => AP_ERR_UNKNOWN_ACCOUNT,
-            E::AccountExists(_) => AP_ERR_ACCOUNT_EXISTS,
-            E::InvalidAmount(_) => AP_ERR_INVALID_AMOUNT,
-            E::SameAccount(_) => AP_ERR_SAME_ACCOUNT,
-            E::InsufficientFunds { .. } => AP_ERR_INSUFFICIENT_FUNDS,
-            E::BalanceOverflow(_) => AP_ERR_OVERFLOW,
-            _ => AP_ERR_OUT_OF_RANGE,
-        };
-        Fail::new(status, e.to_string())
+        // The core decides the status of every error (Error::status, exhaustive there).
+        Fail::new(e.status().code(), e.to_string())
     }
 }
 
@@ -250,4 +234,64 @@ pub(crate) fn write_opt<T>(out: *mut T, value: T) {
 /// Something that is there or not: the empty case becomes AP_ERR_EMPTY.
 pub(crate) fn present<T>(v: Option<T>) -> Result<T, Fail> {
     v.ok_or_else(|| Fail::new(AP_ERR_EMPTY, "nothing was recorded"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::*;
+
+    /// Every AP_* constant of this file, by name.
+    const CONSTANTS: &[(&str, ap_status)] = &[
+        ("AP_OK", AP_OK),
+        ("AP_ERR_NULL_HANDLE", AP_ERR_NULL_HANDLE),
+        ("AP_ERR_NULL_POINTER", AP_ERR_NULL_POINTER),
+        ("AP_ERR_OUT_OF_RANGE", AP_ERR_OUT_OF_RANGE),
+        ("AP_ERR_EMPTY", AP_ERR_EMPTY),
+        ("AP_ERR_BUFFER_TOO_SMALL", AP_ERR_BUFFER_TOO_SMALL),
+        ("AP_ERR_INVALID_ARGUMENT", AP_ERR_INVALID_ARGUMENT),
+        ("AP_ERR_INTERNAL", AP_ERR_INTERNAL),
+        ("AP_ERR_TIMEOUT", AP_ERR_TIMEOUT),
+        ("AP_ERR_CLOSED", AP_ERR_CLOSED),
+        ("AP_ERR_UNKNOWN_ACCOUNT", AP_ERR_UNKNOWN_ACCOUNT),
+        ("AP_ERR_ACCOUNT_EXISTS", AP_ERR_ACCOUNT_EXISTS),
+        ("AP_ERR_INVALID_AMOUNT", AP_ERR_INVALID_AMOUNT),
+        ("AP_ERR_SAME_ACCOUNT", AP_ERR_SAME_ACCOUNT),
+        ("AP_ERR_INSUFFICIENT_FUNDS", AP_ERR_INSUFFICIENT_FUNDS),
+        ("AP_ERR_OVERFLOW", AP_ERR_OVERFLOW),
+        ("AP_ERR_REVISION_MISMATCH", AP_ERR_REVISION_MISMATCH),
+    ];
+
+    #[test]
+    fn every_status_of_the_core_table_has_its_constant_and_name() {
+        assert_eq!(CONSTANTS.len(), Status::ALL.len());
+        for (status, (name, code)) in Status::ALL.iter().zip(CONSTANTS) {
+            assert_eq!((status.name(), status.code()), (*name, *code));
+            // SAFETY: ap_status_str returns a static NUL-terminated string.
+            let text = unsafe { CStr::from_ptr(ap_status_str(*code)) }
+                .to_str()
+                .unwrap();
+            assert_eq!(text, format!("{}: {}", status.name(), status.text()));
+        }
+        // SAFETY: as above.
+        let unknown = unsafe { CStr::from_ptr(ap_status_str(999)) };
+        assert_eq!(unknown.to_str().unwrap(), "AP_ERR_UNKNOWN: unknown status");
+    }
+
+    #[test]
+    fn the_header_defines_exactly_the_core_statuses() {
+        let header = include_str!("../../include/atomicperf.h");
+        let defined: Vec<&str> = header
+            .lines()
+            .filter_map(|l| l.strip_prefix("#define AP_"))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| *n == "OK" || n.starts_with("ERR_"))
+            .collect();
+        let expected: Vec<String> = Status::ALL
+            .iter()
+            .map(|s| s.name().trim_start_matches("AP_").to_string())
+            .collect();
+        assert_eq!(defined, expected);
+    }
 }
