@@ -144,6 +144,9 @@ struct Family {
 /// metric handle, once looked up, is updated without touching the registry at all, and export
 /// reads the metrics' atomic cells, so it never blocks recording.
 ///
+/// Labels are exported sorted by label name, in every language, whatever order they were given
+/// in.
+///
 /// Get-or-create: the same name and label values return the same metric. The same name with
 /// another kind or another set of label names is an error, and so are names and label names
 /// outside the Prometheus data model, and a name whose exported series would collide with
@@ -443,7 +446,13 @@ impl Family {
             name: name.to_string(),
             help: help.to_string(),
             kind,
-            label_names: labels.iter().map(|(l, _)| l.to_string()).collect(),
+            // Sorted by name: the export's label order is one rule for every language, whatever
+            // order the caller's map or slice had.
+            label_names: {
+                let mut names: Vec<String> = labels.iter().map(|(l, _)| l.to_string()).collect();
+                names.sort_unstable();
+                names
+            },
             opts,
             series: ShardedMap::with_shards(4).expect("4 is a power of two"),
         })
