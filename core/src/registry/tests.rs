@@ -353,7 +353,9 @@ fn a_series_limit_refuses_new_series_counts_them_and_keeps_the_rest_working() {
     r.gauge("temp", "", &[]).unwrap();
     let err = r.counter("req", "", &[("user", "c")]).unwrap_err();
     assert!(err.to_string().contains("series limit (3)"), "{err}");
-    assert!(r.histogram("h", "", &[], &HistogramOpts::default()).is_err());
+    assert!(r
+        .histogram("h", "", &[], &HistogramOpts::default())
+        .is_err());
     assert_eq!((r.series_count(), r.refused_series()), (3, 2));
     // Existing series are found, not created: no refusal.
     r.counter("req", "", &[("user", "a")]).unwrap().inc();
@@ -375,7 +377,11 @@ fn racing_creations_never_pass_the_series_limit() {
             s.spawn(move || {
                 for i in 0..50 {
                     // Half the label values are shared between threads: created once.
-                    let v = if i % 2 == 0 { format!("{i}") } else { format!("{t}-{i}") };
+                    let v = if i % 2 == 0 {
+                        format!("{i}")
+                    } else {
+                        format!("{t}-{i}")
+                    };
                     let _ = r.counter("req", "", &[("k", &v)]);
                 }
             });
@@ -386,4 +392,17 @@ fn racing_creations_never_pass_the_series_limit() {
     assert_eq!(r.series_count(), 100);
     // 25 shared + 8 * 25 own = 225 distinct label values were asked for.
     assert!(r.refused_series() >= 125);
+}
+
+#[test]
+fn labels_are_exported_sorted_by_name_whatever_order_they_were_given_in() {
+    let r = Registry::new();
+    r.counter("req", "", &[("path", "/a"), ("code", "200"), ("method", "GET")])
+        .unwrap()
+        .inc();
+    let text = r.export_prometheus();
+    assert!(
+        text.contains("req_total{code=\"200\",method=\"GET\",path=\"/a\"} 1\n"),
+        "{text}"
+    );
 }
