@@ -397,9 +397,13 @@ fn racing_creations_never_pass_the_series_limit() {
 #[test]
 fn labels_are_exported_sorted_by_name_whatever_order_they_were_given_in() {
     let r = Registry::new();
-    r.counter("req", "", &[("path", "/a"), ("code", "200"), ("method", "GET")])
-        .unwrap()
-        .inc();
+    r.counter(
+        "req",
+        "",
+        &[("path", "/a"), ("code", "200"), ("method", "GET")],
+    )
+    .unwrap()
+    .inc();
     let text = r.export_prometheus();
     assert!(
         text.contains("req_total{code=\"200\",method=\"GET\",path=\"/a\"} 1\n"),
