@@ -9,14 +9,10 @@ const { threadId } = require('node:worker_threads')
 // Throws an error naming the missing per-platform package and what to do (lib/load.js).
 const native = require('./lib/load.js')()
 
-// The native functions come in two builds. The module's exports check every handle's type tag
-// (10-15 ns a call), so that nothing passed to them can crash the process. The trusted build
-// skips that check; it is handed out once per thread, to the first caller of
-// claimTrustedCalls(), normally this file. That is sound because the classes below pass nothing
-// but handles from their own private fields (#h), which only native constructors fill and which
-// no code outside the class body can read or write. If another module claimed first, the
-// checked build is used.
-const calls = native.claimTrustedCalls() ?? native
+// Every native function checks the type tag of each handle it is passed, so that nothing passed
+// to them (binding.js is reachable by absolute path, whatever the exports map says) can crash
+// the process or reach foreign memory.
+const calls = native
 
 // Local bindings: a call through a module-level const is a call to a known function, which V8
 // can emit directly instead of looking the property up on every call.

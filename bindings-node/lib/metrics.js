@@ -2,13 +2,11 @@
 // MinMax, Timer, RateTracker, ThroughputWindow and AsyncRecorder: JS classes over the native
 // functions of src/minmax.rs, timer.rs, rate.rs, throughput.rs and async_recorder.rs.
 //
-// index.js calls this module's function once with its native calls (the trusted build when it
-// claimed them: see the comment there), with `handleOf`, accessors that read the private
-// handle of a Counter, Gauge or Histogram (and undefined for anything else), and with its
-// private FROM_HANDLE symbol, with which index.js wraps a registry's Timer or MinMax (the
-// handle then comes from lib/registry.js). The classes below pass the native functions nothing
-// but handles from their own private fields or from those accessors, which is what makes the
-// trusted build sound.
+// index.js calls this module's function once with its native calls, with `handleOf`, accessors
+// that read the private handle of a Counter, Gauge or Histogram (and undefined for anything
+// else), and with its private FROM_HANDLE symbol, with which index.js wraps a registry's Timer
+// or MinMax (the handle then comes from lib/registry.js). The native functions check every
+// handle's type tag themselves.
 
 const hrtime = process.hrtime.bigint
 const inspect = Symbol.for('nodejs.util.inspect.custom')

@@ -5,8 +5,7 @@
 // index.js calls this module's function once with its native calls and with `wrap`, functions
 // that turn a metric handle from the registry into the public Counter, Gauge, Histogram, Timer
 // or MinMax (the same classes `new Counter()` makes: a registry counter still adds to its
-// Rust-owned cells with Atomics). The handles passed to the native functions come only from
-// this class's private field, which keeps the trusted build sound (see index.js).
+// Rust-owned cells with Atomics).
 //
 // `registry` is the process-wide default registry (core's `Registry::global()`): every
 // worker_thread loads the same addon, so every thread's `registry` is the same Rust registry,

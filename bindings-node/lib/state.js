@@ -2,10 +2,8 @@
 // ShardedMap, Ledger, SnapshotCell, OnceMap and CancellationToken: JS classes over the native
 // functions of src/map.rs, ledger.rs, snapshot_cell.rs, once_map.rs and cancellation.rs.
 //
-// index.js calls this module's function once with its native calls (the trusted build when it
-// claimed them: see the comment there). The classes pass the native functions nothing but
-// handles from their own private fields (and OnceMap tickets that native code handed back),
-// which is what makes the trusted build sound.
+// index.js calls this module's function once with its native calls. The classes keep their
+// handles in private fields; the native functions check every handle's type tag themselves.
 //
 // Byte strings: keys and values are Buffers, Uint8Arrays or strings (stored as their UTF-8
 // bytes, so 'a' and Buffer.from('a') are the same key). Reads return Buffers (copies); the

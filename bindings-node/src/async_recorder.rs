@@ -150,11 +150,11 @@ callbacks! {
             overflow: overflow_mode,
         };
         let inner = match js::to_string(env, kind, "kind")?.as_str() {
-            "counter" => AnyAsyncRecorder::counter(raw::handle_arc::<Counter, false>(env, target)?, config)?,
-            "gauge" => AnyAsyncRecorder::gauge(raw::handle_arc::<Gauge, false>(env, target)?, config)?,
-            "histogram" => AnyAsyncRecorder::histogram(raw::handle_arc::<Histogram, false>(env, target)?, config)?,
-            "timer" => AnyAsyncRecorder::timer(raw::handle_arc::<Timer, false>(env, target)?, config)?,
-            "minmax" => AnyAsyncRecorder::minmax(raw::handle_arc::<MinMax, false>(env, target)?, config)?,
+            "counter" => AnyAsyncRecorder::counter(raw::handle_arc::<Counter>(env, target)?, config)?,
+            "gauge" => AnyAsyncRecorder::gauge(raw::handle_arc::<Gauge>(env, target)?, config)?,
+            "histogram" => AnyAsyncRecorder::histogram(raw::handle_arc::<Histogram>(env, target)?, config)?,
+            "timer" => AnyAsyncRecorder::timer(raw::handle_arc::<Timer>(env, target)?, config)?,
+            "minmax" => AnyAsyncRecorder::minmax(raw::handle_arc::<MinMax>(env, target)?, config)?,
             other => return Err(Fail::type_error(format!("unknown metric kind {other:?}"))),
         };
         raw::new_handle(env, JsRecorder { inner, block: overflow_mode == Overflow::Block })
@@ -164,14 +164,14 @@ callbacks! {
     /// true queued, false dropped, null full in block mode.
     fn async_recorder_record(env, info) {
         let [h, v] = raw::args::<2>(env, info)?;
-        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        let r = raw::handle::<JsRecorder>(env, h)?;
         offered(env, r.offer(AsyncEvent::Value(raw::to_u64(env, v, "value")?))?)
     }
 
     /// `asyncRecorderRecordTiming(h, durationNs, ok?: boolean): boolean | null` (Timer).
     fn async_recorder_record_timing(env, info) {
         let [h, d, ok] = raw::args::<3>(env, info)?;
-        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        let r = raw::handle::<JsRecorder>(env, h)?;
         let nanos = raw::to_u64(env, d, "durationNs")?;
         let ok = js::to_bool_or(env, ok, true, "ok")?;
         offered(env, r.offer(AsyncEvent::Timing { nanos, ok })?)
@@ -180,7 +180,7 @@ callbacks! {
     /// `asyncRecorderRecordGauge(h, op: 0 set | 1 add | 2 setMax | 3 setMin, v: number)`.
     fn async_recorder_record_gauge(env, info) {
         let [h, op, v] = raw::args::<3>(env, info)?;
-        let r = raw::handle::<JsRecorder, TRUSTED>(env, h)?;
+        let r = raw::handle::<JsRecorder>(env, h)?;
         let op = gauge_op(raw::to_f64(env, op, "op")?, raw::to_f64(env, v, "value")?)?;
         offered(env, r.offer(AsyncEvent::Gauge(op))?)
     }
@@ -190,7 +190,7 @@ callbacks! {
     /// setMax, setMin `a`. Resolves 1 queued, 0 dropped, -1 closed before there was room.
     fn async_recorder_wait(env, info) {
         let [h, op, a, b] = raw::args::<4>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
         let event = match raw::to_f64(env, op, "op")? as i32 {
             0 => AsyncEvent::Value(raw::to_u64(env, a, "value")?),
             1 => AsyncEvent::Timing { nanos: raw::to_u64(env, a, "durationNs")?, ok: js::to_bool_or(env, b, true, "ok")? },
@@ -203,7 +203,7 @@ callbacks! {
     /// `asyncRecorderFlush(h, timeoutMs: number): Promise<boolean>`.
     fn async_recorder_flush(env, info) {
         let [h, t] = raw::args::<2>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
         let ms = raw::to_f64(env, t, "timeoutMs")?;
         if ms.is_nan() || ms < 0.0 {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
@@ -215,28 +215,28 @@ callbacks! {
     /// `asyncRecorderClose(h): Promise<boolean>` (true once drained and joined).
     fn async_recorder_close(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder, TRUSTED>(env, h)?;
+        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
         js::spawn(env, Close { recorder })
     }
 
     fn async_recorder_enqueued(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.enqueued(), "enqueued", "no BigInt variant exists yet")
+        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.enqueued(), "enqueued", "no BigInt variant exists yet")
     }
 
     fn async_recorder_applied(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.applied(), "applied", "no BigInt variant exists yet")
+        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.applied(), "applied", "no BigInt variant exists yet")
     }
 
     fn async_recorder_dropped(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.dropped(), "dropped", "no BigInt variant exists yet")
+        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.dropped(), "dropped", "no BigInt variant exists yet")
     }
 
     fn async_recorder_is_closed(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::boolean(env, raw::handle::<JsRecorder, TRUSTED>(env, h)?.inner.is_closed())
+        js::boolean(env, raw::handle::<JsRecorder>(env, h)?.inner.is_closed())
     }
 }
 

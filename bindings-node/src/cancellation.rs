@@ -40,19 +40,19 @@ callbacks! {
 
     fn cancellation_cancel(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<CancellationToken, TRUSTED>(env, h)?.cancel();
+        raw::handle::<CancellationToken>(env, h)?.cancel();
         Ok(raw::UNDEFINED)
     }
 
     fn cancellation_is_cancelled(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::boolean(env, raw::handle::<CancellationToken, TRUSTED>(env, h)?.is_cancelled())
+        js::boolean(env, raw::handle::<CancellationToken>(env, h)?.is_cancelled())
     }
 
     /// `cancellationChild(h)`: the handle of a new child token.
     fn cancellation_child(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let child = raw::handle::<CancellationToken, TRUSTED>(env, h)?.child();
+        let child = raw::handle::<CancellationToken>(env, h)?.child();
         raw::new_handle(env, child)
     }
 
@@ -60,7 +60,7 @@ callbacks! {
     /// when the timeout (capped at one year) passed first.
     fn cancellation_wait(env, info) {
         let [h, t] = raw::args::<2>(env, info)?;
-        let token = raw::handle::<CancellationToken, TRUSTED>(env, h)?.clone();
+        let token = raw::handle::<CancellationToken>(env, h)?.clone();
         let ms = raw::to_f64(env, t, "timeoutMs")?;
         if ms.is_nan() || ms < 0.0 {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));

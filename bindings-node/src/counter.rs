@@ -31,14 +31,14 @@ callbacks! {
     /// `counterInc(h)`: the hottest call in the library, hence no argument but the handle.
     fn counter_inc(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Counter, TRUSTED>(env, h)?.inc();
+        raw::handle::<Counter>(env, h)?.inc();
         Ok(UNDEFINED)
     }
 
     /// `counterAdd(h, n: number | bigint)`.
     fn counter_add(env, info) {
         let [h, n] = raw::args::<2>(env, info)?;
-        let counter = raw::handle::<Counter, TRUSTED>(env, h)?;
+        let counter = raw::handle::<Counter>(env, h)?;
         counter.add(raw::to_u64(env, n, "n")?);
         Ok(UNDEFINED)
     }
@@ -46,20 +46,20 @@ callbacks! {
     /// `counterGet(h): number` (RangeError above `Number.MAX_SAFE_INTEGER`).
     fn counter_get(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let v = raw::handle::<Counter, TRUSTED>(env, h)?.get();
+        let v = raw::handle::<Counter>(env, h)?.get();
         raw::from_u64_exact(env, v, "counter value", "use getBigInt()")
     }
 
     /// `counterGetBigInt(h): bigint`.
     fn counter_get_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Counter, TRUSTED>(env, h)?.get())
+        raw::from_u64_bigint(env, raw::handle::<Counter>(env, h)?.get())
     }
 
     /// `counterStripes(h): number`.
     fn counter_stripes(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Counter, TRUSTED>(env, h)?.stripes() as f64)
+        raw::from_f64(env, raw::handle::<Counter>(env, h)?.stripes() as f64)
     }
 }
 
@@ -69,7 +69,7 @@ callbacks! {
     /// JS may only `Atomics.add` to them. `null` where the runtime refuses external buffers.
     fn counter_cells(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let counter = raw::handle_arc::<Counter, TRUSTED>(env, h)?;
+        let counter = raw::handle_arc::<Counter>(env, h)?;
         let base = counter.stripe_cells().cast::<u8>();
         let len = counter.stripes() * Counter::STRIPE_STRIDE;
         // The stripes are one allocation of `stripes` cells of STRIPE_STRIDE bytes, owned by the
@@ -81,7 +81,7 @@ callbacks! {
     /// metrics). For tests of the buffers' lifetime.
     fn counter_refs(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let counter = raw::handle_arc::<Counter, TRUSTED>(env, h)?;
+        let counter = raw::handle_arc::<Counter>(env, h)?;
         // Minus the clone just taken.
         raw::from_f64(env, (Arc::strong_count(&counter) - 1) as f64)
     }

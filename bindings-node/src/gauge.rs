@@ -20,7 +20,7 @@ macro_rules! with_value {
         callbacks! {$(
             fn $name(env, info) {
                 let [h, v] = raw::args::<2>(env, info)?;
-                let gauge = raw::handle::<Gauge, TRUSTED>(env, h)?;
+                let gauge = raw::handle::<Gauge>(env, h)?;
                 gauge.$method(raw::to_f64(env, v, "value")?);
                 Ok(UNDEFINED)
             }
@@ -34,7 +34,7 @@ macro_rules! without_value {
         callbacks! {$(
             fn $name(env, info) {
                 let [h] = raw::args::<1>(env, info)?;
-                raw::handle::<Gauge, TRUSTED>(env, h)?.$method();
+                raw::handle::<Gauge>(env, h)?.$method();
                 Ok(UNDEFINED)
             }
         )*}
@@ -67,7 +67,7 @@ callbacks! {
     /// where the runtime refuses external buffers.
     fn gauge_cells(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let gauge = raw::handle_arc::<Gauge, TRUSTED>(env, h)?;
+        let gauge = raw::handle_arc::<Gauge>(env, h)?;
         let base = gauge.cell().cast::<u8>();
         // The cell lives inside the gauge, which never moves; the finalizer keeps this clone.
         cells::external_buffer(env, gauge, base, 8)
@@ -76,14 +76,14 @@ callbacks! {
     /// `gaugeRefs(h): number`: owners of the gauge (its handle and live cell buffers).
     fn gauge_refs(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let gauge = raw::handle_arc::<Gauge, TRUSTED>(env, h)?;
+        let gauge = raw::handle_arc::<Gauge>(env, h)?;
         raw::from_f64(env, (Arc::strong_count(&gauge) - 1) as f64)
     }
 
     /// `gaugeGet(h): number`.
     fn gauge_get(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Gauge, TRUSTED>(env, h)?.get())
+        raw::from_f64(env, raw::handle::<Gauge>(env, h)?.get())
     }
 }
 

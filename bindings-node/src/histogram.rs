@@ -41,7 +41,7 @@ callbacks! {
     /// `histogramRecord(h, v: number | bigint)`.
     fn histogram_record(env, info) {
         let [h, v] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
+        let histogram = raw::handle::<Histogram>(env, h)?;
         histogram.record(raw::to_u64(env, v, "value")?);
         Ok(UNDEFINED)
     }
@@ -49,7 +49,7 @@ callbacks! {
     /// `histogramRecordN(h, v: number | bigint, n: number | bigint)`.
     fn histogram_record_n(env, info) {
         let [h, v, n] = raw::args::<3>(env, info)?;
-        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
+        let histogram = raw::handle::<Histogram>(env, h)?;
         let v = raw::to_u64(env, v, "value")?;
         histogram.record_n(v, raw::to_u64(env, n, "n")?);
         Ok(UNDEFINED)
@@ -57,37 +57,37 @@ callbacks! {
 
     fn histogram_count(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram, TRUSTED>(env, h)?.count(), "count", "use countBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.count(), "count", "use countBigInt()")
     }
 
     fn histogram_count_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.count())
+        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.count())
     }
 
     fn histogram_sum(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram, TRUSTED>(env, h)?.sum(), "sum", "use sumBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.sum(), "sum", "use sumBigInt()")
     }
 
     fn histogram_sum_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.sum())
+        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.sum())
     }
 
     fn histogram_min(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.min(), "min")
+        optional_u64(env, raw::handle::<Histogram>(env, h)?.min(), "min")
     }
 
     fn histogram_max(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.max(), "max")
+        optional_u64(env, raw::handle::<Histogram>(env, h)?.max(), "max")
     }
 
     fn histogram_mean(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        match raw::handle::<Histogram, TRUSTED>(env, h)?.mean() {
+        match raw::handle::<Histogram>(env, h)?.mean() {
             Some(m) => raw::from_f64(env, m),
             None => raw::null(env),
         }
@@ -96,50 +96,50 @@ callbacks! {
     /// `histogramQuantile(h, q: number): number | null`.
     fn histogram_quantile(env, info) {
         let [h, q] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
+        let histogram = raw::handle::<Histogram>(env, h)?;
         let q = raw::to_f64(env, q, "q")?;
         optional_u64(env, histogram.quantile(q)?, "quantile")
     }
 
     fn histogram_overflow_count(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let n = raw::handle::<Histogram, TRUSTED>(env, h)?.overflow_count();
+        let n = raw::handle::<Histogram>(env, h)?.overflow_count();
         raw::from_u64_exact(env, n, "overflow count", "no BigInt variant exists yet")
     }
 
     fn histogram_memory_bytes(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Histogram, TRUSTED>(env, h)?.memory_bytes() as f64)
+        raw::from_f64(env, raw::handle::<Histogram>(env, h)?.memory_bytes() as f64)
     }
 
     fn histogram_significant_figures(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, f64::from(raw::handle::<Histogram, TRUSTED>(env, h)?.config().significant_figures()))
+        raw::from_f64(env, f64::from(raw::handle::<Histogram>(env, h)?.config().significant_figures()))
     }
 
     fn histogram_highest(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram, TRUSTED>(env, h)?.config().highest())
+        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.config().highest())
     }
 
     /// `histogramSnapshot(h): handle`: a new, independent histogram with the same values.
     fn histogram_snapshot(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let copy = Histogram::from_snapshot(&raw::handle::<Histogram, TRUSTED>(env, h)?.snapshot());
+        let copy = Histogram::from_snapshot(&raw::handle::<Histogram>(env, h)?.snapshot());
         raw::new_handle(env, copy)
     }
 
     /// `histogramMerge(h, other)`: adds `other`'s values to `h`.
     fn histogram_merge(env, info) {
         let [h, other] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram, TRUSTED>(env, h)?;
-        histogram.merge(raw::handle::<Histogram, TRUSTED>(env, other)?);
+        let histogram = raw::handle::<Histogram>(env, h)?;
+        histogram.merge(raw::handle::<Histogram>(env, other)?);
         Ok(UNDEFINED)
     }
 
     fn histogram_reset(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Histogram, TRUSTED>(env, h)?.reset();
+        raw::handle::<Histogram>(env, h)?.reset();
         Ok(UNDEFINED)
     }
 }

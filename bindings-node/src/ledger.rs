@@ -71,7 +71,7 @@ callbacks! {
     /// `ledgerOpen(h, id, overdraft: boolean)`.
     fn ledger_open(env, info) {
         let [h, id, overdraft] = raw::args::<3>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         let id = raw::to_u64(env, id, "id")?;
         let overdraft = js::to_bool_or(env, overdraft, false, "overdraft")?;
         match l.open(id, overdraft) {
@@ -83,7 +83,7 @@ callbacks! {
     /// `ledgerDeposit(h, id, amount): number | bigint` (the new balance).
     fn ledger_deposit(env, info) {
         let [h, id, amount] = raw::args::<3>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         let id = raw::to_u64(env, id, "id")?;
         let amount = bytes::to_i64(env, amount, "amount")?;
         balance_or_fail(env, l.deposit(id, amount))
@@ -92,7 +92,7 @@ callbacks! {
     /// `ledgerWithdraw(h, id, amount): number | bigint` (the new balance).
     fn ledger_withdraw(env, info) {
         let [h, id, amount] = raw::args::<3>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         let id = raw::to_u64(env, id, "id")?;
         let amount = bytes::to_i64(env, amount, "amount")?;
         balance_or_fail(env, l.withdraw(id, amount))
@@ -101,7 +101,7 @@ callbacks! {
     /// `ledgerTransfer(h, from, to, amount)`.
     fn ledger_transfer(env, info) {
         let [h, from, to, amount] = raw::args::<4>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         let from = raw::to_u64(env, from, "from")?;
         let to = raw::to_u64(env, to, "to")?;
         let amount = bytes::to_i64(env, amount, "amount")?;
@@ -113,7 +113,7 @@ callbacks! {
 
     fn ledger_balance(env, info) {
         let [h, id] = raw::args::<2>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         match l.balance(raw::to_u64(env, id, "id")?) {
             Ok(b) => bytes::from_i64_exact(env, b, "balance", "use balanceBigInt()"),
             Err(e) => fail(env, e),
@@ -122,7 +122,7 @@ callbacks! {
 
     fn ledger_balance_bigint(env, info) {
         let [h, id] = raw::args::<2>(env, info)?;
-        let l = raw::handle::<Ledger, TRUSTED>(env, h)?;
+        let l = raw::handle::<Ledger>(env, h)?;
         match l.balance(raw::to_u64(env, id, "id")?) {
             Ok(b) => bytes::i128_bigint(env, i128::from(b)),
             Err(e) => fail(env, e),
@@ -131,7 +131,7 @@ callbacks! {
 
     fn ledger_total(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let t = raw::handle::<Ledger, TRUSTED>(env, h)?.total();
+        let t = raw::handle::<Ledger>(env, h)?.total();
         match i64::try_from(t) {
             Ok(t) => bytes::from_i64_exact(env, t, "total", "use totalBigInt()"),
             Err(_) => Err(Fail::range(format!(
@@ -142,12 +142,12 @@ callbacks! {
 
     fn ledger_total_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        bytes::i128_bigint(env, raw::handle::<Ledger, TRUSTED>(env, h)?.total())
+        bytes::i128_bigint(env, raw::handle::<Ledger>(env, h)?.total())
     }
 
     fn ledger_size(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Ledger, TRUSTED>(env, h)?.len() as f64)
+        raw::from_f64(env, raw::handle::<Ledger>(env, h)?.len() as f64)
     }
 }
 

@@ -34,13 +34,7 @@ mod snapshot_cell;
 mod bench;
 mod registry;
 
-use std::cell::RefCell;
-use std::collections::HashSet;
-use std::ffi::c_void;
-use std::ptr;
-
 use napi::bindgen_prelude::{Env, JsValue, Object, Result};
-use napi::sys;
 use napi_derive::napi;
 
 /// Returns its argument. Exists only for the benchmark: the cost of an ordinary napi-rs function
@@ -68,47 +62,17 @@ const EXPORTS: [&[raw::Export]; 15] = [
     bench::EXPORTS,
 ];
 
-/// Adds the checked N-API callbacks of every metric, and `claimTrustedCalls`, to the exports.
+/// Adds the N-API callbacks of every metric to the exports.
 #[napi(module_exports)]
 pub fn register(exports: Object, env: Env) -> Result<()> {
     unsafe {
         for functions in EXPORTS {
-            raw::define(env.raw(), exports.raw(), functions, false).map_err(|_| define_failed())?;
+            raw::define(env.raw(), exports.raw(), functions).map_err(|_| define_failed())?;
         }
-        let claim: [raw::Export; 1] = [("claimTrustedCalls\0", claim_trusted_calls, claim_trusted_calls)];
-        raw::define(env.raw(), exports.raw(), &claim, false).map_err(|_| define_failed())
     }
+    Ok(())
 }
 
 fn define_failed() -> napi::Error {
     napi::Error::from_reason("atomicperf: could not define the native exports")
-}
-
-thread_local! {
-    /// Environments (one per Node thread) whose trusted calls were handed out.
-    static CLAIMED: RefCell<HashSet<usize>> = RefCell::new(HashSet::new());
-}
-
-unsafe extern "C" fn forget_env(env: *mut c_void) {
-    CLAIMED.with(|c| c.borrow_mut().remove(&(env as usize)));
-}
-
-/// `claimTrustedCalls(): object | null`: the first call in an environment gets an object with
-/// the trusted build of every function (see `raw.rs`); every later call gets `null`. `index.js`
-/// claims them as it loads.
-unsafe extern "C" fn claim_trusted_calls(env: raw::Env, _info: raw::Info) -> raw::Value {
-    raw::run(env, || {
-        let first = CLAIMED.with(|c| c.borrow_mut().insert(env as usize));
-        if !first {
-            return raw::null(env);
-        }
-        // A later environment at the same address (a new worker) may claim again.
-        raw::check(sys::napi_add_env_cleanup_hook(env, Some(forget_env), env.cast()), "adding a cleanup hook")?;
-        let mut calls = ptr::null_mut();
-        raw::check(sys::napi_create_object(env, &mut calls), "creating an object")?;
-        for functions in EXPORTS {
-            raw::define(env, calls, functions, true)?;
-        }
-        Ok(calls)
-    })
 }

@@ -39,7 +39,7 @@ callbacks! {
     /// `shardedMapGet(h, key): Buffer | undefined`.
     fn sharded_map_get(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         let v = bytes::with_bytes(env, key, "key", |k| m.get(k))?;
         bytes::optional_buffer(env, v.as_deref())
     }
@@ -47,7 +47,7 @@ callbacks! {
     /// `shardedMapGetString(h, key): string | undefined` (the value decoded as UTF-8).
     fn sharded_map_get_string(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         match bytes::with_bytes(env, key, "key", |k| m.get(k))? {
             Some(v) => bytes::utf8_string(env, &v),
             None => Ok(raw::UNDEFINED),
@@ -57,14 +57,14 @@ callbacks! {
     /// `shardedMapHas(h, key): boolean`.
     fn sharded_map_has(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         js::boolean(env, bytes::with_bytes(env, key, "key", |k| m.contains(k))?)
     }
 
     /// `shardedMapInsert(h, key, value): Buffer | undefined` (the previous value).
     fn sharded_map_insert(env, info) {
         let [h, key, value] = raw::args::<3>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         let key = bytes::to_bytes(env, key, "key")?;
         let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let prev = m.insert(key, value);
@@ -75,7 +75,7 @@ callbacks! {
     /// returns the value the map holds afterwards (this one, or the one that was there first).
     fn sharded_map_insert_if_absent(env, info) {
         let [h, key, value] = raw::args::<3>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         let key = bytes::to_bytes(env, key, "key")?;
         let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let winner = m.compute_if_absent(key, || value);
@@ -85,24 +85,24 @@ callbacks! {
     /// `shardedMapRemove(h, key): Buffer | undefined` (the removed value).
     fn sharded_map_remove(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteMap>(env, h)?;
         let prev = bytes::with_bytes(env, key, "key", |k| m.remove(k))?;
         bytes::optional_buffer(env, prev.as_deref())
     }
 
     fn sharded_map_size(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteMap, TRUSTED>(env, h)?.len() as f64)
+        raw::from_f64(env, raw::handle::<ByteMap>(env, h)?.len() as f64)
     }
 
     fn sharded_map_shards(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteMap, TRUSTED>(env, h)?.shards() as f64)
+        raw::from_f64(env, raw::handle::<ByteMap>(env, h)?.shards() as f64)
     }
 
     fn sharded_map_clear(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<ByteMap, TRUSTED>(env, h)?.clear();
+        raw::handle::<ByteMap>(env, h)?.clear();
         Ok(raw::UNDEFINED)
     }
 
@@ -110,7 +110,7 @@ callbacks! {
     /// in itself; no order).
     fn sharded_map_entries(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let entries = raw::handle::<ByteMap, TRUSTED>(env, h)?.snapshot();
+        let entries = raw::handle::<ByteMap>(env, h)?.snapshot();
         let out = js::array(env, entries.len())?;
         for (i, (k, v)) in entries.iter().enumerate() {
             let pair = js::array(env, 2)?;

@@ -20,7 +20,7 @@ callbacks! {
     /// `minmaxRecord(h, v: number | bigint)`.
     fn minmax_record(env, info) {
         let [h, v] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<MinMax, TRUSTED>(env, h)?;
+        let m = raw::handle::<MinMax>(env, h)?;
         m.record(raw::to_u64(env, v, "value")?);
         Ok(UNDEFINED)
     }
@@ -28,30 +28,30 @@ callbacks! {
     /// `minmaxMin(h): number | null`.
     fn minmax_min(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<MinMax, TRUSTED>(env, h)?.min(), "min", "use minBigInt()")
+        js::optional_u64(env, raw::handle::<MinMax>(env, h)?.min(), "min", "use minBigInt()")
     }
 
     /// `minmaxMax(h): number | null`.
     fn minmax_max(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<MinMax, TRUSTED>(env, h)?.max(), "max", "use maxBigInt()")
+        js::optional_u64(env, raw::handle::<MinMax>(env, h)?.max(), "max", "use maxBigInt()")
     }
 
     /// `minmaxMinBigInt(h): bigint | null`.
     fn minmax_min_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64_bigint(env, raw::handle::<MinMax, TRUSTED>(env, h)?.min())
+        js::optional_u64_bigint(env, raw::handle::<MinMax>(env, h)?.min())
     }
 
     /// `minmaxMaxBigInt(h): bigint | null`.
     fn minmax_max_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64_bigint(env, raw::handle::<MinMax, TRUSTED>(env, h)?.max())
+        js::optional_u64_bigint(env, raw::handle::<MinMax>(env, h)?.max())
     }
 
     fn minmax_reset(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<MinMax, TRUSTED>(env, h)?.reset();
+        raw::handle::<MinMax>(env, h)?.reset();
         Ok(UNDEFINED)
     }
 }

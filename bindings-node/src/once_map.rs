@@ -92,7 +92,7 @@ callbacks! {
     /// `onceMapGet(h, key): Buffer | undefined` (only initialised keys have a value).
     fn once_map_get(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteOnceMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteOnceMap>(env, h)?;
         let v = bytes::with_bytes(env, key, "key", |k| m.get(k))?;
         bytes::optional_buffer(env, v.as_deref())
     }
@@ -100,19 +100,19 @@ callbacks! {
     /// `onceMapDelete(h, key): boolean`: whether the key had a value.
     fn once_map_delete(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteOnceMap, TRUSTED>(env, h)?;
+        let m = raw::handle::<ByteOnceMap>(env, h)?;
         js::boolean(env, bytes::with_bytes(env, key, "key", |k| m.remove(k))?.is_some())
     }
 
     fn once_map_size(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteOnceMap, TRUSTED>(env, h)?.len() as f64)
+        raw::from_f64(env, raw::handle::<ByteOnceMap>(env, h)?.len() as f64)
     }
 
     /// `onceMapClaim(h, key, timeoutMs?: number): Promise<Buffer | ticket | null>`.
     fn once_map_claim(env, info) {
         let [h, key, timeout] = raw::args::<3>(env, info)?;
-        let map = raw::handle_arc::<ByteOnceMap, TRUSTED>(env, h)?;
+        let map = raw::handle_arc::<ByteOnceMap>(env, h)?;
         let key = bytes::to_bytes(env, key, "key")?;
         let timeout = if raw::is_undefined(env, timeout)? {
             None
@@ -129,7 +129,7 @@ callbacks! {
     /// `onceMapComplete(ticket, value): Buffer`: stores the value, wakes the waiters, returns it.
     fn once_map_complete(env, info) {
         let [t, value] = raw::args::<2>(env, info)?;
-        let ticket = raw::handle::<Ticket, TRUSTED>(env, t)?;
+        let ticket = raw::handle::<Ticket>(env, t)?;
         let value: Arc<[u8]> = bytes::with_bytes(env, value, "the initialiser's value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let Some(ticket) = ticket.take() else {
             return Err(Fail::type_error("this OnceMap ticket was already used"));
@@ -140,7 +140,7 @@ callbacks! {
     /// `onceMapAbandon(ticket)`: gives up the initialisation (the next waiter takes over).
     fn once_map_abandon(env, info) {
         let [t] = raw::args::<1>(env, info)?;
-        drop(raw::handle::<Ticket, TRUSTED>(env, t)?.take());
+        drop(raw::handle::<Ticket>(env, t)?.take());
         Ok(raw::UNDEFINED)
     }
 }

@@ -28,7 +28,7 @@ callbacks! {
             if sources.iter().any(|(n, _): &(String, _)| *n == name) {
                 return Err(Fail::type_error(format!("counter name {name:?} is given twice")));
             }
-            sources.push((name, raw::handle_arc::<Counter, false>(env, counter)?));
+            sources.push((name, raw::handle_arc::<Counter>(env, counter)?));
         }
         raw::new_handle(env, RateTracker::new(sources))
     }
@@ -37,7 +37,7 @@ callbacks! {
     /// registration order (zero on the first call). `delta` is a BigInt above 2^53.
     fn rate_tracker_rates(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let rates = raw::handle::<RateTracker, TRUSTED>(env, h)?.rates();
+        let rates = raw::handle::<RateTracker>(env, h)?.rates();
         let out = js::array(env, rates.len())?;
         for (i, r) in rates.iter().enumerate() {
             let o = js::object(env)?;

@@ -11,14 +11,13 @@
 //! `Arc::into_raw`, so it points at the `T` itself; the External's finalizer releases that
 //! reference), tagged with a type tag unique to `T` (`napi_type_tag_object`). Being an `Arc`,
 //! the `T` can have other owners that outlive the External: [`handle_arc`] clones one (an
-//! external ArrayBuffer over a counter's cells, another metric that refers to this one). Every callback comes in two builds (`TRUSTED` false or true):
-//! - checked (the module's exports): checks the tag (`napi_check_object_type_tag`) before
-//!   dereferencing, so a number, an object, another metric's handle or another addon's External
-//!   raises a TypeError instead of reading foreign memory. The check costs 10-15 ns a call.
-//! - trusted: only checks that the handle is an External. These are handed out once per Node
-//!   environment, by `claimTrustedCalls()`, which `index.js` calls as it loads; it passes them
-//!   nothing but handles from its classes' private fields, which only native constructors fill
-//!   and no code outside the class can write. Anyone else gets `null` and the checked calls.
+//! external ArrayBuffer over a counter's cells, another metric that refers to this one).
+//!
+//! Every callback checks the tag (`napi_check_object_type_tag`) before dereferencing, so a
+//! number, an object, another metric's handle or another addon's External raises a TypeError
+//! instead of reading foreign memory. There is no unchecked build: anyone can load `binding.js`
+//! and call these functions with anything, and no JavaScript may be able to crash the process or
+//! corrupt memory. The check costs a few ns a call (see the README's overhead table).
 //!
 //! No Rust panic crosses into JS: it becomes an Error with code `AP_ERR_INTERNAL`.
 
@@ -183,29 +182,21 @@ pub(crate) unsafe fn new_arc_handle<T: Handle>(env: Env, value: Arc<T>) -> Resul
 
 /// A new owning reference to the `T` behind a handle argument (checked as [`handle`] does), for
 /// an owner that may outlive the handle.
-pub(crate) unsafe fn handle_arc<T: Handle, const TRUSTED: bool>(env: Env, v: Value) -> Result<Arc<T>> {
-    let t: &T = handle::<T, TRUSTED>(env, v)?;
+pub(crate) unsafe fn handle_arc<T: Handle>(env: Env, v: Value) -> Result<Arc<T>> {
+    let t: &T = handle::<T>(env, v)?;
     // `t` came from `Arc::into_raw` in `new_arc_handle`, and the handle (an argument of the
     // running callback) keeps that reference alive while the count is raised.
     Arc::increment_strong_count(t as *const T);
     Ok(Arc::from_raw(t as *const T))
 }
 
-/// The `T` behind a handle argument, or a TypeError if `v` is anything else. `TRUSTED` skips the
-/// type-tag check: only for handles `index.js` vouches for (see the module docs).
+/// The `T` behind a handle argument, or a TypeError if `v` is anything else (checked by its type
+/// tag).
 ///
 /// The reference lives as long as the callback: `v` is one of its arguments, so the External
 /// (and the Arc reference it owns) cannot be collected before the callback returns.
 #[inline(always)]
-pub(crate) unsafe fn handle<'a, T: Handle, const TRUSTED: bool>(env: Env, v: Value) -> Result<&'a T> {
-    if TRUSTED {
-        let mut data = ptr::null_mut();
-        let status = sys::napi_get_value_external(env, v, &mut data);
-        if status != sys::Status::napi_ok || data.is_null() {
-            return Err(Fail::type_error(format!("expected a {} handle", T::NAME)));
-        }
-        return Ok(&*data.cast::<T>());
-    }
+pub(crate) unsafe fn handle<'a, T: Handle>(env: Env, v: Value) -> Result<&'a T> {
     let mut tagged = false;
     let status = sys::napi_check_object_type_tag(env, v, &T::TAG, &mut tagged);
     if status != sys::Status::napi_ok || !tagged {
@@ -324,23 +315,22 @@ pub(crate) const UNDEFINED: Value = ptr::null_mut();
 /// An N-API callback.
 pub(crate) type Callback = unsafe extern "C" fn(Env, Info) -> Value;
 
-/// One exported function: its JS name (NUL-terminated), checked and trusted callbacks.
-pub(crate) type Export = (&'static str, Callback, Callback);
+/// One exported function: its JS name (NUL-terminated) and its callback.
+pub(crate) type Export = (&'static str, Callback);
 
 /// The export table entry for a callback declared with [`callbacks!`].
 macro_rules! export {
     ($name:literal, $f:ident) => {
-        (concat!($name, "\0"), $f::<false> as $crate::raw::Callback, $f::<true> as $crate::raw::Callback)
+        (concat!($name, "\0"), $f as $crate::raw::Callback)
     };
 }
 pub(crate) use export;
 
-/// Defines `functions` on `target`: their checked callbacks, or their trusted ones.
-pub(crate) unsafe fn define(env: Env, target: Value, functions: &[Export], trusted: bool) -> Result<()> {
+/// Defines `functions` on `target`.
+pub(crate) unsafe fn define(env: Env, target: Value, functions: &[Export]) -> Result<()> {
     let descriptors: Vec<sys::napi_property_descriptor> = functions
         .iter()
-        .map(|&(name, checked, fast)| {
-            let cb = if trusted { fast } else { checked };
+        .map(|&(name, cb)| {
             debug_assert!(name.ends_with('\0'));
             sys::napi_property_descriptor {
                 utf8name: name.as_ptr().cast(),
@@ -357,12 +347,12 @@ pub(crate) unsafe fn define(env: Env, target: Value, functions: &[Export], trust
     check(sys::napi_define_properties(env, target, descriptors.len(), descriptors.as_ptr()), "defining functions")
 }
 
-/// Declares `extern "C"` N-API callbacks whose bodies run under [`run`], generic over `TRUSTED`
-/// (pass it on to [`handle`]): `callbacks!(fn name(env, info) { ...; Ok(value) })`.
+/// Declares `extern "C"` N-API callbacks whose bodies run under [`run`]:
+/// `callbacks!(fn name(env, info) { ...; Ok(value) })`.
 macro_rules! callbacks {
     ($( $(#[$m:meta])* fn $name:ident($env:ident, $info:ident) $body:block )*) => {$(
         $(#[$m])*
-        pub(crate) unsafe extern "C" fn $name<const TRUSTED: bool>(
+        pub(crate) unsafe extern "C" fn $name(
             $env: $crate::raw::Env,
             $info: $crate::raw::Info,
         ) -> $crate::raw::Value {

@@ -78,8 +78,8 @@ unsafe fn histogram_opts(env: Env, buckets: Value, scale: Value) -> Result<Histo
     Ok(opts)
 }
 
-unsafe fn registry_of<'a, const TRUSTED: bool>(env: Env, h: Value) -> Result<&'a Registry> {
-    raw::handle::<Registry, TRUSTED>(env, h)
+unsafe fn registry_of<'a>(env: Env, h: Value) -> Result<&'a Registry> {
+    raw::handle::<Registry>(env, h)
 }
 
 callbacks! {
@@ -103,7 +103,7 @@ callbacks! {
     /// `registryCounter(h, name, help?, labels: string[]): Counter handle`.
     fn registry_counter(env, info) {
         let [h, name, help, labels] = raw::args::<4>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.counter(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
         raw::new_arc_handle(env, metric)
@@ -112,7 +112,7 @@ callbacks! {
     /// `registryGauge(h, name, help?, labels: string[]): Gauge handle`.
     fn registry_gauge(env, info) {
         let [h, name, help, labels] = raw::args::<4>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.gauge(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
         raw::new_arc_handle(env, metric)
@@ -122,7 +122,7 @@ callbacks! {
     /// Histogram handle`.
     fn registry_histogram(env, info) {
         let [h, name, help, labels, buckets, scale] = raw::args::<6>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let opts = histogram_opts(env, buckets, scale)?;
         let metric = registry.histogram(&key.name, &key.help, &key.labels(), &opts).map_err(registry_error)?;
@@ -132,7 +132,7 @@ callbacks! {
     /// `registryTimer(h, name, help?, labels: string[]): Timer handle`.
     fn registry_timer(env, info) {
         let [h, name, help, labels] = raw::args::<4>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.timer(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
         raw::new_arc_handle(env, metric)
@@ -141,7 +141,7 @@ callbacks! {
     /// `registryMinmax(h, name, help?, labels: string[]): MinMax handle`.
     fn registry_minmax(env, info) {
         let [h, name, help, labels] = raw::args::<4>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.minmax(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
         raw::new_arc_handle(env, metric)
@@ -150,7 +150,7 @@ callbacks! {
     /// `registryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON): string`.
     fn registry_export(env, info) {
         let [h, format] = raw::args::<2>(env, info)?;
-        let registry = registry_of::<TRUSTED>(env, h)?;
+        let registry = registry_of(env, h)?;
         let text = match raw::to_f64(env, format, "format")? as i32 {
             0 => registry.export_prometheus(),
             1 => registry.export_openmetrics(),
@@ -163,14 +163,14 @@ callbacks! {
     /// `registryLen(h): number`: metric families registered.
     fn registry_len(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, registry_of::<TRUSTED>(env, h)?.len() as f64)
+        raw::from_f64(env, registry_of(env, h)?.len() as f64)
     }
 
     /// `registrySame(a, b): boolean`: whether two handles are one registry.
     fn registry_same(env, info) {
         let [a, b] = raw::args::<2>(env, info)?;
-        let a = registry_of::<TRUSTED>(env, a)?;
-        let b = registry_of::<TRUSTED>(env, b)?;
+        let a = registry_of(env, a)?;
+        let b = registry_of(env, b)?;
         js::boolean(env, std::ptr::eq(a, b))
     }
 

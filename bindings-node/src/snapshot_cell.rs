@@ -30,19 +30,19 @@ callbacks! {
     /// `snapshotCellLoad(h): Buffer`.
     fn snapshot_cell_load(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        bytes::buffer(env, &raw::handle::<ByteCell, TRUSTED>(env, h)?.load())
+        bytes::buffer(env, &raw::handle::<ByteCell>(env, h)?.load())
     }
 
     /// `snapshotCellLoadString(h): string` (the value decoded as UTF-8).
     fn snapshot_cell_load_string(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        bytes::utf8_string(env, &raw::handle::<ByteCell, TRUSTED>(env, h)?.load())
+        bytes::utf8_string(env, &raw::handle::<ByteCell>(env, h)?.load())
     }
 
     /// `snapshotCellLoadWithRevision(h): { value: Buffer, revision: number }`.
     fn snapshot_cell_load_with_revision(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let (value, revision) = raw::handle::<ByteCell, TRUSTED>(env, h)?.load_with_revision();
+        let (value, revision) = raw::handle::<ByteCell>(env, h)?.load_with_revision();
         let out = js::object(env)?;
         js::set(env, out, "value\0", bytes::buffer(env, &value)?)?;
         js::set(env, out, "revision\0", js::u64_number_or_bigint(env, revision)?)?;
@@ -52,7 +52,7 @@ callbacks! {
     /// `snapshotCellStore(h, value): number` (the new revision).
     fn snapshot_cell_store(env, info) {
         let [h, value] = raw::args::<2>(env, info)?;
-        let c = raw::handle::<ByteCell, TRUSTED>(env, h)?;
+        let c = raw::handle::<ByteCell>(env, h)?;
         let revision = c.store(bytes::to_bytes(env, value, "value")?);
         js::u64_number_or_bigint(env, revision)
     }
@@ -60,7 +60,7 @@ callbacks! {
     /// `snapshotCellCompareAndStore(h, expected: number | bigint, value): number`.
     fn snapshot_cell_compare_and_store(env, info) {
         let [h, expected, value] = raw::args::<3>(env, info)?;
-        let c = raw::handle::<ByteCell, TRUSTED>(env, h)?;
+        let c = raw::handle::<ByteCell>(env, h)?;
         let expected = raw::to_u64(env, expected, "expected")?;
         let value = bytes::to_bytes(env, value, "value")?;
         match c.compare_and_store(expected, value) {
@@ -80,19 +80,19 @@ callbacks! {
 
     fn snapshot_cell_revision(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::u64_number_or_bigint(env, raw::handle::<ByteCell, TRUSTED>(env, h)?.revision())
+        js::u64_number_or_bigint(env, raw::handle::<ByteCell>(env, h)?.revision())
     }
 
     /// `snapshotCellAgeMs(h): number`: milliseconds since the last store (or creation).
     fn snapshot_cell_age_ms(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteCell, TRUSTED>(env, h)?.age().as_secs_f64() * 1e3)
+        raw::from_f64(env, raw::handle::<ByteCell>(env, h)?.age().as_secs_f64() * 1e3)
     }
 
     /// `snapshotCellLastUpdated(h): Date`.
     fn snapshot_cell_last_updated(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let at = raw::handle::<ByteCell, TRUSTED>(env, h)?.last_updated();
+        let at = raw::handle::<ByteCell>(env, h)?.last_updated();
         let ms = match at.duration_since(UNIX_EPOCH) {
             Ok(d) => d.as_secs_f64() * 1e3,
             Err(e) => -e.duration().as_secs_f64() * 1e3,

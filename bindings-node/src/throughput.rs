@@ -38,7 +38,7 @@ callbacks! {
     /// `throughputRecord(h, latencyNs: number | bigint)`.
     fn throughput_record(env, info) {
         let [h, v] = raw::args::<2>(env, info)?;
-        let w = raw::handle::<ThroughputWindow, TRUSTED>(env, h)?;
+        let w = raw::handle::<ThroughputWindow>(env, h)?;
         w.record_nanos(raw::to_u64(env, v, "latencyNs")?);
         Ok(UNDEFINED)
     }
@@ -46,7 +46,7 @@ callbacks! {
     /// `throughputStats(h): {events, violations, eventsPerSecond, violationRatio, coveredMs}`.
     fn throughput_stats(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let s = raw::handle::<ThroughputWindow, TRUSTED>(env, h)?.stats();
+        let s = raw::handle::<ThroughputWindow>(env, h)?.stats();
         let out = js::object(env)?;
         js::set(env, out, "events\0", js::u64_number_or_bigint(env, s.events)?)?;
         js::set(env, out, "violations\0", js::u64_number_or_bigint(env, s.violations)?)?;
@@ -60,7 +60,7 @@ callbacks! {
     /// rounded down to a whole number of nanoseconds per bucket).
     fn throughput_config(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let w = raw::handle::<ThroughputWindow, TRUSTED>(env, h)?;
+        let w = raw::handle::<ThroughputWindow>(env, h)?;
         let out = js::object(env)?;
         js::set(env, out, "windowMs\0", raw::from_f64(env, w.window().as_nanos() as f64 / 1e6)?)?;
         js::set(env, out, "buckets\0", raw::from_f64(env, w.buckets() as f64)?)?;

@@ -36,7 +36,7 @@ callbacks! {
     /// `timerRecord(h, durationNs: number | bigint, ok?: boolean)`.
     fn timer_record(env, info) {
         let [h, d, ok] = raw::args::<3>(env, info)?;
-        let timer = raw::handle::<Timer, TRUSTED>(env, h)?;
+        let timer = raw::handle::<Timer>(env, h)?;
         let d = raw::to_u64(env, d, "durationNs")?;
         timer.record_nanos(d, js::to_bool_or(env, ok, true, "ok")?);
         Ok(UNDEFINED)
@@ -44,53 +44,53 @@ callbacks! {
 
     fn timer_count(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.count(), "count", "use countBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.count(), "count", "use countBigInt()")
     }
 
     fn timer_count_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.count())
+        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.count())
     }
 
     fn timer_errors(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.errors(), "errors", "use errorsBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.errors(), "errors", "use errorsBigInt()")
     }
 
     fn timer_errors_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.errors())
+        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.errors())
     }
 
     fn timer_total(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer, TRUSTED>(env, h)?.total(), "total", "use totalBigInt()")
+        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.total(), "total", "use totalBigInt()")
     }
 
     fn timer_total_bigint(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer, TRUSTED>(env, h)?.total())
+        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.total())
     }
 
     fn timer_min(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<Timer, TRUSTED>(env, h)?.min(), "min", ADVICE)
+        js::optional_u64(env, raw::handle::<Timer>(env, h)?.min(), "min", ADVICE)
     }
 
     fn timer_max(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<Timer, TRUSTED>(env, h)?.max(), "max", ADVICE)
+        js::optional_u64(env, raw::handle::<Timer>(env, h)?.max(), "max", ADVICE)
     }
 
     fn timer_mean(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        js::optional_f64(env, raw::handle::<Timer, TRUSTED>(env, h)?.mean())
+        js::optional_f64(env, raw::handle::<Timer>(env, h)?.mean())
     }
 
     /// `timerQuantile(h, q: number): number | null`.
     fn timer_quantile(env, info) {
         let [h, q] = raw::args::<2>(env, info)?;
-        let timer = raw::handle::<Timer, TRUSTED>(env, h)?;
+        let timer = raw::handle::<Timer>(env, h)?;
         let q = raw::to_f64(env, q, "q")?;
         js::optional_u64(env, timer.quantile(q)?, "quantile", ADVICE)
     }
@@ -99,7 +99,7 @@ callbacks! {
     /// p999}` from one moment (core's `TimerSnapshot`).
     fn timer_snapshot(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        let s = raw::handle::<Timer, TRUSTED>(env, h)?.snapshot();
+        let s = raw::handle::<Timer>(env, h)?.snapshot();
         let out = js::object(env)?;
         js::set(env, out, "count\0", raw::from_u64_exact(env, s.count(), "count", "use countBigInt()")?)?;
         js::set(env, out, "errors\0", raw::from_u64_exact(env, s.errors(), "errors", "use errorsBigInt()")?)?;
@@ -116,7 +116,7 @@ callbacks! {
 
     fn timer_reset(env, info) {
         let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Timer, TRUSTED>(env, h)?.reset();
+        raw::handle::<Timer>(env, h)?.reset();
         Ok(UNDEFINED)
     }
 }
