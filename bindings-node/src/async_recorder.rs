@@ -2,8 +2,10 @@
 //! and kind; the recorder shares the metric (`Arc`), so the metric lives as long as the recorder.
 //!
 //! Nothing here waits on the JS thread: `record*` never blocks (in block mode a full queue
-//! answers `null`, and the JS side then calls `asyncRecorderWait`, which waits for room on the
-//! libuv thread pool), and `flush` and `close` return Promises of work done on that pool.
+//! answers `null`, and the JS side then calls `asyncRecorderWait`), and `asyncRecorderWait` and
+//! `flush` return Promises that the watcher of `waits.rs` settles (no thread blocks on them; the
+//! recorder's workers tell no one of their progress, so the watcher polls these), `close` one
+//! settled by a thread of its own (core's close joins the workers). None uses the libuv pool.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use napi::sys;
 
 use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::waits;
 
 /// A recorder and its overflow policy (core does not report it back).
 pub(crate) struct JsRecorder {
@@ -71,57 +74,45 @@ fn gauge_op(op: f64, v: f64) -> raw::Result<GaugeOp> {
     })
 }
 
-/// Waits (on the thread pool) for room for one event. Resolves 1 (queued), 0 (dropped) or -1
-/// (the recorder was closed first).
-struct Wait {
+/// Waits for room for one event. Resolves 1 (queued), 0 (dropped) or -1 (the recorder was
+/// closed first).
+struct RoomWait {
     recorder: Arc<JsRecorder>,
     event: AsyncEvent,
 }
 
-impl napi::Task for Wait {
-    type Output = f64;
-    type JsValue = f64;
-    fn compute(&mut self) -> napi::Result<f64> {
-        Ok(match self.recorder.inner.record(self.event) {
+impl waits::Wait for RoomWait {
+    fn poll(&mut self) -> Option<waits::Settle> {
+        Some(waits::number(match self.recorder.inner.record_with_timeout(self.event, Duration::ZERO) {
+            Err(Error::Timeout) => return None,
             Ok(Recorded::Queued) => 1.0,
             Ok(Recorded::Dropped) => 0.0,
             Err(_) => -1.0,
-        })
+        }))
     }
-    fn resolve(&mut self, _env: napi::Env, output: f64) -> napi::Result<f64> {
-        Ok(output)
+    fn timed_out(&mut self) -> waits::Settle {
+        unreachable!("a wait for room has no deadline")
+    }
+    fn polled(&self) -> bool {
+        true
     }
 }
 
-struct Flush {
+/// Waits until the events queued before the call are applied (true), or the timeout (false).
+struct FlushWait {
     recorder: Arc<JsRecorder>,
-    timeout: Duration,
+    target: u64,
 }
 
-impl napi::Task for Flush {
-    type Output = bool;
-    type JsValue = bool;
-    fn compute(&mut self) -> napi::Result<bool> {
-        Ok(self.recorder.inner.flush(self.timeout))
+impl waits::Wait for FlushWait {
+    fn poll(&mut self) -> Option<waits::Settle> {
+        self.recorder.inner.flush_until(self.target, Duration::ZERO).then(|| waits::boolean(true))
     }
-    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
-        Ok(output)
+    fn timed_out(&mut self) -> waits::Settle {
+        waits::boolean(false)
     }
-}
-
-struct Close {
-    recorder: Arc<JsRecorder>,
-}
-
-impl napi::Task for Close {
-    type Output = bool;
-    type JsValue = bool;
-    fn compute(&mut self) -> napi::Result<bool> {
-        self.recorder.inner.close();
-        Ok(true)
-    }
-    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
-        Ok(output)
+    fn polled(&self) -> bool {
+        true
     }
 }
 
@@ -197,7 +188,7 @@ callbacks! {
             g @ 2..=5 => AsyncEvent::Gauge(gauge_op(f64::from(g - 2), raw::to_f64(env, a, "value")?)?),
             other => return Err(Fail::range(format!("unknown event kind {other}"))),
         };
-        js::spawn(env, Wait { recorder, event })
+        waits::promise(env, RoomWait { recorder, event }, None)
     }
 
     /// `asyncRecorderFlush(h, timeoutMs: number): Promise<boolean>`.
@@ -209,14 +200,18 @@ callbacks! {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
         }
         let timeout = Duration::from_nanos((ms.min(MAX_WAIT_MS) * 1e6) as u64);
-        js::spawn(env, Flush { recorder, timeout })
+        let target = recorder.inner.queued();
+        waits::promise(env, FlushWait { recorder, target }, Some(timeout))
     }
 
     /// `asyncRecorderClose(h): Promise<boolean>` (true once drained and joined).
     fn async_recorder_close(env, info) {
         let [h] = raw::args::<1>(env, info)?;
         let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
-        js::spawn(env, Close { recorder })
+        waits::spawn(env, "close", move || {
+            recorder.inner.close();
+            waits::boolean(true)
+        })
     }
 
     fn async_recorder_enqueued(env, info) {

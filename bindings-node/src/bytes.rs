@@ -1,13 +1,12 @@
 //! Conversions the concurrent-state primitives (ShardedMap, Ledger, SnapshotCell, OnceMap,
 //! CancellationToken) need beyond `raw.rs` and `js.rs`: byte-string arguments (a Buffer, a
 //! Uint8Array or a string, UTF-8 encoded) and Buffer results, i64 arguments and results, i128
-//! BigInts, Dates, raw JS values returned from thread-pool tasks, and errors that carry extra
+//! BigInts, Dates, and errors that carry extra
 //! properties besides their `code`.
 
 use std::ffi::c_void;
 use std::ptr;
 
-use napi::bindgen_prelude::{ToNapiValue, TypeName};
 use napi::sys;
 
 use crate::raw::{self, Class, Env, Fail, Result, Value};
@@ -200,23 +199,4 @@ pub(crate) unsafe fn throw_with(
     }
     raw::check(sys::napi_throw(env, error), "throwing an error")?;
     Ok(raw::UNDEFINED)
-}
-
-/// A JS value built when a thread-pool task resolves, from raw N-API calls (`napi::Task` wants a
-/// `ToNapiValue`). The closure runs on the JS thread.
-pub(crate) struct Built(pub(crate) Box<dyn FnOnce(Env) -> Result<Value> + Send>);
-
-impl TypeName for Built {
-    fn type_name() -> &'static str {
-        "unknown"
-    }
-    fn value_type() -> napi::ValueType {
-        napi::ValueType::Unknown
-    }
-}
-
-impl ToNapiValue for Built {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        (val.0)(env).map_err(|_| napi::Error::from_reason("atomicperf: could not build the result of a thread-pool task"))
-    }
 }

@@ -1,5 +1,5 @@
-//! `CancellationToken`: the native half of the class in `lib/state.js`. `wait` blocks a libuv
-//! pool thread (never the JS thread) until the token is cancelled or the timeout passes.
+//! `CancellationToken`: the native half of the class in `lib/state.js`. `wait` returns a Promise
+//! that the watcher of `waits.rs` settles (no thread blocks on it); `cancel` kicks the watcher.
 
 use std::time::Duration;
 
@@ -8,25 +8,25 @@ use napi::sys;
 
 use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::waits;
 
 impl Handle for CancellationToken {
     const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0015 };
     const NAME: &'static str = "CancellationToken";
 }
 
-struct Wait {
+/// Every cancel in this process goes through `cancellationCancel` (which kicks the watcher), a
+/// parent's included, so the watcher need not poll tokens.
+struct TokenWait {
     token: CancellationToken,
-    timeout: Duration,
 }
 
-impl napi::Task for Wait {
-    type Output = bool;
-    type JsValue = bool;
-    fn compute(&mut self) -> napi::Result<bool> {
-        Ok(self.token.wait(self.timeout))
+impl waits::Wait for TokenWait {
+    fn poll(&mut self) -> Option<waits::Settle> {
+        self.token.is_cancelled().then(|| waits::boolean(true))
     }
-    fn resolve(&mut self, _env: napi::Env, output: bool) -> napi::Result<bool> {
-        Ok(output)
+    fn timed_out(&mut self) -> waits::Settle {
+        waits::boolean(false)
     }
 }
 
@@ -41,6 +41,7 @@ callbacks! {
     fn cancellation_cancel(env, info) {
         let [h] = raw::args::<1>(env, info)?;
         raw::handle::<CancellationToken>(env, h)?.cancel();
+        waits::kick();
         Ok(raw::UNDEFINED)
     }
 
@@ -66,7 +67,7 @@ callbacks! {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
         }
         let timeout = Duration::from_nanos((ms.min(MAX_WAIT_MS) * 1e6) as u64);
-        js::spawn(env, Wait { token, timeout })
+        waits::promise(env, TokenWait { token }, Some(timeout))
     }
 }
 

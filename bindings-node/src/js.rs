@@ -1,9 +1,8 @@
 //! Conversions the newer metrics (MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder)
-//! need beyond `raw.rs`: booleans, strings, arrays, plain result objects and Promises.
+//! need beyond `raw.rs`: booleans, strings, arrays and plain result objects.
 
 use std::ptr;
 
-use napi::bindgen_prelude::JsValue;
 use napi::sys;
 
 use crate::raw::{self, Env, Fail, Result, Value};
@@ -126,13 +125,4 @@ pub(crate) unsafe fn optional_f64(env: Env, v: Option<f64>) -> Result<Value> {
         Some(v) => raw::from_f64(env, v),
         None => raw::null(env),
     }
-}
-
-/// Runs `task.compute` on the libuv thread pool and returns the Promise of its result.
-pub(crate) unsafe fn spawn<T: napi::Task + 'static>(env: Env, task: T) -> Result<Value> {
-    let env = napi::Env::from_raw(env);
-    let work = env
-        .spawn(task)
-        .map_err(|e| Fail::internal(format!("could not queue work on the libuv thread pool: {e}")))?;
-    Ok(work.promise_object().value().value)
 }

@@ -34,6 +34,9 @@ mod snapshot_cell;
 mod bench;
 mod registry;
 
+// Promises of waits that hold no thread (CancellationToken, OnceMap, AsyncRecorder).
+mod waits;
+
 use napi::bindgen_prelude::{Env, JsValue, Object, Result};
 use napi_derive::napi;
 

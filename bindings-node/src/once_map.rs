@@ -1,8 +1,10 @@
 //! `OnceMap` of byte strings: the native half of the class in `lib/state.js`.
 //!
-//! `onceMapClaim` claims a key on the libuv thread pool (it may wait for another thread's
-//! initialiser) and resolves with the value (a Buffer), with a ticket (a tagged External: this
-//! caller initialises the key), or with `null` (the timeout passed first). The JS side runs the
+//! `onceMapClaim` claims a key and resolves with the value (a Buffer), with a ticket (a tagged
+//! External: this caller initialises the key), or with `null` (the timeout passed first). When
+//! another caller holds the key's ticket, the watcher of `waits.rs` owns the claim (no thread
+//! blocks on it) and tries again each time a key of this process is completed, abandoned or
+//! deleted: those calls, and a ticket dropped unused, kick it. The JS side runs the
 //! initialiser on the JS thread, awaits it, and calls `onceMapComplete(ticket, value)` or
 //! `onceMapAbandon(ticket)`. A ticket that is garbage collected unused abandons the
 //! initialisation, as core's `InitTicket` does when dropped.
@@ -13,9 +15,10 @@ use std::time::Duration;
 use atomicperf::{Claim, Error, InitTicket, OnceMap};
 use napi::sys;
 
-use crate::bytes::{self, Built};
+use crate::bytes;
 use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::waits;
 
 pub(crate) type ByteOnceMap = OnceMap<Box<[u8]>, Arc<[u8]>>;
 
@@ -38,46 +41,38 @@ impl Ticket {
     }
 }
 
-enum Claimed {
-    Ready(Arc<[u8]>),
-    Init(InitTicket<Arc<[u8]>>),
-    Timeout,
+impl Drop for Ticket {
+    /// Unused (garbage collected, or its Promise's environment went away): abandons the key, and
+    /// the claims waiting for it try again.
+    fn drop(&mut self) {
+        let unused = self.0.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if unused.is_some() {
+            drop(unused);
+            waits::kick();
+        }
+    }
 }
 
-struct ClaimTask {
+struct ClaimWait {
     map: Arc<ByteOnceMap>,
-    key: Option<Box<[u8]>>,
-    timeout: Option<Duration>,
+    key: Box<[u8]>,
 }
 
-impl napi::Task for ClaimTask {
-    type Output = Claimed;
-    type JsValue = Built;
-
-    fn compute(&mut self) -> napi::Result<Claimed> {
-        let key = self.key.take().expect("a claim task computes once");
-        let claim = match self.timeout {
-            None => self.map.claim(key),
-            Some(t) => match self.map.claim_timeout(key, t) {
-                Ok(c) => c,
-                Err(Error::Timeout) => return Ok(Claimed::Timeout),
-                Err(e) => return Err(napi::Error::from_reason(e.to_string())),
-            },
-        };
-        Ok(match claim {
-            Claim::Ready(v) => Claimed::Ready(v),
-            Claim::Init(t) => Claimed::Init(t),
-        })
+impl waits::Wait for ClaimWait {
+    fn poll(&mut self) -> Option<waits::Settle> {
+        match self.map.claim_timeout(self.key.clone(), Duration::ZERO) {
+            Ok(Claim::Ready(v)) => Some(Box::new(move |env| unsafe { bytes::buffer(env, &v) })),
+            Ok(Claim::Init(t)) => {
+                let ticket = Ticket(Mutex::new(Some(t)));
+                Some(Box::new(move |env| unsafe { raw::new_handle(env, ticket) }))
+            }
+            Err(Error::Timeout) => None,
+            Err(e) => Some(waits::reject(Fail::from(e))),
+        }
     }
 
-    fn resolve(&mut self, _env: napi::Env, output: Claimed) -> napi::Result<Built> {
-        Ok(Built(Box::new(move |env| unsafe {
-            match output {
-                Claimed::Ready(v) => bytes::buffer(env, &v),
-                Claimed::Init(t) => raw::new_handle(env, Ticket(Mutex::new(Some(t)))),
-                Claimed::Timeout => raw::null(env),
-            }
-        })))
+    fn timed_out(&mut self) -> waits::Settle {
+        Box::new(|env| unsafe { raw::null(env) })
     }
 }
 
@@ -101,7 +96,10 @@ callbacks! {
     fn once_map_delete(env, info) {
         let [h, key] = raw::args::<2>(env, info)?;
         let m = raw::handle::<ByteOnceMap>(env, h)?;
-        js::boolean(env, bytes::with_bytes(env, key, "key", |k| m.remove(k))?.is_some())
+        let had = bytes::with_bytes(env, key, "key", |k| m.remove(k))?.is_some();
+        // A claim waiting for this key's initialiser may now initialise a fresh slot.
+        waits::kick();
+        js::boolean(env, had)
     }
 
     fn once_map_size(env, info) {
@@ -123,7 +121,7 @@ callbacks! {
             }
             Some(Duration::from_nanos((ms.min(MAX_WAIT_MS) * 1e6) as u64))
         };
-        js::spawn(env, ClaimTask { map, key: Some(key), timeout })
+        waits::promise(env, ClaimWait { map, key }, timeout)
     }
 
     /// `onceMapComplete(ticket, value): Buffer`: stores the value, wakes the waiters, returns it.
@@ -134,13 +132,18 @@ callbacks! {
         let Some(ticket) = ticket.take() else {
             return Err(Fail::type_error("this OnceMap ticket was already used"));
         };
-        bytes::buffer(env, &ticket.complete(value))
+        let value = ticket.complete(value);
+        waits::kick();
+        bytes::buffer(env, &value)
     }
 
     /// `onceMapAbandon(ticket)`: gives up the initialisation (the next waiter takes over).
     fn once_map_abandon(env, info) {
         let [t] = raw::args::<1>(env, info)?;
-        drop(raw::handle::<Ticket>(env, t)?.take());
+        if let Some(ticket) = raw::handle::<Ticket>(env, t)?.take() {
+            drop(ticket);
+            waits::kick();
+        }
         Ok(raw::UNDEFINED)
     }
 }
