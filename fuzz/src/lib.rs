@@ -1,0 +1,7 @@
+//! The fuzzing harness of the C ABI, as a library so that the fuzz target and the proptest run in
+//! ffi/tests share it (see harness.rs).
+
+// The ffi crate's library is called `atomicperf`, like the core crate; here it is `ffi`.
+use atomicperf as ffi;
+
+pub mod harness;
