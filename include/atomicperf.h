@@ -73,9 +73,10 @@ typedef struct ap_gauge ap_gauge;
 // clamped to it and counted by ap_histogram_overflow_count.
 typedef struct ap_histogram ap_histogram;
 
-// Accounts keyed by uint64_t with int64_t balances: deposit, withdraw, atomic transfers that
-// never deadlock, balance and total. Each account has its own lock; there is no global one.
-// Every error leaves every balance unchanged.
+// Accounts keyed by uint64_t with int64_t balances: deposit, withdraw, transfers (one at a time
+// or a batch), balance, total, close and reopen. No lock: an account is found through an index
+// readers never write, and a balance changes by compare-and-swap. Every error leaves every
+// balance unchanged. Balances stay within INT64_MIN + 2 ..= INT64_MAX.
 typedef struct ap_ledger ap_ledger;
 
 // A concurrent hash map of byte-string keys to byte-string values, sharded over independently
@@ -216,6 +217,16 @@ typedef struct {
   bool closed;
 } ap_async_stats;
 
+// One transfer of a batch (ap_ledger_transfer_many).
+typedef struct {
+  // The account debited.
+  uint64_t from;
+  // The account credited.
+  uint64_t to;
+  // The amount, greater than zero.
+  int64_t amount;
+} ap_transfer;
+
 // Success.
 #define AP_OK 0
 
@@ -266,6 +277,12 @@ typedef struct {
 
 // A compare-and-store found another revision than the expected one; nothing was stored.
 #define AP_ERR_REVISION_MISMATCH 16
+
+// The account is closed; reopen it to use it again.
+#define AP_ERR_ACCOUNT_CLOSED 17
+
+// Only an account with balance zero and no transfer in flight can be closed.
+#define AP_ERR_ACCOUNT_NOT_EMPTY 18
 
 // Counter stripes: `uint64_t` cells. A writer may only atomically add to a cell (C11
 // atomic_fetch_add, Go atomic.AddUint64, JavaScript Atomics.add), with any memory order; relaxed
@@ -949,11 +966,51 @@ ap_ledger *ap_ledger_clone(const ap_ledger *l);
 void ap_ledger_free(ap_ledger *l);
 
 // Opens account `id` at balance 0; `overdraft` lets its balance go below zero.
-// Errors: AP_ERR_ACCOUNT_EXISTS; AP_ERR_NULL_HANDLE.
+// Errors: AP_ERR_ACCOUNT_EXISTS; AP_ERR_ACCOUNT_CLOSED (a closed id: see ap_ledger_reopen);
+// AP_ERR_NULL_HANDLE.
 //
 // # Safety
 // `l` is NULL or a live handle.
 ap_status ap_ledger_open(const ap_ledger *l, uint64_t id, bool overdraft);
+
+// As ap_ledger_open, for a hot account: one that many transfers credit at once (a merchant, a
+// fee account). Its credits go to per-thread stripes that debits and reads sum, so that they do
+// not all wait for one cache line.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_status ap_ledger_open_hot(const ap_ledger *l, uint64_t id, bool overdraft);
+
+// Closes account `id`, whose balance must be 0 with no transfer from it in flight; operations on
+// it then fail with AP_ERR_ACCOUNT_CLOSED until ap_ledger_reopen.
+// Errors: AP_ERR_ACCOUNT_NOT_EMPTY (nothing changes), AP_ERR_ACCOUNT_CLOSED (already closed),
+// AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_status ap_ledger_close(const ap_ledger *l, uint64_t id);
+
+// Reopens closed account `id` at balance 0.
+// Errors: AP_ERR_ACCOUNT_EXISTS (it is open), AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `l` is NULL or a live handle.
+ap_status ap_ledger_reopen(const ap_ledger *l, uint64_t id);
+
+// Applies `n` transfers in order, each all-or-nothing as ap_ledger_transfer, and writes each
+// one's status to results[i] (AP_OK or its error): one call for a whole batch. Returns AP_OK
+// when the batch ran (whatever the transfers' own statuses), else AP_ERR_NULL_HANDLE, or
+// AP_ERR_NULL_POINTER when `transfers` or `results` is NULL and `n` > 0; *failed (if not NULL)
+// gets the number of transfers that failed.
+//
+// # Safety
+// `l` is NULL or a live handle; `transfers` and `results` hold `n` elements (or are NULL);
+// `failed` is NULL or writable.
+ap_status ap_ledger_transfer_many(const ap_ledger *l,
+                                  const ap_transfer *transfers,
+                                  size_t n,
+                                  ap_status *results,
+                                  size_t *failed);
 
 // Adds `amount` to account `id`; the new balance goes to *balance if it is not NULL.
 // Errors: AP_ERR_INVALID_AMOUNT (amount <= 0), AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_OVERFLOW,
@@ -980,13 +1037,14 @@ ap_status ap_ledger_withdraw(const ap_ledger *l, uint64_t id, int64_t amount, in
 ap_status ap_ledger_transfer(const ap_ledger *l, uint64_t from, uint64_t to, int64_t amount);
 
 // Writes the balance of account `id` to *out.
-// Errors: AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+// Errors: AP_ERR_UNKNOWN_ACCOUNT, AP_ERR_ACCOUNT_CLOSED, AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
 //
 // # Safety
 // `l` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_ledger_balance(const ap_ledger *l, uint64_t id, int64_t *out);
 
-// Writes the sum of all balances to *out (exact when no transfer runs concurrently).
+// Writes the sum of all balances to *out (exact when no transfer is between its debit and its
+// credit; with transfers in flight, each one's amount may be missing or counted twice).
 // Errors: AP_ERR_OVERFLOW if the sum does not fit an int64_t; AP_ERR_NULL_HANDLE,
 // AP_ERR_NULL_POINTER.
 //

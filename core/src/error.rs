@@ -23,6 +23,16 @@ pub enum Error {
     UnknownAccount(u64),
     /// An account with this id is already open.
     AccountExists(u64),
+    /// The account is closed (reopen it first).
+    AccountClosed(u64),
+    /// Only an empty account can be closed: this one has a balance, or a transfer from it is in
+    /// flight (balance 0 then).
+    AccountNotEmpty {
+        /// The account.
+        account: u64,
+        /// Its balance.
+        balance: i64,
+    },
     /// An amount that is zero or negative.
     InvalidAmount(i64),
     /// A transfer from an account to itself.
@@ -67,6 +77,14 @@ impl fmt::Display for Error {
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
             Error::UnknownAccount(id) => write!(f, "unknown account {id}"),
             Error::AccountExists(id) => write!(f, "account {id} is already open"),
+            Error::AccountClosed(id) => {
+                write!(f, "account {id} is closed (reopen it to use it again)")
+            }
+            Error::AccountNotEmpty { account, balance } => write!(
+                f,
+                "account {account} is not empty (balance {balance}, or a transfer from it in \
+                 flight): only an account with balance 0 can be closed"
+            ),
             Error::InvalidAmount(a) => write!(f, "amount must be greater than zero, got {a}"),
             Error::SameAccount(id) => write!(f, "cannot transfer from account {id} to itself"),
             Error::InsufficientFunds {

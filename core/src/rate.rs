@@ -50,11 +50,24 @@ struct Reading {
 pub struct Rate<'a> {
     /// The name the counter was registered under (borrowed from the tracker: no allocation).
     pub name: &'a str,
-    /// Increase of the counter over the interval (modulo 2^64: a counter that wrapped past
-    /// `u64::MAX` still reports what was added, as counters are never reset).
+    /// Increase of the counter over the interval: modulo 2^64, so that a counter that wrapped
+    /// past `u64::MAX` still reports what was added (an apparent decrease of less than 2^63 is a
+    /// racing caller's older reading and counts as no increase).
     pub delta: u64,
     /// `delta` per second of the interval (0 on the first call or for an empty interval).
     pub per_second: f64,
+}
+
+/// How much a counter rose from `before` to `now`, in serial-number arithmetic (RFC 1982): a
+/// counter that wrapped past `u64::MAX` rose by the wrapped difference, while a reading that
+/// looks up to 2^63 lower is an older reading (a racing caller's), which rose by nothing.
+fn increase(before: u64, now: u64) -> u64 {
+    let delta = now.wrapping_sub(before);
+    if delta > u64::MAX / 2 {
+        0
+    } else {
+        delta
+    }
 }
 
 impl RateTracker {
@@ -112,10 +125,10 @@ impl RateTracker {
         for (i, r) in rates.iter_mut().enumerate() {
             let (delta, per_second) = match &previous {
                 Some(p) if at_nanos > p.at_nanos => {
-                    let delta = r.delta.wrapping_sub(p.values[i]);
+                    let delta = increase(p.values[i], r.delta);
                     (delta, delta as f64 * 1e9 / (at_nanos - p.at_nanos) as f64)
                 }
-                Some(p) => (r.delta.wrapping_sub(p.values[i]), 0.0),
+                Some(p) => (increase(p.values[i], r.delta), 0.0),
                 None => (0, 0.0),
             };
             r.delta = delta;

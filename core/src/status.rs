@@ -71,6 +71,10 @@ statuses! {
         "A result would not fit its integer type (a balance, a total); nothing was changed.";
     RevisionMismatch = 16, "AP_ERR_REVISION_MISMATCH", "revision changed",
         "A compare-and-store found another revision than the expected one; nothing was stored.";
+    AccountClosed = 17, "AP_ERR_ACCOUNT_CLOSED", "account closed",
+        "The account is closed; reopen it to use it again.";
+    AccountNotEmpty = 18, "AP_ERR_ACCOUNT_NOT_EMPTY", "account not empty",
+        "Only an account with balance zero and no transfer in flight can be closed.";
 }
 
 impl Error {
@@ -86,6 +90,8 @@ impl Error {
             Error::InvalidArgument(_) => Status::InvalidArgument,
             Error::UnknownAccount(_) => Status::UnknownAccount,
             Error::AccountExists(_) => Status::AccountExists,
+            Error::AccountClosed(_) => Status::AccountClosed,
+            Error::AccountNotEmpty { .. } => Status::AccountNotEmpty,
             Error::InvalidAmount(_) => Status::InvalidAmount,
             Error::SameAccount(_) => Status::SameAccount,
             Error::InsufficientFunds { .. } => Status::InsufficientFunds,

@@ -42,6 +42,10 @@ pub const AP_ERR_INSUFFICIENT_FUNDS: ap_status = 14;
 pub const AP_ERR_OVERFLOW: ap_status = 15;
 /// A compare-and-store found another revision than the expected one; nothing was stored.
 pub const AP_ERR_REVISION_MISMATCH: ap_status = 16;
+/// The account is closed; reopen it to use it again.
+pub const AP_ERR_ACCOUNT_CLOSED: ap_status = 17;
+/// Only an account with balance zero and no transfer in flight can be closed.
+pub const AP_ERR_ACCOUNT_NOT_EMPTY: ap_status = 18;
 
 // Each constant is the number of its row in the core's status table (atomicperf::Status); a test
 // checks every row has its constant and every constant its row.
@@ -261,6 +265,8 @@ mod tests {
         ("AP_ERR_INSUFFICIENT_FUNDS", AP_ERR_INSUFFICIENT_FUNDS),
         ("AP_ERR_OVERFLOW", AP_ERR_OVERFLOW),
         ("AP_ERR_REVISION_MISMATCH", AP_ERR_REVISION_MISMATCH),
+        ("AP_ERR_ACCOUNT_CLOSED", AP_ERR_ACCOUNT_CLOSED),
+        ("AP_ERR_ACCOUNT_NOT_EMPTY", AP_ERR_ACCOUNT_NOT_EMPTY),
     ];
 
     #[test]

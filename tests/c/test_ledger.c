@@ -226,11 +226,12 @@ static void test_errors(void) {
     CHECK_OK(ap_ledger_deposit(l, 4, 100, NULL));
     CHECK_UNCHANGED(l, &before);
 
-    /* Overdraft account 4 at -25: down to INT64_MIN exactly, then one more overflows. */
-    CHECK_OK(ap_ledger_withdraw(l, 4, INT64_MAX - 24, &b)); /* -25 - (MAX - 24) = MIN */
-    CHECK(b == INT64_MIN);
+    /* Overdraft account 4 at -25: down to the lowest balance, INT64_MIN + 2, exactly (the two
+     * values below mark closed accounts), then one more overflows. */
+    CHECK_OK(ap_ledger_withdraw(l, 4, INT64_MAX - 26, &b)); /* -25 - (MAX - 26) = MIN + 2 */
+    CHECK(b == INT64_MIN + 2);
     struct balances low = read_all(l);
-    CHECK(low.b[4] == INT64_MIN);
+    CHECK(low.b[4] == INT64_MIN + 2);
     b = SENTINEL;
     CHECK_STATUS(ap_ledger_withdraw(l, 4, 1, &b), AP_ERR_OVERFLOW);
     CHECK(strstr(ap_last_error(), "ap_ledger_withdraw") != NULL);
@@ -239,8 +240,8 @@ static void test_errors(void) {
     CHECK_STATUS(ap_ledger_transfer(l, 4, 1, 1), AP_ERR_OVERFLOW);
     CHECK_UNCHANGED(l, &low);
     /* Restore account 4 to -25 and 2 to 0. */
-    CHECK_OK(ap_ledger_deposit(l, 4, INT64_MAX, &b)); /* MIN + MAX = -1 */
-    CHECK_OK(ap_ledger_withdraw(l, 4, 24, &b));
+    CHECK_OK(ap_ledger_deposit(l, 4, INT64_MAX, &b)); /* MIN + 2 + MAX = 1 */
+    CHECK_OK(ap_ledger_withdraw(l, 4, 26, &b));
     CHECK(b == -25);
     CHECK_UNCHANGED(l, &before);
 
@@ -256,12 +257,12 @@ static void test_errors(void) {
     CHECK_OK(ap_ledger_withdraw(l, 3, INT64_MAX, NULL));
     CHECK_UNCHANGED(l, &before);
     /* ...and below INT64_MIN: two overdraft accounts deep in debt. */
-    CHECK_OK(ap_ledger_withdraw(l, 3, INT64_MAX, NULL));
+    CHECK_OK(ap_ledger_withdraw(l, 3, INT64_MAX - 2, NULL));
     CHECK_OK(ap_ledger_withdraw(l, 4, INT64_MAX - 100, NULL));
     t = SENTINEL;
     CHECK_STATUS(ap_ledger_total(l, &t), AP_ERR_OVERFLOW);
     CHECK(t == SENTINEL);
-    CHECK_OK(ap_ledger_deposit(l, 3, INT64_MAX, NULL));
+    CHECK_OK(ap_ledger_deposit(l, 3, INT64_MAX - 2, NULL));
     CHECK_OK(ap_ledger_deposit(l, 4, INT64_MAX - 100, NULL));
     CHECK_UNCHANGED(l, &before);
 
