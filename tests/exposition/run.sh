@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the exposition fuzzer (fuzz_exposition.py) against real parsers: promtool (Debian's
+# `prometheus` package, installed when missing), prometheus_client's two parsers (in .venv, with
+# the atomicperf wheel built and installed as scripts/test-python.sh does) and client_golang's
+# expfmt (main.go here, built into target/exposition).
+#   tests/exposition/run.sh [ITERATIONS] [SEED]   default 200 registries, a random seed (printed)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+iterations=${1:-200}
+seed=${2:-}
+
+if ! command -v promtool >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+# shellcheck source=../../scripts/lib/python-venv.sh
+source scripts/lib/python-venv.sh
+ap_python_venv "prometheus_client>=0.20,<1"
+mkdir -p target/exposition
+(cd tests/exposition && go build -o ../../target/exposition/expfmt-parse .)
+.venv/bin/python tests/exposition/fuzz_exposition.py --iterations "$iterations" \
+    ${seed:+--seed "$seed"} --expfmt target/exposition/expfmt-parse --promtool promtool
