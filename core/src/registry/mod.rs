@@ -31,7 +31,9 @@ impl MetricKind {
     /// Every name a family of this kind called `name` occupies in the exports, in either text
     /// format: family names and sample names. Two families whose sets meet would export series
     /// of one name twice, which scrapers reject (promtool, client_golang) or silently halve
-    /// (Prometheus keeps one value).
+    /// (Prometheus keeps one value). OpenMetrics also gives counters and histograms a `_created`
+    /// sample: it is never exported, but OpenMetrics parsers (prometheus_client's) reject a
+    /// family named like it, so it is occupied too.
     fn exported_names(self, name: &str) -> Vec<String> {
         let suffixed = |suffixes: &[&str]| -> Vec<String> {
             suffixes.iter().map(|s| format!("{name}{s}")).collect()
@@ -39,13 +41,24 @@ impl MetricKind {
         match self {
             MetricKind::Counter => {
                 let base = name.strip_suffix("_total").unwrap_or(name);
-                vec![base.to_string(), format!("{base}_total")]
+                vec![
+                    base.to_string(),
+                    format!("{base}_total"),
+                    format!("{base}_created"),
+                ]
             }
             MetricKind::Gauge => vec![name.to_string()],
-            MetricKind::Histogram => suffixed(&["", "_bucket", "_sum", "_count"]),
-            MetricKind::Timer => {
-                suffixed(&["", "_bucket", "_sum", "_count", "_errors", "_errors_total"])
-            }
+            MetricKind::Histogram => suffixed(&["", "_bucket", "_sum", "_count", "_created"]),
+            MetricKind::Timer => suffixed(&[
+                "",
+                "_bucket",
+                "_sum",
+                "_count",
+                "_created",
+                "_errors",
+                "_errors_total",
+                "_errors_created",
+            ]),
             MetricKind::MinMax => suffixed(&["", "_min", "_max"]),
         }
     }

@@ -306,6 +306,15 @@ fn families_whose_exported_series_collide_are_refused() {
         (timer, "t", counter, "t_errors"),
         (timer, "t", gauge, "t_errors_total"),
         (timer, "t", histogram, "t"),
+        // OpenMetrics' _created samples (found by tests/exposition/fuzz_exposition.py: counter
+        // `x` and histogram `x_created` made prometheus_client's OpenMetrics parser fail with
+        // "Clashing name: x_created").
+        (counter, "x", histogram, "x_created"),
+        (counter, "x_total", gauge, "x_created"),
+        (gauge, "x_created", counter, "x"),
+        (histogram, "h", gauge, "h_created"),
+        (timer, "t", gauge, "t_created"),
+        (timer, "t", counter, "t_errors_created"),
     ];
     for (i, (first, a, second, b)) in cases.iter().enumerate() {
         let r = Registry::new();
