@@ -7,8 +7,14 @@
 #   3. each binding against its own language's baselines (binding overhead, prometheus clients).
 # Every figure is a ratio against a baseline measured in the same run; absolute times wander.
 # Pass --quick for a short smoke run (0.2 s per cell, no Criterion, no bindings).
+# Pass --soak [seconds-per-language] to run only scripts/soak.sh (memory flat, totals exact).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--soak" ]; then
+    shift
+    exec scripts/soak.sh "$@"
+fi
 
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true

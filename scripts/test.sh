@@ -34,6 +34,7 @@ step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
 step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
+step "Soak (60 s)" scripts/soak.sh 12
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 # Fuzzers, bounded: the C ABI under ASan (coverage-guided, cargo-fuzz), then random registries'
 # exports read back by promtool, prometheus_client and client_golang. Longer runs on demand:
