@@ -267,10 +267,13 @@ impl AsyncRecorder {
         let inner = &*self.inner;
         // The events queued before this call: later slices must not wait for newer ones.
         let target = inner.queued();
+        // A closed recorder (or one in a forked child, whose workers do not exist) answers at
+        // once: waiting longer cannot change the answer.
         let flushed = crate::wait::interruptible(py, wait, |slice| {
-            inner.flush_until(target, slice).then_some(())
+            let done = inner.flush_until(target, slice);
+            (done || inner.is_closed()).then_some(done)
         })?;
-        Ok(flushed.is_some())
+        Ok(flushed == Some(true))
     }
 
     /// Stops accepting events, applies every queued one and stops the workers. Idempotent.

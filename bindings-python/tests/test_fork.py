@@ -321,7 +321,6 @@ def async_recorder_case():
         if busy:
             # Events the parent had queued but not applied at the fork are the parent's (its
             # workers apply them there); in the child flush can only report them as unflushed.
-            # (flush() with no timeout then waits for ever: see the xfail test below.)
             pending = r.enqueued - r.dropped - r.applied
             assert r.flush(0.2) is (pending == 0)
         else:
@@ -643,17 +642,6 @@ def test_async_recorder_close_in_child_does_not_join_parent_workers():
     r.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "bindings-python AsyncRecorder.flush() waits in 50 ms slices (wait.rs) until the events "
-        "queued before the call are applied; in a forked child the core's flush_until returns "
-        "False at once for events the parent had not applied at the fork, and the binding "
-        "retries it slice after slice: flush() without a timeout never returns (flush(timeout) "
-        "returns False only after the whole timeout). Fix: stop when the recorder is closed "
-        "(is_closed() is true in a forked child). Passes when the worker won the race."
-    ),
-)
 def test_async_recorder_flush_without_timeout_in_child_with_events_pending_at_fork():
     h = Histogram()
     r = AsyncRecorder(h, capacity=1 << 16, batch=1)
@@ -662,7 +650,9 @@ def test_async_recorder_flush_without_timeout_in_child_with_events_pending_at_fo
 
     def child():
         assert r.closed
-        r.flush()  # must return (False) at once; hangs instead when events were pending
+        # Returns at once: a forked child's recorder is closed (it used to retry, slice after
+        # slice, for ever when the parent had events pending at the fork).
+        r.flush()
 
     try:
         in_child(child, alarm_s=5)

@@ -3,7 +3,7 @@
 //! Run: RUSTFLAGS="--cfg loom" cargo test --release -p atomicperf --test loom
 #![cfg(loom)]
 
-use atomicperf::{Counter, Gauge, Histogram};
+use atomicperf::{Counter, Error, Gauge, Histogram, Ledger};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -117,5 +117,52 @@ fn racing_window_records_in_one_bucket_count_every_event() {
         t.join().unwrap();
         let s = w.stats();
         assert_eq!((s.events, s.violations), (2, 1));
+    });
+}
+
+#[test]
+fn opposite_transfers_conserve_the_total_and_never_go_negative() {
+    loom::model(|| {
+        let l = Arc::new(Ledger::new());
+        l.open(1, false).unwrap();
+        l.open(2, false).unwrap();
+        l.deposit(1, 2).unwrap();
+        l.deposit(2, 1).unwrap();
+        let l2 = l.clone();
+        let t = thread::spawn(move || l2.transfer(2, 1, 1));
+        let mine = l.transfer(1, 2, 2);
+        let theirs = t.join().unwrap();
+        let (a, b) = (l.balance(1).unwrap(), l.balance(2).unwrap());
+        assert_eq!(a + b, 3);
+        assert!(a >= 0 && b >= 0);
+        // Whatever failed failed for lack of funds, and changed nothing.
+        for r in [mine, theirs] {
+            assert!(matches!(r, Ok(()) | Err(Error::InsufficientFunds { .. })));
+        }
+    });
+}
+
+#[test]
+fn a_close_racing_a_transfer_out_never_loses_the_money() {
+    loom::model(|| {
+        let l = Arc::new(Ledger::new());
+        l.open(1, false).unwrap();
+        l.open(2, false).unwrap();
+        l.deposit(1, 1).unwrap();
+        let l2 = l.clone();
+        // The transfer empties account 1 while account 2 is being closed: either the close
+        // wins (the credit fails and the debit is refunded) or the transfer does (the close
+        // then finds money in account 2).
+        let t = thread::spawn(move || l2.close(2));
+        let moved = l.transfer(1, 2, 1);
+        let closed = t.join().unwrap();
+        match (&moved, &closed) {
+            (Ok(()), Err(Error::AccountNotEmpty { .. })) => {
+                assert_eq!((l.balance(1), l.balance(2)), (Ok(0), Ok(1)))
+            }
+            (Err(Error::AccountClosed(2)), Ok(())) => assert_eq!(l.balance(1), Ok(1)),
+            other => panic!("unexpected outcome {other:?}"),
+        }
+        assert_eq!(l.total(), 1);
     });
 }
