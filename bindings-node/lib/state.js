@@ -308,11 +308,12 @@ module.exports = function defineState(calls) {
         if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
           throw typeError(`the initialiser must return (or resolve to) a Buffer, a Uint8Array or a string, got ${describe(value)}`)
         }
+        // Throws for a value it refuses (a string with a lone surrogate), keeping the ticket.
+        return onceMapComplete(claimed, value)
       } catch (e) {
         onceMapAbandon(claimed)
         throw e
       }
-      return onceMapComplete(claimed, value)
     }
 
     toString() {

@@ -15,7 +15,8 @@ use crate::raw::{self, Class, Env, Fail, Result, Value};
 const STACK_STRING: usize = 256;
 
 /// Runs `f` on the bytes of a key or value argument: a Uint8Array (a Buffer is one) is read in
-/// place, a string is UTF-8 encoded; TypeError `AP_ERR_INVALID_ARGUMENT` for anything else.
+/// place, a string is UTF-8 encoded; TypeError `AP_ERR_INVALID_ARGUMENT` for anything else and
+/// for a string with a lone surrogate (see `js::check_well_formed`).
 ///
 /// `f` sees memory owned by JS (the argument keeps it alive for the callback): it must not run
 /// JS code, and it must copy what it keeps.
@@ -32,6 +33,7 @@ pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnc
                     sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut got),
                     "reading a string",
                 )?;
+                crate::js::check_well_formed(env, v, &buf[..got], what)?;
                 return Ok(f(&buf[..got]));
             }
             let mut buf = vec![0u8; len + 1];
@@ -40,6 +42,7 @@ pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnc
                 sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut got),
                 "reading a string",
             )?;
+            crate::js::check_well_formed(env, v, &buf[..got], what)?;
             return Ok(f(&buf[..got]));
         }
         sys::Status::napi_string_expected => {}

@@ -39,7 +39,35 @@ pub(crate) unsafe fn to_string(env: Env, v: Value, what: &str) -> Result<String>
         "reading a string",
     )?;
     buf.truncate(len);
+    check_well_formed(env, v, &buf, what)?;
     String::from_utf8(buf).map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))
+}
+
+/// U+FFFD in UTF-8.
+const REPLACEMENT: [u8; 3] = [0xef, 0xbf, 0xbd];
+
+/// Refuses a string argument that is not well-formed UTF-16 (it holds a lone surrogate): N-API's
+/// UTF-8 conversion turns each into U+FFFD, so two different strings would become one name, label
+/// value or key. `utf8` is the converted string: only one holding U+FFFD is read again as UTF-16.
+/// A TypeError with code `AP_ERR_INVALID_ARGUMENT`, as the C ABI refuses invalid UTF-8.
+#[inline(always)]
+pub(crate) unsafe fn check_well_formed(env: Env, v: Value, utf8: &[u8], what: &str) -> Result<()> {
+    if !utf8.windows(3).any(|w| w == REPLACEMENT) {
+        return Ok(());
+    }
+    let mut len = 0usize;
+    raw::check(sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len), "reading a string")?;
+    let mut units = vec![0u16; len + 1];
+    raw::check(
+        sys::napi_get_value_string_utf16(env, v, units.as_mut_ptr(), units.len(), &mut len),
+        "reading a string",
+    )?;
+    if char::decode_utf16(units[..len].iter().copied()).any(|c| c.is_err()) {
+        return Err(Fail::type_error(format!(
+            "{what} is not well-formed UTF-16: it holds a lone surrogate, which has no UTF-8 form"
+        )));
+    }
+    Ok(())
 }
 
 /// The elements of an array argument; TypeError for any other type.
