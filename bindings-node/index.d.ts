@@ -511,11 +511,12 @@ export type GaugeOpName = 'set' | 'add' | 'setMax' | 'setMin'
  * `record(value)`; Timer: `record(durationNs, ok)`; Gauge: `set/add/setMax/setMin(v)`. Any other
  * call throws a TypeError with code `AP_ERR_INVALID_ARGUMENT`.
  *
- * Nothing waits on the JS thread: `flush` and `close` run on the libuv thread pool and return
- * Promises. In block mode `record` queues when there is room and otherwise throws (code
- * `AP_ERR_TIMEOUT`); `recordAsync` is the waiting form: it resolves once the event is queued.
- * Calls to `recordAsync` that have to wait are queued in call order and occupy at most one pool
- * thread per recorder. Several workers apply events in no particular order.
+ * Nothing waits on the JS thread, and no wait holds a libuv pool thread or delays
+ * `process.exit()` or `worker.terminate()`: `flush` and `close` return Promises. In block mode
+ * `record` queues when there is room and otherwise throws (code `AP_ERR_TIMEOUT`);
+ * `recordAsync` is the waiting form: it resolves once the event is queued. Calls to
+ * `recordAsync` that have to wait are queued in call order. Several workers apply events in no
+ * particular order.
  *
  * Invariants: `applied + dropped === enqueued` once `flush` resolved `true` with no concurrent
  * recorders; in block mode `dropped` is always 0.
@@ -562,13 +563,14 @@ export declare class AsyncRecorder {
   recordAsync(op: GaugeOpName, value: number): Promise<boolean>
   /**
    * Resolves `true` once every event queued before the call has been applied, `false` if
-   * `timeoutMs` (default 10000; capped at one year) passed first. Waits on the libuv pool.
+   * `timeoutMs` (default 10000; capped at one year) passed first. Holds no thread.
    * Rejects with a TypeError `AP_ERR_INVALID_ARGUMENT` for a non-number and a RangeError
    * `AP_ERR_OUT_OF_RANGE` for a negative or NaN timeout.
    */
   flush(timeoutMs?: number): Promise<boolean>
   /**
-   * Stops accepting events, applies everything queued and joins the workers, on the libuv pool.
+   * Stops accepting events, applies everything queued and joins the workers (on a thread of its
+   * own, not the libuv pool).
    * Calling it again resolves at once. Dropping the last reference to a recorder closes it too.
    */
   close(): Promise<void>
@@ -776,7 +778,7 @@ export declare class OnceMap {
    * The value for `key`, running `init(key)` (sync or async, on this thread) if no caller has
    * initialised it yet. Waiting for another caller's initialiser never blocks the event loop: a
    * caller of this thread awaits that attempt's Promise, and the claim (which waits when another
-   * thread initialises the key) runs on the libuv thread pool. `init` must not await
+   * thread initialises the key) holds no thread (not the libuv pool either). `init` must not await
    * `getOrInit` of the same key (it would wait for itself).
    *
    * Rejects with whatever `init` threw or rejected with; a TypeError `AP_ERR_INVALID_ARGUMENT`
@@ -800,8 +802,9 @@ export declare class CancellationToken {
   child(): CancellationToken
   /**
    * Resolves `true` once the token is cancelled, `false` if `timeoutMs` (capped at one year;
-   * `Infinity` allowed) passed first. Waits on the libuv thread pool (each pending wait holds a
-   * pool thread: see UV_THREADPOOL_SIZE). Rejects with a TypeError `AP_ERR_INVALID_ARGUMENT`
+   * `Infinity` allowed) passed first. A pending wait holds no thread (not the libuv pool either)
+   * and does not delay `process.exit()` or `worker.terminate()`; like a timer, it keeps the event
+   * loop alive until it settles. Rejects with a TypeError `AP_ERR_INVALID_ARGUMENT`
    * for a non-number and a RangeError `AP_ERR_OUT_OF_RANGE` for a negative or NaN timeout.
    */
   wait(timeoutMs: number): Promise<boolean>
@@ -897,7 +900,8 @@ export interface MetricsOptions {
  *
  * The same name with another kind or another set of label names, invalid names, a reserved label
  * (`le` on a histogram or timer) and bad buckets throw an `Error` with code
- * `'AP_ERR_INVALID_ARGUMENT'` and register nothing; arguments of the wrong JS type throw a
+ * `'AP_ERR_INVALID_ARGUMENT'` and register nothing; arguments of the wrong JS type, and strings
+ * that are not well-formed UTF-16 (a lone surrogate, which has no UTF-8 form), throw a
  * `TypeError` with the same code.
  *
  * {@link registry} (also `Registry.global()`) is the process-wide default registry: every
@@ -1067,8 +1071,8 @@ export interface BenchReport {
  */
 export declare const bench: {
   /**
-   * Runs the suite on the libuv thread pool (it holds one pool thread for the whole run: minutes
-   * with the defaults) and resolves its report. The JS thread stays free meanwhile.
+   * Runs the suite on a thread of its own (not the libuv pool: minutes with the defaults) and
+   * resolves its report. The JS thread stays free meanwhile.
    *
    * Rejects with a RangeError `AP_ERR_OUT_OF_RANGE` for no thread counts, a count outside 1..256
    * or not an integer, a duration that is not above 0, or a filter that matches no workload; with

@@ -1,6 +1,6 @@
 'use strict'
 // bench.run(): the core's benchmark suite (every primitive against the lock it replaces, over
-// thread counts), run by src/bench.rs on the libuv thread pool; the workloads run on Rust
+// thread counts), run by src/bench.rs on a thread of its own; the workloads run on Rust
 // threads, as from the CLI and every other binding. This module parses the JSON report (schema
 // atomicperf-bench/1) and attaches the core's text table and Markdown.
 

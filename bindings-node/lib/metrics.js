@@ -410,7 +410,7 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
         }
       }
       // The queue is full (or earlier calls are still waiting): wait in line, so that calls
-      // waiting for room are queued in call order and hold at most one pool thread.
+      // waiting for room are queued in call order (one wait per recorder at a time).
       this.#waiting++
       const p = this.#tail.then(() => this.#offerOrWait(a, b))
       this.#tail = p.then(noop, noop)

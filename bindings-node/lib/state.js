@@ -232,8 +232,8 @@ module.exports = function defineState(calls) {
    * initialiser is not cached, and the next caller runs its own.
    *
    * Within this thread, callers of one key wait for the attempt in progress (a JS promise), so
-   * that at most one claim per key is on the libuv pool at a time; the claim itself (which waits
-   * when another thread initialises the key) runs on the pool, never on the JS thread.
+   * that at most one claim per key is pending at a time; the claim itself (which waits when
+   * another thread initialises the key) holds no thread (src/waits.rs).
    */
   class OnceMap {
     #h
