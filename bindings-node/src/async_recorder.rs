@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use atomicperf::{
-    AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Error, Gauge, GaugeOp, Histogram, MinMax, Overflow,
-    Recorded, Timer,
+    AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Error, Gauge, GaugeOp, Histogram, MinMax,
+    Overflow, Recorded, Timer,
 };
 use napi::sys;
 
@@ -27,7 +27,10 @@ pub(crate) struct JsRecorder {
 }
 
 impl Handle for JsRecorder {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0008 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0008,
+    };
     const NAME: &'static str = "AsyncRecorder";
 }
 
@@ -83,12 +86,18 @@ struct RoomWait {
 
 impl waits::Wait for RoomWait {
     fn poll(&mut self) -> Option<waits::Settle> {
-        Some(waits::number(match self.recorder.inner.record_with_timeout(self.event, Duration::ZERO) {
-            Err(Error::Timeout) => return None,
-            Ok(Recorded::Queued) => 1.0,
-            Ok(Recorded::Dropped) => 0.0,
-            Err(_) => -1.0,
-        }))
+        Some(waits::number(
+            match self
+                .recorder
+                .inner
+                .record_with_timeout(self.event, Duration::ZERO)
+            {
+                Err(Error::Timeout) => return None,
+                Ok(Recorded::Queued) => 1.0,
+                Ok(Recorded::Dropped) => 0.0,
+                Err(_) => -1.0,
+            },
+        ))
     }
     fn timed_out(&mut self) -> waits::Settle {
         unreachable!("a wait for room has no deadline")
@@ -106,7 +115,10 @@ struct FlushWait {
 
 impl waits::Wait for FlushWait {
     fn poll(&mut self) -> Option<waits::Settle> {
-        self.recorder.inner.flush_until(self.target, Duration::ZERO).then(|| waits::boolean(true))
+        self.recorder
+            .inner
+            .flush_until(self.target, Duration::ZERO)
+            .then(|| waits::boolean(true))
     }
     fn timed_out(&mut self) -> waits::Settle {
         waits::boolean(false)

@@ -62,4 +62,7 @@ callbacks! {
     }
 }
 
-pub(crate) const EXPORTS: &[Export] = &[export!("benchRun", bench_run), export!("benchWorkloads", bench_workloads)];
+pub(crate) const EXPORTS: &[Export] = &[
+    export!("benchRun", bench_run),
+    export!("benchWorkloads", bench_workloads),
+];

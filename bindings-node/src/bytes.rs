@@ -21,7 +21,12 @@ const STACK_STRING: usize = 256;
 /// `f` sees memory owned by JS (the argument keeps it alive for the callback): it must not run
 /// JS code, and it must copy what it keeps.
 #[inline(always)]
-pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+pub(crate) unsafe fn with_bytes<R>(
+    env: Env,
+    v: Value,
+    what: &str,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R> {
     let mut len = 0usize;
     // A string first: the common case for keys.
     match sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) {
@@ -30,7 +35,13 @@ pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnc
                 let mut buf = [0u8; STACK_STRING];
                 let mut got = 0usize;
                 raw::check(
-                    sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut got),
+                    sys::napi_get_value_string_utf8(
+                        env,
+                        v,
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        &mut got,
+                    ),
                     "reading a string",
                 )?;
                 crate::js::check_well_formed(env, v, &buf[..got], what)?;
@@ -39,24 +50,45 @@ pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnc
             let mut buf = vec![0u8; len + 1];
             let mut got = 0usize;
             raw::check(
-                sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut got),
+                sys::napi_get_value_string_utf8(
+                    env,
+                    v,
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    &mut got,
+                ),
                 "reading a string",
             )?;
             crate::js::check_well_formed(env, v, &buf[..got], what)?;
             return Ok(f(&buf[..got]));
         }
         sys::Status::napi_string_expected => {}
-        status => return Err(Fail::internal(format!("N-API call failed while reading {what} (status {status})"))),
+        status => {
+            return Err(Fail::internal(format!(
+                "N-API call failed while reading {what} (status {status})"
+            )))
+        }
     }
     let mut is_typed = false;
-    raw::check(sys::napi_is_typedarray(env, v, &mut is_typed), "checking a typed array")?;
+    raw::check(
+        sys::napi_is_typedarray(env, v, &mut is_typed),
+        "checking a typed array",
+    )?;
     if is_typed {
         let mut kind = 0;
         let mut data = ptr::null_mut();
         let mut buffer = ptr::null_mut();
         let mut offset = 0usize;
         raw::check(
-            sys::napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut buffer, &mut offset),
+            sys::napi_get_typedarray_info(
+                env,
+                v,
+                &mut kind,
+                &mut len,
+                &mut data,
+                &mut buffer,
+                &mut offset,
+            ),
             "reading a typed array",
         )?;
         if kind == sys::TypedarrayType::uint8_array {
@@ -69,7 +101,9 @@ pub(crate) unsafe fn with_bytes<R>(env: Env, v: Value, what: &str, f: impl FnOnc
             return Ok(f(bytes));
         }
     }
-    Err(Fail::type_error(format!("{what} must be a Buffer, a Uint8Array or a string")))
+    Err(Fail::type_error(format!(
+        "{what} must be a Buffer, a Uint8Array or a string"
+    )))
 }
 
 /// An owned copy of a byte-string argument (see [`with_bytes`]).
@@ -83,7 +117,13 @@ pub(crate) unsafe fn buffer(env: Env, bytes: &[u8]) -> Result<Value> {
     let mut out = ptr::null_mut();
     let mut data = ptr::null_mut();
     raw::check(
-        sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast::<c_void>(), &mut data, &mut out),
+        sys::napi_create_buffer_copy(
+            env,
+            bytes.len(),
+            bytes.as_ptr().cast::<c_void>(),
+            &mut data,
+            &mut out,
+        ),
         "creating a Buffer",
     )?;
     Ok(out)
@@ -122,7 +162,9 @@ pub(crate) unsafe fn to_i64(env: Env, v: Value, what: &str) -> Result<i64> {
             if (-TWO_POW_63..TWO_POW_63).contains(&d) && d.fract() == 0.0 {
                 Ok(d as i64)
             } else {
-                Err(Fail::range(format!("{what} must be an integer from -2^63 to 2^63-1, got {d}")))
+                Err(Fail::range(format!(
+                    "{what} must be an integer from -2^63 to 2^63-1, got {d}"
+                )))
             }
         }
         sys::Status::napi_number_expected => {
@@ -130,11 +172,17 @@ pub(crate) unsafe fn to_i64(env: Env, v: Value, what: &str) -> Result<i64> {
             let mut lossless = false;
             match sys::napi_get_value_bigint_int64(env, v, &mut x, &mut lossless) {
                 sys::Status::napi_ok if lossless => Ok(x),
-                sys::Status::napi_ok => Err(Fail::range(format!("{what} must be a BigInt from -(2n**63n) to 2n**63n-1n"))),
-                _ => Err(Fail::type_error(format!("{what} must be a number or a BigInt"))),
+                sys::Status::napi_ok => Err(Fail::range(format!(
+                    "{what} must be a BigInt from -(2n**63n) to 2n**63n-1n"
+                ))),
+                _ => Err(Fail::type_error(format!(
+                    "{what} must be a number or a BigInt"
+                ))),
             }
         }
-        status => Err(Fail::internal(format!("N-API call failed while reading {what} (status {status})"))),
+        status => Err(Fail::internal(format!(
+            "N-API call failed while reading {what} (status {status})"
+        ))),
     }
 }
 
@@ -175,7 +223,10 @@ pub(crate) unsafe fn i128_bigint(env: Env, x: i128) -> Result<Value> {
 
 pub(crate) unsafe fn date(env: Env, ms_since_epoch: f64) -> Result<Value> {
     let mut out = ptr::null_mut();
-    raw::check(sys::napi_create_date(env, ms_since_epoch, &mut out), "creating a Date")?;
+    raw::check(
+        sys::napi_create_date(env, ms_since_epoch, &mut out),
+        "creating a Date",
+    )?;
     Ok(out)
 }
 
@@ -196,7 +247,10 @@ pub(crate) unsafe fn throw_with(
         Class::RangeError => sys::napi_create_range_error,
     };
     let mut error = ptr::null_mut();
-    raw::check(create(env, code_v, message_v, &mut error), "creating an error")?;
+    raw::check(
+        create(env, code_v, message_v, &mut error),
+        "creating an error",
+    )?;
     for &(name, v) in props {
         crate::js::set(env, error, name, v)?;
     }

@@ -11,7 +11,10 @@ use crate::raw::{self, callbacks, export, Export, Fail, Handle};
 use crate::waits;
 
 impl Handle for CancellationToken {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0015 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0015,
+    };
     const NAME: &'static str = "CancellationToken";
 }
 

@@ -10,7 +10,10 @@ use crate::cells;
 use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for Counter {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0001 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0001,
+    };
     const NAME: &'static str = "Counter";
 }
 

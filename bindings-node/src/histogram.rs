@@ -6,14 +6,22 @@ use napi::sys;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
 
 impl Handle for Histogram {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0003 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0003,
+    };
     const NAME: &'static str = "Histogram";
 }
 
 /// A u64 statistic that may be absent (min, max, a quantile): a number or `null`.
 unsafe fn optional_u64(env: raw::Env, v: Option<u64>, what: &str) -> raw::Result<raw::Value> {
     match v {
-        Some(v) => raw::from_u64_exact(env, v, what, "keep highest at most Number.MAX_SAFE_INTEGER to read it as a number"),
+        Some(v) => raw::from_u64_exact(
+            env,
+            v,
+            what,
+            "keep highest at most Number.MAX_SAFE_INTEGER to read it as a number",
+        ),
         None => raw::null(env),
     }
 }

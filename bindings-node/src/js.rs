@@ -30,7 +30,8 @@ pub(crate) unsafe fn to_usize(env: Env, v: Value, what: &str) -> Result<usize> {
 /// A string argument; TypeError for any other type.
 pub(crate) unsafe fn to_string(env: Env, v: Value, what: &str) -> Result<String> {
     let mut len = 0usize;
-    if sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) != sys::Status::napi_ok {
+    if sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len) != sys::Status::napi_ok
+    {
         return Err(Fail::type_error(format!("{what} must be a string")));
     }
     let mut buf = vec![0u8; len + 1];
@@ -56,7 +57,10 @@ pub(crate) unsafe fn check_well_formed(env: Env, v: Value, utf8: &[u8], what: &s
         return Ok(());
     }
     let mut len = 0usize;
-    raw::check(sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len), "reading a string")?;
+    raw::check(
+        sys::napi_get_value_string_utf16(env, v, ptr::null_mut(), 0, &mut len),
+        "reading a string",
+    )?;
     let mut units = vec![0u16; len + 1];
     raw::check(
         sys::napi_get_value_string_utf16(env, v, units.as_mut_ptr(), units.len(), &mut len),
@@ -73,16 +77,25 @@ pub(crate) unsafe fn check_well_formed(env: Env, v: Value, utf8: &[u8], what: &s
 /// The elements of an array argument; TypeError for any other type.
 pub(crate) unsafe fn to_array(env: Env, v: Value, what: &str) -> Result<Vec<Value>> {
     let mut is_array = false;
-    raw::check(sys::napi_is_array(env, v, &mut is_array), "checking an array")?;
+    raw::check(
+        sys::napi_is_array(env, v, &mut is_array),
+        "checking an array",
+    )?;
     if !is_array {
         return Err(Fail::type_error(format!("{what} must be an array")));
     }
     let mut len = 0u32;
-    raw::check(sys::napi_get_array_length(env, v, &mut len), "reading an array length")?;
+    raw::check(
+        sys::napi_get_array_length(env, v, &mut len),
+        "reading an array length",
+    )?;
     (0..len)
         .map(|i| {
             let mut e = ptr::null_mut();
-            raw::check(sys::napi_get_element(env, v, i, &mut e), "reading an array element")?;
+            raw::check(
+                sys::napi_get_element(env, v, i, &mut e),
+                "reading an array element",
+            )?;
             Ok(e)
         })
         .collect()
@@ -90,13 +103,19 @@ pub(crate) unsafe fn to_array(env: Env, v: Value, what: &str) -> Result<Vec<Valu
 
 pub(crate) unsafe fn boolean(env: Env, b: bool) -> Result<Value> {
     let mut out = ptr::null_mut();
-    raw::check(sys::napi_get_boolean(env, b, &mut out), "creating a boolean")?;
+    raw::check(
+        sys::napi_get_boolean(env, b, &mut out),
+        "creating a boolean",
+    )?;
     Ok(out)
 }
 
 pub(crate) unsafe fn string(env: Env, s: &str) -> Result<Value> {
     let mut out = ptr::null_mut();
-    raw::check(sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out), "creating a string")?;
+    raw::check(
+        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out),
+        "creating a string",
+    )?;
     Ok(out)
 }
 
@@ -108,18 +127,27 @@ pub(crate) unsafe fn object(env: Env) -> Result<Value> {
 
 pub(crate) unsafe fn array(env: Env, len: usize) -> Result<Value> {
     let mut out = ptr::null_mut();
-    raw::check(sys::napi_create_array_with_length(env, len, &mut out), "creating an array")?;
+    raw::check(
+        sys::napi_create_array_with_length(env, len, &mut out),
+        "creating an array",
+    )?;
     Ok(out)
 }
 
 pub(crate) unsafe fn set_element(env: Env, array: Value, i: u32, v: Value) -> Result<()> {
-    raw::check(sys::napi_set_element(env, array, i, v), "setting an array element")
+    raw::check(
+        sys::napi_set_element(env, array, i, v),
+        "setting an array element",
+    )
 }
 
 /// Sets `obj[name] = v`; `name` is NUL-terminated.
 pub(crate) unsafe fn set(env: Env, obj: Value, name: &str, v: Value) -> Result<()> {
     debug_assert!(name.ends_with('\0'));
-    raw::check(sys::napi_set_named_property(env, obj, name.as_ptr().cast(), v), "setting a property")
+    raw::check(
+        sys::napi_set_named_property(env, obj, name.as_ptr().cast(), v),
+        "setting a property",
+    )
 }
 
 /// A u64 as a number when it is at most `Number.MAX_SAFE_INTEGER`, otherwise as a BigInt (for
@@ -134,7 +162,12 @@ pub(crate) unsafe fn u64_number_or_bigint(env: Env, x: u64) -> Result<Value> {
 
 /// A statistic that may be absent: a number (RangeError above `Number.MAX_SAFE_INTEGER`, naming
 /// `advice`) or `null`.
-pub(crate) unsafe fn optional_u64(env: Env, v: Option<u64>, what: &str, advice: &str) -> Result<Value> {
+pub(crate) unsafe fn optional_u64(
+    env: Env,
+    v: Option<u64>,
+    what: &str,
+    advice: &str,
+) -> Result<Value> {
     match v {
         Some(v) => raw::from_u64_exact(env, v, what, advice),
         None => raw::null(env),

@@ -19,7 +19,10 @@ use crate::js;
 use crate::raw::{self, callbacks, export, Class, Env, Export, Fail, Handle, Value};
 
 impl Handle for Ledger {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0011 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0011,
+    };
     const NAME: &'static str = "Ledger";
 }
 
@@ -29,28 +32,56 @@ unsafe fn fail(env: Env, e: Error) -> raw::Result<Value> {
     let account = |id: u64| js::u64_number_or_bigint(env, id);
     let amount = |a: i64| bytes::i64_number_or_bigint(env, a);
     match e {
-        Error::UnknownAccount(id) => {
-            bytes::throw_with(env, Class::Error, "AP_ERR_UNKNOWN_ACCOUNT", &message, &[("account\0", account(id)?)])
-        }
-        Error::AccountExists(id) => {
-            bytes::throw_with(env, Class::Error, "AP_ERR_ACCOUNT_EXISTS", &message, &[("account\0", account(id)?)])
-        }
-        Error::InvalidAmount(a) => {
-            bytes::throw_with(env, Class::Error, "AP_ERR_INVALID_AMOUNT", &message, &[("amount\0", amount(a)?)])
-        }
-        Error::SameAccount(id) => {
-            bytes::throw_with(env, Class::Error, "AP_ERR_SAME_ACCOUNT", &message, &[("account\0", account(id)?)])
-        }
-        Error::InsufficientFunds { account: id, balance, amount: a } => bytes::throw_with(
+        Error::UnknownAccount(id) => bytes::throw_with(
+            env,
+            Class::Error,
+            "AP_ERR_UNKNOWN_ACCOUNT",
+            &message,
+            &[("account\0", account(id)?)],
+        ),
+        Error::AccountExists(id) => bytes::throw_with(
+            env,
+            Class::Error,
+            "AP_ERR_ACCOUNT_EXISTS",
+            &message,
+            &[("account\0", account(id)?)],
+        ),
+        Error::InvalidAmount(a) => bytes::throw_with(
+            env,
+            Class::Error,
+            "AP_ERR_INVALID_AMOUNT",
+            &message,
+            &[("amount\0", amount(a)?)],
+        ),
+        Error::SameAccount(id) => bytes::throw_with(
+            env,
+            Class::Error,
+            "AP_ERR_SAME_ACCOUNT",
+            &message,
+            &[("account\0", account(id)?)],
+        ),
+        Error::InsufficientFunds {
+            account: id,
+            balance,
+            amount: a,
+        } => bytes::throw_with(
             env,
             Class::Error,
             "AP_ERR_INSUFFICIENT_FUNDS",
             &message,
-            &[("account\0", account(id)?), ("balance\0", amount(balance)?), ("amount\0", amount(a)?)],
+            &[
+                ("account\0", account(id)?),
+                ("balance\0", amount(balance)?),
+                ("amount\0", amount(a)?),
+            ],
         ),
-        Error::BalanceOverflow(id) => {
-            bytes::throw_with(env, Class::Error, "AP_ERR_OVERFLOW", &message, &[("account\0", account(id)?)])
-        }
+        Error::BalanceOverflow(id) => bytes::throw_with(
+            env,
+            Class::Error,
+            "AP_ERR_OVERFLOW",
+            &message,
+            &[("account\0", account(id)?)],
+        ),
         other => Err(Fail::from(other)),
     }
 }

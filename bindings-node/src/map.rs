@@ -20,7 +20,10 @@ use crate::raw::{self, callbacks, export, Export, Handle};
 pub(crate) type ByteMap = ShardedMap<Box<[u8]>, Arc<[u8]>>;
 
 impl Handle for ByteMap {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0010 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0010,
+    };
     const NAME: &'static str = "ShardedMap";
 }
 

@@ -7,7 +7,10 @@ use crate::js;
 use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
 
 impl Handle for MinMax {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0004 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0004,
+    };
     const NAME: &'static str = "MinMax";
 }
 

@@ -23,7 +23,10 @@ use crate::waits;
 pub(crate) type ByteOnceMap = OnceMap<Box<[u8]>, Arc<[u8]>>;
 
 impl Handle for ByteOnceMap {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0013 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0013,
+    };
     const NAME: &'static str = "OnceMap";
 }
 
@@ -31,7 +34,10 @@ impl Handle for ByteOnceMap {
 pub(crate) struct Ticket(Mutex<Option<InitTicket<Arc<[u8]>>>>);
 
 impl Handle for Ticket {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0014 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0014,
+    };
     const NAME: &'static str = "OnceMap ticket";
 }
 

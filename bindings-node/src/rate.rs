@@ -8,7 +8,10 @@ use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle};
 
 impl Handle for RateTracker {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0006 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0006,
+    };
     const NAME: &'static str = "RateTracker";
 }
 
@@ -41,7 +44,7 @@ callbacks! {
         let out = js::array(env, rates.len())?;
         for (i, r) in rates.iter().enumerate() {
             let o = js::object(env)?;
-            js::set(env, o, "name\0", js::string(env, &r.name)?)?;
+            js::set(env, o, "name\0", js::string(env, r.name)?)?;
             js::set(env, o, "delta\0", js::u64_number_or_bigint(env, r.delta)?)?;
             js::set(env, o, "perSecond\0", raw::from_f64(env, r.per_second)?)?;
             js::set_element(env, out, i as u32, o)?;

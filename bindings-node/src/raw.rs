@@ -56,29 +56,61 @@ const INTERNAL: &str = "AP_ERR_INTERNAL";
 impl Fail {
     /// TypeError, code `AP_ERR_INVALID_ARGUMENT`: the argument has the wrong JS type.
     pub(crate) fn type_error(message: impl Into<String>) -> Self {
-        Fail { class: Class::TypeError, code: INVALID_ARGUMENT, message: message.into() }
+        Fail {
+            class: Class::TypeError,
+            code: INVALID_ARGUMENT,
+            message: message.into(),
+        }
     }
 
     /// RangeError, code `AP_ERR_OUT_OF_RANGE`: right type, value outside what is allowed.
     pub(crate) fn range(message: impl Into<String>) -> Self {
-        Fail { class: Class::RangeError, code: OUT_OF_RANGE, message: message.into() }
+        Fail {
+            class: Class::RangeError,
+            code: OUT_OF_RANGE,
+            message: message.into(),
+        }
     }
 
     /// A plain Error with the given code (`AP_ERR_CLOSED`, `AP_ERR_TIMEOUT`).
     pub(crate) fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Fail { class: Class::Error, code, message: message.into() }
+        Fail {
+            class: Class::Error,
+            code,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Fail { class: Class::Error, code: INTERNAL, message: message.into() }
+        Fail {
+            class: Class::Error,
+            code: INTERNAL,
+            message: message.into(),
+        }
     }
 
     /// The error as a JS value, not thrown: the reason of a Promise settled on the JS thread.
     pub(crate) unsafe fn into_value(self, env: Env) -> Result<Value> {
         let mut code = ptr::null_mut();
-        check(sys::napi_create_string_utf8(env, self.code.as_ptr().cast(), self.code.len() as isize, &mut code), "creating a string")?;
+        check(
+            sys::napi_create_string_utf8(
+                env,
+                self.code.as_ptr().cast(),
+                self.code.len() as isize,
+                &mut code,
+            ),
+            "creating a string",
+        )?;
         let mut message = ptr::null_mut();
-        check(sys::napi_create_string_utf8(env, self.message.as_ptr().cast(), self.message.len() as isize, &mut message), "creating a string")?;
+        check(
+            sys::napi_create_string_utf8(
+                env,
+                self.message.as_ptr().cast(),
+                self.message.len() as isize,
+                &mut message,
+            ),
+            "creating a string",
+        )?;
         let create = match self.class {
             Class::Error => sys::napi_create_error,
             Class::TypeError => sys::napi_create_type_error,
@@ -125,7 +157,9 @@ pub(crate) unsafe fn run(env: Env, body: impl FnOnce() -> Result<Value>) -> Valu
     let fail = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => return v,
         Ok(Err(fail)) => fail,
-        Err(_) => Fail::internal("internal error in atomicperf (a Rust panic was caught); please report it"),
+        Err(_) => Fail::internal(
+            "internal error in atomicperf (a Rust panic was caught); please report it",
+        ),
     };
     fail.throw(env);
     ptr::null_mut()
@@ -136,7 +170,14 @@ pub(crate) unsafe fn run(env: Env, body: impl FnOnce() -> Result<Value>) -> Valu
 pub(crate) unsafe fn args<const N: usize>(env: Env, info: Info) -> Result<[Value; N]> {
     let mut argc = N;
     let mut argv = [ptr::null_mut(); N];
-    let status = sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), ptr::null_mut(), ptr::null_mut());
+    let status = sys::napi_get_cb_info(
+        env,
+        info,
+        &mut argc,
+        argv.as_mut_ptr(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+    );
     check(status, "reading the arguments")?;
     Ok(argv)
 }
@@ -146,7 +187,9 @@ pub(crate) fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {
-        Err(Fail::internal(format!("N-API call failed while {what} (status {status})")))
+        Err(Fail::internal(format!(
+            "N-API call failed while {what} (status {status})"
+        )))
     }
 }
 
@@ -171,12 +214,24 @@ pub(crate) unsafe fn new_handle<T: Handle>(env: Env, value: T) -> Result<Value> 
 pub(crate) unsafe fn new_arc_handle<T: Handle>(env: Env, value: Arc<T>) -> Result<Value> {
     let data = Arc::into_raw(value).cast_mut().cast::<c_void>();
     let mut external = ptr::null_mut();
-    let status = sys::napi_create_external(env, data, Some(finalize::<T>), ptr::null_mut(), &mut external);
+    let status = sys::napi_create_external(
+        env,
+        data,
+        Some(finalize::<T>),
+        ptr::null_mut(),
+        &mut external,
+    );
     if status != sys::Status::napi_ok {
         drop(Arc::from_raw(data.cast::<T>().cast_const()));
-        return Err(Fail::internal(format!("could not create a {} handle (status {status})", T::NAME)));
+        return Err(Fail::internal(format!(
+            "could not create a {} handle (status {status})",
+            T::NAME
+        )));
     }
-    check(sys::napi_type_tag_object(env, external, &T::TAG), "tagging a handle")?;
+    check(
+        sys::napi_type_tag_object(env, external, &T::TAG),
+        "tagging a handle",
+    )?;
     Ok(external)
 }
 
@@ -209,7 +264,10 @@ pub(crate) unsafe fn handle<'a, T: Handle>(env: Env, v: Value) -> Result<&'a T> 
         return Err(Fail::type_error(format!("expected a {} handle", T::NAME)));
     }
     let mut data = ptr::null_mut();
-    check(sys::napi_get_value_external(env, v, &mut data), "reading a handle")?;
+    check(
+        sys::napi_get_value_external(env, v, &mut data),
+        "reading a handle",
+    )?;
     Ok(&*data.cast::<T>())
 }
 
@@ -238,7 +296,10 @@ pub(crate) unsafe fn to_u64(env: Env, v: Value, what: &str) -> Result<u64> {
             if (0.0..TWO_POW_64).contains(&d) && d.fract() == 0.0 {
                 Ok(d as u64)
             } else {
-                Err(Fail::range(format!("{what} must be an integer from 0 to 2^64-1, got {}", js_number(d))))
+                Err(Fail::range(format!(
+                    "{what} must be an integer from 0 to 2^64-1, got {}",
+                    js_number(d)
+                )))
             }
         }
         sys::Status::napi_number_expected => {
@@ -246,11 +307,17 @@ pub(crate) unsafe fn to_u64(env: Env, v: Value, what: &str) -> Result<u64> {
             let mut lossless = false;
             match sys::napi_get_value_bigint_uint64(env, v, &mut x, &mut lossless) {
                 sys::Status::napi_ok if lossless => Ok(x),
-                sys::Status::napi_ok => Err(Fail::range(format!("{what} must be a BigInt from 0n to 2n**64n-1n"))),
-                _ => Err(Fail::type_error(format!("{what} must be a number or a BigInt"))),
+                sys::Status::napi_ok => Err(Fail::range(format!(
+                    "{what} must be a BigInt from 0n to 2n**64n-1n"
+                ))),
+                _ => Err(Fail::type_error(format!(
+                    "{what} must be a number or a BigInt"
+                ))),
             }
         }
-        status => Err(Fail::internal(format!("N-API call failed while reading {what} (status {status})"))),
+        status => Err(Fail::internal(format!(
+            "N-API call failed while reading {what} (status {status})"
+        ))),
     }
 }
 
@@ -269,7 +336,11 @@ fn js_number(d: f64) -> String {
     if d.is_nan() {
         "NaN".into()
     } else if d.is_infinite() {
-        if d > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if d > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         d.to_string()
     }
@@ -293,13 +364,19 @@ pub(crate) unsafe fn from_u64_exact(env: Env, x: u64, what: &str, advice: &str) 
 #[inline(always)]
 pub(crate) unsafe fn from_f64(env: Env, d: f64) -> Result<Value> {
     let mut out = ptr::null_mut();
-    check(sys::napi_create_double(env, d, &mut out), "creating a number")?;
+    check(
+        sys::napi_create_double(env, d, &mut out),
+        "creating a number",
+    )?;
     Ok(out)
 }
 
 pub(crate) unsafe fn from_u64_bigint(env: Env, x: u64) -> Result<Value> {
     let mut out = ptr::null_mut();
-    check(sys::napi_create_bigint_uint64(env, x, &mut out), "creating a BigInt")?;
+    check(
+        sys::napi_create_bigint_uint64(env, x, &mut out),
+        "creating a BigInt",
+    )?;
     Ok(out)
 }
 
@@ -344,7 +421,10 @@ pub(crate) unsafe fn define(env: Env, target: Value, functions: &[Export]) -> Re
             }
         })
         .collect();
-    check(sys::napi_define_properties(env, target, descriptors.len(), descriptors.as_ptr()), "defining functions")
+    check(
+        sys::napi_define_properties(env, target, descriptors.len(), descriptors.as_ptr()),
+        "defining functions",
+    )
 }
 
 /// Declares `extern "C"` N-API callbacks whose bodies run under [`run`]:

@@ -12,14 +12,21 @@
 
 use std::sync::Arc;
 
-use atomicperf::{Error, HistogramOpts, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+use atomicperf::{
+    Error, HistogramOpts, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
+};
 use napi::sys;
 
 use crate::js;
-use crate::raw::{self, callbacks, export, Env, Export, Fail, Handle, Result, Value, INVALID_ARGUMENT};
+use crate::raw::{
+    self, callbacks, export, Env, Export, Fail, Handle, Result, Value, INVALID_ARGUMENT,
+};
 
 impl Handle for Registry {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0020 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0020,
+    };
     const NAME: &'static str = "Registry";
 }
 
@@ -43,10 +50,16 @@ struct Key {
 impl Key {
     unsafe fn read(env: Env, name: Value, help: Value, labels: Value) -> Result<Key> {
         let name = js::to_string(env, name, "name")?;
-        let help = if raw::is_undefined(env, help)? { String::new() } else { js::to_string(env, help, "help")? };
+        let help = if raw::is_undefined(env, help)? {
+            String::new()
+        } else {
+            js::to_string(env, help, "help")?
+        };
         let flat = js::to_array(env, labels, "labels")?;
         if flat.len() % 2 != 0 {
-            return Err(Fail::type_error("labels must be a flat array of name, value pairs"));
+            return Err(Fail::type_error(
+                "labels must be a flat array of name, value pairs",
+            ));
         }
         let mut pairs = Vec::with_capacity(flat.len() / 2);
         for pair in flat.chunks_exact(2) {
@@ -54,11 +67,18 @@ impl Key {
             let value = js::to_string(env, pair[1], "a label value")?;
             pairs.push((label, value));
         }
-        Ok(Key { name, help, labels: pairs })
+        Ok(Key {
+            name,
+            help,
+            labels: pairs,
+        })
     }
 
     fn labels(&self) -> Vec<(&str, &str)> {
-        self.labels.iter().map(|(l, v)| (l.as_str(), v.as_str())).collect()
+        self.labels
+            .iter()
+            .map(|(l, v)| (l.as_str(), v.as_str()))
+            .collect()
     }
 }
 

@@ -16,7 +16,10 @@ use crate::raw::{self, callbacks, export, Class, Export, Handle};
 pub(crate) type ByteCell = SnapshotCell<Box<[u8]>>;
 
 impl Handle for ByteCell {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0012 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0012,
+    };
     const NAME: &'static str = "SnapshotCell";
 }
 
@@ -105,9 +108,15 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("snapshotCellNew", snapshot_cell_new),
     export!("snapshotCellLoad", snapshot_cell_load),
     export!("snapshotCellLoadString", snapshot_cell_load_string),
-    export!("snapshotCellLoadWithRevision", snapshot_cell_load_with_revision),
+    export!(
+        "snapshotCellLoadWithRevision",
+        snapshot_cell_load_with_revision
+    ),
     export!("snapshotCellStore", snapshot_cell_store),
-    export!("snapshotCellCompareAndStore", snapshot_cell_compare_and_store),
+    export!(
+        "snapshotCellCompareAndStore",
+        snapshot_cell_compare_and_store
+    ),
     export!("snapshotCellRevision", snapshot_cell_revision),
     export!("snapshotCellAgeMs", snapshot_cell_age_ms),
     export!("snapshotCellLastUpdated", snapshot_cell_last_updated),

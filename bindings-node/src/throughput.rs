@@ -11,7 +11,10 @@ use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
 
 impl Handle for ThroughputWindow {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag { lower: 0x6174_6f6d_6963_7066, upper: 0x0001_c0de_0000_0007 };
+    const TAG: sys::napi_type_tag = sys::napi_type_tag {
+        lower: 0x6174_6f6d_6963_7066,
+        upper: 0x0001_c0de_0000_0007,
+    };
     const NAME: &'static str = "ThroughputWindow";
 }
 
@@ -20,7 +23,9 @@ unsafe fn millis(env: raw::Env, v: raw::Value, what: &str) -> raw::Result<Durati
     let ms = raw::to_f64(env, v, what)?;
     // 1.8e13 ms is ~570 years: beyond that Duration arithmetic in nanoseconds would overflow u64.
     if !(0.0..=1.8e13).contains(&ms) {
-        return Err(Fail::range(format!("{what} must be a finite number of milliseconds from 0 to 1.8e13, got {ms}")));
+        return Err(Fail::range(format!(
+            "{what} must be a finite number of milliseconds from 0 to 1.8e13, got {ms}"
+        )));
     }
     Ok(Duration::from_nanos((ms * 1e6).round() as u64))
 }

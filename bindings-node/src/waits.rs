@@ -100,8 +100,13 @@ impl Sink {
                 Some(t) => {
                     let data = Box::into_raw(Box::new(c));
                     // Nonblocking, and the queue is unbounded: this never waits for the JS thread.
-                    let status =
-                        unsafe { sys::napi_call_threadsafe_function(t.0, data.cast(), sys::ThreadsafeFunctionCallMode::nonblocking) };
+                    let status = unsafe {
+                        sys::napi_call_threadsafe_function(
+                            t.0,
+                            data.cast(),
+                            sys::ThreadsafeFunctionCallMode::nonblocking,
+                        )
+                    };
                     if status == sys::Status::napi_ok {
                         None
                     } else {
@@ -142,11 +147,19 @@ thread_local! {
 /// This environment's sink, creating its thread-safe function on first use; counts one more
 /// pending Promise (referencing the function if it is the first).
 unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
-    let found = ENVS.with(|e| e.borrow().iter().find(|w| w.env == env as usize).map(|w| (Arc::clone(&w.sink), w.tsfn)));
+    let found = ENVS.with(|e| {
+        e.borrow()
+            .iter()
+            .find(|w| w.env == env as usize)
+            .map(|w| (Arc::clone(&w.sink), w.tsfn))
+    });
     let (sink, tsfn) = match found {
         Some(f) => f,
         None => {
-            let sink = Arc::new(Sink { tsfn: Mutex::new(None), closed: AtomicBool::new(false) });
+            let sink = Arc::new(Sink {
+                tsfn: Mutex::new(None),
+                closed: AtomicBool::new(false),
+            });
             let name = js::string(env, "atomicperf wait")?;
             let data = Arc::into_raw(Arc::clone(&sink)).cast_mut().cast::<c_void>();
             let mut tsfn = ptr::null_mut();
@@ -165,11 +178,23 @@ unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
             );
             if status != sys::Status::napi_ok {
                 drop(Arc::from_raw(data.cast::<Sink>().cast_const()));
-                return Err(Fail::internal(format!("could not create a thread-safe function (status {status})")));
+                return Err(Fail::internal(format!(
+                    "could not create a thread-safe function (status {status})"
+                )));
             }
             *lock(&sink.tsfn) = Some(Tsfn(tsfn));
-            raw::check(sys::napi_unref_threadsafe_function(env, tsfn), "unreferencing a thread-safe function")?;
-            ENVS.with(|e| e.borrow_mut().push(EnvWaits { env: env as usize, sink: Arc::clone(&sink), tsfn, pending: 0 }));
+            raw::check(
+                sys::napi_unref_threadsafe_function(env, tsfn),
+                "unreferencing a thread-safe function",
+            )?;
+            ENVS.with(|e| {
+                e.borrow_mut().push(EnvWaits {
+                    env: env as usize,
+                    sink: Arc::clone(&sink),
+                    tsfn,
+                    pending: 0,
+                })
+            });
             (sink, tsfn)
         }
     };
@@ -180,7 +205,10 @@ unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
         Some(w.pending == 1)
     });
     if first == Some(true) {
-        raw::check(sys::napi_ref_threadsafe_function(env, tsfn), "referencing a thread-safe function")?;
+        raw::check(
+            sys::napi_ref_threadsafe_function(env, tsfn),
+            "referencing a thread-safe function",
+        )?;
     }
     Ok(sink)
 }
@@ -216,7 +244,12 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 
 /// On the environment's JS thread (or with a null `env` while Node empties the queue of a
 /// finalized function: the Promise is gone, only the data is freed).
-unsafe extern "C" fn call_js(env: sys::napi_env, _js_cb: sys::napi_value, _context: *mut c_void, data: *mut c_void) {
+unsafe extern "C" fn call_js(
+    env: sys::napi_env,
+    _js_cb: sys::napi_value,
+    _context: *mut c_void,
+    data: *mut c_void,
+) {
     let c = Box::from_raw(data.cast::<Completion>());
     if env.is_null() {
         drop(c);
@@ -253,7 +286,10 @@ unsafe fn undefined(env: Env) -> Result<Value> {
 unsafe fn new_promise(env: Env) -> Result<(Deferred, Value)> {
     let mut deferred = ptr::null_mut();
     let mut promise = ptr::null_mut();
-    raw::check(sys::napi_create_promise(env, &mut deferred, &mut promise), "creating a Promise")?;
+    raw::check(
+        sys::napi_create_promise(env, &mut deferred, &mut promise),
+        "creating a Promise",
+    )?;
     Ok((Deferred(deferred), promise))
 }
 
@@ -281,7 +317,10 @@ static PENDING: AtomicUsize = AtomicUsize::new(0);
 static KICKS: AtomicU64 = AtomicU64::new(0);
 
 fn watcher() -> &'static Watcher {
-    let w = WATCHER.get_or_init(|| Watcher { entries: Mutex::new(Vec::new()), wake: Condvar::new() });
+    let w = WATCHER.get_or_init(|| Watcher {
+        entries: Mutex::new(Vec::new()),
+        wake: Condvar::new(),
+    });
     STARTED.call_once(|| {
         std::thread::Builder::new()
             .name("atomicperf-waits".into())
@@ -341,7 +380,13 @@ fn watch(w: &'static Watcher) {
             let e = entries.swap_remove(i);
             PENDING.fetch_sub(1, Ordering::SeqCst);
             match outcome {
-                Some(settle) => done.push((e.sink, Completion { deferred: e.deferred, settle })),
+                Some(settle) => done.push((
+                    e.sink,
+                    Completion {
+                        deferred: e.deferred,
+                        settle,
+                    },
+                )),
                 None => forgotten.push(e),
             }
         }
@@ -357,7 +402,12 @@ fn watch(w: &'static Watcher) {
             continue;
         }
         entries = match next {
-            Some(t) => w.wake.wait_timeout(entries, t.saturating_duration_since(Instant::now())).unwrap_or_else(|e| e.into_inner()).0,
+            Some(t) => {
+                w.wake
+                    .wait_timeout(entries, t.saturating_duration_since(Instant::now()))
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
             None => w.wake.wait(entries).unwrap_or_else(|e| e.into_inner()),
         };
     }
@@ -366,7 +416,11 @@ fn watch(w: &'static Watcher) {
 /// The Promise of `wait`, settled with its outcome or, when `timeout` passes first (`None`: no
 /// deadline), with `timed_out()`. Checked once at once: a wait that is already over settles
 /// without the watcher.
-pub(crate) unsafe fn promise(env: Env, mut wait: impl Wait, timeout: Option<Duration>) -> Result<Value> {
+pub(crate) unsafe fn promise(
+    env: Env,
+    mut wait: impl Wait,
+    timeout: Option<Duration>,
+) -> Result<Value> {
     let now = Instant::now();
     let deadline = timeout.and_then(|t| now.checked_add(t));
     let (deferred, promise) = new_promise(env)?;
@@ -406,7 +460,11 @@ pub(crate) unsafe fn promise(env: Env, mut wait: impl Wait, timeout: Option<Dura
 
 /// The Promise of `work`, which may block: it runs on a thread of its own (not the libuv pool),
 /// and its outcome settles the Promise on this JS thread.
-pub(crate) unsafe fn spawn(env: Env, name: &str, work: impl FnOnce() -> Settle + Send + 'static) -> Result<Value> {
+pub(crate) unsafe fn spawn(
+    env: Env,
+    name: &str,
+    work: impl FnOnce() -> Settle + Send + 'static,
+) -> Result<Value> {
     let (deferred, promise) = new_promise(env)?;
     let sink = match begin(env) {
         Ok(s) => s,
@@ -417,15 +475,21 @@ pub(crate) unsafe fn spawn(env: Env, name: &str, work: impl FnOnce() -> Settle +
     };
     let slot = Arc::new(Mutex::new(Some(deferred)));
     let theirs = Arc::clone(&slot);
-    let spawned = std::thread::Builder::new().name(format!("atomicperf-{name}")).spawn(move || {
-        let settle = work();
-        if let Some(deferred) = lock(&theirs).take() {
-            sink.deliver(Completion { deferred, settle });
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name(format!("atomicperf-{name}"))
+        .spawn(move || {
+            let settle = work();
+            if let Some(deferred) = lock(&theirs).take() {
+                sink.deliver(Completion { deferred, settle });
+            }
+        });
     if let Err(e) = spawned {
         if let Some(deferred) = lock(&slot).take() {
-            settle(env, deferred, reject(Fail::internal(format!("could not start a thread: {e}"))));
+            settle(
+                env,
+                deferred,
+                reject(Fail::internal(format!("could not start a thread: {e}"))),
+            );
             end(env);
         }
     }
