@@ -2,8 +2,9 @@
 //!
 //! Each core error is its own exception class, all under `LedgerError(ValueError)`;
 //! `UnknownAccountError` is also a `KeyError`. Every exception carries the values of the core
-//! error as attributes (`account`, `balance`, `amount`). Calls hold the GIL: an account's lock is
-//! held for a few arithmetic operations and nothing in the core waits for the GIL under it.
+//! error as attributes (`account`, `balance`, `amount`). Single calls hold the GIL (the core takes
+//! no lock: a balance changes by compare-and-swap); `transfer_many` converts its batch with the
+//! GIL, then runs it detached from the interpreter.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyBaseException, PyKeyError, PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::types::{PyDict, PyList, PySequence, PyTuple, PyType};
 
 use crate::{to_u64, value_error};
 
@@ -51,6 +52,19 @@ create_exception!(
     BalanceOverflowError,
     LedgerError,
     "An operation that would take a balance outside -2**63 .. 2**63 - 1."
+);
+
+create_exception!(
+    atomicperf,
+    AccountClosedError,
+    LedgerError,
+    "An operation on a closed account (reopen() it to use it again), or open() of a closed id."
+);
+create_exception!(
+    atomicperf,
+    AccountNotEmptyError,
+    LedgerError,
+    "close() of an account whose balance is not 0 or that has a transfer from it in flight."
 );
 
 static UNKNOWN_ACCOUNT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -137,6 +151,16 @@ fn ledger_error(py: Python<'_>, e: ap::Error) -> PyErr {
                 msg,
                 &[("account", uint(id)?)],
             ),
+            ap::Error::AccountClosed(id) => raise(
+                &py.get_type::<AccountClosedError>(),
+                msg,
+                &[("account", uint(id)?)],
+            ),
+            ap::Error::AccountNotEmpty { account, balance } => raise(
+                &py.get_type::<AccountNotEmptyError>(),
+                msg,
+                &[("account", uint(account)?), ("balance", int(balance)?)],
+            ),
             other => value_error(other),
         })
     })();
@@ -170,6 +194,35 @@ fn amount(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     }
 }
 
+/// The transfers of a batch, converted before any runs: a malformed batch raises and changes
+/// nothing. Each item is a tuple (or other sequence) of three ints.
+fn batch(transfers: &Bound<'_, PyAny>) -> PyResult<Vec<(u64, u64, i64)>> {
+    let mut out = Vec::with_capacity(transfers.len().unwrap_or(0));
+    for (i, item) in transfers.try_iter()?.enumerate() {
+        let item = item?;
+        let (from, to, amt) = match item.cast::<PyTuple>() {
+            Ok(t) if t.len() == 3 => (t.get_item(0)?, t.get_item(1)?, t.get_item(2)?),
+            _ => match item.cast::<PySequence>() {
+                Ok(s) if !item.is_instance_of::<pyo3::types::PyString>() && s.len()? == 3 => {
+                    (s.get_item(0)?, s.get_item(1)?, s.get_item(2)?)
+                }
+                _ => {
+                    return Err(PyTypeError::new_err(format!(
+                        "transfers[{i}] must be a (from_id, to_id, amount) tuple, not {}",
+                        item.get_type().name()?
+                    )))
+                }
+            },
+        };
+        out.push((
+            account_id(&from, &format!("transfers[{i}] from_id"))?,
+            account_id(&to, &format!("transfers[{i}] to_id"))?,
+            amount(&amt)?,
+        ));
+    }
+    Ok(out)
+}
+
 /// Accounts keyed by int ids with int balances; transfers are atomic and conserve the total.
 #[pyclass(frozen, module = "atomicperf")]
 pub struct Ledger {
@@ -192,6 +245,48 @@ impl Ledger {
         self.inner
             .open(id, overdraft)
             .map_err(|e| ledger_error(py, e))
+    }
+
+    /// Opens account `id` as a hot account (one that many transfers credit at once): its credits
+    /// are spread over per-thread stripes.
+    #[pyo3(signature = (id, overdraft = false))]
+    fn open_hot(&self, py: Python<'_>, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
+        let id = account_id(id, "account id")?;
+        self.inner
+            .open_hot(id, overdraft)
+            .map_err(|e| ledger_error(py, e))
+    }
+
+    /// Closes account `id` (balance 0, no transfer from it in flight).
+    fn close(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = account_id(id, "account id")?;
+        self.inner.close(id).map_err(|e| ledger_error(py, e))
+    }
+
+    /// Reopens closed account `id` at balance 0.
+    fn reopen(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = account_id(id, "account id")?;
+        self.inner.reopen(id).map_err(|e| ledger_error(py, e))
+    }
+
+    /// Applies `(from_id, to_id, amount)` transfers in order, each all-or-nothing, in one call
+    /// with the GIL released; returns one entry per transfer: `None` or the exception instance.
+    fn transfer_many<'py>(
+        &self,
+        py: Python<'py>,
+        transfers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let batch = batch(transfers)?;
+        let inner = &self.inner;
+        let results = py.detach(|| inner.transfer_many(&batch));
+        let out = PyList::empty(py);
+        for r in results {
+            match r {
+                Ok(()) => out.append(py.None())?,
+                Err(e) => out.append(ledger_error(py, e).into_value(py))?,
+            }
+        }
+        Ok(out)
     }
 
     /// Adds `amount` to account `id`; returns the new balance.

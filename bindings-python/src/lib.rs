@@ -463,6 +463,14 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "BalanceOverflowError",
         py.get_type::<ledger::BalanceOverflowError>(),
     )?;
+    m.add(
+        "AccountClosedError",
+        py.get_type::<ledger::AccountClosedError>(),
+    )?;
+    m.add(
+        "AccountNotEmptyError",
+        py.get_type::<ledger::AccountNotEmptyError>(),
+    )?;
     snapshot_cell::register(m)?;
     m.add_class::<once_map::OnceMap>()?;
     m.add_class::<cancellation::CancellationToken>()?;

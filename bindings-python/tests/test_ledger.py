@@ -4,9 +4,12 @@ import random
 import threading
 
 import pytest
+from _gil import runs_during
 
 from atomicperf import (
+    AccountClosedError,
     AccountExistsError,
+    AccountNotEmptyError,
     BalanceOverflowError,
     InsufficientFundsError,
     InvalidAmountError,
@@ -137,12 +140,13 @@ def test_balance_overflow():
         b.transfer(2, 1, 1)
     assert e.value.account == 1
     assert (b.balance(1), b.balance(2), b.total()) == (I64_MAX, 1, I64_MAX + 1)
+    # The lowest balance is -2**63 + 2 (the two values below it mark a closed account).
     o = bank(3, overdraft=True)
-    o.withdraw(3, I64_MAX)
-    o.withdraw(3, 1)
+    o.withdraw(3, I64_MAX - 2)
+    assert o.withdraw(3, 1) == -(2**63) + 2
     with pytest.raises(BalanceOverflowError):
         o.withdraw(3, 1)
-    assert o.balance(3) == -(2**63)
+    assert o.balance(3) == -(2**63) + 2
 
 
 def test_total_never_overflows():
@@ -222,3 +226,188 @@ def test_eight_threads_of_random_transfers_conserve_the_total():
     assert sum(b.balance(i) for i in range(10)) == start_total
     assert all(b.balance(i) >= 0 for i in range(4))
     assert sum(refused) > 0
+
+
+def test_close_only_an_empty_account_and_reopen_it_explicitly():
+    b = bank(1, 2)
+    b.deposit(1, 10)
+    with pytest.raises(AccountNotEmptyError, match="account 1") as e:
+        b.close(1)
+    assert (e.value.account, e.value.balance) == (1, 10)
+    assert isinstance(e.value, LedgerError) and b.balance(1) == 10
+    assert b.close(2) is None
+    assert 2 not in b and len(b) == 1
+    for call in (
+        lambda: b.balance(2),
+        lambda: b.deposit(2, 1),
+        lambda: b.withdraw(2, 1),
+        lambda: b.transfer(1, 2, 1),
+        lambda: b.transfer(2, 1, 1),
+        lambda: b.open(2),
+        lambda: b.close(2),
+    ):
+        with pytest.raises(AccountClosedError) as e:
+            call()
+        assert e.value.account == 2 and isinstance(e.value, LedgerError)
+    assert b.balance(1) == 10
+    with pytest.raises(AccountExistsError):
+        b.reopen(1)
+    with pytest.raises(UnknownAccountError):
+        b.reopen(9)
+    with pytest.raises(UnknownAccountError):
+        b.close(9)
+    assert b.reopen(2) is None
+    b.transfer(1, 2, 4)
+    assert (b.balance(1), b.balance(2), b.total(), len(b)) == (6, 4, 10, 2)
+
+
+def test_a_hot_account_takes_credits_debits_and_closes_like_any_other():
+    b = bank(1)
+    b.open_hot(7)
+    with pytest.raises(AccountExistsError):
+        b.open_hot(7)
+    b.deposit(1, 100)
+    for _ in range(10):
+        b.transfer(1, 7, 3)
+    assert b.balance(7) == 30 and b.total() == 100
+    assert b.withdraw(7, 25) == 5
+    with pytest.raises(InsufficientFundsError):
+        b.transfer(7, 1, 6)
+    with pytest.raises(AccountNotEmptyError) as e:
+        b.close(7)
+    assert e.value.balance == 5
+    b.transfer(7, 1, 5)
+    b.close(7)
+    with pytest.raises(AccountClosedError):
+        b.transfer(1, 7, 1)
+    b.open_hot(8, overdraft=True)
+    assert b.withdraw(8, 9) == -9
+
+
+def test_transfer_many_returns_none_or_the_exception_per_transfer():
+    b = bank(1, 2, 3)
+    b.deposit(1, 100)
+    b.close(3)
+    results = b.transfer_many(
+        [(1, 2, 30), (2, 1, 1_000), (1, 9, 1), (1, 1, 1), (1, 2, 0), (1, 3, 1), [2, 1, 5]]
+    )
+    assert results[0] is None and results[6] is None
+    assert isinstance(results[1], InsufficientFundsError)
+    assert (results[1].account, results[1].balance, results[1].amount) == (2, 30, 1_000)
+    assert isinstance(results[2], UnknownAccountError) and results[2].account == 9
+    assert isinstance(results[3], SameAccountError)
+    assert isinstance(results[4], InvalidAmountError) and results[4].amount == 0
+    assert isinstance(results[5], AccountClosedError) and results[5].account == 3
+    assert len(results) == 7
+    assert (b.balance(1), b.balance(2), b.total()) == (75, 25, 100)
+    assert b.transfer_many([]) == []
+    assert b.transfer_many(iter([(2, 1, 5)])) == [None]
+
+
+def test_a_malformed_batch_raises_before_any_transfer_runs():
+    b = bank(1, 2)
+    b.deposit(1, 10)
+    for bad, error, message in (
+        ([(1, 2, 1), (1, 2)], TypeError, "transfers\\[1\\] must be a \\(from_id, to_id, amount\\) tuple"),
+        ([(1, 2, 1), "abc"], TypeError, "transfers\\[1\\]"),
+        ([(1, 2, 1), 5], TypeError, "not int"),
+        ([(1, 2, 1), (-1, 2, 1)], ValueError, "transfers\\[1\\] from_id must be an int from 0"),
+        ([(1, 2, 1), (1, 2**64, 1)], ValueError, "transfers\\[1\\] to_id"),
+        ([(1, 2, 1), (1, 2, 2**63)], InvalidAmountError, "amount must be an int from 1"),
+        ([(1, 2, 1), (1, 2, 1.5)], TypeError, "amount must be an int, not float"),
+        (5, TypeError, "not iterable"),
+    ):
+        with pytest.raises(error, match=message):
+            b.transfer_many(bad)
+    assert (b.balance(1), b.balance(2)) == (10, 0)
+
+
+def test_transfer_many_releases_the_gil():
+    # Batches until the other thread has run: it can only run inside a call that releases the
+    # GIL (runs_during turns preemption off), so `ran` proves transfer_many released it.
+    b = bank(1, 2)
+    b.deposit(1, 10)
+    batch = [(1, 2, 1), (2, 1, 1)] * 10_000
+    other_ran = threading.Event()
+
+    def batches():
+        for _ in range(10_000):
+            assert all(r is None for r in b.transfer_many(batch))
+            if other_ran.is_set():
+                return True
+        return False
+
+    ran, finished = runs_during(batches, then=other_ran.set)
+    assert ran and finished
+    assert b.total() == 10 and b.balance(1) == 10
+
+
+def test_eight_threads_of_batches_singles_opens_and_closes_conserve_the_total():
+    # 8 threads x 100,000 transfers: half in transfer_many batches, half one call each; opposite
+    # directions on one pair, accounts without overdraft (refusals), and each thread opening,
+    # filling, draining and closing accounts of its own meanwhile.
+    b = Ledger()
+    b.open_hot(100)
+    for i in range(10):
+        b.open(i, overdraft=i >= 4)
+        b.deposit(i, 1_000 if i < 4 else 100_000)
+    start_total = b.total()
+    refused = [0] * 8
+    errors = []
+    start = threading.Barrier(8)
+    kinds = (InsufficientFundsError, AccountClosedError)
+
+    def worker(n):
+        rng = random.Random(n)
+        start.wait()
+        try:
+            done = 0
+            round_ = 0
+            while done < 100_000:
+                batch = []
+                for step in range(1_000):
+                    if step % 4 == 0:
+                        src, dst = (0, 1) if (step // 4 + n) % 2 else (1, 0)
+                    elif step % 10 == 1:
+                        src, dst = rng.randrange(10), 100
+                    else:
+                        src, dst = rng.sample(range(10), 2)
+                    batch.append((src, dst, rng.randint(1, 600)))
+                if round_ % 2:
+                    for r in b.transfer_many(batch):
+                        if r is not None:
+                            assert isinstance(r, InsufficientFundsError), r
+                            refused[n] += 1
+                else:
+                    for t in batch:
+                        try:
+                            b.transfer(*t)
+                        except InsufficientFundsError as e:
+                            assert e.account == t[0] and e.balance < e.amount
+                            refused[n] += 1
+                done += len(batch)
+                # An account of this thread's own: open (or reopen), fill, drain, close.
+                own = 1_000 + n * 1_000 + round_ % 3
+                try:
+                    b.open(own)
+                except AccountClosedError:
+                    b.reopen(own)
+                b.transfer(4 + n % 6, own, 50)
+                r = b.transfer_many([(own, 4 + n % 6, 50), (own, 0, 1)])
+                assert r[0] is None and isinstance(r[1], kinds)
+                b.close(own)
+                round_ += 1
+        except BaseException as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert b.total() == start_total
+    assert sum(b.balance(i) for i in (*range(10), 100)) == start_total
+    assert all(b.balance(i) >= 0 for i in range(4))
+    assert sum(refused) > 0
+    assert len(b) == 11

@@ -39,7 +39,9 @@ nanoseconds, a float of seconds or a ``datetime.timedelta``; settings and timeou
 from ._atomicperf import (
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
+    AccountClosedError,
     AccountExistsError,
+    AccountNotEmptyError,
     AsyncRecorder,
     BalanceOverflowError,
     BenchReport,
@@ -73,7 +75,9 @@ from . import bench
 __all__ = [
     "OPENMETRICS_CONTENT_TYPE",
     "PROMETHEUS_CONTENT_TYPE",
+    "AccountClosedError",
     "AccountExistsError",
+    "AccountNotEmptyError",
     "AsyncRecorder",
     "BalanceOverflowError",
     "BenchReport",

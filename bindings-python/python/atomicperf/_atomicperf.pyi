@@ -1,8 +1,8 @@
 """Lock-free metrics primitives backed by the atomicperf Rust core.
 
-Every class is safe to share between threads. The metrics take no lock; ``ShardedMap`` and
-``Ledger`` hold a per-shard or per-account lock for a table or arithmetic operation only, and
-never run Python code under it. Three things wait, and each releases the GIL while it does, so
+Every class is safe to share between threads. The metrics and ``Ledger`` take no lock;
+``ShardedMap`` holds a per-shard lock for a table operation only, and never runs Python code
+under it. Three things wait, and each releases the GIL while it does, so
 other Python threads run meanwhile: ``AsyncRecorder`` (``flush``, ``close``, a block-mode or timed
 ``record``), ``OnceMap.get_or_init`` (for another caller's initialiser) and
 ``CancellationToken.wait``.
@@ -52,7 +52,9 @@ _D = TypeVar("_D")
 
 __version__: Final[str]
 __all__ = [
+    "AccountClosedError",
     "AccountExistsError",
+    "AccountNotEmptyError",
     "AsyncRecorder",
     "BalanceOverflowError",
     "BenchReport",
@@ -818,19 +820,41 @@ class BalanceOverflowError(LedgerError):
 
     account: int
 
+class AccountClosedError(LedgerError):
+    """An operation on a closed account (``reopen()`` it to use it again), ``open()`` of a closed
+    id, or ``close()`` of one already closed.
+
+    :ivar account: the id.
+    """
+
+    account: int
+
+class AccountNotEmptyError(LedgerError):
+    """``close()`` of an account whose balance is not 0, or that has a transfer from it in flight.
+
+    :ivar account: the id.
+    :ivar balance: its balance at the time (0 when only a transfer in flight kept it open).
+    """
+
+    account: int
+    balance: int
+
 @final
 class Ledger:
     """Accounts keyed by int ids (0 to 2**64 - 1) with int balances (-2**63 to 2**63 - 1).
 
-    Replaces a dict of balances behind one ``threading.Lock`` (the account service): each
-    account has its own lock, so operations on different accounts do not wait for each other,
-    and a transfer locks its two accounts in id order, so opposite transfers never deadlock and
-    no reader sees the money in flight. Concurrent transfers conserve ``total()``.
+    Replaces a dict of balances behind one ``threading.Lock`` (the account service) and takes no
+    lock at all: an account is found through an index readers never write, and a balance changes
+    by compare-and-swap, so operations on different accounts do not wait for each other and
+    opposite transfers never deadlock. A transfer debits, then credits (giving the debit back if
+    the credit fails); concurrent transfers conserve ``total()``. ``open_hot()`` opens an account
+    that many transfers credit at once; ``close()`` / ``reopen()`` retire an empty account;
+    ``transfer_many()`` runs a batch in one call with the GIL released.
 
     Errors are ``LedgerError`` subclasses (all ``ValueError``): ``UnknownAccountError`` (also a
-    ``KeyError``), ``AccountExistsError``, ``InvalidAmountError``, ``SameAccountError``,
-    ``InsufficientFundsError``, ``BalanceOverflowError``; an operation that raises changes
-    nothing. An id that is negative or at least 2**64 raises ``ValueError``; an id or amount
+    ``KeyError``), ``AccountExistsError``, ``AccountClosedError``, ``AccountNotEmptyError``,
+    ``InvalidAmountError``, ``SameAccountError``, ``InsufficientFundsError``,
+    ``BalanceOverflowError``; an operation that raises changes nothing. An id that is negative or at least 2**64 raises ``ValueError``; an id or amount
     that is not an int raises ``TypeError``.
 
     >>> bank = Ledger()
@@ -848,29 +872,69 @@ class Ledger:
         """Opens account ``id`` at balance 0; ``overdraft=True`` lets its balance go below 0.
 
         :raises AccountExistsError: if ``id`` is already open.
+        :raises AccountClosedError: if ``id`` was closed (see ``reopen``).
+        """
+    def open_hot(self, id: int, overdraft: bool = False) -> None:
+        """Opens account ``id`` as a hot account: one that many transfers credit at once (a
+        merchant, a fee account). Its credits go to per-thread stripes that debits and reads sum,
+        so that concurrent credits do not all wait for one cache line.
+
+        :raises AccountExistsError, AccountClosedError: as ``open``.
+        """
+    def close(self, id: int) -> None:
+        """Closes account ``id``; operations on it then raise ``AccountClosedError`` until
+        ``reopen``.
+
+        :raises AccountNotEmptyError: if its balance is not 0 or a transfer from it is in flight
+            (nothing changes).
+        :raises AccountClosedError: if it is already closed.
+        :raises UnknownAccountError: if ``id`` was never opened.
+        """
+    def reopen(self, id: int) -> None:
+        """Reopens closed account ``id`` at balance 0 (with its overdraft setting).
+
+        :raises AccountExistsError: if it is open.
+        :raises UnknownAccountError: if ``id`` was never opened.
+        """
+    def transfer_many(
+        self, transfers: Iterable[tuple[int, int, int]]
+    ) -> list[LedgerError | None]:
+        """Applies ``(from_id, to_id, amount)`` transfers in order, each all-or-nothing as
+        ``transfer``, in one call that releases the GIL while it runs.
+
+        Returns one entry per transfer: ``None`` if it was applied, else the exception
+        ``transfer`` would have raised (an instance, not raised), so that one failed transfer
+        neither stops the batch nor hides which ones went through::
+
+            failed = [(t, e) for t, e in zip(batch, bank.transfer_many(batch)) if e]
+
+        A malformed batch raises before any transfer runs: ``TypeError`` for an item that is not
+        a sequence of three ints, ``ValueError`` for an id outside 0 .. 2**64 - 1,
+        ``InvalidAmountError`` for an amount outside -2**63 .. 2**63 - 1.
         """
     def deposit(self, id: int, amount: int) -> int:
         """Adds ``amount`` (1 to 2**63 - 1) to account ``id``; returns the new balance.
 
-        :raises InvalidAmountError, UnknownAccountError, BalanceOverflowError:
+        :raises InvalidAmountError, UnknownAccountError, AccountClosedError, BalanceOverflowError:
         """
     def withdraw(self, id: int, amount: int) -> int:
         """Takes ``amount`` from account ``id``; returns the new balance.
 
-        :raises InvalidAmountError, UnknownAccountError, BalanceOverflowError:
+        :raises InvalidAmountError, UnknownAccountError, AccountClosedError, BalanceOverflowError:
         :raises InsufficientFundsError: if the balance would go below 0 and the account has no
             overdraft.
         """
     def transfer(self, from_id: int, to_id: int, amount: int) -> None:
         """Moves ``amount`` from ``from_id`` to ``to_id`` atomically.
 
-        :raises InvalidAmountError, SameAccountError, UnknownAccountError,
+        :raises InvalidAmountError, SameAccountError, UnknownAccountError, AccountClosedError,
             InsufficientFundsError, BalanceOverflowError: and then nothing changed.
         """
     def balance(self, id: int) -> int:
         """The balance of account ``id``.
 
-        :raises UnknownAccountError: if ``id`` is not open.
+        :raises UnknownAccountError: if ``id`` was never opened.
+        :raises AccountClosedError: if it is closed.
         """
     def total(self) -> int:
         """Sum of all balances (never overflows). Exact when no transfer runs concurrently;
@@ -878,7 +942,7 @@ class Ledger:
     def __len__(self) -> int:
         """Number of open accounts."""
     def __contains__(self, id: int) -> bool:
-        """Whether account ``id`` is open."""
+        """Whether account ``id`` is open (a closed account is not)."""
     def __repr__(self) -> str:
         """``Ledger(accounts=.., total=..)``."""
 
