@@ -57,6 +57,13 @@
 // queue and joins the workers).
 typedef struct ap_async_recorder ap_async_recorder;
 
+// One waiter for the cancellation of any number of tokens, so that a language binding turns
+// cancellations into its own events (Go channels, JavaScript promises) with one thread per
+// process instead of one blocked thread per watched token: register tokens with
+// ap_cancellation_token_watch(t, w, key), and one thread loops on ap_cancel_watcher_wait, which
+// hands back the key of each token cancelled since.
+typedef struct ApCancelWatcher ApCancelWatcher;
+
 // A cancellation signal for a tree of tasks: cancel once and every holder, and every child
 // token, sees it; checking is one atomic load; waiting blocks without polling.
 typedef struct ap_cancellation_token ap_cancellation_token;
@@ -149,9 +156,94 @@ typedef struct {
   size_t count;
   // Bytes from one cell to the next: a multiple of 8, at least 8.
   size_t stride;
-  // AP_CELL_COUNTER_STRIPES or AP_CELL_GAUGE_BITS: which operations a writer may perform.
+  // AP_CELL_COUNTER_STRIPES, AP_CELL_GAUGE_BITS or AP_CELL_REVISION: which operations a
+  // writer may perform.
   ap_cell_kind kind;
 } ap_cells;
+
+// Where a histogram's cells are and the parameters of its bucket-index function, for foreign
+// code that records without a call per value. Every cell is an 8-byte-aligned `uint64_t` at
+// `base` + a byte offset below; they stay valid, at this address, while the handle they were
+// described from (or any clone) is alive. The layout of the cells and the index function change
+// only with AP_ABI_VERSION.
+//
+// To record `v` as if `n` times (`n` > 0), exactly as ap_histogram_record_n does:
+//
+// 1. If `v > highest`: add `n` to the overflow cell (saturating, see below) and record
+//    `highest` instead of `v`.
+// 2. Min: load; while `v` is below the loaded value, compare-and-swap it to `v`.
+// 3. Max: load; while `v` is above the loaded value, compare-and-swap it to `v`.
+// 4. Add `v * n` (wrapping modulo 2^64) to any one sum stripe, atomically. A thread that keeps
+//    to one stripe avoids sharing cache lines.
+// 5. Last, add `n` to bucket `index(v)` atomically (release or stronger), saturating.
+//
+// The bucket index of `v <= highest`, with m = `sub_bits`:
+//
+//     mask  = 2^(m+1) - 1
+//     k     = 63 - count_leading_zeros(v | mask) - m
+//     index = (k << m) + (v >> k)
+//
+// Saturation: bucket and overflow counts never wrap. When the value an atomic add returns plus
+// `n` exceeds UINT64_MAX, store UINT64_MAX into that cell right after.
+//
+// Never write a cell in any other way (no plain stores, no subtraction); reads go through the
+// ap_histogram_* functions. ap_histogram_reset may run concurrently and keep part of a racing
+// record, as with the library's own records.
+typedef struct {
+  // Start of the memory the cells live in.
+  void *base;
+  // Bytes from `base` to the minimum cell (UINT64_MAX while empty): compare-and-swap lower only.
+  size_t min_offset;
+  // Bytes from `base` to the maximum cell (0 while empty): compare-and-swap higher only.
+  size_t max_offset;
+  // Bytes from `base` to the overflow count: saturating atomic add only.
+  size_t overflow_offset;
+  // Bytes from `base` to sum stripe 0: atomic (wrapping) add only.
+  size_t sum_offset;
+  // Number of sum stripes: a power of two.
+  size_t sum_count;
+  // Bytes from one sum stripe to the next: a multiple of 8.
+  size_t sum_stride;
+  // Bytes from `base` to bucket 0; bucket i is 8 * i bytes further: saturating atomic add only.
+  size_t bucket_offset;
+  // Number of buckets: index(highest) + 1.
+  size_t bucket_count;
+  // Highest trackable value: larger values are clamped to it and counted as overflow.
+  uint64_t highest;
+  // The m of the index function.
+  uint32_t sub_bits;
+  // Significant figures of precision (1 to 5).
+  uint32_t significant_figures;
+} ap_histogram_cells;
+
+// Where a timer's cells are: its duration histogram (recorded as in ap_histogram_cells, in
+// nanoseconds) and its error count. To record one execution as ap_timer_record does, record
+// the duration in `durations`, then, for a failure, atomically add 1 to the `errors` cell
+// (kind AP_CELL_COUNTER_STRIPES, count 1). The cells live while the handle (or a clone) does;
+// their layout changes only with AP_ABI_VERSION.
+typedef struct {
+  // The duration histogram.
+  ap_histogram_cells durations;
+  // The error count: one cell, atomic add only.
+  ap_cells errors;
+} ap_timer_cells;
+
+// Where a MinMax's three `uint64_t` cells are, each at `base` + its byte offset (8-byte
+// aligned). To record `v` as ap_minmax_record does: lower `min` to `v` (load; while `v` is
+// below the loaded value, compare-and-swap), raise `max` to `v` the same way, then, if
+// `recorded` loads 0, store 1 into it (release or stronger). Nothing else may be written; read
+// through ap_minmax_min and ap_minmax_max. The cells live while the handle (or a clone) does;
+// their layout changes only with AP_ABI_VERSION.
+typedef struct {
+  // Start of the memory the cells live in.
+  void *base;
+  // Bytes from `base` to the minimum (UINT64_MAX while empty).
+  size_t min_offset;
+  // Bytes from `base` to the maximum (0 while empty).
+  size_t max_offset;
+  // Bytes from `base` to the recorded flag (0 while empty, then 1).
+  size_t recorded_offset;
+} ap_minmax_layout;
 
 // Every statistic of a timer from one moment. When `count` is 0 the duration fields are 0.
 typedef struct {
@@ -295,6 +387,10 @@ typedef struct {
 // Read through ap_gauge_get or by an atomic load.
 #define AP_CELL_GAUGE_BITS 2
 
+// A published revision: one `uint64_t` cell that foreign code may only load atomically (with
+// acquire, or sequentially consistent, ordering). See ap_snapshot_cell_revision_cell.
+#define AP_CELL_REVISION 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -436,6 +532,47 @@ ap_status ap_counter_cells(const ap_counter *c, ap_cells *out);
 // # Safety
 // `g` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_gauge_cells(const ap_gauge *g, ap_cells *out);
+
+// Describes the histogram's cells and index function in *out (see ap_histogram_cells).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `h` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_histogram_layout(const ap_histogram *h, ap_histogram_cells *out);
+
+// Writes to *out the bucket index the library's own records use for `value` (clamped to the
+// highest trackable value, as recording does): the reference for a foreign implementation of
+// the index function of ap_histogram_cells. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `h` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_histogram_index_of(const ap_histogram *h, uint64_t value, size_t *out);
+
+// Describes the timer's cells in *out (see ap_timer_cells).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `t` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_timer_layout(const ap_timer *t, ap_timer_cells *out);
+
+// Describes the MinMax's cells in *out (see ap_minmax_layout).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `m` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_minmax_cells(const ap_minmax *m, ap_minmax_layout *out);
+
+// Describes the cell's published revision (kind AP_CELL_REVISION, count 1) in *out: the
+// revision of the last completed store, 0 at creation. It only grows, is raised right after
+// each store publishes its value (so it never names a revision that ap_snapshot_cell_load
+// cannot return yet) and before ap_snapshot_cell_store returns. A reader that loaded a value at
+// revision r may keep using its copy while an atomic load of this cell returns r, and loads
+// again otherwise: one atomic load instead of a call per read. Read-only.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_snapshot_cell_revision_cell(const ap_snapshot_cell *c, ap_cells *out);
 
 // Creates an empty histogram with the default layout (2 significant figures, values 0 to 60 s
 // in ns, under 16 KiB). Errors: AP_ERR_NULL_POINTER.
@@ -1256,6 +1393,57 @@ ap_status ap_cancellation_token_is_cancelled(const ap_cancellation_token *t, boo
 ap_status ap_cancellation_token_wait(const ap_cancellation_token *t,
                                      uint64_t timeout_ns,
                                      bool *cancelled);
+
+// Creates a watcher with nothing registered. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_cancel_watcher_new(ApCancelWatcher **out);
+
+// Releases one owner's handle. Tokens hold a watcher weakly: once its last handle is freed,
+// its registrations are dropped and no key is reported. NULL is a no-op.
+//
+// # Safety
+// `w` is NULL or a handle the caller owns and does not use afterwards.
+void ap_cancel_watcher_free(ApCancelWatcher *w);
+
+// Asks `w` to report `key` once `t` is cancelled (through any holder or an ancestor), or at
+// once if it already is. Each registration is reported at most once; register a key at most
+// once per token and watcher. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `t` and `w` are NULL or live handles.
+ap_status ap_cancellation_token_watch(const ap_cancellation_token *t,
+                                      const ApCancelWatcher *w,
+                                      uint64_t key);
+
+// Withdraws the registration of `key` with `w`; *pending (if not NULL) says whether it was
+// still pending (false once reported or if it never existed). Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `t` and `w` are NULL or live handles; `pending` is NULL or writable.
+ap_status ap_cancellation_token_unwatch(const ap_cancellation_token *t,
+                                        const ApCancelWatcher *w,
+                                        uint64_t key,
+                                        bool *pending);
+
+// Blocks until at least one watched token was cancelled, `timeout_ns` passes (UINT64_MAX:
+// about 584 years) or the watcher is closed; then moves up to `capacity` reported keys into
+// `keys`, in the order of the cancels, and their number into *n (0 on timeout or once closed
+// with nothing queued). Any number of tokens share the one waiting thread.
+// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL n, or NULL keys with capacity > 0.
+//
+// # Safety
+// `w` is NULL or a live handle; `keys` holds capacity uint64_t; `n` is NULL or writable.
+ap_status ap_cancel_watcher_wait(const ApCancelWatcher *w,
+                                 uint64_t *keys,
+                                 size_t capacity,
+                                 uint64_t timeout_ns,
+                                 size_t *n);
+
+// Wakes every thread in ap_cancel_watcher_wait and makes later waits return at once (keys
+// already reported are still handed out first). Idempotent. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `w` is NULL or a live handle.
+ap_status ap_cancel_watcher_close(const ApCancelWatcher *w);
 
 // Stores in *out a handle to the process-wide default registry (free it like any handle; the
 // registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.

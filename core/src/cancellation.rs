@@ -39,8 +39,10 @@ struct Inner {
     parent: Option<Arc<Inner>>,
 }
 
+/// Under the token's lock: weak links to the children, and the watchers to tell on cancel with
+/// the key each registered.
 #[derive(Default)]
-struct Children(Vec<Weak<Inner>>);
+struct Children(Vec<Weak<Inner>>, Vec<(Weak<WatcherInner>, u64)>);
 
 impl CancellationToken {
     /// A token that is not cancelled.
@@ -109,6 +111,148 @@ impl CancellationToken {
     }
 }
 
+impl CancellationToken {
+    /// Asks `watcher` to report `key` once this token is cancelled (at once if it already is),
+    /// so that one thread blocked in [`CancelWatcher::wait_into`] serves any number of tokens
+    /// instead of one waiting thread per token. The token holds the watcher weakly: dropping
+    /// the watcher ends its registrations. Register a key at most once per token and watcher;
+    /// each registration is reported at most once.
+    pub fn watch(&self, watcher: &CancelWatcher, key: u64) {
+        let mut state = self.inner.lock();
+        // Under the lock `cancel_one` takes the watchers with: reported by it, or here.
+        if self.is_cancelled() {
+            drop(state);
+            watcher.inner.push(key);
+            return;
+        }
+        state.1.retain(|(w, _)| w.strong_count() > 0);
+        state.1.push((Arc::downgrade(&watcher.inner), key));
+    }
+
+    /// Withdraws a registration made by [`watch`](Self::watch); returns whether it was still
+    /// pending (false once the cancel has reported it or if it never existed).
+    pub fn unwatch(&self, watcher: &CancelWatcher, key: u64) -> bool {
+        let mut state = self.inner.lock();
+        let before = state.1.len();
+        state
+            .1
+            .retain(|(w, k)| !(*k == key && std::ptr::eq(w.as_ptr(), Arc::as_ptr(&watcher.inner))));
+        state.1.len() != before
+    }
+}
+
+/// One waiter for the cancellation of any number of tokens: tokens registered with
+/// [`CancellationToken::watch`] push their key here when cancelled, and one thread takes the
+/// keys with [`wait_into`](Self::wait_into). This is how a language binding turns cancellations
+/// into its own events (Go channels, JavaScript promises) with one thread per process rather
+/// than one per watched token.
+///
+/// ```
+/// use std::time::Duration;
+/// use atomicperf::{CancelWatcher, CancellationToken};
+///
+/// let watcher = CancelWatcher::new();
+/// let tokens: Vec<_> = (0..3).map(|_| CancellationToken::new()).collect();
+/// for (key, t) in tokens.iter().enumerate() {
+///     t.watch(&watcher, key as u64);
+/// }
+/// tokens[2].cancel();
+/// let mut keys = [0u64; 8];
+/// assert_eq!(watcher.wait_into(&mut keys, Duration::from_secs(5)), 1);
+/// assert_eq!(keys[0], 2);
+/// ```
+#[derive(Clone, Default)]
+pub struct CancelWatcher {
+    inner: Arc<WatcherInner>,
+}
+
+#[derive(Default)]
+struct WatcherInner {
+    queue: Mutex<WatcherQueue>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct WatcherQueue {
+    keys: std::collections::VecDeque<u64>,
+    closed: bool,
+}
+
+impl WatcherInner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WatcherQueue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, key: u64) {
+        self.lock().keys.push_back(key);
+        self.ready.notify_all();
+    }
+}
+
+impl CancelWatcher {
+    /// A watcher with nothing registered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Blocks until at least one key is reported, `timeout` passes or the watcher is closed;
+    /// moves up to `out.len()` reported keys into `out`, in the order of their cancels, and
+    /// returns how many. Returns 0 on timeout, at once when closed (keys still queued are
+    /// returned first), and at once for an empty `out`.
+    pub fn wait_into(&self, out: &mut [u64], timeout: Duration) -> usize {
+        if out.is_empty() {
+            return 0;
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        let mut q = self.inner.lock();
+        loop {
+            if !q.keys.is_empty() {
+                let n = out.len().min(q.keys.len());
+                for (slot, key) in out.iter_mut().zip(q.keys.drain(..n)) {
+                    *slot = key;
+                }
+                return n;
+            }
+            if q.closed {
+                return 0;
+            }
+            let left = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            if left.is_zero() {
+                return 0;
+            }
+            q = self
+                .inner
+                .ready
+                .wait_timeout(q, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Wakes every thread in [`wait_into`](Self::wait_into) and makes later waits return at
+    /// once; keys are still reported. Idempotent.
+    pub fn close(&self) {
+        self.inner.lock().closed = true;
+        self.inner.ready.notify_all();
+    }
+
+    /// Number of keys reported and not yet taken.
+    pub fn pending(&self) -> usize {
+        self.inner.lock().keys.len()
+    }
+}
+
+impl std::fmt::Debug for CancelWatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelWatcher")
+            .field("pending", &self.pending())
+            .finish()
+    }
+}
+
 impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Children> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -122,6 +266,11 @@ impl Inner {
             return Vec::new();
         }
         self.woken.notify_all();
+        for (watcher, key) in std::mem::take(&mut state.1) {
+            if let Some(watcher) = watcher.upgrade() {
+                watcher.push(key);
+            }
+        }
         std::mem::take(&mut state.0)
     }
 
@@ -280,6 +429,51 @@ mod tests {
             });
             assert!(keep.iter().all(CancellationToken::is_cancelled));
         }
+    }
+
+    #[test]
+    fn one_watcher_reports_every_cancelled_token_once_and_none_unwatched() {
+        let watcher = CancelWatcher::new();
+        let root = CancellationToken::new();
+        let tokens: Vec<_> = (0..1000).map(|_| root.child()).collect();
+        for (k, t) in tokens.iter().enumerate() {
+            t.watch(&watcher, k as u64);
+        }
+        assert!(tokens[7].unwatch(&watcher, 7));
+        assert!(!tokens[7].unwatch(&watcher, 7));
+        tokens[3].cancel();
+        root.cancel();
+        let mut seen = Vec::new();
+        let mut buf = [0u64; 64];
+        while seen.len() < 999 {
+            let n = watcher.wait_into(&mut buf, Duration::from_secs(60));
+            assert!(n > 0);
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(seen[0], 3, "reported in the order of the cancels");
+        seen.sort_unstable();
+        let want: Vec<u64> = (0..1000).filter(|&k| k != 7).collect();
+        assert_eq!(seen, want);
+        assert_eq!(watcher.wait_into(&mut buf, Duration::ZERO), 0);
+        // Watching a cancelled token reports at once; close wakes a waiter with nothing queued.
+        tokens[0].watch(&watcher, 42);
+        assert_eq!(watcher.wait_into(&mut buf, Duration::ZERO), 1);
+        assert_eq!(buf[0], 42);
+        std::thread::scope(|s| {
+            let w = s.spawn(|| watcher.wait_into(&mut [0u64; 4], Duration::from_secs(3600)));
+            watcher.close();
+            assert_eq!(w.join().unwrap(), 0);
+        });
+    }
+
+    #[test]
+    fn a_dropped_watcher_is_forgotten_by_its_tokens() {
+        let t = CancellationToken::new();
+        for k in 0..100 {
+            t.watch(&CancelWatcher::new(), k);
+        }
+        assert!(t.inner.lock().1.len() <= 1);
+        t.cancel();
     }
 
     #[test]

@@ -49,7 +49,7 @@ mod timer;
 
 pub use any_recorder::{AnyAsyncRecorder, AsyncEvent};
 pub use async_recorder::{AsyncConfig, AsyncRecorder, AsyncTarget, GaugeOp, Overflow, Recorded};
-pub use cancellation::CancellationToken;
+pub use cancellation::{CancelWatcher, CancellationToken};
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use counter::Counter;
 
@@ -60,7 +60,7 @@ pub struct ReadmeDoctests;
 
 pub use error::Error;
 pub use gauge::Gauge;
-pub use histogram::{Histogram, HistogramConfig, HistogramSnapshot};
+pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
 pub use once_map::{Claim, InitTicket, OnceMap};

@@ -75,6 +75,15 @@ impl MinMax {
         self.max.store(0, Ordering::Relaxed);
     }
 
+    /// The cells `[min, max, recorded]`, for code outside Rust that records without a call. A
+    /// writer records `v` exactly as [`record`](Self::record) does: lower `min` to `v` (load;
+    /// while `v` is below it, compare-and-swap), raise `max` to `v` the same way, then, if
+    /// `recorded` loads 0, store 1 into it (release). Nothing else may be written. They live as
+    /// long as the MinMax, at these addresses.
+    pub fn cells(&self) -> [&AtomicU64; 3] {
+        [&self.min, &self.max, &self.recorded]
+    }
+
     fn is_recorded(&self) -> bool {
         self.recorded.load(Ordering::Acquire) != 0
     }

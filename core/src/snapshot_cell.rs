@@ -37,6 +37,9 @@ use crate::clock::{Clock, MonotonicClock};
 /// ```
 pub struct SnapshotCell<T> {
     current: ArcSwap<Versioned<T>>,
+    // The highest revision whose store has completed: raised (fetch_max, Release) right after
+    // each successful swap, so it never runs ahead of `current` and never goes back.
+    published: AtomicU64,
     updated_nanos: AtomicU64,
     clock: Arc<dyn Clock>,
     created_at: SystemTime,
@@ -62,6 +65,7 @@ impl<T> SnapshotCell<T> {
                 revision: 0,
                 value: Arc::new(value),
             }),
+            published: AtomicU64::new(0),
             updated_nanos: AtomicU64::new(now),
             created_at: SystemTime::now(),
             created_nanos: now,
@@ -122,6 +126,7 @@ impl<T> SnapshotCell<T> {
             });
             let prev = self.current.compare_and_swap(&cur, next.clone());
             if Arc::ptr_eq(&prev, &cur) {
+                self.published.fetch_max(next.revision, Ordering::Release);
                 // fetch_max keeps the time monotonic when stores race.
                 self.updated_nanos
                     .fetch_max(self.clock.now_nanos(), Ordering::Release);
@@ -139,6 +144,16 @@ impl<T> SnapshotCell<T> {
     /// after this call is of this revision or a later one).
     pub fn revision(&self) -> u64 {
         self.current.load().revision
+    }
+
+    /// The published-revision cell: one `u64` holding the revision of the last completed store
+    /// (0 at creation). It only grows, it never runs ahead of the stored value (it is raised
+    /// right after the swap, before `store` returns), and a store's caller sees its own
+    /// revision there once `store` returns. A reader outside Rust that cached a value loaded at
+    /// revision `r` may keep using it while an atomic load of this cell (Acquire) returns `r`;
+    /// when it returns anything else, load again. Read-only for everyone but the cell.
+    pub fn revision_cell(&self) -> &AtomicU64 {
+        &self.published
     }
 
     /// Time since the last store (or since creation): one atomic load and a clock read.

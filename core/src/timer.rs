@@ -131,6 +131,13 @@ impl Timer {
         &self.durations
     }
 
+    /// The error count's cell, for code outside Rust that records without a call: a writer
+    /// may only add to it atomically (one per failed execution, after recording the duration in
+    /// [`histogram`](Self::histogram)). It lives as long as the timer, at this address.
+    pub fn errors_cell(&self) -> &AtomicU64 {
+        &self.errors
+    }
+
     /// A copy of every statistic from one moment.
     pub fn snapshot(&self) -> TimerSnapshot {
         TimerSnapshot {

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use atomicperf::CancellationToken;
+use atomicperf::{CancelWatcher, CancellationToken};
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
-use crate::status::{ap_status, guard, Fail, Out};
+use crate::status::{ap_status, guard, Fail, Out, AP_ERR_NULL_POINTER};
 
 /// A cancellation signal for a tree of tasks: cancel once and every holder, and every child
 /// token, sees it; checking is one atomic load; waiting blocks without polling.
@@ -110,5 +110,126 @@ pub unsafe extern "C" fn ap_cancellation_token_wait(
     with(t, "ap_cancellation_token_wait", |t| {
         let out = Out::new(cancelled)?;
         out.write(t.wait(Duration::from_nanos(timeout_ns)))
+    })
+}
+
+/// One waiter for the cancellation of any number of tokens, so that a language binding turns
+/// cancellations into its own events (Go channels, JavaScript promises) with one thread per
+/// process instead of one blocked thread per watched token: register tokens with
+/// ap_cancellation_token_watch(t, w, key), and one thread loops on ap_cancel_watcher_wait, which
+/// hands back the key of each token cancelled since.
+pub struct ApCancelWatcher {
+    _opaque: [u8; 0],
+}
+
+/// Creates a watcher with nothing registered. Errors: AP_ERR_NULL_POINTER.
+#[no_mangle]
+pub extern "C" fn ap_cancel_watcher_new(out: *mut *mut ApCancelWatcher) -> ap_status {
+    guard("ap_cancel_watcher_new", || {
+        Out::new(out)?.write(into_handle::<CancelWatcher, _>(Arc::new(
+            CancelWatcher::new(),
+        )))
+    })
+}
+
+/// Releases one owner's handle. Tokens hold a watcher weakly: once its last handle is freed,
+/// its registrations are dropped and no key is reported. NULL is a no-op.
+///
+/// # Safety
+/// `w` is NULL or a handle the caller owns and does not use afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn ap_cancel_watcher_free(w: *mut ApCancelWatcher) {
+    // SAFETY: forwarded contract.
+    unsafe { free_handle::<CancelWatcher, _>(w) }
+}
+
+/// Asks `w` to report `key` once `t` is cancelled (through any holder or an ancestor), or at
+/// once if it already is. Each registration is reported at most once; register a key at most
+/// once per token and watcher. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `t` and `w` are NULL or live handles.
+#[no_mangle]
+pub unsafe extern "C" fn ap_cancellation_token_watch(
+    t: *const ApCancellationToken,
+    w: *const ApCancelWatcher,
+    key: u64,
+) -> ap_status {
+    with(t, "ap_cancellation_token_watch", |t| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
+        t.watch(w, key);
+        Ok(())
+    })
+}
+
+/// Withdraws the registration of `key` with `w`; *pending (if not NULL) says whether it was
+/// still pending (false once reported or if it never existed). Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `t` and `w` are NULL or live handles; `pending` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_cancellation_token_unwatch(
+    t: *const ApCancellationToken,
+    w: *const ApCancelWatcher,
+    key: u64,
+    pending: *mut bool,
+) -> ap_status {
+    with(t, "ap_cancellation_token_unwatch", |t| {
+        // SAFETY: forwarded contract.
+        let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
+        let was = t.unwatch(w, key);
+        if !pending.is_null() {
+            // SAFETY: a non-null `pending` is writable by contract.
+            unsafe { pending.write(was) };
+        }
+        Ok(())
+    })
+}
+
+/// Blocks until at least one watched token was cancelled, `timeout_ns` passes (UINT64_MAX:
+/// about 584 years) or the watcher is closed; then moves up to `capacity` reported keys into
+/// `keys`, in the order of the cancels, and their number into *n (0 on timeout or once closed
+/// with nothing queued). Any number of tokens share the one waiting thread.
+/// Errors: AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for a NULL n, or NULL keys with capacity > 0.
+///
+/// # Safety
+/// `w` is NULL or a live handle; `keys` holds capacity uint64_t; `n` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_cancel_watcher_wait(
+    w: *const ApCancelWatcher,
+    keys: *mut u64,
+    capacity: usize,
+    timeout_ns: u64,
+    n: *mut usize,
+) -> ap_status {
+    guard("ap_cancel_watcher_wait", || {
+        // SAFETY: forwarded contract.
+        let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
+        let n = Out::new(n)?;
+        if keys.is_null() && capacity > 0 {
+            return Err(Fail::new(AP_ERR_NULL_POINTER, "keys is NULL"));
+        }
+        let buf: &mut [u64] = if capacity == 0 {
+            &mut []
+        } else {
+            // SAFETY: `keys` holds `capacity` writable cells by contract.
+            unsafe { std::slice::from_raw_parts_mut(keys, capacity) }
+        };
+        n.write(w.wait_into(buf, Duration::from_nanos(timeout_ns)))
+    })
+}
+
+/// Wakes every thread in ap_cancel_watcher_wait and makes later waits return at once (keys
+/// already reported are still handed out first). Idempotent. Errors: AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `w` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_cancel_watcher_close(w: *const ApCancelWatcher) -> ap_status {
+    guard("ap_cancel_watcher_close", || {
+        // SAFETY: forwarded contract.
+        let _: () = unsafe { borrow::<CancelWatcher, _>(w) }?.close();
+        Ok(())
     })
 }

@@ -1,11 +1,15 @@
 use std::ffi::c_void;
 
-use atomicperf::{Counter, Gauge};
+use atomicperf::{Counter, Gauge, Histogram, MinMax, SnapshotCell, Timer};
 
 use crate::counter::ApCounter;
 use crate::gauge::ApGauge;
 use crate::handle::borrow;
+use crate::histogram::ApHistogram;
+use crate::minmax::ApMinMax;
+use crate::snapshot_cell::ApSnapshotCell;
 use crate::status::{ap_status, guard, Out};
+use crate::timer::ApTimer;
 
 /// Kind of the cells an ap_cells describes, and so which atomic operations a foreign writer may
 /// perform on them.
@@ -20,6 +24,10 @@ pub const AP_CELL_COUNTER_STRIPES: ap_cell_kind = 1;
 /// store new bits (set) or compare-and-swap them (add, set_max: load, compute, CAS, retry).
 /// Read through ap_gauge_get or by an atomic load.
 pub const AP_CELL_GAUGE_BITS: ap_cell_kind = 2;
+
+/// A published revision: one `uint64_t` cell that foreign code may only load atomically (with
+/// acquire, or sequentially consistent, ordering). See ap_snapshot_cell_revision_cell.
+pub const AP_CELL_REVISION: ap_cell_kind = 3;
 
 /// Where a metric's cells are, for foreign code that updates them without a call per operation:
 /// cell `i` (0 <= i < count) is the 8-byte-aligned uint64_t at `base + offset + i * stride`.
@@ -39,7 +47,8 @@ pub struct ap_cells {
     pub count: usize,
     /// Bytes from one cell to the next: a multiple of 8, at least 8.
     pub stride: usize,
-    /// AP_CELL_COUNTER_STRIPES or AP_CELL_GAUGE_BITS: which operations a writer may perform.
+    /// AP_CELL_COUNTER_STRIPES, AP_CELL_GAUGE_BITS or AP_CELL_REVISION: which operations a
+    /// writer may perform.
     pub kind: ap_cell_kind,
 }
 
@@ -79,6 +88,229 @@ pub unsafe extern "C" fn ap_gauge_cells(g: *const ApGauge, out: *mut ap_cells) -
             count: 1,
             stride: std::mem::size_of::<u64>(),
             kind: AP_CELL_GAUGE_BITS,
+        })
+    })
+}
+
+/// Where a histogram's cells are and the parameters of its bucket-index function, for foreign
+/// code that records without a call per value. Every cell is an 8-byte-aligned `uint64_t` at
+/// `base` + a byte offset below; they stay valid, at this address, while the handle they were
+/// described from (or any clone) is alive. The layout of the cells and the index function change
+/// only with AP_ABI_VERSION.
+///
+/// To record `v` as if `n` times (`n` > 0), exactly as ap_histogram_record_n does:
+///
+/// 1. If `v > highest`: add `n` to the overflow cell (saturating, see below) and record
+///    `highest` instead of `v`.
+/// 2. Min: load; while `v` is below the loaded value, compare-and-swap it to `v`.
+/// 3. Max: load; while `v` is above the loaded value, compare-and-swap it to `v`.
+/// 4. Add `v * n` (wrapping modulo 2^64) to any one sum stripe, atomically. A thread that keeps
+///    to one stripe avoids sharing cache lines.
+/// 5. Last, add `n` to bucket `index(v)` atomically (release or stronger), saturating.
+///
+/// The bucket index of `v <= highest`, with m = `sub_bits`:
+///
+///     mask  = 2^(m+1) - 1
+///     k     = 63 - count_leading_zeros(v | mask) - m
+///     index = (k << m) + (v >> k)
+///
+/// Saturation: bucket and overflow counts never wrap. When the value an atomic add returns plus
+/// `n` exceeds UINT64_MAX, store UINT64_MAX into that cell right after.
+///
+/// Never write a cell in any other way (no plain stores, no subtraction); reads go through the
+/// ap_histogram_* functions. ap_histogram_reset may run concurrently and keep part of a racing
+/// record, as with the library's own records.
+#[repr(C)]
+pub struct ap_histogram_cells {
+    /// Start of the memory the cells live in.
+    pub base: *mut c_void,
+    /// Bytes from `base` to the minimum cell (UINT64_MAX while empty): compare-and-swap lower only.
+    pub min_offset: usize,
+    /// Bytes from `base` to the maximum cell (0 while empty): compare-and-swap higher only.
+    pub max_offset: usize,
+    /// Bytes from `base` to the overflow count: saturating atomic add only.
+    pub overflow_offset: usize,
+    /// Bytes from `base` to sum stripe 0: atomic (wrapping) add only.
+    pub sum_offset: usize,
+    /// Number of sum stripes: a power of two.
+    pub sum_count: usize,
+    /// Bytes from one sum stripe to the next: a multiple of 8.
+    pub sum_stride: usize,
+    /// Bytes from `base` to bucket 0; bucket i is 8 * i bytes further: saturating atomic add only.
+    pub bucket_offset: usize,
+    /// Number of buckets: index(highest) + 1.
+    pub bucket_count: usize,
+    /// Highest trackable value: larger values are clamped to it and counted as overflow.
+    pub highest: u64,
+    /// The m of the index function.
+    pub sub_bits: u32,
+    /// Significant figures of precision (1 to 5).
+    pub significant_figures: u32,
+}
+
+fn histogram_cells(h: &Histogram) -> ap_histogram_cells {
+    const CELL: usize = std::mem::size_of::<u64>();
+    let l = h.cells_layout();
+    let c = h.config();
+    ap_histogram_cells {
+        base: h.cells_base().cast_mut().cast(),
+        min_offset: l.min * CELL,
+        max_offset: l.max * CELL,
+        overflow_offset: l.overflow * CELL,
+        sum_offset: l.sum_first * CELL,
+        sum_count: l.sum_count,
+        sum_stride: l.sum_stride * CELL,
+        bucket_offset: l.bucket_first * CELL,
+        bucket_count: l.bucket_count,
+        highest: c.highest(),
+        sub_bits: c.sub_bits(),
+        significant_figures: u32::from(c.significant_figures()),
+    }
+}
+
+/// Describes the histogram's cells and index function in *out (see ap_histogram_cells).
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_layout(
+    h: *const ApHistogram,
+    out: *mut ap_histogram_cells,
+) -> ap_status {
+    guard("ap_histogram_layout", || {
+        // SAFETY: forwarded contract.
+        let h = unsafe { borrow::<Histogram, _>(h) }?;
+        Out::new(out)?.write(histogram_cells(h))
+    })
+}
+
+/// Writes to *out the bucket index the library's own records use for `value` (clamped to the
+/// highest trackable value, as recording does): the reference for a foreign implementation of
+/// the index function of ap_histogram_cells. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_histogram_index_of(
+    h: *const ApHistogram,
+    value: u64,
+    out: *mut usize,
+) -> ap_status {
+    guard("ap_histogram_index_of", || {
+        // SAFETY: forwarded contract.
+        let h = unsafe { borrow::<Histogram, _>(h) }?;
+        let c = h.config();
+        Out::new(out)?.write(c.index(value.min(c.highest())))
+    })
+}
+
+/// Where a timer's cells are: its duration histogram (recorded as in ap_histogram_cells, in
+/// nanoseconds) and its error count. To record one execution as ap_timer_record does, record
+/// the duration in `durations`, then, for a failure, atomically add 1 to the `errors` cell
+/// (kind AP_CELL_COUNTER_STRIPES, count 1). The cells live while the handle (or a clone) does;
+/// their layout changes only with AP_ABI_VERSION.
+#[repr(C)]
+pub struct ap_timer_cells {
+    /// The duration histogram.
+    pub durations: ap_histogram_cells,
+    /// The error count: one cell, atomic add only.
+    pub errors: ap_cells,
+}
+
+/// Describes the timer's cells in *out (see ap_timer_cells).
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `t` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_timer_layout(t: *const ApTimer, out: *mut ap_timer_cells) -> ap_status {
+    guard("ap_timer_layout", || {
+        // SAFETY: forwarded contract.
+        let t = unsafe { borrow::<Timer, _>(t) }?;
+        Out::new(out)?.write(ap_timer_cells {
+            durations: histogram_cells(t.histogram()),
+            errors: ap_cells {
+                base: t.errors_cell().as_ptr().cast(),
+                offset: 0,
+                count: 1,
+                stride: std::mem::size_of::<u64>(),
+                kind: AP_CELL_COUNTER_STRIPES,
+            },
+        })
+    })
+}
+
+/// Where a MinMax's three `uint64_t` cells are, each at `base` + its byte offset (8-byte
+/// aligned). To record `v` as ap_minmax_record does: lower `min` to `v` (load; while `v` is
+/// below the loaded value, compare-and-swap), raise `max` to `v` the same way, then, if
+/// `recorded` loads 0, store 1 into it (release or stronger). Nothing else may be written; read
+/// through ap_minmax_min and ap_minmax_max. The cells live while the handle (or a clone) does;
+/// their layout changes only with AP_ABI_VERSION.
+#[repr(C)]
+pub struct ap_minmax_layout {
+    /// Start of the memory the cells live in.
+    pub base: *mut c_void,
+    /// Bytes from `base` to the minimum (UINT64_MAX while empty).
+    pub min_offset: usize,
+    /// Bytes from `base` to the maximum (0 while empty).
+    pub max_offset: usize,
+    /// Bytes from `base` to the recorded flag (0 while empty, then 1).
+    pub recorded_offset: usize,
+}
+
+/// Describes the MinMax's cells in *out (see ap_minmax_layout).
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `m` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_minmax_cells(
+    m: *const ApMinMax,
+    out: *mut ap_minmax_layout,
+) -> ap_status {
+    guard("ap_minmax_cells", || {
+        // SAFETY: forwarded contract.
+        let m = unsafe { borrow::<MinMax, _>(m) }?;
+        let [min, max, recorded] = m.cells().map(|c| c.as_ptr() as usize);
+        let base = min.min(max).min(recorded);
+        Out::new(out)?.write(ap_minmax_layout {
+            base: m.cells()[0]
+                .as_ptr()
+                .cast::<u8>()
+                .wrapping_sub(min - base)
+                .cast(),
+            min_offset: min - base,
+            max_offset: max - base,
+            recorded_offset: recorded - base,
+        })
+    })
+}
+
+/// Describes the cell's published revision (kind AP_CELL_REVISION, count 1) in *out: the
+/// revision of the last completed store, 0 at creation. It only grows, is raised right after
+/// each store publishes its value (so it never names a revision that ap_snapshot_cell_load
+/// cannot return yet) and before ap_snapshot_cell_store returns. A reader that loaded a value at
+/// revision r may keep using its copy while an atomic load of this cell returns r, and loads
+/// again otherwise: one atomic load instead of a call per read. Read-only.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `c` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_snapshot_cell_revision_cell(
+    c: *const ApSnapshotCell,
+    out: *mut ap_cells,
+) -> ap_status {
+    guard("ap_snapshot_cell_revision_cell", || {
+        // SAFETY: forwarded contract.
+        let c = unsafe { borrow::<SnapshotCell<Vec<u8>>, _>(c) }?;
+        Out::new(out)?.write(ap_cells {
+            base: c.revision_cell().as_ptr().cast(),
+            offset: 0,
+            count: 1,
+            stride: std::mem::size_of::<u64>(),
+            kind: AP_CELL_REVISION,
         })
     })
 }

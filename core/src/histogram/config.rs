@@ -73,6 +73,13 @@ impl HistogramConfig {
         self.len
     }
 
+    /// The `m` of the layout: values below `2^(m+1)` have a bucket each, and every further power
+    /// of two is split into `2^m` buckets (3, 6, 9, 13 or 16 for 1 to 5 significant figures).
+    /// [`index`](Self::index) is a function of `sub_bits` alone.
+    pub fn sub_bits(&self) -> u32 {
+        self.sub_bits
+    }
+
     /// Largest relative distance between a reported quantile and the true value it stands for.
     pub fn relative_error(&self) -> f64 {
         0.5f64.powi(self.sub_bits as i32 + 1)

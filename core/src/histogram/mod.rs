@@ -317,6 +317,28 @@ impl Histogram {
         self.cells[OVERFLOW].store(0, Ordering::Relaxed);
     }
 
+    /// Where each kind of cell lies in the histogram's one allocation, for code outside Rust
+    /// that records without a call (the C ABI's `ap_histogram_layout`). The cells are
+    /// 8-byte-aligned `u64`s; the allocation stays at [`cells_base`](Self::cells_base) for the
+    /// histogram's lifetime. See [`HistogramCellsLayout`] for the operations a writer may perform.
+    pub fn cells_layout(&self) -> HistogramCellsLayout {
+        HistogramCellsLayout {
+            min: MIN,
+            max: MAX,
+            overflow: OVERFLOW,
+            sum_first: LINE,
+            sum_count: self.sum_mask + 1,
+            sum_stride: LINE,
+            bucket_first: LINE * (self.sum_mask + 2),
+            bucket_count: self.config.bucket_count(),
+        }
+    }
+
+    /// Address of cell 0 of the allocation [`cells_layout`](Self::cells_layout) describes.
+    pub fn cells_base(&self) -> *const AtomicU64 {
+        self.cells.as_ptr()
+    }
+
     fn buckets(&self) -> &[AtomicU64] {
         &self.cells[LINE * (self.sum_mask + 2)..]
     }
@@ -330,6 +352,42 @@ impl Histogram {
     fn my_sum(&self) -> &AtomicU64 {
         &self.cells[LINE * (1 + (thread_index() & self.sum_mask))]
     }
+}
+
+/// Cell indices (in `u64` cells from [`Histogram::cells_base`]) of a histogram's state, and what
+/// a writer outside Rust may do to each so that its records are exactly those of
+/// [`Histogram::record_n`]:
+///
+/// - `overflow`: when `v > highest`, add `n` (saturating: see below) and record `highest`
+///   instead.
+/// - `min`: lower to `v` (load; while `v` is below the cell, compare-and-swap).
+/// - `max`: raise to `v` the same way.
+/// - sum stripes (`sum_count` cells, `sum_stride` cells apart): add `v * n` (wrapping) to any one
+///   stripe.
+/// - buckets (`bucket_count` consecutive cells): add `n` to bucket
+///   [`HistogramConfig::index`]`(v)`, saturating, and do it last (a reader that sees the count
+///   sees the extremes).
+///
+/// Saturation rule for bucket and overflow counts: when the old value of the atomic add plus `n`
+/// exceeds `u64::MAX`, store `u64::MAX` into the cell right after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistogramCellsLayout {
+    /// The minimum (u64::MAX while empty).
+    pub min: usize,
+    /// The maximum (0 while empty).
+    pub max: usize,
+    /// Count of values clamped to the highest trackable value.
+    pub overflow: usize,
+    /// First sum stripe.
+    pub sum_first: usize,
+    /// Number of sum stripes (a power of two).
+    pub sum_count: usize,
+    /// Cells from one sum stripe to the next.
+    pub sum_stride: usize,
+    /// Bucket 0.
+    pub bucket_first: usize,
+    /// Number of buckets.
+    pub bucket_count: usize,
 }
 
 /// Adds `n` to a count cell, saturating at `u64::MAX`. The common case is one `fetch_add`; a
