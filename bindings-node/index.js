@@ -1,5 +1,6 @@
 'use strict'
-// atomicperf for Node.js: lock-free Counter, Gauge and Histogram from the Rust core.
+// atomicperf for Node.js: lock-free metrics (Counter, Gauge, Histogram, Timer, MinMax, ...), concurrent
+// state (ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken) and a registry, from the Rust core.
 //
 // The native module (loaded by the generated `binding.js`) exports plain functions that take a
 // metric handle; these classes keep the handle in a private field and call them. Types and
