@@ -600,6 +600,8 @@ export type AtomicperfStateErrorCode =
   | 'AP_ERR_SAME_ACCOUNT'
   | 'AP_ERR_INSUFFICIENT_FUNDS'
   | 'AP_ERR_OVERFLOW'
+  | 'AP_ERR_ACCOUNT_CLOSED'
+  | 'AP_ERR_ACCOUNT_NOT_EMPTY'
   | 'AP_ERR_REVISION_MISMATCH'
   | 'AP_ERR_CANCELLED'
 
@@ -674,15 +676,31 @@ export interface LedgerError extends Error {
   code: AtomicperfStateErrorCode
   /** The account concerned (a number, or a bigint above 2^53). */
   account?: number | bigint
-  /** `AP_ERR_INSUFFICIENT_FUNDS`: the balance found. */
+  /** `AP_ERR_INSUFFICIENT_FUNDS` and `AP_ERR_ACCOUNT_NOT_EMPTY`: the balance found. */
   balance?: number | bigint
   /** `AP_ERR_INVALID_AMOUNT` and `AP_ERR_INSUFFICIENT_FUNDS`: the amount asked for. */
   amount?: number | bigint
 }
 
+/** One transfer of {@link Ledger.transferMany}: `[from, to, amount]`. */
+export type LedgerTransfer = readonly [from: U64, to: U64, amount: I64]
+
+/** The code of a transfer that {@link Ledger.transferMany} refused. */
+export type LedgerTransferCode =
+  | 'AP_ERR_UNKNOWN_ACCOUNT'
+  | 'AP_ERR_ACCOUNT_CLOSED'
+  | 'AP_ERR_INVALID_AMOUNT'
+  | 'AP_ERR_SAME_ACCOUNT'
+  | 'AP_ERR_INSUFFICIENT_FUNDS'
+  | 'AP_ERR_OVERFLOW'
+
 /**
- * Accounts keyed by u64 ids with i64 balances. Each account has its own lock; a transfer locks
- * both accounts (in id order) and is atomic, so concurrent transfers conserve the total.
+ * Accounts keyed by u64 ids with i64 balances, without a lock: an account is found through an
+ * index readers never write and a balance changes by compare-and-swap, so operations on
+ * different accounts never wait for each other. A transfer debits, then credits (giving the
+ * debit back if the credit fails): all or nothing, and concurrent transfers conserve the total.
+ * `openHot` opens an account many transfers credit at once; `close`/`reopen` retire an empty
+ * account; `transferMany` runs a batch in one native call.
  *
  * Ids are {@link U64}, amounts {@link I64}. Balances: `deposit`/`withdraw` return a number, or a
  * bigint beyond ±`Number.MAX_SAFE_INTEGER` (the operation has happened); `balance`/`total`
@@ -690,15 +708,41 @@ export interface LedgerError extends Error {
  * `balanceBigInt`/`totalBigInt`, which always return a bigint).
  *
  * Core errors are plain `Error`s ({@link LedgerError}) with codes `AP_ERR_UNKNOWN_ACCOUNT`,
- * `AP_ERR_ACCOUNT_EXISTS`, `AP_ERR_INVALID_AMOUNT` (amount <= 0), `AP_ERR_SAME_ACCOUNT`,
- * `AP_ERR_INSUFFICIENT_FUNDS`, `AP_ERR_OVERFLOW`; nothing changes on error. An id or amount of
+ * `AP_ERR_ACCOUNT_EXISTS`, `AP_ERR_ACCOUNT_CLOSED`, `AP_ERR_ACCOUNT_NOT_EMPTY`,
+ * `AP_ERR_INVALID_AMOUNT` (amount <= 0), `AP_ERR_SAME_ACCOUNT`, `AP_ERR_INSUFFICIENT_FUNDS`,
+ * `AP_ERR_OVERFLOW`; nothing changes on error. An id or amount of
  * the wrong type is a TypeError `AP_ERR_INVALID_ARGUMENT`, a fraction or a value out of range a
  * RangeError `AP_ERR_OUT_OF_RANGE`.
  */
 export declare class Ledger {
   constructor()
-  /** Opens account `id` at balance 0. @throws {LedgerError} `AP_ERR_ACCOUNT_EXISTS`. */
+  /**
+   * Opens account `id` at balance 0. @throws {LedgerError} `AP_ERR_ACCOUNT_EXISTS`, or
+   * `AP_ERR_ACCOUNT_CLOSED` for a closed id (see `reopen`).
+   */
   open(id: U64, options?: LedgerOpenOptions): void
+  /**
+   * Opens account `id` as a hot account, one that many transfers credit at once (a merchant, a
+   * fee account): its credits go to per-thread stripes that debits and reads sum. Errors as
+   * `open`.
+   */
+  openHot(id: U64, options?: LedgerOpenOptions): void
+  /**
+   * Closes account `id`, whose balance must be 0 with no transfer from it in flight; operations
+   * on it then throw `AP_ERR_ACCOUNT_CLOSED` until `reopen`. @throws {LedgerError}
+   * `AP_ERR_ACCOUNT_NOT_EMPTY` (.balance; nothing changes), `AP_ERR_ACCOUNT_CLOSED`,
+   * `AP_ERR_UNKNOWN_ACCOUNT`.
+   */
+  close(id: U64): void
+  /** Reopens closed account `id` at balance 0. @throws {LedgerError} `AP_ERR_ACCOUNT_EXISTS` if open. */
+  reopen(id: U64): void
+  /**
+   * Applies the transfers in order, each all-or-nothing as `transfer`, in one native call, and
+   * returns one entry per transfer: `null` if it was applied, else its error code. A malformed
+   * batch (not an array of `[from, to, amount]` arrays, an id or amount of the wrong type or out
+   * of range) throws as `transfer` would, before any transfer runs.
+   */
+  transferMany(transfers: readonly LedgerTransfer[]): (LedgerTransferCode | null)[]
   /** Adds `amount`; returns the new balance. */
   deposit(id: U64, amount: I64): number | bigint
   /** Takes `amount` (never below zero without overdraft); returns the new balance. */

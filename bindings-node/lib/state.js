@@ -32,7 +32,8 @@ module.exports = function defineState(calls) {
     shardedMapInsertIfAbsent, shardedMapRemove, shardedMapSize, shardedMapShards, shardedMapClear,
     shardedMapEntries,
     ledgerNew, ledgerOpen, ledgerDeposit, ledgerWithdraw, ledgerTransfer, ledgerBalance,
-    ledgerBalanceBigInt, ledgerTotal, ledgerTotalBigInt, ledgerSize,
+    ledgerBalanceBigInt, ledgerTotal, ledgerTotalBigInt, ledgerSize, ledgerOpenHot, ledgerClose,
+    ledgerReopen, ledgerTransferMany, ledgerStatusNames,
     snapshotCellNew, snapshotCellLoad, snapshotCellLoadString, snapshotCellLoadWithRevision,
     snapshotCellStore, snapshotCellCompareAndStore, snapshotCellRevision, snapshotCellAgeMs,
     snapshotCellLastUpdated,
@@ -113,6 +114,27 @@ module.exports = function defineState(calls) {
     }
   }
 
+  // Status names by code (the core's table), to read ledgerTransferMany's status bytes with.
+  const statusNames = ledgerStatusNames()
+
+  // A batch as a Float64Array of [from, to, amount] triples when every value is a number (the
+  // native side then reads it without one N-API call per value), else null: the array goes to
+  // the native side as it is, which converts BigInts and reports what is wrong with it.
+  function packNumbers(transfers) {
+    const n = transfers.length
+    const packed = new Float64Array(n * 3)
+    for (let i = 0; i < n; i++) {
+      const t = transfers[i]
+      if (!Array.isArray(t) || t.length !== 3) return null
+      const from = t[0], to = t[1], amount = t[2]
+      if (typeof from !== 'number' || typeof to !== 'number' || typeof amount !== 'number') return null
+      packed[3 * i] = from
+      packed[3 * i + 1] = to
+      packed[3 * i + 2] = amount
+    }
+    return packed
+  }
+
   /** Accounts keyed by u64 with i64 balances; transfers are atomic and conserve the total. */
   class Ledger {
     #h
@@ -125,6 +147,33 @@ module.exports = function defineState(calls) {
       const { overdraft = false } = options(opts, 'open()')
       if (typeof overdraft !== 'boolean') throw typeError(`overdraft must be a boolean, got ${describe(overdraft)}`)
       ledgerOpen(this.#h, id, overdraft)
+    }
+
+    openHot(id, opts) {
+      const { overdraft = false } = options(opts, 'openHot()')
+      if (typeof overdraft !== 'boolean') throw typeError(`overdraft must be a boolean, got ${describe(overdraft)}`)
+      ledgerOpenHot(this.#h, id, overdraft)
+    }
+
+    close(id) {
+      ledgerClose(this.#h, id)
+    }
+
+    reopen(id) {
+      ledgerReopen(this.#h, id)
+    }
+
+    transferMany(transfers) {
+      if (!Array.isArray(transfers)) {
+        throw typeError(`transfers must be an array of [from, to, amount] arrays, got ${describe(transfers)}`)
+      }
+      const statuses = new Uint8Array(transfers.length)
+      const failed = ledgerTransferMany(this.#h, packNumbers(transfers) ?? transfers, statuses)
+      const results = new Array(transfers.length).fill(null)
+      if (failed > 0) {
+        for (let i = 0; i < statuses.length; i++) if (statuses[i] !== 0) results[i] = statusNames[statuses[i]]
+      }
+      return results
     }
 
     deposit(id, amount) {

@@ -136,14 +136,16 @@ impl Fail {
 
 impl From<atomicperf::Error> for Fail {
     fn from(e: atomicperf::Error) -> Self {
-        use atomicperf::Error as E;
-        // As the C ABI maps them: a wrong kind of argument, a closed primitive and a timed-out
-        // wait have their own codes; every other core error is a value outside its range.
-        match e {
-            E::InvalidArgument(_) => Fail::type_error(e.to_string()),
-            E::Closed | E::Forked => Fail::error(CLOSED, e.to_string()),
-            E::Timeout => Fail::error(TIMEOUT, e.to_string()),
-            _ => Fail::range(e.to_string()),
+        // The status every language reports (`atomicperf::Status`) is the code: a wrong kind of
+        // argument is a TypeError, a value outside its range a RangeError, anything else (a
+        // closed primitive, a timed-out wait, a ledger error) a plain Error.
+        use atomicperf::Status as S;
+        match e.status() {
+            S::InvalidArgument => Fail::type_error(e.to_string()),
+            S::OutOfRange => Fail::range(e.to_string()),
+            S::Closed => Fail::error(CLOSED, e.to_string()),
+            S::Timeout => Fail::error(TIMEOUT, e.to_string()),
+            status => Fail::error(status.name(), e.to_string()),
         }
     }
 }

@@ -43,7 +43,7 @@ const attack = `
   }
   const kinds = Object.keys(handles).sort((x, y) => y.length - x.length)
   const noHandle = new Set(['registryGlobal', 'registryNamed', 'registryContentTypes', 'benchRun', 'benchWorkloads',
-    'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget'])
+    'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames'])
   for (const name of Object.keys(t)) {
     if (typeof t[name] !== 'function' || noHandle.has(name) || name.endsWith('New')) continue
     // onceMapComplete / onceMapAbandon take a ticket: every handle here is of another kind.

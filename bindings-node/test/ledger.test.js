@@ -141,3 +141,144 @@ test('Ledger: works in a worker thread (its own ledger)', async () => {
 test('Ledger: throwsCode helper agrees on plain Errors', () => {
   throwsCode(() => new Ledger().balance(1), Error, 'AP_ERR_UNKNOWN_ACCOUNT')
 })
+
+test('Ledger: close only an empty account; a closed one fails with AP_ERR_ACCOUNT_CLOSED until reopen', () => {
+  const l = bank()
+  coded(() => l.close(1), 'AP_ERR_ACCOUNT_NOT_EMPTY', { account: 1, balance: 100 })
+  assert.equal(l.balance(1), 100)
+  assert.equal(l.close(2), undefined)
+  assert.equal(l.size, 2)
+  for (const call of [
+    () => l.balance(2), () => l.deposit(2, 1), () => l.withdraw(2, 1), () => l.transfer(1, 2, 1),
+    () => l.transfer(2, 1, 1), () => l.open(2), () => l.close(2), () => l.openHot(2),
+  ]) coded(call, 'AP_ERR_ACCOUNT_CLOSED', { account: 2 })
+  coded(() => l.reopen(1), 'AP_ERR_ACCOUNT_EXISTS', { account: 1 })
+  coded(() => l.reopen(9), 'AP_ERR_UNKNOWN_ACCOUNT', { account: 9 })
+  coded(() => l.close(9), 'AP_ERR_UNKNOWN_ACCOUNT', { account: 9 })
+  range(() => l.close(-1))
+  type(() => l.reopen('2'))
+  assert.equal(l.reopen(2n), undefined)
+  l.transfer(1, 2, 40)
+  assert.deepEqual([l.balance(1), l.balance(2), l.total(), l.size], [60, 40, 100, 3])
+})
+
+test('Ledger: a hot account takes credits, debits, refusals and close like any other', () => {
+  const l = bank()
+  l.openHot(7)
+  coded(() => l.openHot(7), 'AP_ERR_ACCOUNT_EXISTS', { account: 7 })
+  for (let i = 0; i < 10; i++) l.transfer(1, 7, 3)
+  assert.equal(l.balance(7), 30)
+  assert.equal(l.withdraw(7, 25), 5)
+  coded(() => l.transfer(7, 1, 6), 'AP_ERR_INSUFFICIENT_FUNDS', { account: 7, balance: 5, amount: 6 })
+  coded(() => l.close(7), 'AP_ERR_ACCOUNT_NOT_EMPTY', { account: 7, balance: 5 })
+  l.transfer(7, 1, 5)
+  l.close(7)
+  coded(() => l.transfer(1, 7, 1), 'AP_ERR_ACCOUNT_CLOSED', { account: 7 })
+  l.openHot(8, { overdraft: true })
+  assert.equal(l.withdraw(8, 9), -9)
+  type(() => l.openHot(9, { overdraft: 1 }))
+  assert.equal(l.total(), 66)
+})
+
+test('Ledger: transferMany returns null or the error code per transfer, numbers and BigInts alike', () => {
+  for (const big of [false, true]) {
+    const l = bank()
+    l.open(4)
+    l.close(4)
+    const n = big ? BigInt : Number
+    const results = l.transferMany([
+      [n(1), n(2), n(30)], [n(2), n(1), n(1000)], [n(1), n(9), n(1)], [n(1), n(1), n(1)],
+      [n(1), n(2), n(0)], [n(1), n(4), n(1)], [n(2), n(1), n(5)],
+    ])
+    assert.deepEqual(results, [
+      null, 'AP_ERR_INSUFFICIENT_FUNDS', 'AP_ERR_UNKNOWN_ACCOUNT', 'AP_ERR_SAME_ACCOUNT',
+      'AP_ERR_INVALID_AMOUNT', 'AP_ERR_ACCOUNT_CLOSED', null,
+    ])
+    assert.deepEqual([l.balance(1), l.balance(2), l.total()], [75, 25, 100])
+    assert.deepEqual(l.transferMany([]), [])
+  }
+  const l = bank()
+  assert.deepEqual(l.transferMany([[1, 2n ** 64n - 1n, 1], [1, 2n, 1]]), ['AP_ERR_UNKNOWN_ACCOUNT', null])
+})
+
+test('Ledger: a malformed batch throws before any transfer runs', () => {
+  const l = bank()
+  for (const bad of [
+    [[1, 2, 1], [1, 2]], [[1, 2, 1], 5], [[1, 2, 1], [1, '2', 1]], [[1, 2, 1], [1, 2, null]],
+    [[1, 2, 1], [1n, 2, {}]],
+  ]) type(() => l.transferMany(bad))
+  for (const bad of [[[1, 2, 1], [-1, 2, 1]], [[1, 2, 1], [1, 2, 1.5]], [[1, 2, 1], [1, 2 ** 64, 1]],
+    [[1, 2, 1], [1, 2, NaN]], [[1, 2, 1], [1n, -2n, 1]], [[1, 2, 1], [1, 2n, 2n ** 63n]]]) {
+    range(() => l.transferMany(bad))
+  }
+  for (const bad of [undefined, null, 5, 'x', new Float64Array(3), { length: 1, 0: [1, 2, 1] }]) type(() => l.transferMany(bad))
+  assert.throws(() => l.transferMany([[1, 2, 1], [-1, 2, 1]]), /transfers\[1\] from must be an integer/)
+  assert.deepEqual([l.balance(1), l.balance(2)], [100, 0])
+})
+
+test('Ledger: 800,000 random transfers in batches and single calls, with opens and closes, conserve the total', () => {
+  // A Ledger cannot cross worker threads (each worker loads its own handles), so this runs on
+  // one thread: batches of 1,000 (half of them) and single calls, opposite directions on one
+  // pair, accounts without overdraft (refusals), a hot account, and accounts opened, filled,
+  // drained and closed in between.
+  const l = new Ledger()
+  l.openHot(100)
+  for (let i = 0; i < 10; i++) {
+    l.open(i, { overdraft: i >= 4 })
+    l.deposit(i, i < 4 ? 1000 : 100000)
+  }
+  const start = l.total()
+  let seed = 7
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  let refused = 0
+  for (let round = 0; round < 800; round++) {
+    const batch = []
+    for (let step = 0; step < 1000; step++) {
+      let from, to
+      if (step % 4 === 0) [from, to] = (step / 4 + round) % 2 ? [0, 1] : [1, 0]
+      else if (step % 10 === 1) [from, to] = [rand(10), 100]
+      else {
+        from = rand(10)
+        to = (from + 1 + rand(9)) % 10
+      }
+      batch.push([from, to, 1 + rand(600)])
+    }
+    if (round % 2) {
+      for (const r of l.transferMany(batch)) {
+        if (r !== null) {
+          assert.equal(r, 'AP_ERR_INSUFFICIENT_FUNDS')
+          refused++
+        }
+      }
+    } else {
+      for (const [from, to, amount] of batch) {
+        try {
+          l.transfer(from, to, amount)
+        } catch (e) {
+          assert.equal(e.code, 'AP_ERR_INSUFFICIENT_FUNDS')
+          refused++
+        }
+      }
+    }
+    const own = 1000 + (round % 3)
+    try {
+      l.open(own)
+    } catch (e) {
+      assert.equal(e.code, 'AP_ERR_ACCOUNT_CLOSED')
+      l.reopen(own)
+    }
+    l.transfer(4 + (round % 6), own, 50)
+    assert.deepEqual(l.transferMany([[own, 4 + (round % 6), 50], [own, 0, 1]]), [null, 'AP_ERR_INSUFFICIENT_FUNDS'])
+    l.close(own)
+  }
+  assert.equal(l.total(), start)
+  let sum = 0
+  for (const i of [...Array(10).keys(), 100]) sum += l.balance(i)
+  assert.equal(sum, start)
+  for (let i = 0; i < 4; i++) assert.ok(l.balance(i) >= 0)
+  assert.ok(refused > 0)
+  assert.equal(l.size, 11)
+})
