@@ -709,6 +709,9 @@ impl Harness {
 
                 // ---------------- histogram
                 Op::HistNew(prec, null_out) => {
+                    // 4 and 5 significant figures over the whole u64 range take megabytes: keep
+                    // them to a billion so inputs stay fast (every range is still reachable at 1-3).
+                    let prec = prec.map(|(sig, hi)| if sig % 7 >= 4 { (sig, hi % 1_000_000_000) } else { (sig, hi) });
                     if self.hists.full() {
                         return;
                     }
@@ -906,6 +909,9 @@ impl Harness {
 
                 // ---------------- timer
                 Op::TimerNew(prec, null_out) => {
+                    // 4 and 5 significant figures over the whole u64 range take megabytes: keep
+                    // them to a billion so inputs stay fast (every range is still reachable at 1-3).
+                    let prec = prec.map(|(sig, hi)| if sig % 7 >= 4 { (sig, hi % 1_000_000_000) } else { (sig, hi) });
                     if self.timers.full() {
                         return;
                     }
@@ -1052,7 +1058,9 @@ impl Harness {
                         return;
                     }
                     let mut p = null_mut();
-                    let buckets = buckets as usize % (1 << 21);
+                    // Small windows, and one count just above the limit (refused): a 2^20-bucket window
+                    // per input would make the fuzzer spend its time zeroing memory.
+                    let buckets = [0, 1, 3, 64, (1 << 20) + 1][buckets as usize % 5];
                     let st = check(
                         ap_throughput_window_new(window, buckets, sla, out(&mut p, null_out)),
                         "throughput_window_new",
