@@ -2,7 +2,10 @@
  * (unknown account, account exists, invalid amount, same account, insufficient funds, overflow of
  * a balance and of the total), overdraft accounts, reference counting, and 8 threads doing
  * 100,000 random transfers each (opposite directions between the same accounts, failing ones
- * included) with the total conserved and no non-overdraft balance ever negative. */
+ * included) with the total conserved and no non-overdraft balance ever negative. Hot accounts,
+ * close/reopen (AP_ERR_ACCOUNT_CLOSED, AP_ERR_ACCOUNT_NOT_EMPTY), ap_ledger_transfer_many (a
+ * status per transfer, NULL and empty batches), and 8 threads x 200,000 transfers in batches and
+ * single calls with accounts opened and closed meanwhile, the total exact afterwards. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 
@@ -500,10 +503,233 @@ static void test_threads(void) {
     ap_ledger_free(s.l);
 }
 
+static void test_close_and_reopen(void) {
+    ap_ledger *l = NULL;
+    REQUIRE_OK(ap_ledger_new(&l));
+    CHECK_OK(ap_ledger_open(l, 1, false));
+    CHECK_OK(ap_ledger_open(l, 2, false));
+    CHECK_OK(ap_ledger_deposit(l, 1, 10, NULL));
+    CHECK_STATUS(ap_ledger_close(l, 1), AP_ERR_ACCOUNT_NOT_EMPTY);
+    CHECK(balance_of(l, 1) == 10);
+    CHECK_STATUS(ap_ledger_close(l, 9), AP_ERR_UNKNOWN_ACCOUNT);
+    CHECK_OK(ap_ledger_close(l, 2));
+    CHECK_U64(len_of(l), 1);
+    int64_t b = SENTINEL;
+    CHECK_STATUS(ap_ledger_balance(l, 2, &b), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_deposit(l, 2, 1, &b), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_withdraw(l, 2, 1, &b), AP_ERR_ACCOUNT_CLOSED);
+    CHECK(b == SENTINEL);
+    CHECK_STATUS(ap_ledger_transfer(l, 1, 2, 1), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_transfer(l, 2, 1, 1), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_open(l, 2, false), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_open_hot(l, 2, false), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_STATUS(ap_ledger_close(l, 2), AP_ERR_ACCOUNT_CLOSED);
+    CHECK(balance_of(l, 1) == 10);
+    CHECK_STATUS(ap_ledger_reopen(l, 1), AP_ERR_ACCOUNT_EXISTS);
+    CHECK_STATUS(ap_ledger_reopen(l, 9), AP_ERR_UNKNOWN_ACCOUNT);
+    CHECK_OK(ap_ledger_reopen(l, 2));
+    CHECK_OK(ap_ledger_transfer(l, 1, 2, 4));
+    CHECK(balance_of(l, 2) == 4 && total_of(l) == 10);
+    CHECK_U64(len_of(l), 2);
+    CHECK_STATUS(ap_ledger_close(NULL, 1), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_ledger_reopen(NULL, 1), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_ledger_open_hot(NULL, 1, false), AP_ERR_NULL_HANDLE);
+    ap_ledger_free(l);
+}
+
+static void test_hot(void) {
+    ap_ledger *l = NULL;
+    REQUIRE_OK(ap_ledger_new(&l));
+    CHECK_OK(ap_ledger_open(l, 1, false));
+    CHECK_OK(ap_ledger_deposit(l, 1, 100, NULL));
+    CHECK_OK(ap_ledger_open_hot(l, 7, false));
+    CHECK_STATUS(ap_ledger_open_hot(l, 7, false), AP_ERR_ACCOUNT_EXISTS);
+    CHECK_STATUS(ap_ledger_open(l, 7, false), AP_ERR_ACCOUNT_EXISTS);
+    for (int i = 0; i < 10; i++) CHECK_OK(ap_ledger_transfer(l, 1, 7, 3));
+    CHECK(balance_of(l, 7) == 30);
+    int64_t b = SENTINEL;
+    CHECK_OK(ap_ledger_withdraw(l, 7, 25, &b));
+    CHECK(b == 5);
+    CHECK_STATUS(ap_ledger_transfer(l, 7, 1, 6), AP_ERR_INSUFFICIENT_FUNDS);
+    CHECK_STATUS(ap_ledger_close(l, 7), AP_ERR_ACCOUNT_NOT_EMPTY);
+    CHECK_OK(ap_ledger_transfer(l, 7, 1, 5));
+    CHECK_OK(ap_ledger_close(l, 7));
+    CHECK_STATUS(ap_ledger_transfer(l, 1, 7, 1), AP_ERR_ACCOUNT_CLOSED);
+    CHECK_OK(ap_ledger_open_hot(l, 8, true));
+    CHECK_OK(ap_ledger_withdraw(l, 8, 9, &b));
+    CHECK(b == -9 && total_of(l) == 66);
+    ap_ledger_free(l);
+}
+
+static void test_transfer_many(void) {
+    ap_ledger *l = NULL;
+    REQUIRE_OK(ap_ledger_new(&l));
+    CHECK_OK(ap_ledger_open(l, 1, false));
+    CHECK_OK(ap_ledger_open(l, 2, false));
+    CHECK_OK(ap_ledger_open(l, 3, false));
+    CHECK_OK(ap_ledger_deposit(l, 1, 100, NULL));
+    CHECK_OK(ap_ledger_close(l, 3));
+    const ap_transfer batch[] = {
+        {1, 2, 30}, {2, 1, 1000}, {1, 9, 1}, {1, 1, 1}, {1, 2, 0}, {1, 3, 1}, {2, 1, 5},
+        {2, 1, -5},
+    };
+    enum { N = sizeof batch / sizeof batch[0] };
+    const ap_status want[N] = {AP_OK, AP_ERR_INSUFFICIENT_FUNDS, AP_ERR_UNKNOWN_ACCOUNT,
+                               AP_ERR_SAME_ACCOUNT, AP_ERR_INVALID_AMOUNT, AP_ERR_ACCOUNT_CLOSED,
+                               AP_OK, AP_ERR_INVALID_AMOUNT};
+    ap_status results[N];
+    for (int i = 0; i < N; i++) results[i] = (ap_status)-1;
+    size_t failed = SENTINEL_LEN;
+    CHECK_OK(ap_ledger_transfer_many(l, batch, N, results, &failed));
+    for (int i = 0; i < N; i++) CHECK_STATUS(results[i], want[i]);
+    CHECK_U64(failed, 6);
+    CHECK(balance_of(l, 1) == 75 && balance_of(l, 2) == 25 && total_of(l) == 100);
+    /* failed may be NULL. */
+    CHECK_OK(ap_ledger_transfer_many(l, batch, 1, results, NULL));
+    CHECK_STATUS(results[0], AP_OK);
+    /* An empty batch: NULL arrays are fine, failed is 0. */
+    failed = SENTINEL_LEN;
+    CHECK_OK(ap_ledger_transfer_many(l, NULL, 0, NULL, &failed));
+    CHECK_U64(failed, 0);
+    /* NULL arrays with n > 0 and a NULL handle change nothing. */
+    int64_t b1 = balance_of(l, 1), b2 = balance_of(l, 2);
+    results[0] = (ap_status)-1;
+    CHECK_STATUS(ap_ledger_transfer_many(l, NULL, 1, results, &failed), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_ledger_transfer_many(l, batch, 1, NULL, &failed), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_ledger_transfer_many(NULL, batch, 1, results, &failed), AP_ERR_NULL_HANDLE);
+    CHECK(results[0] == (ap_status)-1);
+    CHECK(balance_of(l, 1) == b1 && balance_of(l, 2) == b2);
+    ap_ledger_free(l);
+}
+
+/* 8 threads x 200,000 transfers (the suite runs under ASan: 1,000,000 each would take long):
+ * even threads in batches of 1,000 through ap_ledger_transfer_many, odd ones one call each;
+ * opposite directions between accounts 1 and 2, amounts no safe account holds, a hot account
+ * credited and debited, and each thread opening, funding, draining and closing accounts of its
+ * own meanwhile (reopening them on later rounds). The total is exact afterwards. */
+enum { BATCH_THREADS = 8, BATCH_TRANSFERS = 200000, BATCH = 1000, HOT = 100 };
+
+struct batch_worker {
+    ap_ledger *l;
+    pthread_barrier_t *start;
+    int id;
+    uint64_t rng;
+    uint64_t ok, refused;
+};
+
+static void *batch_worker_main(void *arg) {
+    struct batch_worker *w = arg;
+    ap_ledger *l = w->l;
+    static _Thread_local ap_transfer batch[BATCH];
+    static _Thread_local ap_status results[BATCH];
+    pthread_barrier_wait(w->start);
+    for (int round = 0; round * BATCH < BATCH_TRANSFERS; round++) {
+        for (int i = 0; i < BATCH; i++) {
+            uint64_t r = next_rand(&w->rng);
+            ap_transfer t = {0, 0, (int64_t)(r % 300) + 1};
+            if (i % 4 == 0) {
+                t.from = (uint64_t)(1 + w->id % 2);
+                t.to = (uint64_t)(2 - w->id % 2);
+            } else if (i % 10 == 1) {
+                t.from = 1 + (r >> 40) % ACCOUNTS;
+                t.to = HOT;
+            } else if (i % 10 == 3) {
+                t.from = HOT;
+                t.to = 1 + (r >> 40) % ACCOUNTS;
+            } else {
+                t.from = 1 + (r >> 40) % ACCOUNTS;
+                t.to = 1 + (t.from + (r >> 48) % (ACCOUNTS - 1)) % ACCOUNTS;
+            }
+            if (i % 10 == 5 && is_safe(t.from)) t.amount = INT64_C(1) << 40;
+            batch[i] = t;
+        }
+        if (w->id % 2 == 0) {
+            size_t failed = SENTINEL_LEN;
+            CHECK_OK(ap_ledger_transfer_many(l, batch, BATCH, results, &failed));
+            size_t counted = 0;
+            for (int i = 0; i < BATCH; i++) {
+                if (results[i] == AP_OK) {
+                    w->ok++;
+                } else {
+                    CHECK_STATUS(results[i], AP_ERR_INSUFFICIENT_FUNDS);
+                    CHECK(is_safe(batch[i].from) || batch[i].from == HOT);
+                    w->refused++;
+                    counted++;
+                }
+            }
+            CHECK_U64(failed, counted);
+        } else {
+            for (int i = 0; i < BATCH; i++) {
+                ap_status st = ap_ledger_transfer(l, batch[i].from, batch[i].to, batch[i].amount);
+                if (st == AP_OK) {
+                    w->ok++;
+                } else {
+                    CHECK_STATUS(st, AP_ERR_INSUFFICIENT_FUNDS);
+                    w->refused++;
+                }
+            }
+        }
+        /* An account of this thread's own: open (or reopen), fund, drain, close. */
+        uint64_t own = 1000 + (uint64_t)w->id * 10 + (uint64_t)(round % 3);
+        ap_status st = ap_ledger_open(l, own, false);
+        if (st == AP_ERR_ACCOUNT_CLOSED) st = ap_ledger_reopen(l, own);
+        CHECK_OK(st);
+        uint64_t src = (uint64_t)(SAFE + 1 + w->id % (ACCOUNTS - SAFE)); /* overdraft: never refuses */
+        CHECK_OK(ap_ledger_transfer(l, src, own, 50));
+        CHECK_STATUS(ap_ledger_close(l, own), AP_ERR_ACCOUNT_NOT_EMPTY);
+        CHECK_OK(ap_ledger_transfer(l, own, src, 50));
+        CHECK_OK(ap_ledger_close(l, own));
+    }
+    return NULL;
+}
+
+static void test_threads_batches_opens_and_closes(void) {
+    ap_ledger *l = NULL;
+    REQUIRE_OK(ap_ledger_new(&l));
+    for (uint64_t id = 1; id <= ACCOUNTS; id++) {
+        REQUIRE_OK(ap_ledger_open(l, id, !is_safe(id)));
+        REQUIRE_OK(ap_ledger_deposit(l, id, START, NULL));
+    }
+    REQUIRE_OK(ap_ledger_open_hot(l, HOT, false));
+    const int64_t initial = (int64_t)ACCOUNTS * START;
+    pthread_barrier_t start;
+    REQUIRE(pthread_barrier_init(&start, NULL, BATCH_THREADS) == 0);
+    struct batch_worker w[BATCH_THREADS];
+    pthread_t tid[BATCH_THREADS];
+    for (int i = 0; i < BATCH_THREADS; i++) {
+        w[i] = (struct batch_worker){l, &start, i, 0xD1B54A32D192ED03ull * (uint64_t)(i + 1), 0, 0};
+        REQUIRE(pthread_create(&tid[i], NULL, batch_worker_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < BATCH_THREADS; i++) REQUIRE(pthread_join(tid[i], NULL) == 0);
+    pthread_barrier_destroy(&start);
+    uint64_t ok = 0, refused = 0;
+    for (int i = 0; i < BATCH_THREADS; i++) {
+        ok += w[i].ok;
+        refused += w[i].refused;
+    }
+    CHECK_U64(ok + refused, (uint64_t)BATCH_THREADS * BATCH_TRANSFERS);
+    CHECK(ok > 0 && refused > 0);
+    int64_t sum = balance_of(l, HOT);
+    CHECK(sum >= 0);
+    for (uint64_t id = 1; id <= ACCOUNTS; id++) {
+        int64_t b = balance_of(l, id);
+        if (is_safe(id)) CHECK(b >= 0);
+        sum += b;
+    }
+    CHECK(sum == initial);
+    CHECK(total_of(l) == initial);
+    CHECK_U64(len_of(l), ACCOUNTS + 1);
+    ap_ledger_free(l);
+}
+
 int main(void) {
     test_basic();
     test_errors();
     test_refcount();
     test_threads();
+    test_close_and_reopen();
+    test_hot();
+    test_transfer_many();
+    test_threads_batches_opens_and_closes();
     return check_done();
 }
