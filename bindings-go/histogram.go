@@ -57,6 +57,7 @@ import "C"
 
 import (
 	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -70,10 +71,20 @@ import (
 // trackable value are clamped to it and counted by OverflowCount. Use Snapshot to read several
 // statistics from one moment.
 //
-// A Histogram is safe for concurrent use. Each method is one cgo call; RecordMany records a
-// whole slice in one call. Close releases the C memory (see the package documentation on
-// lifetime).
+// A Histogram is safe for concurrent use. Record, RecordN and RecordDuration make no cgo call:
+// they update the histogram's cells in C memory with sync/atomic, computing the bucket in Go
+// from the parameters the library describes (ap_histogram_layout; see cells_layout.go), which
+// costs about what client_golang's Histogram.Observe does in one goroutine and much less when
+// goroutines record at once. Every other method is one cgo call; RecordMany records a whole
+// slice in one call. Close releases the handle; the cells themselves are freed when the
+// Histogram becomes unreachable, since a Record racing with Close may still be writing them.
 type Histogram struct {
+	// Read by every Record: &layout, or nil once closed (accessed atomically).
+	cells    atomic.Pointer[histCells]
+	layout   histCells
+	cellsRef unsafe.Pointer // a clone of the handle that keeps the cells alive; freed by a cleanup
+	// Keeps the words above off the cache line of h.state, which every cgo call writes.
+	_ [64]byte
 	h handle
 }
 
@@ -125,26 +136,38 @@ func freeHistogram(p unsafe.Pointer) {
 }
 
 func wrapHistogram(p *C.ap_histogram) *Histogram {
-	h := &Histogram{}
+	layout, ok := histogramCells(p)
+	if !ok {
+		// The library broke its own contract: nothing the caller can do about it.
+		C.ap_histogram_free(p)
+		panic("atomicperf: ap_histogram_layout returned an unusable description")
+	}
+	h := &Histogram{layout: layout}
+	h.cellsRef = unsafe.Pointer(C.ap_histogram_clone(p))
+	h.cells.Store(&h.layout)
 	h.h.init(unsafe.Pointer(p), freeHistogram)
 	h.h.cleanup = runtime.AddCleanup(h, freeHistogram, unsafe.Pointer(p))
+	runtime.AddCleanup(h, freeHistogram, h.cellsRef)
 	return h
 }
 
-// Record records one value. It does nothing after Close.
+// Record records one value: a few atomic operations on the histogram's cells, no cgo call. It
+// does nothing after Close.
 func (h *Histogram) Record(v uint64) {
-	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
-		C.ap_histogram_record(p, C.uint64_t(v))
-		h.h.release()
+	if c := h.cells.Load(); c != nil {
+		c.record(v, 1)
 	}
+	// h must stay reachable until the record is done: its cleanup frees the cells.
+	runtime.KeepAlive(h)
 }
 
-// RecordN records v as if n times. It does nothing after Close.
+// RecordN records v as if n times, without a cgo call. n == 0 does nothing, as does any call
+// after Close.
 func (h *Histogram) RecordN(v, n uint64) {
-	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
-		C.ap_histogram_record_n(p, C.uint64_t(v), C.uint64_t(n))
-		h.h.release()
+	if c := h.cells.Load(); c != nil && n > 0 {
+		c.record(v, n)
 	}
+	runtime.KeepAlive(h)
 }
 
 // RecordMany records every value of vs with a single cgo call, which makes it much cheaper per
@@ -307,15 +330,27 @@ func (h *Histogram) Reset() {
 	}
 }
 
-// Close releases the histogram's C memory. It is idempotent and safe to call concurrently with
-// other methods; see the type documentation for what other methods do afterwards. Close always
+// Close releases the histogram's handle and stops recording. It is idempotent and safe to call
+// concurrently with other methods: a Record racing with Close may or may not be counted. The
+// cells are freed once the Histogram is unreachable (see the type documentation). Close always
 // returns nil.
 func (h *Histogram) Close() error {
+	h.cells.Store(nil)
 	h.h.close()
 	return nil
 }
 
-// recordUnguarded is Record without the Close bookkeeping, for the benchmark that measures it.
+// recordCgo is the cgo Record this type had before the direct path: one cgo call bracketed by
+// the Close-safety bookkeeping. Kept for the benchmarks that measure what the direct path saves.
+func (h *Histogram) recordCgo(v uint64) {
+	if p := (*C.ap_histogram)(h.h.acquire()); p != nil {
+		C.ap_histogram_record(p, C.uint64_t(v))
+		h.h.release()
+	}
+}
+
+// recordUnguarded is the bare cgo Record without the Close bookkeeping, for the benchmark that
+// measures it.
 func (h *Histogram) recordUnguarded(v uint64) {
 	C.ap_histogram_record((*C.ap_histogram)(h.h.load()), C.uint64_t(v))
 	runtime.KeepAlive(h)

@@ -17,6 +17,7 @@ import "C"
 
 import (
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -25,9 +26,18 @@ import (
 // only write when the value is a new extreme, so goroutines recording at once do not serialise.
 // An empty MinMax is distinguishable from one that saw 0: Min and Max report ok == false.
 //
-// A MinMax is safe for concurrent use. Each method is one cgo call. Close releases the C memory
-// (see the package documentation on lifetime).
+// A MinMax is safe for concurrent use. Record makes no cgo call: it updates the three cells in
+// C memory with sync/atomic, as described once by ap_minmax_cells (see [Histogram]); a value
+// that is not a new extreme is three loads and no write. Min, Max and Reset are one cgo call
+// each. Close releases the handle; the cells are freed when the MinMax becomes unreachable,
+// since a Record racing with Close may still be writing them.
 type MinMax struct {
+	// Read by every Record: &layout, or nil once closed (accessed atomically).
+	cells    atomic.Pointer[minmaxCells]
+	layout   minmaxCells
+	cellsRef unsafe.Pointer // a clone of the handle that keeps the cells alive; freed by a cleanup
+	// Keeps the words above off the cache line of h.state, which every cgo call writes.
+	_ [64]byte
 	h handle
 }
 
@@ -38,10 +48,23 @@ func NewMinMax() (*MinMax, error) {
 	if err := check("NewMinMax", C.apgo_minmax_new(&p, &msg), msg); err != nil {
 		return nil, err
 	}
-	m := &MinMax{}
+	return wrapMinMax(p), nil
+}
+
+func wrapMinMax(p *C.ap_minmax) *MinMax {
+	layout, ok := minmaxLayout(p)
+	if !ok {
+		// The library broke its own contract: nothing the caller can do about it.
+		C.ap_minmax_free(p)
+		panic("atomicperf: ap_minmax_cells returned an unusable description")
+	}
+	m := &MinMax{layout: layout}
+	m.cellsRef = unsafe.Pointer(C.ap_minmax_clone(p))
+	m.cells.Store(&m.layout)
 	m.h.init(unsafe.Pointer(p), freeMinMax)
 	m.h.cleanup = runtime.AddCleanup(m, freeMinMax, unsafe.Pointer(p))
-	return m, nil
+	runtime.AddCleanup(m, freeMinMax, m.cellsRef)
+	return m
 }
 
 // MustNewMinMax is like NewMinMax but panics on error.
@@ -58,8 +81,17 @@ func freeMinMax(p unsafe.Pointer) {
 	handlesFreed.Add(1)
 }
 
-// Record takes v into the running extremes. It does nothing after Close.
+// Record takes v into the running extremes, without a cgo call. It does nothing after Close.
 func (m *MinMax) Record(v uint64) {
+	if c := m.cells.Load(); c != nil {
+		c.record(v)
+	}
+	// m must stay reachable until the record is done: its cleanup frees the cells.
+	runtime.KeepAlive(m)
+}
+
+// recordCgo is the cgo Record this type had before the direct path, kept for the benchmarks.
+func (m *MinMax) recordCgo(v uint64) {
 	if p := (*C.ap_minmax)(m.h.acquire()); p != nil {
 		C.ap_minmax_record(p, C.uint64_t(v))
 		m.h.release()
@@ -97,10 +129,12 @@ func (m *MinMax) Reset() {
 	}
 }
 
-// Close releases the MinMax's C memory. It is idempotent and safe to call concurrently with
+// Close releases the MinMax's handle (the cells are freed once the MinMax is unreachable). It is
+// idempotent and safe to call concurrently with
 // other methods; afterwards Record and Reset do nothing and Min and Max report false. Close
 // always returns nil.
 func (m *MinMax) Close() error {
+	m.cells.Store(nil)
 	m.h.close()
 	return nil
 }

@@ -403,10 +403,7 @@ func (r *Registry) MinMax(name, help string, labels Labels) (*MinMax, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &MinMax{}
-	m.h.init(p, freeMinMax)
-	m.h.cleanup = runtime.AddCleanup(m, freeMinMax, p)
-	return m, nil
+	return wrapMinMax((*C.ap_minmax)(p)), nil
 }
 
 // MustCounter is like Counter but panics on error.
