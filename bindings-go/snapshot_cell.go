@@ -3,6 +3,8 @@ package atomicperf
 /*
 #cgo noescape ap_snapshot_cell_revision
 #cgo nocallback ap_snapshot_cell_revision
+#cgo noescape ap_snapshot_cell_revision_cell
+#cgo nocallback ap_snapshot_cell_revision_cell
 #cgo noescape ap_snapshot_cell_age_ns
 #cgo nocallback ap_snapshot_cell_age_ns
 #cgo noescape ap_snapshot_cell_last_updated_unix_ns
@@ -56,18 +58,38 @@ import (
 // replaces the value only if nobody stored since a given revision (optimistic concurrency for a
 // read-modify-write refresh).
 //
-// Values are byte strings, copied in by Store and out by Load: the caller owns what Load returns
-// and the cell never shares memory with it. A value and its revision always belong together: a
-// Load returns a value with the revision it was stored under.
+// Values are byte strings, copied in by Store. A value and its revision always belong
+// together: a Load returns a value with the revision it was stored under.
 //
-// A SnapshotCell is safe for concurrent use. Each method is one cgo call. Close releases the C
-// memory (see the package documentation on lifetime); afterwards the methods that return an
-// error return [ErrClosed], and Revision, Age and LastUpdated return zero values.
+// A SnapshotCell is safe for concurrent use. Load is one atomic load while the value is
+// unchanged: the library publishes the revision of the last completed store in a cell of its
+// memory (ap_snapshot_cell_revision_cell), and each SnapshotCell value caches the last value it
+// copied out with its revision, so Load compares the two and makes a cgo call (which copies the
+// new value and caches it) only when the revision moved. The slice Load returns is that cached
+// copy, shared by every Load of the same revision through this Go value: do not modify it
+// (LoadCopy returns a copy of your own). A Load never returns an older revision than one this
+// Go value already returned to any goroutine. The other methods are one cgo call each. Close
+// stops the Go value (the methods that return an error then return [ErrClosed], and Revision,
+// Age and LastUpdated return zero values); the C memory of the revision cell is freed once the
+// SnapshotCell is unreachable, since a Load racing with Close may still read it.
 type SnapshotCell struct {
+	// Read by every Load: the published-revision cell in C memory, nil once closed.
+	revCell atomic.Pointer[uint64]
+	// The last value copied out, with its revision; only replaced by a later revision.
+	cache    atomic.Pointer[snapshotValue]
+	cellsRef unsafe.Pointer // a clone of the handle that keeps revCell alive; freed by a cleanup
+	// Keeps the words above off the cache line of h.state, which every cgo call writes.
+	_ [64]byte
 	h handle
-	// size is the length of the value last seen by this Go value, so that Load's first try
-	// usually has a buffer large enough.
+	// size is the length of the value last seen by this Go value, so that a copying load's
+	// first try usually has a buffer large enough.
 	size atomic.Int64
+}
+
+// snapshotValue is a value copied out of the cell and the revision it was stored under.
+type snapshotValue struct {
+	value    []byte
+	revision uint64
 }
 
 // NewSnapshotCell returns a cell holding a copy of value, at revision 0.
@@ -78,10 +100,20 @@ func NewSnapshotCell(value []byte) (*SnapshotCell, error) {
 	if err := check("NewSnapshotCell", C.apgo_snapshot_cell_new(v, vn, &p, &msg), msg); err != nil {
 		return nil, err
 	}
+	var out C.ap_cells
+	d := goCells(C.ap_snapshot_cell_revision_cell(p, &out), &out)
+	if d.kind != C.AP_CELL_REVISION || d.count != 1 || !d.valid() {
+		// The library broke its own contract: nothing the caller can do about it.
+		C.ap_snapshot_cell_free(p)
+		panic("atomicperf: ap_snapshot_cell_revision_cell returned an unusable description")
+	}
 	c := &SnapshotCell{}
 	c.size.Store(int64(len(value)))
+	c.cellsRef = unsafe.Pointer(C.ap_snapshot_cell_clone(p))
+	c.revCell.Store((*uint64)(unsafe.Add(d.base, d.offset)))
 	c.h.init(unsafe.Pointer(p), freeSnapshotCell)
 	c.h.cleanup = runtime.AddCleanup(c, freeSnapshotCell, unsafe.Pointer(p))
+	runtime.AddCleanup(c, freeSnapshotCell, c.cellsRef)
 	return c, nil
 }
 
@@ -99,9 +131,45 @@ func freeSnapshotCell(p unsafe.Pointer) {
 	handlesFreed.Add(1)
 }
 
-// Load returns a copy of the current value and the revision it was stored under. An empty value
-// gives a non-nil empty slice. The error is [ErrClosed] after Close.
+// Load returns the current value and the revision it was stored under: one atomic load and no
+// allocation while the value is the one this Go value last copied out, otherwise one cgo call
+// that copies and caches the new value. The slice is shared with every other Load of that
+// revision: read it, do not modify it (see LoadCopy). An empty value gives a non-nil empty
+// slice. The error is [ErrClosed] after Close.
 func (c *SnapshotCell) Load() (value []byte, revision uint64, err error) {
+	rc := c.revCell.Load()
+	if rc == nil {
+		return nil, 0, ErrClosed
+	}
+	rev := atomic.LoadUint64(rc)
+	// c must stay reachable until the load of the cell is done: its cleanup frees it.
+	runtime.KeepAlive(c)
+	if v := c.cache.Load(); v != nil && v.revision == rev {
+		return v.value, v.revision, nil
+	}
+	v, rev, err := c.loadCopy()
+	if err != nil {
+		return nil, 0, err
+	}
+	// Cache it unless a later revision is already cached: the cache only moves forward, so a
+	// later Load never returns an older revision than this one.
+	next := &snapshotValue{value: v, revision: rev}
+	for {
+		cur := c.cache.Load()
+		if (cur != nil && cur.revision >= rev) || c.cache.CompareAndSwap(cur, next) {
+			break
+		}
+	}
+	return v, rev, nil
+}
+
+// LoadCopy is Load with a copy of the value that the caller owns: always one cgo call.
+func (c *SnapshotCell) LoadCopy() (value []byte, revision uint64, err error) {
+	return c.loadCopy()
+}
+
+// loadCopy copies the current value out of C memory, with its revision, in one cgo call.
+func (c *SnapshotCell) loadCopy() (value []byte, revision uint64, err error) {
 	p := (*C.ap_snapshot_cell)(c.h.acquire())
 	if p == nil {
 		return nil, 0, ErrClosed
@@ -213,9 +281,11 @@ func (c *SnapshotCell) LastUpdated() time.Time {
 	return time.Unix(0, int64(min(uint64(out), 1<<63-1)))
 }
 
-// Close releases the cell's C memory. It is idempotent and safe to call concurrently with other
-// methods: a call in flight finishes on the live cell. Close always returns nil.
+// Close releases the cell's handle (the revision cell is freed once the SnapshotCell is
+// unreachable). It is idempotent and safe to call concurrently with other methods: a call in
+// flight finishes on the live cell. Close always returns nil.
 func (c *SnapshotCell) Close() error {
+	c.revCell.Store(nil)
 	c.h.close()
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -71,15 +73,83 @@ func TestSnapshotCellEmptyAndLongValuesRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSnapshotCellLoadReturnsACopy(t *testing.T) {
+func TestSnapshotCellStoreCopiesItsInputAndLoadCopyReturnsACopy(t *testing.T) {
 	in := []byte("config")
 	c := MustNewSnapshotCell(in)
 	defer c.Close()
 	in[0] = 'X'
-	v, _, _ := c.Load()
+	v, _, _ := c.LoadCopy()
 	v[1] = 'Y'
 	if again, _, _ := c.Load(); string(again) != "config" {
 		t.Fatalf("cell holds %q after the caller changed its slices", again)
+	}
+	if again, _, _ := c.LoadCopy(); string(again) != "config" {
+		t.Fatalf("LoadCopy gives %q after the caller changed its slices", again)
+	}
+}
+
+func TestSnapshotCellLoadOfAnUnchangedValueAllocatesNothingAndSeesEachStore(t *testing.T) {
+	c := MustNewSnapshotCell([]byte("v0"))
+	defer c.Close()
+	c.Load()
+	if n := testing.AllocsPerRun(100, func() { c.Load() }); n != 0 {
+		t.Errorf("Load of an unchanged value allocates %v times", n)
+	}
+	for i := 1; i <= 3; i++ {
+		want := fmt.Sprintf("v%d", i)
+		rev, _ := c.Store([]byte(want))
+		if v, r, err := c.Load(); err != nil || string(v) != want || r != rev {
+			t.Fatalf("Load after Store(%q) = %q, %d, %v; want revision %d", want, v, r, err, rev)
+		}
+	}
+}
+
+// Readers on the cached path race with compare-and-stores (run under -race by test-go.sh).
+func TestSnapshotCellLoadUnderConcurrentStoresNeverGoesBackAndMatchesItsRevision(t *testing.T) {
+	c := MustNewSnapshotCell(encodeRev(0))
+	defer c.Close()
+	const writers, perWriter = 2, 3000
+	var wg sync.WaitGroup
+	var done atomic.Bool
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perWriter {
+				for {
+					_, rev, _ := c.LoadCopy()
+					if _, err := c.CompareAndStore(rev, encodeRev(rev+1)); err == nil {
+						break
+					}
+				}
+			}
+		}()
+	}
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			var last uint64
+			for !done.Load() {
+				v, rev, err := c.Load()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if rev < last || binary.LittleEndian.Uint64(v) != rev {
+					t.Errorf("Load = value of %d at revision %d after revision %d", binary.LittleEndian.Uint64(v), rev, last)
+					return
+				}
+				last = rev
+			}
+		}()
+	}
+	wg.Wait()
+	done.Store(true)
+	readers.Wait()
+	if v, rev, _ := c.Load(); rev != writers*perWriter || binary.LittleEndian.Uint64(v) != rev {
+		t.Fatalf("final Load at revision %d, want %d", rev, writers*perWriter)
 	}
 }
 
