@@ -195,30 +195,45 @@ fn amount(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// The transfers of a batch, converted before any runs: a malformed batch raises and changes
-/// nothing. Each item is a tuple (or other sequence) of three ints.
+/// nothing. Each item is a tuple (or other sequence) of three ints. The error messages are only
+/// formatted on failure: the common path is three int conversions per item.
 fn batch(transfers: &Bound<'_, PyAny>) -> PyResult<Vec<(u64, u64, i64)>> {
     let mut out = Vec::with_capacity(transfers.len().unwrap_or(0));
+    let mut convert = |i: usize, from: &Bound<'_, PyAny>, to: &Bound<'_, PyAny>, amt: &Bound<'_, PyAny>| {
+        let from = match from.extract::<u64>() {
+            Ok(v) => v,
+            Err(_) => account_id(from, &format!("transfers[{i}] from_id"))?,
+        };
+        let to = match to.extract::<u64>() {
+            Ok(v) => v,
+            Err(_) => account_id(to, &format!("transfers[{i}] to_id"))?,
+        };
+        let amt = match amt.extract::<i64>() {
+            Ok(v) => v,
+            Err(_) => amount(amt)?,
+        };
+        out.push((from, to, amt));
+        PyResult::Ok(())
+    };
     for (i, item) in transfers.try_iter()?.enumerate() {
         let item = item?;
-        let (from, to, amt) = match item.cast::<PyTuple>() {
-            Ok(t) if t.len() == 3 => (t.get_item(0)?, t.get_item(1)?, t.get_item(2)?),
-            _ => match item.cast::<PySequence>() {
-                Ok(s) if !item.is_instance_of::<pyo3::types::PyString>() && s.len()? == 3 => {
-                    (s.get_item(0)?, s.get_item(1)?, s.get_item(2)?)
-                }
-                _ => {
-                    return Err(PyTypeError::new_err(format!(
-                        "transfers[{i}] must be a (from_id, to_id, amount) tuple, not {}",
-                        item.get_type().name()?
-                    )))
-                }
-            },
-        };
-        out.push((
-            account_id(&from, &format!("transfers[{i}] from_id"))?,
-            account_id(&to, &format!("transfers[{i}] to_id"))?,
-            amount(&amt)?,
-        ));
+        if let Ok(t) = item.cast::<PyTuple>() {
+            if t.len() == 3 {
+                convert(i, &t.get_item(0)?, &t.get_item(1)?, &t.get_item(2)?)?;
+                continue;
+            }
+        }
+        match item.cast::<PySequence>() {
+            Ok(s) if !item.is_instance_of::<pyo3::types::PyString>() && s.len()? == 3 => {
+                convert(i, &s.get_item(0)?, &s.get_item(1)?, &s.get_item(2)?)?;
+            }
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "transfers[{i}] must be a (from_id, to_id, amount) tuple, not {}",
+                    item.get_type().name()?
+                )))
+            }
+        }
     }
     Ok(out)
 }
@@ -279,14 +294,13 @@ impl Ledger {
         let batch = batch(transfers)?;
         let inner = &self.inner;
         let results = py.detach(|| inner.transfer_many(&batch));
-        let out = PyList::empty(py);
-        for r in results {
-            match r {
-                Ok(()) => out.append(py.None())?,
-                Err(e) => out.append(ledger_error(py, e).into_value(py))?,
-            }
-        }
-        Ok(out)
+        PyList::new(
+            py,
+            results.into_iter().map(|r| match r {
+                Ok(()) => py.None(),
+                Err(e) => ledger_error(py, e).into_value(py).into_any(),
+            }),
+        )
     }
 
     /// Adds `amount` to account `id`; returns the new balance.

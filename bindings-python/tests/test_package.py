@@ -9,7 +9,9 @@ def test_exports_the_classes_and_a_version():
     assert set(atomicperf.__all__) == {
         "OPENMETRICS_CONTENT_TYPE",
         "PROMETHEUS_CONTENT_TYPE",
+        "AccountClosedError",
         "AccountExistsError",
+        "AccountNotEmptyError",
         "AsyncRecorder",
         "BalanceOverflowError",
         "BenchReport",
