@@ -54,3 +54,48 @@ func ExampleLedger_Transfer_errors() {
 	// unknown account
 	// invalid amount
 }
+
+func ExampleLedger_TransferMany() {
+	accounts := atomicperf.MustNewLedger()
+	defer accounts.Close()
+	accounts.Open(1, false)
+	accounts.Open(2, false)
+	accounts.Deposit(1, 100)
+
+	// One cgo call for the whole batch; one error (or nil) per transfer.
+	errs, err := accounts.TransferMany([]atomicperf.Transfer{
+		{From: 1, To: 2, Amount: 30},
+		{From: 2, To: 1, Amount: 500},
+		{From: 1, To: 3, Amount: 1},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for i, err := range errs {
+		fmt.Println(i, err == nil, errors.Is(err, atomicperf.ErrInsufficientFunds),
+			errors.Is(err, atomicperf.ErrUnknownAccount))
+	}
+	// Output:
+	// 0 true false false
+	// 1 false true false
+	// 2 false false true
+}
+
+func ExampleLedger_CloseAccount() {
+	accounts := atomicperf.MustNewLedger()
+	defer accounts.Close() // releases the ledger; CloseAccount closes one account
+	accounts.Open(1, false)
+	accounts.Deposit(1, 10)
+
+	fmt.Println(errors.Is(accounts.CloseAccount(1), atomicperf.ErrAccountNotEmpty))
+	accounts.Withdraw(1, 10)
+	fmt.Println(accounts.CloseAccount(1))
+	_, err := accounts.Deposit(1, 5)
+	fmt.Println(errors.Is(err, atomicperf.ErrAccountClosed))
+	fmt.Println(accounts.ReopenAccount(1))
+	// Output:
+	// true
+	// <nil>
+	// true
+	// <nil>
+}

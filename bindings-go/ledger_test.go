@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -48,7 +49,8 @@ func TestLedgerEveryFailureMatchesItsSentinelAndChangesNothing(t *testing.T) {
 	l.Deposit(1, 10)
 	l.Deposit(2, math.MaxInt64-5)
 	sentinels := []error{ErrUnknownAccount, ErrAccountExists, ErrInvalidAmount, ErrSameAccount,
-		ErrInsufficientFunds, ErrOverflow, ErrRevisionMismatch, ErrClosed}
+		ErrInsufficientFunds, ErrOverflow, ErrRevisionMismatch, ErrClosed, ErrAccountClosed,
+		ErrAccountNotEmpty}
 	for _, c := range []struct {
 		name string
 		err  error
@@ -63,8 +65,8 @@ func TestLedgerEveryFailureMatchesItsSentinelAndChangesNothing(t *testing.T) {
 		{"Withdraw of 0", second(l.Withdraw(1, 0)), ErrInvalidAmount, CodeInvalidAmount},
 		{"Withdraw from an unknown account", second(l.Withdraw(9, 1)), ErrUnknownAccount, CodeUnknownAccount},
 		{"Withdraw below zero", second(l.Withdraw(1, 11)), ErrInsufficientFunds, CodeInsufficientFunds},
-		{"Withdraw past MinInt64 with overdraft", second(l.Withdraw(3, math.MaxInt64)), nil, CodeOK},
-		{"Withdraw past MinInt64 again", second(l.Withdraw(3, 2)), ErrOverflow, CodeOverflow},
+		{"Withdraw to the lowest balance (MinInt64+2) with overdraft", second(l.Withdraw(3, math.MaxInt64-1)), nil, CodeOK},
+		{"Withdraw past the lowest balance", second(l.Withdraw(3, 1)), ErrOverflow, CodeOverflow},
 		{"Transfer to itself", l.Transfer(1, 1, 1), ErrSameAccount, CodeSameAccount},
 		{"Transfer of 0", l.Transfer(1, 2, 0), ErrInvalidAmount, CodeInvalidAmount},
 		{"Transfer from an unknown account", l.Transfer(9, 1, 1), ErrUnknownAccount, CodeUnknownAccount},
@@ -89,7 +91,7 @@ func TestLedgerEveryFailureMatchesItsSentinelAndChangesNothing(t *testing.T) {
 			}
 		}
 	}
-	for id, want := range map[uint64]int64{1: 10, 2: math.MaxInt64 - 5, 3: -math.MaxInt64} {
+	for id, want := range map[uint64]int64{1: 10, 2: math.MaxInt64 - 5, 3: math.MinInt64 + 2} {
 		if b, _ := l.Balance(id); b != want {
 			t.Errorf("Balance(%d) = %d after the failures, want %d", id, b, want)
 		}
@@ -231,4 +233,286 @@ func TestLedgerAfterCloseReturnsErrClosed(t *testing.T) {
 	if l.Len() != 0 {
 		t.Errorf("Len after Close = %d", l.Len())
 	}
+}
+
+func TestLedgerCloseAccountOnlyWhenEmptyAndReopenExplicitly(t *testing.T) {
+	l := MustNewLedger()
+	defer l.Close()
+	l.Open(1, false)
+	l.Open(2, false)
+	l.Deposit(1, 10)
+	var e *Error
+	if err := l.CloseAccount(1); !errors.Is(err, ErrAccountNotEmpty) || !errors.As(err, &e) ||
+		e.Op != "Ledger.CloseAccount" || e.Message == "" {
+		t.Fatalf("CloseAccount of a funded account = %v, want ErrAccountNotEmpty", err)
+	}
+	if err := l.CloseAccount(2); err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() != 1 {
+		t.Errorf("Len = %d after closing one of two accounts", l.Len())
+	}
+	for name, err := range map[string]error{
+		"Balance":        second(l.Balance(2)),
+		"Deposit":        second(l.Deposit(2, 1)),
+		"Withdraw":       second(l.Withdraw(2, 1)),
+		"Transfer to":    l.Transfer(1, 2, 1),
+		"Transfer from":  l.Transfer(2, 1, 1),
+		"Open":           l.Open(2, false),
+		"OpenHot":        l.OpenHot(2, false),
+		"CloseAccount":   l.CloseAccount(2),
+			} {
+		if name == "ErrAccountOnly" {
+			continue
+		}
+		if !errors.Is(err, ErrAccountClosed) || errors.Is(err, ErrClosed) {
+			t.Errorf("%s on a closed account: %v, want ErrAccountClosed", name, err)
+		}
+	}
+	if err := l.ReopenAccount(1); !errors.Is(err, ErrAccountExists) {
+		t.Errorf("ReopenAccount of an open account = %v", err)
+	}
+	if err := l.ReopenAccount(9); !errors.Is(err, ErrUnknownAccount) {
+		t.Errorf("ReopenAccount of an unknown id = %v", err)
+	}
+	if err := l.ReopenAccount(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Transfer(1, 2, 4); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := l.Balance(2); b != 4 {
+		t.Errorf("Balance(2) = %d after reopening and a transfer, want 4", b)
+	}
+}
+
+func TestLedgerHotAccountCreditsDebitsAndClose(t *testing.T) {
+	l := MustNewLedger()
+	defer l.Close()
+	l.Open(1, false)
+	l.Deposit(1, 100)
+	if err := l.OpenHot(7, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.OpenHot(7, false); !errors.Is(err, ErrAccountExists) {
+		t.Errorf("OpenHot of an open id = %v", err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				if err := l.Transfer(1, 7, 1); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if b, _ := l.Balance(7); b != 20 {
+		t.Errorf("hot Balance = %d, want 20", b)
+	}
+	if b, err := l.Withdraw(7, 15); err != nil || b != 5 {
+		t.Errorf("Withdraw from the hot account = %d, %v", b, err)
+	}
+	if err := l.Transfer(7, 1, 6); !errors.Is(err, ErrInsufficientFunds) {
+		t.Errorf("overdrawing the hot account: %v", err)
+	}
+	if err := l.CloseAccount(7); !errors.Is(err, ErrAccountNotEmpty) {
+		t.Errorf("CloseAccount of a funded hot account: %v", err)
+	}
+	l.Transfer(7, 1, 5)
+	if err := l.CloseAccount(7); err != nil {
+		t.Error(err)
+	}
+	if total, _ := l.Total(); total != 85 { // 100 deposited, 15 withdrawn
+		t.Errorf("Total = %d", total)
+	}
+}
+
+func TestLedgerTransferManyReturnsOneErrorPerTransfer(t *testing.T) {
+	l := MustNewLedger()
+	defer l.Close()
+	l.Open(1, false)
+	l.Open(2, false)
+	l.Open(3, false)
+	l.Deposit(1, 100)
+	l.CloseAccount(3)
+	errs, err := l.TransferMany([]Transfer{
+		{1, 2, 30}, {2, 1, 1000}, {1, 9, 1}, {1, 1, 1}, {1, 2, 0}, {1, 3, 1}, {2, 1, 5},
+	})
+	if err != nil || len(errs) != 7 {
+		t.Fatalf("TransferMany = %v, %v", errs, err)
+	}
+	for i, want := range []error{nil, ErrInsufficientFunds, ErrUnknownAccount, ErrSameAccount,
+		ErrInvalidAmount, ErrAccountClosed, nil} {
+		if want == nil {
+			if errs[i] != nil {
+				t.Errorf("transfer %d: %v, want nil", i, errs[i])
+			}
+			continue
+		}
+		var e *Error
+		if !errors.Is(errs[i], want) || !errors.As(errs[i], &e) || e.Op != "Ledger.TransferMany" {
+			t.Errorf("transfer %d: %v, want %v", i, errs[i], want)
+		}
+	}
+	b1, _ := l.Balance(1)
+	b2, _ := l.Balance(2)
+	if b1 != 75 || b2 != 25 {
+		t.Errorf("balances %d, %d after the batch, want 75, 25", b1, b2)
+	}
+	if errs, err := l.TransferMany(nil); err != nil || len(errs) != 0 {
+		t.Errorf("TransferMany(nil) = %v, %v", errs, err)
+	}
+	l.Close()
+	if errs, err := l.TransferMany([]Transfer{{1, 2, 1}}); !errors.Is(err, ErrClosed) || errs != nil {
+		t.Errorf("TransferMany after Close = %v, %v", errs, err)
+	}
+	if _, err := l.TransferMany(nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("TransferMany(nil) after Close = %v", err)
+	}
+	for name, err := range map[string]error{
+		"OpenHot":       l.OpenHot(5, false),
+		"CloseAccount":  l.CloseAccount(1),
+		"ReopenAccount": l.ReopenAccount(3),
+	} {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s after Close: %v", name, err)
+		}
+	}
+}
+
+// 8 goroutines x 1,000,000 transfers (100,000 with -short): half of the goroutines in batches
+// of 1,000 through TransferMany, half one Transfer at a time; opposite directions between two
+// accounts, transfers larger than any balance without overdraft, a hot account, and accounts of
+// each goroutine's own opened, filled, drained and closed in between. The total is exact after.
+func TestLedgerConservesUnder8GoroutinesOfBatchesSinglesOpensAndCloses(t *testing.T) {
+	l := MustNewLedger()
+	defer l.Close()
+	const accounts, initial, hot = 16, 1000, 100
+	for id := range uint64(accounts) {
+		l.Open(id, id == 0)
+		l.Deposit(id, initial)
+	}
+	l.OpenHot(hot, false)
+	perG := 1_000_000
+	if testing.Short() {
+		perG = 100_000
+	}
+	var wg sync.WaitGroup
+	var refused, applied atomic.Int64
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 7))
+			batch := make([]Transfer, 0, 1000)
+			var ok, no int64
+			for round := 0; round*1000 < perG; round++ {
+				batch = batch[:0]
+				for i := range 1000 {
+					tr := Transfer{Amount: 1 + rng.Int64N(initial/2)}
+					switch {
+					case i%4 == 0:
+						tr.From, tr.To = 1+uint64(g%2), 2-uint64(g%2)
+					case i%10 == 1:
+						tr.From, tr.To = rng.Uint64N(accounts), hot
+					case i%10 == 3:
+						tr.From, tr.To = hot, rng.Uint64N(accounts)
+					default:
+						tr.From = rng.Uint64N(accounts)
+						tr.To = (tr.From + 1 + rng.Uint64N(accounts-1)) % accounts
+					}
+					if i%10 == 5 {
+						tr.Amount = 10 * initial
+					}
+					batch = append(batch, tr)
+				}
+				if g%2 == 0 {
+					errs, err := l.TransferMany(batch)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for i, err := range errs {
+						switch {
+						case err == nil:
+							ok++
+						case errors.Is(err, ErrInsufficientFunds):
+							no++
+						default:
+							t.Errorf("TransferMany %v: %v", batch[i], err)
+							return
+						}
+					}
+				} else {
+					for _, tr := range batch {
+						switch err := l.Transfer(tr.From, tr.To, tr.Amount); {
+						case err == nil:
+							ok++
+						case errors.Is(err, ErrInsufficientFunds):
+							no++
+						default:
+							t.Errorf("Transfer %v: %v", tr, err)
+							return
+						}
+					}
+				}
+				own := 1000 + uint64(g)*10 + uint64(round%3)
+				if err := l.Open(own, false); errors.Is(err, ErrAccountClosed) {
+					err = l.ReopenAccount(own)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				} else if err != nil {
+					t.Error(err)
+					return
+				}
+				src := 3 + uint64(g)
+				if err := l.Transfer(src, own, 1); err != nil && !errors.Is(err, ErrInsufficientFunds) {
+					t.Error(err)
+					return
+				}
+				if b, _ := l.Balance(own); b > 0 {
+					if err := l.Transfer(own, src, b); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if err := l.CloseAccount(own); err != nil {
+					t.Errorf("CloseAccount(%d): %v", own, err)
+					return
+				}
+			}
+			applied.Add(ok)
+			refused.Add(no)
+		}()
+	}
+	wg.Wait()
+	total, err := l.Total()
+	if err != nil || total != accounts*initial {
+		t.Fatalf("Total = %d, %v; want %d", total, err, accounts*initial)
+	}
+	var sum int64
+	for id := range uint64(accounts) {
+		b, _ := l.Balance(id)
+		if b < 0 && id != 0 {
+			t.Errorf("account %d without overdraft has balance %d", id, b)
+		}
+		sum += b
+	}
+	hb, _ := l.Balance(hot)
+	if sum+hb != accounts*initial {
+		t.Fatalf("balances sum to %d, want %d", sum+hb, accounts*initial)
+	}
+	if applied.Load() == 0 || refused.Load() == 0 {
+		t.Fatalf("applied %d, refused %d: the workload missed a case", applied.Load(), refused.Load())
+	}
+	if l.Len() != accounts+1 {
+		t.Errorf("Len = %d, want %d (every own account closed)", l.Len(), accounts+1)
+	}
+	t.Logf("%d goroutines x %d transfers: %d applied, %d refused", 8, perG, applied.Load(), refused.Load())
 }

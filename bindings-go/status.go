@@ -130,6 +130,8 @@ const (
 	CodeInsufficientFunds Code = C.AP_ERR_INSUFFICIENT_FUNDS
 	CodeOverflow          Code = C.AP_ERR_OVERFLOW
 	CodeRevisionMismatch  Code = C.AP_ERR_REVISION_MISMATCH
+	CodeAccountClosed     Code = C.AP_ERR_ACCOUNT_CLOSED
+	CodeAccountNotEmpty   Code = C.AP_ERR_ACCOUNT_NOT_EMPTY
 )
 
 // Sentinel errors of the [Ledger] and the [SnapshotCell], for errors.Is.
@@ -150,4 +152,9 @@ var (
 	// ErrRevisionMismatch: a [SnapshotCell.CompareAndStore] found another revision than the
 	// expected one; nothing was stored.
 	ErrRevisionMismatch error = CodeRevisionMismatch
+	// ErrAccountClosed: the [Ledger] account is closed ([Ledger.ReopenAccount] opens it again).
+	ErrAccountClosed error = CodeAccountClosed
+	// ErrAccountNotEmpty: [Ledger.CloseAccount] of an account whose balance is not zero or that
+	// has a transfer from it in flight; nothing was changed.
+	ErrAccountNotEmpty error = CodeAccountNotEmpty
 )
