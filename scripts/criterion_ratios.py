@@ -22,7 +22,7 @@ for t in (1, 2):
     for base in ("mutex_u64", "single_atomic_u64"):
         theirs = throughput("counter_inc", f"{base}/{t}", t)
         rows.append((f"Counter inc, {t} thread(s)", base, ours / theirs))
-for t in (1, 2):
+for t in (1, 2, 4):
     for group, ours_id, base_id, label, base_label in [
         ("minmax_record", "atomicperf_cas", "mutex_pair", "MinMax record", "Mutex<(u64, u64)>"),
         ("timer_record", "atomicperf", "mutex_struct", "Timer record", "Mutex<rule metric struct>"),
@@ -37,6 +37,7 @@ for t in (1, 2):
         ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "mutex_hashmap", "ShardedMap 50% insert/remove", "Mutex<HashMap>"),
         ("snapshot_load_with_writer", "atomicperf_arcswap", "rwlock_arc", "SnapshotCell read, writer", "RwLock<Arc<T>>"),
         ("ledger_transfer", "atomicperf_ledger", "global_mutex_hashmap", "Ledger transfer", "global Mutex<HashMap>"),
+        ("ledger_hot", "atomicperf_ledger_open_hot", "global_mutex_hashmap", "Ledger 90% to a hot account", "global Mutex<HashMap>"),
     ]:
         try:
             ours = throughput(group, f"{ours_id}/{t}", t)

@@ -191,52 +191,108 @@ fn snapshot_cell(c: &mut Criterion) {
     group.finish();
 }
 
+/// The account service's global lock, doing what a transfer does: find both accounts, refuse
+/// an overflow, move the amount.
+fn mutex_transfer(global: &Mutex<HashMap<u64, i64>>, from: u64, to: u64, amount: i64) {
+    if from == to {
+        return;
+    }
+    let mut accounts = global.lock().unwrap();
+    let debited = accounts[&from].checked_sub(amount);
+    let credited = accounts[&to].checked_add(amount);
+    if let (Some(d), Some(c)) = (debited, credited) {
+        *accounts.get_mut(&from).unwrap() = d;
+        *accounts.get_mut(&to).unwrap() = c;
+    }
+}
+
+/// Transfers between two random accounts of 10,000 (overdraft, so none is refused) at 1, 2 and 4
+/// threads; and `ledger_hot`: 90% of the transfers credit one account (opened with `open_hot`),
+/// at 2 threads. Both against one global `Mutex<HashMap<u64, i64>>` doing the same transfers.
 fn ledger(c: &mut Criterion) {
-    const ACCOUNTS: u64 = 1_000;
-    let mut group = c.benchmark_group("ledger_transfer");
-    for threads in [1usize, 2] {
-        group.throughput(Throughput::Elements(threads as u64));
-        let ours = Ledger::new();
-        for id in 0..ACCOUNTS {
-            ours.open(id, true).unwrap();
+    const ACCOUNTS: u64 = 10_000;
+    const HOT: u64 = ACCOUNTS;
+    let global = || Mutex::new((0..=ACCOUNTS).map(|id| (id, 0)).collect::<HashMap<u64, i64>>());
+    let ours = Ledger::new();
+    for id in 0..ACCOUNTS {
+        ours.open(id, true).unwrap();
+    }
+    ours.open_hot(HOT, true).unwrap();
+    let random = |thread: u64, i: u64| {
+        (
+            key(i, 2 * thread + 1) % ACCOUNTS,
+            key(i, 2 * thread + 2) % ACCOUNTS,
+        )
+    };
+    // 9 transfers in 10 credit the hot account; the 10th is between two random accounts.
+    let hot = |thread: u64, i: u64| {
+        let (from, to) = random(thread, i);
+        if i % 10 == 9 {
+            (from, to)
+        } else {
+            (from, HOT)
         }
+    };
+
+    let mut group = c.benchmark_group("ledger_transfer");
+    for threads in [1usize, 2, 4] {
+        group.throughput(Throughput::Elements(threads as u64));
         group.bench_with_input(
             BenchmarkId::new("atomicperf_ledger", threads),
             &threads,
             |b, &t| {
                 b.iter_custom(|iters| {
                     common::run_threads_indexed(t, iters, |thread, i| {
-                        let (from, to) = (
-                            key(i, 2 * thread + 1) % ACCOUNTS,
-                            key(i, 2 * thread + 2) % ACCOUNTS,
-                        );
+                        let (from, to) = random(thread, i);
                         let _ = black_box(ours.transfer(from, to, 1));
                     })
                 })
             },
         );
-        let global: Mutex<HashMap<u64, i64>> =
-            Mutex::new((0..ACCOUNTS).map(|id| (id, 0)).collect());
+        let global = global();
         group.bench_with_input(
             BenchmarkId::new("global_mutex_hashmap", threads),
             &threads,
             |b, &t| {
                 b.iter_custom(|iters| {
                     common::run_threads_indexed(t, iters, |thread, i| {
-                        let (from, to) = (
-                            key(i, 2 * thread + 1) % ACCOUNTS,
-                            key(i, 2 * thread + 2) % ACCOUNTS,
-                        );
-                        if from != to {
-                            let mut accounts = global.lock().unwrap();
-                            *accounts.get_mut(&from).unwrap() -= 1;
-                            *accounts.get_mut(&to).unwrap() += 1;
-                        }
+                        let (from, to) = random(thread, i);
+                        mutex_transfer(&global, from, to, 1);
                     })
                 })
             },
         );
     }
+    group.finish();
+
+    let mut group = c.benchmark_group("ledger_hot");
+    let threads = 2usize;
+    group.throughput(Throughput::Elements(threads as u64));
+    group.bench_with_input(
+        BenchmarkId::new("atomicperf_ledger_open_hot", threads),
+        &threads,
+        |b, &t| {
+            b.iter_custom(|iters| {
+                common::run_threads_indexed(t, iters, |thread, i| {
+                    let (from, to) = hot(thread, i);
+                    let _ = black_box(ours.transfer(from, to, 1));
+                })
+            })
+        },
+    );
+    let global = global();
+    group.bench_with_input(
+        BenchmarkId::new("global_mutex_hashmap", threads),
+        &threads,
+        |b, &t| {
+            b.iter_custom(|iters| {
+                common::run_threads_indexed(t, iters, |thread, i| {
+                    let (from, to) = hot(thread, i);
+                    mutex_transfer(&global, from, to, 1);
+                })
+            })
+        },
+    );
     group.finish();
 }
 

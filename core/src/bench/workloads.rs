@@ -193,7 +193,7 @@ pub(crate) fn all() -> Vec<Workload> {
             name: "ledger",
             description: "transfer between random accounts of 1,000 (the seeds' account service)",
             designs: vec![
-                Design { name: "atomicperf Ledger (per-account locks)", baseline: false, make: || {
+                Design { name: "atomicperf Ledger (lock-free CAS)", baseline: false, make: || {
                     let l = Ledger::new();
                     (0..ACCOUNTS).for_each(|id| l.open(id, true).unwrap());
                     op(move |t, i| {
@@ -214,7 +214,43 @@ pub(crate) fn all() -> Vec<Workload> {
                 }},
             ],
         },
+        Workload {
+            name: "ledger_hot",
+            description: "90% of transfers credit one merchant account (open_hot), 10% between random accounts of 1,000",
+            designs: vec![
+                Design { name: "atomicperf Ledger (hot account striped)", baseline: false, make: || {
+                    let l = Ledger::new();
+                    (0..ACCOUNTS).for_each(|id| l.open(id, true).unwrap());
+                    l.open_hot(ACCOUNTS, true).unwrap();
+                    op(move |t, i| {
+                        let (from, to) = hot_transfer(t, i);
+                        let _ = std::hint::black_box(l.transfer(from, to, 1));
+                    })
+                }},
+                Design { name: "one global Mutex<HashMap>", baseline: true, make: || {
+                    let m: Mutex<HashMap<u64, i64>> = Mutex::new((0..=ACCOUNTS).map(|id| (id, 0)).collect());
+                    op(move |t, i| {
+                        let (from, to) = hot_transfer(t, i);
+                        if from != to {
+                            let mut a = m.lock().unwrap();
+                            *a.get_mut(&from).unwrap() -= 1;
+                            *a.get_mut(&to).unwrap() += 1;
+                        }
+                    })
+                }},
+            ],
+        },
     ]
+}
+
+/// Transfer `i` of thread `t` in `ledger_hot`: 9 in 10 credit account `ACCOUNTS` (the hot one).
+fn hot_transfer(t: usize, i: u64) -> (u64, u64) {
+    let from = key(t, i, ACCOUNTS);
+    if i % 10 == 9 {
+        (from, key(t, i.wrapping_add(7), ACCOUNTS))
+    } else {
+        (from, ACCOUNTS)
+    }
 }
 
 /// The operations every map design offers, so one workload drives them all.

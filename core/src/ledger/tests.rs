@@ -272,3 +272,77 @@ fn eight_threads_of_random_transfers_closes_and_reopens_conserve_the_total() {
         assert!(b >= 0, "account {id} went below zero: {b}");
     }
 }
+
+/// 8 threads x 1,000,000 transfers (a few seconds in a debug build): half of the threads in
+/// `transfer_many` batches of 1,000, half one `transfer` at a time; opposite directions between
+/// accounts 1 and 2, amounts no account can pay, a hot account credited and debited, and each
+/// thread opening, funding, draining and closing accounts of its own meanwhile. The total is exact
+/// afterwards and no account without overdraft is negative.
+#[test]
+fn eight_threads_of_a_million_batched_and_single_transfers_with_opens_and_closes_conserve() {
+    const ACCOUNTS: u64 = 16;
+    const HOT: u64 = 100;
+    let l = Ledger::new();
+    for id in 0..ACCOUNTS {
+        l.open(id, id >= 12).unwrap(); // 12..16 may overdraw
+        l.deposit(id, 1_000).unwrap();
+    }
+    l.open_hot(HOT, false).unwrap();
+    let initial = l.total();
+    std::thread::scope(|s| {
+        for t in 0..8u64 {
+            let l = &l;
+            s.spawn(move || {
+                let mut next = rng(t + 11);
+                let mut batch = Vec::with_capacity(1_000);
+                for round in 0..1_000u64 {
+                    batch.clear();
+                    for i in 0..1_000u64 {
+                        let r = next();
+                        let mut amount = (r % 300) as i64 + 1;
+                        let (from, to) = match i % 10 {
+                            0 | 5 => (1 + t % 2, 2 - t % 2),
+                            1 => (r % ACCOUNTS, HOT),
+                            3 => (HOT, (r >> 20) % ACCOUNTS),
+                            _ => {
+                                let from = (r >> 8) % ACCOUNTS;
+                                (from, (from + 1 + (r >> 30) % (ACCOUNTS - 1)) % ACCOUNTS)
+                            }
+                        };
+                        if i % 10 == 7 && from < 12 {
+                            amount = 1 << 40;
+                        }
+                        batch.push((from, to, amount));
+                    }
+                    let results = if t % 2 == 0 {
+                        l.transfer_many(&batch)
+                    } else {
+                        batch.iter().map(|&(f, to, a)| l.transfer(f, to, a)).collect()
+                    };
+                    for r in results {
+                        match r {
+                            Ok(()) | Err(Error::InsufficientFunds { .. }) => {}
+                            Err(e) => panic!("unexpected {e}"),
+                        }
+                    }
+                    let own = 1_000 + t * 10 + round % 3;
+                    match l.open(own, false) {
+                        Err(Error::AccountClosed(_)) => l.reopen(own).unwrap(),
+                        other => other.unwrap(),
+                    }
+                    let src = 12 + t % 4;
+                    l.transfer(src, own, 50).unwrap();
+                    assert!(matches!(l.close(own), Err(Error::AccountNotEmpty { .. })));
+                    l.transfer(own, src, 50).unwrap();
+                    l.close(own).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(l.total(), initial);
+    for id in 0..12 {
+        assert!(l.balance(id).unwrap() >= 0);
+    }
+    assert!(l.balance(HOT).unwrap() >= 0);
+    assert_eq!(l.len(), ACCOUNTS as usize + 1);
+}
