@@ -2,7 +2,9 @@
 // Per-call cost of the concurrent-state primitives against plain JS, all measured in this run:
 //   shardedMap.get(key)            vs Map.prototype.get (string keys, Buffer values), both hits;
 //   shardedMap.getString(key)      the same read, decoded to a string;
-//   ledger.transfer(from, to, n)   vs a plain JS object of balances with the same checks.
+//   ledger.transfer(from, to, n)   vs a plain JS object of balances with the same checks;
+//   ledger.transferMany(batch)     1,000 [from, to, n] transfers in one native call, per transfer,
+//                                  vs ledger.transfer once per transfer (target: >= 10x cheaper).
 // Single-threaded: the plain JS baselines cannot be shared across threads at all, so these ratios
 // are the price of crossing into Rust, not a contention result. Each case: a warm-up pass, then
 // the best of 5 timed passes. Usage: node bench/state.js [--iterations N] [--json]
@@ -73,6 +75,18 @@ const cases = {
 }
 // (i * 7 + 1) & 255 is never equal to i & 255 for the same i: 6i + 1 is odd, never 0 mod 256.
 
+// The same transfers as batches of 1,000, built once (as a caller holding a batch would).
+const BATCH = 1000
+const batches = Array.from({ length: 8 }, (_, b) =>
+  Array.from({ length: BATCH }, (_, j) => {
+    const i = b * BATCH + j
+    return [i & 255, (i * 7 + 1) & 255 || 1, 1 + (i & 3)]
+  }),
+)
+cases['atomicperf ledger.transferMany(1,000), per transfer'] = (n) => {
+  for (let i = 0; i < n / BATCH; i++) sink += ledger.transferMany(batches[i & 7]).length
+}
+
 const results = {}
 for (const [name, run] of Object.entries(cases)) results[name] = measure(run)
 if (sink === 42) console.log('') // keep the reads alive
@@ -82,13 +96,17 @@ const ratios = {
   'shardedMap.getString / Map.get': results['atomicperf shardedMap.getString(key)'] / results['JS Map.get(key)'],
   'ledger.transfer / plain JS transfer': results['atomicperf ledger.transfer'] / results['plain JS object transfer'],
 }
+// Above 1: the batch is cheaper per transfer (target >= 10x).
+const batchGain = results['atomicperf ledger.transfer'] / results['atomicperf ledger.transferMany(1,000), per transfer']
 if (ledger.totalBigInt() !== BigInt(ACCOUNTS) * 1_000_000_000n) throw new Error('ledger total not conserved')
 
 if (args.includes('--json')) {
-  console.log(JSON.stringify({ nsPerOp: results, ratios }, null, 2))
+  console.log(JSON.stringify({ nsPerOp: results, ratios, transferManyGain: batchGain }, null, 2))
 } else {
   console.log(`atomicperf state benchmark (node ${process.version}, ${N} iterations, best of ${ROUNDS})`)
   for (const [name, ns] of Object.entries(results)) console.log(`  ${name.padEnd(40)} ${ns.toFixed(1).padStart(8)} ns/op`)
   console.log('ratios (>1: atomicperf slower; single-threaded, so a plain JS structure is the floor):')
   for (const [name, r] of Object.entries(ratios)) console.log(`  ${name.padEnd(40)} ${r.toFixed(2).padStart(8)}x`)
+  const verdict = batchGain >= 10 ? 'met' : 'MISSED'
+  console.log(`transferMany(1,000) cheaper per transfer than transfer by ${batchGain.toFixed(2)}x (target >= 10x: ${verdict})`)
 }
