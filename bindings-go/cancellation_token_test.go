@@ -9,6 +9,17 @@ import (
 	"time"
 )
 
+// closesWithin fails the test unless ch is closed (or receives) within a few seconds: a token
+// that never signals is a failure that names the channel, not a hang until the test time-out.
+func closesWithin[T any](t *testing.T, ch <-chan T, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not happen within 10s", what)
+	}
+}
+
 func TestCancellationTokenCancelIsSeenByIsCancelledAndWait(t *testing.T) {
 	tok := MustNewCancellationToken()
 	defer tok.Close()
@@ -34,8 +45,13 @@ func TestCancellationTokenWaitWakesWhenAnotherGoroutineCancels(t *testing.T) {
 	woke := make(chan bool)
 	go func() { woke <- tok.Wait(time.Hour) }()
 	tok.Cancel()
-	if !<-woke {
-		t.Fatal("Wait returned false after Cancel")
+	select {
+	case ok := <-woke:
+		if !ok {
+			t.Fatal("Wait returned false after Cancel")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait(time.Hour) did not return within 10s of Cancel")
 	}
 }
 
@@ -52,14 +68,17 @@ func TestCancellationTokenDoneClosesOnCancel(t *testing.T) {
 	default:
 	}
 	tok.Cancel()
-	<-done
+	closesWithin(t, done, "Done() closing after Cancel")
+	if !tok.IsCancelled() {
+		t.Fatal("Done is closed but IsCancelled is false")
+	}
 }
 
 func TestCancellationTokenDoneOfAnAlreadyCancelledTokenCloses(t *testing.T) {
 	tok := MustNewCancellationToken()
 	defer tok.Close()
 	tok.Cancel()
-	<-tok.Done()
+	closesWithin(t, tok.Done(), "Done() of an already cancelled token closing")
 }
 
 func TestCancellationTokenChildIsCancelledWithItsParentNotTheOtherWayRound(t *testing.T) {
@@ -105,7 +124,7 @@ func TestCancellationTokenContextIsCancelledWithTheToken(t *testing.T) {
 	derived, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tok.Cancel()
-	<-derived.Done()
+	closesWithin(t, derived.Done(), "the derived context's Done closing")
 	if !errors.Is(ctx.Err(), context.Canceled) || !errors.Is(derived.Err(), context.Canceled) {
 		t.Fatalf("Err after Cancel = %v, derived %v; want context.Canceled", ctx.Err(), derived.Err())
 	}
@@ -220,7 +239,9 @@ func TestCancellationTokenCancelFromManyGoroutinesWakesEveryWaiter(t *testing.T)
 		go func() { defer cancellers.Done(); tok.Cancel() }()
 	}
 	cancellers.Wait()
-	wg.Wait()
+	all := make(chan struct{})
+	go func() { wg.Wait(); close(all) }()
+	closesWithin(t, all, "every waiter waking after Cancel")
 }
 
 func TestADeepChainOfChildTokensCancelsAndClosesWithoutOverflowingTheStack(t *testing.T) {

@@ -98,6 +98,7 @@ func TestMinMaxAfterCloseRecordsNothingAndReportsEmpty(t *testing.T) {
 
 func TestMinMaxCloseDuringRecordsIsSafe(t *testing.T) {
 	m := MustNewMinMax()
+	m.Record(1000)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -105,10 +106,28 @@ func TestMinMaxCloseDuringRecordsIsSafe(t *testing.T) {
 			defer wg.Done()
 			for i := range 2000 {
 				m.Record(uint64(i))
-				m.Min()
+				// Before Close a read sees a recorded value; after it, nothing. Never anything
+				// else (a value never recorded, or ok with a freed cell's contents).
+				if v, ok := m.Min(); ok && v > 1000 {
+					t.Errorf("Min() = %d, true during Close; every recorded value <= 1999 and 1000 came first", v)
+					return
+				} else if !ok && v != 0 {
+					t.Errorf("Min() = %d, false during Close, want 0, false", v)
+					return
+				}
+				if v, ok := m.Max(); ok && (v < 1000 || v > 1999) {
+					t.Errorf("Max() = %d, true during Close, want 1000..1999", v)
+					return
+				}
 			}
 		}()
 	}
 	m.Close()
 	wg.Wait()
+	if v, ok := m.Min(); ok || v != 0 {
+		t.Errorf("Min() after Close = %d, %v, want 0, false", v, ok)
+	}
+	if v, ok := m.Max(); ok || v != 0 {
+		t.Errorf("Max() after Close = %d, %v, want 0, false", v, ok)
+	}
 }
