@@ -87,11 +87,14 @@ static inline ap_status apgo_registry_export(const ap_registry *r, uint32_t form
 import "C"
 
 import (
+	"hash/maphash"
+	"math"
 	"net/http"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -114,12 +117,111 @@ import (
 // it (the default and named registries live as long as the process). A Registry is safe for
 // concurrent use.
 //
-// Each look-up is one cgo call (two for a Counter or Gauge, which also learn where their cells
-// are) and allocates the returned Go value: look a metric up once and keep it, rather than on
-// every update.
+// Look-ups are cached in the Registry Go value: the first look-up of a metric is a cgo call or
+// two and allocates the Go value; a repeated look-up with the same kind, name, help, labels
+// (and, for a histogram, options) finds that Go value again without a cgo call and without
+// allocating (hashing the labels, one map look-up under a read lock, comparing the entry), so
+// looking a labelled series up on each update, as with client_golang's
+// CounterVec.WithLabelValues, is cheap. Only successful look-ups are cached, keyed by
+// everything that decides the answer, so a look-up that would fail (another kind, another label
+// set, an invalid name or option) misses the cache and reports its error as before. A repeated
+// look-up therefore returns the same Go value: Close on it stops it for every holder of that
+// value, and the next look-up after a Close returns a new one.
 type Registry struct {
 	h          handle
 	exportHint atomic.Int64 // length of the last export, to size the next buffer
+	cache      lookupCache
+}
+
+// lookupCache holds the Go values of successful look-ups, keyed by a hash of everything that
+// decides a look-up's answer; entries are compared in full on a hit.
+type lookupCache struct {
+	mu      sync.RWMutex
+	entries map[uint64][]*lookupEntry
+}
+
+// lookupEntry is one successful look-up: its arguments and the Go value it returned.
+type lookupEntry struct {
+	kind       C.int
+	name, help string
+	labels     []labelPair // sorted by name
+	buckets    []float64
+	scale      float64
+	metric     any     // *Counter, *Gauge, *Histogram, *Timer or *MinMax
+	h          *handle // the metric's handle, to tell a closed one
+}
+
+type labelPair struct{ k, v string }
+
+// lookupSeed seeds the cache's hashes.
+var lookupSeed = maphash.MakeSeed()
+
+// lookupHash hashes a look-up's arguments; the labels' order does not count.
+func lookupHash(kind C.int, name, help string, labels Labels, opts *HistogramOpts) uint64 {
+	h := maphash.String(lookupSeed, name)*31 + maphash.String(lookupSeed, help) + uint64(kind)
+	for k, v := range labels {
+		h += maphash.String(lookupSeed, k)*0x9E3779B97F4A7C15 ^ maphash.String(lookupSeed, v)
+	}
+	if opts != nil {
+		h += uint64(len(opts.Buckets))*7 + math.Float64bits(opts.Scale)
+	}
+	return h
+}
+
+// matches reports whether e answers a look-up with these arguments.
+func (e *lookupEntry) matches(kind C.int, name, help string, labels Labels, opts *HistogramOpts) bool {
+	if e.kind != kind || e.name != name || e.help != help || len(e.labels) != len(labels) {
+		return false
+	}
+	for _, p := range e.labels {
+		if v, ok := labels[p.k]; !ok || v != p.v {
+			return false
+		}
+	}
+	if opts != nil && (math.Float64bits(e.scale) != math.Float64bits(opts.Scale) || !slices.Equal(e.buckets, opts.Buckets)) {
+		return false
+	}
+	return true
+}
+
+// cached returns the Go value of an earlier successful look-up with these arguments that was
+// not closed since, or nil, and the arguments' hash.
+func (r *Registry) cached(kind C.int, name, help string, labels Labels, opts *HistogramOpts) (any, uint64) {
+	hash := lookupHash(kind, name, help, labels, opts)
+	r.cache.mu.RLock()
+	bucket := r.cache.entries[hash]
+	r.cache.mu.RUnlock()
+	for _, e := range bucket {
+		if e.matches(kind, name, help, labels, opts) && !e.h.closed() {
+			return e.metric, hash
+		}
+	}
+	return nil, hash
+}
+
+// remember caches the Go value of a successful look-up, replacing a closed one.
+func (r *Registry) remember(hash uint64, kind C.int, name, help string, labels Labels, opts *HistogramOpts, metric any, h *handle) {
+	e := &lookupEntry{kind: kind, name: name, help: help, metric: metric, h: h}
+	for k, v := range labels {
+		e.labels = append(e.labels, labelPair{k, v})
+	}
+	if opts != nil {
+		e.buckets, e.scale = slices.Clone(opts.Buckets), opts.Scale
+	}
+	r.cache.mu.Lock()
+	defer r.cache.mu.Unlock()
+	if r.cache.entries == nil {
+		r.cache.entries = make(map[uint64][]*lookupEntry)
+	}
+	old := r.cache.entries[hash]
+	kept := make([]*lookupEntry, 0, len(old)+1)
+	for _, o := range old {
+		if !o.h.closed() && !o.matches(kind, name, help, labels, opts) {
+			kept = append(kept, o)
+		}
+	}
+	// A new slice, never an append to the old one: readers iterate the old one unlocked.
+	r.cache.entries[hash] = append(kept, e)
 }
 
 // Labels are the label names and values of one series. The order of the entries does not
@@ -354,24 +456,43 @@ func (r *Registry) metric(op string, kind C.int, name, help string, labels Label
 	return out, nil
 }
 
+// lookup returns the cached Go value of a look-up, or makes the look-up, wraps its handle with
+// wrap and caches the result.
+func lookup[T any](r *Registry, op string, kind C.int, name, help string, labels Labels, opts *HistogramOpts,
+	wrap func(unsafe.Pointer) (T, *handle)) (T, error) {
+	var zero T
+	if r.h.closed() {
+		return zero, ErrClosed
+	}
+	m, hash := r.cached(kind, name, help, labels, opts)
+	if m != nil {
+		return m.(T), nil
+	}
+	p, err := r.metric(op, kind, name, help, labels, opts)
+	if err != nil {
+		return zero, err
+	}
+	v, h := wrap(p)
+	r.remember(hash, kind, name, help, labels, opts, v, h)
+	return v, nil
+}
+
 // Counter returns the counter name with labels, creating it at 0 if absent. help is kept from
 // the first registration. The Prometheus export names the family name_total (with one _total
 // suffix whether or not name ends in it).
 func (r *Registry) Counter(name, help string, labels Labels) (*Counter, error) {
-	p, err := r.metric("Registry.Counter", regCounter, name, help, labels, nil)
-	if err != nil {
-		return nil, err
-	}
-	return wrapCounter((*C.ap_counter)(p)), nil
+	return lookup(r, "Registry.Counter", regCounter, name, help, labels, nil, func(p unsafe.Pointer) (*Counter, *handle) {
+		c := wrapCounter((*C.ap_counter)(p))
+		return c, &c.h
+	})
 }
 
 // Gauge returns the gauge name with labels, creating it at 0 if absent.
 func (r *Registry) Gauge(name, help string, labels Labels) (*Gauge, error) {
-	p, err := r.metric("Registry.Gauge", regGauge, name, help, labels, nil)
-	if err != nil {
-		return nil, err
-	}
-	return wrapGauge((*C.ap_gauge)(p)), nil
+	return lookup(r, "Registry.Gauge", regGauge, name, help, labels, nil, func(p unsafe.Pointer) (*Gauge, *handle) {
+		g := wrapGauge((*C.ap_gauge)(p))
+		return g, &g.h
+	})
 }
 
 // Histogram returns the histogram name with labels, creating it empty if absent, with the
@@ -379,31 +500,28 @@ func (r *Registry) Gauge(name, help string, labels Labels) (*Gauge, error) {
 // bounds that are not finite and increasing, or a negative scale, give an error matching
 // [ErrInvalidArgument].
 func (r *Registry) Histogram(name, help string, labels Labels, opts HistogramOpts) (*Histogram, error) {
-	p, err := r.metric("Registry.Histogram", regHistogram, name, help, labels, &opts)
-	if err != nil {
-		return nil, err
-	}
-	return wrapHistogram((*C.ap_histogram)(p)), nil
+	return lookup(r, "Registry.Histogram", regHistogram, name, help, labels, &opts, func(p unsafe.Pointer) (*Histogram, *handle) {
+		h := wrapHistogram((*C.ap_histogram)(p))
+		return h, &h.h
+	})
 }
 
 // Timer returns the timer name with labels, creating it if absent. It is exported as a
 // histogram of seconds name and a counter name_errors_total.
 func (r *Registry) Timer(name, help string, labels Labels) (*Timer, error) {
-	p, err := r.metric("Registry.Timer", regTimer, name, help, labels, nil)
-	if err != nil {
-		return nil, err
-	}
-	return wrapTimer((*C.ap_timer)(p)), nil
+	return lookup(r, "Registry.Timer", regTimer, name, help, labels, nil, func(p unsafe.Pointer) (*Timer, *handle) {
+		t := wrapTimer((*C.ap_timer)(p))
+		return t, &t.h
+	})
 }
 
 // MinMax returns the min/max name with labels, creating it empty if absent. It is exported as
 // gauges name_min and name_max once it holds a value.
 func (r *Registry) MinMax(name, help string, labels Labels) (*MinMax, error) {
-	p, err := r.metric("Registry.MinMax", regMinMax, name, help, labels, nil)
-	if err != nil {
-		return nil, err
-	}
-	return wrapMinMax((*C.ap_minmax)(p)), nil
+	return lookup(r, "Registry.MinMax", regMinMax, name, help, labels, nil, func(p unsafe.Pointer) (*MinMax, *handle) {
+		m := wrapMinMax((*C.ap_minmax)(p))
+		return m, &m.h
+	})
 }
 
 // MustCounter is like Counter but panics on error.

@@ -118,11 +118,12 @@ func TestRegistryCounterFromGoroutinesIsExactInExport(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Each goroutine looks the counter up itself: separate Go values, same cells.
-			c := r.MustCounter("hits_total", "Hits.", Labels{"route": "/x"})
-			defer c.Close()
+			// Each goroutine looks the counter up on every increment, as code written for
+			// client_golang's WithLabelValues does: the first look-up creates the series, the
+			// others find the cached Go value.
+			labels := Labels{"route": "/x"}
 			for range perG {
-				c.Inc()
+				r.MustCounter("hits_total", "Hits.", labels).Inc()
 			}
 		}()
 	}
@@ -454,4 +455,59 @@ func TestRegistrySeriesLimitRefusesNewSeriesAndCountsThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.MustCounter("req", "", Labels{"user": "c"})
+}
+
+func TestRegistryRepeatedLookUpIsCachedAllocatesNothingAndStillReportsErrors(t *testing.T) {
+	r := newTestRegistry(t)
+	labels := Labels{"method": "GET", "code": "200"}
+	c := r.MustCounter("cached_total", "Cached.", labels)
+	if again := r.MustCounter("cached_total", "Cached.", Labels{"code": "200", "method": "GET"}); again != c {
+		t.Fatal("a repeated look-up returned another Go value")
+	}
+	if n := testing.AllocsPerRun(100, func() { r.MustCounter("cached_total", "Cached.", labels).Inc() }); n != 0 {
+		t.Errorf("a cached look-up allocates %v times", n)
+	}
+	opts := HistogramOpts{Buckets: []float64{0.1, 1}}
+	h := r.MustHistogram("cached_seconds", "", labels, opts)
+	if n := testing.AllocsPerRun(100, func() { r.MustHistogram("cached_seconds", "", labels, opts).Record(1) }); n != 0 {
+		t.Errorf("a cached histogram look-up allocates %v times", n)
+	}
+	// A cache hit never hides an error a fresh look-up gives.
+	for name, call := range map[string]func() error{
+		"another kind":      func() error { _, err := r.Gauge("cached_total", "Cached.", labels); return err },
+		"another label set": func() error { _, err := r.Counter("cached_total", "Cached.", Labels{"method": "GET"}); return err },
+		"more labels": func() error {
+			_, err := r.Counter("cached_total", "Cached.", Labels{"method": "GET", "code": "200", "x": "1"})
+			return err
+		},
+		"NUL in help":    func() error { _, err := r.Counter("cached_total", "Cached.\x00", labels); return err },
+		"histogram kind": func() error { _, err := r.Timer("cached_seconds", "", labels); return err },
+	} {
+		if err := call(); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: got %v, want ErrInvalidArgument", name, err)
+		}
+	}
+	// Options are used only when the family is created, by a fresh look-up as by a cached one.
+	if h2, err := r.Histogram("cached_seconds", "", labels, HistogramOpts{Buckets: []float64{5}}); err != nil || h2 == h {
+		t.Errorf("look-up with other options: %v (same Go value: %v)", err, h2 == h)
+	} else if h2.Record(1); h.Count() != h2.Count() {
+		t.Errorf("same series, different counts: %d and %d", h.Count(), h2.Count())
+	}
+	// Another help text is another key, but the same series.
+	other := r.MustCounter("cached_total", "Other help.", labels)
+	other.Inc()
+	if c.Get() != other.Get() {
+		t.Errorf("same series, different counts: %d and %d", c.Get(), other.Get())
+	}
+	// Close evicts: the next look-up is a fresh Go value of the same series.
+	c.Close()
+	fresh := r.MustCounter("cached_total", "Cached.", labels)
+	if fresh == c || fresh.Get() == 0 {
+		t.Errorf("look-up after Close: same value %v, count %d", fresh == c, fresh.Get())
+	}
+	h.Close()
+	r.Close()
+	if _, err := r.Counter("cached_total", "Other help.", labels); err != ErrClosed {
+		t.Errorf("cached look-up after the registry's Close: got %v, want ErrClosed", err)
+	}
 }
