@@ -9,7 +9,13 @@ package atomicperf
 #cgo nocallback apgo_cancellation_token_new
 #cgo noescape apgo_cancellation_token_child
 #cgo nocallback apgo_cancellation_token_child
+#cgo noescape apgo_cancel_watcher_new
+#cgo nocallback apgo_cancel_watcher_new
 #include "apgo.h"
+
+static inline ap_status apgo_cancel_watcher_new(ap_cancel_watcher **out, char **msg) {
+	return apgo_fail(ap_cancel_watcher_new(out), msg);
+}
 
 static inline ap_status apgo_cancellation_token_new(ap_cancellation_token **out, char **msg) {
 	return apgo_fail(ap_cancellation_token_new(out), msg);
@@ -24,6 +30,7 @@ import "C"
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -48,17 +55,77 @@ type CancellationToken struct {
 	watch     atomic.Pointer[tokenWatch] // set by the first Done
 }
 
-// tokenWatch is the state shared by a token and the goroutine that closes its Done channel. It
+// tokenWatch is a token's Done channel and its registration with the process's watcher. It
 // holds nothing of the token's Go value, so that a token nobody references is still collected
-// (its cleanup then stops the goroutine).
+// (its cleanup then withdraws the registration).
 type tokenWatch struct {
 	done chan struct{}
-	stop atomic.Bool
+	key  uint64
+	own  *C.ap_cancellation_token // a handle of the watch's own; freed by whoever ends the watch
 }
 
-// watchSlice is how long the Done goroutine waits in C at a time before it checks whether the
-// token was closed: it bounds how long the goroutine (and its OS thread) outlives Close.
-const watchSlice = 100 * time.Millisecond
+// watcher is the process's one CancelWatcher (ap_cancel_watcher_new): every token whose Done
+// was called is registered with it under a key, and one goroutine, blocked in
+// ap_cancel_watcher_wait on one OS thread, closes the Done channels of the tokens it reports.
+var watcher struct {
+	once    sync.Once
+	w       *C.ap_cancel_watcher
+	mu      sync.Mutex
+	next    uint64
+	watches map[uint64]*tokenWatch // registrations not yet ended
+}
+
+// watchBatch is how many keys the watcher goroutine takes per wake-up.
+const watchBatch = 256
+
+func startWatcher() {
+	var msg *C.char
+	if err := check("CancellationToken.Done", C.apgo_cancel_watcher_new(&watcher.w, &msg), msg); err != nil {
+		panic(err) // the library fails only for a NULL out-pointer
+	}
+	watcher.watches = make(map[uint64]*tokenWatch)
+	go watchLoop(watcher.w)
+}
+
+// watchLoop runs for the life of the process: the one goroutine (and OS thread, while it
+// waits in C) that serves every Done channel.
+func watchLoop(w *C.ap_cancel_watcher) {
+	var keys [watchBatch]C.uint64_t
+	var ended []*tokenWatch
+	for {
+		var n C.size_t
+		C.ap_cancel_watcher_wait(w, &keys[0], watchBatch, C.uint64_t(math.MaxUint64), &n)
+		ended = ended[:0]
+		watcher.mu.Lock()
+		for _, k := range keys[:n] {
+			if tw, ok := watcher.watches[uint64(k)]; ok {
+				delete(watcher.watches, uint64(k))
+				ended = append(ended, tw)
+			}
+		}
+		watcher.mu.Unlock()
+		for _, tw := range ended {
+			close(tw.done)
+			C.ap_cancellation_token_free(tw.own)
+			tokenWatchers.Add(-1)
+		}
+	}
+}
+
+// stopWatch ends a registration that the cancellation has not ended yet: after it, the channel
+// is never closed. Safe to call many times and concurrently with the watcher goroutine.
+func stopWatch(tw *tokenWatch) {
+	watcher.mu.Lock()
+	if watcher.watches[tw.key] != tw {
+		watcher.mu.Unlock()
+		return
+	}
+	delete(watcher.watches, tw.key)
+	watcher.mu.Unlock()
+	C.ap_cancellation_token_unwatch(tw.own, watcher.w, C.uint64_t(tw.key), nil)
+	C.ap_cancellation_token_free(tw.own)
+	tokenWatchers.Add(-1)
+}
 
 // NewCancellationToken returns a token that is not cancelled.
 func NewCancellationToken() (*CancellationToken, error) {
@@ -146,53 +213,47 @@ func (t *CancellationToken) Wait(timeout time.Duration) bool {
 // Done returns a channel that is closed when the token is cancelled, by any holder or through
 // a parent, for use in select. Every call returns the same channel.
 //
-// Cost: the first call starts one goroutine that waits in C for the cancellation, in slices of
-// 100 ms so that it notices Close. Until the token is cancelled or closed (or collected), that
-// goroutine holds an OS thread, as every goroutine blocked in a cgo call does, and wakes ten
-// times a second; it closes the channel as soon as the cancellation happens, not at the end of
-// a slice. Prefer IsCancelled or Wait for a token with no select to join, and Close tokens whose
-// Done was called once their work is over. After Close the channel is no longer closed by a
-// later cancellation; a Done first called after Close returns a channel that is never closed.
+// Cost: no thread and no goroutine per token. The first Done registers the token with the
+// process's one watcher (ap_cancellation_token_watch); a single goroutine, started with the
+// first Done of the process and blocked in C on one OS thread, closes the channel of every
+// watched token as it is cancelled. After Close (or once the token is collected) the
+// registration is withdrawn and the channel is no longer closed by a later cancellation; a Done
+// first called after Close returns a channel that is never closed.
 func (t *CancellationToken) Done() <-chan struct{} {
 	t.watchOnce.Do(t.startWatch)
 	return t.watch.Load().done
 }
 
 func (t *CancellationToken) startWatch() {
-	w := &tokenWatch{done: make(chan struct{})}
-	t.watch.Store(w)
+	tw := &tokenWatch{done: make(chan struct{})}
+	t.watch.Store(tw)
 	p := (*C.ap_cancellation_token)(t.h.acquire())
 	if p == nil {
 		return
 	}
-	// The goroutine owns a handle of its own, so Close and the cleanup never free memory it
-	// is waiting on; they only ask it to stop.
-	own := C.ap_cancellation_token_clone(p)
+	// The watch owns a handle of its own, so Close and the cleanup never free a token the
+	// watcher may still report; they withdraw the registration first.
+	tw.own = C.ap_cancellation_token_clone(p)
 	t.h.release()
-	runtime.AddCleanup(t, func(w *tokenWatch) { w.stop.Store(true) }, w)
-	// Close may have run between the acquire and the Store above without seeing w.
-	if t.h.closed() {
-		w.stop.Store(true)
-	}
+	watcher.once.Do(startWatcher)
+	watcher.mu.Lock()
+	watcher.next++
+	tw.key = watcher.next
+	watcher.watches[tw.key] = tw
+	watcher.mu.Unlock()
 	tokenWatchers.Add(1)
-	go w.run(own)
-}
-
-// tokenWatchers counts the goroutines started by Done that are still running, for tests.
-var tokenWatchers atomic.Int64
-
-func (w *tokenWatch) run(p *C.ap_cancellation_token) {
-	defer tokenWatchers.Add(-1)
-	defer C.ap_cancellation_token_free(p)
-	for !w.stop.Load() {
-		var cancelled C.bool
-		C.ap_cancellation_token_wait(p, C.uint64_t(watchSlice), &cancelled)
-		if cancelled {
-			close(w.done)
-			return
-		}
+	// Registered after the map entry: a token already cancelled is reported at once and found.
+	C.ap_cancellation_token_watch(tw.own, watcher.w, C.uint64_t(tw.key))
+	runtime.AddCleanup(t, stopWatch, tw)
+	// Close may have run between the acquire and the Store above without seeing tw.
+	if t.h.closed() {
+		stopWatch(tw)
 	}
 }
+
+// tokenWatchers counts the tokens registered by Done whose watch has not ended (by the
+// cancellation, Close or collection), for tests.
+var tokenWatchers atomic.Int64
 
 // Context returns a context.Context whose Done channel is the token's (see Done for the cost)
 // and whose Err is context.Canceled once the token is cancelled. It has no deadline and no
@@ -222,13 +283,13 @@ func (c tokenContext) Err() error {
 	}
 }
 
-// Close releases this Go value's reference to the token and stops the goroutine started by
-// Done. It does not cancel the token. Close is idempotent and safe to call concurrently with
+// Close releases this Go value's reference to the token and withdraws the watch Done
+// registered. It does not cancel the token. Close is idempotent and safe to call concurrently with
 // other methods: a Wait in flight finishes on the live token. Close always returns nil.
 func (t *CancellationToken) Close() error {
 	t.h.close()
-	if w := t.watch.Load(); w != nil {
-		w.stop.Store(true)
+	if tw := t.watch.Load(); tw != nil {
+		stopWatch(tw) // nothing when not registered yet: startWatch checks closed afterwards
 	}
 	return nil
 }

@@ -3,7 +3,11 @@ package atomicperf
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,4 +270,60 @@ func TestADeepChainOfChildTokensCancelsAndClosesWithoutOverflowingTheStack(t *te
 		tok.Close()
 	}
 	root.Close()
+}
+
+// threadCount returns the process's OS threads (Threads in /proc/self/status).
+func threadCount(t *testing.T) int {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc/self/status: %v", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
+}
+
+func TestTenThousandWatchedTokensShareOneWaiterAndEachDoneClosesOnCancel(t *testing.T) {
+	waitForWatchers(t, 0)
+	root := MustNewCancellationToken()
+	defer root.Close()
+	toks := make([]*CancellationToken, 10_000)
+	chans := make([]<-chan struct{}, len(toks))
+	for i := range toks {
+		if i%2 == 0 {
+			toks[i] = MustNewCancellationToken()
+		} else {
+			toks[i], _ = root.Child() // cancelled through the parent below
+		}
+		chans[i] = toks[i].Done()
+	}
+	if n := tokenWatchers.Load(); n != int64(len(toks)) {
+		t.Fatalf("%d tokens watched, want %d", n, len(toks))
+	}
+	if n := threadCount(t); n >= 32 {
+		t.Fatalf("%d OS threads with 10,000 watched tokens, want fewer than 32", n)
+	}
+	for i := 0; i < len(toks); i += 2 {
+		toks[i].Cancel()
+	}
+	root.Cancel()
+	for i, ch := range chans {
+		closesWithin(t, ch, fmt.Sprintf("Done of token %d", i))
+	}
+	waitForWatchers(t, 0)
+	if n := threadCount(t); n >= 32 {
+		t.Fatalf("%d OS threads after the cancels, want fewer than 32", n)
+	}
+	for _, tok := range toks {
+		tok.Close()
+	}
 }

@@ -62,7 +62,7 @@ typedef struct ap_async_recorder ap_async_recorder;
 // process instead of one blocked thread per watched token: register tokens with
 // ap_cancellation_token_watch(t, w, key), and one thread loops on ap_cancel_watcher_wait, which
 // hands back the key of each token cancelled since.
-typedef struct ApCancelWatcher ApCancelWatcher;
+typedef struct ap_cancel_watcher ap_cancel_watcher;
 
 // A cancellation signal for a tree of tasks: cancel once and every holder, and every child
 // token, sees it; checking is one atomic load; waiting blocks without polling.
@@ -1395,14 +1395,14 @@ ap_status ap_cancellation_token_wait(const ap_cancellation_token *t,
                                      bool *cancelled);
 
 // Creates a watcher with nothing registered. Errors: AP_ERR_NULL_POINTER.
-ap_status ap_cancel_watcher_new(ApCancelWatcher **out);
+ap_status ap_cancel_watcher_new(ap_cancel_watcher **out);
 
 // Releases one owner's handle. Tokens hold a watcher weakly: once its last handle is freed,
 // its registrations are dropped and no key is reported. NULL is a no-op.
 //
 // # Safety
 // `w` is NULL or a handle the caller owns and does not use afterwards.
-void ap_cancel_watcher_free(ApCancelWatcher *w);
+void ap_cancel_watcher_free(ap_cancel_watcher *w);
 
 // Asks `w` to report `key` once `t` is cancelled (through any holder or an ancestor), or at
 // once if it already is. Each registration is reported at most once; register a key at most
@@ -1411,7 +1411,7 @@ void ap_cancel_watcher_free(ApCancelWatcher *w);
 // # Safety
 // `t` and `w` are NULL or live handles.
 ap_status ap_cancellation_token_watch(const ap_cancellation_token *t,
-                                      const ApCancelWatcher *w,
+                                      const ap_cancel_watcher *w,
                                       uint64_t key);
 
 // Withdraws the registration of `key` with `w`; *pending (if not NULL) says whether it was
@@ -1420,7 +1420,7 @@ ap_status ap_cancellation_token_watch(const ap_cancellation_token *t,
 // # Safety
 // `t` and `w` are NULL or live handles; `pending` is NULL or writable.
 ap_status ap_cancellation_token_unwatch(const ap_cancellation_token *t,
-                                        const ApCancelWatcher *w,
+                                        const ap_cancel_watcher *w,
                                         uint64_t key,
                                         bool *pending);
 
@@ -1432,7 +1432,7 @@ ap_status ap_cancellation_token_unwatch(const ap_cancellation_token *t,
 //
 // # Safety
 // `w` is NULL or a live handle; `keys` holds capacity uint64_t; `n` is NULL or writable.
-ap_status ap_cancel_watcher_wait(const ApCancelWatcher *w,
+ap_status ap_cancel_watcher_wait(const ap_cancel_watcher *w,
                                  uint64_t *keys,
                                  size_t capacity,
                                  uint64_t timeout_ns,
@@ -1443,7 +1443,7 @@ ap_status ap_cancel_watcher_wait(const ApCancelWatcher *w,
 //
 // # Safety
 // `w` is NULL or a live handle.
-ap_status ap_cancel_watcher_close(const ApCancelWatcher *w);
+ap_status ap_cancel_watcher_close(const ap_cancel_watcher *w);
 
 // Stores in *out a handle to the process-wide default registry (free it like any handle; the
 // registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.
