@@ -9,8 +9,9 @@ import (
 )
 
 // Benchmarks of Timer.Record and MinMax.Record against the Go code they replace, in the same
-// run: a sync.Mutex around a struct of the same fields. "cgo" is the public method, "cgo-
-// unguarded" the bare cgo call (Timer only). scripts/bench-go.sh prints the ratios.
+// run: a sync.Mutex around a struct of the same fields. "direct" is the public method (sync/atomic
+// on the C cells, no cgo call), "cgo" the one cgo call it replaced, "cgo-unguarded" the bare cgo
+// call (Timer only). scripts/bench-go.sh prints the ratios.
 
 // mutexTimer is the Go a service would write instead of Timer: count, errors, total, min, max
 // and a histogram under one mutex. Its histogram has 64 power-of-two buckets, coarser (and so
@@ -60,11 +61,19 @@ func (m *mutexMinMax) record(v uint64) {
 
 func BenchmarkTimerRecord(b *testing.B) {
 	vs := latencies(batchLen)
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
 		t := MustNewTimer()
 		defer t.Close()
 		for i := 0; i < b.N; i++ {
 			t.Record(time.Duration(vs[i%batchLen]), i&15 != 0)
+		}
+		reportPerValue(b, 1)
+	})
+	b.Run("cgo", func(b *testing.B) {
+		t := MustNewTimer()
+		defer t.Close()
+		for i := 0; i < b.N; i++ {
+			t.recordCgo(vs[i%batchLen], i&15 != 0)
 		}
 		reportPerValue(b, 1)
 	})
@@ -87,12 +96,22 @@ func BenchmarkTimerRecord(b *testing.B) {
 
 func BenchmarkTimerRecordParallel(b *testing.B) {
 	vs := latencies(batchLen)
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
 		t := MustNewTimer()
 		defer t.Close()
 		b.RunParallel(func(pb *testing.PB) {
 			for i := 0; pb.Next(); i++ {
 				t.Record(time.Duration(vs[i%batchLen]), i&15 != 0)
+			}
+		})
+		reportPerValue(b, 1)
+	})
+	b.Run("cgo", func(b *testing.B) {
+		t := MustNewTimer()
+		defer t.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				t.recordCgo(vs[i%batchLen], i&15 != 0)
 			}
 		})
 		reportPerValue(b, 1)
@@ -110,11 +129,19 @@ func BenchmarkTimerRecordParallel(b *testing.B) {
 
 func BenchmarkMinMaxRecord(b *testing.B) {
 	vs := latencies(batchLen)
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
 		m := MustNewMinMax()
 		defer m.Close()
 		for i := 0; i < b.N; i++ {
 			m.Record(vs[i%batchLen])
+		}
+		reportPerValue(b, 1)
+	})
+	b.Run("cgo", func(b *testing.B) {
+		m := MustNewMinMax()
+		defer m.Close()
+		for i := 0; i < b.N; i++ {
+			m.recordCgo(vs[i%batchLen])
 		}
 		reportPerValue(b, 1)
 	})
@@ -129,12 +156,22 @@ func BenchmarkMinMaxRecord(b *testing.B) {
 
 func BenchmarkMinMaxRecordParallel(b *testing.B) {
 	vs := latencies(batchLen)
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
 		m := MustNewMinMax()
 		defer m.Close()
 		b.RunParallel(func(pb *testing.PB) {
 			for i := 0; pb.Next(); i++ {
 				m.Record(vs[i%batchLen])
+			}
+		})
+		reportPerValue(b, 1)
+	})
+	b.Run("cgo", func(b *testing.B) {
+		m := MustNewMinMax()
+		defer m.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				m.recordCgo(vs[i%batchLen])
 			}
 		})
 		reportPerValue(b, 1)

@@ -16,9 +16,9 @@ import (
 // CounterVec.WithLabelValues and CounterVec.With), and exporting 10,000 series as Prometheus
 // text (Registry.Export against Gather plus expfmt's text encoding, and against our Collector
 // gathered by client_golang). Then the per-call costs that a service pays on its hot paths and
-// that the binding-overhead summary puts side by side: Histogram.Record (one cgo call) against
-// client_golang's Histogram.Observe, and SnapshotCell.Load against an atomic.Pointer and an
-// RWMutex-guarded value.
+// that the binding-overhead summary puts side by side: Histogram.Record (direct cell writes)
+// against client_golang's Histogram.Observe, and SnapshotCell.Load against an atomic.Pointer and
+// an RWMutex-guarded value.
 
 const exportSeries = 10_000
 
@@ -194,15 +194,25 @@ func gatherText(b *testing.B, reg *prometheus.Registry, buf *bytes.Buffer) {
 	}
 }
 
-// Histogram.Record is one cgo call; client_golang's Observe is Go atomics on Go memory.
+// Histogram.Record writes the C cells with sync/atomic ("direct"; "cgo" is the one cgo call it
+// replaced); client_golang's Observe is Go atomics on Go memory.
 func BenchmarkHistogramObserve(b *testing.B) {
 	vs := latencies(1024)
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("direct", func(b *testing.B) {
 		h := MustNewHistogram()
 		defer h.Close()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			h.Record(vs[i&1023])
+		}
+		reportPerValue(b, 1)
+	})
+	b.Run("cgo", func(b *testing.B) {
+		h := MustNewHistogram()
+		defer h.Close()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			h.recordCgo(vs[i&1023])
 		}
 		reportPerValue(b, 1)
 	})
@@ -216,16 +226,54 @@ func BenchmarkHistogramObserve(b *testing.B) {
 	})
 }
 
-// SnapshotCell.Load copies the value out of C memory in one cgo call; the Go alternatives hand
-// out their stored slice.
+func BenchmarkHistogramObserveParallel(b *testing.B) {
+	vs := latencies(1024)
+	b.Run("direct", func(b *testing.B) {
+		h := MustNewHistogram()
+		defer h.Close()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				h.Record(vs[i&1023])
+			}
+		})
+		reportPerValue(b, 1)
+	})
+	b.Run("prometheus", func(b *testing.B) {
+		h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "bench_seconds", Help: "benchmark"})
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				h.Observe(float64(vs[i&1023]) * 1e-9)
+			}
+		})
+		reportPerValue(b, 1)
+	})
+}
+
+// SnapshotCell.Load of an unchanged value is one atomic load of the library's revision cell and
+// hands out the Go value's cached copy ("unchanged"); "copy" is LoadCopy, one cgo call that
+// copies the value out of C memory. The Go alternatives hand out their stored slice.
 func BenchmarkSnapshotCellLoad(b *testing.B) {
 	value := bytes.Repeat([]byte("rate-table "), 8) // 88 bytes
-	b.Run("cgo", func(b *testing.B) {
+	b.Run("unchanged", func(b *testing.B) {
+		c := MustNewSnapshotCell(value)
+		defer c.Close()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if v, _, err := c.Load(); err != nil || len(v) != len(value) {
+				b.Fatal(err)
+			}
+		}
+		reportPerValue(b, 1)
+	})
+	b.Run("copy", func(b *testing.B) {
 		c := MustNewSnapshotCell(value)
 		defer c.Close()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			if v, _, err := c.Load(); err != nil || len(v) != len(value) {
+			if v, _, err := c.LoadCopy(); err != nil || len(v) != len(value) {
 				b.Fatal(err)
 			}
 		}

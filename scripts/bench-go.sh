@@ -106,15 +106,53 @@ awk "$ratio_lib"'
     }
 ' "$out"
 
-# MinMax, Timer and AsyncRecorder (bindings-go/bench_metrics_test.go): one cgo call per record
-# against the sync.Mutex-guarded Go struct of the same fields that it replaces.
+# The hot paths against the Go tools a service would otherwise use, with their targets:
+# Histogram.Record, Timer.Record and MinMax.Record write the C cells with sync/atomic (no cgo
+# call), SnapshotCell.Load of an unchanged value is one atomic load, and a repeated Registry
+# look-up is served by the Go-side cache (no cgo call, no allocation).
+echo
+echo "==== Go hot paths vs Go's own tools (same run; ns per call, ours / theirs) ===="
+awk "$ratio_lib"'
+    /^Benchmark/ { for (i = 3; i < NF; i++) if ($(i+1) == "allocs/op") allocs[name] = $i }
+    function check(label, a, b, bound, target,    r, ok) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
+        r = v[a] / v[b]
+        ok = (bound == "at most") ? (r <= target) : (r >= target)
+        printf "%-62s %8.2fx  (%s / %s ns)  (target %s %gx: %s)\n", label, r, v[a], v[b], bound, target, ok ? "met" : "MISSED"
+    }
+    END {
+        h = "BenchmarkHistogramObserve/"; hp = "BenchmarkHistogramObserveParallel/"
+        check("Histogram.Record / client_golang Observe, 1 goroutine", h "direct", h "prometheus", "at most", 1.0)
+        check("client_golang Observe / Histogram.Record, RunParallel", hp "prometheus", hp "direct", "at least", 2)
+        check("Histogram.Record cgo (before) / direct, 1 goroutine", h "cgo", h "direct", "at least", 1)
+        t = "BenchmarkTimerRecord/"; tp = "BenchmarkTimerRecordParallel/"
+        check("Timer.Record / mutex struct, 1 goroutine", t "direct", t "mutex", "at most", 1.5)
+        check("mutex struct / Timer.Record, RunParallel", tp "mutex", tp "direct", "at least", 1)
+        m = "BenchmarkMinMaxRecord/"; mp = "BenchmarkMinMaxRecordParallel/"
+        check("MinMax.Record / mutex struct, 1 goroutine", m "direct", m "mutex", "at most", 1.5)
+        check("mutex struct / MinMax.Record, RunParallel", mp "mutex", mp "direct", "at least", 1)
+        c = "BenchmarkSnapshotCellLoad/"
+        check("SnapshotCell.Load unchanged / atomic.Pointer.Load", c "unchanged", c "atomic.Pointer", "at most", 8)
+        if (c "unchanged" in v) printf "%-62s %8.2f ns  (target at most 3 ns: %s)\n", "SnapshotCell.Load unchanged", v[c "unchanged"], (v[c "unchanged"] <= 3) ? "met" : "MISSED"
+        l = "BenchmarkRegistryLookup/"
+        check("Registry.Counter look-up (labelled) / WithLabelValues", l "atomicperf", l "prometheus-values", "at most", 2)
+        if (l "atomicperf" in allocs) printf "%-62s %8s allocs/op  (WithLabelValues: %s; target 0: %s)\n", "Registry.Counter look-up allocations", allocs[l "atomicperf"], allocs[l "prometheus-values"], (allocs[l "atomicperf"] == 0) ? "met" : "MISSED"
+    }
+' "$out"
+
+# MinMax, Timer and AsyncRecorder (bindings-go/bench_metrics_test.go): the direct path and the
+# one cgo call it replaced, against the sync.Mutex-guarded Go struct of the same fields.
 echo
 echo "==== Go ratios: MinMax, Timer, AsyncRecorder (same run; ns per value) ===="
 awk "$ratio_lib"'
     END {
+        ratio("Timer.Record, 1 goroutine: direct / mutex struct", "BenchmarkTimerRecord/direct", "BenchmarkTimerRecord/mutex")
         ratio("Timer.Record, 1 goroutine: cgo / mutex struct", "BenchmarkTimerRecord/cgo", "BenchmarkTimerRecord/mutex")
+        ratio("Timer.Record, RunParallel: direct / mutex struct", "BenchmarkTimerRecordParallel/direct", "BenchmarkTimerRecordParallel/mutex")
         ratio("Timer.Record, RunParallel: cgo / mutex struct", "BenchmarkTimerRecordParallel/cgo", "BenchmarkTimerRecordParallel/mutex")
+        ratio("MinMax.Record, 1 goroutine: direct / mutex struct", "BenchmarkMinMaxRecord/direct", "BenchmarkMinMaxRecord/mutex")
         ratio("MinMax.Record, 1 goroutine: cgo / mutex struct", "BenchmarkMinMaxRecord/cgo", "BenchmarkMinMaxRecord/mutex")
+        ratio("MinMax.Record, RunParallel: direct / mutex struct", "BenchmarkMinMaxRecordParallel/direct", "BenchmarkMinMaxRecordParallel/mutex")
         ratio("MinMax.Record, RunParallel: cgo / mutex struct", "BenchmarkMinMaxRecordParallel/cgo", "BenchmarkMinMaxRecordParallel/mutex")
         ratio("Timer, RunParallel: AsyncRecorder.RecordTimer / Record", "BenchmarkAsyncRecorderRecord/timer-async", "BenchmarkAsyncRecorderRecord/timer-direct")
     }
@@ -141,9 +179,23 @@ awk "$ratio_lib"'
     }
 ' "$out"
 
-# Registry (bindings-go/bench_registry_test.go) against client_golang. A look-up returns a new
-# owning Go value (a handle clone, a wrapper and its runtime cleanup), so it is meant to run once
-# per metric, not per update: the ratio says how much a look-up per request would cost. Export
+# Ledger.TransferMany (bindings-go/bench_state_test.go): the same transfers as batches of 1,000
+# in one cgo call, as one cgo call each, and through the Go map behind one sync.Mutex. Ratios are
+# ns per transfer of the other / TransferMany: above 1 TransferMany is faster.
+echo
+echo "==== Go ratios: Ledger.TransferMany (same run; ns per transfer, other / TransferMany) ===="
+awk "$ratio_lib"'
+    END {
+        m = "BenchmarkLedgerTransferMany/"; p = "BenchmarkLedgerTransferManyParallel/"
+        ratio("TransferMany(1000) cheaper per transfer than Transfer by", m "single", m "many-1000", 10)
+        ratio("  same, RunParallel", p "single", p "many-1000", 10)
+        ratio("TransferMany(1000) faster than the Go mutex map by", m "mutex", m "many-1000", 1)
+        ratio("  same, RunParallel", p "mutex", p "many-1000", 1)
+    }
+' "$out"
+
+# Registry (bindings-go/bench_registry_test.go) against client_golang. A repeated look-up is
+# served by the Registry's Go-side cache (no cgo call, no allocation), as WithLabelValues is. Export
 # is one scrape of 10,000 counter series as Prometheus text. Ratios are ours / client_golang's:
 # below 1 atomicperf is faster.
 echo
@@ -178,10 +230,10 @@ awk "$ratio_lib"'
         row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
         row("Counter.Inc (direct)", "BenchmarkCounterInc/direct", "BenchmarkCounterInc/prometheus", "client_golang Counter.Inc")
         row("Counter.Inc (cgo, for reference)", "BenchmarkCounterInc/cgo", "BenchmarkCounterInc/atomic", "atomic.AddUint64")
-        row("Histogram.Record (cgo)", "BenchmarkHistogramObserve/cgo", "BenchmarkHistogramObserve/prometheus", "client_golang Observe")
+        row("Histogram.Record (direct)", "BenchmarkHistogramObserve/direct", "BenchmarkHistogramObserve/prometheus", "client_golang Observe")
         row("ShardedMap.Get (cgo)", "BenchmarkShardedMapGet/cgo", "BenchmarkShardedMapGet/sync.Map", "sync.Map.Load")
         row("ShardedMap.Get (cgo)", "BenchmarkShardedMapGet/cgo", "BenchmarkShardedMapGet/rwmutex", "RWMutex map")
-        row("SnapshotCell.Load (cgo)", "BenchmarkSnapshotCellLoad/cgo", "BenchmarkSnapshotCellLoad/atomic.Pointer", "atomic.Pointer.Load")
-        row("SnapshotCell.Load (cgo)", "BenchmarkSnapshotCellLoad/cgo", "BenchmarkSnapshotCellLoad/rwmutex", "RWMutex value")
+        row("SnapshotCell.Load (unchanged)", "BenchmarkSnapshotCellLoad/unchanged", "BenchmarkSnapshotCellLoad/atomic.Pointer", "atomic.Pointer.Load")
+        row("SnapshotCell.LoadCopy (cgo)", "BenchmarkSnapshotCellLoad/copy", "BenchmarkSnapshotCellLoad/rwmutex", "RWMutex value")
     }
 ' "$out"
