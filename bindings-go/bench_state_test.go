@@ -264,3 +264,70 @@ func BenchmarkLedgerTransferParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLedgerTransferMany times the same transfers three ways, per transfer: TransferMany of
+// 1,000 (one cgo call per batch), one Transfer cgo call per transfer, and the Go map behind one
+// sync.Mutex (mutexLedger) doing them one at a time. The Parallel variant runs them from
+// GOMAXPROCS goroutines (the mutex takes its lock once per transfer, as the service did).
+func BenchmarkLedgerTransferMany(b *testing.B) {
+	benchLedgerTransferMany(b, false)
+}
+
+func BenchmarkLedgerTransferManyParallel(b *testing.B) {
+	benchLedgerTransferMany(b, true)
+}
+
+func benchLedgerTransferMany(b *testing.B, parallel bool) {
+	const batch = 1000
+	pairs := transferPairs(4096)
+	transfers := make([]Transfer, len(pairs))
+	for i, p := range pairs {
+		transfers[i] = Transfer{From: p[0], To: p[1], Amount: 1}
+	}
+	makers := benchLedgers()
+	run := func(b *testing.B, perOp int, body func(i int)) {
+		b.ResetTimer()
+		if parallel {
+			var seed atomic.Uint64
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(seed.Add(7919))
+				for pb.Next() {
+					i++
+					body(i)
+				}
+			})
+		} else {
+			for i := 0; i < b.N; i++ {
+				body(i)
+			}
+		}
+		reportPerValue(b, perOp)
+	}
+	b.Run("many-1000", func(b *testing.B) {
+		l := MustNewLedger()
+		defer l.Close()
+		for id := range uint64(benchAccounts) {
+			l.Open(id, false)
+			l.Deposit(id, 1<<40)
+		}
+		run(b, batch, func(i int) {
+			start := (i * batch) % (len(transfers) - batch)
+			errs, err := l.TransferMany(transfers[start : start+batch])
+			if err != nil || errs[0] != nil {
+				b.Fatal(err, errs[0])
+			}
+		})
+	})
+	for _, name := range []string{"cgo", "mutex"} {
+		b.Run(map[string]string{"cgo": "single", "mutex": "mutex"}[name], func(b *testing.B) {
+			l := makers[name]()
+			defer l.close()
+			run(b, 1, func(i int) {
+				t := transfers[i%len(transfers)]
+				if err := l.transfer(t.From, t.To, t.Amount); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
