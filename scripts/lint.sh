@@ -30,7 +30,8 @@ gofmt_clean() {
 gate "gofmt" gofmt_clean
 
 tools="$(ap_tools_venv)"
-"$tools/bin/python" -m pip install --quiet --disable-pip-version-check "ruff==0.17.6"
+"$tools/bin/python" -m pip install --quiet --disable-pip-version-check "ruff==0.17.6" \
+    "prometheus_client>=0.20,<1"
 gate "ruff check" "$tools/bin/ruff" check .
 gate "ruff format" "$tools/bin/ruff" format --check .
 gate "mypy --strict (package and stubs)" "$tools/bin/python" -m mypy --strict --no-incremental \

@@ -14,6 +14,7 @@ import platform
 import sys
 import threading
 import timeit
+from typing import Any
 
 from . import Counter, Histogram, ShardedMap, SnapshotCell, __version__
 
@@ -30,7 +31,7 @@ class _LockedInt:
             self._value += 1
 
 
-def _cases() -> tuple[list[tuple[str, str, str]], dict]:
+def _cases() -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
     m = ShardedMap()
     m.insert(b"key", b"value")
     env = {
@@ -70,7 +71,7 @@ _RATIOS = [
 ]
 
 
-def measure(number: int = 200_000, repeat: int = 15) -> dict:
+def measure(number: int = 200_000, repeat: int = 15) -> dict[str, Any]:
     """ns per call of every case, and the ratios, as a dict."""
     if number < 1 or repeat < 1:
         raise ValueError(f"number and repeat must be at least 1, got {number} and {repeat}")

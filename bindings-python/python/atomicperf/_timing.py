@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from time import perf_counter_ns
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from ._atomicperf import Timer
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Timing:
@@ -22,7 +30,7 @@ class Timing:
 
     __slots__ = ("_timer", "_start", "elapsed")
 
-    def __init__(self, timer) -> None:
+    def __init__(self, timer: Timer) -> None:
         self._timer = timer
         self._start = 0
         #: Nanoseconds the last block took; None until a block has finished.
@@ -32,20 +40,25 @@ class Timing:
         self._start = perf_counter_ns()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
         elapsed = perf_counter_ns() - self._start
         self.elapsed = elapsed
         self._timer.record(elapsed, exc_type is None)
         return False
 
-    def __call__(self, func):
+    def __call__(self, func: F) -> F:
         if not callable(func):
             raise TypeError(f"Timer.time() decorates a callable, not {type(func).__name__}")
         timer = self._timer
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
-            async def timed_coroutine(*args, **kwargs):
+            async def timed_coroutine(*args: Any, **kwargs: Any) -> Any:
                 start = perf_counter_ns()
                 ok = False
                 try:
@@ -55,10 +68,10 @@ class Timing:
                 finally:
                     timer.record(perf_counter_ns() - start, ok)
 
-            return timed_coroutine
+            return timed_coroutine  # type: ignore[return-value]
 
         @functools.wraps(func)
-        def timed(*args, **kwargs):
+        def timed(*args: Any, **kwargs: Any) -> Any:
             start = perf_counter_ns()
             ok = False
             try:
@@ -68,7 +81,7 @@ class Timing:
             finally:
                 timer.record(perf_counter_ns() - start, ok)
 
-        return timed
+        return timed  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"<Timing of {self._timer!r}, elapsed={self.elapsed}>"

@@ -77,4 +77,5 @@ def run(
     The run blocks the calling thread (about ``cells x duration``) but not the interpreter:
     other Python threads run meanwhile.
     """
-    return json.loads(run_report(threads, duration, filter, progress).to_json())
+    report: dict[str, Any] = json.loads(run_report(threads, duration, filter, progress).to_json())
+    return report

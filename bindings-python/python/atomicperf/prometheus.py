@@ -25,7 +25,8 @@ dependency: it is imported by this module only (``pip install prometheus_client`
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 try:
     from prometheus_client.core import (
@@ -43,6 +44,9 @@ except ImportError as e:  # pragma: no cover - exercised only without prometheus
 from ._atomicperf import Registry, default_registry
 
 __all__ = ["Collector"]
+
+# prometheus_client's bound formatter ("0.005", "+Inf"), which it leaves unannotated.
+_go_float = cast(Callable[[float], str], floatToGoString)
 
 
 def _number(v: int | float | str) -> float:
@@ -75,11 +79,11 @@ class Collector:
         return f"Collector({self.registry!r})"
 
 
-def _families(f: dict) -> Iterator[Metric]:
+def _families(f: dict[str, Any]) -> Iterator[Metric]:
     name, kind, help_text, label_names = f["name"], f["kind"], f["help"], f["labels"]
     series = f["series"]
 
-    def values(s: dict) -> list[str]:
+    def values(s: dict[str, Any]) -> list[str]:
         return [s["labels"][n] for n in label_names]
 
     if kind == "counter":
@@ -96,7 +100,7 @@ def _families(f: dict) -> Iterator[Metric]:
     elif kind in ("histogram", "timer"):
         h = HistogramMetricFamily(name, help_text, labels=label_names)
         for s in series:
-            buckets = [(floatToGoString(b["le"]), b["count"]) for b in s["buckets"]]
+            buckets = [(_go_float(b["le"]), b["count"]) for b in s["buckets"]]
             buckets.append(("+Inf", s["count"]))
             h.add_metric(values(s), buckets, s["sum"])
         yield h
