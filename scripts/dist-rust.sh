@@ -21,7 +21,9 @@ cd "$AP_ROOT"
 export CARGO_TARGET_DIR="$AP_ROOT/target/dist-rust"
 select=()
 for crate in "${crates[@]}"; do select+=(-p "$crate"); done
-cargo package --locked "${dirty[@]}" "${select[@]}"
+# Packaging only: scripts/test-dist-rust.sh verifies the packages by building them
+# (cargo publish --dry-run), so building them here as well would only double the time.
+cargo package --locked --no-verify "${dirty[@]}" "${select[@]}"
 rm -rf "$out"
 mkdir -p "$out"
 for crate in "${crates[@]}"; do
