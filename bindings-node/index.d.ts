@@ -1020,6 +1020,17 @@ export declare class Registry {
   readonly contentType: string
   /** Number of metric families registered. */
   readonly size: number
+  /**
+   * The cap on the number of series (one per name and label values), `null` for none. A label
+   * with unbounded values (a user id, a URL) otherwise grows memory without end. Creating a
+   * series past the cap throws a TypeError with code `AP_ERR_INVALID_ARGUMENT` (and is counted in
+   * `refusedSeries`); existing series keep working. Settable (`null` removes the cap).
+   */
+  seriesLimit: number | null
+  /** Number of series in the registry (every label set of every family). */
+  readonly seriesCount: number
+  /** Number of series refused because `seriesLimit` was reached. */
+  readonly refusedSeries: number
   /** Whether `other` is a Registry object over the same registry (`Registry.named` in two threads). */
   isSameAs(other: unknown): boolean
   toString(): string

@@ -48,6 +48,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   const {
     registryNew, registryGlobal, registryNamed, registryCounter, registryGauge, registryHistogram,
     registryTimer, registryMinmax, registryExport, registryLen, registrySame, registryContentTypes,
+    registrySetSeriesLimit, registrySeriesStats,
   } = calls
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2 }
@@ -220,6 +221,37 @@ module.exports = function defineRegistry(calls, wrap, internals) {
 
     get size() {
       return registryLen(this.#h)
+    }
+
+    /**
+     * The cap on the number of series (one per name and label values), or `null` for none.
+     * Creating a series past it throws a TypeError with code AP_ERR_INVALID_ARGUMENT; existing
+     * series keep working.
+     */
+    get seriesLimit() {
+      const limit = registrySeriesStats(this.#h)[1]
+      return limit === 0 ? null : limit
+    }
+
+    set seriesLimit(limit) {
+      if (limit === null || limit === undefined) {
+        registrySetSeriesLimit(this.#h, 0)
+        return
+      }
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw rangeError(`a series limit must be a positive integer or null, got ${String(limit)}`)
+      }
+      registrySetSeriesLimit(this.#h, limit)
+    }
+
+    /** Number of series in the registry (every label set of every family). */
+    get seriesCount() {
+      return registrySeriesStats(this.#h)[0]
+    }
+
+    /** Number of series refused because the limit was reached. */
+    get refusedSeries() {
+      return registrySeriesStats(this.#h)[2]
     }
 
     /** Whether `other` is a wrapper of the same native registry. */

@@ -194,6 +194,30 @@ callbacks! {
         js::boolean(env, std::ptr::eq(a, b))
     }
 
+    /// `registrySetSeriesLimit(h, limit: number)`: caps the registry's series (0: no cap).
+    fn registry_set_series_limit(env, info) {
+        let [h, limit] = raw::args::<2>(env, info)?;
+        let registry = registry_of(env, h)?;
+        let limit = raw::to_u64(env, limit, "series limit")?;
+        registry.set_series_limit(match limit {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        });
+        raw::null(env)
+    }
+
+    /// `registrySeriesStats(h): [series, limit (0: none), refused]`.
+    fn registry_series_stats(env, info) {
+        let [h] = raw::args::<1>(env, info)?;
+        let registry = registry_of(env, h)?;
+        let out = js::array(env, 3)?;
+        let limit = registry.series_limit().unwrap_or(0);
+        js::set_element(env, out, 0, raw::from_f64(env, registry.series_count() as f64)?)?;
+        js::set_element(env, out, 1, raw::from_f64(env, limit as f64)?)?;
+        js::set_element(env, out, 2, raw::from_f64(env, registry.refused_series() as f64)?)?;
+        Ok(out)
+    }
+
     /// `registryContentTypes(): [prometheus, openmetrics]`.
     fn registry_content_types(env, _info) {
         let out = js::array(env, 2)?;
@@ -216,4 +240,6 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("registryLen", registry_len),
     export!("registrySame", registry_same),
     export!("registryContentTypes", registry_content_types),
+    export!("registrySetSeriesLimit", registry_set_series_limit),
+    export!("registrySeriesStats", registry_series_stats),
 ];

@@ -153,3 +153,20 @@ test('the default registry is one object per thread and exports what is recorded
   assert.equal(require('..').registry, registry)
   assert.match(registry.metrics(), /^registry_test_default_total 5$/m)
 })
+
+test('a series limit refuses new series, counts them, and keeps the existing ones working', () => {
+  const { Registry } = require('..')
+  const r = new Registry()
+  assert.equal(r.seriesLimit, null)
+  r.seriesLimit = 2
+  const a = r.counter('req', { labels: { user: 'a' } })
+  r.counter('req', { labels: { user: 'b' } })
+  assert.throws(() => r.counter('req', { labels: { user: 'c' } }),
+    (e) => e.code === 'AP_ERR_INVALID_ARGUMENT' && /series limit \(2\)/.test(e.message))
+  assert.deepEqual([r.seriesCount, r.seriesLimit, r.refusedSeries], [2, 2, 1])
+  a.inc()
+  assert.throws(() => { r.seriesLimit = -1 }, (e) => e.code === 'AP_ERR_OUT_OF_RANGE')
+  r.seriesLimit = null
+  r.counter('req', { labels: { user: 'c' } })
+  assert.equal(r.seriesCount, 3)
+})
