@@ -111,7 +111,10 @@ unsafe fn fail(env: Env, e: Error) -> raw::Result<Value> {
 }
 
 /// A typed array's kind, element count and data (NULL when empty), or `None` for anything else.
-unsafe fn typed_array(env: Env, v: Value) -> raw::Result<Option<(sys::napi_typedarray_type, usize, *mut u8)>> {
+unsafe fn typed_array(
+    env: Env,
+    v: Value,
+) -> raw::Result<Option<(sys::napi_typedarray_type, usize, *mut u8)>> {
     let mut is_typed = false;
     raw::check(
         sys::napi_is_typedarray(env, v, &mut is_typed),
@@ -123,7 +126,15 @@ unsafe fn typed_array(env: Env, v: Value) -> raw::Result<Option<(sys::napi_typed
     let (mut kind, mut len, mut data) = (0, 0usize, std::ptr::null_mut());
     let (mut buffer, mut offset) = (std::ptr::null_mut(), 0usize);
     raw::check(
-        sys::napi_get_typedarray_info(env, v, &mut kind, &mut len, &mut data, &mut buffer, &mut offset),
+        sys::napi_get_typedarray_info(
+            env,
+            v,
+            &mut kind,
+            &mut len,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        ),
         "reading a typed array",
     )?;
     Ok(Some((kind, len, data.cast())))
@@ -171,7 +182,13 @@ unsafe fn batch(env: Env, v: Value) -> raw::Result<Vec<(u64, u64, i64)>> {
         return values
             .chunks_exact(3)
             .enumerate()
-            .map(|(i, t)| Ok((id_of(t[0], i, "from")?, id_of(t[1], i, "to")?, amount_of(t[2], i)?)))
+            .map(|(i, t)| {
+                Ok((
+                    id_of(t[0], i, "from")?,
+                    id_of(t[1], i, "to")?,
+                    amount_of(t[2], i)?,
+                ))
+            })
             .collect();
     }
     let items = js::to_array(env, v, "transfers")?;
