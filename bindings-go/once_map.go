@@ -65,8 +65,13 @@ import (
 // in the C library (each holding an OS thread while it waits, as any blocking cgo call does)
 // until the value is there or the winner gives up, in which case one of them initialises.
 //
-// An OnceMap is safe for concurrent use. Close releases the C memory (see the package
-// documentation on lifetime); an initialiser already running may still complete its key.
+// An OnceMap is safe for concurrent use. Every method is one cgo call, and a read copies the
+// value out: for state only Go touches, a map of sync.OnceValues behind a sync.Mutex (or
+// singleflight plus a sync.Map) is faster per look-up, by about what a cgo call costs over a Go
+// map read (see ShardedMap, measured 4-7x by scripts/bench-go.sh; OnceMap itself has no
+// benchmark yet). What OnceMap gives instead is one initialise-once map shared with every
+// language in the process, and failures that are not cached. Close releases the C memory (see
+// the package documentation on lifetime); an initialiser already running may still complete its key.
 // Afterwards the methods that return an error return [ErrClosed] and Len returns 0.
 type OnceMap struct {
 	h handle
