@@ -253,15 +253,15 @@ func TestLedgerCloseAccountOnlyWhenEmptyAndReopenExplicitly(t *testing.T) {
 		t.Errorf("Len = %d after closing one of two accounts", l.Len())
 	}
 	for name, err := range map[string]error{
-		"Balance":        second(l.Balance(2)),
-		"Deposit":        second(l.Deposit(2, 1)),
-		"Withdraw":       second(l.Withdraw(2, 1)),
-		"Transfer to":    l.Transfer(1, 2, 1),
-		"Transfer from":  l.Transfer(2, 1, 1),
-		"Open":           l.Open(2, false),
-		"OpenHot":        l.OpenHot(2, false),
-		"CloseAccount":   l.CloseAccount(2),
-			} {
+		"Balance":       second(l.Balance(2)),
+		"Deposit":       second(l.Deposit(2, 1)),
+		"Withdraw":      second(l.Withdraw(2, 1)),
+		"Transfer to":   l.Transfer(1, 2, 1),
+		"Transfer from": l.Transfer(2, 1, 1),
+		"Open":          l.Open(2, false),
+		"OpenHot":       l.OpenHot(2, false),
+		"CloseAccount":  l.CloseAccount(2),
+	} {
 		if name == "ErrAccountOnly" {
 			continue
 		}

@@ -12,8 +12,20 @@ import threading
 import time
 
 from atomicperf import (
-    AsyncRecorder, CancellationToken, Counter, Gauge, Histogram, Ledger, MinMax, OnceMap,
-    RateTracker, Registry, ShardedMap, SnapshotCell, ThroughputWindow, Timer,
+    AsyncRecorder,
+    CancellationToken,
+    Counter,
+    Gauge,
+    Histogram,
+    Ledger,
+    MinMax,
+    OnceMap,
+    RateTracker,
+    Registry,
+    ShardedMap,
+    SnapshotCell,
+    ThroughputWindow,
+    Timer,
 )
 
 THREADS, KEYS, ACCOUNTS = 4, 256, 16
@@ -68,7 +80,7 @@ def main() -> int:
                     rates.rates()
                     once.remove(key[:3])
                 cell.load()
-                once.get_or_init(key[:3], lambda: key)
+                once.get_or_init(key[:3], lambda key=key: key)
                 child = root.child()
                 child.child()
                 del child
@@ -106,7 +118,9 @@ def main() -> int:
     expect(counter.get() == total, f"counter {counter.get()} != {total}")
     expect(hist.count() == total, f"histogram count {hist.count()} != {total}")
     expect(timer.count() == total, f"timer count {timer.count()} != {total}")
-    expect(flushed and async_hist.count() == total, f"async applied {async_hist.count()} != {total}")
+    expect(
+        flushed and async_hist.count() == total, f"async applied {async_hist.count()} != {total}"
+    )
     expect(gauge.get() == 0.0, f"gauge {gauge.get()}")
     expect(ledger.total() == ACCOUNTS * 1_000_000, f"ledger total {ledger.total()}")
     expect(len(smap) == THREADS * KEYS, f"map len {len(smap)}")

@@ -1,4 +1,5 @@
 """Prints the ratios the README promises from one Criterion run (target/criterion/*/new)."""
+
 import json
 import sys
 from pathlib import Path
@@ -26,18 +27,90 @@ for t in (1, 2, 4):
     for group, ours_id, base_id, label, base_label in [
         ("minmax_record", "atomicperf_cas", "mutex_pair", "MinMax record", "Mutex<(u64, u64)>"),
         ("timer_record", "atomicperf", "mutex_struct", "Timer record", "Mutex<rule metric struct>"),
-        ("rate_tracker_rates", "atomicperf_swap", "mutex_snapshot", "RateTracker rates", "Mutex<previous snapshot>"),
-        ("async_recorder_record", "async_histogram_drop_mode", "direct_histogram", "AsyncRecorder(Histogram)", "direct Histogram record"),
-        ("async_recorder_record", "async_mutex_hdrhistogram", "direct_mutex_hdrhistogram", "AsyncRecorder(Mutex<hdr>)", "direct Mutex<hdr> record"),
-        ("map_read_heavy_90pct_get", "atomicperf_sharded", "dashmap", "ShardedMap 90% get", "dashmap"),
-        ("map_read_heavy_90pct_get", "atomicperf_sharded", "rwlock_hashmap", "ShardedMap 90% get", "RwLock<HashMap>"),
-        ("map_read_heavy_90pct_get", "atomicperf_sharded", "mutex_hashmap", "ShardedMap 90% get", "Mutex<HashMap>"),
-        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "dashmap", "ShardedMap 50% insert/remove", "dashmap"),
-        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "rwlock_hashmap", "ShardedMap 50% insert/remove", "RwLock<HashMap>"),
-        ("map_mixed_50pct_insert_remove", "atomicperf_sharded", "mutex_hashmap", "ShardedMap 50% insert/remove", "Mutex<HashMap>"),
-        ("snapshot_load_with_writer", "atomicperf_arcswap", "rwlock_arc", "SnapshotCell read, writer", "RwLock<Arc<T>>"),
-        ("ledger_transfer", "atomicperf_ledger", "global_mutex_hashmap", "Ledger transfer", "global Mutex<HashMap>"),
-        ("ledger_hot", "atomicperf_ledger_open_hot", "global_mutex_hashmap", "Ledger 90% to a hot account", "global Mutex<HashMap>"),
+        (
+            "rate_tracker_rates",
+            "atomicperf_swap",
+            "mutex_snapshot",
+            "RateTracker rates",
+            "Mutex<previous snapshot>",
+        ),
+        (
+            "async_recorder_record",
+            "async_histogram_drop_mode",
+            "direct_histogram",
+            "AsyncRecorder(Histogram)",
+            "direct Histogram record",
+        ),
+        (
+            "async_recorder_record",
+            "async_mutex_hdrhistogram",
+            "direct_mutex_hdrhistogram",
+            "AsyncRecorder(Mutex<hdr>)",
+            "direct Mutex<hdr> record",
+        ),
+        (
+            "map_read_heavy_90pct_get",
+            "atomicperf_sharded",
+            "dashmap",
+            "ShardedMap 90% get",
+            "dashmap",
+        ),
+        (
+            "map_read_heavy_90pct_get",
+            "atomicperf_sharded",
+            "rwlock_hashmap",
+            "ShardedMap 90% get",
+            "RwLock<HashMap>",
+        ),
+        (
+            "map_read_heavy_90pct_get",
+            "atomicperf_sharded",
+            "mutex_hashmap",
+            "ShardedMap 90% get",
+            "Mutex<HashMap>",
+        ),
+        (
+            "map_mixed_50pct_insert_remove",
+            "atomicperf_sharded",
+            "dashmap",
+            "ShardedMap 50% insert/remove",
+            "dashmap",
+        ),
+        (
+            "map_mixed_50pct_insert_remove",
+            "atomicperf_sharded",
+            "rwlock_hashmap",
+            "ShardedMap 50% insert/remove",
+            "RwLock<HashMap>",
+        ),
+        (
+            "map_mixed_50pct_insert_remove",
+            "atomicperf_sharded",
+            "mutex_hashmap",
+            "ShardedMap 50% insert/remove",
+            "Mutex<HashMap>",
+        ),
+        (
+            "snapshot_load_with_writer",
+            "atomicperf_arcswap",
+            "rwlock_arc",
+            "SnapshotCell read, writer",
+            "RwLock<Arc<T>>",
+        ),
+        (
+            "ledger_transfer",
+            "atomicperf_ledger",
+            "global_mutex_hashmap",
+            "Ledger transfer",
+            "global Mutex<HashMap>",
+        ),
+        (
+            "ledger_hot",
+            "atomicperf_ledger_open_hot",
+            "global_mutex_hashmap",
+            "Ledger 90% to a hot account",
+            "global Mutex<HashMap>",
+        ),
     ]:
         try:
             ours = throughput(group, f"{ours_id}/{t}", t)
@@ -46,11 +119,21 @@ for t in (1, 2, 4):
             continue  # that bench was filtered out of this run
         rows.append((f"{label}, {t} thread(s)", base_label, ours / theirs))
 ours = throughput("histogram_record_1_thread", "atomicperf", 1)
-rows.append(("Histogram record, 1 thread", "hdrhistogram (unsynchronised)",
-             ours / throughput("histogram_record_1_thread", "hdrhistogram", 1)))
+rows.append(
+    (
+        "Histogram record, 1 thread",
+        "hdrhistogram (unsynchronised)",
+        ours / throughput("histogram_record_1_thread", "hdrhistogram", 1),
+    )
+)
 ours = throughput("histogram_record_2_threads", "atomicperf/2", 2)
-rows.append(("Histogram record, 2 threads", "Mutex<hdrhistogram>",
-             ours / throughput("histogram_record_2_threads", "mutex_hdrhistogram/2", 2)))
+rows.append(
+    (
+        "Histogram record, 2 threads",
+        "Mutex<hdrhistogram>",
+        ours / throughput("histogram_record_2_threads", "mutex_hdrhistogram/2", 2),
+    )
+)
 
 print(f"\n{'workload':36} {'baseline':32} {'throughput ours / baseline':>28}")
 for workload, base, ratio in rows:

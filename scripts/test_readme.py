@@ -1,6 +1,7 @@
 """Runs every C, Python, JavaScript and Go snippet of README.md exactly as written, against what
 scripts/test.sh built (debug library, .venv, bindings-node, bindings-go). Rust snippets run as
 doctests of the core crate. Usage: python3 scripts/test_readme.py"""
+
 import hashlib
 import os
 import re
@@ -26,7 +27,20 @@ def run_c(code, tmp):
     src.write_text(code)
     env = {"PKG_CONFIG_PATH": str(ROOT / "target/debug")}
     flags = run(["pkg-config", "--cflags", "--libs", "atomicperf"], tmp, env).split()
-    run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", str(src), "-o", str(tmp / "readme"), *flags], tmp)
+    run(
+        [
+            "gcc",
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            str(src),
+            "-o",
+            str(tmp / "readme"),
+            *flags,
+        ],
+        tmp,
+    )
     return run([str(tmp / "readme")], tmp)
 
 
@@ -53,7 +67,9 @@ def run_go(code, tmp):
     (tmp / "main.go").write_text(code)
     # The module links the header and static archive that scripts/test-go.sh placed inside it
     # (bindings-go/include, bindings-go/lib/<GOOS>_<GOARCH>), as a released module carries them.
-    platform = run(["go", "env", "GOOS"], tmp).strip() + "_" + run(["go", "env", "GOARCH"], tmp).strip()
+    platform = (
+        run(["go", "env", "GOOS"], tmp).strip() + "_" + run(["go", "env", "GOARCH"], tmp).strip()
+    )
     header = ROOT / "bindings-go/include/atomicperf.h"
     archive = ROOT / "bindings-go/lib" / platform / "libatomicperf.a"
     for placed in (header, archive):
@@ -78,13 +94,20 @@ RUNNERS = {"c": run_c, "python": run_python, "js": run_js, "javascript": run_js,
 
 
 def main():
-    blocks = [(lang, code) for lang, code in BLOCK.findall((ROOT / "README.md").read_text()) if lang in RUNNERS]
+    blocks = [
+        (lang, code)
+        for lang, code in BLOCK.findall((ROOT / "README.md").read_text())
+        if lang in RUNNERS
+    ]
     failures = 0
     for n, (lang, code) in enumerate(blocks, 1):
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 out = RUNNERS[lang](code, Path(tmp))
-                print(f"README snippet {n} ({lang}): ok\n" + "".join(f"    {line}\n" for line in out.splitlines()))
+                print(
+                    f"README snippet {n} ({lang}): ok\n"
+                    + "".join(f"    {line}\n" for line in out.splitlines())
+                )
             except Exception as e:  # report every snippet, then fail
                 failures += 1
                 print(f"README snippet {n} ({lang}): FAILED\n{e}")

@@ -22,9 +22,8 @@ import sys
 import threading
 import timeit
 
-import prometheus_client
-
 import atomicperf
+import prometheus_client
 
 
 class Empty:
@@ -81,7 +80,13 @@ RATIOS = [
     ("Lock-guarded int / atomicperf Counter.inc", "locked_inc", "ap_inc", None, True),
     ("atomicperf Counter.inc / empty one-arg method", "ap_inc", "empty1", 1.6, False),
     ("atomicperf Counter.inc / empty no-arg method", "ap_inc", "empty0", None, False),
-    ("prometheus Histogram.observe / atomicperf Histogram.record", "prom_observe", "ap_record", 15.0, True),
+    (
+        "prometheus Histogram.observe / atomicperf Histogram.record",
+        "prom_observe",
+        "ap_record",
+        15.0,
+        True,
+    ),
 ]
 
 
@@ -96,9 +101,16 @@ def measure(number: int, repeat: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--number", type=int, default=200_000, help="calls per timing run")
-    parser.add_argument("--repeat", type=int, default=25, help="timing runs; the best one counts (many short runs find the quiet moments on a busy machine)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=25,
+        help="timing runs; the best one counts (many short runs find the quiet moments on a busy machine)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
 
@@ -107,7 +119,9 @@ def main() -> int:
     for label, num, den, target, at_least in RATIOS:
         r = ns[num] / ns[den]
         met = None if target is None else (r >= target if at_least else r <= target)
-        ratios.append({"ratio": label, "value": r, "target": target, "at_least": at_least, "met": met})
+        ratios.append(
+            {"ratio": label, "value": r, "target": target, "at_least": at_least, "met": met}
+        )
 
     if args.json:
         print(json.dumps({"ns_per_call": ns, "ratios": ratios}, indent=2))
@@ -129,7 +143,9 @@ def main() -> int:
     print(f"| {'ratio':<{w}} | {'value':>6} | {'target':>8} | {'met':>4} |")
     print(f"|{'-' * (w + 2)}|{'-' * 7}:|{'-' * 9}:|{'-' * 5}:|")
     for r in ratios:
-        target = "" if r["target"] is None else ("≥ " if r["at_least"] else "≤ ") + f"{r['target']:g}x"
+        target = (
+            "" if r["target"] is None else ("≥ " if r["at_least"] else "≤ ") + f"{r['target']:g}x"
+        )
         met = "" if r["met"] is None else ("yes" if r["met"] else "NO")
         print(f"| {r['ratio']:<{w}} | {r['value']:5.2f}x | {target:>8} | {met:>4} |")
     return 0

@@ -80,7 +80,9 @@ def measure(number: int, repeat: int) -> tuple[dict[str, float], dict[str, int]]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--number", type=int, default=200_000, help="calls per timing run")
     parser.add_argument("--repeat", type=int, default=25, help="timing runs; the best one counts")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -108,7 +110,9 @@ def main() -> int:
     for r in ratios:
         print(f"| {r['ratio']:<{w}} | {r['value']:5.2f}x |")
     print()
-    print(f"AsyncRecorder queue: enqueued {queue['enqueued']:,}, applied {queue['applied']:,}, dropped {queue['dropped']:,}")
+    print(
+        f"AsyncRecorder queue: enqueued {queue['enqueued']:,}, applied {queue['applied']:,}, dropped {queue['dropped']:,}"
+    )
     return 0
 
 

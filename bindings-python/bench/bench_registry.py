@@ -25,30 +25,57 @@ import platform
 import sys
 import timeit
 
-import prometheus_client
-
 import atomicperf
+import prometheus_client
 from atomicperf.prometheus import Collector
 
 LOOKUP_CASES = [
     ("loop", "timeit loop, `pass`", "pass"),
-    ("ap_lookup", 'atomicperf registry.counter("x", labels={"a": "b"})', 'reg.counter("x", labels={"a": "b"})'),
-    ("ap_lookup_inc", 'atomicperf registry.counter("x", labels={"a": "b"}).inc()', 'reg.counter("x", labels={"a": "b"}).inc()'),
+    (
+        "ap_lookup",
+        'atomicperf registry.counter("x", labels={"a": "b"})',
+        'reg.counter("x", labels={"a": "b"})',
+    ),
+    (
+        "ap_lookup_inc",
+        'atomicperf registry.counter("x", labels={"a": "b"}).inc()',
+        'reg.counter("x", labels={"a": "b"}).inc()',
+    ),
     ("prom_labels_kw", 'prometheus_client Counter.labels(a="b")', 'prom.labels(a="b")'),
     ("prom_labels_pos", 'prometheus_client Counter.labels("b")', 'prom.labels("b")'),
-    ("prom_labels_inc", 'prometheus_client Counter.labels(a="b").inc()', 'prom.labels(a="b").inc()'),
+    (
+        "prom_labels_inc",
+        'prometheus_client Counter.labels(a="b").inc()',
+        'prom.labels(a="b").inc()',
+    ),
 ]
 
 EXPORT_CASES = [
     ("ap_export", "atomicperf registry.export() (Prometheus text)", "reg.export()"),
     ("ap_export_json", 'atomicperf registry.export("json")', 'reg.export("json")'),
-    ("prom_generate", "prometheus_client generate_latest (its own series)", "generate_latest(prom_reg)"),
-    ("bridge_generate", "prometheus_client generate_latest via atomicperf Collector", "generate_latest(bridge_reg)"),
+    (
+        "prom_generate",
+        "prometheus_client generate_latest (its own series)",
+        "generate_latest(prom_reg)",
+    ),
+    (
+        "bridge_generate",
+        "prometheus_client generate_latest via atomicperf Collector",
+        "generate_latest(bridge_reg)",
+    ),
 ]
 
 RATIOS = [
-    ('prometheus_client labels(a="b") / atomicperf registry.counter(..)', "prom_labels_kw", "ap_lookup"),
-    ('prometheus_client labels(a="b").inc() / atomicperf look-up + inc()', "prom_labels_inc", "ap_lookup_inc"),
+    (
+        'prometheus_client labels(a="b") / atomicperf registry.counter(..)',
+        "prom_labels_kw",
+        "ap_lookup",
+    ),
+    (
+        'prometheus_client labels(a="b").inc() / atomicperf look-up + inc()',
+        "prom_labels_inc",
+        "ap_lookup_inc",
+    ),
     ("prometheus_client generate_latest / atomicperf export()", "prom_generate", "ap_export"),
     ("via Collector / prometheus_client generate_latest", "bridge_generate", "prom_generate"),
 ]
@@ -89,7 +116,9 @@ def measure(number: int, repeat: int, series: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--number", type=int, default=200_000, help="calls per look-up timing run")
     parser.add_argument("--repeat", type=int, default=25, help="timing runs; the best one counts")
     parser.add_argument("--series", type=int, default=10_000, help="series in the export benchmark")

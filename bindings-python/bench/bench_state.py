@@ -89,8 +89,16 @@ CASES = [
     ("ap_insert", "atomicperf ShardedMap.insert(key, value)", "amap.insert(key, value)"),
     ("locked_insert", "threading.Lock-guarded dict insert(key, value)", "ldict.insert(key, value)"),
     ("ap_transfer", "atomicperf Ledger.transfer(1, 2, 5)", "ledger.transfer(1, 2, 5)"),
-    ("locked_transfer", "threading.Lock-guarded dict ledger transfer(1, 2, 5)", "lledger.transfer(1, 2, 5)"),
-    ("ap_transfer_many", "atomicperf Ledger.transfer_many(1,000 transfers), per transfer", "ledger.transfer_many(batch)"),
+    (
+        "locked_transfer",
+        "threading.Lock-guarded dict ledger transfer(1, 2, 5)",
+        "lledger.transfer(1, 2, 5)",
+    ),
+    (
+        "ap_transfer_many",
+        "atomicperf Ledger.transfer_many(1,000 transfers), per transfer",
+        "ledger.transfer_many(batch)",
+    ),
 ]
 
 # Calls that do BATCH operations each: timed per operation.
@@ -102,7 +110,11 @@ RATIOS = [
     ("plain dict.get / atomicperf ShardedMap.get", "dict_get", "ap_get"),
     ("Lock-guarded dict insert / atomicperf ShardedMap.insert", "locked_insert", "ap_insert"),
     ("Lock-guarded dict transfer / atomicperf Ledger.transfer", "locked_transfer", "ap_transfer"),
-    ("Ledger.transfer / Ledger.transfer_many(1,000), per transfer (target >= 10x)", "ap_transfer", "ap_transfer_many"),
+    (
+        "Ledger.transfer / Ledger.transfer_many(1,000), per transfer (target >= 10x)",
+        "ap_transfer",
+        "ap_transfer_many",
+    ),
 ]
 
 
@@ -141,7 +153,9 @@ def measure(number: int, repeat: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--number", type=int, default=200_000, help="calls per timing run")
     parser.add_argument("--repeat", type=int, default=25, help="timing runs; the best one counts")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -199,22 +199,23 @@ fn amount(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 /// formatted on failure: the common path is three int conversions per item.
 fn batch(transfers: &Bound<'_, PyAny>) -> PyResult<Vec<(u64, u64, i64)>> {
     let mut out = Vec::with_capacity(transfers.len().unwrap_or(0));
-    let mut convert = |i: usize, from: &Bound<'_, PyAny>, to: &Bound<'_, PyAny>, amt: &Bound<'_, PyAny>| {
-        let from = match from.extract::<u64>() {
-            Ok(v) => v,
-            Err(_) => account_id(from, &format!("transfers[{i}] from_id"))?,
+    let mut convert =
+        |i: usize, from: &Bound<'_, PyAny>, to: &Bound<'_, PyAny>, amt: &Bound<'_, PyAny>| {
+            let from = match from.extract::<u64>() {
+                Ok(v) => v,
+                Err(_) => account_id(from, &format!("transfers[{i}] from_id"))?,
+            };
+            let to = match to.extract::<u64>() {
+                Ok(v) => v,
+                Err(_) => account_id(to, &format!("transfers[{i}] to_id"))?,
+            };
+            let amt = match amt.extract::<i64>() {
+                Ok(v) => v,
+                Err(_) => amount(amt)?,
+            };
+            out.push((from, to, amt));
+            PyResult::Ok(())
         };
-        let to = match to.extract::<u64>() {
-            Ok(v) => v,
-            Err(_) => account_id(to, &format!("transfers[{i}] to_id"))?,
-        };
-        let amt = match amt.extract::<i64>() {
-            Ok(v) => v,
-            Err(_) => amount(amt)?,
-        };
-        out.push((from, to, amt));
-        PyResult::Ok(())
-    };
     for (i, item) in transfers.try_iter()?.enumerate() {
         let item = item?;
         if let Ok(t) = item.cast::<PyTuple>() {

@@ -12,7 +12,6 @@ import sys
 import threading
 
 import pytest
-
 from atomicperf import (
     AsyncRecorder,
     ClosedError,
@@ -74,7 +73,9 @@ def test_gauge_takes_set_add_set_max_and_set_min_in_queue_order():
 
 def test_gauge_recorder_refuses_record_with_type_error():
     with AsyncRecorder(Gauge()) as r:
-        with pytest.raises(TypeError, match="it takes set\\(\\), add\\(\\), set_max\\(\\) or set_min\\(\\)"):
+        with pytest.raises(
+            TypeError, match="it takes set\\(\\), add\\(\\), set_max\\(\\) or set_min\\(\\)"
+        ):
             r.record(1)
         assert r.enqueued == 0
 
@@ -109,7 +110,9 @@ def test_bad_values_raise_like_the_metric_itself():
 
 
 def test_metric_must_be_one_of_the_five_classes():
-    with pytest.raises(TypeError, match="takes a Counter, Gauge, Histogram, Timer or MinMax, not int"):
+    with pytest.raises(
+        TypeError, match="takes a Counter, Gauge, Histogram, Timer or MinMax, not int"
+    ):
         AsyncRecorder(3)  # type: ignore[arg-type]
 
 
@@ -170,11 +173,15 @@ def test_context_manager_closes_even_when_the_block_raises():
 
 def test_bad_timeouts():
     with AsyncRecorder(Counter()) as r:
-        with pytest.raises(ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"):
+        with pytest.raises(
+            ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"
+        ):
             r.flush(-1)
         with pytest.raises(ValueError, match="timeout must be a number of seconds"):
             r.record(1, timeout=float("nan"))
-        with pytest.raises(TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"):
+        with pytest.raises(
+            TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"
+        ):
             r.flush("1")  # type: ignore[arg-type]
         assert r.flush(datetime.timedelta(seconds=WAIT)) is True
         assert r.flush(1e300) is True  # longer than any wait: clamped, not an overflow
@@ -310,7 +317,9 @@ def test_close_releases_the_gil():
             r.record(1)
         r.close()
 
-    assert other_thread_runs_during(lambda: AsyncRecorder(Counter()), close_a_busy_recorder, rounds=2_000)
+    assert other_thread_runs_during(
+        lambda: AsyncRecorder(Counter()), close_a_busy_recorder, rounds=2_000
+    )
 
 
 def test_a_call_that_never_releases_the_gil_lets_no_other_thread_run():

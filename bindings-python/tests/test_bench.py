@@ -6,16 +6,24 @@ import subprocess
 import sys
 from datetime import timedelta
 
-import pytest
-
 import atomicperf
+import pytest
+from _gil import runs_during
 from atomicperf import bench
 
-from _gil import runs_during
-
 CELL_KEYS = {
-    "workload", "description", "design", "baseline", "threads", "ops", "seconds",
-    "ops_per_sec", "ns_per_op", "p50_ns", "p99_ns", "speedup",
+    "workload",
+    "description",
+    "design",
+    "baseline",
+    "threads",
+    "ops",
+    "seconds",
+    "ops_per_sec",
+    "ns_per_op",
+    "p50_ns",
+    "p99_ns",
+    "speedup",
 }
 
 
@@ -38,7 +46,9 @@ def test_run_returns_the_documented_schema_with_every_cell():
 
 
 def test_run_takes_several_thread_counts_filters_and_a_timedelta():
-    report = bench.run(threads=[1, 2], duration=timedelta(milliseconds=3), filter=["gauge", "minmax"])
+    report = bench.run(
+        threads=[1, 2], duration=timedelta(milliseconds=3), filter=["gauge", "minmax"]
+    )
     cells = report["cells"]
     assert {c["workload"] for c in cells} == {"gauge", "minmax"}
     assert {c["threads"] for c in cells} == {1, 2}
@@ -123,13 +133,17 @@ def test_run_releases_the_gil():
 def run_cli(*args):
     return subprocess.run(
         [sys.executable, "-m", "atomicperf", *args],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def test_cli_bench_prints_the_table_and_writes_json(tmp_path):
     out = tmp_path / "report.json"
-    p = run_cli("bench", "--threads", "1", "--duration", "0.003", "--filter", "counter", "--json", str(out))
+    p = run_cli(
+        "bench", "--threads", "1", "--duration", "0.003", "--filter", "counter", "--json", str(out)
+    )
     assert p.returncode == 0, p.stderr
     assert "workload" in p.stdout and "speed-up" in p.stdout
     assert p.stdout.count("\ncounter ") == 3
@@ -138,7 +152,9 @@ def test_cli_bench_prints_the_table_and_writes_json(tmp_path):
 
 
 def test_cli_bench_json_to_stdout_and_markdown():
-    p = run_cli("bench", "--threads", "1,2", "--duration", "0.002", "--filter", "gauge", "--json", "-")
+    p = run_cli(
+        "bench", "--threads", "1,2", "--duration", "0.002", "--filter", "gauge", "--json", "-"
+    )
     assert p.returncode == 0, p.stderr
     assert len(json.loads(p.stdout)["cells"]) == 4
     p = run_cli("bench", "--threads", "1", "--duration", "0.002", "--filter", "gauge", "--markdown")

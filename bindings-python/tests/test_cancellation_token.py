@@ -6,7 +6,6 @@ import datetime
 import threading
 
 import pytest
-
 from _gil import runs_during
 from atomicperf import CancellationToken
 
@@ -63,11 +62,15 @@ def test_wait_returns_false_at_the_timeout_and_true_once_cancelled():
 
 def test_bad_timeouts():
     t = CancellationToken()
-    with pytest.raises(ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"):
+    with pytest.raises(
+        ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"
+    ):
         t.wait(-1)
     with pytest.raises(ValueError, match="not below 0"):
         t.wait(float("nan"))
-    with pytest.raises(TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"):
+    with pytest.raises(
+        TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"
+    ):
         t.wait("1")  # type: ignore[arg-type]
     t.cancel()
     assert t.wait(None) is True  # None: no timeout

@@ -4,9 +4,8 @@ tests/conformance/README.md) run against the Python binding."""
 import math
 from pathlib import Path
 
-import pytest
-
 import atomicperf as ap
+import pytest
 
 CASES = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "cases"
 

@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-
 from atomicperf import Counter
 
 
@@ -39,7 +38,9 @@ def test_add_accepts_the_largest_u64_and_the_total_wraps():
 
 def test_add_negative_raises_value_error_naming_the_value():
     c = Counter()
-    with pytest.raises(ValueError, match=r"add\(\) argument must be an int from 0 to 2\*\*64 - 1, got -1"):
+    with pytest.raises(
+        ValueError, match=r"add\(\) argument must be an int from 0 to 2\*\*64 - 1, got -1"
+    ):
         c.add(-1)
     assert c.get() == 0
 
@@ -81,7 +82,9 @@ def test_default_stripe_count_is_a_power_of_two():
 
 @pytest.mark.parametrize("bad", [0, 3, 2048])
 def test_stripes_not_a_power_of_two_up_to_1024_raise_value_error(bad):
-    with pytest.raises(ValueError, match=f"stripe count must be a power of two from 1 to 1024, got {bad}"):
+    with pytest.raises(
+        ValueError, match=f"stripe count must be a power of two from 1 to 1024, got {bad}"
+    ):
         Counter(stripes=bad)
 
 

@@ -26,23 +26,26 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from atomicperf import (
+    AccountExistsError,
     AsyncRecorder,
     CancellationToken,
     ClosedError,
     Counter,
     Gauge,
     Histogram,
+    InsufficientFundsError,
     Ledger,
     MinMax,
     OnceMap,
     RateTracker,
     Registry,
     RevisionMismatchError,
+    SameAccountError,
     ShardedMap,
     SnapshotCell,
     ThroughputWindow,
@@ -51,7 +54,7 @@ from atomicperf import (
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 
-CHILD_ALARM_S = int(os.environ.get('FORK_ALARM', '30'))
+CHILD_ALARM_S = int(os.environ.get("FORK_ALARM", "30"))
 WAIT = 60.0
 BUSY_FORKS = 5
 
@@ -352,7 +355,9 @@ def async_recorder_case():
 def sharded_map_case():
     def make():
         m = ShardedMap()
-        with_second_thread(lambda: [m.insert(f"k{i}".encode(), f"v{i}".encode()) for i in range(50)])
+        with_second_thread(
+            lambda: [m.insert(f"k{i}".encode(), f"v{i}".encode()) for i in range(50)]
+        )
         for i in range(50, 100):
             m[f"k{i}".encode()] = f"v{i}".encode()
         return m
@@ -402,16 +407,16 @@ def ledger_case():
             assert (led.balance(1), led.balance(2)) == (990, 1010)
         assert len(led) == 8 and 1 in led
         led.open(100)
-        with pytest.raises(Exception):
+        with pytest.raises(AccountExistsError):
             led.open(100)
         assert led.deposit(100, 50) == 50
         assert led.withdraw(100, 20) == 30
-        with pytest.raises(Exception):
+        with pytest.raises(InsufficientFundsError):
             led.withdraw(100, 31)
         b1 = led.balance(1)
         led.transfer(100, 1, 30)
         assert led.balance(1) == b1 + 30
-        with pytest.raises(Exception):
+        with pytest.raises(SameAccountError):
             led.transfer(1, 1, 1)
         assert led.total() == 8030 and len(led) == 9
 

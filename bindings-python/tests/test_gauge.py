@@ -4,7 +4,6 @@ import math
 import threading
 
 import pytest
-
 from atomicperf import Gauge
 
 

@@ -5,7 +5,6 @@ import random
 import threading
 
 import pytest
-
 from atomicperf import Histogram
 
 
@@ -98,7 +97,9 @@ def test_quantile_non_number_raises_type_error():
 
 def test_negative_values_raise_value_error_and_record_nothing():
     h = Histogram()
-    with pytest.raises(ValueError, match=r"record\(\) value must be an int from 0 to 2\*\*64 - 1, got -5"):
+    with pytest.raises(
+        ValueError, match=r"record\(\) value must be an int from 0 to 2\*\*64 - 1, got -5"
+    ):
         h.record(-5)
     with pytest.raises(ValueError, match=r"record_n\(\) value must be"):
         h.record_n(-1, 2)

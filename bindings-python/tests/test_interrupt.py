@@ -4,7 +4,6 @@ process for as long as the timeout (up to ~100 years) with SIGINT ignored. Async
 and block-mode record() wait the same way (bindings-python/src/wait.rs), but no Python program can
 stall a recorder's worker to keep them waiting."""
 
-import os
 import signal
 import subprocess
 import sys

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from _gil import runs_during
-
 from atomicperf import (
     AccountClosedError,
     AccountExistsError,
@@ -95,7 +94,9 @@ def test_amounts_must_be_positive(amount):
         lambda: b.withdraw(1, amount),
         lambda: b.transfer(1, 2, amount),
     ):
-        with pytest.raises(InvalidAmountError, match=f"amount must be greater than zero, got {amount}") as e:
+        with pytest.raises(
+            InvalidAmountError, match=f"amount must be greater than zero, got {amount}"
+        ) as e:
             call()
         assert e.value.amount == amount
     assert (b.balance(1), b.balance(2)) == (10, 0)
@@ -104,7 +105,9 @@ def test_amounts_must_be_positive(amount):
 @pytest.mark.parametrize("amount", [2**63, 2**64, -(2**63) - 1, -(2**100)])
 def test_amounts_beyond_i64_are_invalid_amounts(amount):
     b = bank(1)
-    with pytest.raises(InvalidAmountError, match="amount must be an int from 1 to 2\\*\\*63 - 1") as e:
+    with pytest.raises(
+        InvalidAmountError, match="amount must be an int from 1 to 2\\*\\*63 - 1"
+    ) as e:
         b.deposit(1, amount)
     assert e.value.amount == amount and b.balance(1) == 0
 
@@ -120,7 +123,9 @@ def test_same_account():
 def test_insufficient_funds_carries_account_balance_and_amount():
     b = bank(1, 2)
     b.deposit(1, 30)
-    with pytest.raises(InsufficientFundsError, match="insufficient funds: account 1 has 30, 31 requested") as e:
+    with pytest.raises(
+        InsufficientFundsError, match="insufficient funds: account 1 has 30, 31 requested"
+    ) as e:
         b.withdraw(1, 31)
     assert (e.value.account, e.value.balance, e.value.amount) == (1, 30, 31)
     with pytest.raises(InsufficientFundsError) as e:
@@ -169,7 +174,9 @@ def test_ids_out_of_range_raise_value_error(bad):
         (lambda: b.transfer(1, bad, 1), "to_id"),
         (lambda: bad in b, "account id"),
     ):
-        with pytest.raises(ValueError, match=f"{what} must be an int from 0 to 2\\*\\*64 - 1, got {bad}") as e:
+        with pytest.raises(
+            ValueError, match=f"{what} must be an int from 0 to 2\\*\\*64 - 1, got {bad}"
+        ) as e:
             call()
         assert not isinstance(e.value, LedgerError)
 
@@ -308,7 +315,11 @@ def test_a_malformed_batch_raises_before_any_transfer_runs():
     b = bank(1, 2)
     b.deposit(1, 10)
     for bad, error, message in (
-        ([(1, 2, 1), (1, 2)], TypeError, "transfers\\[1\\] must be a \\(from_id, to_id, amount\\) tuple"),
+        (
+            [(1, 2, 1), (1, 2)],
+            TypeError,
+            "transfers\\[1\\] must be a \\(from_id, to_id, amount\\) tuple",
+        ),
         ([(1, 2, 1), "abc"], TypeError, "transfers\\[1\\]"),
         ([(1, 2, 1), 5], TypeError, "not int"),
         ([(1, 2, 1), (-1, 2, 1)], ValueError, "transfers\\[1\\] from_id must be an int from 0"),

@@ -3,7 +3,6 @@
 import threading
 
 import pytest
-
 from atomicperf import MinMax
 
 
@@ -44,7 +43,9 @@ def test_reset_forgets_every_value():
 
 @pytest.mark.parametrize("bad", [-1, 2**64])
 def test_out_of_range_values_raise_value_error(bad):
-    with pytest.raises(ValueError, match="record\\(\\) value must be an int from 0 to 2\\*\\*64 - 1"):
+    with pytest.raises(
+        ValueError, match="record\\(\\) value must be an int from 0 to 2\\*\\*64 - 1"
+    ):
         MinMax().record(bad)
 
 

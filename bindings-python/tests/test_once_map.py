@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-
 from _gil import runs_during
 from atomicperf import OnceMap
 
@@ -55,9 +54,13 @@ def test_bad_arguments():
         m.remove(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not int"):
         1 in m  # noqa: B015
-    with pytest.raises(ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"):
+    with pytest.raises(
+        ValueError, match="timeout must be a number of seconds \\(or a timedelta\\) not below 0"
+    ):
         m.get_or_init(b"k", lambda: 1, timeout=-1)
-    with pytest.raises(TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"):
+    with pytest.raises(
+        TypeError, match="timeout must be a number of seconds or a datetime.timedelta, not str"
+    ):
         m.get_or_init(b"k", lambda: 1, timeout="1")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not callable"):
         m.get_or_init(b"k", 5)  # type: ignore[arg-type]
@@ -88,7 +91,9 @@ def test_fn_calling_get_or_init_for_its_own_key_is_refused_not_a_deadlock():
     assert b"k" not in m
     # Other keys, and other maps, may be initialised from inside fn.
     other = OnceMap()
-    assert m.get_or_init(b"a", lambda: (m.get_or_init(b"b", lambda: 2), other.get_or_init(b"a", lambda: 3))) == (2, 3)
+    assert m.get_or_init(
+        b"a", lambda: (m.get_or_init(b"b", lambda: 2), other.get_or_init(b"a", lambda: 3))
+    ) == (2, 3)
     # And the refused key is usable afterwards.
     assert m.get_or_init(b"k", lambda: "fine") == "fine"
 

@@ -59,7 +59,9 @@ def test_classes_live_in_the_atomicperf_module():
 
 def test_content_type_constants():
     assert atomicperf.PROMETHEUS_CONTENT_TYPE == "text/plain; version=0.0.4; charset=utf-8"
-    assert atomicperf.OPENMETRICS_CONTENT_TYPE.startswith("application/openmetrics-text; version=1.0.0")
+    assert atomicperf.OPENMETRICS_CONTENT_TYPE.startswith(
+        "application/openmetrics-text; version=1.0.0"
+    )
 
 
 def test_submodules_bench_prometheus_and_main():
@@ -109,9 +111,7 @@ def test_stub_documents_every_public_member():
                 if isinstance(item, ast.FunctionDef):
                     assert ast.get_docstring(item), f"{node.name}.{item.name}"
                     documented.add(item.name)
-            runtime = {
-                n for n in dir(getattr(atomicperf, node.name)) if not n.startswith("_")
-            }
+            runtime = {n for n in dir(getattr(atomicperf, node.name)) if not n.startswith("_")}
             assert runtime <= documented, f"{node.name}: undocumented {runtime - documented}"
 
 

@@ -8,7 +8,6 @@ import math
 import threading
 
 import pytest
-
 from atomicperf import Counter, RateTracker
 
 
@@ -38,7 +37,7 @@ def test_counters_are_shared_not_copied():
     t = RateTracker({"requests": c})
     t.rates()
     c.inc()
-    (name, delta, _), = t.rates_detailed()
+    ((name, delta, _),) = t.rates_detailed()
     assert (name, delta) == ("requests", 1)
 
 
@@ -65,7 +64,7 @@ def test_names_in_registration_order():
 
 def test_duplicate_names_raise_value_error():
     c = Counter()
-    with pytest.raises(ValueError, match="names must be unique, \"a\" appears twice"):
+    with pytest.raises(ValueError, match='names must be unique, "a" appears twice'):
         RateTracker([("a", c), ("a", c)])
 
 

@@ -3,9 +3,8 @@
 import json
 import threading
 
-import pytest
-
 import atomicperf
+import pytest
 from atomicperf import Counter, Gauge, Histogram, MinMax, Registry, Timer, default_registry
 
 
@@ -85,7 +84,7 @@ def test_invalid_names_and_options_raise_value_error_and_register_nothing(call, 
 def test_another_kind_or_label_set_raises_value_error():
     r = Registry()
     c = r.counter("requests", labels={"code": "200"})
-    with pytest.raises(ValueError, match='registered as a counter, not a gauge'):
+    with pytest.raises(ValueError, match="registered as a counter, not a gauge"):
         r.gauge("requests", labels={"code": "200"})
     with pytest.raises(ValueError, match=r'has labels \["code"\]'):
         r.counter("requests", labels={"method": "GET"})

@@ -4,7 +4,6 @@ import random
 import threading
 
 import pytest
-
 from atomicperf import ShardedMap
 
 
@@ -166,7 +165,10 @@ def test_compute_if_absent_fn_failure_inserts_nothing():
 
     with pytest.raises(LookupError, match="backend down"):
         m.compute_if_absent(b"k", boom)
-    with pytest.raises(TypeError, match="compute_if_absent\\(\\) fn result must be bytes, bytearray or memoryview, not int"):
+    with pytest.raises(
+        TypeError,
+        match="compute_if_absent\\(\\) fn result must be bytes, bytearray or memoryview, not int",
+    ):
         m.compute_if_absent(b"k", lambda: 42)
     with pytest.raises(TypeError):
         m.compute_if_absent(b"k", None)  # type: ignore[arg-type]
@@ -214,7 +216,7 @@ def test_racing_compute_if_absent_callers_all_get_the_winner():
     def worker(i):
         start.wait()
         for k in range(200):
-            results[i].append(m.compute_if_absent(str(k).encode(), lambda: f"{k}-{i}".encode()))
+            results[i].append(m.compute_if_absent(str(k).encode(), lambda k=k: f"{k}-{i}".encode()))
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
     for t in threads:
@@ -264,7 +266,7 @@ def test_agrees_with_a_dict_model(shards):
             assert m.remove(k) == model.pop(k, None)
         elif op < 85:
             v = rng.randbytes(3)
-            assert m.compute_if_absent(k, lambda: v) == model.setdefault(k, v)
+            assert m.compute_if_absent(k, lambda v=v: v) == model.setdefault(k, v)
         elif op < 99:
             assert len(m) == len(model)
         else:

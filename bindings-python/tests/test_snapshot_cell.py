@@ -4,7 +4,6 @@ import datetime
 import threading
 
 import pytest
-
 from atomicperf import RevisionMismatchError, SnapshotCell
 
 
@@ -54,7 +53,9 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="value must be bytes, bytearray or memoryview, not str"):
         SnapshotCell("text")  # type: ignore[arg-type]
     c = SnapshotCell(b"")
-    with pytest.raises(TypeError, match="value must be bytes, bytearray or memoryview, not NoneType"):
+    with pytest.raises(
+        TypeError, match="value must be bytes, bytearray or memoryview, not NoneType"
+    ):
         c.store(None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="expected must be an int from 0 to 2\\*\\*64 - 1, got -1"):
         c.compare_and_store(-1, b"x")

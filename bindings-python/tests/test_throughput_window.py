@@ -10,7 +10,6 @@ import math
 import threading
 
 import pytest
-
 from atomicperf import ThroughputWindow, WindowStats
 
 HOUR = 3600.0
@@ -22,7 +21,9 @@ def test_defaults_are_ten_seconds_ten_buckets_and_100_ms():
 
 
 def test_settings_accept_seconds_and_timedeltas():
-    w = ThroughputWindow(window=datetime.timedelta(minutes=1), buckets=6, sla=datetime.timedelta(milliseconds=250))
+    w = ThroughputWindow(
+        window=datetime.timedelta(minutes=1), buckets=6, sla=datetime.timedelta(milliseconds=250)
+    )
     assert (w.window, w.buckets, w.sla) == (60.0, 6, 0.25)
     w = ThroughputWindow(window=2, sla=1)  # ints are seconds for settings
     assert (w.window, w.sla) == (2.0, 1.0)

@@ -6,7 +6,6 @@ import math
 import threading
 
 import pytest
-
 from atomicperf import Timer, TimerSnapshot
 
 

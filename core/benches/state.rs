@@ -212,7 +212,13 @@ fn mutex_transfer(global: &Mutex<HashMap<u64, i64>>, from: u64, to: u64, amount:
 fn ledger(c: &mut Criterion) {
     const ACCOUNTS: u64 = 10_000;
     const HOT: u64 = ACCOUNTS;
-    let global = || Mutex::new((0..=ACCOUNTS).map(|id| (id, 0)).collect::<HashMap<u64, i64>>());
+    let global = || {
+        Mutex::new(
+            (0..=ACCOUNTS)
+                .map(|id| (id, 0))
+                .collect::<HashMap<u64, i64>>(),
+        )
+    };
     let ours = Ledger::new();
     for id in 0..ACCOUNTS {
         ours.open(id, true).unwrap();

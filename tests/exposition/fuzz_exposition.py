@@ -40,11 +40,51 @@ KINDS = ["counter", "gauge", "histogram", "timer", "minmax"]
 SUFFIXES = {
     "gauge": [""],
     "histogram": ["", "_bucket", "_sum", "_count", "_created"],
-    "timer": ["", "_bucket", "_sum", "_count", "_created", "_errors", "_errors_total", "_errors_created"],
+    "timer": [
+        "",
+        "_bucket",
+        "_sum",
+        "_count",
+        "_created",
+        "_errors",
+        "_errors_total",
+        "_errors_created",
+    ],
     "minmax": ["", "_min", "_max"],
 }
-COLLIDING_SUFFIXES = ["_total", "_count", "_sum", "_bucket", "_min", "_max", "_errors", "_errors_total", "_created", ""]
-NASTY = ['"', "\\", "\n", "\r", "\t", " ", "{", "}", ",", "=", "#", "é", "€", "漢", "🙂", "\u2028", "\x7f", "\\n", '\\"']
+COLLIDING_SUFFIXES = [
+    "_total",
+    "_count",
+    "_sum",
+    "_bucket",
+    "_min",
+    "_max",
+    "_errors",
+    "_errors_total",
+    "_created",
+    "",
+]
+NASTY = [
+    '"',
+    "\\",
+    "\n",
+    "\r",
+    "\t",
+    " ",
+    "{",
+    "}",
+    ",",
+    "=",
+    "#",
+    "é",
+    "€",
+    "漢",
+    "🙂",
+    "\u2028",
+    "\x7f",
+    "\\n",
+    '\\"',
+]
 
 
 def exported_names(kind: str, name: str) -> set[str]:
@@ -65,7 +105,9 @@ def random_label_name(rng: random.Random) -> str:
     if r < 0.05:
         return rng.choice(["le", "__reserved", "9bad", "bad-name", "a:b", "", "quantile"])
     first = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
-    return rng.choice(first[:-1]) + "".join(rng.choice(first + "0123456789") for _ in range(rng.randint(0, 6)))
+    return rng.choice(first[:-1]) + "".join(
+        rng.choice(first + "0123456789") for _ in range(rng.randint(0, 6))
+    )
 
 
 def random_text(rng: random.Random) -> str:
@@ -109,17 +151,23 @@ class Model:
         self.families: dict[str, dict] = {}  # name -> {kind, labels (sorted names), series}
         self.owner: dict[str, str] = {}  # exported name -> family name
 
-    def expect(self, kind: str, name: str, labels: dict[str, str], hist_opts: dict | None) -> str | None:
+    def expect(
+        self, kind: str, name: str, labels: dict[str, str], hist_opts: dict | None
+    ) -> str | None:
         """None if the registration must succeed, else why it must be refused."""
         first = name[:1]
-        ok_name = bool(name) and (first.isascii() and (first.isalpha() or first in "_:")) and all(
-            c.isascii() and (c.isalnum() or c in "_:") for c in name
+        ok_name = (
+            bool(name)
+            and (first.isascii() and (first.isalpha() or first in "_:"))
+            and all(c.isascii() and (c.isalnum() or c in "_:") for c in name)
         )
         if not ok_name:
             return "invalid metric name"
         for l in labels:
-            if not l or not (l[0].isascii() and (l[0].isalpha() or l[0] == "_")) or not all(
-                c.isascii() and (c.isalnum() or c == "_") for c in l
+            if (
+                not l
+                or not (l[0].isascii() and (l[0].isalpha() or l[0] == "_"))
+                or not all(c.isascii() and (c.isalnum() or c == "_") for c in l)
             ):
                 return "invalid label name"
             if l.startswith("__"):
@@ -138,17 +186,28 @@ class Model:
                 return f"collides with {self.owner[n]} on {n}"
         if hist_opts is not None:
             b = hist_opts.get("buckets")
-            if b is not None and (any(not math.isfinite(x) for x in b) or any(x >= y for x, y in zip(b, b[1:]))):
+            if b is not None and (
+                any(not math.isfinite(x) for x in b)
+                or any(x >= y for x, y in zip(b, b[1:], strict=False))
+            ):
                 return "bad buckets"
             s = hist_opts.get("scale")
             if s is not None and not (math.isfinite(s) and s > 0):
                 return "bad scale"
         return None
 
-    def register(self, kind: str, name: str, help: str, labels: dict[str, str], hist_opts: dict | None) -> dict:
+    def register(
+        self, kind: str, name: str, help: str, labels: dict[str, str], hist_opts: dict | None
+    ) -> dict:
         fam = self.families.get(name)
         if fam is None:
-            fam = {"kind": kind, "help": help, "labels": sorted(labels), "series": {}, "opts": hist_opts or {}}
+            fam = {
+                "kind": kind,
+                "help": help,
+                "labels": sorted(labels),
+                "series": {},
+                "opts": hist_opts or {},
+            }
             self.families[name] = fam
             for n in exported_names(kind, name):
                 self.owner[n] = name
@@ -200,7 +259,9 @@ def build(rng: random.Random) -> tuple[atomicperf.Registry, Model, list[str]]:
                 log.append(f"refused {kind} {name!r} ({want})")
                 continue
             if want is not None:
-                raise AssertionError(f"{kind} {name!r} {labels!r} accepted, expected refusal: {want}")
+                raise AssertionError(
+                    f"{kind} {name!r} {labels!r} accepted, expected refusal: {want}"
+                )
             series = model.register(kind, name, help, labels, hist_opts)
             names.append(name)
             record(rng, kind, metric, series)
@@ -247,7 +308,10 @@ def expected_samples(model: Model, openmetrics: bool) -> dict[tuple[str, tuple],
     for name, fam in model.families.items():
         for series in fam["series"].values():
             labels = series["labels"]
-            key = lambda n, extra=None: (n, tuple(sorted({**labels, **(extra or {})}.items())))
+
+            def key(n, extra=None, labels=labels):
+                return (n, tuple(sorted({**labels, **(extra or {})}.items())))
+
             kind = fam["kind"]
             if kind == "counter":
                 base = name[: -len("_total")] if name.endswith("_total") else name
@@ -307,8 +371,8 @@ def samples_go(parsed: list) -> dict:
             if fam["type"] == "HISTOGRAM":
                 got[(fam["name"] + "_count", tuple(sorted(labels.items())))] = float(m["count"])
                 inf = m["buckets"].get("+Inf")
-                got[(fam["name"] + "_bucket", tuple(sorted({**labels, "le": "+Inf"}.items())))] = float(
-                    inf if inf is not None else m["count"]
+                got[(fam["name"] + "_bucket", tuple(sorted({**labels, "le": "+Inf"}.items())))] = (
+                    float(inf if inf is not None else m["count"])
                 )
             else:
                 got[(fam["name"], tuple(sorted(labels.items())))] = float(m["value"])
@@ -350,7 +414,12 @@ def main() -> int:
             got = samples_python(fams)
             samples += len(got)
             compare("prometheus_client text parser", got, model, False)
-            compare("prometheus_client OpenMetrics parser", samples_python(parse_openmetrics(om)), model, True)
+            compare(
+                "prometheus_client OpenMetrics parser",
+                samples_python(parse_openmetrics(om)),
+                model,
+                True,
+            )
             go = subprocess.run([args.expfmt], input=text.encode(), capture_output=True)
             if go.returncode != 0:
                 raise AssertionError(f"expfmt refused the export: {go.stderr.decode()}")
@@ -360,9 +429,13 @@ def main() -> int:
             )
             # Exit 1 is a parse error; 3 is lint advice only (naming conventions), not an error.
             if pt.returncode not in (0, 3) or b"error while linting" in pt.stderr:
-                raise AssertionError(f"promtool check metrics failed ({pt.returncode}): {pt.stdout.decode()}{pt.stderr.decode()}")
+                raise AssertionError(
+                    f"promtool check metrics failed ({pt.returncode}): {pt.stdout.decode()}{pt.stderr.decode()}"
+                )
         except Exception as e:  # noqa: BLE001 - report any failure with its reproduction
-            print(f"FAILED at iteration {i} (replay: --seed {seed} --iterations {i + 1}): {type(e).__name__}: {e}")
+            print(
+                f"FAILED at iteration {i} (replay: --seed {seed} --iterations {i + 1}): {type(e).__name__}: {e}"
+            )
             if text:
                 print("---- Prometheus text export ----\n" + text)
             if om:

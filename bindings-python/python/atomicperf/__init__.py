@@ -36,6 +36,7 @@ nanoseconds, a float of seconds or a ``datetime.timedelta``; settings and timeou
 ``sla=``, ``timeout=``) are seconds (int or float) or a ``timedelta``, as in the standard library.
 """
 
+from . import bench as bench
 from ._atomicperf import (
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
@@ -70,7 +71,6 @@ from ._atomicperf import (
     __version__,
     default_registry,
 )
-from . import bench
 
 __all__ = [
     "OPENMETRICS_CONTENT_TYPE",

@@ -25,7 +25,9 @@ def _thread_counts(text: str) -> list[int]:
     try:
         counts = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"thread counts are comma-separated ints, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"thread counts are comma-separated ints, got {text!r}"
+        ) from None
     if not counts:
         raise argparse.ArgumentTypeError("at least one thread count is needed")
     return counts
@@ -35,7 +37,7 @@ def _seconds(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"duration is seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(f"duration is seconds, got {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,20 +50,35 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="run the contention suite and print its table")
     b.add_argument(
-        "--threads", type=_thread_counts, default=list(bench.DEFAULT_THREADS),
+        "--threads",
+        type=_thread_counts,
+        default=list(bench.DEFAULT_THREADS),
         help="comma-separated thread counts (default 1,2,4)",
     )
     b.add_argument(
-        "--duration", type=_seconds, default=bench.DEFAULT_DURATION,
+        "--duration",
+        type=_seconds,
+        default=bench.DEFAULT_DURATION,
         help="seconds per cell (default 1.5)",
     )
     b.add_argument(
-        "--filter", action="append", default=None, metavar="NAME",
+        "--filter",
+        action="append",
+        default=None,
+        metavar="NAME",
         help="run workloads whose name contains NAME (repeatable; comma-separated names too)",
     )
-    b.add_argument("--json", metavar="FILE", help="also write the JSON report to FILE ('-': stdout only)")
-    b.add_argument("--markdown", action="store_true", help="print Markdown instead of the text table")
-    b.add_argument("--quiet", action="store_true", help="no progress line on stderr (shown only on a terminal anyway)")
+    b.add_argument(
+        "--json", metavar="FILE", help="also write the JSON report to FILE ('-': stdout only)"
+    )
+    b.add_argument(
+        "--markdown", action="store_true", help="print Markdown instead of the text table"
+    )
+    b.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (shown only on a terminal anyway)",
+    )
 
     o = sub.add_parser("overhead", help="ns per call from a Python loop, against Python baselines")
     o.add_argument("--number", type=int, default=200_000, help="calls per timing run")
@@ -78,7 +95,12 @@ def _bench(args: argparse.Namespace) -> int:
         filters = [f for arg in args.filter for f in arg.split(",") if f]
 
     def progress(done: int, total: int, workload: str, design: str, threads: int) -> None:
-        print(f"\r\x1b[K[{done + 1}/{total}] {workload}: {design} x{threads}", end="", file=sys.stderr, flush=True)
+        print(
+            f"\r\x1b[K[{done + 1}/{total}] {workload}: {design} x{threads}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
 
     show = not args.quiet and sys.stderr.isatty()
     report = bench.run_report(args.threads, args.duration, filters, progress if show else None)

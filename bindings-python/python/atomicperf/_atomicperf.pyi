@@ -33,8 +33,7 @@ fixed layout (``significant_figures``, ``highest``, ``relative_error``).
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import timedelta
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, Literal, TypeVar, final
 
 from atomicperf._timing import Timing
@@ -492,9 +491,7 @@ class ThroughputWindow:
     (4, 1, 0.25)
     """
 
-    def __init__(
-        self, window: Seconds = 10.0, buckets: int = 10, sla: Seconds = 0.1
-    ) -> None:
+    def __init__(self, window: Seconds = 10.0, buckets: int = 10, sla: Seconds = 0.1) -> None:
         """A window of ``window`` seconds split into ``buckets`` buckets.
 
         :param window: length of the window, seconds (int or float) or a timedelta.
@@ -896,9 +893,7 @@ class Ledger:
         :raises AccountExistsError: if it is open.
         :raises UnknownAccountError: if ``id`` was never opened.
         """
-    def transfer_many(
-        self, transfers: Iterable[tuple[int, int, int]]
-    ) -> list[LedgerError | None]:
+    def transfer_many(self, transfers: Iterable[tuple[int, int, int]]) -> list[LedgerError | None]:
         """Applies ``(from_id, to_id, amount)`` transfers in order, each all-or-nothing as
         ``transfer``, in one call that releases the GIL while it runs.
 

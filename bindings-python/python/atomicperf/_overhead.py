@@ -56,10 +56,16 @@ def _cases() -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
     except ImportError:
         return cases, env
     env["prom_counter"] = prometheus_client.Counter("overhead_requests", "requests", registry=None)
-    env["prom_hist"] = prometheus_client.Histogram("overhead_latency_seconds", "latency", registry=None)
+    env["prom_hist"] = prometheus_client.Histogram(
+        "overhead_latency_seconds", "latency", registry=None
+    )
     cases += [
         ("prom_inc", "prometheus_client Counter.inc()", "prom_counter.inc()"),
-        ("prom_observe", "prometheus_client Histogram.observe(0.00125)", "prom_hist.observe(0.00125)"),
+        (
+            "prom_observe",
+            "prometheus_client Histogram.observe(0.00125)",
+            "prom_hist.observe(0.00125)",
+        ),
     ]
     return cases, env
 

@@ -317,7 +317,10 @@ fn eight_threads_of_a_million_batched_and_single_transfers_with_opens_and_closes
                     let results = if t % 2 == 0 {
                         l.transfer_many(&batch)
                     } else {
-                        batch.iter().map(|&(f, to, a)| l.transfer(f, to, a)).collect()
+                        batch
+                            .iter()
+                            .map(|&(f, to, a)| l.transfer(f, to, a))
+                            .collect()
                     };
                     for r in results {
                         match r {

@@ -3,9 +3,8 @@
 import sys
 import threading
 
-import prometheus_client
-
 import atomicperf
+import prometheus_client
 from atomicperf import Counter, Histogram, Registry, Timer
 from atomicperf.prometheus import Collector
 
