@@ -25,6 +25,7 @@ step() {
 }
 
 step "system packages" scripts/setup-system.sh
+step "Lint and format gates (rustfmt, clippy, gofmt, ruff, mypy)" scripts/lint.sh
 step "Rust tests (core, ffi, header drift)" cargo test --locked
 # loom needs its own cfg, hence its own target dir, and release speed to explore interleavings.
 step "Rust loom models" env RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
