@@ -284,6 +284,9 @@ func (c *Counter) Get() uint64 {
 // bookkeeping (see "Why Close cannot free the cells" on Counter): the memory is freed when the
 // Counter becomes unreachable. Close always returns nil.
 func (c *Counter) Close() error {
+	if c.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	atomic.StorePointer(&c.cells, nil)
 	c.h.close()
 	return nil

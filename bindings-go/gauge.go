@@ -199,6 +199,9 @@ func minIgnoringNaN(cur, v float64) float64 {
 // memory, which another goroutine may be about to write; that happens when the Gauge becomes
 // unreachable. Close always returns nil.
 func (g *Gauge) Close() error {
+	if g.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	atomic.StorePointer(&g.cell, nil)
 	g.h.close()
 	return nil

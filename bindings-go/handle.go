@@ -37,6 +37,9 @@ type handle struct {
 	cleanup runtime.Cleanup
 	free    func(unsafe.Pointer)
 	pinned  bool // set by initPinned before the handle is shared; only the cleanup frees
+	// registry: owned by a Registry, which hands this Go value to every look-up of the metric:
+	// the metric's Close does nothing (its cleanup still frees the handle once unreachable).
+	registry bool
 }
 
 // acquire returns the live C handle and registers a call in flight, or returns nil (and

@@ -335,6 +335,9 @@ func (h *Histogram) Reset() {
 // cells are freed once the Histogram is unreachable (see the type documentation). Close always
 // returns nil.
 func (h *Histogram) Close() error {
+	if h.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	h.cells.Store(nil)
 	h.h.close()
 	return nil

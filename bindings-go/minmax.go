@@ -134,6 +134,9 @@ func (m *MinMax) Reset() {
 // other methods; afterwards Record and Reset do nothing and Min and Max report false. Close
 // always returns nil.
 func (m *MinMax) Close() error {
+	if m.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	m.cells.Store(nil)
 	m.h.close()
 	return nil

@@ -111,9 +111,9 @@ import (
 //
 // The metrics a registry returns are the ordinary types of this package, built the same way as
 // by their constructors ([Counter.Inc] and every [Gauge] method write the cells directly,
-// without a cgo call), and each owns its own reference to the metric: Close releases that
-// reference and stops that Go value only; the registry keeps the metric, and exports it, for
-// the registry's lifetime. Closing the Registry itself releases only the Go value's reference to
+// without a cgo call). The registry owns them: it keeps each metric, and exports it, for the
+// registry's lifetime, and their Close does nothing (a look-up hands the same Go value to every
+// caller, so closing it for one would silently stop it for all). Closing the Registry itself releases only the Go value's reference to
 // it (the default and named registries live as long as the process). A Registry is safe for
 // concurrent use.
 //
@@ -125,8 +125,7 @@ import (
 // CounterVec.WithLabelValues, is cheap. Only successful look-ups are cached, keyed by
 // everything that decides the answer, so a look-up that would fail (another kind, another label
 // set, an invalid name or option) misses the cache and reports its error as before. A repeated
-// look-up therefore returns the same Go value: Close on it stops it for every holder of that
-// value, and the next look-up after a Close returns a new one.
+// look-up therefore returns the same Go value, which is why Close on it does nothing.
 type Registry struct {
 	h          handle
 	exportHint atomic.Int64 // length of the last export, to size the next buffer
@@ -473,6 +472,7 @@ func lookup[T any](r *Registry, op string, kind C.int, name, help string, labels
 		return zero, err
 	}
 	v, h := wrap(p)
+	h.registry = true // before the value is shared
 	r.remember(hash, kind, name, help, labels, opts, v, h)
 	return v, nil
 }

@@ -223,6 +223,9 @@ func (t *Timer) Reset() {
 // other methods; afterwards Record does nothing, Stats returns zeros and Quantile returns
 // [ErrClosed]. Close always returns nil.
 func (t *Timer) Close() error {
+	if t.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	t.cells.Store(nil)
 	t.h.close()
 	return nil
