@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak: every primitive from several threads in each language for a bounded time, resident memory
 # sampled. Each language passes when its RSS is flat after warm-up (growth from the first sample
-# after a quarter of its run to the end under 10% + 8 MiB; 25% + 24 MiB for Node's V8 heaps) and its totals are exact at the end
+# after a quarter of its run to the end under 10% + 8 MiB; 25% + 24 MiB for Node's V8 heaps) and
+# its totals are exact at the end
 # (counter and histogram counts, ledger total conserved, map sizes as expected, every async event
 # applied). Runs Rust (core/examples/soak.rs, release), C (tests/c/soak.c on the release static
 # library, no sanitizers), Python (bindings-python/soak.py with .venv's python), Node
