@@ -14,17 +14,9 @@ cd "$root"
 
 missing=()
 command -v "${CC:-gcc}" >/dev/null 2>&1 || missing+=(gcc)
-if ((${#missing[@]})); then
-    echo "test-go.sh: installing ${missing[*]}" >&2
-    command -v apt-get >/dev/null 2>&1 || { echo "test-go.sh: please install ${missing[*]}" >&2; exit 1; }
-    sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { echo "test-go.sh: need root or sudo to install ${missing[*]}" >&2; exit 1; }
-        sudo=(sudo)
-    fi
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}"
-fi
+# shellcheck source=lib/system-packages.sh
+source scripts/lib/system-packages.sh
+ap_install_packages test-go.sh "${missing[@]}"
 for tool in cargo go; do
     command -v "$tool" >/dev/null 2>&1 || { echo "test-go.sh: missing required tool: $tool" >&2; exit 1; }
 done

@@ -7,10 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # shellcheck source=lib/system-packages.sh
+    source scripts/lib/system-packages.sh
+    ap_install_packages test-prometheus.sh prometheus
 fi
 
 cargo build -q --locked -p atomicperf --examples

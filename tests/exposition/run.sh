@@ -10,10 +10,9 @@ iterations=${1:-200}
 seed=${2:-}
 
 if ! command -v promtool >/dev/null; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # shellcheck source=../../scripts/lib/system-packages.sh
+    source scripts/lib/system-packages.sh
+    ap_install_packages tests/exposition/run.sh prometheus
 fi
 # shellcheck source=../../scripts/lib/python-venv.sh
 source scripts/lib/python-venv.sh
