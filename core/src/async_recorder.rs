@@ -123,10 +123,10 @@ pub enum Recorded {
     Dropped,
 }
 
-/// A bounded queue in front of a metric, applied by worker threads in batches: the seeds'
-/// `AsyncMetricRecorder`. Recording costs a queue push instead of the metric update, which pays
-/// when the update is expensive (a histogram under heavy contention, a metric behind a lock) and
-/// costs more than it saves for a striped counter; the benchmarks report both.
+/// A bounded queue in front of a metric, applied by worker threads in batches, as services
+/// write an `AsyncMetricRecorder`. Recording costs a queue push instead of the metric update,
+/// which pays when the update is expensive (a histogram under heavy contention, a metric behind a
+/// lock) and costs more than it saves for a striped counter; the benchmarks report both.
 ///
 /// The queue is a crossbeam bounded channel. Its sending end sits behind an arc-swap, so recording
 /// takes no lock, and `close` swaps it out: the channel disconnects once the last in-flight
@@ -345,14 +345,17 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
     /// Calling it again does nothing. In a forked child it only stops accepting events: the
     /// workers belong to the parent, which applies its own queue.
     pub fn close(&self) {
-        drop(self.sender.swap(None));
+        let sender = self.sender.swap(None);
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|e| e.into_inner()));
         if self.check_process().is_err() {
-            // Joining threads that do not exist in this process would fail; their handles are
-            // only memory copied from the parent.
+            // In a forked child, the queue's internal locks may have been held by a parent thread
+            // at the fork, and the worker threads do not exist: disconnecting the queue could
+            // wait for ever and joining would fail. Both are only memory copied from the parent.
+            std::mem::forget(sender);
             std::mem::forget(workers);
             return;
         }
+        drop(sender);
         for w in workers {
             let _ = w.join();
         }
