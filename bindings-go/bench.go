@@ -43,7 +43,7 @@ type BenchReport struct {
 	CellSeconds  float64          `json:"cell_seconds"`  // time per cell
 	TotalSeconds float64          `json:"total_seconds"` // wall time of the whole run
 	Cells        []BenchCell      `json:"cells"`         // grouped by workload, then thread count
-	Published    []BenchPublished `json:"published"`     // the seeds' published figures
+	Published    []BenchPublished `json:"published"`     // figures published by the services these primitives came from
 }
 
 // BenchCell is one measured cell: one design of one workload at one thread count.

@@ -10,7 +10,7 @@ import (
 )
 
 // Benchmarks of ShardedMap and Ledger against the Go code they replace, in the same run:
-// sync.Map and a map behind a sync.RWMutex for ShardedMap.Get, and the seeds' account service
+// sync.Map and a map behind a sync.RWMutex for ShardedMap.Get, and the account service behind one global lock
 // (a map of balances behind one global sync.Mutex) for Ledger.Transfer. scripts/bench-go.sh
 // prints the ratios. The Go maps hand out their stored slice; ShardedMap.Get copies the value
 // out of C memory (the price of a map that lives outside the Go heap).
@@ -161,7 +161,7 @@ func BenchmarkShardedMapMixedParallel(b *testing.B) {
 	}
 }
 
-// mutexLedger is the seeds' account service: every balance in one map behind one global lock.
+// mutexLedger is the account service behind one global lock: every balance in one map behind one global lock.
 type mutexLedger struct {
 	mu        sync.Mutex
 	balances  map[uint64]int64

@@ -134,7 +134,7 @@ func TestLedgerOverdraftAccountsGoBelowZeroOthersDoNot(t *testing.T) {
 	}
 }
 
-// The seeds' account service: random transfers from 8 goroutines, including transfers in both
+// An account service behind one global lock: random transfers from 8 goroutines, including transfers in both
 // directions between the same two accounts (a lock-order deadlock if locks were taken in
 // argument order) and transfers larger than the balance (refused, changing nothing).
 func TestLedgerTotalIsConservedUnder8GoroutinesOf100000RandomTransfers(t *testing.T) {

@@ -7,7 +7,7 @@ calls, ns per call, ratios between rows of this run only. Nothing here asserts a
   share a map) and a plain dict.get (no lock: the floor a Python call can reach).
 - ShardedMap.insert(key, value) against the Lock-guarded dict's insert.
 - Ledger.transfer(a, b, amount) against a dict of balances behind one threading.Lock with the
-  same checks (the seeds' account service).
+  same checks (an account service behind one global lock).
 - Ledger.transfer_many of 1,000 transfers (one call, GIL released while it runs), per transfer,
   against one Ledger.transfer call per transfer (target: at least 10x cheaper per transfer).
 

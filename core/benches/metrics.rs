@@ -1,4 +1,4 @@
-//! The seeds' metric primitives against the locks they replace, in the same run:
+//! Metric primitives against the locks they replace, in the same run:
 //! MinMax vs `Mutex<(u64, u64)>`, Timer vs a `Mutex`-guarded struct of the same fields,
 //! RateTracker vs a `Mutex`-guarded previous snapshot (concurrent callers), and AsyncRecorder's
 //! record cost vs recording directly.
@@ -49,7 +49,7 @@ fn minmax(c: &mut Criterion) {
     group.finish();
 }
 
-/// The seeds' mutex-guarded rule metric: the same fields as [`Timer`].
+/// A mutex-guarded rule metric: the same fields as [`Timer`].
 struct LockedRuleMetric {
     count: u64,
     errors: u64,
@@ -105,7 +105,7 @@ fn timer(c: &mut Criterion) {
     group.finish();
 }
 
-/// The seeds' design: the previous snapshot behind a mutex held for the whole computation.
+/// The usual design: the previous snapshot behind a mutex held for the whole computation.
 struct LockedRates {
     sources: Vec<Arc<Counter>>,
     previous: Mutex<Option<(Instant, Vec<u64>)>>,

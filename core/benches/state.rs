@@ -1,7 +1,7 @@
 //! Concurrent state against the locks it replaces, in the same run: ShardedMap vs
 //! `RwLock<HashMap>`, `Mutex<HashMap>` and dashmap (read-heavy and mixed); SnapshotCell loads
 //! under a refreshing writer vs `RwLock<Arc<T>>`; Ledger transfers vs one global
-//! `Mutex<HashMap<u64, i64>>` (the seeds' account service).
+//! `Mutex<HashMap<u64, i64>>` (an account service behind one global lock).
 
 mod common;
 
@@ -128,7 +128,7 @@ fn maps(c: &mut Criterion) {
     }
 }
 
-/// Runs `f` while a writer thread replaces the value every 50 µs (the seeds' periodic refresh).
+/// Runs `f` while a writer thread replaces the value every 50 µs (a service's periodic refresh).
 fn with_refresher<R>(store: impl Fn(u64) + Sync, f: impl FnOnce() -> R) -> R {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {

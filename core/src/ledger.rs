@@ -36,8 +36,8 @@ use crate::Error;
 ///   of its debits is folding its credit stripes into it; during a fold it may be short by the
 ///   folded amount.
 /// - [`total`](Self::total) is exact whenever no transfer is between its debit and its credit.
-///   While transfers run, each in-flight transfer's amount may be missing from the total (read after
-///   the debit, before the credit) or counted twice (source read before the debit, destination
+///   While transfers run, each in-flight transfer's amount may be missing from the total (read
+///   after the debit, before the credit) or counted twice (source read before the debit, destination
 ///   after the credit); it is never otherwise wrong.
 /// - Balances stay within `i64::MIN + 2 ..= i64::MAX` (the two lowest values mark a closed or
 ///   closing account).

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::{Error, ShardedMap};
 
-/// Get-or-initialise per key under races (the seeds' typed client hub): concurrent callers for
+/// Get-or-initialise per key under races (a service's typed client hub): concurrent callers for
 /// one key run the initialiser exactly once and all receive its value; a failing initialiser is
 /// not cached and the next caller retries; different keys initialise in parallel.
 ///

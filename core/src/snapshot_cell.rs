@@ -7,7 +7,7 @@ use arc_swap::ArcSwap;
 use crate::clock::{Clock, MonotonicClock};
 
 /// A read-mostly value swapped atomically, with a revision number and a last-updated time that
-/// are readable without any lock: equivalent to an `RwLock<Arc<T>>` plus the seeds' rate cache
+/// are readable without any lock: equivalent to an `RwLock<Arc<T>>` plus a service's rate cache
 /// bookkeeping (`GetRates`, `GetLastRefresh`), except that readers never wait for a writer and
 /// never make each other wait.
 ///

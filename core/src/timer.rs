@@ -5,8 +5,8 @@ use crate::{Error, Histogram, HistogramConfig, HistogramSnapshot};
 
 /// Execution metrics of one operation (a rule, a handler, a query): count, error count, total,
 /// min and max duration and a histogram of durations, all updated without a lock. Equivalent to
-/// a `Mutex` around a struct of those fields (the seeds' `RuleExecutionMetric`), except that
-/// concurrent `record`s never wait for each other.
+/// a `Mutex` around a struct of those fields (the `RuleExecutionMetric` services write), except
+/// that concurrent `record`s never wait for each other.
 ///
 /// Durations are nanoseconds. The count, total, min and max come from the [`Histogram`], which
 /// keeps them exactly; only quantiles are approximate (within the histogram's precision).

@@ -13,15 +13,15 @@
 //! ```
 
 mod report;
-mod seeds;
+mod published;
 mod workloads;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+pub use published::{Published, PUBLISHED};
 pub use report::{Cell, Report};
-pub use seeds::{Published, PUBLISHED};
 
 use crate::{Error, Histogram};
 

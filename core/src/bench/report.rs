@@ -124,7 +124,7 @@ impl Report {
                 c.speedup
             );
         }
-        out.push_str("\nPublished by the seeds' write-ups, on other machines (for comparing designs, not numbers):\n\n");
+        out.push_str("\nPublished by the write-ups of the services these primitives came from, on other machines (for comparing designs, not numbers):\n\n");
         out.push_str("| source | measured | figure | our workload |\n|---|---|---|---|\n");
         for p in PUBLISHED {
             let _ = writeln!(
@@ -167,7 +167,7 @@ impl Report {
                 c.speedup
             );
         }
-        out.push_str("\nPublished by the seeds' write-ups, measured on other machines in Go (compare designs, not numbers):\n");
+        out.push_str("\nPublished by the write-ups of the services these primitives came from, measured on other machines in Go (compare designs, not numbers):\n");
         for p in PUBLISHED {
             let _ = writeln!(
                 out,

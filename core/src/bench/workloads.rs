@@ -1,4 +1,4 @@
-//! The workloads: each primitive against the designs the seeds replaced, as closures the runner
+//! The workloads: each primitive against the designs these primitives replace, as closures the runner
 //! drives from every thread. Every design of a workload does the same logical operation.
 
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use crate::{
 /// One operation, called as `op(thread, i)` with the thread's index and a per-thread sequence
 /// number.
 pub(crate) type Op = Arc<dyn Fn(usize, u64) + Send + Sync>;
-/// Background work run every 50 µs while a cell runs (the seeds' periodic refresh).
+/// Background work run every 50 µs while a cell runs (a service's periodic refresh).
 pub(crate) type Tick = Arc<dyn Fn() + Send + Sync>;
 
 /// One design of a workload.
@@ -119,7 +119,7 @@ pub(crate) fn all() -> Vec<Workload> {
         },
         Workload {
             name: "timer",
-            description: "record a rule execution (the seeds' RuleExecutionMetric)",
+            description: "record a rule execution (a mutex-guarded rule-execution metric)",
             designs: vec![
                 Design { name: "atomicperf Timer", baseline: false, make: || {
                     let t = Timer::new();
@@ -171,7 +171,7 @@ pub(crate) fn all() -> Vec<Workload> {
         },
         Workload {
             name: "snapshot_cell",
-            description: "read a 64-entry rate table while a writer refreshes it every 50 us (the seeds' GetRates)",
+            description: "read a 64-entry rate table while a writer refreshes it every 50 us (a rate cache's GetRates)",
             designs: vec![
                 Design { name: "atomicperf SnapshotCell (arc-swap)", baseline: false, make: || {
                     let cell = Arc::new(SnapshotCell::new(vec![1.0f64; 64]));
@@ -191,7 +191,7 @@ pub(crate) fn all() -> Vec<Workload> {
         map_workload("map_mixed", "50% get, 50% insert/remove over 10,000 keys", 50),
         Workload {
             name: "ledger",
-            description: "transfer between random accounts of 1,000 (the seeds' account service)",
+            description: "transfer between random accounts of 1,000 (an account service behind one global lock)",
             designs: vec![
                 Design { name: "atomicperf Ledger (lock-free CAS)", baseline: false, make: || {
                     let l = Ledger::new();
