@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use atomicperf::bench::{self, BenchConfig};
+use atomicperf_bench::{self as bench, BenchConfig};
 
 use crate::js;
 use crate::raw::{self, callbacks, export, Export, Fail};

@@ -2,8 +2,7 @@
 //! `BenchConfig`, the run on Rust threads with the GIL released, the report kept whole so that
 //! Python gets core's JSON, table and Markdown renderings of it.
 
-use atomicperf as ap;
-use atomicperf::bench::BenchConfig;
+use atomicperf_bench::{self as bench, BenchConfig};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyString};
@@ -14,7 +13,7 @@ use crate::to_u64;
 /// The result of a benchmark run (core's report), rendered by core.
 #[pyclass(frozen, module = "atomicperf")]
 pub struct BenchReport {
-    inner: ap::bench::Report,
+    inner: bench::Report,
 }
 
 #[pymethods]
@@ -135,7 +134,7 @@ fn _bench_run(
     // The workloads run on Rust threads; this thread only waits for them, without the GIL.
     // A progress callback takes the GIL back for the duration of its call.
     let result = py.detach(|| {
-        ap::bench::run(&config, |p| {
+        bench::run(&config, |p| {
             let Some(cb) = &progress else { return };
             if failed.is_some() {
                 return;
@@ -163,7 +162,7 @@ fn _bench_run(
 /// Names of every workload of the suite, in report order.
 #[pyfunction]
 fn _bench_workloads() -> Vec<&'static str> {
-    ap::bench::workload_names()
+    bench::workload_names()
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

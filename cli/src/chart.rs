@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use atomicperf::bench::Report;
+use atomicperf_bench::Report;
 use plotters::prelude::*;
 
 pub fn draw(report: &Report, path: &Path) -> Result<(), Box<dyn std::error::Error>> {

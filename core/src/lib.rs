@@ -26,7 +26,6 @@
 
 mod any_recorder;
 mod async_recorder;
-pub mod bench;
 mod cancellation;
 mod clock;
 mod counter;

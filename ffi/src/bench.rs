@@ -1,7 +1,7 @@
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
-use atomicperf::bench::{self, BenchConfig};
+use atomicperf_bench::{self as bench, BenchConfig};
 
 use crate::status::{
     ap_status, guard, Fail, Out, AP_ERR_BUFFER_TOO_SMALL, AP_ERR_INVALID_ARGUMENT,

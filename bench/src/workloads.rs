@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use crate::{
+use atomicperf::{
     Counter, Gauge, Histogram, Ledger, MinMax, RateTracker, ShardedMap, SnapshotCell, Timer,
 };
 

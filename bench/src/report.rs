@@ -37,7 +37,7 @@ pub struct Cell {
 /// The result of [`run`](super::run): cells plus what a reader needs to judge them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// Library version.
+    /// Version of the suite (`atomicperf-bench`; every crate of atomicperf carries the same one).
     pub version: String,
     /// Available parallelism of the machine.
     pub cpus: usize,
