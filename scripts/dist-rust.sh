@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Rust crates, into dist/rust/ (run through scripts/dist.sh rust): atomicperf (core) and
-# atomicperf-ffi (the C ABI, with include/atomicperf.h) as `cargo package` makes them, each built
-# from its packaged contents (cargo's verification; ffi against the packaged core). The other
+# The Rust crates, into dist/rust/ (run through scripts/dist.sh rust): atomicperf (core),
+# atomicperf-bench (the benchmark suite, which ffi's ap_bench_run runs) and atomicperf-ffi (the C
+# ABI, with include/atomicperf.h) as `cargo package` makes them, each built from its packaged
+# contents (cargo's verification; bench against the packaged core, ffi against both). The other
 # workspace crates (cli, bindings-python, bindings-node) have `publish = false`.
 #
 # cargo refuses uncommitted changes in a crate; DIST_ALLOW_DIRTY=1 passes --allow-dirty for a
@@ -10,7 +11,7 @@ set -euo pipefail
 # shellcheck source=lib/dist-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dist-common.sh"
 
-crates=(atomicperf atomicperf-ffi)
+crates=(atomicperf atomicperf-bench atomicperf-ffi)
 out="$AP_DIST/rust"
 dirty=()
 [ "${DIST_ALLOW_DIRTY:-}" != 1 ] || dirty=(--allow-dirty)

@@ -2,21 +2,22 @@
 # Checks the crates of scripts/dist-rust.sh (run through scripts/test-dist.sh rust, after
 # scripts/dist.sh rust). This one needs Rust, as any crate's publication does:
 #
-# - `cargo publish --dry-run` of atomicperf and atomicperf-ffi together (cargo packages both,
-#   builds each from its packaged files, ffi against the packaged core, and stops short of the
-#   upload);
+# - `cargo publish --dry-run` of atomicperf, atomicperf-bench and atomicperf-ffi together (cargo
+#   packages the three, builds each from its packaged files, bench against the packaged core, ffi
+#   against both, and stops short of the upload);
 # - every other workspace crate has `publish = false`;
-# - the workspace's dependency on atomicperf asks for the version being published;
+# - the workspace's dependencies on atomicperf and atomicperf-bench ask for the version being
+#   published;
 # - each .crate in dist/rust/ holds README.md, LICENSE-MIT and LICENSE-APACHE as files (they
 #   are symlinks in the repository) identical to the repository's, the ffi crate also
-#   include/atomicperf.h; no file in either crate is over 256 KiB.
+#   include/atomicperf.h; no file in any of them is over 256 KiB.
 #
 # DIST_ALLOW_DIRTY=1 passes --allow-dirty, as for scripts/dist-rust.sh.
 set -euo pipefail
 # shellcheck source=lib/dist-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dist-common.sh"
 
-crates=(atomicperf atomicperf-ffi)
+crates=(atomicperf atomicperf-bench atomicperf-ffi)
 dirty=()
 [ "${DIST_ALLOW_DIRTY:-}" != 1 ] || dirty=(--allow-dirty)
 cd "$AP_ROOT"
@@ -36,10 +37,21 @@ for p in json.load(sys.stdin)["packages"]:
         sys.exit("test-dist-rust: %s should %sbe publishable" % (name, "" if name in want else "not "))
 ' "${crates[@]}"
 
-dep="$(sed -n '/^\[workspace.dependencies\]/,/^\[/s/^atomicperf *= *{.*version *= *"\([^"]*\)".*/\1/p' Cargo.toml)"
-[ "$dep" = "$AP_VERSION" ] \
-    || fail "[workspace.dependencies] atomicperf asks for version '$dep', the workspace is $AP_VERSION"
+for name in atomicperf atomicperf-bench; do
+    dep="$(sed -n '/^\[workspace.dependencies\]/,/^\[/s/^'"$name"' *= *{.*version *= *"\([^"]*\)".*/\1/p' Cargo.toml)"
+    [ "$dep" = "$AP_VERSION" ] \
+        || fail "[workspace.dependencies] $name asks for version '$dep', the workspace is $AP_VERSION"
+done
 
+# cargo verifies each crate against the others through a temporary local registry, whose crates
+# it unpacks once into $CARGO_HOME/registry/src/-<hash of that registry's path>/ and never again:
+# the next dry-run would build against the first run's sources (a removed module, a dependency
+# that is no longer declared). Those copies of our own unpublished crates (local registries'
+# directories are the ones whose name starts with '-') go first, so each run unpacks what it
+# packaged.
+for crate in "${crates[@]}"; do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$crate-$AP_VERSION"
+done
 select=()
 for crate in "${crates[@]}"; do select+=(-p "$crate"); done
 cargo publish --dry-run --locked "${dirty[@]}" "${select[@]}"
