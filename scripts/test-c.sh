@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds libatomicperf (cargo) and runs the C test suite in tests/c under ASan+UBSan (LeakSanitizer
-# on), plus a statically linked build. Run from anywhere; it works from the repository root.
+# Builds libatomicperf and runs the C test suite in tests/c under ASan+UBSan (LeakSanitizer on),
+# plus a statically linked build. The Rust library itself is built with AddressSanitizer
+# (nightly -Zsanitizer=address, into target/asan), so a use after free inside the Rust code is
+# caught as well as one in the C tests; `make asan-probe` proves it is instrumented. Without a
+# nightly toolchain the suite runs against the ordinary debug build, and says so.
+# Run from anywhere; it works from the repository root.
 #
 #   scripts/test-c.sh
 #
@@ -21,4 +25,16 @@ source scripts/lib/system-packages.sh
 ap_install_packages test-c.sh "${missing[@]}"
 
 "${CARGO:-cargo}" build -p atomicperf-ffi
-"${MAKE:-make}" -C tests/c test
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    # --target keeps build scripts uninstrumented; the library lands in target/asan/<triple>/debug
+    # with its atomicperf.pc (whose rpath points there).
+    triple=x86_64-unknown-linux-gnu
+    RUSTFLAGS="-Zsanitizer=address" "${CARGO:-cargo}" +nightly build -p atomicperf-ffi \
+        --target "$triple" --target-dir target/asan
+    asan="$repo/target/asan/$triple/debug"
+    "${MAKE:-make}" -C tests/c asan-probe PKG_DIR="$asan" BUILD=build-asan
+    "${MAKE:-make}" -C tests/c test PKG_DIR="$asan" BUILD=build-asan
+else
+    echo "test-c.sh: no nightly toolchain: the Rust library is NOT instrumented (C side only)" >&2
+    "${MAKE:-make}" -C tests/c test
+fi

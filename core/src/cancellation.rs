@@ -1,10 +1,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
+use crate::fork::Guarded;
+use crate::sync::Waiters;
+
 /// A cancellation signal shared by a tree of tasks: [`cancel`](Self::cancel) once, and every
-/// holder of the token or of a child token sees it. Checking is one atomic load; waiting blocks
-/// on a condition variable (no polling), with a timeout.
+/// holder of the token or of a child token sees it. Checking is one atomic load; waiting parks the
+/// thread until the cancel wakes it (no polling), with a timeout.
 ///
 /// Children are cancelled with their parent (not the other way round); a child made from an
 /// already-cancelled token starts cancelled. Clones share one state.
@@ -32,7 +35,7 @@ pub struct CancellationToken {
 struct Inner {
     cancelled: AtomicBool,
     state: Mutex<Children>,
-    woken: Condvar,
+    woken: Waiters,
     // A child keeps its parent alive (the parent holds only weak links to its children, so that
     // dropped children do not pile up): a token whose every handle was dropped still relays a
     // cancel from its ancestors to the descendants that remain. Released iteratively (see Drop).
@@ -55,7 +58,7 @@ impl CancellationToken {
             inner: Arc::new(Inner {
                 cancelled: AtomicBool::new(false),
                 state: Mutex::default(),
-                woken: Condvar::new(),
+                woken: Waiters::default(),
                 parent,
             }),
         }
@@ -91,23 +94,9 @@ impl CancellationToken {
     /// Blocks until the token is cancelled or `timeout` passes; returns whether it was cancelled.
     pub fn wait(&self, timeout: Duration) -> bool {
         let deadline = Instant::now().checked_add(timeout);
-        let mut guard = self.inner.lock();
-        while !self.is_cancelled() {
-            let left = match deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => Duration::from_secs(3600),
-            };
-            if left.is_zero() {
-                return false;
-            }
-            guard = self
-                .inner
-                .woken
-                .wait_timeout(guard, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        true
+        self.inner
+            .woken
+            .wait_until(|| self.is_cancelled(), deadline)
     }
 }
 
@@ -169,7 +158,7 @@ pub struct CancelWatcher {
 #[derive(Default)]
 struct WatcherInner {
     queue: Mutex<WatcherQueue>,
-    ready: Condvar,
+    ready: Waiters,
 }
 
 #[derive(Default)]
@@ -179,13 +168,13 @@ struct WatcherQueue {
 }
 
 impl WatcherInner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, WatcherQueue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> Guarded<MutexGuard<'_, WatcherQueue>> {
+        Guarded::lock(|| self.queue.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn push(&self, key: u64) {
         self.lock().keys.push_back(key);
-        self.ready.notify_all();
+        self.ready.wake_all();
     }
 }
 
@@ -204,31 +193,23 @@ impl CancelWatcher {
             return 0;
         }
         let deadline = Instant::now().checked_add(timeout);
-        let mut q = self.inner.lock();
         loop {
-            if !q.keys.is_empty() {
-                let n = out.len().min(q.keys.len());
-                for (slot, key) in out.iter_mut().zip(q.keys.drain(..n)) {
-                    *slot = key;
-                }
+            let woken = self.inner.ready.wait_until(
+                || {
+                    let q = self.inner.lock();
+                    !q.keys.is_empty() || q.closed
+                },
+                deadline,
+            );
+            let mut q = self.inner.lock();
+            let n = out.len().min(q.keys.len());
+            for (slot, key) in out.iter_mut().zip(q.keys.drain(..n)) {
+                *slot = key;
+            }
+            // Another waiter may have taken the keys that woke this one: wait again.
+            if n > 0 || q.closed || !woken {
                 return n;
             }
-            if q.closed {
-                return 0;
-            }
-            let left = match deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => Duration::from_secs(3600),
-            };
-            if left.is_zero() {
-                return 0;
-            }
-            q = self
-                .inner
-                .ready
-                .wait_timeout(q, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
         }
     }
 
@@ -236,7 +217,7 @@ impl CancelWatcher {
     /// once; keys are still reported. Idempotent.
     pub fn close(&self) {
         self.inner.lock().closed = true;
-        self.inner.ready.notify_all();
+        self.inner.ready.wake_all();
     }
 
     /// Number of keys reported and not yet taken.
@@ -254,8 +235,8 @@ impl std::fmt::Debug for CancelWatcher {
 }
 
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Children> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> Guarded<MutexGuard<'_, Children>> {
+        Guarded::lock(|| self.state.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Marks this token cancelled and wakes its waiters; returns its children, or nothing when it
@@ -265,7 +246,7 @@ impl Inner {
         if self.cancelled.swap(true, Ordering::AcqRel) {
             return Vec::new();
         }
-        self.woken.notify_all();
+        self.woken.wake_all();
         for (watcher, key) in std::mem::take(&mut state.1) {
             if let Some(watcher) = watcher.upgrade() {
                 watcher.push(key);

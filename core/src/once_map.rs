@@ -1,9 +1,10 @@
 use std::borrow::Borrow;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::sync::Waiters;
 use crate::{Error, ShardedMap};
 
 /// Get-or-initialise per key under races (a service's typed client hub): concurrent callers for
@@ -45,13 +46,19 @@ const SWEEP_MIN: usize = 1024;
 
 struct Slot<V> {
     value: OnceLock<V>,
-    initialising: Mutex<bool>,
-    changed: Condvar,
+    /// 0 when nobody is initialising; else the [`InitTicket::stamp`] of the ticket that is.
+    initialising: AtomicU64,
+    changed: Waiters,
 }
 
 impl<V> Slot<V> {
-    fn lock(&self) -> MutexGuard<'_, bool> {
-        self.initialising.lock().unwrap_or_else(|e| e.into_inner())
+    /// Ends the initialisation `stamp` started (unless a later claim took over) and wakes the
+    /// waiters.
+    fn release(&self, stamp: u64) {
+        let _ = self
+            .initialising
+            .compare_exchange(stamp, 0, Ordering::AcqRel, Ordering::Relaxed);
+        self.changed.wake_all();
     }
 }
 
@@ -68,16 +75,21 @@ pub enum Claim<V> {
 #[must_use = "dropping the ticket abandons the initialisation"]
 pub struct InitTicket<V> {
     slot: Option<Arc<Slot<V>>>,
+    /// One plus the fork generation the ticket was claimed in: in a forked child, a ticket held
+    /// by a thread of the parent can never complete, so a claim from an earlier generation is
+    /// taken over by the child's first caller.
+    stamp: u64,
 }
 
 impl<V: Clone> InitTicket<V> {
     /// Stores the key's value, wakes every waiter with it, and returns it.
     pub fn complete(mut self, value: V) -> V {
         let slot = self.slot.take().expect("a ticket completes once");
-        let mut initialising = slot.lock();
-        let v = slot.value.get_or_init(|| value).clone();
-        *initialising = false;
-        slot.changed.notify_all();
+        let v = {
+            let _section = crate::fork::section();
+            slot.value.get_or_init(|| value).clone()
+        };
+        slot.release(self.stamp);
         v
     }
 }
@@ -86,8 +98,7 @@ impl<V> Drop for InitTicket<V> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
             // Abandoned: one waiter takes over as the initialiser.
-            *slot.lock() = false;
-            slot.changed.notify_all();
+            slot.release(self.stamp);
         }
     }
 }
@@ -137,43 +148,41 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
             fresh = true;
             Arc::new(Slot {
                 value: OnceLock::new(),
-                initialising: Mutex::new(false),
-                changed: Condvar::new(),
+                initialising: AtomicU64::new(0),
+                changed: Waiters::default(),
             })
         });
         if fresh {
             self.after_create();
         }
-        if let Some(v) = slot.value.get() {
-            return Ok(Claim::Ready(v.clone()));
-        }
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut initialising = slot.lock();
         loop {
             if let Some(v) = slot.value.get() {
                 return Ok(Claim::Ready(v.clone()));
             }
-            if !*initialising {
-                *initialising = true;
-                drop(initialising);
-                return Ok(Claim::Init(InitTicket { slot: Some(slot) }));
-            }
-            initialising = match deadline {
-                None => slot
-                    .changed
-                    .wait(initialising)
-                    .unwrap_or_else(|e| e.into_inner()),
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(Error::Timeout);
-                    }
-                    slot.changed
-                        .wait_timeout(initialising, left)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
+            let stamp = crate::fork::generation() + 1;
+            let current = slot.initialising.load(Ordering::Acquire);
+            // Free, or claimed before a fork by a thread this process does not have.
+            if current != stamp {
+                if slot
+                    .initialising
+                    .compare_exchange(current, stamp, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    return Ok(Claim::Init(InitTicket {
+                        slot: Some(slot),
+                        stamp,
+                    }));
                 }
-            };
+                continue;
+            }
+            let changed = slot.changed.wait_until(
+                || slot.value.get().is_some() || slot.initialising.load(Ordering::Acquire) != stamp,
+                deadline,
+            );
+            if !changed {
+                return Err(Error::Timeout);
+            }
         }
     }
 

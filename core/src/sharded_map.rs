@@ -6,6 +6,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crossbeam_utils::CachePadded;
 use hashbrown::HashTable;
 
+use crate::fork::Guarded;
 use crate::Error;
 
 type DefaultHasher = foldhash::fast::RandomState;
@@ -134,14 +135,18 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
         (hash, shard)
     }
 
-    fn read(&self, shard: usize) -> RwLockReadGuard<'_, HashTable<(K, V)>> {
-        self.shards[shard].read().unwrap_or_else(|e| e.into_inner())
+    // Every shard lock is held inside a fork section (see `crate::fork`): a child process never
+    // inherits a shard locked by a thread it does not have.
+    fn read(&self, shard: usize) -> Guarded<RwLockReadGuard<'_, HashTable<(K, V)>>> {
+        Guarded::lock(|| self.shards[shard].read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn write(&self, shard: usize) -> RwLockWriteGuard<'_, HashTable<(K, V)>> {
-        self.shards[shard]
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
+    fn write(&self, shard: usize) -> Guarded<RwLockWriteGuard<'_, HashTable<(K, V)>>> {
+        Guarded::lock(|| {
+            self.shards[shard]
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+        })
     }
 
     fn rehash(&self) -> impl Fn(&(K, V)) -> u64 + '_ {

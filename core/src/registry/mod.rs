@@ -218,10 +218,12 @@ impl Registry {
     /// registry; use [`global`](Self::global)).
     pub fn named(name: &str) -> Arc<Registry> {
         static NAMED: OnceLock<Mutex<HashMap<String, Arc<Registry>>>> = OnceLock::new();
-        let mut all = NAMED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut all = crate::fork::Guarded::lock(|| {
+            NAMED
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+        });
         all.entry(name.to_string())
             .or_insert_with(|| Arc::new(Registry::new()))
             .clone()
@@ -407,7 +409,8 @@ impl Registry {
         opts: Option<&HistogramOpts>,
     ) -> Result<Arc<Family>, Error> {
         let fresh = Arc::new(Family::new(name, help, kind, labels, opts)?);
-        let mut exported = self.exported.lock().unwrap_or_else(|e| e.into_inner());
+        let mut exported =
+            crate::fork::Guarded::lock(|| self.exported.lock().unwrap_or_else(|e| e.into_inner()));
         if let Some(existing) = self.families.get(name) {
             return Ok(existing); // created meanwhile; the caller checks its kind
         }
