@@ -166,3 +166,34 @@ fn a_close_racing_a_transfer_out_never_loses_the_money() {
         assert_eq!(l.total(), 1);
     });
 }
+
+#[test]
+fn a_close_racing_a_batch_that_needs_a_refund_never_loses_the_money() {
+    loom::model(|| {
+        let l = Arc::new(Ledger::new());
+        for id in 1..=3 {
+            l.open(id, false).unwrap();
+        }
+        l.close(2).unwrap();
+        l.deposit(1, 1).unwrap();
+        let l2 = l.clone();
+        // The batch empties account 1 twice: the first transfer's credit fails (account 2 is
+        // closed) and its debit is given back, the second moves the money to account 3. A close
+        // of account 1 racing it must neither make that refund wait for ever nor close the
+        // account while the batch has transferred from it: account 1 is empty only between a
+        // debit and its refund, or after the second transfer, and the batch holds it in flight
+        // from its first transfer until it returns.
+        let t = thread::spawn(move || l2.close(1));
+        let results = l.transfer_many(&[(1, 2, 1), (1, 3, 1)]);
+        let closed = t.join().unwrap();
+        assert_eq!(results, vec![Err(Error::AccountClosed(2)), Ok(())]);
+        match closed {
+            // After the batch returned.
+            Ok(()) => assert_eq!(l.balance(1), Err(Error::AccountClosed(1))),
+            Err(Error::AccountNotEmpty { account: 1, .. }) => assert_eq!(l.balance(1), Ok(0)),
+            other => panic!("unexpected close {other:?}"),
+        }
+        assert_eq!(l.balance(3), Ok(1));
+        assert_eq!(l.total(), 1);
+    });
+}

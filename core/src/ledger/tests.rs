@@ -349,3 +349,130 @@ fn eight_threads_of_a_million_batched_and_single_transfers_with_opens_and_closes
     assert!(l.balance(HOT).unwrap() >= 0);
     assert_eq!(l.len(), ACCOUNTS as usize + 1);
 }
+
+#[test]
+fn a_batch_keeps_its_sources_in_flight_until_it_returns() {
+    let l = bank();
+    let mut during = Vec::new();
+    l.transfer_each([(1, 2, 100), (2, 1, 100), (1, 3, 1)], |i, r| {
+        assert_eq!(r, Ok(()));
+        // Account 2 received 100 and gave it back: empty after transfer 1, but the batch has
+        // transferred from it, so it is in flight until the batch returns.
+        if i == 1 {
+            during.push(l.close(2));
+        }
+    });
+    let busy = Err(Error::AccountNotEmpty {
+        account: 2,
+        balance: 0,
+    });
+    assert_eq!(during, vec![busy.clone()]);
+    assert_eq!(l.close(2), Ok(()), "released when the batch returned");
+    l.reopen(2).unwrap();
+
+    // A failed debit marks its source too (from before the debit); a destination is not marked.
+    l.transfer_each([(2, 1, 5), (1, 2, 1_000)], |i, r| match i {
+        0 => {
+            assert!(matches!(
+                r,
+                Err(Error::InsufficientFunds { account: 2, .. })
+            ));
+            assert_eq!(l.close(2), busy);
+        }
+        _ => assert!(matches!(
+            r,
+            Err(Error::InsufficientFunds { account: 1, .. })
+        )),
+    });
+    l.open(4, false).unwrap();
+    l.transfer_each([(1, 4, 1_000)], |_, r| {
+        assert!(r.is_err());
+        assert_eq!(l.close(4), Ok(()), "only credited: not in flight");
+    });
+    assert_eq!(
+        (l.balance(1), l.balance(2), l.balance(3)),
+        (Ok(99), Ok(0), Ok(1))
+    );
+}
+
+#[test]
+fn a_batch_finds_an_account_opened_while_it_runs() {
+    let l = bank();
+    let mut results = Vec::new();
+    l.transfer_each([(1, 5, 1), (1, 5, 2), (5, 1, 3)], |i, r| {
+        results.push(r);
+        if i == 0 {
+            l.open(5, false).unwrap();
+        }
+    });
+    assert_eq!(
+        results,
+        vec![
+            Err(Error::UnknownAccount(5)),
+            Ok(()),
+            Err(Error::InsufficientFunds {
+                account: 5,
+                balance: 2,
+                amount: 3
+            })
+        ]
+    );
+    assert_eq!((l.balance(1), l.balance(5)), (Ok(98), Ok(2)));
+}
+
+#[test]
+fn a_batch_that_unwinds_releases_its_sources() {
+    let l = bank();
+    l.open(6, true).unwrap();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        l.transfer_each([(6, 3, 1), (3, 6, 1)], |i, r| {
+            assert_eq!(r, Ok(()));
+            if i == 1 {
+                panic!("the caller's callback failed");
+            }
+        })
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(l.balance(6), Ok(0));
+    assert_eq!(l.close(6), Ok(()));
+    assert_eq!(l.close(3), Ok(()));
+}
+
+/// 300 accounts (more than the batch's cache holds, so ids evict each other), random transfers
+/// with every kind of failure: a batch gives the results and balances of one call per transfer.
+#[test]
+fn a_batch_of_many_accounts_matches_one_call_per_transfer() {
+    let (batched, single) = (Ledger::new(), Ledger::new());
+    for l in [&batched, &single] {
+        for id in 0..300 {
+            l.open(id, id % 7 == 0).unwrap();
+            l.deposit(id, 50).unwrap();
+        }
+        l.open_hot(1_000, false).unwrap();
+    }
+    let mut next = rng(3);
+    let transfers: Vec<(u64, u64, i64)> = (0..20_000)
+        .map(|_| {
+            let r = next();
+            let from = if r % 11 == 0 { 1_000 } else { r % 310 }; // 300..310 are unknown
+            let to = if r % 13 == 0 { 1_000 } else { (r >> 16) % 310 };
+            (from, to, (r >> 32) as i64 % 120 - 5) // some zero and negative amounts
+        })
+        .collect();
+    let results = batched.transfer_many(&transfers);
+    let expected: Vec<_> = transfers
+        .iter()
+        .map(|&(f, t, a)| single.transfer(f, t, a))
+        .collect();
+    assert_eq!(results, expected);
+    for id in (0..300).chain([1_000]) {
+        assert_eq!(batched.balance(id), single.balance(id), "account {id}");
+        assert_eq!(
+            batched.close(id).is_ok(),
+            single.close(id).is_ok(),
+            "account {id}"
+        );
+    }
+    assert!(results.iter().any(|r| r.is_ok()));
+    assert_eq!(batched.total(), single.total());
+}
