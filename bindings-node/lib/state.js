@@ -1,6 +1,6 @@
 'use strict'
 // ShardedMap, Ledger, SnapshotCell, OnceMap and CancellationToken: JS classes over the native
-// functions of src/map.rs, ledger.rs, snapshot_cell.rs, once_map.rs and cancellation.rs.
+// functions of src/sharded_map.rs, ledger.rs, snapshot_cell.rs, once_map.rs and cancellation.rs.
 //
 // index.js calls this module's function once with its native calls. The classes keep their
 // handles in private fields; the native functions check every handle's type tag themselves.

@@ -14,10 +14,11 @@ use atomicperf::{
     AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Error, Gauge, GaugeOp, Histogram, MinMax,
     Overflow, Recorded, Timer,
 };
-use napi::sys;
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::convert;
+use crate::error::{Fail, Result};
+use crate::handle;
 use crate::waits;
 
 /// A recorder and its overflow policy (core does not report it back).
@@ -26,18 +27,10 @@ pub(crate) struct JsRecorder {
     block: bool,
 }
 
-impl Handle for JsRecorder {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0008,
-    };
-    const NAME: &'static str = "AsyncRecorder";
-}
-
 impl JsRecorder {
     /// Offers `e` without waiting: `Some(true)` queued, `Some(false)` dropped (drop mode),
     /// `None` when the queue is full in block mode.
-    fn offer(&self, e: AsyncEvent) -> raw::Result<Option<bool>> {
+    fn offer(&self, e: AsyncEvent) -> Result<Option<bool>> {
         let r = if self.block {
             match self.inner.record_with_timeout(e, Duration::ZERO) {
                 Err(Error::Timeout) => return Ok(None),
@@ -50,24 +43,24 @@ impl JsRecorder {
     }
 }
 
-unsafe fn offered(env: raw::Env, r: Option<bool>) -> raw::Result<raw::Value> {
+fn offered(env: Env<'_>, r: Option<bool>) -> Result<Value<'_>> {
     match r {
-        Some(q) => js::boolean(env, q),
-        None => raw::null(env),
+        Some(q) => convert::boolean(env, q),
+        None => convert::null(env),
     }
 }
 
 /// An optional count option: core's default when omitted.
-unsafe fn count_or(env: raw::Env, v: raw::Value, default: usize, what: &str) -> raw::Result<usize> {
-    if raw::is_undefined(env, v)? {
+fn count_or(env: Env<'_>, v: Value<'_>, default: usize, what: &str) -> Result<usize> {
+    if convert::is_undefined(env, v)? {
         Ok(default)
     } else {
-        js::to_usize(env, v, what)
+        convert::to_usize(env, v, what)
     }
 }
 
 /// A gauge operation code as `lib/metrics.js` sends it.
-fn gauge_op(op: f64, v: f64) -> raw::Result<GaugeOp> {
+fn gauge_op(op: f64, v: f64) -> Result<GaugeOp> {
     Ok(match op as i32 {
         0 => GaugeOp::Set(v),
         1 => GaugeOp::Add(v),
@@ -135,12 +128,12 @@ callbacks! {
     /// `asyncRecorderNew(kind, target, capacity?, workers?, batch?, overflow?: 'drop' | 'block')`;
     /// `kind` names the handle's metric type: 'counter', 'gauge', 'histogram', 'timer', 'minmax'.
     fn async_recorder_new(env, info) {
-        let [kind, target, capacity, workers, batch, overflow] = raw::args::<6>(env, info)?;
+        let [kind, target, capacity, workers, batch, overflow] = callback::args::<6>(env, info)?;
         let d = AsyncConfig::default();
-        let overflow_mode = if raw::is_undefined(env, overflow)? {
+        let overflow_mode = if convert::is_undefined(env, overflow)? {
             d.overflow
         } else {
-            match js::to_string(env, overflow, "overflow")?.as_str() {
+            match convert::to_string(env, overflow, "overflow")?.as_str() {
                 "drop" => Overflow::Drop,
                 "block" => Overflow::Block,
                 other => return Err(Fail::range(format!("overflow must be 'drop' or 'block', got {other:?}"))),
@@ -152,39 +145,39 @@ callbacks! {
             batch: count_or(env, batch, d.batch, "batch")?,
             overflow: overflow_mode,
         };
-        let inner = match js::to_string(env, kind, "kind")?.as_str() {
-            "counter" => AnyAsyncRecorder::counter(raw::handle_arc::<Counter>(env, target)?, config)?,
-            "gauge" => AnyAsyncRecorder::gauge(raw::handle_arc::<Gauge>(env, target)?, config)?,
-            "histogram" => AnyAsyncRecorder::histogram(raw::handle_arc::<Histogram>(env, target)?, config)?,
-            "timer" => AnyAsyncRecorder::timer(raw::handle_arc::<Timer>(env, target)?, config)?,
-            "minmax" => AnyAsyncRecorder::minmax(raw::handle_arc::<MinMax>(env, target)?, config)?,
+        let inner = match convert::to_string(env, kind, "kind")?.as_str() {
+            "counter" => AnyAsyncRecorder::counter(handle::get_arc::<Counter>(env, target)?, config)?,
+            "gauge" => AnyAsyncRecorder::gauge(handle::get_arc::<Gauge>(env, target)?, config)?,
+            "histogram" => AnyAsyncRecorder::histogram(handle::get_arc::<Histogram>(env, target)?, config)?,
+            "timer" => AnyAsyncRecorder::timer(handle::get_arc::<Timer>(env, target)?, config)?,
+            "minmax" => AnyAsyncRecorder::minmax(handle::get_arc::<MinMax>(env, target)?, config)?,
             other => return Err(Fail::type_error(format!("unknown metric kind {other:?}"))),
         };
-        raw::new_handle(env, JsRecorder { inner, block: overflow_mode == Overflow::Block })
+        handle::new(env, JsRecorder { inner, block: overflow_mode == Overflow::Block })
     }
 
     /// `asyncRecorderRecord(h, v: number | bigint): boolean | null` (Counter, Histogram, MinMax):
     /// true queued, false dropped, null full in block mode.
     fn async_recorder_record(env, info) {
-        let [h, v] = raw::args::<2>(env, info)?;
-        let r = raw::handle::<JsRecorder>(env, h)?;
-        offered(env, r.offer(AsyncEvent::Value(raw::to_u64(env, v, "value")?))?)
+        let [h, v] = callback::args::<2>(env, info)?;
+        let r = handle::get::<JsRecorder>(env, h)?;
+        offered(env, r.offer(AsyncEvent::Value(convert::to_u64(env, v, "value")?))?)
     }
 
     /// `asyncRecorderRecordTiming(h, durationNs, ok?: boolean): boolean | null` (Timer).
     fn async_recorder_record_timing(env, info) {
-        let [h, d, ok] = raw::args::<3>(env, info)?;
-        let r = raw::handle::<JsRecorder>(env, h)?;
-        let nanos = raw::to_u64(env, d, "durationNs")?;
-        let ok = js::to_bool_or(env, ok, true, "ok")?;
+        let [h, d, ok] = callback::args::<3>(env, info)?;
+        let r = handle::get::<JsRecorder>(env, h)?;
+        let nanos = convert::to_u64(env, d, "durationNs")?;
+        let ok = convert::to_bool_or(env, ok, true, "ok")?;
         offered(env, r.offer(AsyncEvent::Timing { nanos, ok })?)
     }
 
     /// `asyncRecorderRecordGauge(h, op: 0 set | 1 add | 2 setMax | 3 setMin, v: number)`.
     fn async_recorder_record_gauge(env, info) {
-        let [h, op, v] = raw::args::<3>(env, info)?;
-        let r = raw::handle::<JsRecorder>(env, h)?;
-        let op = gauge_op(raw::to_f64(env, op, "op")?, raw::to_f64(env, v, "value")?)?;
+        let [h, op, v] = callback::args::<3>(env, info)?;
+        let r = handle::get::<JsRecorder>(env, h)?;
+        let op = gauge_op(convert::to_f64(env, op, "op")?, convert::to_f64(env, v, "value")?)?;
         offered(env, r.offer(AsyncEvent::Gauge(op))?)
     }
 
@@ -192,12 +185,12 @@ callbacks! {
     /// the libuv thread pool. `op`: 0 value `a`; 1 timing `a` ns, ok `b`; 2..5 gauge set, add,
     /// setMax, setMin `a`. Resolves 1 queued, 0 dropped, -1 closed before there was room.
     fn async_recorder_wait(env, info) {
-        let [h, op, a, b] = raw::args::<4>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
-        let event = match raw::to_f64(env, op, "op")? as i32 {
-            0 => AsyncEvent::Value(raw::to_u64(env, a, "value")?),
-            1 => AsyncEvent::Timing { nanos: raw::to_u64(env, a, "durationNs")?, ok: js::to_bool_or(env, b, true, "ok")? },
-            g @ 2..=5 => AsyncEvent::Gauge(gauge_op(f64::from(g - 2), raw::to_f64(env, a, "value")?)?),
+        let [h, op, a, b] = callback::args::<4>(env, info)?;
+        let recorder = handle::get_arc::<JsRecorder>(env, h)?;
+        let event = match convert::to_f64(env, op, "op")? as i32 {
+            0 => AsyncEvent::Value(convert::to_u64(env, a, "value")?),
+            1 => AsyncEvent::Timing { nanos: convert::to_u64(env, a, "durationNs")?, ok: convert::to_bool_or(env, b, true, "ok")? },
+            g @ 2..=5 => AsyncEvent::Gauge(gauge_op(f64::from(g - 2), convert::to_f64(env, a, "value")?)?),
             other => return Err(Fail::range(format!("unknown event kind {other}"))),
         };
         waits::promise(env, RoomWait { recorder, event }, None)
@@ -205,9 +198,9 @@ callbacks! {
 
     /// `asyncRecorderFlush(h, timeoutMs: number): Promise<boolean>`.
     fn async_recorder_flush(env, info) {
-        let [h, t] = raw::args::<2>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
-        let ms = raw::to_f64(env, t, "timeoutMs")?;
+        let [h, t] = callback::args::<2>(env, info)?;
+        let recorder = handle::get_arc::<JsRecorder>(env, h)?;
+        let ms = convert::to_f64(env, t, "timeoutMs")?;
         if ms.is_nan() || ms < 0.0 {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
         }
@@ -218,8 +211,8 @@ callbacks! {
 
     /// `asyncRecorderClose(h): Promise<boolean>` (true once drained and joined).
     fn async_recorder_close(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let recorder = raw::handle_arc::<JsRecorder>(env, h)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let recorder = handle::get_arc::<JsRecorder>(env, h)?;
         waits::spawn(env, "close", move || {
             recorder.inner.close();
             waits::boolean(true)
@@ -227,23 +220,23 @@ callbacks! {
     }
 
     fn async_recorder_enqueued(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.enqueued(), "enqueued", "no BigInt variant exists yet")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<JsRecorder>(env, h)?.inner.enqueued(), "enqueued", "no BigInt variant exists yet")
     }
 
     fn async_recorder_applied(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.applied(), "applied", "no BigInt variant exists yet")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<JsRecorder>(env, h)?.inner.applied(), "applied", "no BigInt variant exists yet")
     }
 
     fn async_recorder_dropped(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<JsRecorder>(env, h)?.inner.dropped(), "dropped", "no BigInt variant exists yet")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<JsRecorder>(env, h)?.inner.dropped(), "dropped", "no BigInt variant exists yet")
     }
 
     fn async_recorder_is_closed(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::boolean(env, raw::handle::<JsRecorder>(env, h)?.inner.is_closed())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::boolean(env, handle::get::<JsRecorder>(env, h)?.inner.is_closed())
     }
 }
 

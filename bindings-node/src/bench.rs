@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use atomicperf_bench::{self as bench, BenchConfig};
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail};
+use crate::callback::{self, callbacks, export, Export};
+use crate::convert;
+use crate::error::{Fail, Result};
 use crate::waits;
 
 /// Longest cell: one hour (a duration nobody means beyond that is a unit mistake).
@@ -18,30 +19,30 @@ callbacks! {
     /// `benchRun(threads: number[], durationMs: number, filter: string[]): Promise<[json, table,
     /// markdown] | Error>`.
     fn bench_run(env, info) {
-        let [threads, duration, filter] = raw::args::<3>(env, info)?;
-        let threads = js::to_array(env, threads, "threads")?
+        let [threads, duration, filter] = callback::args::<3>(env, info)?;
+        let threads = convert::to_array(env, threads, "threads")?
             .into_iter()
-            .map(|t| js::to_usize(env, t, "a thread count"))
-            .collect::<raw::Result<Vec<_>>>()?;
-        let ms = raw::to_f64(env, duration, "durationMs")?;
+            .map(|t| convert::to_usize(env, t, "a thread count"))
+            .collect::<Result<Vec<_>>>()?;
+        let ms = convert::to_f64(env, duration, "durationMs")?;
         if !(0.0..=MAX_CELL_MS).contains(&ms) {
             return Err(Fail::range(format!("durationMs must be a number of milliseconds from 0 to {MAX_CELL_MS}, got {ms}")));
         }
-        let filter = js::to_array(env, filter, "filter")?
+        let filter = convert::to_array(env, filter, "filter")?
             .into_iter()
-            .map(|f| js::to_string(env, f, "a filter"))
-            .collect::<raw::Result<Vec<_>>>()?;
+            .map(|f| convert::to_string(env, f, "a filter"))
+            .collect::<Result<Vec<_>>>()?;
         let config = BenchConfig { threads, duration: Duration::from_secs_f64(ms / 1000.0), filter };
         waits::spawn(env, "bench", move || {
             let outcome = bench::run(&config, |_| {}).map(|r| [r.to_json(), r.to_table(), r.to_markdown()]);
             // `[json, table, markdown]`, or (for a bad configuration) the Error to reject with,
             // which `lib/bench.js` throws.
-            Box::new(move |env| unsafe {
+            Box::new(move |env| {
                 match outcome {
                     Ok(forms) => {
-                        let out = js::array(env, 3)?;
+                        let out = convert::array(env, 3)?;
                         for (i, s) in forms.iter().enumerate() {
-                            js::set_element(env, out, i as u32, js::string(env, s)?)?;
+                            convert::set_element(env, out, i as u32, convert::string(env, s)?)?;
                         }
                         Ok(out)
                     }
@@ -54,9 +55,9 @@ callbacks! {
     /// `benchWorkloads(): string[]`: every workload's name, in report order.
     fn bench_workloads(env, _info) {
         let names = bench::workload_names();
-        let out = js::array(env, names.len())?;
+        let out = convert::array(env, names.len())?;
         for (i, n) in names.iter().enumerate() {
-            js::set_element(env, out, i as u32, js::string(env, n)?)?;
+            convert::set_element(env, out, i as u32, convert::string(env, n)?)?;
         }
         Ok(out)
     }

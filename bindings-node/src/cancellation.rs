@@ -4,19 +4,12 @@
 use std::time::Duration;
 
 use atomicperf::CancellationToken;
-use napi::sys;
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::callback::{self, callbacks, export, Export, Value};
+use crate::convert;
+use crate::error::Fail;
+use crate::handle;
 use crate::waits;
-
-impl Handle for CancellationToken {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0015,
-    };
-    const NAME: &'static str = "CancellationToken";
-}
 
 /// Every cancel in this process goes through `cancellationCancel` (which kicks the watcher), a
 /// parent's included, so the watcher need not poll tokens.
@@ -38,34 +31,34 @@ const MAX_WAIT_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
 
 callbacks! {
     fn cancellation_new(env, _info) {
-        raw::new_handle(env, CancellationToken::new())
+        handle::new(env, CancellationToken::new())
     }
 
     fn cancellation_cancel(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<CancellationToken>(env, h)?.cancel();
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<CancellationToken>(env, h)?.cancel();
         waits::kick();
-        Ok(raw::UNDEFINED)
+        Ok(Value::UNDEFINED)
     }
 
     fn cancellation_is_cancelled(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::boolean(env, raw::handle::<CancellationToken>(env, h)?.is_cancelled())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::boolean(env, handle::get::<CancellationToken>(env, h)?.is_cancelled())
     }
 
     /// `cancellationChild(h)`: the handle of a new child token.
     fn cancellation_child(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let child = raw::handle::<CancellationToken>(env, h)?.child();
-        raw::new_handle(env, child)
+        let [h] = callback::args::<1>(env, info)?;
+        let child = handle::get::<CancellationToken>(env, h)?.child();
+        handle::new(env, child)
     }
 
     /// `cancellationWait(h, timeoutMs: number): Promise<boolean>`: true once cancelled, false
     /// when the timeout (capped at one year) passed first.
     fn cancellation_wait(env, info) {
-        let [h, t] = raw::args::<2>(env, info)?;
-        let token = raw::handle::<CancellationToken>(env, h)?.clone();
-        let ms = raw::to_f64(env, t, "timeoutMs")?;
+        let [h, t] = callback::args::<2>(env, info)?;
+        let token = handle::get::<CancellationToken>(env, h)?.clone();
+        let ms = convert::to_f64(env, t, "timeoutMs")?;
         if ms.is_nan() || ms < 0.0 {
             return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
         }

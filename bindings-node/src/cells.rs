@@ -22,10 +22,14 @@ use std::sync::Arc;
 
 use napi::sys;
 
-use crate::raw::{self, Env, Result, Value};
+use crate::callback::{Env, Value};
+use crate::convert;
+use crate::error::{Fail, Result};
 
-unsafe extern "C" fn release<T>(_env: Env, _data: *mut c_void, hint: *mut c_void) {
-    drop(Arc::from_raw(hint.cast::<T>().cast_const()));
+unsafe extern "C" fn release<T>(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: the hint is the `Arc::into_raw` that `external_buffer` passed with the buffer, and
+    // N-API calls the finalizer once: this releases that one reference once.
+    drop(unsafe { Arc::from_raw(hint.cast::<T>().cast_const()) });
 }
 
 /// An external ArrayBuffer of `len` bytes at `cells`, memory that `owner` keeps alive; `null`
@@ -34,29 +38,36 @@ unsafe extern "C" fn release<T>(_env: Env, _data: *mut c_void, hint: *mut c_void
 /// # Safety
 /// `cells..cells + len` lies inside memory `owner` owns and never moves, and every byte of it may
 /// be read and written by JS (through `Atomics`, as `index.js` does) while `owner` lives.
-pub(crate) unsafe fn external_buffer<T: Send + Sync + 'static>(
-    env: Env,
+pub(crate) unsafe fn external_buffer<'s, T: Send + Sync + 'static>(
+    env: Env<'s>,
     owner: Arc<T>,
     cells: *const u8,
     len: usize,
-) -> Result<Value> {
+) -> Result<Value<'s>> {
     let hint = Arc::into_raw(owner).cast_mut().cast::<c_void>();
     let mut buffer = ptr::null_mut();
-    let status = sys::napi_create_external_arraybuffer(
-        env,
-        cells.cast_mut().cast::<c_void>(),
-        len,
-        Some(release::<T>),
-        hint,
-        &mut buffer,
-    );
+    // SAFETY: `env` is live; the memory stays valid and in place until `release::<T>` drops the
+    // owner (the caller's contract), which N-API calls once, when the buffer is collected.
+    let status = unsafe {
+        sys::napi_create_external_arraybuffer(
+            env.raw(),
+            cells.cast_mut().cast::<c_void>(),
+            len,
+            Some(release::<T>),
+            hint,
+            &mut buffer,
+        )
+    };
     if status == sys::Status::napi_ok {
-        return Ok(buffer);
+        // SAFETY: napi_ok: `buffer` is the ArrayBuffer just created in this scope.
+        return Ok(unsafe { Value::from_raw(buffer) });
     }
-    // Not created: the finalizer will never run, so the reference is ours to release.
-    drop(Arc::from_raw(hint.cast::<T>().cast_const()));
+    // SAFETY: not created, so the finalizer will never run: the reference is ours to release.
+    drop(unsafe { Arc::from_raw(hint.cast::<T>().cast_const()) });
     if status == sys::Status::napi_no_external_buffers_allowed {
-        return raw::null(env);
+        return convert::null(env);
     }
-    raw::check(status, "creating an external ArrayBuffer").map(|()| ptr::null_mut())
+    Err(Fail::internal(format!(
+        "N-API call failed while creating an external ArrayBuffer (status {status})"
+    )))
 }

@@ -4,65 +4,58 @@
 use std::sync::Arc;
 
 use atomicperf::Counter;
-use napi::sys;
 
+use crate::callback::{self, callbacks, export, Export, Value};
 use crate::cells;
-use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
-
-impl Handle for Counter {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0001,
-    };
-    const NAME: &'static str = "Counter";
-}
+use crate::convert;
+use crate::handle;
 
 callbacks! {
     /// `counterNew(stripes?: number): handle`.
     fn counter_new(env, info) {
-        let [stripes] = raw::args::<1>(env, info)?;
-        let counter = if raw::is_undefined(env, stripes)? {
+        let [stripes] = callback::args::<1>(env, info)?;
+        let counter = if convert::is_undefined(env, stripes)? {
             Counter::new()
         } else {
-            let n = raw::to_u64(env, stripes, "stripes")?;
+            let n = convert::to_u64(env, stripes, "stripes")?;
             // Beyond usize the count is out of range anyway; let core say so in its words.
             Counter::with_stripes(usize::try_from(n).unwrap_or(usize::MAX))?
         };
-        raw::new_handle(env, counter)
+        handle::new(env, counter)
     }
 
     /// `counterInc(h)`: the hottest call in the library, hence no argument but the handle.
     fn counter_inc(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Counter>(env, h)?.inc();
-        Ok(UNDEFINED)
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<Counter>(env, h)?.inc();
+        Ok(Value::UNDEFINED)
     }
 
     /// `counterAdd(h, n: number | bigint)`.
     fn counter_add(env, info) {
-        let [h, n] = raw::args::<2>(env, info)?;
-        let counter = raw::handle::<Counter>(env, h)?;
-        counter.add(raw::to_u64(env, n, "n")?);
-        Ok(UNDEFINED)
+        let [h, n] = callback::args::<2>(env, info)?;
+        let counter = handle::get::<Counter>(env, h)?;
+        counter.add(convert::to_u64(env, n, "n")?);
+        Ok(Value::UNDEFINED)
     }
 
     /// `counterGet(h): number` (RangeError above `Number.MAX_SAFE_INTEGER`).
     fn counter_get(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let v = raw::handle::<Counter>(env, h)?.get();
-        raw::from_u64_exact(env, v, "counter value", "use getBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        let v = handle::get::<Counter>(env, h)?.get();
+        convert::from_u64_exact(env, v, "counter value", "use getBigInt()")
     }
 
     /// `counterGetBigInt(h): bigint`.
     fn counter_get_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Counter>(env, h)?.get())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Counter>(env, h)?.get())
     }
 
     /// `counterStripes(h): number`.
     fn counter_stripes(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Counter>(env, h)?.stripes() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<Counter>(env, h)?.stripes() as f64)
     }
 }
 
@@ -71,22 +64,23 @@ callbacks! {
     /// stripe `i`'s u64 at byte `i * STRIPE_STRIDE` (so the stride is `byteLength / stripes`);
     /// JS may only `Atomics.add` to them. `null` where the runtime refuses external buffers.
     fn counter_cells(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let counter = raw::handle_arc::<Counter>(env, h)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let counter = handle::get_arc::<Counter>(env, h)?;
         let base = counter.stripe_cells().cast::<u8>();
         let len = counter.stripes() * Counter::STRIPE_STRIDE;
-        // The stripes are one allocation of `stripes` cells of STRIPE_STRIDE bytes, owned by the
-        // counter and never moved; the buffer's finalizer keeps this clone.
-        cells::external_buffer(env, counter, base, len)
+        // SAFETY: the stripes are one allocation of `stripes` cells of STRIPE_STRIDE bytes, owned
+        // by the counter (the buffer's finalizer keeps this clone) and never moved; JS adds to
+        // them with Atomics only, as `Counter::stripe_cells` allows foreign writers.
+        unsafe { cells::external_buffer(env, counter, base, len) }
     }
 
     /// `counterRefs(h): number`: owners of the counter (its handle, live cell buffers, other
     /// metrics). For tests of the buffers' lifetime.
     fn counter_refs(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let counter = raw::handle_arc::<Counter>(env, h)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let counter = handle::get_arc::<Counter>(env, h)?;
         // Minus the clone just taken.
-        raw::from_f64(env, (Arc::strong_count(&counter) - 1) as f64)
+        convert::from_f64(env, (Arc::strong_count(&counter) - 1) as f64)
     }
 }
 

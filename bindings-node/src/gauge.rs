@@ -4,28 +4,21 @@
 use std::sync::Arc;
 
 use atomicperf::Gauge;
-use napi::sys;
 
+use crate::callback::{self, callbacks, export, Export, Value};
 use crate::cells;
-use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
-
-impl Handle for Gauge {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0002,
-    };
-    const NAME: &'static str = "Gauge";
-}
+use crate::convert;
+use crate::handle;
 
 /// Declares `gaugeX(h, v: number)` callbacks that pass `v` to one core method.
 macro_rules! with_value {
     ($($name:ident => $method:ident),* $(,)?) => {
         callbacks! {$(
             fn $name(env, info) {
-                let [h, v] = raw::args::<2>(env, info)?;
-                let gauge = raw::handle::<Gauge>(env, h)?;
-                gauge.$method(raw::to_f64(env, v, "value")?);
-                Ok(UNDEFINED)
+                let [h, v] = callback::args::<2>(env, info)?;
+                let gauge = handle::get::<Gauge>(env, h)?;
+                gauge.$method(convert::to_f64(env, v, "value")?);
+                Ok(Value::UNDEFINED)
             }
         )*}
     };
@@ -36,9 +29,9 @@ macro_rules! without_value {
     ($($name:ident => $method:ident),* $(,)?) => {
         callbacks! {$(
             fn $name(env, info) {
-                let [h] = raw::args::<1>(env, info)?;
-                raw::handle::<Gauge>(env, h)?.$method();
-                Ok(UNDEFINED)
+                let [h] = callback::args::<1>(env, info)?;
+                handle::get::<Gauge>(env, h)?.$method();
+                Ok(Value::UNDEFINED)
             }
         )*}
     };
@@ -60,33 +53,35 @@ without_value! {
 callbacks! {
     /// `gaugeNew(value?: number): handle`.
     fn gauge_new(env, info) {
-        let [v] = raw::args::<1>(env, info)?;
-        let gauge = if raw::is_undefined(env, v)? { Gauge::new() } else { Gauge::with_value(raw::to_f64(env, v, "value")?) };
-        raw::new_handle(env, gauge)
+        let [v] = callback::args::<1>(env, info)?;
+        let gauge = if convert::is_undefined(env, v)? { Gauge::new() } else { Gauge::with_value(convert::to_f64(env, v, "value")?) };
+        handle::new(env, gauge)
     }
 
     /// `gaugeCells(h): ArrayBuffer | null`: the gauge's cell, 8 bytes holding the value's IEEE-754
     /// bits, which JS may `Atomics.load`, `Atomics.store` and `Atomics.compareExchange`. `null`
     /// where the runtime refuses external buffers.
     fn gauge_cells(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let gauge = raw::handle_arc::<Gauge>(env, h)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let gauge = handle::get_arc::<Gauge>(env, h)?;
         let base = gauge.cell().cast::<u8>();
-        // The cell lives inside the gauge, which never moves; the finalizer keeps this clone.
-        cells::external_buffer(env, gauge, base, 8)
+        // SAFETY: the cell is the gauge's 8-byte atomic, inside the Arc's allocation (kept by
+        // the buffer's finalizer) that never moves; JS stores and compare-and-swaps it with
+        // Atomics only, as `Gauge::cell` allows foreign writers.
+        unsafe { cells::external_buffer(env, gauge, base, 8) }
     }
 
     /// `gaugeRefs(h): number`: owners of the gauge (its handle and live cell buffers).
     fn gauge_refs(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let gauge = raw::handle_arc::<Gauge>(env, h)?;
-        raw::from_f64(env, (Arc::strong_count(&gauge) - 1) as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        let gauge = handle::get_arc::<Gauge>(env, h)?;
+        convert::from_f64(env, (Arc::strong_count(&gauge) - 1) as f64)
     }
 
     /// `gaugeGet(h): number`.
     fn gauge_get(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Gauge>(env, h)?.get())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<Gauge>(env, h)?.get())
     }
 }
 

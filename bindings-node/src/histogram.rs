@@ -1,28 +1,22 @@
 //! `Histogram`: the native half. The JS class in `index.js` calls these with its handle.
 
 use atomicperf::{Histogram, HistogramConfig};
-use napi::sys;
 
-use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
-
-impl Handle for Histogram {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0003,
-    };
-    const NAME: &'static str = "Histogram";
-}
+use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::convert;
+use crate::error::{Fail, Result};
+use crate::handle;
 
 /// A u64 statistic that may be absent (min, max, a quantile): a number or `null`.
-unsafe fn optional_u64(env: raw::Env, v: Option<u64>, what: &str) -> raw::Result<raw::Value> {
+fn optional_u64<'s>(env: Env<'s>, v: Option<u64>, what: &str) -> Result<Value<'s>> {
     match v {
-        Some(v) => raw::from_u64_exact(
+        Some(v) => convert::from_u64_exact(
             env,
             v,
             what,
             "keep highest at most Number.MAX_SAFE_INTEGER to read it as a number",
         ),
-        None => raw::null(env),
+        None => convert::null(env),
     }
 }
 
@@ -30,125 +24,125 @@ callbacks! {
     /// `histogramNew(significantFigures?: number, highest?: number | bigint): handle`;
     /// omitted arguments take core's defaults.
     fn histogram_new(env, info) {
-        let [figures, highest] = raw::args::<2>(env, info)?;
-        let figures = if raw::is_undefined(env, figures)? {
+        let [figures, highest] = callback::args::<2>(env, info)?;
+        let figures = if convert::is_undefined(env, figures)? {
             HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES
         } else {
-            let f = raw::to_u64(env, figures, "significantFigures")?;
+            let f = convert::to_u64(env, figures, "significantFigures")?;
             // Values past u8 must not wrap into range: report them as they were given.
             u8::try_from(f).map_err(|_| Fail::range(format!("precision must be 1 to 5 significant figures, got {f}")))?
         };
-        let highest = if raw::is_undefined(env, highest)? {
+        let highest = if convert::is_undefined(env, highest)? {
             HistogramConfig::DEFAULT_HIGHEST
         } else {
-            raw::to_u64(env, highest, "highest")?
+            convert::to_u64(env, highest, "highest")?
         };
-        raw::new_handle(env, Histogram::with_precision(figures, highest)?)
+        handle::new(env, Histogram::with_precision(figures, highest)?)
     }
 
     /// `histogramRecord(h, v: number | bigint)`.
     fn histogram_record(env, info) {
-        let [h, v] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
-        histogram.record(raw::to_u64(env, v, "value")?);
-        Ok(UNDEFINED)
+        let [h, v] = callback::args::<2>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        histogram.record(convert::to_u64(env, v, "value")?);
+        Ok(Value::UNDEFINED)
     }
 
     /// `histogramRecordN(h, v: number | bigint, n: number | bigint)`.
     fn histogram_record_n(env, info) {
-        let [h, v, n] = raw::args::<3>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
-        let v = raw::to_u64(env, v, "value")?;
-        histogram.record_n(v, raw::to_u64(env, n, "n")?);
-        Ok(UNDEFINED)
+        let [h, v, n] = callback::args::<3>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        let v = convert::to_u64(env, v, "value")?;
+        histogram.record_n(v, convert::to_u64(env, n, "n")?);
+        Ok(Value::UNDEFINED)
     }
 
     fn histogram_count(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.count(), "count", "use countBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<Histogram>(env, h)?.count(), "count", "use countBigInt()")
     }
 
     fn histogram_count_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.count())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Histogram>(env, h)?.count())
     }
 
     fn histogram_sum(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Histogram>(env, h)?.sum(), "sum", "use sumBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<Histogram>(env, h)?.sum(), "sum", "use sumBigInt()")
     }
 
     fn histogram_sum_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.sum())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Histogram>(env, h)?.sum())
     }
 
     fn histogram_min(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram>(env, h)?.min(), "min")
+        let [h] = callback::args::<1>(env, info)?;
+        optional_u64(env, handle::get::<Histogram>(env, h)?.min(), "min")
     }
 
     fn histogram_max(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        optional_u64(env, raw::handle::<Histogram>(env, h)?.max(), "max")
+        let [h] = callback::args::<1>(env, info)?;
+        optional_u64(env, handle::get::<Histogram>(env, h)?.max(), "max")
     }
 
     fn histogram_mean(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        match raw::handle::<Histogram>(env, h)?.mean() {
-            Some(m) => raw::from_f64(env, m),
-            None => raw::null(env),
+        let [h] = callback::args::<1>(env, info)?;
+        match handle::get::<Histogram>(env, h)?.mean() {
+            Some(m) => convert::from_f64(env, m),
+            None => convert::null(env),
         }
     }
 
     /// `histogramQuantile(h, q: number): number | null`.
     fn histogram_quantile(env, info) {
-        let [h, q] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
-        let q = raw::to_f64(env, q, "q")?;
+        let [h, q] = callback::args::<2>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        let q = convert::to_f64(env, q, "q")?;
         optional_u64(env, histogram.quantile(q)?, "quantile")
     }
 
     fn histogram_overflow_count(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let n = raw::handle::<Histogram>(env, h)?.overflow_count();
-        raw::from_u64_exact(env, n, "overflow count", "no BigInt variant exists yet")
+        let [h] = callback::args::<1>(env, info)?;
+        let n = handle::get::<Histogram>(env, h)?.overflow_count();
+        convert::from_u64_exact(env, n, "overflow count", "no BigInt variant exists yet")
     }
 
     fn histogram_memory_bytes(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<Histogram>(env, h)?.memory_bytes() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<Histogram>(env, h)?.memory_bytes() as f64)
     }
 
     fn histogram_significant_figures(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, f64::from(raw::handle::<Histogram>(env, h)?.config().significant_figures()))
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, f64::from(handle::get::<Histogram>(env, h)?.config().significant_figures()))
     }
 
     fn histogram_highest(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Histogram>(env, h)?.config().highest())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Histogram>(env, h)?.config().highest())
     }
 
     /// `histogramSnapshot(h): handle`: a new, independent histogram with the same values.
     fn histogram_snapshot(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let copy = Histogram::from_snapshot(&raw::handle::<Histogram>(env, h)?.snapshot());
-        raw::new_handle(env, copy)
+        let [h] = callback::args::<1>(env, info)?;
+        let copy = Histogram::from_snapshot(&handle::get::<Histogram>(env, h)?.snapshot());
+        handle::new(env, copy)
     }
 
     /// `histogramMerge(h, other)`: adds `other`'s values to `h`.
     fn histogram_merge(env, info) {
-        let [h, other] = raw::args::<2>(env, info)?;
-        let histogram = raw::handle::<Histogram>(env, h)?;
-        histogram.merge(raw::handle::<Histogram>(env, other)?);
-        Ok(UNDEFINED)
+        let [h, other] = callback::args::<2>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        histogram.merge(handle::get::<Histogram>(env, other)?);
+        Ok(Value::UNDEFINED)
     }
 
     fn histogram_reset(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Histogram>(env, h)?.reset();
-        Ok(UNDEFINED)
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<Histogram>(env, h)?.reset();
+        Ok(Value::UNDEFINED)
     }
 }
 

@@ -1,41 +1,45 @@
-//! Node.js binding of atomicperf: `Counter`, `Gauge` and `Histogram` for JavaScript.
+//! Node.js binding of atomicperf: the native half of every class of the npm package.
 //!
-//! The native module exports plain functions that take a metric handle (a tagged JS External)
-//! as their first argument; `index.js` wraps them in the public classes. Logic lives in the core
-//! crate: this crate translates JS numbers, BigInts and errors, and nothing else.
+//! The native module exports plain functions that take a handle (a tagged JS External) as their
+//! first argument; `index.js` and `lib/` wrap them in the public classes. Logic lives in the core
+//! crate: this crate translates JS values and errors, and nothing else.
 //!
-//! Every function that takes a handle is a hand-written N-API callback (see `raw.rs` for why and
-//! for the safety model). napi-derive (pinned to 3.5.10) registers the module and exports
+//! Modules by concern: `callback` (the N-API callbacks, their scope and arguments, the export
+//! table), `handle` (handles and their type tags), `convert` (numbers, BigInts, strings, bytes,
+//! result values), `error` (failures and their status codes), `cells` (external ArrayBuffers over
+//! a metric's cells), `waits` (Promises no thread blocks on); then one module per primitive,
+//! named as the core's module for it, and `bench` (the benchmark suite).
+//!
+//! Every function that takes a handle is a hand-written N-API callback (see `callback.rs` for why
+//! and for the safety model). napi-derive (pinned to 3.5.10) registers the module and exports
 //! `benchIdentity`, the baseline the benchmark measures a plain napi-rs call with.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod callback;
 mod cells;
+mod convert;
+mod error;
+mod handle;
+mod waits;
+
+mod async_recorder;
+mod cancellation;
 mod counter;
 mod gauge;
 mod histogram;
-mod raw;
-
-// MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (classes in lib/metrics.js).
-mod async_recorder;
-mod js;
+mod ledger;
 mod minmax;
+mod once_map;
 mod rate;
+mod registry;
+mod sharded_map;
+mod snapshot_cell;
 mod throughput;
 mod timer;
 
-// ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (classes in lib/state.js).
-mod bytes;
-mod cancellation;
-mod ledger;
-mod map;
-mod once_map;
-mod snapshot_cell;
-
-// Registry (lib/registry.js) and the benchmark suite (lib/bench.js).
 mod bench;
-mod registry;
-
-// Promises of waits that hold no thread (CancellationToken, OnceMap, AsyncRecorder).
-mod waits;
 
 use napi::bindgen_prelude::{Env, JsValue, Object, Result};
 use napi_derive::napi;
@@ -47,7 +51,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[raw::Export]; 15] = [
+const EXPORTS: [&[callback::Export]; 17] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -56,22 +60,30 @@ const EXPORTS: [&[raw::Export]; 15] = [
     rate::EXPORTS,
     throughput::EXPORTS,
     async_recorder::EXPORTS,
-    map::EXPORTS,
+    sharded_map::EXPORTS,
     ledger::EXPORTS,
     snapshot_cell::EXPORTS,
     once_map::EXPORTS,
     cancellation::EXPORTS,
     registry::EXPORTS,
     bench::EXPORTS,
+    handle::EXPORTS,
+    error::EXPORTS,
 ];
 
-/// Adds the N-API callbacks of every metric to the exports.
+/// Adds the N-API callbacks of every primitive to the exports.
 #[napi(module_exports)]
 pub fn register(exports: Object, env: Env) -> Result<()> {
-    unsafe {
-        for functions in EXPORTS {
-            raw::define(env.raw(), exports.raw(), functions).map_err(|_| define_failed())?;
-        }
+    // SAFETY: napi-rs calls this while N-API initialises the module, on the JS thread of `env`
+    // and inside a handle scope that lasts until it returns; neither value leaves this call.
+    let (env, exports) = unsafe {
+        (
+            callback::Env::from_raw(env.raw()),
+            callback::Value::from_raw(exports.raw()),
+        )
+    };
+    for functions in EXPORTS {
+        callback::define(env, exports, functions).map_err(|_| define_failed())?;
     }
     Ok(())
 }

@@ -1,61 +1,53 @@
 //! `MinMax`: the native half. The JS class in `lib/metrics.js` calls these with its handle.
 
 use atomicperf::MinMax;
-use napi::sys;
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Handle, UNDEFINED};
-
-impl Handle for MinMax {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0004,
-    };
-    const NAME: &'static str = "MinMax";
-}
+use crate::callback::{self, callbacks, export, Export, Value};
+use crate::convert;
+use crate::handle;
 
 callbacks! {
     /// `minmaxNew(): handle`.
     fn minmax_new(env, _info) {
-        raw::new_handle(env, MinMax::new())
+        handle::new(env, MinMax::new())
     }
 
     /// `minmaxRecord(h, v: number | bigint)`.
     fn minmax_record(env, info) {
-        let [h, v] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<MinMax>(env, h)?;
-        m.record(raw::to_u64(env, v, "value")?);
-        Ok(UNDEFINED)
+        let [h, v] = callback::args::<2>(env, info)?;
+        let m = handle::get::<MinMax>(env, h)?;
+        m.record(convert::to_u64(env, v, "value")?);
+        Ok(Value::UNDEFINED)
     }
 
     /// `minmaxMin(h): number | null`.
     fn minmax_min(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<MinMax>(env, h)?.min(), "min", "use minBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64(env, handle::get::<MinMax>(env, h)?.min(), "min", "use minBigInt()")
     }
 
     /// `minmaxMax(h): number | null`.
     fn minmax_max(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<MinMax>(env, h)?.max(), "max", "use maxBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64(env, handle::get::<MinMax>(env, h)?.max(), "max", "use maxBigInt()")
     }
 
     /// `minmaxMinBigInt(h): bigint | null`.
     fn minmax_min_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64_bigint(env, raw::handle::<MinMax>(env, h)?.min())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64_bigint(env, handle::get::<MinMax>(env, h)?.min())
     }
 
     /// `minmaxMaxBigInt(h): bigint | null`.
     fn minmax_max_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64_bigint(env, raw::handle::<MinMax>(env, h)?.max())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64_bigint(env, handle::get::<MinMax>(env, h)?.max())
     }
 
     fn minmax_reset(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<MinMax>(env, h)?.reset();
-        Ok(UNDEFINED)
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<MinMax>(env, h)?.reset();
+        Ok(Value::UNDEFINED)
     }
 }
 

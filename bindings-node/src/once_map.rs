@@ -13,33 +13,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use atomicperf::{Claim, Error, InitTicket, OnceMap};
-use napi::sys;
 
-use crate::bytes;
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail, Handle};
+use crate::callback::{self, callbacks, export, Export, Value};
+use crate::convert;
+use crate::error::Fail;
+use crate::handle;
 use crate::waits;
 
 pub(crate) type ByteOnceMap = OnceMap<Box<[u8]>, Arc<[u8]>>;
 
-impl Handle for ByteOnceMap {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0013,
-    };
-    const NAME: &'static str = "OnceMap";
-}
-
 /// The right to initialise one key, until completed or abandoned.
 pub(crate) struct Ticket(Mutex<Option<InitTicket<Arc<[u8]>>>>);
-
-impl Handle for Ticket {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0014,
-    };
-    const NAME: &'static str = "OnceMap ticket";
-}
 
 impl Ticket {
     fn take(&self) -> Option<InitTicket<Arc<[u8]>>> {
@@ -67,10 +51,10 @@ struct ClaimWait {
 impl waits::Wait for ClaimWait {
     fn poll(&mut self) -> Option<waits::Settle> {
         match self.map.claim_timeout(self.key.clone(), Duration::ZERO) {
-            Ok(Claim::Ready(v)) => Some(Box::new(move |env| unsafe { bytes::buffer(env, &v) })),
+            Ok(Claim::Ready(v)) => Some(Box::new(move |env| convert::buffer(env, &v))),
             Ok(Claim::Init(t)) => {
                 let ticket = Ticket(Mutex::new(Some(t)));
-                Some(Box::new(move |env| unsafe { raw::new_handle(env, ticket) }))
+                Some(Box::new(move |env| handle::new(env, ticket)))
             }
             Err(Error::Timeout) => None,
             Err(e) => Some(waits::reject(Fail::from(e))),
@@ -78,7 +62,7 @@ impl waits::Wait for ClaimWait {
     }
 
     fn timed_out(&mut self) -> waits::Settle {
-        Box::new(|env| unsafe { raw::null(env) })
+        Box::new(convert::null)
     }
 }
 
@@ -87,41 +71,41 @@ const MAX_WAIT_MS: f64 = 365.0 * 24.0 * 3600.0 * 1000.0;
 
 callbacks! {
     fn once_map_new(env, _info) {
-        raw::new_handle(env, ByteOnceMap::new())
+        handle::new(env, ByteOnceMap::new())
     }
 
     /// `onceMapGet(h, key): Buffer | undefined` (only initialised keys have a value).
     fn once_map_get(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteOnceMap>(env, h)?;
-        let v = bytes::with_bytes(env, key, "key", |k| m.get(k))?;
-        bytes::optional_buffer(env, v.as_deref())
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteOnceMap>(env, h)?;
+        let v = convert::with_bytes(env, key, "key", |k| m.get(k))?;
+        convert::optional_buffer(env, v.as_deref())
     }
 
     /// `onceMapDelete(h, key): boolean`: whether the key had a value.
     fn once_map_delete(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteOnceMap>(env, h)?;
-        let had = bytes::with_bytes(env, key, "key", |k| m.remove(k))?.is_some();
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteOnceMap>(env, h)?;
+        let had = convert::with_bytes(env, key, "key", |k| m.remove(k))?.is_some();
         // A claim waiting for this key's initialiser may now initialise a fresh slot.
         waits::kick();
-        js::boolean(env, had)
+        convert::boolean(env, had)
     }
 
     fn once_map_size(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteOnceMap>(env, h)?.len() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<ByteOnceMap>(env, h)?.len() as f64)
     }
 
     /// `onceMapClaim(h, key, timeoutMs?: number): Promise<Buffer | ticket | null>`.
     fn once_map_claim(env, info) {
-        let [h, key, timeout] = raw::args::<3>(env, info)?;
-        let map = raw::handle_arc::<ByteOnceMap>(env, h)?;
-        let key = bytes::to_bytes(env, key, "key")?;
-        let timeout = if raw::is_undefined(env, timeout)? {
+        let [h, key, timeout] = callback::args::<3>(env, info)?;
+        let map = handle::get_arc::<ByteOnceMap>(env, h)?;
+        let key = convert::to_bytes(env, key, "key")?;
+        let timeout = if convert::is_undefined(env, timeout)? {
             None
         } else {
-            let ms = raw::to_f64(env, timeout, "timeoutMs")?;
+            let ms = convert::to_f64(env, timeout, "timeoutMs")?;
             if ms.is_nan() || ms < 0.0 {
                 return Err(Fail::range(format!("timeoutMs must be a number of milliseconds >= 0, got {ms}")));
             }
@@ -132,25 +116,25 @@ callbacks! {
 
     /// `onceMapComplete(ticket, value): Buffer`: stores the value, wakes the waiters, returns it.
     fn once_map_complete(env, info) {
-        let [t, value] = raw::args::<2>(env, info)?;
-        let ticket = raw::handle::<Ticket>(env, t)?;
-        let value: Arc<[u8]> = bytes::with_bytes(env, value, "the initialiser's value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let [t, value] = callback::args::<2>(env, info)?;
+        let ticket = handle::get::<Ticket>(env, t)?;
+        let value: Arc<[u8]> = convert::with_bytes(env, value, "the initialiser's value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let Some(ticket) = ticket.take() else {
             return Err(Fail::type_error("this OnceMap ticket was already used"));
         };
         let value = ticket.complete(value);
         waits::kick();
-        bytes::buffer(env, &value)
+        convert::buffer(env, &value)
     }
 
     /// `onceMapAbandon(ticket)`: gives up the initialisation (the next waiter takes over).
     fn once_map_abandon(env, info) {
-        let [t] = raw::args::<1>(env, info)?;
-        if let Some(ticket) = raw::handle::<Ticket>(env, t)?.take() {
+        let [t] = callback::args::<1>(env, info)?;
+        if let Some(ticket) = handle::get::<Ticket>(env, t)?.take() {
             drop(ticket);
             waits::kick();
         }
-        Ok(raw::UNDEFINED)
+        Ok(Value::UNDEFINED)
     }
 }
 

@@ -13,28 +13,19 @@
 use std::sync::Arc;
 
 use atomicperf::{
-    Error, HistogramOpts, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
-};
-use napi::sys;
-
-use crate::js;
-use crate::raw::{
-    self, callbacks, export, Env, Export, Fail, Handle, Result, Value, INVALID_ARGUMENT,
+    Error, HistogramOpts, Registry, Status, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
 };
 
-impl Handle for Registry {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0020,
-    };
-    const NAME: &'static str = "Registry";
-}
+use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::convert;
+use crate::error::{Fail, Result};
+use crate::handle;
 
 /// A core error of a registry call: an invalid name or a conflicting registration is a plain
 /// Error (code `AP_ERR_INVALID_ARGUMENT`), as the issue and the other bindings have it.
 fn registry_error(e: Error) -> Fail {
     match e {
-        Error::InvalidArgument(_) => Fail::error(INVALID_ARGUMENT, e.to_string()),
+        Error::InvalidArgument(_) => Fail::error(Status::InvalidArgument, e.to_string()),
         other => Fail::from(other),
     }
 }
@@ -48,14 +39,14 @@ struct Key {
 }
 
 impl Key {
-    unsafe fn read(env: Env, name: Value, help: Value, labels: Value) -> Result<Key> {
-        let name = js::to_string(env, name, "name")?;
-        let help = if raw::is_undefined(env, help)? {
+    fn read(env: Env<'_>, name: Value<'_>, help: Value<'_>, labels: Value<'_>) -> Result<Key> {
+        let name = convert::to_string(env, name, "name")?;
+        let help = if convert::is_undefined(env, help)? {
             String::new()
         } else {
-            js::to_string(env, help, "help")?
+            convert::to_string(env, help, "help")?
         };
-        let flat = js::to_array(env, labels, "labels")?;
+        let flat = convert::to_array(env, labels, "labels")?;
         if flat.len() % 2 != 0 {
             return Err(Fail::type_error(
                 "labels must be a flat array of name, value pairs",
@@ -63,8 +54,8 @@ impl Key {
         }
         let mut pairs = Vec::with_capacity(flat.len() / 2);
         for pair in flat.chunks_exact(2) {
-            let label = js::to_string(env, pair[0], "a label name")?;
-            let value = js::to_string(env, pair[1], "a label value")?;
+            let label = convert::to_string(env, pair[0], "a label name")?;
+            let value = convert::to_string(env, pair[1], "a label value")?;
             pairs.push((label, value));
         }
         Ok(Key {
@@ -84,145 +75,145 @@ impl Key {
 
 /// The histogram export options of a call: `buckets` (array of numbers) and `scale` (number), each
 /// `undefined` for core's default.
-unsafe fn histogram_opts(env: Env, buckets: Value, scale: Value) -> Result<HistogramOpts> {
+fn histogram_opts(env: Env<'_>, buckets: Value<'_>, scale: Value<'_>) -> Result<HistogramOpts> {
     let mut opts = HistogramOpts::default();
-    if !raw::is_undefined(env, buckets)? {
-        opts.buckets = js::to_array(env, buckets, "buckets")?
+    if !convert::is_undefined(env, buckets)? {
+        opts.buckets = convert::to_array(env, buckets, "buckets")?
             .into_iter()
-            .map(|b| raw::to_f64(env, b, "a bucket bound"))
+            .map(|b| convert::to_f64(env, b, "a bucket bound"))
             .collect::<Result<_>>()?;
     }
-    if !raw::is_undefined(env, scale)? {
-        opts.scale = raw::to_f64(env, scale, "scale")?;
+    if !convert::is_undefined(env, scale)? {
+        opts.scale = convert::to_f64(env, scale, "scale")?;
     }
     Ok(opts)
 }
 
-unsafe fn registry_of<'a>(env: Env, h: Value) -> Result<&'a Registry> {
-    raw::handle::<Registry>(env, h)
+fn registry_of<'s>(env: Env<'s>, h: Value<'s>) -> Result<&'s Registry> {
+    handle::get::<Registry>(env, h)
 }
 
 callbacks! {
     /// `registryNew(): handle`: a private registry.
     fn registry_new(env, _info) {
-        raw::new_handle(env, Registry::new())
+        handle::new(env, Registry::new())
     }
 
     /// `registryGlobal(): handle`: the process-wide default registry.
     fn registry_global(env, _info) {
-        raw::new_arc_handle(env, Arc::clone(Registry::global()))
+        handle::new_arc(env, Arc::clone(Registry::global()))
     }
 
     /// `registryNamed(name: string): handle`: the process-wide registry called `name`.
     fn registry_named(env, info) {
-        let [name] = raw::args::<1>(env, info)?;
-        let name = js::to_string(env, name, "name")?;
-        raw::new_arc_handle(env, Registry::named(&name))
+        let [name] = callback::args::<1>(env, info)?;
+        let name = convert::to_string(env, name, "name")?;
+        handle::new_arc(env, Registry::named(&name))
     }
 
     /// `registryCounter(h, name, help?, labels: string[]): Counter handle`.
     fn registry_counter(env, info) {
-        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let [h, name, help, labels] = callback::args::<4>(env, info)?;
         let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.counter(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
-        raw::new_arc_handle(env, metric)
+        handle::new_arc(env, metric)
     }
 
     /// `registryGauge(h, name, help?, labels: string[]): Gauge handle`.
     fn registry_gauge(env, info) {
-        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let [h, name, help, labels] = callback::args::<4>(env, info)?;
         let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.gauge(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
-        raw::new_arc_handle(env, metric)
+        handle::new_arc(env, metric)
     }
 
     /// `registryHistogram(h, name, help?, labels: string[], buckets?: number[], scale?: number):
     /// Histogram handle`.
     fn registry_histogram(env, info) {
-        let [h, name, help, labels, buckets, scale] = raw::args::<6>(env, info)?;
+        let [h, name, help, labels, buckets, scale] = callback::args::<6>(env, info)?;
         let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let opts = histogram_opts(env, buckets, scale)?;
         let metric = registry.histogram(&key.name, &key.help, &key.labels(), &opts).map_err(registry_error)?;
-        raw::new_arc_handle(env, metric)
+        handle::new_arc(env, metric)
     }
 
     /// `registryTimer(h, name, help?, labels: string[]): Timer handle`.
     fn registry_timer(env, info) {
-        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let [h, name, help, labels] = callback::args::<4>(env, info)?;
         let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.timer(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
-        raw::new_arc_handle(env, metric)
+        handle::new_arc(env, metric)
     }
 
     /// `registryMinmax(h, name, help?, labels: string[]): MinMax handle`.
     fn registry_minmax(env, info) {
-        let [h, name, help, labels] = raw::args::<4>(env, info)?;
+        let [h, name, help, labels] = callback::args::<4>(env, info)?;
         let registry = registry_of(env, h)?;
         let key = Key::read(env, name, help, labels)?;
         let metric = registry.minmax(&key.name, &key.help, &key.labels()).map_err(registry_error)?;
-        raw::new_arc_handle(env, metric)
+        handle::new_arc(env, metric)
     }
 
     /// `registryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON): string`.
     fn registry_export(env, info) {
-        let [h, format] = raw::args::<2>(env, info)?;
+        let [h, format] = callback::args::<2>(env, info)?;
         let registry = registry_of(env, h)?;
-        let text = match raw::to_f64(env, format, "format")? as i32 {
+        let text = match convert::to_f64(env, format, "format")? as i32 {
             0 => registry.export_prometheus(),
             1 => registry.export_openmetrics(),
             2 => registry.export_json(),
             other => return Err(Fail::range(format!("unknown export format {other}"))),
         };
-        js::string(env, &text)
+        convert::string(env, &text)
     }
 
     /// `registryLen(h): number`: metric families registered.
     fn registry_len(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, registry_of(env, h)?.len() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, registry_of(env, h)?.len() as f64)
     }
 
     /// `registrySame(a, b): boolean`: whether two handles are one registry.
     fn registry_same(env, info) {
-        let [a, b] = raw::args::<2>(env, info)?;
+        let [a, b] = callback::args::<2>(env, info)?;
         let a = registry_of(env, a)?;
         let b = registry_of(env, b)?;
-        js::boolean(env, std::ptr::eq(a, b))
+        convert::boolean(env, std::ptr::eq(a, b))
     }
 
     /// `registrySetSeriesLimit(h, limit: number)`: caps the registry's series (0: no cap).
     fn registry_set_series_limit(env, info) {
-        let [h, limit] = raw::args::<2>(env, info)?;
+        let [h, limit] = callback::args::<2>(env, info)?;
         let registry = registry_of(env, h)?;
-        let limit = raw::to_u64(env, limit, "series limit")?;
+        let limit = convert::to_u64(env, limit, "series limit")?;
         registry.set_series_limit(match limit {
             0 => None,
             n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
         });
-        raw::null(env)
+        convert::null(env)
     }
 
     /// `registrySeriesStats(h): [series, limit (0: none), refused]`.
     fn registry_series_stats(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
+        let [h] = callback::args::<1>(env, info)?;
         let registry = registry_of(env, h)?;
-        let out = js::array(env, 3)?;
+        let out = convert::array(env, 3)?;
         let limit = registry.series_limit().unwrap_or(0);
-        js::set_element(env, out, 0, raw::from_f64(env, registry.series_count() as f64)?)?;
-        js::set_element(env, out, 1, raw::from_f64(env, limit as f64)?)?;
-        js::set_element(env, out, 2, raw::from_f64(env, registry.refused_series() as f64)?)?;
+        convert::set_element(env, out, 0, convert::from_f64(env, registry.series_count() as f64)?)?;
+        convert::set_element(env, out, 1, convert::from_f64(env, limit as f64)?)?;
+        convert::set_element(env, out, 2, convert::from_f64(env, registry.refused_series() as f64)?)?;
         Ok(out)
     }
 
     /// `registryContentTypes(): [prometheus, openmetrics]`.
     fn registry_content_types(env, _info) {
-        let out = js::array(env, 2)?;
-        js::set_element(env, out, 0, js::string(env, PROMETHEUS_CONTENT_TYPE)?)?;
-        js::set_element(env, out, 1, js::string(env, OPENMETRICS_CONTENT_TYPE)?)?;
+        let out = convert::array(env, 2)?;
+        convert::set_element(env, out, 0, convert::string(env, PROMETHEUS_CONTENT_TYPE)?)?;
+        convert::set_element(env, out, 1, convert::string(env, OPENMETRICS_CONTENT_TYPE)?)?;
         Ok(out)
     }
 }

@@ -5,22 +5,15 @@
 use std::time::Duration;
 
 use atomicperf::ThroughputWindow;
-use napi::sys;
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
-
-impl Handle for ThroughputWindow {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0007,
-    };
-    const NAME: &'static str = "ThroughputWindow";
-}
+use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::convert;
+use crate::error::{Fail, Result};
+use crate::handle;
 
 /// A duration in milliseconds (a finite, non-negative number, fractions allowed).
-unsafe fn millis(env: raw::Env, v: raw::Value, what: &str) -> raw::Result<Duration> {
-    let ms = raw::to_f64(env, v, what)?;
+fn millis(env: Env<'_>, v: Value<'_>, what: &str) -> Result<Duration> {
+    let ms = convert::to_f64(env, v, what)?;
     // 1.8e13 ms is ~570 years: beyond that Duration arithmetic in nanoseconds would overflow u64.
     if !(0.0..=1.8e13).contains(&ms) {
         return Err(Fail::range(format!(
@@ -33,43 +26,43 @@ unsafe fn millis(env: raw::Env, v: raw::Value, what: &str) -> raw::Result<Durati
 callbacks! {
     /// `throughputNew(windowMs: number, buckets: number, slaMs: number): handle`.
     fn throughput_new(env, info) {
-        let [window, buckets, sla] = raw::args::<3>(env, info)?;
+        let [window, buckets, sla] = callback::args::<3>(env, info)?;
         let window = millis(env, window, "windowMs")?;
-        let buckets = js::to_usize(env, buckets, "buckets")?;
+        let buckets = convert::to_usize(env, buckets, "buckets")?;
         let sla = millis(env, sla, "slaMs")?;
-        raw::new_handle(env, ThroughputWindow::new(window, buckets, sla)?)
+        handle::new(env, ThroughputWindow::new(window, buckets, sla)?)
     }
 
     /// `throughputRecord(h, latencyNs: number | bigint)`.
     fn throughput_record(env, info) {
-        let [h, v] = raw::args::<2>(env, info)?;
-        let w = raw::handle::<ThroughputWindow>(env, h)?;
-        w.record_nanos(raw::to_u64(env, v, "latencyNs")?);
-        Ok(UNDEFINED)
+        let [h, v] = callback::args::<2>(env, info)?;
+        let w = handle::get::<ThroughputWindow>(env, h)?;
+        w.record_nanos(convert::to_u64(env, v, "latencyNs")?);
+        Ok(Value::UNDEFINED)
     }
 
     /// `throughputStats(h): {events, violations, eventsPerSecond, violationRatio, coveredMs}`.
     fn throughput_stats(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let s = raw::handle::<ThroughputWindow>(env, h)?.stats();
-        let out = js::object(env)?;
-        js::set(env, out, "events\0", js::u64_number_or_bigint(env, s.events)?)?;
-        js::set(env, out, "violations\0", js::u64_number_or_bigint(env, s.violations)?)?;
-        js::set(env, out, "eventsPerSecond\0", raw::from_f64(env, s.events_per_second)?)?;
-        js::set(env, out, "violationRatio\0", raw::from_f64(env, s.violation_ratio)?)?;
-        js::set(env, out, "coveredMs\0", raw::from_f64(env, s.covered.as_nanos() as f64 / 1e6)?)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let s = handle::get::<ThroughputWindow>(env, h)?.stats();
+        let out = convert::object(env)?;
+        convert::set(env, out, "events\0", convert::u64_number_or_bigint(env, s.events)?)?;
+        convert::set(env, out, "violations\0", convert::u64_number_or_bigint(env, s.violations)?)?;
+        convert::set(env, out, "eventsPerSecond\0", convert::from_f64(env, s.events_per_second)?)?;
+        convert::set(env, out, "violationRatio\0", convert::from_f64(env, s.violation_ratio)?)?;
+        convert::set(env, out, "coveredMs\0", convert::from_f64(env, s.covered.as_nanos() as f64 / 1e6)?)?;
         Ok(out)
     }
 
     /// `throughputConfig(h): {windowMs, buckets, slaMs}` as the window was built (the window is
     /// rounded down to a whole number of nanoseconds per bucket).
     fn throughput_config(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let w = raw::handle::<ThroughputWindow>(env, h)?;
-        let out = js::object(env)?;
-        js::set(env, out, "windowMs\0", raw::from_f64(env, w.window().as_nanos() as f64 / 1e6)?)?;
-        js::set(env, out, "buckets\0", raw::from_f64(env, w.buckets() as f64)?)?;
-        js::set(env, out, "slaMs\0", raw::from_f64(env, w.sla().as_nanos() as f64 / 1e6)?)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let w = handle::get::<ThroughputWindow>(env, h)?;
+        let out = convert::object(env)?;
+        convert::set(env, out, "windowMs\0", convert::from_f64(env, w.window().as_nanos() as f64 / 1e6)?)?;
+        convert::set(env, out, "buckets\0", convert::from_f64(env, w.buckets() as f64)?)?;
+        convert::set(env, out, "slaMs\0", convert::from_f64(env, w.sla().as_nanos() as f64 / 1e6)?)?;
         Ok(out)
     }
 }

@@ -2,18 +2,11 @@
 //! adds the scoped forms (`time(fn)`, `startTimer()`), which only read the clock in JS.
 
 use atomicperf::{HistogramConfig, Timer};
-use napi::sys;
 
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Fail, Handle, UNDEFINED};
-
-impl Handle for Timer {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0005,
-    };
-    const NAME: &'static str = "Timer";
-}
+use crate::callback::{self, callbacks, export, Export, Value};
+use crate::convert;
+use crate::error::Fail;
+use crate::handle;
 
 const ADVICE: &str = "keep highest at most Number.MAX_SAFE_INTEGER to read it as a number";
 
@@ -21,106 +14,106 @@ callbacks! {
     /// `timerNew(significantFigures?: number, highest?: number | bigint): handle`; omitted
     /// arguments take core's defaults (as `histogramNew`).
     fn timer_new(env, info) {
-        let [figures, highest] = raw::args::<2>(env, info)?;
-        let figures = if raw::is_undefined(env, figures)? {
+        let [figures, highest] = callback::args::<2>(env, info)?;
+        let figures = if convert::is_undefined(env, figures)? {
             HistogramConfig::DEFAULT_SIGNIFICANT_FIGURES
         } else {
-            let f = raw::to_u64(env, figures, "significantFigures")?;
+            let f = convert::to_u64(env, figures, "significantFigures")?;
             u8::try_from(f).map_err(|_| Fail::range(format!("precision must be 1 to 5 significant figures, got {f}")))?
         };
-        let highest = if raw::is_undefined(env, highest)? {
+        let highest = if convert::is_undefined(env, highest)? {
             HistogramConfig::DEFAULT_HIGHEST
         } else {
-            raw::to_u64(env, highest, "highest")?
+            convert::to_u64(env, highest, "highest")?
         };
-        raw::new_handle(env, Timer::with_config(HistogramConfig::new(figures, highest)?))
+        handle::new(env, Timer::with_config(HistogramConfig::new(figures, highest)?))
     }
 
     /// `timerRecord(h, durationNs: number | bigint, ok?: boolean)`.
     fn timer_record(env, info) {
-        let [h, d, ok] = raw::args::<3>(env, info)?;
-        let timer = raw::handle::<Timer>(env, h)?;
-        let d = raw::to_u64(env, d, "durationNs")?;
-        timer.record_nanos(d, js::to_bool_or(env, ok, true, "ok")?);
-        Ok(UNDEFINED)
+        let [h, d, ok] = callback::args::<3>(env, info)?;
+        let timer = handle::get::<Timer>(env, h)?;
+        let d = convert::to_u64(env, d, "durationNs")?;
+        timer.record_nanos(d, convert::to_bool_or(env, ok, true, "ok")?);
+        Ok(Value::UNDEFINED)
     }
 
     fn timer_count(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.count(), "count", "use countBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<Timer>(env, h)?.count(), "count", "use countBigInt()")
     }
 
     fn timer_count_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.count())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Timer>(env, h)?.count())
     }
 
     fn timer_errors(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.errors(), "errors", "use errorsBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<Timer>(env, h)?.errors(), "errors", "use errorsBigInt()")
     }
 
     fn timer_errors_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.errors())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Timer>(env, h)?.errors())
     }
 
     fn timer_total(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_exact(env, raw::handle::<Timer>(env, h)?.total(), "total", "use totalBigInt()")
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_exact(env, handle::get::<Timer>(env, h)?.total(), "total", "use totalBigInt()")
     }
 
     fn timer_total_bigint(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_u64_bigint(env, raw::handle::<Timer>(env, h)?.total())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_u64_bigint(env, handle::get::<Timer>(env, h)?.total())
     }
 
     fn timer_min(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<Timer>(env, h)?.min(), "min", ADVICE)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64(env, handle::get::<Timer>(env, h)?.min(), "min", ADVICE)
     }
 
     fn timer_max(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_u64(env, raw::handle::<Timer>(env, h)?.max(), "max", ADVICE)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_u64(env, handle::get::<Timer>(env, h)?.max(), "max", ADVICE)
     }
 
     fn timer_mean(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        js::optional_f64(env, raw::handle::<Timer>(env, h)?.mean())
+        let [h] = callback::args::<1>(env, info)?;
+        convert::optional_f64(env, handle::get::<Timer>(env, h)?.mean())
     }
 
     /// `timerQuantile(h, q: number): number | null`.
     fn timer_quantile(env, info) {
-        let [h, q] = raw::args::<2>(env, info)?;
-        let timer = raw::handle::<Timer>(env, h)?;
-        let q = raw::to_f64(env, q, "q")?;
-        js::optional_u64(env, timer.quantile(q)?, "quantile", ADVICE)
+        let [h, q] = callback::args::<2>(env, info)?;
+        let timer = handle::get::<Timer>(env, h)?;
+        let q = convert::to_f64(env, q, "q")?;
+        convert::optional_u64(env, timer.quantile(q)?, "quantile", ADVICE)
     }
 
     /// `timerSnapshot(h)`: `{count, errors, total, min, max, mean, errorRatio, p50, p90, p99,
     /// p999}` from one moment (core's `TimerSnapshot`).
     fn timer_snapshot(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let s = raw::handle::<Timer>(env, h)?.snapshot();
-        let out = js::object(env)?;
-        js::set(env, out, "count\0", raw::from_u64_exact(env, s.count(), "count", "use countBigInt()")?)?;
-        js::set(env, out, "errors\0", raw::from_u64_exact(env, s.errors(), "errors", "use errorsBigInt()")?)?;
-        js::set(env, out, "total\0", raw::from_u64_exact(env, s.total(), "total", "use totalBigInt()")?)?;
-        js::set(env, out, "min\0", js::optional_u64(env, s.min(), "min", ADVICE)?)?;
-        js::set(env, out, "max\0", js::optional_u64(env, s.max(), "max", ADVICE)?)?;
-        js::set(env, out, "mean\0", js::optional_f64(env, s.mean())?)?;
-        js::set(env, out, "errorRatio\0", raw::from_f64(env, s.error_ratio())?)?;
+        let [h] = callback::args::<1>(env, info)?;
+        let s = handle::get::<Timer>(env, h)?.snapshot();
+        let out = convert::object(env)?;
+        convert::set(env, out, "count\0", convert::from_u64_exact(env, s.count(), "count", "use countBigInt()")?)?;
+        convert::set(env, out, "errors\0", convert::from_u64_exact(env, s.errors(), "errors", "use errorsBigInt()")?)?;
+        convert::set(env, out, "total\0", convert::from_u64_exact(env, s.total(), "total", "use totalBigInt()")?)?;
+        convert::set(env, out, "min\0", convert::optional_u64(env, s.min(), "min", ADVICE)?)?;
+        convert::set(env, out, "max\0", convert::optional_u64(env, s.max(), "max", ADVICE)?)?;
+        convert::set(env, out, "mean\0", convert::optional_f64(env, s.mean())?)?;
+        convert::set(env, out, "errorRatio\0", convert::from_f64(env, s.error_ratio())?)?;
         for (name, q) in [("p50\0", 0.5), ("p90\0", 0.9), ("p99\0", 0.99), ("p999\0", 0.999)] {
-            js::set(env, out, name, js::optional_u64(env, s.quantile(q)?, "quantile", ADVICE)?)?;
+            convert::set(env, out, name, convert::optional_u64(env, s.quantile(q)?, "quantile", ADVICE)?)?;
         }
         Ok(out)
     }
 
     fn timer_reset(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<Timer>(env, h)?.reset();
-        Ok(UNDEFINED)
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<Timer>(env, h)?.reset();
+        Ok(Value::UNDEFINED)
     }
 }
 

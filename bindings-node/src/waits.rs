@@ -32,11 +32,12 @@ use std::time::{Duration, Instant};
 
 use napi::sys;
 
-use crate::js;
-use crate::raw::{self, Env, Fail, Result, Value};
+use crate::callback::{Env, Value};
+use crate::convert;
+use crate::error::{check, Fail, Result};
 
 /// Builds, on the JS thread, the value a Promise resolves with, or the error it rejects with.
-pub(crate) type Settle = Box<dyn FnOnce(Env) -> Result<Value> + Send>;
+pub(crate) type Settle = Box<dyn for<'s> FnOnce(Env<'s>) -> Result<Value<'s>> + Send>;
 
 /// A pending wait, owned by the watcher.
 pub(crate) trait Wait: Send + 'static {
@@ -53,12 +54,12 @@ pub(crate) trait Wait: Send + 'static {
 
 /// A Promise's outcome that is a boolean.
 pub(crate) fn boolean(b: bool) -> Settle {
-    Box::new(move |env| unsafe { js::boolean(env, b) })
+    Box::new(move |env| convert::boolean(env, b))
 }
 
 /// A Promise's outcome that is a number.
 pub(crate) fn number(x: f64) -> Settle {
-    Box::new(move |env| unsafe { raw::from_f64(env, x) })
+    Box::new(move |env| convert::from_f64(env, x))
 }
 
 /// A Promise rejected with `fail`.
@@ -76,8 +77,12 @@ struct Tsfn(sys::napi_threadsafe_function);
 // lifetime (it is cleared when Node finalizes the function).
 unsafe impl Send for Tsfn {}
 
+/// A Promise's deferred, made by [`new_promise`] with one environment and settled only with that
+/// one: right away (in [`promise`] or [`spawn`]), or in [`call_js`] of the thread-safe function
+/// of the environment's own [`Sink`], the only way a [`Completion`] travels back.
 struct Deferred(sys::napi_deferred);
-// SAFETY: only used on its environment's JS thread (in `call_js`, or dropped unused).
+// SAFETY: a deferred is only used on its environment's JS thread (settled there, see above, or
+// dropped unused, which touches nothing); other threads merely move it.
 unsafe impl Send for Deferred {}
 
 struct Completion {
@@ -100,6 +105,9 @@ impl Sink {
                 Some(t) => {
                     let data = Box::into_raw(Box::new(c));
                     // Nonblocking, and the queue is unbounded: this never waits for the JS thread.
+                    // SAFETY: the function is not finalized (it would have been taken out of
+                    // `tsfn`, whose lock is held); N-API allows this call from any thread and
+                    // hands `data` to `call_js`, which frees it.
                     let status = unsafe {
                         sys::napi_call_threadsafe_function(
                             t.0,
@@ -111,6 +119,7 @@ impl Sink {
                         None
                     } else {
                         // Closing: the environment is going away, and the Promise with it.
+                        // SAFETY: refused, so `call_js` never sees `data`: it is still ours.
                         Some(unsafe { Box::from_raw(data) })
                     }
                 }
@@ -146,11 +155,12 @@ thread_local! {
 
 /// This environment's sink, creating its thread-safe function on first use; counts one more
 /// pending Promise (referencing the function if it is the first).
-unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
+fn begin(env: Env<'_>) -> Result<Arc<Sink>> {
+    let key = env.raw() as usize;
     let found = ENVS.with(|e| {
         e.borrow()
             .iter()
-            .find(|w| w.env == env as usize)
+            .find(|w| w.env == key)
             .map(|w| (Arc::clone(&w.sink), w.tsfn))
     });
     let (sink, tsfn) = match found {
@@ -160,36 +170,41 @@ unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
                 tsfn: Mutex::new(None),
                 closed: AtomicBool::new(false),
             });
-            let name = js::string(env, "atomicperf wait")?;
+            let name = convert::string(env, "atomicperf wait")?;
             let data = Arc::into_raw(Arc::clone(&sink)).cast_mut().cast::<c_void>();
             let mut tsfn = ptr::null_mut();
-            let status = sys::napi_create_threadsafe_function(
-                env,
-                ptr::null_mut(),
-                ptr::null_mut(),
-                name,
-                0,
-                1,
-                data,
-                Some(finalize),
-                ptr::null_mut(),
-                Some(call_js),
-                &mut tsfn,
-            );
+            // SAFETY: `env` is live and `name` a string of its scope; no JS function (call_js
+            // settles Promises itself), queue unbounded (0), one thread; `data` is an Arc
+            // reference that `finalize` releases, once, when Node finalizes the function.
+            let status = unsafe {
+                sys::napi_create_threadsafe_function(
+                    env.raw(),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    name.raw(),
+                    0,
+                    1,
+                    data,
+                    Some(finalize),
+                    ptr::null_mut(),
+                    Some(call_js),
+                    &mut tsfn,
+                )
+            };
             if status != sys::Status::napi_ok {
-                drop(Arc::from_raw(data.cast::<Sink>().cast_const()));
+                // SAFETY: not created, so `finalize` never runs: the reference is still ours.
+                drop(unsafe { Arc::from_raw(data.cast::<Sink>().cast_const()) });
                 return Err(Fail::internal(format!(
                     "could not create a thread-safe function (status {status})"
                 )));
             }
             *lock(&sink.tsfn) = Some(Tsfn(tsfn));
-            raw::check(
-                sys::napi_unref_threadsafe_function(env, tsfn),
-                "unreferencing a thread-safe function",
-            )?;
+            // SAFETY: on the JS thread of `env` (it is live here), with its function.
+            let status = unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
+            check(status, "unreferencing a thread-safe function")?;
             ENVS.with(|e| {
                 e.borrow_mut().push(EnvWaits {
-                    env: env as usize,
+                    env: key,
                     sink: Arc::clone(&sink),
                     tsfn,
                     pending: 0,
@@ -200,36 +215,41 @@ unsafe fn begin(env: Env) -> Result<Arc<Sink>> {
     };
     let first = ENVS.with(|e| {
         let mut e = e.borrow_mut();
-        let w = e.iter_mut().find(|w| w.env == env as usize)?;
+        let w = e.iter_mut().find(|w| w.env == key)?;
         w.pending += 1;
         Some(w.pending == 1)
     });
     if first == Some(true) {
-        raw::check(
-            sys::napi_ref_threadsafe_function(env, tsfn),
-            "referencing a thread-safe function",
-        )?;
+        // SAFETY: on the JS thread of `env`, with its function, which is not finalized (its
+        // entry is still in ENVS: `finalize` removes it).
+        let status = unsafe { sys::napi_ref_threadsafe_function(env.raw(), tsfn) };
+        check(status, "referencing a thread-safe function")?;
     }
     Ok(sink)
 }
 
 /// One pending Promise of this environment settled: unreference the function after the last.
-unsafe fn end(env: Env) {
+fn end(env: Env<'_>) {
+    let key = env.raw() as usize;
     let last = ENVS.with(|e| {
         let mut e = e.borrow_mut();
-        let w = e.iter_mut().find(|w| w.env == env as usize)?;
+        let w = e.iter_mut().find(|w| w.env == key)?;
         w.pending = w.pending.saturating_sub(1);
         (w.pending == 0).then_some(w.tsfn)
     });
     if let Some(tsfn) = last {
-        sys::napi_unref_threadsafe_function(env, tsfn);
+        // SAFETY: on the JS thread of `env`, with its function, not finalized (its entry was
+        // found in ENVS).
+        unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
     }
 }
 
 /// Node finalizes the function when the environment is torn down (whatever the thread count):
 /// after this, no thread may call it.
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    let sink = Arc::from_raw(data.cast::<Sink>().cast_const());
+    // SAFETY: `data` is the Arc reference `begin` gave the function, and Node finalizes a
+    // function once: this releases it once.
+    let sink = unsafe { Arc::from_raw(data.cast::<Sink>().cast_const()) };
     // Waits for a delivery in progress on the watcher thread, which holds this lock.
     lock(&sink.tsfn).take();
     sink.closed.store(true, Ordering::Release);
@@ -250,46 +270,59 @@ unsafe extern "C" fn call_js(
     _context: *mut c_void,
     data: *mut c_void,
 ) {
-    let c = Box::from_raw(data.cast::<Completion>());
+    // SAFETY: `data` is the boxed Completion `Sink::deliver` queued; Node passes each queued
+    // item to `call_js` once.
+    let c = unsafe { Box::from_raw(data.cast::<Completion>()) };
     if env.is_null() {
         drop(c);
         return;
     }
+    // SAFETY: Node calls `call_js` on the JS thread of the function's environment, inside a
+    // handle scope of its own, and the `Env` does not outlive this call.
+    let env = unsafe { Env::from_raw(env) };
     let _ = catch_unwind(AssertUnwindSafe(|| {
         settle(env, c.deferred, c.settle);
         end(env);
     }));
 }
 
-/// Resolves or rejects `deferred` with the outcome `settle` builds.
-unsafe fn settle(env: Env, deferred: Deferred, settle: Settle) {
-    let outcome = settle(env).and_then(|v| if v.is_null() { undefined(env) } else { Ok(v) });
-    let status = match outcome {
-        Ok(v) => sys::napi_resolve_deferred(env, deferred.0, v),
+/// Resolves or rejects `deferred` (of `env`: see [`Deferred`]) with the outcome `settle` builds.
+fn settle(env: Env<'_>, deferred: Deferred, settle: Settle) {
+    let outcome = settle(env).and_then(|v| {
+        if v.raw().is_null() {
+            convert::undefined(env)
+        } else {
+            Ok(v)
+        }
+    });
+    let reason = match outcome {
+        Ok(v) => {
+            // SAFETY: `deferred` belongs to `env` (see `Deferred`) and is used once, here;
+            // `v` is a value of the current scope.
+            unsafe { sys::napi_resolve_deferred(env.raw(), deferred.0, v.raw()) };
+            return;
+        }
         Err(fail) => match fail.into_value(env) {
-            Ok(e) => sys::napi_reject_deferred(env, deferred.0, e),
-            Err(_) => match undefined(env) {
-                Ok(u) => sys::napi_reject_deferred(env, deferred.0, u),
+            Ok(e) => e,
+            Err(_) => match convert::undefined(env) {
+                Ok(u) => u,
                 Err(_) => return,
             },
         },
     };
-    let _ = status;
+    // SAFETY: as above, with the rejection reason.
+    unsafe { sys::napi_reject_deferred(env.raw(), deferred.0, reason.raw()) };
 }
 
-unsafe fn undefined(env: Env) -> Result<Value> {
-    let mut out = ptr::null_mut();
-    raw::check(sys::napi_get_undefined(env, &mut out), "creating undefined")?;
-    Ok(out)
-}
-
-unsafe fn new_promise(env: Env) -> Result<(Deferred, Value)> {
+fn new_promise(env: Env<'_>) -> Result<(Deferred, Value<'_>)> {
     let mut deferred = ptr::null_mut();
-    let mut promise = ptr::null_mut();
-    raw::check(
-        sys::napi_create_promise(env, &mut deferred, &mut promise),
-        "creating a Promise",
-    )?;
+    // SAFETY: `env` is live; napi_create_promise writes the deferred to `deferred` and the
+    // Promise to the out-pointer.
+    let promise = unsafe {
+        env.make("creating a Promise", |e, out| {
+            sys::napi_create_promise(e, &mut deferred, out)
+        })
+    }?;
     Ok((Deferred(deferred), promise))
 }
 
@@ -416,11 +449,11 @@ fn watch(w: &'static Watcher) {
 /// The Promise of `wait`, settled with its outcome or, when `timeout` passes first (`None`: no
 /// deadline), with `timed_out()`. Checked once at once: a wait that is already over settles
 /// without the watcher.
-pub(crate) unsafe fn promise(
-    env: Env,
+pub(crate) fn promise<'s>(
+    env: Env<'s>,
     mut wait: impl Wait,
     timeout: Option<Duration>,
-) -> Result<Value> {
+) -> Result<Value<'s>> {
     let now = Instant::now();
     let deadline = timeout.and_then(|t| now.checked_add(t));
     let (deferred, promise) = new_promise(env)?;
@@ -460,11 +493,11 @@ pub(crate) unsafe fn promise(
 
 /// The Promise of `work`, which may block: it runs on a thread of its own (not the libuv pool),
 /// and its outcome settles the Promise on this JS thread.
-pub(crate) unsafe fn spawn(
-    env: Env,
+pub(crate) fn spawn<'s>(
+    env: Env<'s>,
     name: &str,
     work: impl FnOnce() -> Settle + Send + 'static,
-) -> Result<Value> {
+) -> Result<Value<'s>> {
     let (deferred, promise) = new_promise(env)?;
     let sink = match begin(env) {
         Ok(s) => s,

@@ -11,115 +11,106 @@
 use std::sync::Arc;
 
 use atomicperf::ShardedMap;
-use napi::sys;
 
-use crate::bytes;
-use crate::js;
-use crate::raw::{self, callbacks, export, Export, Handle};
+use crate::callback::{self, callbacks, export, Export, Value};
+use crate::convert;
+use crate::handle;
 
 pub(crate) type ByteMap = ShardedMap<Box<[u8]>, Arc<[u8]>>;
-
-impl Handle for ByteMap {
-    const TAG: sys::napi_type_tag = sys::napi_type_tag {
-        lower: 0x6174_6f6d_6963_7066,
-        upper: 0x0001_c0de_0000_0010,
-    };
-    const NAME: &'static str = "ShardedMap";
-}
 
 callbacks! {
     /// `shardedMapNew(shards?: number)`: a power of two from 1 to 4096, or core's default.
     fn sharded_map_new(env, info) {
-        let [shards] = raw::args::<1>(env, info)?;
-        let map = if raw::is_undefined(env, shards)? {
+        let [shards] = callback::args::<1>(env, info)?;
+        let map = if convert::is_undefined(env, shards)? {
             ByteMap::new()
         } else {
-            ByteMap::with_shards(js::to_usize(env, shards, "shards")?)?
+            ByteMap::with_shards(convert::to_usize(env, shards, "shards")?)?
         };
-        raw::new_handle(env, map)
+        handle::new(env, map)
     }
 
     /// `shardedMapGet(h, key): Buffer | undefined`.
     fn sharded_map_get(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        let v = bytes::with_bytes(env, key, "key", |k| m.get(k))?;
-        bytes::optional_buffer(env, v.as_deref())
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        let v = convert::with_bytes(env, key, "key", |k| m.get(k))?;
+        convert::optional_buffer(env, v.as_deref())
     }
 
     /// `shardedMapGetString(h, key): string | undefined` (the value decoded as UTF-8).
     fn sharded_map_get_string(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        match bytes::with_bytes(env, key, "key", |k| m.get(k))? {
-            Some(v) => bytes::utf8_string(env, &v),
-            None => Ok(raw::UNDEFINED),
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        match convert::with_bytes(env, key, "key", |k| m.get(k))? {
+            Some(v) => convert::utf8_string(env, &v),
+            None => Ok(Value::UNDEFINED),
         }
     }
 
     /// `shardedMapHas(h, key): boolean`.
     fn sharded_map_has(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        js::boolean(env, bytes::with_bytes(env, key, "key", |k| m.contains(k))?)
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        convert::boolean(env, convert::with_bytes(env, key, "key", |k| m.contains(k))?)
     }
 
     /// `shardedMapInsert(h, key, value): Buffer | undefined` (the previous value).
     fn sharded_map_insert(env, info) {
-        let [h, key, value] = raw::args::<3>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        let key = bytes::to_bytes(env, key, "key")?;
-        let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let [h, key, value] = callback::args::<3>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        let key = convert::to_bytes(env, key, "key")?;
+        let value: Arc<[u8]> = convert::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let prev = m.insert(key, value);
-        bytes::optional_buffer(env, prev.as_deref())
+        convert::optional_buffer(env, prev.as_deref())
     }
 
     /// `shardedMapInsertIfAbsent(h, key, value): Buffer`: inserts unless the key has a value, and
     /// returns the value the map holds afterwards (this one, or the one that was there first).
     fn sharded_map_insert_if_absent(env, info) {
-        let [h, key, value] = raw::args::<3>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        let key = bytes::to_bytes(env, key, "key")?;
-        let value: Arc<[u8]> = bytes::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let [h, key, value] = callback::args::<3>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        let key = convert::to_bytes(env, key, "key")?;
+        let value: Arc<[u8]> = convert::with_bytes(env, value, "value", |b: &[u8]| Arc::<[u8]>::from(b))?;
         let winner = m.compute_if_absent(key, || value);
-        bytes::buffer(env, &winner)
+        convert::buffer(env, &winner)
     }
 
     /// `shardedMapRemove(h, key): Buffer | undefined` (the removed value).
     fn sharded_map_remove(env, info) {
-        let [h, key] = raw::args::<2>(env, info)?;
-        let m = raw::handle::<ByteMap>(env, h)?;
-        let prev = bytes::with_bytes(env, key, "key", |k| m.remove(k))?;
-        bytes::optional_buffer(env, prev.as_deref())
+        let [h, key] = callback::args::<2>(env, info)?;
+        let m = handle::get::<ByteMap>(env, h)?;
+        let prev = convert::with_bytes(env, key, "key", |k| m.remove(k))?;
+        convert::optional_buffer(env, prev.as_deref())
     }
 
     fn sharded_map_size(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteMap>(env, h)?.len() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<ByteMap>(env, h)?.len() as f64)
     }
 
     fn sharded_map_shards(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::from_f64(env, raw::handle::<ByteMap>(env, h)?.shards() as f64)
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, handle::get::<ByteMap>(env, h)?.shards() as f64)
     }
 
     fn sharded_map_clear(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        raw::handle::<ByteMap>(env, h)?.clear();
-        Ok(raw::UNDEFINED)
+        let [h] = callback::args::<1>(env, info)?;
+        handle::get::<ByteMap>(env, h)?.clear();
+        Ok(Value::UNDEFINED)
     }
 
     /// `shardedMapEntries(h): [Buffer, Buffer][]`, copied shard by shard (each shard consistent
     /// in itself; no order).
     fn sharded_map_entries(env, info) {
-        let [h] = raw::args::<1>(env, info)?;
-        let entries = raw::handle::<ByteMap>(env, h)?.snapshot();
-        let out = js::array(env, entries.len())?;
+        let [h] = callback::args::<1>(env, info)?;
+        let entries = handle::get::<ByteMap>(env, h)?.snapshot();
+        let out = convert::array(env, entries.len())?;
         for (i, (k, v)) in entries.iter().enumerate() {
-            let pair = js::array(env, 2)?;
-            js::set_element(env, pair, 0, bytes::buffer(env, k)?)?;
-            js::set_element(env, pair, 1, bytes::buffer(env, v)?)?;
-            js::set_element(env, out, i as u32, pair)?;
+            let pair = convert::array(env, 2)?;
+            convert::set_element(env, pair, 0, convert::buffer(env, k)?)?;
+            convert::set_element(env, pair, 1, convert::buffer(env, v)?)?;
+            convert::set_element(env, out, i as u32, pair)?;
         }
         Ok(out)
     }
