@@ -13,8 +13,42 @@
  * @packageDocumentation
  */
 
-/** Error codes carried by the `code` property of errors thrown by this package. */
-export type AtomicperfErrorCode = 'AP_ERR_OUT_OF_RANGE' | 'AP_ERR_INVALID_ARGUMENT' | 'AP_ERR_INTERNAL'
+/**
+ * The `code` of every error the native module throws or rejects a Promise with: each is a status
+ * of the core's table, named as the C ABI names it (the rows this list leaves out, `AP_OK`,
+ * `AP_ERR_NULL_HANDLE`, `AP_ERR_NULL_POINTER`, `AP_ERR_EMPTY` and `AP_ERR_BUFFER_TOO_SMALL`, only
+ * the C ABI reports). `test/error-codes.test.js` checks this list against the addon's own.
+ */
+export type AtomicperfErrorCode =
+  | 'AP_ERR_OUT_OF_RANGE'
+  | 'AP_ERR_INVALID_ARGUMENT'
+  | 'AP_ERR_INTERNAL'
+  | 'AP_ERR_TIMEOUT'
+  | 'AP_ERR_CLOSED'
+  | 'AP_ERR_UNKNOWN_ACCOUNT'
+  | 'AP_ERR_ACCOUNT_EXISTS'
+  | 'AP_ERR_INVALID_AMOUNT'
+  | 'AP_ERR_SAME_ACCOUNT'
+  | 'AP_ERR_INSUFFICIENT_FUNDS'
+  | 'AP_ERR_OVERFLOW'
+  | 'AP_ERR_REVISION_MISMATCH'
+  | 'AP_ERR_ACCOUNT_CLOSED'
+  | 'AP_ERR_ACCOUNT_NOT_EMPTY'
+
+/**
+ * Codes the JavaScript layer sets on errors of its own: `'AP_ERR_CANCELLED'` (the reason of a
+ * {@link CancellationToken}'s AbortSignal) and `'AP_ERR_ADDON_NOT_FOUND'` (`require('atomicperf')`
+ * when the addon for the platform is missing).
+ */
+export type AtomicperfJsErrorCode = 'AP_ERR_CANCELLED' | 'AP_ERR_ADDON_NOT_FOUND'
+
+/** Every error code this package uses. */
+export type AtomicperfAnyErrorCode = AtomicperfErrorCode | AtomicperfJsErrorCode
+
+/** An error of this package: an `Error`, `TypeError` or `RangeError` with a `code`. */
+export interface AtomicperfError extends Error {
+  code: AtomicperfAnyErrorCode
+}
 
 /** A u64 argument: an integer `number` from 0 to 2^64-1 or a `bigint` from 0n to 2n**64n-1n. */
 export type U64 = number | bigint
@@ -259,9 +293,6 @@ export declare function benchIdentity(n: number): number
 // ---- MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js) ----------
 // Further error codes: `Error` with code `'AP_ERR_CLOSED'` (an AsyncRecorder after close) and
 // `'AP_ERR_TIMEOUT'` (a full block-mode queue offered to the non-waiting `record`).
-
-/** Every error code this package uses, the later metrics included. */
-export type AtomicperfAnyErrorCode = AtomicperfErrorCode | 'AP_ERR_CLOSED' | 'AP_ERR_TIMEOUT'
 
 /** Lock-free running minimum and maximum of u64 values; "empty" is distinct from any value. */
 export declare class MinMax {
