@@ -17,9 +17,10 @@
 //!
 //! Sections are short and never block: they hold no lock while waiting for another thread's
 //! progress (waits park outside them, see [`crate::sync::Waiters`]), and they run no code of the
-//! caller's except the closures `ShardedMap` documents as running under its shard lock. So `fork`
-//! waits microseconds. The one way to make it wait for ever is a closure passed to a `ShardedMap`
-//! method that itself waits for the thread calling `fork`.
+//! caller's except the closures `ShardedMap` documents as running under its shard lock and the
+//! per-result callback of `Ledger::transfer_each` (a batch is one section). So `fork` waits
+//! microseconds. The one way to make it wait for ever is such a closure that itself waits for the
+//! thread calling `fork`.
 //!
 //! Cost: entering and leaving a section is a thread-local depth count and one load of the door,
 //! ordered by a compiler fence: the fork side pays for the ordering with `membarrier(2)`

@@ -292,6 +292,8 @@ impl Account {
 
     /// Moves a hot account's stripes into its balance word (as much as fits).
     fn fold_credits(&self) {
+        // A stripe swapped out and not yet added back must not be split by a fork.
+        let _section = crate::fork::section();
         let _one_fold = self.fold.lock().unwrap_or_else(|e| e.into_inner());
         for stripe in self.credits.iter() {
             let v = stripe.swap(0, Ordering::SeqCst);
@@ -396,6 +398,7 @@ impl Ledger {
     }
 
     fn open_account(&self, id: u64, account: Account) -> Result<(), Error> {
+        let _section = crate::fork::section();
         let mut owned = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(existing) = self.find(id) {
             return Err(match existing.balance() {
@@ -444,6 +447,8 @@ impl Ledger {
             account: id,
             balance: i64::try_from(balance).unwrap_or(i64::MAX),
         };
+        // CLOSING, which other operations wait out, must never be left set by a fork.
+        let _section = crate::fork::section();
         let _one_fold = account.fold.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             match account.settled() {
@@ -531,6 +536,8 @@ impl Ledger {
         }
         let src = self.account(from)?;
         let dst = self.account(to)?;
+        // A fork never splits a debit from its credit (see `crate::fork`).
+        let _section = crate::fork::section();
         // In flight from `src`: a close of `src` waits for it to end, so the refund below always
         // finds `src` open.
         src.state.pending.fetch_add(1, Ordering::SeqCst);
@@ -579,6 +586,9 @@ impl Ledger {
         transfers: impl IntoIterator<Item = (u64, u64, i64)>,
         mut each: impl FnMut(usize, Result<(), Error>),
     ) {
+        // One fork section for the batch: a fork never splits a transfer, nor leaves the
+        // batch's sources marked in flight in a child (`each` runs inside it too).
+        let _section = crate::fork::section();
         let mut batch = batch::Batch::new(self);
         for (i, (from, to, amount)) in transfers.into_iter().enumerate() {
             each(i, Self::transfer_in(&mut batch, from, to, amount));
