@@ -1,12 +1,14 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 
-use crate::{Counter, Error, Gauge, Histogram, MinMax, Timer};
+use crate::fork::Guarded;
+use crate::sync::Waiters;
+use crate::{CancelWatcher, Counter, Error, Gauge, Histogram, MinMax, Timer};
 
 /// A metric that an [`AsyncRecorder`] can apply events to from its worker threads.
 pub trait AsyncTarget: Send + Sync + 'static {
@@ -170,9 +172,38 @@ struct Shared {
     queued: Counter,
     dropped: Counter,
     applied: AtomicU64,
+    /// Threads in `flush` plus registered watchers: workers skip telling anyone while it is 0.
     flushers: AtomicUsize,
-    progress: Mutex<()>,
-    progressed: Condvar,
+    progressed: Waiters,
+    /// `(target, watcher, key)`: report `key` once `applied >= target` (see `watch_applied`).
+    watchers: Mutex<Vec<(u64, CancelWatcher, u64)>>,
+    /// Set once `close` has joined the workers: nothing will be applied any more.
+    drained: std::sync::atomic::AtomicBool,
+}
+
+impl Shared {
+    fn watchers(&self) -> Guarded<std::sync::MutexGuard<'_, Vec<(u64, CancelWatcher, u64)>>> {
+        Guarded::lock(|| self.watchers.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Wakes the flushers and reports the watchers whose target is reached (all of them when
+    /// `all`: the recorder closed).
+    fn tell(&self, all: bool) {
+        self.progressed.wake_all();
+        let applied = self.applied.load(Ordering::SeqCst);
+        let mut due = Vec::new();
+        self.watchers().retain(|(target, watcher, key)| {
+            let keep = !all && *target > applied;
+            if !keep {
+                due.push((watcher.clone(), *key));
+            }
+            keep
+        });
+        self.flushers.fetch_sub(due.len(), Ordering::SeqCst);
+        for (watcher, key) in due {
+            watcher.notify(key);
+        }
+    }
 }
 
 impl<T: AsyncTarget> AsyncRecorder<T> {
@@ -200,8 +231,9 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
             dropped: Counter::new(),
             applied: AtomicU64::new(0),
             flushers: AtomicUsize::new(0),
-            progress: Mutex::new(()),
-            progressed: Condvar::new(),
+            progressed: Waiters::default(),
+            watchers: Mutex::new(Vec::new()),
+            drained: std::sync::atomic::AtomicBool::new(false),
         });
         let workers = (0..config.workers)
             .map(|i| {
@@ -317,28 +349,35 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
         let deadline = Instant::now().checked_add(timeout);
         let shared = &self.shared;
         // Announce the wait before checking progress: a worker that finishes a batch after our
-        // check sees the announcement (both SeqCst) and notifies under the mutex we hold.
+        // check sees the announcement (both SeqCst) and wakes us.
         shared.flushers.fetch_add(1, Ordering::SeqCst);
-        let mut lock = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
-        let done = loop {
-            if shared.applied.load(Ordering::SeqCst) >= target {
-                break true;
-            }
-            let left = deadline.map_or(Duration::from_secs(3600), |d| {
-                d.saturating_duration_since(Instant::now())
-            });
-            if left.is_zero() {
-                break false;
-            }
-            lock = shared
-                .progressed
-                .wait_timeout(lock, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        };
-        drop(lock);
+        let done = shared
+            .progressed
+            .wait_until(|| shared.applied.load(Ordering::SeqCst) >= target, deadline);
         shared.flushers.fetch_sub(1, Ordering::SeqCst);
         done
+    }
+
+    /// Asks `watcher` to report `key` once the first `target` queued events (a
+    /// [`queued`](Self::queued) reading) have been applied, at once if they have, or when the
+    /// recorder is closed or lives in a forked child: the asynchronous form of
+    /// [`flush_until`](Self::flush_until), for a binding whose one thread waits in
+    /// [`CancelWatcher::wait_into`] for every kind of event. Each registration is reported once;
+    /// the watcher should then read [`applied`](Self::applied) to tell progress from closing.
+    pub fn watch_applied(&self, target: u64, watcher: &CancelWatcher, key: u64) {
+        let shared = &self.shared;
+        if self.check_process().is_err() {
+            watcher.notify(key);
+            return;
+        }
+        shared.flushers.fetch_add(1, Ordering::SeqCst);
+        shared.watchers().push((target, watcher.clone(), key));
+        // Progress made before the workers could see the registration, or a close that has
+        // already told everyone: check now.
+        let drained = shared.drained.load(Ordering::SeqCst);
+        if drained || shared.applied.load(Ordering::SeqCst) >= target {
+            shared.tell(drained);
+        }
     }
 
     /// Stops accepting events, waits until every queued event is applied and joins the workers.
@@ -355,9 +394,15 @@ impl<T: AsyncTarget> AsyncRecorder<T> {
             std::mem::forget(workers);
             return;
         }
+        let closing = sender.is_some();
         drop(sender);
         for w in workers {
             let _ = w.join();
+        }
+        if closing {
+            // This call closed the queue and joined the workers: everything queued is applied.
+            self.shared.drained.store(true, Ordering::SeqCst);
+            self.shared.tell(true);
         }
     }
 
@@ -422,8 +467,7 @@ fn work<T: AsyncTarget>(rx: &Receiver<T::Event>, target: &T, shared: &Shared, ba
         }
         shared.applied.fetch_add(n, Ordering::SeqCst);
         if shared.flushers.load(Ordering::SeqCst) > 0 {
-            let _lock = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
-            shared.progressed.notify_all();
+            shared.tell(false);
         }
     }
 }
@@ -635,5 +679,69 @@ mod tests {
         assert_eq!(r.record(1), Ok(Recorded::Queued));
         r.close();
         assert_eq!(c.get(), 2);
+    }
+
+    #[test]
+    fn a_watch_is_reported_once_its_events_are_applied_and_close_ends_the_rest() {
+        let c = Arc::new(Counter::new());
+        let r = AsyncRecorder::new(c.clone(), config(1024, 2, Overflow::Block)).unwrap();
+        let w = CancelWatcher::new();
+        let mut keys = [0u64; 8];
+        // Nothing queued yet: target 0 is reached at once.
+        r.watch_applied(0, &w, 7);
+        assert_eq!(w.wait_into(&mut keys, Duration::from_secs(5)), 1);
+        assert_eq!(keys[0], 7);
+        for _ in 0..1000 {
+            r.record(1).unwrap();
+        }
+        let target = r.queued();
+        r.watch_applied(target, &w, 8);
+        // An unreachable target: reported only by the close.
+        r.watch_applied(target + 1, &w, 9);
+        assert_eq!(w.wait_into(&mut keys, Duration::from_secs(30)), 1);
+        assert_eq!(keys[0], 8);
+        assert!(r.applied() >= target);
+        assert_eq!(c.get(), 1000);
+        assert_eq!(w.wait_into(&mut keys, Duration::from_millis(20)), 0);
+        r.close();
+        assert_eq!(w.wait_into(&mut keys, Duration::from_secs(5)), 1);
+        assert_eq!(keys[0], 9);
+        // After the close: reported at once, nothing applied beyond what was queued.
+        r.watch_applied(target + 1, &w, 10);
+        assert_eq!(w.wait_into(&mut keys, Duration::from_secs(5)), 1);
+        assert_eq!((keys[0], r.applied()), (10, 1000));
+        assert_eq!(r.shared.flushers.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn watches_from_many_threads_are_each_reported_exactly_once() {
+        let c = Arc::new(Counter::new());
+        let r = Arc::new(AsyncRecorder::new(c, config(64, 2, Overflow::Block)).unwrap());
+        let w = CancelWatcher::new();
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let (r, w) = (r.clone(), w.clone());
+                std::thread::spawn(move || {
+                    for i in 0..250u64 {
+                        r.record(1).unwrap();
+                        r.watch_applied(r.queued(), &w, t * 1000 + i);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut keys = [0u64; 64];
+        while seen.len() < 1000 {
+            let n = w.wait_into(&mut keys, Duration::from_secs(30));
+            assert!(n > 0, "a watch was never reported ({} of 1000)", seen.len());
+            for k in &keys[..n] {
+                assert!(seen.insert(*k), "key {k} reported twice");
+            }
+        }
+        r.close();
+        assert_eq!(w.wait_into(&mut keys, Duration::from_millis(20)), 0);
     }
 }

@@ -220,6 +220,16 @@ impl CancelWatcher {
         self.inner.ready.wake_all();
     }
 
+    /// Reports `key` as if a watched token had been cancelled: how other events reach the one
+    /// thread waiting in [`wait_into`](Self::wait_into) (an [`AsyncRecorder`]'s progress, see
+    /// [`AsyncRecorder::watch_applied`], or a binding's own wake-up).
+    ///
+    /// [`AsyncRecorder`]: crate::AsyncRecorder
+    /// [`AsyncRecorder::watch_applied`]: crate::AsyncRecorder::watch_applied
+    pub fn notify(&self, key: u64) {
+        self.inner.push(key);
+    }
+
     /// Number of keys reported and not yet taken.
     pub fn pending(&self) -> usize {
         self.inner.lock().keys.len()
