@@ -84,6 +84,18 @@ impl MinMax {
         [&self.min, &self.max, &self.recorded]
     }
 
+    /// Where the cells of [`cells`](Self::cells) lie: `[min, max, recorded]` in bytes from the
+    /// MinMax itself (`self as *const MinMax`), each an 8-byte-aligned `u64` within
+    /// `size_of::<MinMax>()` bytes. The one description code outside Rust records by (the C ABI's
+    /// `ap_minmax_cells` hands it out, the Node binding maps it into JavaScript).
+    pub fn cell_offsets(&self) -> [usize; 3] {
+        [
+            std::mem::offset_of!(MinMax, min),
+            std::mem::offset_of!(MinMax, max),
+            std::mem::offset_of!(MinMax, recorded),
+        ]
+    }
+
     fn is_recorded(&self) -> bool {
         self.recorded.load(Ordering::Acquire) != 0
     }
@@ -159,6 +171,17 @@ mod tests {
         assert_eq!((m.min(), m.max()), (Some(u64::MAX), Some(u64::MAX)));
         m.record(0);
         assert_eq!((m.min(), m.max()), (Some(0), Some(u64::MAX)));
+    }
+
+    #[test]
+    fn cell_offsets_locate_the_cells() {
+        let m = MinMax::new();
+        let base = &m as *const MinMax as usize;
+        let cells = m.cells().map(|c| c.as_ptr() as usize - base);
+        assert_eq!(m.cell_offsets(), cells);
+        for offset in cells {
+            assert!(offset % 8 == 0 && offset + 8 <= std::mem::size_of::<MinMax>());
+        }
     }
 
     #[test]

@@ -60,7 +60,8 @@ pub struct ap_cells {
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_cells(c: *const ApCounter, out: *mut ap_cells) -> ap_status {
     guard("ap_counter_cells", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `c` is NULL or a live counter handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let c = unsafe { borrow::<Counter, _>(c) }?;
         Out::new(out)?.write(ap_cells {
             base: c.stripe_cells().cast_mut().cast(),
@@ -80,7 +81,8 @@ pub unsafe extern "C" fn ap_counter_cells(c: *const ApCounter, out: *mut ap_cell
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_cells(g: *const ApGauge, out: *mut ap_cells) -> ap_status {
     guard("ap_gauge_cells", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `g` is NULL or a live gauge handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let g = unsafe { borrow::<Gauge, _>(g) }?;
         Out::new(out)?.write(ap_cells {
             base: g.cell().cast_mut().cast(),
@@ -148,23 +150,23 @@ pub struct ap_histogram_cells {
     pub significant_figures: u32,
 }
 
+/// The core's description of the cells (`Histogram::cells_layout`, which the Node binding also
+/// maps), in the C ABI's types.
 fn histogram_cells(h: &Histogram) -> ap_histogram_cells {
-    const CELL: usize = std::mem::size_of::<u64>();
     let l = h.cells_layout();
-    let c = h.config();
     ap_histogram_cells {
         base: h.cells_base().cast_mut().cast(),
-        min_offset: l.min * CELL,
-        max_offset: l.max * CELL,
-        overflow_offset: l.overflow * CELL,
-        sum_offset: l.sum_first * CELL,
+        min_offset: l.min_offset,
+        max_offset: l.max_offset,
+        overflow_offset: l.overflow_offset,
+        sum_offset: l.sum_offset,
         sum_count: l.sum_count,
-        sum_stride: l.sum_stride * CELL,
-        bucket_offset: l.bucket_first * CELL,
+        sum_stride: l.sum_stride,
+        bucket_offset: l.bucket_offset,
         bucket_count: l.bucket_count,
-        highest: c.highest(),
-        sub_bits: c.sub_bits(),
-        significant_figures: u32::from(c.significant_figures()),
+        highest: l.highest,
+        sub_bits: l.sub_bits,
+        significant_figures: u32::from(l.significant_figures),
     }
 }
 
@@ -179,7 +181,8 @@ pub unsafe extern "C" fn ap_histogram_layout(
     out: *mut ap_histogram_cells,
 ) -> ap_status {
     guard("ap_histogram_layout", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `h` is NULL or a live histogram handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let h = unsafe { borrow::<Histogram, _>(h) }?;
         Out::new(out)?.write(histogram_cells(h))
     })
@@ -198,7 +201,8 @@ pub unsafe extern "C" fn ap_histogram_index_of(
     out: *mut usize,
 ) -> ap_status {
     guard("ap_histogram_index_of", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `h` is NULL or a live histogram handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let h = unsafe { borrow::<Histogram, _>(h) }?;
         let c = h.config();
         Out::new(out)?.write(c.index(value.min(c.highest())))
@@ -226,7 +230,8 @@ pub struct ap_timer_cells {
 #[no_mangle]
 pub unsafe extern "C" fn ap_timer_layout(t: *const ApTimer, out: *mut ap_timer_cells) -> ap_status {
     guard("ap_timer_layout", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `t` is NULL or a live timer handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let t = unsafe { borrow::<Timer, _>(t) }?;
         Out::new(out)?.write(ap_timer_cells {
             durations: histogram_cells(t.histogram()),
@@ -270,19 +275,16 @@ pub unsafe extern "C" fn ap_minmax_cells(
     out: *mut ap_minmax_layout,
 ) -> ap_status {
     guard("ap_minmax_cells", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live min/max handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<MinMax, _>(m) }?;
-        let [min, max, recorded] = m.cells().map(|c| c.as_ptr() as usize);
-        let base = min.min(max).min(recorded);
+        // The core's description (`MinMax::cell_offsets`, which the Node binding also maps).
+        let [min_offset, max_offset, recorded_offset] = m.cell_offsets();
         Out::new(out)?.write(ap_minmax_layout {
-            base: m.cells()[0]
-                .as_ptr()
-                .cast::<u8>()
-                .wrapping_sub(min - base)
-                .cast(),
-            min_offset: min - base,
-            max_offset: max - base,
-            recorded_offset: recorded - base,
+            base: (m as *const MinMax).cast_mut().cast(),
+            min_offset,
+            max_offset,
+            recorded_offset,
         })
     })
 }
@@ -303,7 +305,8 @@ pub unsafe extern "C" fn ap_snapshot_cell_revision_cell(
     out: *mut ap_cells,
 ) -> ap_status {
     guard("ap_snapshot_cell_revision_cell", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `c` is NULL or a live snapshot cell handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let c = unsafe { borrow::<SnapshotCell<Vec<u8>>, _>(c) }?;
         Out::new(out)?.write(ap_cells {
             base: c.revision_cell().as_ptr().cast(),

@@ -317,24 +317,31 @@ impl Histogram {
         self.cells[OVERFLOW].store(0, Ordering::Relaxed);
     }
 
-    /// Where each kind of cell lies in the histogram's one allocation, for code outside Rust
-    /// that records without a call (the C ABI's `ap_histogram_layout`). The cells are
-    /// 8-byte-aligned `u64`s; the allocation stays at [`cells_base`](Self::cells_base) for the
-    /// histogram's lifetime. See [`HistogramCellsLayout`] for the operations a writer may perform.
+    /// Where each kind of cell lies in the histogram's one allocation, in bytes from
+    /// [`cells_base`](Self::cells_base), and the parameters of the bucket-index function: the
+    /// one description that code outside Rust records by without a call (the C ABI's
+    /// `ap_histogram_layout` hands it out, the Node binding maps it into JavaScript). The cells
+    /// are 8-byte-aligned `u64`s; the allocation stays at `cells_base` for the histogram's
+    /// lifetime. See [`HistogramCellsLayout`] for the operations a writer may perform.
     pub fn cells_layout(&self) -> HistogramCellsLayout {
+        const CELL: usize = std::mem::size_of::<u64>();
         HistogramCellsLayout {
-            min: MIN,
-            max: MAX,
-            overflow: OVERFLOW,
-            sum_first: LINE,
+            min_offset: MIN * CELL,
+            max_offset: MAX * CELL,
+            overflow_offset: OVERFLOW * CELL,
+            sum_offset: LINE * CELL,
             sum_count: self.sum_mask + 1,
-            sum_stride: LINE,
-            bucket_first: LINE * (self.sum_mask + 2),
+            sum_stride: LINE * CELL,
+            bucket_offset: LINE * (self.sum_mask + 2) * CELL,
             bucket_count: self.config.bucket_count(),
+            len: self.cells.len() * CELL,
+            highest: self.config.highest(),
+            sub_bits: self.config.sub_bits(),
+            significant_figures: self.config.significant_figures(),
         }
     }
 
-    /// Address of cell 0 of the allocation [`cells_layout`](Self::cells_layout) describes.
+    /// Address of the allocation [`cells_layout`](Self::cells_layout) describes.
     pub fn cells_base(&self) -> *const AtomicU64 {
         self.cells.as_ptr()
     }
@@ -354,40 +361,51 @@ impl Histogram {
     }
 }
 
-/// Cell indices (in `u64` cells from [`Histogram::cells_base`]) of a histogram's state, and what
-/// a writer outside Rust may do to each so that its records are exactly those of
-/// [`Histogram::record_n`]:
+/// Where a histogram's cells lie, in bytes from [`Histogram::cells_base`], and the parameters of
+/// its bucket-index function (what the C ABI's `ap_histogram_cells` describes). What a writer
+/// outside Rust may do to each cell so that its records are exactly those of
+/// [`Histogram::record_n`]`(v, n)` (`n > 0`), in this order:
 ///
-/// - `overflow`: when `v > highest`, add `n` (saturating: see below) and record `highest`
-///   instead.
-/// - `min`: lower to `v` (load; while `v` is below the cell, compare-and-swap).
-/// - `max`: raise to `v` the same way.
-/// - sum stripes (`sum_count` cells, `sum_stride` cells apart): add `v * n` (wrapping) to any one
-///   stripe.
-/// - buckets (`bucket_count` consecutive cells): add `n` to bucket
-///   [`HistogramConfig::index`]`(v)`, saturating, and do it last (a reader that sees the count
-///   sees the extremes).
+/// 1. `overflow`: when `v > highest`, add `n` (saturating: see below) and record `highest`
+///    instead.
+/// 2. `min`: lower to `v` (load; while `v` is below the cell, compare-and-swap).
+/// 3. `max`: raise to `v` the same way.
+/// 4. sum stripes (`sum_count` cells, `sum_stride` bytes apart): add `v * n` (wrapping) to any
+///    one stripe.
+/// 5. buckets (`bucket_count` consecutive cells): last, add `n` to bucket `index(v)`, saturating,
+///    with release ordering or stronger (a reader that sees the count sees the extremes).
+///
+/// The bucket index, a function of `sub_bits` (m) alone ([`HistogramConfig::index`]):
+/// `k = 63 - leading_zeros(v | (2^(m+1) - 1)) - m`, `index = (k << m) + (v >> k)`.
 ///
 /// Saturation rule for bucket and overflow counts: when the old value of the atomic add plus `n`
 /// exceeds `u64::MAX`, store `u64::MAX` into the cell right after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistogramCellsLayout {
     /// The minimum (u64::MAX while empty).
-    pub min: usize,
+    pub min_offset: usize,
     /// The maximum (0 while empty).
-    pub max: usize,
+    pub max_offset: usize,
     /// Count of values clamped to the highest trackable value.
-    pub overflow: usize,
-    /// First sum stripe.
-    pub sum_first: usize,
+    pub overflow_offset: usize,
+    /// Sum stripe 0.
+    pub sum_offset: usize,
     /// Number of sum stripes (a power of two).
     pub sum_count: usize,
-    /// Cells from one sum stripe to the next.
+    /// Bytes from one sum stripe to the next (a multiple of 8).
     pub sum_stride: usize,
-    /// Bucket 0.
-    pub bucket_first: usize,
-    /// Number of buckets.
+    /// Bucket 0; bucket `i` is `8 * i` bytes further.
+    pub bucket_offset: usize,
+    /// Number of buckets: `index(highest) + 1`.
     pub bucket_count: usize,
+    /// Bytes of the whole allocation from `cells_base`: every cell above lies within them.
+    pub len: usize,
+    /// Highest trackable value: larger values are clamped to it and counted as overflow.
+    pub highest: u64,
+    /// The m of the index function.
+    pub sub_bits: u32,
+    /// Significant figures of precision (1 to 5).
+    pub significant_figures: u8,
 }
 
 /// Adds `n` to a count cell, saturating at `u64::MAX`. The common case is one `fetch_add`; a

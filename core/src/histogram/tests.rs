@@ -6,6 +6,87 @@ fn exact_quantile(sorted: &[u64], q: f64) -> u64 {
     sorted[rank - 1]
 }
 
+/// The cell at `offset` bytes from the histogram's cells, as a foreign writer finds it.
+fn cell_at(h: &Histogram, offset: usize) -> &AtomicU64 {
+    let l = h.cells_layout();
+    assert!(
+        offset % 8 == 0 && offset + 8 <= l.len,
+        "offset {offset} outside the cells"
+    );
+    // SAFETY: within the allocation of `len` bytes at `cells_base` (checked above), 8-aligned:
+    // an AtomicU64 of the histogram, alive as long as `h`.
+    unsafe { &*h.cells_base().cast::<u8>().add(offset).cast::<AtomicU64>() }
+}
+
+#[test]
+fn cells_layout_locates_what_records_write() {
+    let h = Histogram::with_precision(3, 1_000_000).unwrap();
+    let l = h.cells_layout();
+    assert_eq!(
+        (l.highest, l.sub_bits, l.significant_figures),
+        (1_000_000, h.config().sub_bits(), 3)
+    );
+    assert_eq!(l.bucket_count, h.config().bucket_count());
+    assert!(l.bucket_offset + 8 * l.bucket_count <= l.len);
+    assert!(l.sum_count.is_power_of_two() && l.sum_stride % 8 == 0);
+    assert_eq!(cell_at(&h, l.min_offset).load(Ordering::Relaxed), u64::MAX);
+    h.record(700);
+    h.record_n(2_000_000, 2);
+    let v = |offset| cell_at(&h, offset).load(Ordering::Relaxed);
+    assert_eq!((v(l.min_offset), v(l.max_offset)), (700, 1_000_000));
+    assert_eq!(v(l.overflow_offset), 2);
+    let sum: u64 = (0..l.sum_count)
+        .map(|i| v(l.sum_offset + i * l.sum_stride))
+        .sum();
+    assert_eq!(sum, 2_000_700);
+    assert_eq!(v(l.bucket_offset + 8 * h.config().index(700)), 1);
+    assert_eq!(v(l.bucket_offset + 8 * (l.bucket_count - 1)), 2);
+}
+
+#[test]
+fn a_writer_following_the_layout_records_as_record_n_does() {
+    // The rules of HistogramCellsLayout, applied to the described cells from outside.
+    let (foreign, own) = (
+        Histogram::with_precision(2, 10_000).unwrap(),
+        Histogram::with_precision(2, 10_000).unwrap(),
+    );
+    let l = foreign.cells_layout();
+    let add_saturating = |offset, n: u64| {
+        let c = cell_at(&foreign, offset);
+        if c.fetch_add(n, Ordering::Release).checked_add(n).is_none() {
+            c.store(u64::MAX, Ordering::Release);
+        }
+    };
+    for (v, n) in [
+        (5u64, 1u64),
+        (9_000, 3),
+        (20_000, 2),
+        (0, 1),
+        (77, u64::MAX),
+    ] {
+        let v = if v > l.highest {
+            add_saturating(l.overflow_offset, n);
+            l.highest
+        } else {
+            v
+        };
+        cell_at(&foreign, l.min_offset).fetch_min(v, Ordering::Relaxed);
+        cell_at(&foreign, l.max_offset).fetch_max(v, Ordering::Relaxed);
+        cell_at(&foreign, l.sum_offset).fetch_add(v.wrapping_mul(n), Ordering::Relaxed);
+        add_saturating(l.bucket_offset + 8 * foreign.config().index(v), n);
+    }
+    for (v, n) in [
+        (5u64, 1u64),
+        (9_000, 3),
+        (20_000, 2),
+        (0, 1),
+        (77, u64::MAX),
+    ] {
+        own.record_n(v, n);
+    }
+    assert_eq!(foreign.snapshot(), own.snapshot());
+}
+
 #[test]
 fn empty_histogram_reports_none_not_sentinels() {
     let h = Histogram::new();
