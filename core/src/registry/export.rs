@@ -1,12 +1,17 @@
-//! Exposition of a [`Registry`]: Prometheus text 0.0.4, OpenMetrics text 1.0 and JSON. Every
-//! export reads the metrics' atomic cells (histograms through a snapshot), so it never blocks a
-//! recorder; families and series come out sorted by name and label values, so output is stable.
+//! Exposition of a [`Registry`] (and of a shared registry): Prometheus text 0.0.4, OpenMetrics
+//! text 1.0 and JSON. Every export reads the metrics' atomic cells (histograms through a
+//! snapshot), so it never blocks a recorder; families and series come out sorted by name and
+//! label values, so output is stable.
+//!
+//! The writers take [`FamilyView`]s: a family's name, help, kind, label names and export options
+//! with the values of its series, read at export time. Each registry turns its families into
+//! views, so every registry exports through the one set of writers here.
 
 use std::fmt::Write;
 use std::sync::Arc;
 
 use super::names::{escape_help, escape_label_value, format_value};
-use super::{Family, Metric, MetricKind, Registry};
+use super::{Family, HistogramOpts, Metric, MetricKind, Registry};
 use crate::HistogramSnapshot;
 
 /// Content type of [`Registry::export_prometheus`].
@@ -16,9 +21,71 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[derive(Clone, Copy, PartialEq)]
-enum Format {
+pub(crate) enum Format {
     Prometheus,
     OpenMetrics,
+}
+
+/// The value of one series, read at export time.
+pub(crate) enum Value {
+    /// A counter's total.
+    Counter(u64),
+    /// A gauge's value.
+    Gauge(f64),
+    /// A histogram's state.
+    Histogram(HistogramSnapshot),
+    /// A timer's durations and error count.
+    Timer(HistogramSnapshot, u64),
+    /// A min/max's extremes (absent while empty).
+    MinMax(Option<u64>, Option<u64>),
+}
+
+/// Reads one series' value when the writer gets to it (so that only one histogram snapshot
+/// exists at a time, however many series a family has).
+pub(crate) type ReadValue<'a> = Box<dyn FnOnce() -> Value + 'a>;
+
+/// One family as the writers see it: what the exposition says about it, and its series (label
+/// values in `label_names` order, with the reader of their value) in any order.
+pub(crate) struct FamilyView<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) help: &'a str,
+    pub(crate) kind: MetricKind,
+    pub(crate) label_names: &'a [String],
+    pub(crate) opts: &'a HistogramOpts,
+    pub(crate) series: Vec<(Vec<String>, ReadValue<'a>)>,
+}
+
+impl Family {
+    /// The family's view: its series as they are now, each value read when written out.
+    fn view(&self) -> FamilyView<'_> {
+        let series = self
+            .series
+            .snapshot()
+            .into_iter()
+            .map(|(labels, m)| {
+                let read: ReadValue<'_> = Box::new(move || match m {
+                    Metric::Counter(c) => Value::Counter(c.get()),
+                    Metric::Gauge(g) => Value::Gauge(g.get()),
+                    Metric::Histogram(h) => Value::Histogram(h.snapshot()),
+                    Metric::Timer(t) => {
+                        // Errors first, as `Timer::snapshot` reads them.
+                        let errors = t.errors();
+                        Value::Timer(t.histogram().snapshot(), errors)
+                    }
+                    Metric::MinMax(mm) => Value::MinMax(mm.min(), mm.max()),
+                });
+                (labels, read)
+            })
+            .collect();
+        FamilyView {
+            name: &self.name,
+            help: &self.help,
+            kind: self.kind,
+            label_names: &self.label_names,
+            opts: &self.opts,
+            series,
+        }
+    }
 }
 
 /// One exported sample: a name suffix, extra labels, a value.
@@ -74,8 +141,8 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
     out
 }
 
-fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sample>) {
-    for (le, count) in cumulative(s, &family.opts.buckets, family.opts.scale) {
+fn histogram_samples(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample>) {
+    for (le, count) in cumulative(s, &opts.buckets, opts.scale) {
         out.push(Sample {
             suffix: "_bucket",
             extra: Some(("le", format_value(le))),
@@ -90,7 +157,7 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
     out.push(Sample {
         suffix: "_sum",
         extra: None,
-        value: Num::Float(scaled_f64(s.sum_f64(), family.opts.scale)),
+        value: Num::Float(scaled_f64(s.sum_f64(), opts.scale)),
     });
     out.push(Sample {
         suffix: "_count",
@@ -102,11 +169,25 @@ fn histogram_samples(s: &HistogramSnapshot, family: &Family, out: &mut Vec<Sampl
 /// The samples of one series: its label values and what it exports.
 type SeriesSamples = (Vec<String>, Vec<Sample>);
 
-/// The exported families of one registered family: (name, type, samples per series).
-fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<SeriesSamples>)> {
-    let mut series = family.series.snapshot();
+/// One sample with no suffix or extra label.
+fn plain(suffix: &'static str, value: Num) -> Vec<Sample> {
+    vec![Sample {
+        suffix,
+        extra: None,
+        value,
+    }]
+}
+
+/// The exported families of one registered family: (name, type, samples per series), series
+/// sorted by label values.
+fn expand(
+    family: &mut FamilyView<'_>,
+    format: Format,
+) -> Vec<(String, &'static str, Vec<SeriesSamples>)> {
+    let mut series = std::mem::take(&mut family.series);
     series.sort_by(|a, b| a.0.cmp(&b.0));
-    let name = family.name.as_str();
+    let name = family.name;
+    let opts = family.opts;
     match family.kind {
         MetricKind::Counter => {
             // 0.0.4 names the family with its _total suffix (as prometheus_client does);
@@ -118,18 +199,9 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<Ser
             };
             let rows = series
                 .into_iter()
-                .map(|(labels, m)| {
-                    let Metric::Counter(c) = m else {
-                        unreachable!()
-                    };
-                    (
-                        labels,
-                        vec![Sample {
-                            suffix,
-                            extra: None,
-                            value: Num::Int(c.get()),
-                        }],
-                    )
+                .filter_map(|(labels, read)| match read() {
+                    Value::Counter(c) => Some((labels, plain(suffix, Num::Int(c)))),
+                    _ => None,
                 })
                 .collect();
             vec![(family_name, "counter", rows)]
@@ -137,16 +209,9 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<Ser
         MetricKind::Gauge => {
             let rows = series
                 .into_iter()
-                .map(|(labels, m)| {
-                    let Metric::Gauge(g) = m else { unreachable!() };
-                    (
-                        labels,
-                        vec![Sample {
-                            suffix: "",
-                            extra: None,
-                            value: Num::Float(g.get()),
-                        }],
-                    )
+                .filter_map(|(labels, read)| match read() {
+                    Value::Gauge(g) => Some((labels, plain("", Num::Float(g)))),
+                    _ => None,
                 })
                 .collect();
             vec![(name.to_string(), "gauge", rows)]
@@ -154,38 +219,32 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<Ser
         MetricKind::Histogram => {
             let rows = series
                 .into_iter()
-                .map(|(labels, m)| {
-                    let Metric::Histogram(h) = m else {
-                        unreachable!()
-                    };
-                    let mut samples = Vec::new();
-                    histogram_samples(&h.snapshot(), family, &mut samples);
-                    (labels, samples)
+                .filter_map(|(labels, read)| match read() {
+                    Value::Histogram(s) => {
+                        let mut samples = Vec::new();
+                        histogram_samples(&s, opts, &mut samples);
+                        Some((labels, samples))
+                    }
+                    _ => None,
                 })
                 .collect();
             vec![(name.to_string(), "histogram", rows)]
         }
         MetricKind::Timer => {
             let (mut durations, mut errors) = (Vec::new(), Vec::new());
-            for (labels, m) in series {
-                let Metric::Timer(t) = m else { unreachable!() };
-                let s = t.snapshot();
+            for (labels, read) in series {
+                let Value::Timer(s, errors_count) = read() else {
+                    continue;
+                };
                 let mut samples = Vec::new();
-                histogram_samples(s.histogram(), family, &mut samples);
+                histogram_samples(&s, opts, &mut samples);
                 durations.push((labels.clone(), samples));
                 let suffix = if format == Format::OpenMetrics {
                     "_total"
                 } else {
                     ""
                 };
-                errors.push((
-                    labels,
-                    vec![Sample {
-                        suffix,
-                        extra: None,
-                        value: Num::Int(s.errors()),
-                    }],
-                ));
+                errors.push((labels, plain(suffix, Num::Int(errors_count))));
             }
             let errors_name = match format {
                 Format::Prometheus => format!("{name}_errors_total"),
@@ -198,27 +257,10 @@ fn expand(family: &Family, format: Format) -> Vec<(String, &'static str, Vec<Ser
         }
         MetricKind::MinMax => {
             let (mut mins, mut maxs) = (Vec::new(), Vec::new());
-            for (labels, m) in series {
-                let Metric::MinMax(mm) = m else {
-                    unreachable!()
-                };
-                if let (Some(lo), Some(hi)) = (mm.min(), mm.max()) {
-                    mins.push((
-                        labels.clone(),
-                        vec![Sample {
-                            suffix: "",
-                            extra: None,
-                            value: Num::Int(lo),
-                        }],
-                    ));
-                    maxs.push((
-                        labels,
-                        vec![Sample {
-                            suffix: "",
-                            extra: None,
-                            value: Num::Int(hi),
-                        }],
-                    ));
+            for (labels, read) in series {
+                if let Value::MinMax(Some(lo), Some(hi)) = read() {
+                    mins.push((labels.clone(), plain("", Num::Int(lo))));
+                    maxs.push((labels, plain("", Num::Int(hi))));
                 }
             }
             vec![
@@ -257,6 +299,66 @@ fn write_labels(
     out.push('}');
 }
 
+/// The text exposition of `families` (given sorted by name) in `format`.
+pub(crate) fn write_text<'a>(
+    families: impl IntoIterator<Item = FamilyView<'a>>,
+    format: Format,
+) -> String {
+    let mut out = String::new();
+    for mut family in families {
+        for (name, kind, rows) in expand(&mut family, format) {
+            match (format, family.help.is_empty()) {
+                // OpenMetrics' HELP needs text (Prometheus marks a target down on `# HELP
+                // name` alone) and is optional: no help, no line.
+                (Format::OpenMetrics, true) => {}
+                (Format::OpenMetrics, false) => {
+                    let _ = write!(out, "# HELP {name} ");
+                    escape_label_value(family.help, &mut out);
+                    out.push('\n');
+                }
+                (Format::Prometheus, _) => {
+                    out.push_str("# HELP ");
+                    out.push_str(&name);
+                    if !family.help.is_empty() {
+                        out.push(' ');
+                        escape_help(family.help, &mut out);
+                    }
+                    out.push('\n');
+                }
+            }
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for (values, samples) in rows {
+                for s in samples {
+                    out.push_str(&name);
+                    out.push_str(s.suffix);
+                    write_labels(&mut out, family.label_names, &values, &s.extra);
+                    let _ = writeln!(out, " {}", s.value.text());
+                }
+            }
+        }
+    }
+    if format == Format::OpenMetrics {
+        out.push_str("# EOF\n");
+    }
+    out
+}
+
+/// The JSON exposition of `families` (given sorted by name); see [`Registry::export_json`].
+pub(crate) fn write_json<'a>(families: impl IntoIterator<Item = FamilyView<'a>>) -> String {
+    // Written straight into one buffer: building a serde_json::Value tree first cost several
+    // times the text export, and collectors in the bindings parse this on every scrape.
+    let mut out = Json(Vec::with_capacity(4096));
+    out.raw("{\"families\":[");
+    for (i, f) in families.into_iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        family_json(f, &mut out);
+    }
+    out.raw("]}");
+    String::from_utf8(out.0).expect("JSON written from strings is UTF-8")
+}
+
 impl Registry {
     fn sorted_families(&self) -> Vec<Arc<Family>> {
         let mut families: Vec<Arc<Family>> = self
@@ -269,56 +371,18 @@ impl Registry {
         families
     }
 
-    fn export_text(&self, format: Format) -> String {
-        let mut out = String::new();
-        for family in self.sorted_families() {
-            for (name, kind, rows) in expand(&family, format) {
-                match (format, family.help.is_empty()) {
-                    // OpenMetrics' HELP needs text (Prometheus marks a target down on `# HELP
-                    // name` alone) and is optional: no help, no line.
-                    (Format::OpenMetrics, true) => {}
-                    (Format::OpenMetrics, false) => {
-                        let _ = write!(out, "# HELP {name} ");
-                        escape_label_value(&family.help, &mut out);
-                        out.push('\n');
-                    }
-                    (Format::Prometheus, _) => {
-                        out.push_str("# HELP ");
-                        out.push_str(&name);
-                        if !family.help.is_empty() {
-                            out.push(' ');
-                            escape_help(&family.help, &mut out);
-                        }
-                        out.push('\n');
-                    }
-                }
-                let _ = writeln!(out, "# TYPE {name} {kind}");
-                for (values, samples) in rows {
-                    for s in samples {
-                        out.push_str(&name);
-                        out.push_str(s.suffix);
-                        write_labels(&mut out, &family.label_names, &values, &s.extra);
-                        let _ = writeln!(out, " {}", s.value.text());
-                    }
-                }
-            }
-        }
-        if format == Format::OpenMetrics {
-            out.push_str("# EOF\n");
-        }
-        out
-    }
-
     /// Every family in the Prometheus text exposition format 0.0.4
     /// (content type [`PROMETHEUS_CONTENT_TYPE`]).
     pub fn export_prometheus(&self) -> String {
-        self.export_text(Format::Prometheus)
+        let families = self.sorted_families();
+        write_text(families.iter().map(|f| f.view()), Format::Prometheus)
     }
 
     /// Every family in the OpenMetrics 1.0 text format, ending with `# EOF`
     /// (content type [`OPENMETRICS_CONTENT_TYPE`]).
     pub fn export_openmetrics(&self) -> String {
-        self.export_text(Format::OpenMetrics)
+        let families = self.sorted_families();
+        write_text(families.iter().map(|f| f.view()), Format::OpenMetrics)
     }
 
     /// Every family as JSON: `{"families": [{"name", "kind", "help", "labels": [...],
@@ -327,18 +391,8 @@ impl Registry {
     /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, and a min/max
     /// `"min"` and `"max"` (null while empty).
     pub fn export_json(&self) -> String {
-        // Written straight into one buffer: building a serde_json::Value tree first cost several
-        // times the text export, and collectors in the bindings parse this on every scrape.
-        let mut out = Json(Vec::with_capacity(4096));
-        out.raw("{\"families\":[");
-        for (i, f) in self.sorted_families().iter().enumerate() {
-            if i > 0 {
-                out.raw(",");
-            }
-            family_json(f, &mut out);
-        }
-        out.raw("]}");
-        String::from_utf8(out.0).expect("JSON written from strings is UTF-8")
+        let families = self.sorted_families();
+        write_json(families.iter().map(|f| f.view()))
     }
 }
 
@@ -398,18 +452,18 @@ impl Write for Adapter<'_> {
     }
 }
 
-fn family_json(family: &Family, out: &mut Json) {
-    let mut series = family.series.snapshot();
+fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
+    let mut series = std::mem::take(&mut family.series);
     series.sort_by(|a, b| a.0.cmp(&b.0));
     out.raw("{");
     out.key("name");
-    out.string(&family.name);
+    out.string(family.name);
     out.raw(",");
     out.key("kind");
     out.string(family.kind.as_str());
     out.raw(",");
     out.key("help");
-    out.string(&family.help);
+    out.string(family.help);
     out.raw(",");
     out.key("labels");
     out.raw("[");
@@ -422,7 +476,7 @@ fn family_json(family: &Family, out: &mut Json) {
     out.raw("],");
     out.key("series");
     out.raw("[");
-    for (i, (values, m)) in series.into_iter().enumerate() {
+    for (i, (values, read)) in series.into_iter().enumerate() {
         if i > 0 {
             out.raw(",");
         }
@@ -437,29 +491,28 @@ fn family_json(family: &Family, out: &mut Json) {
             out.string(value);
         }
         out.raw("},");
-        match m {
-            Metric::Counter(c) => {
+        match read() {
+            Value::Counter(c) => {
                 out.key("value");
-                out.uint(c.get());
+                out.uint(c);
             }
-            Metric::Gauge(g) => {
+            Value::Gauge(g) => {
                 out.key("value");
-                out.float(g.get());
+                out.float(g);
             }
-            Metric::Histogram(h) => histogram_json(&h.snapshot(), family, out),
-            Metric::Timer(t) => {
-                let s = t.snapshot();
-                histogram_json(s.histogram(), family, out);
+            Value::Histogram(s) => histogram_json(&s, family.opts, out),
+            Value::Timer(s, errors) => {
+                histogram_json(&s, family.opts, out);
                 out.raw(",");
                 out.key("errors");
-                out.uint(s.errors());
+                out.uint(errors);
             }
-            Metric::MinMax(mm) => {
+            Value::MinMax(min, max) => {
                 out.key("min");
-                out.opt_uint(mm.min());
+                out.opt_uint(min);
                 out.raw(",");
                 out.key("max");
-                out.opt_uint(mm.max());
+                out.opt_uint(max);
             }
         }
         out.raw("}");
@@ -467,8 +520,8 @@ fn family_json(family: &Family, out: &mut Json) {
     out.raw("]}");
 }
 
-fn histogram_json(s: &HistogramSnapshot, family: &Family, out: &mut Json) {
-    let scale = family.opts.scale;
+fn histogram_json(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Json) {
+    let scale = opts.scale;
     out.key("count");
     out.uint(s.count());
     out.raw(",");
@@ -483,10 +536,7 @@ fn histogram_json(s: &HistogramSnapshot, family: &Family, out: &mut Json) {
     out.raw(",");
     out.key("buckets");
     out.raw("[");
-    for (i, (le, count)) in cumulative(s, &family.opts.buckets, scale)
-        .into_iter()
-        .enumerate()
-    {
+    for (i, (le, count)) in cumulative(s, &opts.buckets, scale).into_iter().enumerate() {
         if i > 0 {
             out.raw(",");
         }
