@@ -1,7 +1,8 @@
 //! Concurrent state against the locks it replaces, in the same run: ShardedMap vs
 //! `RwLock<HashMap>`, `Mutex<HashMap>` and dashmap (read-heavy and mixed); SnapshotCell loads
 //! under a refreshing writer vs `RwLock<Arc<T>>`; Ledger transfers vs one global
-//! `Mutex<HashMap<u64, i64>>` (an account service behind one global lock).
+//! `Mutex<HashMap<u64, i64>>` (an account service behind one global lock); Ledger batches
+//! (`transfer_many`) vs one `transfer` call per transfer.
 
 mod common;
 
@@ -302,5 +303,43 @@ fn ledger(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, maps, snapshot_cell, ledger);
+/// `transfer_many` of 1,000 transfers against 1,000 `transfer` calls, on one thread, per
+/// transfer: between random accounts of 10,000, and 1,000 times between one pair (what the
+/// bindings' batch benchmarks send). The batch finds each account and marks each source in flight
+/// once per batch; every transfer still debits and credits with its own compare-and-swap.
+fn ledger_batch(c: &mut Criterion) {
+    const ACCOUNTS: u64 = 10_000;
+    const BATCH: u64 = 1_000;
+    let ours = Ledger::new();
+    for id in 0..ACCOUNTS {
+        ours.open(id, true).unwrap();
+    }
+    let random: Vec<(u64, u64, i64)> = (0..BATCH)
+        .map(|i| {
+            (
+                key(i, 1),
+                (key(i, 1) + 1 + key(i, 2) % (ACCOUNTS - 1)) % ACCOUNTS,
+                1,
+            )
+        })
+        .collect();
+    let pair: Vec<(u64, u64, i64)> = (0..BATCH).map(|_| (1, 2, 1)).collect();
+    let mut group = c.benchmark_group("ledger_batch");
+    group.throughput(Throughput::Elements(BATCH));
+    for (name, batch) in [("random_pairs", &random), ("one_pair", &pair)] {
+        group.bench_function(BenchmarkId::new("transfer_x1000", name), |b| {
+            b.iter(|| {
+                for &(from, to, amount) in batch {
+                    let _ = black_box(ours.transfer(from, to, amount));
+                }
+            })
+        });
+        group.bench_function(BenchmarkId::new("transfer_many_1000", name), |b| {
+            b.iter(|| black_box(ours.transfer_many(batch)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, maps, snapshot_cell, ledger, ledger_batch);
 criterion_main!(benches);

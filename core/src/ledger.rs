@@ -28,8 +28,8 @@ use crate::Error;
 ///   or with a transfer from it in flight, is refused); operations on a closed account fail with
 ///   [`Error::AccountClosed`] until [`reopen`](Self::reopen).
 /// - [`transfer_many`](Self::transfer_many) applies a batch in one call, each transfer
-///   all-or-nothing, with one result per transfer; it finds each account and marks each source
-///   busy once per batch rather than once per transfer.
+///   all-or-nothing, with one result per transfer; it finds an account and marks a source busy
+///   once for as long as it keeps it, rather than once per transfer.
 ///
 /// # What reads see while transfers run
 /// - [`balance`](Self::balance) of an ordinary account is exact at every instant: one atomic load
@@ -439,8 +439,8 @@ impl Ledger {
     /// # Errors
     /// [`Error::UnknownAccount`], [`Error::AccountClosed`] (already closed),
     /// [`Error::AccountNotEmpty`] (a balance other than zero, or a transfer from it in flight:
-    /// nothing changes). A [`transfer_many`](Self::transfer_many) batch counts as in flight from
-    /// an account from its first transfer from it until the batch returns.
+    /// nothing changes). A [`transfer_many`](Self::transfer_many) batch may count as in flight
+    /// from an account from its first transfer from it until the batch returns.
     pub fn close(&self, id: u64) -> Result<(), Error> {
         let account = self.account(id)?;
         let not_empty = |balance: i128| Error::AccountNotEmpty {
@@ -564,13 +564,13 @@ impl Ledger {
     /// [`transfer`](Self::transfer), and returns one result per transfer: a batch costs one call
     /// from another language instead of one per transfer.
     ///
-    /// Cheaper per transfer than [`transfer`](Self::transfer): the batch finds each account in
-    /// the index once and marks each source as having a transfer in flight once, from its first
-    /// transfer in the batch until the batch returns (a single transfer does both for each
-    /// transfer). So a [`close`](Self::close) of an account the batch has transferred from is
-    /// refused until the batch returns, even after that account's last transfer in it. Each
-    /// transfer still debits and credits on its own: what reads see while a batch runs is what
-    /// they see while its transfers run one call each.
+    /// Cheaper per transfer than [`transfer`](Self::transfer) when the batch names few accounts
+    /// (up to about 64 at a time): the batch keeps the accounts it found, and marks a source as
+    /// having a transfer in flight once for as long as it keeps it, not once per transfer. So a
+    /// [`close`](Self::close) of an account the batch has transferred from may be refused until
+    /// the batch returns, even after that account's last transfer in it. Each transfer still
+    /// debits and credits on its own: what reads see while a batch runs is what they see while
+    /// its transfers run one call each.
     pub fn transfer_many(&self, transfers: &[(u64, u64, i64)]) -> Vec<Result<(), Error>> {
         let mut results = Vec::with_capacity(transfers.len());
         self.transfer_each(transfers.iter().copied(), |_, r| results.push(r));
@@ -580,7 +580,7 @@ impl Ledger {
     /// As [`transfer_many`](Self::transfer_many), for a caller that keeps the results its own way
     /// (a status per transfer, or only the failures): `each(i, result)` is called for the `i`th
     /// transfer, in order, right after it ran. The batch is still running during `each`, so a
-    /// `close` from it of an account the batch has transferred from is refused.
+    /// `close` from it of an account the batch has transferred from may be refused.
     pub fn transfer_each(
         &self,
         transfers: impl IntoIterator<Item = (u64, u64, i64)>,
@@ -608,9 +608,12 @@ impl Ledger {
         if from == to {
             return Err(Error::SameAccount(from));
         }
+        // The destination first: holding the source may evict it from the batch's cache (which
+        // leaves the reference good), while the reverse could release the source mid-transfer.
+        // The errors keep `transfer`'s order: an unknown source before an unknown destination.
+        let dst = batch.account(to);
         let src = batch.source(from)?;
-        let dst = batch.account(to)?;
-        Self::debit_credit(src, from, dst, to, amount)
+        Self::debit_credit(src, from, dst?, to, amount)
     }
 
     /// The balance of account `id` (see the type's documentation for what it sees while

@@ -2,53 +2,63 @@
 //!
 //! A single [`transfer`](super::Ledger::transfer) finds both accounts in the index and marks a
 //! transfer in flight from its source for its own duration (two atomic additions to the
-//! source's pending count). A batch does each once per account instead of once per transfer:
+//! source's pending count). A batch keeps the accounts it found in a small direct-mapped cache,
+//! and does both once per stay of an account in the cache instead of once per transfer:
 //!
 //! - **Look-ups.** An id, once found, is the same account for the ledger's whole life (accounts
-//!   are never removed from the index; close and reopen change the balance word only), so the
-//!   batch keeps the accounts it found in a small direct-mapped cache. A miss is looked up in the
-//!   current index every time, so an account opened while the batch runs is found by the
-//!   transfers after it, as one `transfer` call each would find it.
-//! - **In flight.** The first transfer of the batch from an account raises the account's pending
-//!   count, and the batch lowers it once when it ends (also when unwinding). The source of every
-//!   transfer still has it raised from before its debit until after its refund, which is what
-//!   [`close`](super::Ledger::close) relies on; an account is merely reported as having a transfer
-//!   in flight from the batch's first transfer from it until the batch returns.
+//!   are never removed from the index; close and reopen change the balance word only), so a
+//!   cached account stays right. A miss is looked up in the current index every time, so an
+//!   account opened while the batch runs is found by the transfers after it, as one `transfer`
+//!   call each would find it.
+//! - **In flight.** A source's pending count is raised when it enters the cache as a source
+//!   (before its debit) and lowered when it leaves: evicted by another id, or when the batch ends
+//!   (also when unwinding). Every transfer of the batch runs whole between two look-ups, so its
+//!   source has the count raised from before its debit until after any refund, which is what
+//!   [`close`](super::Ledger::close) relies on. A batch that names few accounts raises each once;
+//!   one whose ids keep evicting each other costs what single transfers cost.
 
 use crate::sync::Ordering;
 use crate::Error;
 
 use super::{Account, Ledger};
 
-/// Entries of the cache: a power of two. A batch rarely names more accounts than this; when it
-/// does, colliding ids evict each other and are looked up again (correct, only slower).
+/// Entries of the cache: a power of two.
 const SLOTS: usize = 64;
 
 #[derive(Clone, Copy)]
 struct Slot<'l> {
     id: u64,
     account: Option<&'l Account>,
-    /// Whether this batch raised the account's pending count through this entry.
+    /// Whether this entry raised the account's pending count (lowered when the entry goes).
     held: bool,
 }
 
-/// The accounts a batch found, and the sources whose pending count it raised (lowered on drop).
+impl Slot<'_> {
+    const EMPTY: Self = Slot {
+        id: 0,
+        account: None,
+        held: false,
+    };
+
+    fn release(&mut self) {
+        if let (true, Some(account)) = (self.held, self.account) {
+            account.state.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.held = false;
+    }
+}
+
+/// The accounts a batch found, some of them held in flight (released on drop).
 pub(super) struct Batch<'l> {
     ledger: &'l Ledger,
     slots: [Slot<'l>; SLOTS],
-    held: Vec<&'l Account>,
 }
 
 impl<'l> Batch<'l> {
     pub(super) fn new(ledger: &'l Ledger) -> Self {
         Batch {
             ledger,
-            slots: [Slot {
-                id: 0,
-                account: None,
-                held: false,
-            }; SLOTS],
-            held: Vec::new(),
+            slots: [Slot::EMPTY; SLOTS],
         }
     }
 
@@ -57,12 +67,14 @@ impl<'l> Batch<'l> {
         (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
     }
 
-    /// The cache entry of `id`, looked up in the index on a miss (and not cached if absent).
+    /// The cache entry of `id`, looked up in the index on a miss (and not cached if absent). An
+    /// entry it replaces releases its account.
     fn entry(&mut self, id: u64) -> Result<&mut Slot<'l>, Error> {
-        let i = Self::slot(id);
-        let slot = &mut self.slots[i];
+        let ledger = self.ledger;
+        let slot = &mut self.slots[Self::slot(id)];
         if slot.account.is_none() || slot.id != id {
-            let account = self.ledger.account(id)?;
+            let account = ledger.account(id)?;
+            slot.release();
             *slot = Slot {
                 id,
                 account: Some(account),
@@ -72,21 +84,21 @@ impl<'l> Batch<'l> {
         Ok(slot)
     }
 
-    /// Account `to`, to credit.
+    /// Account `id`, to credit.
     pub(super) fn account(&mut self, id: u64) -> Result<&'l Account, Error> {
         Ok(self.entry(id)?.account.expect("an entry holds its account"))
     }
 
-    /// Account `from`, to debit: marked as having a transfer in flight until the batch ends.
+    /// Account `id`, to debit: held in flight while it stays in the cache. Look the destination
+    /// up first: this look-up may evict it, never the other way round.
     pub(super) fn source(&mut self, id: u64) -> Result<&'l Account, Error> {
         let slot = self.entry(id)?;
         let account = slot.account.expect("an entry holds its account");
-        if !std::mem::replace(&mut slot.held, true) {
+        if !slot.held {
             // As in `transfer`: raised before the debit, so that a close of the account waits
-            // for the refund a failed credit may need. An entry evicted and found again raises
-            // it again; each raise is in `held` and lowered once.
+            // for the refund a failed credit may need.
             account.state.pending.fetch_add(1, Ordering::SeqCst);
-            self.held.push(account);
+            slot.held = true;
         }
         Ok(account)
     }
@@ -94,8 +106,8 @@ impl<'l> Batch<'l> {
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
-        for account in self.held.drain(..) {
-            account.state.pending.fetch_sub(1, Ordering::SeqCst);
+        for slot in &mut self.slots {
+            slot.release();
         }
     }
 }

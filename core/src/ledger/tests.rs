@@ -357,7 +357,8 @@ fn a_batch_keeps_its_sources_in_flight_until_it_returns() {
     l.transfer_each([(1, 2, 100), (2, 1, 100), (1, 3, 1)], |i, r| {
         assert_eq!(r, Ok(()));
         // Account 2 received 100 and gave it back: empty after transfer 1, but the batch has
-        // transferred from it, so it is in flight until the batch returns.
+        // transferred from it and keeps it (it names three accounts), so it is in flight until
+        // the batch returns.
         if i == 1 {
             during.push(l.close(2));
         }
