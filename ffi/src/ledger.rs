@@ -27,7 +27,8 @@ pub extern "C" fn ap_ledger_new(out: *mut *mut ApLedger) -> ap_status {
 /// `l` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_ledger_clone(l: *const ApLedger) -> *mut ApLedger {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `l` is NULL or a live ledger handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<Ledger, _>(l) }
 }
 
@@ -37,12 +38,15 @@ pub unsafe extern "C" fn ap_ledger_clone(l: *const ApLedger) -> *mut ApLedger {
 /// `l` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_ledger_free(l: *mut ApLedger) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `l` is NULL or a ledger handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Ledger, _>(l) }
 }
 
 fn with(l: *const ApLedger, what: &str, f: impl FnOnce(&Ledger) -> Result<(), Fail>) -> ap_status {
-    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `l` NULL or live.
+    // SAFETY: `l` is NULL or a live ledger handle for the whole call: the only callers are this
+    // module's `unsafe extern "C" fn`s, whose # Safety requires exactly that of the C caller; that
+    // is what `borrow` requires.
     guard(what, || f(unsafe { borrow::<Ledger, _>(l) }?))
 }
 
@@ -132,17 +136,21 @@ pub unsafe extern "C" fn ap_ledger_transfer_many(
             ));
         }
         let mut failures = 0usize;
-        for (i, t) in transfers.iter().enumerate() {
-            let status = match l.transfer(t.from, t.to, t.amount) {
-                Ok(()) => crate::status::AP_OK,
-                Err(e) => {
-                    failures += 1;
-                    e.status().code()
-                }
-            };
-            // SAFETY: results holds n elements, per the contract.
-            unsafe { results.add(i).write(status) };
-        }
+        // The core's batch: each account found and each source marked in flight once per batch.
+        l.transfer_each(
+            transfers.iter().map(|t| (t.from, t.to, t.amount)),
+            |i, r| {
+                let status = match r {
+                    Ok(()) => crate::status::AP_OK,
+                    Err(e) => {
+                        failures += 1;
+                        e.status().code()
+                    }
+                };
+                // SAFETY: results holds n elements, per the contract, and i < n.
+                unsafe { results.add(i).write(status) };
+            },
+        );
         let _: () = write_opt(failed, failures);
         Ok(())
     })
