@@ -9,22 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use atomicperf as ap;
-use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::convert::to_u64;
+use crate::counter::Counter;
 use crate::durations::{measured_nanos, timeout, MAX_WAIT};
+use crate::errors::{error_with_message, to_pyerr};
+use crate::gauge::Gauge;
+use crate::histogram::Histogram;
 use crate::minmax::MinMax;
 use crate::timer::Timer;
-use crate::{to_u64, value_error, Counter, Gauge, Histogram};
-
-create_exception!(
-    atomicperf,
-    ClosedError,
-    PyRuntimeError,
-    "Raised when recording into an AsyncRecorder after close()."
-);
 
 /// A bounded queue in front of a metric, applied by worker threads in batches.
 #[pyclass(frozen, module = "atomicperf")]
@@ -44,18 +40,17 @@ fn size(obj: Option<&Bound<'_, PyAny>>, what: &str, default: usize) -> PyResult<
     }
 }
 
-fn async_error(e: ap::Error, what: &str) -> PyErr {
-    match e {
-        ap::Error::Closed => ClosedError::new_err(format!(
-            "{what}: the AsyncRecorder is closed and accepts no more records"
-        )),
-        ap::Error::Forked => ClosedError::new_err(format!("{what}: the AsyncRecorder is {e}")),
-        ap::Error::Timeout => {
-            PyTimeoutError::new_err(format!("{what}: no room in the queue before the timeout"))
+/// A core error of a record as the exception of its status, its message naming the call.
+fn async_error(py: Python<'_>, e: ap::Error, what: &str) -> PyErr {
+    let message = match e {
+        ap::Error::Closed => {
+            format!("{what}: the AsyncRecorder is closed and accepts no more records")
         }
-        ap::Error::InvalidArgument(why) => PyTypeError::new_err(why),
-        other => value_error(other),
-    }
+        ap::Error::Forked => format!("{what}: the AsyncRecorder is {e}"),
+        ap::Error::Timeout => format!("{what}: no room in the queue before the timeout"),
+        _ => format!("{what}: {e}"),
+    };
+    error_with_message(py, &e, message)
 }
 
 impl AsyncRecorder {
@@ -104,7 +99,7 @@ impl AsyncRecorder {
         match result {
             Ok(ap::Recorded::Queued) => Ok(true),
             Ok(ap::Recorded::Dropped) => Ok(false),
-            Err(e) => Err(async_error(e, what)),
+            Err(e) => Err(async_error(py, e, what)),
         }
     }
 
@@ -186,7 +181,7 @@ impl AsyncRecorder {
                     .unwrap_or_default()
             )));
         }
-        .map_err(value_error)?;
+        .map_err(to_pyerr)?;
         Ok(AsyncRecorder {
             inner: Arc::new(inner),
             metric: metric.clone().unbind(),

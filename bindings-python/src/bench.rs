@@ -7,8 +7,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyString};
 
+use crate::convert::to_u64;
 use crate::durations::setting_duration;
-use crate::to_u64;
 
 /// The result of a benchmark run (core's report), rendered by core.
 #[pyclass(frozen, module = "atomicperf")]

@@ -13,7 +13,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyDeltaAccess, PyFloat};
 
-use crate::to_u64;
+use crate::convert::to_u64;
 
 /// Longest wait a timeout can ask for; longer ones (and `None`) wait this long, about 100 years,
 /// which keeps `Instant::now() + timeout` from overflowing.

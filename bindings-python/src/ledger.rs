@@ -1,6 +1,6 @@
-//! `Ledger`: accounts keyed by u64 with i64 balances, and its exceptions.
+//! `Ledger`: accounts keyed by u64 with i64 balances.
 //!
-//! Each core error is its own exception class, all under `LedgerError(ValueError)`;
+//! Each core error is its own exception class (`errors.rs`), all under `LedgerError(ValueError)`;
 //! `UnknownAccountError` is also a `KeyError`. Every exception carries the values of the core
 //! error as attributes (`account`, `balance`, `amount`). Single calls hold the GIL (the core takes
 //! no lock: a balance changes by compare-and-swap); `transfer_many` converts its batch with the
@@ -9,163 +9,12 @@
 use std::sync::Arc;
 
 use atomicperf as ap;
-use pyo3::create_exception;
-use pyo3::exceptions::{PyBaseException, PyKeyError, PyOverflowError, PyTypeError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PySequence, PyTuple, PyType};
+use pyo3::types::{PyList, PySequence, PyTuple};
 
-use crate::{to_u64, value_error};
-
-create_exception!(
-    atomicperf,
-    LedgerError,
-    pyo3::exceptions::PyValueError,
-    "Base class of the errors a Ledger operation raises; a ValueError."
-);
-create_exception!(
-    atomicperf,
-    AccountExistsError,
-    LedgerError,
-    "open() of an account id that is already open."
-);
-create_exception!(
-    atomicperf,
-    InvalidAmountError,
-    LedgerError,
-    "An amount that is not from 1 to 2**63 - 1."
-);
-create_exception!(
-    atomicperf,
-    SameAccountError,
-    LedgerError,
-    "A transfer from an account to itself."
-);
-create_exception!(
-    atomicperf,
-    InsufficientFundsError,
-    LedgerError,
-    "A withdrawal or transfer that would take an account without overdraft below zero."
-);
-create_exception!(
-    atomicperf,
-    BalanceOverflowError,
-    LedgerError,
-    "An operation that would take a balance outside -2**63 .. 2**63 - 1."
-);
-
-create_exception!(
-    atomicperf,
-    AccountClosedError,
-    LedgerError,
-    "An operation on a closed account (reopen() it to use it again), or open() of a closed id."
-);
-create_exception!(
-    atomicperf,
-    AccountNotEmptyError,
-    LedgerError,
-    "close() of an account whose balance is not 0 or that has a transfer from it in flight."
-);
-
-static UNKNOWN_ACCOUNT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-/// `UnknownAccountError(LedgerError, KeyError)`: built with `type()` because it has two bases;
-/// its `str()` is the message (not the quoted repr a KeyError shows).
-pub(crate) fn unknown_account_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    UNKNOWN_ACCOUNT
-        .get_or_try_init(py, || {
-            let bases = PyTuple::new(
-                py,
-                [py.get_type::<LedgerError>(), py.get_type::<PyKeyError>()],
-            )?;
-            let dict = PyDict::new(py);
-            dict.set_item("__module__", "atomicperf")?;
-            dict.set_item(
-                "__doc__",
-                "An account id that is not open; a LedgerError and a KeyError.",
-            )?;
-            dict.set_item(
-                "__str__",
-                py.get_type::<PyBaseException>().getattr("__str__")?,
-            )?;
-            let ty = py
-                .get_type::<PyType>()
-                .call1(("UnknownAccountError", bases, dict))?;
-            Ok(ty.cast_into::<PyType>()?.unbind())
-        })
-        .map(|t| t.bind(py))
-}
-
-fn raise(ty: &Bound<'_, PyType>, message: String, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
-    let made = ty.call1((message,)).and_then(|e| {
-        for (name, value) in attrs {
-            e.setattr(*name, value)?;
-        }
-        Ok(e)
-    });
-    match made {
-        Ok(e) => PyErr::from_value(e),
-        Err(e) => e,
-    }
-}
-
-fn ledger_error(py: Python<'_>, e: ap::Error) -> PyErr {
-    let msg = e.to_string();
-    let int = |v: i64| v.into_pyobject(py).map(|v| v.into_any().unbind());
-    let uint = |v: u64| v.into_pyobject(py).map(|v| v.into_any().unbind());
-    let built: PyResult<PyErr> = (|| {
-        Ok(match e {
-            ap::Error::UnknownAccount(id) => {
-                raise(unknown_account_type(py)?, msg, &[("account", uint(id)?)])
-            }
-            ap::Error::AccountExists(id) => raise(
-                &py.get_type::<AccountExistsError>(),
-                msg,
-                &[("account", uint(id)?)],
-            ),
-            ap::Error::InvalidAmount(a) => raise(
-                &py.get_type::<InvalidAmountError>(),
-                msg,
-                &[("amount", int(a)?)],
-            ),
-            ap::Error::SameAccount(id) => raise(
-                &py.get_type::<SameAccountError>(),
-                msg,
-                &[("account", uint(id)?)],
-            ),
-            ap::Error::InsufficientFunds {
-                account,
-                balance,
-                amount,
-            } => raise(
-                &py.get_type::<InsufficientFundsError>(),
-                msg,
-                &[
-                    ("account", uint(account)?),
-                    ("balance", int(balance)?),
-                    ("amount", int(amount)?),
-                ],
-            ),
-            ap::Error::BalanceOverflow(id) => raise(
-                &py.get_type::<BalanceOverflowError>(),
-                msg,
-                &[("account", uint(id)?)],
-            ),
-            ap::Error::AccountClosed(id) => raise(
-                &py.get_type::<AccountClosedError>(),
-                msg,
-                &[("account", uint(id)?)],
-            ),
-            ap::Error::AccountNotEmpty { account, balance } => raise(
-                &py.get_type::<AccountNotEmptyError>(),
-                msg,
-                &[("account", uint(account)?), ("balance", int(balance)?)],
-            ),
-            other => value_error(other),
-        })
-    })();
-    built.unwrap_or_else(|e| e)
-}
+use crate::convert::to_u64;
+use crate::errors::{raise, to_pyerr};
 
 fn account_id(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
     to_u64(obj, what)
@@ -178,7 +27,8 @@ fn amount(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     match obj.extract::<i64>() {
         Ok(v) => Ok(v),
         Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => Err(raise(
-            &obj.py().get_type::<InvalidAmountError>(),
+            obj.py(),
+            ap::Status::InvalidAmount,
             format!(
                 "amount must be an int from 1 to 2**63 - 1, got {}",
                 obj.repr()?
@@ -256,33 +106,29 @@ impl Ledger {
 
     /// Opens account `id` at balance 0; `overdraft` lets its balance go below zero.
     #[pyo3(signature = (id, overdraft = false))]
-    fn open(&self, py: Python<'_>, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
+    fn open(&self, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
         let id = account_id(id, "account id")?;
-        self.inner
-            .open(id, overdraft)
-            .map_err(|e| ledger_error(py, e))
+        self.inner.open(id, overdraft).map_err(to_pyerr)
     }
 
     /// Opens account `id` as a hot account (one that many transfers credit at once): its credits
     /// are spread over per-thread stripes.
     #[pyo3(signature = (id, overdraft = false))]
-    fn open_hot(&self, py: Python<'_>, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
+    fn open_hot(&self, id: &Bound<'_, PyAny>, overdraft: bool) -> PyResult<()> {
         let id = account_id(id, "account id")?;
-        self.inner
-            .open_hot(id, overdraft)
-            .map_err(|e| ledger_error(py, e))
+        self.inner.open_hot(id, overdraft).map_err(to_pyerr)
     }
 
     /// Closes account `id` (balance 0, no transfer from it in flight).
-    fn close(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn close(&self, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let id = account_id(id, "account id")?;
-        self.inner.close(id).map_err(|e| ledger_error(py, e))
+        self.inner.close(id).map_err(to_pyerr)
     }
 
     /// Reopens closed account `id` at balance 0.
-    fn reopen(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn reopen(&self, id: &Bound<'_, PyAny>) -> PyResult<()> {
         let id = account_id(id, "account id")?;
-        self.inner.reopen(id).map_err(|e| ledger_error(py, e))
+        self.inner.reopen(id).map_err(to_pyerr)
     }
 
     /// Applies `(from_id, to_id, amount)` transfers in order, each all-or-nothing, in one call
@@ -299,43 +145,28 @@ impl Ledger {
             py,
             results.into_iter().map(|r| match r {
                 Ok(()) => py.None(),
-                Err(e) => ledger_error(py, e).into_value(py).into_any(),
+                Err(e) => to_pyerr(e).into_value(py).into_any(),
             }),
         )
     }
 
     /// Adds `amount` to account `id`; returns the new balance.
-    fn deposit(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        amount: &Bound<'_, PyAny>,
-    ) -> PyResult<i64> {
+    fn deposit(&self, id: &Bound<'_, PyAny>, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
         let id = account_id(id, "account id")?;
         let amount = self::amount(amount)?;
-        self.inner
-            .deposit(id, amount)
-            .map_err(|e| ledger_error(py, e))
+        self.inner.deposit(id, amount).map_err(to_pyerr)
     }
 
     /// Takes `amount` from account `id`; returns the new balance.
-    fn withdraw(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        amount: &Bound<'_, PyAny>,
-    ) -> PyResult<i64> {
+    fn withdraw(&self, id: &Bound<'_, PyAny>, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
         let id = account_id(id, "account id")?;
         let amount = self::amount(amount)?;
-        self.inner
-            .withdraw(id, amount)
-            .map_err(|e| ledger_error(py, e))
+        self.inner.withdraw(id, amount).map_err(to_pyerr)
     }
 
     /// Moves `amount` from `from_id` to `to_id` atomically; nothing changes on error.
     fn transfer(
         &self,
-        py: Python<'_>,
         from_id: &Bound<'_, PyAny>,
         to_id: &Bound<'_, PyAny>,
         amount: &Bound<'_, PyAny>,
@@ -343,15 +174,13 @@ impl Ledger {
         let from = account_id(from_id, "from_id")?;
         let to = account_id(to_id, "to_id")?;
         let amount = self::amount(amount)?;
-        self.inner
-            .transfer(from, to, amount)
-            .map_err(|e| ledger_error(py, e))
+        self.inner.transfer(from, to, amount).map_err(to_pyerr)
     }
 
     /// The balance of account `id`.
-    fn balance(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<i64> {
+    fn balance(&self, id: &Bound<'_, PyAny>) -> PyResult<i64> {
         let id = account_id(id, "account id")?;
-        self.inner.balance(id).map_err(|e| ledger_error(py, e))
+        self.inner.balance(id).map_err(to_pyerr)
     }
 
     /// Sum of all balances (exact when no transfer runs concurrently).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use atomicperf as ap;
 use pyo3::prelude::*;
 
-use crate::{opt_repr, to_u64};
+use crate::convert::{opt_repr, to_u64};
 
 /// Lock-free running minimum and maximum of non-negative ints.
 #[pyclass(frozen, module = "atomicperf")]

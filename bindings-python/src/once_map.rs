@@ -16,10 +16,11 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use atomicperf as ap;
-use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTimeoutError};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError};
 use pyo3::prelude::*;
 
 use crate::bytes_arg::{key_repr, owned, with_bytes};
+use crate::errors::error_with_message;
 
 type Value = Arc<Py<PyAny>>;
 type Core = ap::OnceMap<Box<[u8]>, Value>;
@@ -113,10 +114,14 @@ impl OnceMap {
                 let made = r#fn.call0()?;
                 Ok(ticket.complete(Arc::new(made.unbind())).clone_ref(py))
             }
-            Err(_) => Err(PyTimeoutError::new_err(format!(
-                "OnceMap.get_or_init(): key {shown} is being initialised by another caller and \
-                 was not ready before the timeout"
-            ))),
+            Err(e) => Err(error_with_message(
+                py,
+                &e,
+                format!(
+                    "OnceMap.get_or_init(): key {shown} is being initialised by another caller \
+                     and was not ready before the timeout"
+                ),
+            )),
         }
     }
 

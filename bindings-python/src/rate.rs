@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::Counter;
+use crate::counter::Counter;
 
 /// Per-second rates of a set of counters between successive `rates()` calls.
 #[pyclass(frozen, module = "atomicperf")]

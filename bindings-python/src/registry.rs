@@ -2,7 +2,8 @@
 //!
 //! Translation only: a `dict[str, str]` of labels becomes core's `&[(&str, &str)]` (borrowed from
 //! the Python strings, no copies), core's `Arc`'d metrics become the package's `Counter`,
-//! `Gauge`, `Histogram`, `Timer` and `MinMax` objects, and core's errors become `ValueError`.
+//! `Gauge`, `Histogram`, `Timer` and `MinMax` objects, and core's errors become the exceptions of
+//! their statuses (`ValueError`).
 //! Every rule (names, label sets, kinds, buckets, export formats) is core's.
 
 use std::sync::Arc;
@@ -13,9 +14,12 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyMapping, PyString};
 
+use crate::counter::Counter;
+use crate::errors::to_pyerr;
+use crate::gauge::Gauge;
+use crate::histogram::Histogram;
 use crate::minmax::MinMax;
 use crate::timer::Timer;
-use crate::{value_error, Counter, Gauge, Histogram};
 
 /// A registry of named metrics with help text and labels, created on first use and shared
 /// afterwards.
@@ -125,7 +129,7 @@ fn with_labels<R>(
     for (k, v) in &owned {
         pairs.push((k.to_str()?, v.to_str()?));
     }
-    f(&pairs).map_err(value_error)
+    f(&pairs).map_err(to_pyerr)
 }
 
 #[pymethods]
@@ -287,12 +291,4 @@ impl Registry {
             Origin::Named(name) => format!("Registry.named({name:?}, families={n})"),
         }
     }
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Registry>()?;
-    m.add_function(wrap_pyfunction!(default_registry, m)?)?;
-    m.add("PROMETHEUS_CONTENT_TYPE", ap::PROMETHEUS_CONTENT_TYPE)?;
-    m.add("OPENMETRICS_CONTENT_TYPE", ap::OPENMETRICS_CONTENT_TYPE)?;
-    Ok(())
 }

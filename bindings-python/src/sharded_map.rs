@@ -19,7 +19,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use crate::bytes_arg::{exact_bytes, owned, with_bytes};
-use crate::{to_u64, value_error};
+use crate::convert::to_u64;
+use crate::errors::to_pyerr;
 
 type Value = Arc<Py<PyBytes>>;
 
@@ -49,7 +50,7 @@ impl ShardedMap {
             Some(s) if s.is_none() => ap::ShardedMap::new(),
             Some(s) => {
                 let n = usize::try_from(to_u64(s, "shards")?).unwrap_or(usize::MAX);
-                ap::ShardedMap::with_shards(n).map_err(value_error)?
+                ap::ShardedMap::with_shards(n).map_err(to_pyerr)?
             }
         };
         Ok(ShardedMap {

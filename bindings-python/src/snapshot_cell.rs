@@ -7,21 +7,13 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use atomicperf as ap;
-use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyInt};
 
 use crate::bytes_arg::exact_bytes;
-use crate::to_u64;
-
-create_exception!(
-    atomicperf,
-    RevisionMismatchError,
-    PyValueError,
-    "SnapshotCell.compare_and_store() found another revision than the expected one."
-);
+use crate::convert::to_u64;
+use crate::errors::raise;
 
 static FROM_TIMESTAMP: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 
@@ -70,20 +62,16 @@ impl SnapshotCell {
         self.inner
             .compare_and_store(expected, v)
             .map_err(|(current, _value)| {
-                let made = py
-                    .get_type::<RevisionMismatchError>()
-                    .call1((format!(
-                        "revision is {current}, not the expected {expected}: another store came first"
-                    ),))
-                    .and_then(|e| {
-                        e.setattr("expected", expected)?;
-                        e.setattr("current", current)?;
-                        Ok(e)
-                    });
-                match made {
-                    Ok(e) => PyErr::from_value(e),
-                    Err(e) => e,
-                }
+                let int = |v: u64| PyInt::new(py, v).into_any().unbind();
+                raise(
+                    py,
+                    ap::Status::RevisionMismatch,
+                    format!(
+                        "revision is {current}, not the expected {expected}: another store came \
+                         first"
+                    ),
+                    &[("expected", int(expected)), ("current", int(current))],
+                )
             })
     }
 
@@ -124,13 +112,4 @@ impl SnapshotCell {
             self.inner.age().as_secs_f64()
         )
     }
-}
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SnapshotCell>()?;
-    m.add(
-        "RevisionMismatchError",
-        m.py().get_type::<RevisionMismatchError>(),
-    )?;
-    Ok(())
 }

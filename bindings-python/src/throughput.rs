@@ -7,8 +7,9 @@ use atomicperf as ap;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::convert::{float_repr, to_u64};
 use crate::durations::{measured_nanos, secs, setting_duration};
-use crate::{float_repr, to_u64, value_error};
+use crate::errors::to_pyerr;
 
 /// Events per second over a sliding window of time buckets, with SLA-violation counting.
 #[pyclass(frozen, module = "atomicperf")]
@@ -40,7 +41,7 @@ impl ThroughputWindow {
             None => std::time::Duration::from_millis(100),
             Some(s) => setting_duration(s, "sla")?,
         };
-        let inner = ap::ThroughputWindow::new(window, buckets, sla).map_err(value_error)?;
+        let inner = ap::ThroughputWindow::new(window, buckets, sla).map_err(to_pyerr)?;
         Ok(ThroughputWindow {
             inner: Arc::new(inner),
         })

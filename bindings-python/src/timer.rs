@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
+use crate::convert::{histogram_config, opt_repr};
 use crate::durations::measured_nanos;
-use crate::{histogram_config, opt_repr, value_error};
+use crate::errors::to_pyerr;
 
 /// Execution metrics of one operation: count, errors, total, min, max and a duration histogram.
 #[pyclass(frozen, module = "atomicperf")]
@@ -98,7 +99,7 @@ impl Timer {
 
     /// Duration in ns at quantile `q` in [0, 1], None when empty.
     fn quantile(&self, q: f64) -> PyResult<Option<u64>> {
-        self.inner.quantile(q).map_err(value_error)
+        self.inner.quantile(q).map_err(to_pyerr)
     }
 
     /// Every statistic from one moment.
@@ -179,7 +180,7 @@ pub struct TimerSnapshot {
 
 impl TimerSnapshot {
     fn from_core(s: ap::TimerSnapshot) -> PyResult<Self> {
-        let q = |q: f64| s.quantile(q).map_err(value_error);
+        let q = |q: f64| s.quantile(q).map_err(to_pyerr);
         Ok(TimerSnapshot {
             count: s.count(),
             errors: s.errors(),
@@ -201,7 +202,7 @@ impl TimerSnapshot {
 impl TimerSnapshot {
     /// Duration in ns at quantile `q` in [0, 1], None when empty.
     fn quantile(&self, q: f64) -> PyResult<Option<u64>> {
-        self.snapshot.quantile(q).map_err(value_error)
+        self.snapshot.quantile(q).map_err(to_pyerr)
     }
 
     /// The statistics as a dict (count, errors, total, min, max, mean, error_ratio, p50, p90,

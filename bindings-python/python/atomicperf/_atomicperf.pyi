@@ -30,6 +30,34 @@ window settings and ``WindowStats.covered``. A negative, NaN or too long duratio
 Statistics are methods (``h.count()``, ``h.min()``, ...), as in the other atomicperf bindings;
 properties are kept for the current value of a Counter or Gauge (``value``) and for a histogram's
 fixed layout (``significant_figures``, ``highest``, ``relative_error``).
+
+Errors: every failure the core reports has a status (the C ABI's ``ap_status``, Go's ``Code``,
+Node's error ``code``), and each status is raised as one class, with the core's message (and a
+ledger error's values as attributes). Arguments Python cannot even convert (a ``str`` for an int,
+an int beyond 2**64 - 1) raise ``TypeError`` or ``ValueError`` before the core is called.
+
+==========================  ==============================  =======================================
+status                      exception                       note
+==========================  ==============================  =======================================
+AP_ERR_NULL_HANDLE          TypeError                       C only: a Python object is never NULL
+AP_ERR_NULL_POINTER         TypeError                       C only
+AP_ERR_OUT_OF_RANGE         ValueError                      precision, quantile, stripes, config
+AP_ERR_EMPTY                ValueError                      not raised: empty statistics are None
+AP_ERR_BUFFER_TOO_SMALL     ValueError                      C only: Python has no caller buffers
+AP_ERR_INVALID_ARGUMENT     ValueError                      names, labels, kinds, series limit
+AP_ERR_INTERNAL             pyo3_runtime.PanicException     a bug (a Rust panic); a BaseException
+AP_ERR_TIMEOUT              TimeoutError                    a wait ran out of time
+AP_ERR_CLOSED               ClosedError                     an AsyncRecorder after close()
+AP_ERR_UNKNOWN_ACCOUNT      UnknownAccountError             also a KeyError
+AP_ERR_ACCOUNT_EXISTS       AccountExistsError
+AP_ERR_INVALID_AMOUNT       InvalidAmountError
+AP_ERR_SAME_ACCOUNT         SameAccountError
+AP_ERR_INSUFFICIENT_FUNDS   InsufficientFundsError
+AP_ERR_OVERFLOW             BalanceOverflowError            the only overflow the core reports
+AP_ERR_REVISION_MISMATCH    RevisionMismatchError           SnapshotCell.compare_and_store
+AP_ERR_ACCOUNT_CLOSED       AccountClosedError
+AP_ERR_ACCOUNT_NOT_EMPTY    AccountNotEmptyError
+==========================  ==============================  =======================================
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1258,3 +1286,10 @@ def _bench_run(
 
 def _bench_workloads() -> list[str]:
     """Names of the suite's workloads, in report order; use ``atomicperf.bench.workloads``."""
+
+def _statuses() -> list[tuple[int, str]]:
+    """Every status of the core, in code order: ``(code, name)`` (``AP_OK`` included)."""
+
+def _status_exceptions() -> dict[str, type[BaseException]]:
+    """The class each status is raised as, by status name (the table above; ``AP_OK`` has
+    none)."""
