@@ -400,11 +400,13 @@ mod tests {
                     .any(|(a, b)| a.load(Ordering::Relaxed) != b.load(Ordering::Relaxed));
                 let counted = generation() == before + 1;
                 drop(section());
-                // SAFETY: ends the child at once.
+                // SAFETY: `_exit` has no preconditions; it ends the child without running the
+                // destructors and atexit handlers copied from the multi-threaded parent.
                 unsafe { libc::_exit(if !torn && counted { 0 } else { 1 }) };
             }
             let mut status = 0;
-            // SAFETY: waits for the child just forked.
+            // SAFETY: `pid` is the child forked above (this is the parent's branch, pid > 0) and
+            // `status` is a live local that the call writes.
             assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
             assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
         }

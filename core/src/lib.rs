@@ -23,6 +23,8 @@
 //! assert_eq!(latency.count(), 1);
 //! ```
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod any_recorder;
 mod async_recorder;
