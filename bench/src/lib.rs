@@ -18,6 +18,8 @@
 //! assert!(report.cells.iter().all(|c| c.ops > 0));
 //! ```
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod report;
 mod published;
