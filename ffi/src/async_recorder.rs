@@ -63,8 +63,12 @@ pub struct ap_async_stats {
     pub closed: bool,
 }
 
+/// The core's configuration for an optional C one (NULL: the defaults).
+///
+/// # Safety
+/// `c` is NULL or points to a readable, initialised `ap_async_config`.
 unsafe fn config(c: *const ap_async_config) -> Result<AsyncConfig, Fail> {
-    // SAFETY: the caller passes NULL or a readable config.
+    // SAFETY: the contract above: NULL (None here) or readable, and `as_ref` checks for NULL.
     let Some(c) = (unsafe { c.as_ref() }) else {
         return Ok(AsyncConfig::default());
     };
@@ -109,10 +113,13 @@ pub unsafe extern "C" fn ap_async_recorder_new_counter(
     config: *const ap_async_config,
     out: *mut *mut ApAsyncRecorder,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     create("ap_async_recorder_new_counter", out, || {
         Ok(AnyAsyncRecorder::counter(
+            // SAFETY: the caller guarantees `c` is NULL or a live counter handle (# Safety above),
+            // which is what `share` requires; the new owner takes its own reference.
             unsafe { share::<Counter, _>(c) }?,
+            // SAFETY: the caller guarantees `config` is NULL or a readable ap_async_config
+            // (# Safety above), which is what `config` requires.
             unsafe { self::config(config) }?,
         )?)
     })
@@ -129,10 +136,13 @@ pub unsafe extern "C" fn ap_async_recorder_new_histogram(
     config: *const ap_async_config,
     out: *mut *mut ApAsyncRecorder,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     create("ap_async_recorder_new_histogram", out, || {
         Ok(AnyAsyncRecorder::histogram(
+            // SAFETY: the caller guarantees `h` is NULL or a live histogram handle (# Safety
+            // above), which is what `share` requires; the new owner takes its own reference.
             unsafe { share::<Histogram, _>(h) }?,
+            // SAFETY: the caller guarantees `config` is NULL or a readable ap_async_config
+            // (# Safety above), which is what `config` requires.
             unsafe { self::config(config) }?,
         )?)
     })
@@ -149,10 +159,13 @@ pub unsafe extern "C" fn ap_async_recorder_new_minmax(
     config: *const ap_async_config,
     out: *mut *mut ApAsyncRecorder,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     create("ap_async_recorder_new_minmax", out, || {
         Ok(AnyAsyncRecorder::minmax(
+            // SAFETY: the caller guarantees `m` is NULL or a live min/max handle (# Safety above),
+            // which is what `share` requires; the new owner takes its own reference.
             unsafe { share::<MinMax, _>(m) }?,
+            // SAFETY: the caller guarantees `config` is NULL or a readable ap_async_config
+            // (# Safety above), which is what `config` requires.
             unsafe { self::config(config) }?,
         )?)
     })
@@ -169,10 +182,13 @@ pub unsafe extern "C" fn ap_async_recorder_new_timer(
     config: *const ap_async_config,
     out: *mut *mut ApAsyncRecorder,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     create("ap_async_recorder_new_timer", out, || {
         Ok(AnyAsyncRecorder::timer(
+            // SAFETY: the caller guarantees `t` is NULL or a live timer handle (# Safety above),
+            // which is what `share` requires; the new owner takes its own reference.
             unsafe { share::<Timer, _>(t) }?,
+            // SAFETY: the caller guarantees `config` is NULL or a readable ap_async_config
+            // (# Safety above), which is what `config` requires.
             unsafe { self::config(config) }?,
         )?)
     })
@@ -189,10 +205,13 @@ pub unsafe extern "C" fn ap_async_recorder_new_gauge(
     config: *const ap_async_config,
     out: *mut *mut ApAsyncRecorder,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     create("ap_async_recorder_new_gauge", out, || {
         Ok(AnyAsyncRecorder::gauge(
+            // SAFETY: the caller guarantees `g` is NULL or a live gauge handle (# Safety above),
+            // which is what `share` requires; the new owner takes its own reference.
             unsafe { share::<Gauge, _>(g) }?,
+            // SAFETY: the caller guarantees `config` is NULL or a readable ap_async_config
+            // (# Safety above), which is what `config` requires.
             unsafe { self::config(config) }?,
         )?)
     })
@@ -206,7 +225,8 @@ pub unsafe extern "C" fn ap_async_recorder_new_gauge(
 pub unsafe extern "C" fn ap_async_recorder_clone(
     r: *const ApAsyncRecorder,
 ) -> *mut ApAsyncRecorder {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `r` is NULL or a live async recorder handle (# Safety above),
+    // which is what `clone_handle` requires.
     unsafe { clone_handle::<AnyAsyncRecorder, _>(r) }
 }
 
@@ -217,7 +237,8 @@ pub unsafe extern "C" fn ap_async_recorder_clone(
 /// `r` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_async_recorder_free(r: *mut ApAsyncRecorder) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `r` is NULL or an async recorder handle it owns and never uses
+    // again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<AnyAsyncRecorder, _>(r) }
 }
 
@@ -229,14 +250,18 @@ fn submit(
     queued: *mut bool,
 ) -> ap_status {
     guard(what, || {
-        // SAFETY: every caller is an `unsafe extern fn` whose contract makes `r` NULL or live.
+        // SAFETY: `r` is NULL or a live async recorder handle for the whole call: the only callers
+        // are this module's `unsafe extern "C" fn`s, whose # Safety requires exactly that of the C
+        // caller; that is what `borrow` requires.
         let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
         let recorded = match timeout {
             Some(t) => r.record_with_timeout(event, t)?,
             None => r.record(event)?,
         };
         if !queued.is_null() {
-            // SAFETY: non-null, and the caller promises a writable bool.
+            // SAFETY: non-null, so it is the `queued` of ap_async_recorder_record or
+            // ap_async_recorder_record_timer/_gauge, whose # Safety makes it writable (the
+            // timeout variant passes NULL).
             unsafe { queued.write(recorded == Recorded::Queued) };
         }
         Ok(())
@@ -333,7 +358,8 @@ pub unsafe extern "C" fn ap_async_recorder_record_gauge(
         other => {
             return guard(WHAT, || {
                 // The handle is checked first, as in every other function.
-                // SAFETY: forwarded contract.
+                // SAFETY: the caller guarantees `r` is NULL or a live async recorder handle for the
+                // whole call (# Safety above), which is what `borrow` requires.
                 unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
                 Err(Fail::new(
                     AP_ERR_OUT_OF_RANGE,
@@ -358,7 +384,8 @@ pub unsafe extern "C" fn ap_async_recorder_flush(
     done: *mut bool,
 ) -> ap_status {
     guard("ap_async_recorder_flush", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `r` is NULL or a live async recorder handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
         let done = Out::new(done)?;
         done.write(r.flush(Duration::from_nanos(timeout_ns)))
@@ -372,8 +399,9 @@ pub unsafe extern "C" fn ap_async_recorder_flush(
 /// `r` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_async_recorder_close(r: *const ApAsyncRecorder) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_async_recorder_close", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live async recorder handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?.close();
         Ok(())
     })
@@ -389,7 +417,8 @@ pub unsafe extern "C" fn ap_async_recorder_stats(
     out: *mut ap_async_stats,
 ) -> ap_status {
     guard("ap_async_recorder_stats", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `r` is NULL or a live async recorder handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let r = unsafe { borrow::<AnyAsyncRecorder, _>(r) }?;
         let out = Out::new(out)?;
         out.write(ap_async_stats {

@@ -35,7 +35,8 @@ pub unsafe extern "C" fn ap_bench_run(
         let len = Out::new(len)?;
         let mut config = BenchConfig::default();
         if !filter.is_null() {
-            // SAFETY: non-null and NUL-terminated per the contract.
+            // SAFETY: checked non-null just above, and the # Safety above makes a non-null
+            // `filter` a NUL-terminated string, which is what `CStr::from_ptr` requires.
             let f = unsafe { CStr::from_ptr(filter) }
                 .to_str()
                 .map_err(|_| Fail::new(AP_ERR_INVALID_ARGUMENT, "filter is not valid UTF-8"))?;
@@ -67,7 +68,9 @@ pub unsafe extern "C" fn ap_bench_run(
         if buf.is_null() {
             return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
         }
-        // SAFETY: capacity >= len + 1 writable bytes at buf, per the contract.
+        // SAFETY: `buf` is non-null (checked above) and holds `capacity` writable bytes by the
+        // # Safety above; capacity >= json.len() + 1 (checked above), so the bytes and the NUL
+        // fit; a fresh `String` cannot overlap the caller's buffer.
         unsafe {
             std::ptr::copy_nonoverlapping(json.as_ptr(), buf.cast::<u8>(), json.len());
             buf.add(json.len()).write(0);

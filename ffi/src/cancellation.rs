@@ -30,7 +30,8 @@ pub extern "C" fn ap_cancellation_token_new(out: *mut *mut ApCancellationToken) 
 pub unsafe extern "C" fn ap_cancellation_token_clone(
     t: *const ApCancellationToken,
 ) -> *mut ApCancellationToken {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a live cancellation token handle (# Safety
+    // above), which is what `clone_handle` requires.
     unsafe { clone_handle::<CancellationToken, _>(t) }
 }
 
@@ -40,7 +41,8 @@ pub unsafe extern "C" fn ap_cancellation_token_clone(
 /// `t` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_cancellation_token_free(t: *mut ApCancellationToken) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a cancellation token handle it owns and never
+    // uses again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<CancellationToken, _>(t) }
 }
 
@@ -49,7 +51,9 @@ fn with(
     what: &str,
     f: impl FnOnce(&CancellationToken) -> Result<(), Fail>,
 ) -> ap_status {
-    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `t` NULL or live.
+    // SAFETY: `t` is NULL or a live cancellation token handle for the whole call: the only callers
+    // are this module's `unsafe extern "C" fn`s, whose # Safety requires exactly that of the C
+    // caller; that is what `borrow` requires.
     guard(what, || f(unsafe { borrow::<CancellationToken, _>(t) }?))
 }
 
@@ -139,7 +143,8 @@ pub extern "C" fn ap_cancel_watcher_new(out: *mut *mut ApCancelWatcher) -> ap_st
 /// `w` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_cancel_watcher_free(w: *mut ApCancelWatcher) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `w` is NULL or a cancel watcher handle it owns and never uses
+    // again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<CancelWatcher, _>(w) }
 }
 
@@ -156,7 +161,8 @@ pub unsafe extern "C" fn ap_cancellation_token_watch(
     key: u64,
 ) -> ap_status {
     with(t, "ap_cancellation_token_watch", |t| {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `w` is NULL or a live cancel watcher handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
         t.watch(w, key);
         Ok(())
@@ -176,11 +182,13 @@ pub unsafe extern "C" fn ap_cancellation_token_unwatch(
     pending: *mut bool,
 ) -> ap_status {
     with(t, "ap_cancellation_token_unwatch", |t| {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `w` is NULL or a live cancel watcher handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
         let was = t.unwatch(w, key);
         if !pending.is_null() {
-            // SAFETY: a non-null `pending` is writable by contract.
+            // SAFETY: checked non-null just above, and the # Safety above makes a non-null
+            // `pending` writable.
             unsafe { pending.write(was) };
         }
         Ok(())
@@ -204,7 +212,8 @@ pub unsafe extern "C" fn ap_cancel_watcher_wait(
     n: *mut usize,
 ) -> ap_status {
     guard("ap_cancel_watcher_wait", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `w` is NULL or a live cancel watcher handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let w = unsafe { borrow::<CancelWatcher, _>(w) }?;
         let n = Out::new(n)?;
         if keys.is_null() && capacity > 0 {
@@ -213,7 +222,9 @@ pub unsafe extern "C" fn ap_cancel_watcher_wait(
         let buf: &mut [u64] = if capacity == 0 {
             &mut []
         } else {
-            // SAFETY: `keys` holds `capacity` writable cells by contract.
+            // SAFETY: capacity > 0 here, so `keys` is non-null (checked above) and holds
+            // `capacity` writable uint64_t by the # Safety above; as with any output buffer of
+            // the C API, it is this call's alone until the call returns.
             unsafe { std::slice::from_raw_parts_mut(keys, capacity) }
         };
         n.write(w.wait_into(buf, Duration::from_nanos(timeout_ns)))
@@ -228,7 +239,8 @@ pub unsafe extern "C" fn ap_cancel_watcher_wait(
 #[no_mangle]
 pub unsafe extern "C" fn ap_cancel_watcher_close(w: *const ApCancelWatcher) -> ap_status {
     guard("ap_cancel_watcher_close", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `w` is NULL or a live cancel watcher handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<CancelWatcher, _>(w) }?.close();
         Ok(())
     })

@@ -41,7 +41,8 @@ pub extern "C" fn ap_counter_new_with_stripes(
 /// `c` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_clone(c: *const ApCounter) -> *mut ApCounter {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `c` is NULL or a live counter handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<Counter, _>(c) }
 }
 
@@ -51,7 +52,8 @@ pub unsafe extern "C" fn ap_counter_clone(c: *const ApCounter) -> *mut ApCounter
 /// `c` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `c` is NULL or a counter handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Counter, _>(c) }
 }
 
@@ -61,8 +63,9 @@ pub unsafe extern "C" fn ap_counter_free(c: *mut ApCounter) {
 /// `c` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_counter_inc", || {
+        // SAFETY: the caller guarantees `c` is NULL or a live counter handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<Counter, _>(c) }?.inc();
         Ok(())
     })
@@ -74,8 +77,9 @@ pub unsafe extern "C" fn ap_counter_inc(c: *const ApCounter) -> ap_status {
 /// `c` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_add(c: *const ApCounter, n: u64) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_counter_add", || {
+        // SAFETY: the caller guarantees `c` is NULL or a live counter handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<Counter, _>(c) }?.add(n);
         Ok(())
     })
@@ -93,7 +97,8 @@ pub unsafe extern "C" fn ap_counter_add_many(
     len: usize,
 ) -> ap_status {
     guard("ap_counter_add_many", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `c` is NULL or a live counter handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let counter = unsafe { borrow::<Counter, _>(c) }?;
         let values = input_slice(values, len)?;
         counter.add(values.iter().fold(0u64, |a, &v| a.wrapping_add(v)));
@@ -108,8 +113,9 @@ pub unsafe extern "C" fn ap_counter_add_many(
 /// `c` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_counter_get(c: *const ApCounter, out: *mut u64) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_counter_get", || {
+        // SAFETY: the caller guarantees `c` is NULL or a live counter handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let c = unsafe { borrow::<Counter, _>(c) }?;
         Out::new(out)?.write(c.get())
     })

@@ -26,7 +26,8 @@ pub extern "C" fn ap_gauge_new(initial: f64, out: *mut *mut ApGauge) -> ap_statu
 /// `g` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_clone(g: *const ApGauge) -> *mut ApGauge {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `g` is NULL or a live gauge handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<Gauge, _>(g) }
 }
 
@@ -36,13 +37,17 @@ pub unsafe extern "C" fn ap_gauge_clone(g: *const ApGauge) -> *mut ApGauge {
 /// `g` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_free(g: *mut ApGauge) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `g` is NULL or a gauge handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Gauge, _>(g) }
 }
 
+/// Runs `f` on the gauge behind `g` as the API call `what`.
 fn with_gauge(g: *const ApGauge, what: &str, f: impl FnOnce(&Gauge)) -> ap_status {
-    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `g` NULL or live.
     guard(what, || {
+        // SAFETY: `g` is NULL or a live gauge handle for the whole call: the only callers are this
+        // module's `unsafe extern "C" fn`s, whose # Safety requires exactly that of the C caller;
+        // that is what `borrow` requires.
         f(unsafe { borrow::<Gauge, _>(g) }?);
         Ok::<(), Fail>(())
     })
@@ -63,8 +68,9 @@ pub unsafe extern "C" fn ap_gauge_set(g: *const ApGauge, v: f64) -> ap_status {
 /// `g` is NULL or a live handle; `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn ap_gauge_get(g: *const ApGauge, out: *mut f64) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_gauge_get", || {
+        // SAFETY: the caller guarantees `g` is NULL or a live gauge handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let g = unsafe { borrow::<Gauge, _>(g) }?;
         Out::new(out)?.write(g.get())
     })

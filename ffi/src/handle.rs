@@ -18,7 +18,8 @@ pub(crate) fn into_handle<T, H>(value: Arc<T>) -> *mut H {
 /// # Safety
 /// `h` is NULL or a live handle created from an `Arc<T>` that the caller owns for the whole call.
 pub(crate) unsafe fn borrow<'a, T, H>(h: *const H) -> Result<&'a T, Fail> {
-    // SAFETY: per the contract above, a non-null `h` came from `into_handle::<T, H>` and is live.
+    // SAFETY: per the contract above, a non-null `h` came from `into_handle::<T, H>` and its
+    // `Arc<T>` stays alive for the call, so it points to a valid `T`; `as_ref` maps NULL to None.
     unsafe { h.cast::<T>().as_ref() }.ok_or_else(|| Fail::new(AP_ERR_NULL_HANDLE, "handle is NULL"))
 }
 
@@ -28,9 +29,11 @@ pub(crate) unsafe fn borrow<'a, T, H>(h: *const H) -> Result<&'a T, Fail> {
 /// # Safety
 /// As [`borrow`].
 pub(crate) unsafe fn share<T, H>(h: *const H) -> Result<Arc<T>, Fail> {
-    // SAFETY: forwarded contract; the borrow proves `h` is non-null and live.
+    // SAFETY: this function's contract is `borrow`'s; the borrow returns early for a NULL `h`.
     unsafe { borrow::<T, H>(h) }?;
-    // SAFETY: a live handle is an `Arc<T>` pointer; the increment pays for the new owner.
+    // SAFETY: `h` is non-null (checked by the borrow) and, by the contract, came from
+    // `Arc::into_raw` of a live `Arc<T>`; the increment pays for the owner `from_raw` creates, so
+    // the caller's reference is untouched.
     unsafe {
         Arc::increment_strong_count(h.cast::<T>());
         Ok(Arc::from_raw(h.cast::<T>()))
@@ -41,7 +44,8 @@ pub(crate) unsafe fn share<T, H>(h: *const H) -> Result<Arc<T>, Fail> {
 /// As [`borrow`].
 pub(crate) unsafe fn clone_handle<T, H>(h: *const H) -> *mut H {
     if !h.is_null() {
-        // SAFETY: a live handle from `into_handle` is an `Arc<T>` pointer.
+        // SAFETY: non-null, so by the contract `h` came from `Arc::into_raw` (`into_handle`) and
+        // its `Arc<T>` is alive, which is what `increment_strong_count` requires.
         unsafe { Arc::increment_strong_count(h.cast::<T>()) };
     }
     h.cast_mut()
@@ -55,7 +59,9 @@ pub(crate) unsafe fn clone_handle<T, H>(h: *const H) -> *mut H {
 /// `h` is NULL or a handle of an `Arc<T>` the caller owns and never uses again.
 pub(crate) unsafe fn free_handle<T, H>(h: *mut H) {
     if !h.is_null() {
-        // SAFETY: gives back the reference that `into_handle` or `clone_handle` handed out.
+        // SAFETY: non-null, so by the contract `h` came from `Arc::into_raw` (`into_handle`, or a
+        // `clone_handle` increment) and carries one reference the caller owns and gives up here:
+        // `from_raw` takes that reference back, once.
         let owned = unsafe { Arc::from_raw(h.cast_const().cast::<T>()) };
         guard_void("free", move || drop(owned));
     }

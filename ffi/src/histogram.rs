@@ -44,7 +44,8 @@ pub extern "C" fn ap_histogram_new_with_precision(
 /// `h` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_clone(h: *const ApHistogram) -> *mut ApHistogram {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `h` is NULL or a live histogram handle (# Safety above), which
+    // is what `clone_handle` requires.
     unsafe { clone_handle::<Histogram, _>(h) }
 }
 
@@ -54,7 +55,8 @@ pub unsafe extern "C" fn ap_histogram_clone(h: *const ApHistogram) -> *mut ApHis
 /// `h` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_histogram_free(h: *mut ApHistogram) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `h` is NULL or a histogram handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Histogram, _>(h) }
 }
 
@@ -64,7 +66,9 @@ fn with(
     what: &str,
     f: impl FnOnce(&Histogram) -> Result<(), Fail>,
 ) -> ap_status {
-    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `h` NULL or live.
+    // SAFETY: `h` is NULL or a live histogram handle for the whole call: the only callers are this
+    // module's `unsafe extern "C" fn`s (directly or through `read`), whose # Safety requires
+    // exactly that of the C caller; that is what `borrow` requires.
     guard(what, || f(unsafe { borrow::<Histogram, _>(h) }?))
 }
 
@@ -236,7 +240,8 @@ pub unsafe extern "C" fn ap_histogram_merge(
     src: *const ApHistogram,
 ) -> ap_status {
     with(dst, "ap_histogram_merge", |d| {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `src` is NULL or a live histogram handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = d.merge(unsafe { borrow::<Histogram, _>(src) }?);
         Ok(())
     })

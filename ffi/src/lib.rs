@@ -5,6 +5,7 @@
 //! and a thread-local message, panics to `AP_ERR_INTERNAL`. All behaviour lives in `atomicperf`.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 // cbindgen writes the header in this order, so it reads as a manual: status codes first, then
 // one section per type (rustfmt.toml keeps rustfmt from sorting them).

@@ -45,7 +45,8 @@ pub extern "C" fn ap_map_new(shards: usize, out: *mut *mut ApMap) -> ap_status {
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_clone(m: *const ApMap) -> *mut ApMap {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a live map handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<BytesMap, _>(m) }
 }
 
@@ -55,7 +56,8 @@ pub unsafe extern "C" fn ap_map_clone(m: *const ApMap) -> *mut ApMap {
 /// `m` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_free(m: *mut ApMap) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a map handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<BytesMap, _>(m) }
 }
 
@@ -77,7 +79,8 @@ pub unsafe extern "C" fn ap_map_get(
     found: *mut bool,
 ) -> ap_status {
     guard("ap_map_get", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         let (len, found) = (Out::new(len)?, Out::new(found)?);
         let key = input_slice(key, key_len)?;
@@ -107,7 +110,8 @@ pub unsafe extern "C" fn ap_map_insert(
     replaced: *mut bool,
 ) -> ap_status {
     guard("ap_map_insert", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         let (key, value) = (input_slice(key, key_len)?, input_slice(value, value_len)?);
         let previous = m.insert(key.to_vec(), value.to_vec());
@@ -131,7 +135,8 @@ pub unsafe extern "C" fn ap_map_insert_if_absent(
     inserted: *mut bool,
 ) -> ap_status {
     guard("ap_map_insert_if_absent", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         let (key, value) = (input_slice(key, key_len)?, input_slice(value, value_len)?);
         let mut ran = false;
@@ -157,7 +162,8 @@ pub unsafe extern "C" fn ap_map_remove(
     removed: *mut bool,
 ) -> ap_status {
     guard("ap_map_remove", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         write_opt(removed, m.remove(input_slice(key, key_len)?).is_some());
         Ok(())
@@ -176,7 +182,8 @@ pub unsafe extern "C" fn ap_map_contains(
     out: *mut bool,
 ) -> ap_status {
     guard("ap_map_contains", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         let out = Out::new(out)?;
         out.write(m.contains(input_slice(key, key_len)?))
@@ -190,7 +197,8 @@ pub unsafe extern "C" fn ap_map_contains(
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_len(m: *const ApMap, out: *mut usize) -> ap_status {
     guard("ap_map_len", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         Out::new(out)?.write(m.len())
     })
@@ -202,8 +210,9 @@ pub unsafe extern "C" fn ap_map_len(m: *const ApMap, out: *mut usize) -> ap_stat
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_clear(m: *const ApMap) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_map_clear", || {
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<BytesMap, _>(m) }?.clear();
         Ok(())
     })
@@ -220,15 +229,21 @@ pub unsafe extern "C" fn ap_map_snapshot(
     out: *mut *mut ApMapEntries,
 ) -> ap_status {
     guard("ap_map_snapshot", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesMap, _>(m) }?;
         let out = Out::new(out)?;
         out.write(Box::into_raw(Box::new(m.snapshot())).cast())
     })
 }
 
+/// Borrows the snapshot behind an entries handle for the duration of one call.
+///
+/// # Safety
+/// `e` is NULL or a live entries handle (made by ap_map_snapshot, not yet freed).
 unsafe fn entries<'a>(e: *const ApMapEntries) -> Result<&'a Entries, Fail> {
-    // SAFETY: the caller passes NULL or a live entries handle from ap_map_snapshot.
+    // SAFETY: the contract above: a non-null `e` is the `Box<Entries>` that ap_map_snapshot
+    // leaked, still alive; `as_ref` turns NULL into None.
     unsafe { e.cast::<Entries>().as_ref() }
         .ok_or_else(|| Fail::new(AP_ERR_NULL_HANDLE, "handle is NULL"))
 }
@@ -241,7 +256,8 @@ unsafe fn entries<'a>(e: *const ApMapEntries) -> Result<&'a Entries, Fail> {
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_entries_len(e: *const ApMapEntries, out: *mut usize) -> ap_status {
     guard("ap_map_entries_len", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `e` is NULL or a live entries handle (# Safety above),
+        // which is what `entries` requires.
         let e = unsafe { entries(e) }?;
         Out::new(out)?.write(e.len())
     })
@@ -263,7 +279,9 @@ pub unsafe extern "C" fn ap_map_entries_get(
     value_len: *mut usize,
 ) -> ap_status {
     guard("ap_map_entries_get", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `e` is NULL or a live entries handle (# Safety above),
+        // which is what `entries` requires; the pointers written out borrow the snapshot, which the
+        // caller keeps until ap_map_entries_free.
         let e = unsafe { entries(e) }?;
         let (key, key_len, value, value_len) = (
             Out::new(key)?,
@@ -291,7 +309,8 @@ pub unsafe extern "C" fn ap_map_entries_get(
 #[no_mangle]
 pub unsafe extern "C" fn ap_map_entries_free(e: *mut ApMapEntries) {
     if !e.is_null() {
-        // SAFETY: created by Box::into_raw in ap_map_snapshot, freed once.
+        // SAFETY: non-null, so by the # Safety above `e` is the `Box<Entries>` that
+        // ap_map_snapshot leaked, owned by the caller and given up here: it is freed once.
         let entries = unsafe { Box::from_raw(e.cast::<Entries>()) };
         crate::status::guard_void("ap_map_entries_free", move || drop(entries));
     }

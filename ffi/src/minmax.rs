@@ -25,7 +25,8 @@ pub extern "C" fn ap_minmax_new(out: *mut *mut ApMinMax) -> ap_status {
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_clone(m: *const ApMinMax) -> *mut ApMinMax {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a live min/max handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<MinMax, _>(m) }
 }
 
@@ -35,7 +36,8 @@ pub unsafe extern "C" fn ap_minmax_clone(m: *const ApMinMax) -> *mut ApMinMax {
 /// `m` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_free(m: *mut ApMinMax) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a min/max handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<MinMax, _>(m) }
 }
 
@@ -45,8 +47,9 @@ pub unsafe extern "C" fn ap_minmax_free(m: *mut ApMinMax) {
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_record(m: *const ApMinMax, value: u64) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_minmax_record", || {
+        // SAFETY: the caller guarantees `m` is NULL or a live min/max handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<MinMax, _>(m) }?.record(value);
         Ok(())
     })
@@ -60,7 +63,8 @@ pub unsafe extern "C" fn ap_minmax_record(m: *const ApMinMax, value: u64) -> ap_
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_min(m: *const ApMinMax, out: *mut u64) -> ap_status {
     guard("ap_minmax_min", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live min/max handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<MinMax, _>(m) }?;
         Out::new(out)?.write(present(m.min())?)
     })
@@ -74,7 +78,8 @@ pub unsafe extern "C" fn ap_minmax_min(m: *const ApMinMax, out: *mut u64) -> ap_
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_max(m: *const ApMinMax, out: *mut u64) -> ap_status {
     guard("ap_minmax_max", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live min/max handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<MinMax, _>(m) }?;
         Out::new(out)?.write(present(m.max())?)
     })
@@ -86,8 +91,9 @@ pub unsafe extern "C" fn ap_minmax_max(m: *const ApMinMax, out: *mut u64) -> ap_
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_minmax_reset(m: *const ApMinMax) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_minmax_reset", || {
+        // SAFETY: the caller guarantees `m` is NULL or a live min/max handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<MinMax, _>(m) }?.reset();
         Ok(())
     })

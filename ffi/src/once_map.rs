@@ -40,7 +40,8 @@ pub extern "C" fn ap_once_map_new(out: *mut *mut ApOnceMap) -> ap_status {
 /// `m` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_once_map_clone(m: *const ApOnceMap) -> *mut ApOnceMap {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a live once-map handle (# Safety above), which
+    // is what `clone_handle` requires.
     unsafe { clone_handle::<BytesOnceMap, _>(m) }
 }
 
@@ -51,7 +52,8 @@ pub unsafe extern "C" fn ap_once_map_clone(m: *const ApOnceMap) -> *mut ApOnceMa
 /// `m` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_once_map_free(m: *mut ApOnceMap) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `m` is NULL or a once-map handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<BytesOnceMap, _>(m) }
 }
 
@@ -78,7 +80,8 @@ pub unsafe extern "C" fn ap_once_map_claim(
     ticket: *mut *mut ApOnceTicket,
 ) -> ap_status {
     guard("ap_once_map_claim", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live once-map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesOnceMap, _>(m) }?;
         let (len, ticket) = (Out::new(len)?, Out::new(ticket)?);
         let key = input_slice(key, key_len)?.to_vec();
@@ -99,11 +102,16 @@ pub unsafe extern "C" fn ap_once_map_claim(
     })
 }
 
+/// Takes back ownership of the ticket behind a handle; dropping it abandons the initialisation.
+///
+/// # Safety
+/// `t` is NULL or a ticket handle the caller owns and does not use afterwards.
 unsafe fn take_ticket(t: *mut ApOnceTicket) -> Result<Box<InitTicket<Vec<u8>>>, Fail> {
     if t.is_null() {
         return Err(Fail::new(AP_ERR_NULL_HANDLE, "ticket is NULL"));
     }
-    // SAFETY: a live ticket from ap_once_map_claim, consumed once.
+    // SAFETY: non-null, so by the contract above `t` is the `Box<InitTicket>` that
+    // ap_once_map_claim leaked, owned by the caller and given up here: it is freed once.
     Ok(unsafe { Box::from_raw(t.cast::<InitTicket<Vec<u8>>>()) })
 }
 
@@ -120,7 +128,8 @@ pub unsafe extern "C" fn ap_once_ticket_complete(
     len: usize,
 ) -> ap_status {
     guard("ap_once_ticket_complete", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `t` is NULL or a ticket it owns and never uses again
+        // (# Safety above), which is what `take_ticket` requires.
         let ticket = unsafe { take_ticket(t) }?;
         let value = input_slice(value, len)?.to_vec();
         ticket.complete(value);
@@ -136,7 +145,8 @@ pub unsafe extern "C" fn ap_once_ticket_complete(
 #[no_mangle]
 pub unsafe extern "C" fn ap_once_ticket_abandon(t: *mut ApOnceTicket) {
     if !t.is_null() {
-        // SAFETY: forwarded contract; dropping the ticket abandons it.
+        // SAFETY: the caller guarantees `t` is a ticket it owns and never uses again (# Safety
+        // above), which is what `take_ticket` requires; dropping the ticket abandons it.
         let ticket = unsafe { take_ticket(t) };
         crate::status::guard_void("ap_once_ticket_abandon", move || drop(ticket));
     }
@@ -158,7 +168,8 @@ pub unsafe extern "C" fn ap_once_map_get(
     found: *mut bool,
 ) -> ap_status {
     guard("ap_once_map_get", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live once-map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesOnceMap, _>(m) }?;
         let (len, found) = (Out::new(len)?, Out::new(found)?);
         match m.get(input_slice(key, key_len)?) {
@@ -186,7 +197,8 @@ pub unsafe extern "C" fn ap_once_map_remove(
     removed: *mut bool,
 ) -> ap_status {
     guard("ap_once_map_remove", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live once-map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesOnceMap, _>(m) }?;
         write_opt(removed, m.remove(input_slice(key, key_len)?).is_some());
         Ok(())
@@ -200,7 +212,8 @@ pub unsafe extern "C" fn ap_once_map_remove(
 #[no_mangle]
 pub unsafe extern "C" fn ap_once_map_len(m: *const ApOnceMap, out: *mut usize) -> ap_status {
     guard("ap_once_map_len", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `m` is NULL or a live once-map handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let m = unsafe { borrow::<BytesOnceMap, _>(m) }?;
         Out::new(out)?.write(m.len())
     })

@@ -33,7 +33,8 @@ pub unsafe extern "C" fn ap_rate_tracker_new(
         let sources = handles
             .iter()
             .enumerate()
-            // SAFETY: forwarded contract: every element is NULL or a live handle.
+            // SAFETY: `c` is an element of `counters`, each NULL or a live counter handle by the
+            // caller's guarantee (# Safety above), which is what `share` requires.
             .map(|(i, &c)| Ok((format!("counter_{i}"), unsafe { share::<Counter, _>(c) }?)))
             .collect::<Result<Vec<_>, Fail>>()?;
         out.write(into_handle::<RateTracker, _>(Arc::new(RateTracker::new(
@@ -48,7 +49,8 @@ pub unsafe extern "C" fn ap_rate_tracker_new(
 /// `t` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_rate_tracker_clone(t: *const ApRateTracker) -> *mut ApRateTracker {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a live rate tracker handle (# Safety above),
+    // which is what `clone_handle` requires.
     unsafe { clone_handle::<RateTracker, _>(t) }
 }
 
@@ -58,7 +60,8 @@ pub unsafe extern "C" fn ap_rate_tracker_clone(t: *const ApRateTracker) -> *mut 
 /// `t` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_rate_tracker_free(t: *mut ApRateTracker) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a rate tracker handle it owns and never uses
+    // again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<RateTracker, _>(t) }
 }
 
@@ -80,7 +83,8 @@ pub unsafe extern "C" fn ap_rate_tracker_rates(
     len: *mut usize,
 ) -> ap_status {
     guard("ap_rate_tracker_rates", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `t` is NULL or a live rate tracker handle for the whole
+        // call (# Safety above), which is what `borrow` requires.
         let t = unsafe { borrow::<RateTracker, _>(t) }?;
         let len = Out::new(len)?;
         let needed = t.names().count();
@@ -95,7 +99,9 @@ pub unsafe extern "C" fn ap_rate_tracker_rates(
             return Err(Fail::new(AP_ERR_NULL_POINTER, "per_second is NULL"));
         }
         for (i, rate) in t.rates().into_iter().enumerate() {
-            // SAFETY: i < needed <= capacity elements, per the contract.
+            // SAFETY: `rates()` has one entry per tracked counter, so i < needed <= capacity
+            // (checked above); `per_second` is non-null when needed > 0 (checked above) and, like
+            // a non-null `deltas`, holds `capacity` writable elements by the # Safety above.
             unsafe {
                 per_second.add(i).write(rate.per_second);
                 if !deltas.is_null() {

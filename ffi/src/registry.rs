@@ -51,7 +51,8 @@ pub unsafe extern "C" fn ap_registry_named(
 ) -> ap_status {
     guard("ap_registry_named", || {
         let out = Out::new(out)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `name` is NULL or a NUL-terminated string (# Safety above),
+        // alive for this call, which is what `utf8` requires.
         let name = unsafe { utf8(name, "name") }?;
         out.write(into_handle::<Registry, _>(Registry::named(name)))
     })
@@ -71,7 +72,8 @@ pub extern "C" fn ap_registry_new(out: *mut *mut ApRegistry) -> ap_status {
 /// `r` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_registry_clone(r: *const ApRegistry) -> *mut ApRegistry {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `r` is NULL or a live registry handle (# Safety above), which
+    // is what `clone_handle` requires.
     unsafe { clone_handle::<Registry, _>(r) }
 }
 
@@ -81,15 +83,21 @@ pub unsafe extern "C" fn ap_registry_clone(r: *const ApRegistry) -> *mut ApRegis
 /// `r` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_registry_free(r: *mut ApRegistry) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `r` is NULL or a registry handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Registry, _>(r) }
 }
 
+/// The UTF-8 text of a C string argument named `what` (for messages).
+///
+/// # Safety
+/// `s` is NULL or a NUL-terminated string that stays valid and unchanged for `'a`.
 unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
     if s.is_null() {
         return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what} is NULL")));
     }
-    // SAFETY: non-null and NUL-terminated per the caller's contract.
+    // SAFETY: checked non-null just above, so by the contract above `s` is a NUL-terminated
+    // string valid for `'a`, which is what `CStr::from_ptr` requires.
     unsafe { CStr::from_ptr(s) }.to_str().map_err(|_| {
         Fail::new(
             AP_ERR_INVALID_ARGUMENT,
@@ -99,6 +107,10 @@ unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
 }
 
 /// The `n` (name, value) label pairs from two parallel string arrays.
+///
+/// # Safety
+/// `names` and `values` are each NULL or hold `n` pointers (NULL allowed only when `n` is 0), and
+/// every one of those pointers is NULL or a NUL-terminated string valid for `'a`.
 unsafe fn labels<'a>(
     names: *const *const c_char,
     values: *const *const c_char,
@@ -109,17 +121,24 @@ unsafe fn labels<'a>(
     names
         .iter()
         .zip(values)
-        // SAFETY: forwarded contract: each element is NULL or a NUL-terminated string.
         .map(|(&k, &v)| {
-            Ok((unsafe { utf8(k, "label name") }?, unsafe {
-                utf8(v, "label value")
-            }?))
+            // SAFETY: `k` is an element of `names`: NULL or a NUL-terminated string valid for
+            // `'a` by the contract above, which is what `utf8` requires.
+            let name = unsafe { utf8(k, "label name") }?;
+            // SAFETY: `v` is an element of `values`, with the same guarantee as `k`.
+            let value = unsafe { utf8(v, "label value") }?;
+            Ok((name, value))
         })
         .collect()
 }
 
 /// Shared body of the get-or-create calls: arguments checked in order (registry, out, strings),
 /// then the metric looked up or created and a new owning handle written to *out.
+///
+/// # Safety
+/// The contract of ap_registry_counter: `r` is NULL or a live registry handle; `name` and `help`
+/// are NULL or NUL-terminated; the label arrays hold `n_labels` pointers, each NULL or
+/// NUL-terminated; `out` is NULL or writable.
 #[allow(clippy::too_many_arguments)]
 unsafe fn lookup<T, H>(
     what: &str,
@@ -133,12 +152,14 @@ unsafe fn lookup<T, H>(
     get: impl FnOnce(&Registry, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
 ) -> ap_status {
     guard(what, || {
-        // SAFETY: forwarded contract of every caller.
+        // SAFETY: `r` is NULL or a live registry handle for the whole call (the contract above),
+        // which is what `borrow` requires.
         let registry = unsafe { borrow::<Registry, _>(r) }?;
         let out = Out::new(out)?;
-        // SAFETY: forwarded contract.
+        // SAFETY: `name` and `help` are NULL or NUL-terminated strings, alive for this call (the
+        // contract above), which is what `utf8` requires.
         let (name, help) = unsafe { (utf8(name, "name")?, utf8(help, "help")?) };
-        // SAFETY: forwarded contract.
+        // SAFETY: the label arrays are as `labels` requires, by the contract above.
         let labels = unsafe { labels(label_names, label_values, n_labels) }?;
         out.write(into_handle::<T, H>(get(registry, name, help, &labels)?))
     })
@@ -164,7 +185,8 @@ pub unsafe extern "C" fn ap_registry_counter(
     n_labels: usize,
     out: *mut *mut ApCounter,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees the # Safety above (registry handle, strings, label arrays,
+    // out-pointer), which is the contract `lookup` requires.
     unsafe {
         lookup::<Counter, _>(
             "ap_registry_counter",
@@ -194,7 +216,8 @@ pub unsafe extern "C" fn ap_registry_gauge(
     n_labels: usize,
     out: *mut *mut ApGauge,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
+    // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
         lookup::<Gauge, _>(
             "ap_registry_gauge",
@@ -244,7 +267,8 @@ pub unsafe extern "C" fn ap_registry_histogram(
         }
         Err(fail) => return guard("ap_registry_histogram", || Err(fail)),
     };
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
+    // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
         lookup::<Histogram, _>(
             "ap_registry_histogram",
@@ -275,7 +299,8 @@ pub unsafe extern "C" fn ap_registry_timer(
     n_labels: usize,
     out: *mut *mut ApTimer,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
+    // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
         lookup::<Timer, _>(
             "ap_registry_timer",
@@ -305,7 +330,8 @@ pub unsafe extern "C" fn ap_registry_minmax(
     n_labels: usize,
     out: *mut *mut ApMinMax,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
+    // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
         lookup::<MinMax, _>(
             "ap_registry_minmax",
@@ -338,7 +364,8 @@ pub unsafe extern "C" fn ap_registry_export(
     len: *mut usize,
 ) -> ap_status {
     guard("ap_registry_export", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let registry = unsafe { borrow::<Registry, _>(r) }?;
         let len = Out::new(len)?;
         let text = match format {
@@ -365,7 +392,9 @@ pub unsafe extern "C" fn ap_registry_export(
         if buf.is_null() {
             return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
         }
-        // SAFETY: capacity >= len + 1 writable bytes at buf, per the contract.
+        // SAFETY: `buf` is non-null (checked above) and holds `capacity` writable bytes by the
+        // # Safety above; capacity >= text.len() + 1 (checked above), so the bytes and the NUL
+        // fit; a fresh `String` cannot overlap the caller's buffer.
         unsafe {
             std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
             buf.add(text.len()).write(0);
@@ -387,7 +416,8 @@ pub unsafe extern "C" fn ap_registry_set_series_limit(
     limit: u64,
 ) -> ap_status {
     guard("ap_registry_set_series_limit", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let registry = unsafe { borrow::<Registry, _>(r) }?;
         registry.set_series_limit(match limit {
             0 => None,
@@ -412,7 +442,8 @@ pub unsafe extern "C" fn ap_registry_series_stats(
 ) -> ap_status {
     guard("ap_registry_series_stats", || {
         let (series, limit, refused) = (Out::new(series)?, Out::new(limit)?, Out::new(refused)?);
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let registry = unsafe { borrow::<Registry, _>(r) }?;
         series.write(registry.series_count() as u64)?;
         limit.write(registry.series_limit().map_or(0, |n| n as u64))?;

@@ -42,7 +42,8 @@ pub unsafe extern "C" fn ap_snapshot_cell_new(
 /// `c` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_snapshot_cell_clone(c: *const ApSnapshotCell) -> *mut ApSnapshotCell {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `c` is NULL or a live snapshot cell handle (# Safety above),
+    // which is what `clone_handle` requires.
     unsafe { clone_handle::<BytesCell, _>(c) }
 }
 
@@ -52,7 +53,8 @@ pub unsafe extern "C" fn ap_snapshot_cell_clone(c: *const ApSnapshotCell) -> *mu
 /// `c` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_snapshot_cell_free(c: *mut ApSnapshotCell) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `c` is NULL or a snapshot cell handle it owns and never uses
+    // again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<BytesCell, _>(c) }
 }
 
@@ -61,7 +63,9 @@ fn with(
     what: &str,
     f: impl FnOnce(&BytesCell) -> Result<(), Fail>,
 ) -> ap_status {
-    // SAFETY: every caller is an `unsafe extern fn` whose contract makes `c` NULL or live.
+    // SAFETY: `c` is NULL or a live snapshot cell handle for the whole call: the only callers are
+    // this module's `unsafe extern "C" fn`s, whose # Safety requires exactly that of the C caller;
+    // that is what `borrow` requires.
     guard(what, || f(unsafe { borrow::<BytesCell, _>(c) }?))
 }
 

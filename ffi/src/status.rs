@@ -181,7 +181,9 @@ impl<T> Out<T> {
     }
 
     pub(crate) fn write(self, value: T) -> Result<(), Fail> {
-        // SAFETY: non-null (checked in `new`), and the caller promises writable storage for a T.
+        // SAFETY: non-null (checked in `new`); an `Out` only wraps an out-pointer argument of a
+        // C API function, which the C caller passes as NULL or writable storage for a `T` (the
+        // header's contract for every out-pointer).
         unsafe { self.0.write(value) };
         Ok(())
     }
@@ -198,7 +200,9 @@ pub(crate) fn input_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], F
             format!("values is NULL with len {len}"),
         ));
     }
-    // SAFETY: the caller promises `len` readable, initialised elements at `ptr`.
+    // SAFETY: non-null with len > 0 (checked above); `ptr` and `len` are always an (array,
+    // length) argument pair of a C API function, whose # Safety makes `ptr` hold `len` readable,
+    // initialised elements that stay unchanged for the call.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -221,7 +225,10 @@ pub(crate) fn write_bytes(
         if buf.is_null() {
             return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
         }
-        // SAFETY: the caller promises `capacity` writable bytes at `buf`, and len <= capacity.
+        // SAFETY: `buf` is non-null (checked above) and, with `capacity`, an argument pair of a C
+        // API function whose # Safety makes it hold `capacity` writable bytes; bytes.len() <=
+        // capacity (checked above); `bytes` is the library's own data, never handed to the
+        // caller as writable, so it cannot overlap `buf`.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf, bytes.len()) };
     }
     Ok(())
@@ -230,7 +237,9 @@ pub(crate) fn write_bytes(
 /// Writes through an optional out-pointer (NULL means the caller does not want the value).
 pub(crate) fn write_opt<T>(out: *mut T, value: T) {
     if !out.is_null() {
-        // SAFETY: non-null, and the caller promises writable storage for a T.
+        // SAFETY: non-null (checked just above); `out` is always an optional out-pointer
+        // argument of a C API function, which the C caller passes as NULL or writable storage
+        // for a `T` (the header's contract for every out-pointer).
         unsafe { out.write(value) };
     }
 }
@@ -274,13 +283,14 @@ mod tests {
         assert_eq!(CONSTANTS.len(), Status::ALL.len());
         for (status, (name, code)) in Status::ALL.iter().zip(CONSTANTS) {
             assert_eq!((status.name(), status.code()), (*name, *code));
-            // SAFETY: ap_status_str returns a static NUL-terminated string.
+            // SAFETY: ap_status_str returns a pointer into its static table of NUL-terminated
+            // strings, never freed.
             let text = unsafe { CStr::from_ptr(ap_status_str(*code)) }
                 .to_str()
                 .unwrap();
             assert_eq!(text, format!("{}: {}", status.name(), status.text()));
         }
-        // SAFETY: as above.
+        // SAFETY: for an unknown code too, ap_status_str returns a static NUL-terminated string.
         let unknown = unsafe { CStr::from_ptr(ap_status_str(999)) };
         assert_eq!(unknown.to_str().unwrap(), "AP_ERR_UNKNOWN: unknown status");
     }

@@ -56,7 +56,8 @@ pub extern "C" fn ap_throughput_window_new(
 pub unsafe extern "C" fn ap_throughput_window_clone(
     w: *const ApThroughputWindow,
 ) -> *mut ApThroughputWindow {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `w` is NULL or a live throughput window handle (# Safety
+    // above), which is what `clone_handle` requires.
     unsafe { clone_handle::<ThroughputWindow, _>(w) }
 }
 
@@ -66,7 +67,8 @@ pub unsafe extern "C" fn ap_throughput_window_clone(
 /// `w` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_throughput_window_free(w: *mut ApThroughputWindow) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `w` is NULL or a throughput window handle it owns and never
+    // uses again (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<ThroughputWindow, _>(w) }
 }
 
@@ -79,8 +81,9 @@ pub unsafe extern "C" fn ap_throughput_window_record(
     w: *const ApThroughputWindow,
     latency_ns: u64,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_throughput_window_record", || {
+        // SAFETY: the caller guarantees `w` is NULL or a live throughput window handle for the
+        // whole call (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<ThroughputWindow, _>(w) }?.record_nanos(latency_ns);
         Ok(())
     })
@@ -96,7 +99,8 @@ pub unsafe extern "C" fn ap_throughput_window_stats(
     out: *mut ap_window_stats,
 ) -> ap_status {
     guard("ap_throughput_window_stats", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `w` is NULL or a live throughput window handle for the
+        // whole call (# Safety above), which is what `borrow` requires.
         let w = unsafe { borrow::<ThroughputWindow, _>(w) }?;
         let out = Out::new(out)?;
         let s = w.stats();

@@ -70,7 +70,8 @@ pub extern "C" fn ap_timer_new_with_precision(
 /// `t` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_timer_clone(t: *const ApTimer) -> *mut ApTimer {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a live timer handle (# Safety above), which is
+    // what `clone_handle` requires.
     unsafe { clone_handle::<Timer, _>(t) }
 }
 
@@ -80,7 +81,8 @@ pub unsafe extern "C" fn ap_timer_clone(t: *const ApTimer) -> *mut ApTimer {
 /// `t` is NULL or a handle the caller owns and does not use afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn ap_timer_free(t: *mut ApTimer) {
-    // SAFETY: forwarded contract.
+    // SAFETY: the caller guarantees `t` is NULL or a timer handle it owns and never uses again
+    // (# Safety above), which is what `free_handle` requires.
     unsafe { free_handle::<Timer, _>(t) }
 }
 
@@ -95,8 +97,9 @@ pub unsafe extern "C" fn ap_timer_record(
     duration_ns: u64,
     ok: bool,
 ) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_timer_record", || {
+        // SAFETY: the caller guarantees `t` is NULL or a live timer handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<Timer, _>(t) }?.record_nanos(duration_ns, ok);
         Ok(())
     })
@@ -113,7 +116,8 @@ pub unsafe extern "C" fn ap_timer_snapshot(
     out: *mut ap_timer_stats,
 ) -> ap_status {
     guard("ap_timer_snapshot", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `t` is NULL or a live timer handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let t = unsafe { borrow::<Timer, _>(t) }?;
         let out = Out::new(out)?;
         let s = t.snapshot();
@@ -145,7 +149,8 @@ fn stats(s: &TimerSnapshot) -> Result<ap_timer_stats, Fail> {
 #[no_mangle]
 pub unsafe extern "C" fn ap_timer_quantile(t: *const ApTimer, q: f64, out: *mut u64) -> ap_status {
     guard("ap_timer_quantile", || {
-        // SAFETY: forwarded contract.
+        // SAFETY: the caller guarantees `t` is NULL or a live timer handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let t = unsafe { borrow::<Timer, _>(t) }?;
         let out = Out::new(out)?;
         out.write(present(t.quantile(q)?)?)
@@ -158,8 +163,9 @@ pub unsafe extern "C" fn ap_timer_quantile(t: *const ApTimer, q: f64, out: *mut 
 /// `t` is NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn ap_timer_reset(t: *const ApTimer) -> ap_status {
-    // SAFETY: forwarded contract.
     guard("ap_timer_reset", || {
+        // SAFETY: the caller guarantees `t` is NULL or a live timer handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
         let _: () = unsafe { borrow::<Timer, _>(t) }?.reset();
         Ok(())
     })
