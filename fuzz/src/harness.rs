@@ -17,6 +17,7 @@
 //! `cargo test` (ffi/tests/c_abi_model.rs). The including crate provides `crate::ffi`, the ffi
 //! crate.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::{c_char, CString};
 use std::ptr::{null, null_mut};
@@ -333,10 +334,13 @@ struct TicketObj {
     key: Vec<u8>,
 }
 
+/// The key under which a registry shares a metric: kind, name and sorted label pairs.
+type MetricKey = (u8, String, Vec<(String, String)>);
+
 #[derive(Default)]
 struct RegObj {
     global: bool,
-    metrics: HashMap<(u8, String, Vec<(String, String)>), usize>,
+    metrics: HashMap<MetricKey, usize>,
 }
 
 #[derive(Default)]
@@ -482,7 +486,8 @@ impl Harness {
 
     fn counter_get_check(&self, c: *mut ApCounter, obj: usize, ctx: &str) {
         let mut v = 0u64;
-        // SAFETY: live handle, writable out.
+        // SAFETY: every caller passes a counter handle it took from `counters` (live, owned by the
+        // harness, see `Table`); `v` is a local, so the out-pointer is writable.
         let st = check(unsafe { ap_counter_get(c, &mut v) }, ctx);
         assert_eq!(st, AP_OK, "{ctx}");
         if self.counter_exact(obj) {
@@ -492,15 +497,26 @@ impl Harness {
 
     fn hist_count(&self, h: *mut ApHistogram) -> u64 {
         let mut v = 0u64;
-        // SAFETY: live handle.
+        // SAFETY: every caller passes a histogram handle it took from `hists` or just received
+        // from a successful call (live, owned by the harness); `v` is a local.
         assert_eq!(check(unsafe { ap_histogram_count(h, &mut v) }, "count"), AP_OK);
         v
     }
 
     fn run_op(&mut self, op: Op) {
-        // SAFETY (every unsafe block below): handles come from the live tables or are NULL,
-        // out-pointers are NULL or point to locals, and every buffer holds at least the length
-        // passed with it.
+        // SAFETY: this block only makes calls whose contracts the harness keeps by construction.
+        // Handles are NULL or come from the tables (`Table::get`), which hold only handles that a
+        // successful call returned and that were not freed since (`Table::take` removes a handle
+        // before it is freed), so every non-NULL handle is live. Out-pointers are NULL or point
+        // to locals. Every buffer is a local `Vec` or array at least as long as the length passed
+        // with it, and every string a `CString` or NULL. The `std::mem::zeroed` C result structs
+        // hold only integers, floats, bools and pointers, for which all-zero bytes are valid.
+        // Cell pointers come from `ap_*_cells`/`*_layout` of a live handle and are used within
+        // the layout those calls describe, while the handle is alive; entry pointers come from
+        // `ap_map_entries_get` of a live snapshot, with the lengths it returned, and are copied
+        // before the snapshot is freed. The `unsafe fn` helpers of `Harness` that need a live
+        // handle (`check_async_stats`, `ledger_total`, `check_ledger`) are called only once the
+        // handle is known non-NULL (its table slot exists).
         unsafe {
             match op {
                 Op::Misc(s) => {
@@ -597,7 +613,7 @@ impl Harness {
                     if st == AP_OK {
                         let o = obj.expect("cells of a NULL handle");
                         assert_eq!(cells.kind, AP_CELL_COUNTER_STRIPES);
-                        assert!(cells.count >= 1 && cells.stride >= 8 && cells.stride % 8 == 0);
+                        assert!(cells.count >= 1 && cells.stride >= 8 && cells.stride.is_multiple_of(8));
                         let i = stripe as usize % cells.count;
                         let cell = (cells.base as *mut u8).add(cells.offset + i * cells.stride)
                             as *const std::sync::atomic::AtomicU64;
@@ -1417,12 +1433,12 @@ impl Harness {
                     let id = u64::from(id % 8);
                     let st = check(ap_ledger_open(l, id, overdraft), "ledger_open");
                     if let Some(o) = obj {
-                        let accounts = &mut self.ledger_objs[o].accounts;
-                        if accounts.contains_key(&id) {
-                            assert_eq!(st, AP_ERR_ACCOUNT_EXISTS);
-                        } else {
-                            assert_eq!(st, AP_OK);
-                            accounts.insert(id, (0, overdraft));
+                        match self.ledger_objs[o].accounts.entry(id) {
+                            Entry::Occupied(_) => assert_eq!(st, AP_ERR_ACCOUNT_EXISTS),
+                            Entry::Vacant(v) => {
+                                assert_eq!(st, AP_OK);
+                                v.insert((0, overdraft));
+                            }
                         }
                     }
                 }
@@ -1505,7 +1521,7 @@ impl Harness {
                     let vp = if null_value { null() } else { value.as_ptr() };
                     let st = check(ap_snapshot_cell_new(vp, value.len(), out(&mut p, null_out)), "cell_new");
                     if st == AP_OK {
-                        assert!(!(null_value && !value.is_empty()));
+                        assert!(!null_value || value.is_empty());
                         let value = if null_value { Vec::new() } else { value };
                         let o = new_obj(&mut self.cell_objs, CellObj { value, revision: 0 });
                         self.cells.push(p, o);
@@ -1935,7 +1951,7 @@ impl Harness {
     }
 
     #[allow(clippy::too_many_arguments)]
-    unsafe fn reg_metric(
+    fn reg_metric(
         &mut self,
         reg: Sel,
         kind: Kind,
@@ -1956,7 +1972,7 @@ impl Harness {
         };
         let name_b = text_bytes(&dictify(name), &NAME_DICT);
         let help_b = text_bytes(&help, &VALUE_DICT);
-        let labels: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> = labels
+        let labels: Vec<_> = labels
             .into_iter()
             .take(4)
             .map(|(n, v)| (text_bytes(&dictify(n), &LABEL_DICT), text_bytes(&dictify(v), &VALUE_DICT)))
@@ -1972,7 +1988,7 @@ impl Harness {
         let buckets: Vec<f64> = buckets.into_iter().take(16).collect();
 
         // The key under which the registry shares a metric: name and labels in any order.
-        let key = || -> Option<(u8, String, Vec<(String, String)>)> {
+        let key = || -> Option<MetricKey> {
             let name = String::from_utf8(name_b.clone()?).ok()?;
             let mut pairs = Vec::new();
             for (a, b) in &labels {
@@ -2004,76 +2020,84 @@ impl Harness {
             }};
         }
         let st;
-        match kind {
-            Kind::Counter => {
-                let mut p = null_mut();
-                st = check(ap_registry_counter(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_counter");
-                if st == AP_OK {
-                    let mut v = 0;
-                    ap_counter_get(p, &mut v);
-                    // A metric met for the first time in this run starts from what it holds.
-                    if !lookup!(counters, counter_objs, p, CounterObj { value: v, exact: true }) {
-                        ap_counter_free(p);
-                    } else {
-                        let obj = self.counters.slots.last().unwrap().obj;
-                        self.counter_get_check(p, obj, "registry counter");
-                    }
-                }
-            }
-            Kind::Gauge => {
-                let mut p = null_mut();
-                st = check(ap_registry_gauge(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_gauge");
-                if st == AP_OK {
-                    let mut v = 0.0;
-                    ap_gauge_get(p, &mut v);
-                    if !lookup!(gauges, gauge_objs, p, GaugeObj { value: Some(v) }) {
-                        ap_gauge_free(p);
-                    }
-                }
-            }
-            Kind::Histogram => {
-                let mut p = null_mut();
-                let bp = if null_arrays && !buckets.is_empty() { null() } else { buckets.as_ptr() };
-                st = check(
-                    ap_registry_histogram(r, nm, hp, np, vp, n, bp, buckets.len(), scale, out(&mut p, null_out)),
-                    "registry_histogram",
-                );
-                if st == AP_OK {
-                    let count = self.hist_count(p);
-                    if !lookup!(hists, hist_objs, p, HistObj { count, exact: true }) {
-                        ap_histogram_free(p);
-                    } else {
-                        let obj = self.hists.slots.last().unwrap().obj;
-                        if !self.hist_async(obj) && self.hist_objs[obj].exact {
-                            assert_eq!(self.hist_count(p), self.hist_objs[obj].count, "registry histogram");
+        // SAFETY: `r` is NULL or a registry handle from `regs` (live, see `Table`); the name, help
+        // and label strings are NULL or `CString`s alive until the end of this function, and the
+        // label and bucket arrays are NULL or local `Vec`s of the lengths passed; out-pointers are
+        // NULL or locals. `p` is used only after the call that wrote it succeeded (a live handle
+        // owned here until a table takes it), and is freed only when no table took it.
+        // `ap_timer_stats` holds only integers, for which all-zero bytes are valid.
+        unsafe {
+            match kind {
+                Kind::Counter => {
+                    let mut p = null_mut();
+                    st = check(ap_registry_counter(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_counter");
+                    if st == AP_OK {
+                        let mut v = 0;
+                        ap_counter_get(p, &mut v);
+                        // A metric met for the first time in this run starts from what it holds.
+                        if !lookup!(counters, counter_objs, p, CounterObj { value: v, exact: true }) {
+                            ap_counter_free(p);
+                        } else {
+                            let obj = self.counters.slots.last().unwrap().obj;
+                            self.counter_get_check(p, obj, "registry counter");
                         }
                     }
                 }
-            }
-            Kind::Timer => {
-                let mut p = null_mut();
-                st = check(ap_registry_timer(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_timer");
-                if st == AP_OK {
-                    let mut s: ap_timer_stats = std::mem::zeroed();
-                    ap_timer_snapshot(p, &mut s);
-                    let fresh = TimerObj { count: s.count, errors: s.errors, exact: true };
-                    if !lookup!(timers, timer_objs, p, fresh) {
-                        ap_timer_free(p);
-                    } else {
-                        let obj = self.timers.slots.last().unwrap().obj;
-                        self.check_timer(obj, &s);
+                Kind::Gauge => {
+                    let mut p = null_mut();
+                    st = check(ap_registry_gauge(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_gauge");
+                    if st == AP_OK {
+                        let mut v = 0.0;
+                        ap_gauge_get(p, &mut v);
+                        if !lookup!(gauges, gauge_objs, p, GaugeObj { value: Some(v) }) {
+                            ap_gauge_free(p);
+                        }
                     }
                 }
-            }
-            Kind::MinMax => {
-                let mut p = null_mut();
-                st = check(ap_registry_minmax(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_minmax");
-                if st == AP_OK {
-                    let (mut lo, mut hi) = (0, 0);
-                    let range = (ap_minmax_min(p, &mut lo) == AP_OK && ap_minmax_max(p, &mut hi) == AP_OK)
-                        .then_some((lo, hi));
-                    if !lookup!(minmaxes, minmax_objs, p, MinMaxObj { range, exact: true }) {
-                        ap_minmax_free(p);
+                Kind::Histogram => {
+                    let mut p = null_mut();
+                    let bp = if null_arrays && !buckets.is_empty() { null() } else { buckets.as_ptr() };
+                    st = check(
+                        ap_registry_histogram(r, nm, hp, np, vp, n, bp, buckets.len(), scale, out(&mut p, null_out)),
+                        "registry_histogram",
+                    );
+                    if st == AP_OK {
+                        let count = self.hist_count(p);
+                        if !lookup!(hists, hist_objs, p, HistObj { count, exact: true }) {
+                            ap_histogram_free(p);
+                        } else {
+                            let obj = self.hists.slots.last().unwrap().obj;
+                            if !self.hist_async(obj) && self.hist_objs[obj].exact {
+                                assert_eq!(self.hist_count(p), self.hist_objs[obj].count, "registry histogram");
+                            }
+                        }
+                    }
+                }
+                Kind::Timer => {
+                    let mut p = null_mut();
+                    st = check(ap_registry_timer(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_timer");
+                    if st == AP_OK {
+                        let mut s: ap_timer_stats = std::mem::zeroed();
+                        ap_timer_snapshot(p, &mut s);
+                        let fresh = TimerObj { count: s.count, errors: s.errors, exact: true };
+                        if !lookup!(timers, timer_objs, p, fresh) {
+                            ap_timer_free(p);
+                        } else {
+                            let obj = self.timers.slots.last().unwrap().obj;
+                            self.check_timer(obj, &s);
+                        }
+                    }
+                }
+                Kind::MinMax => {
+                    let mut p = null_mut();
+                    st = check(ap_registry_minmax(r, nm, hp, np, vp, n, out(&mut p, null_out)), "registry_minmax");
+                    if st == AP_OK {
+                        let (mut lo, mut hi) = (0, 0);
+                        let range = (ap_minmax_min(p, &mut lo) == AP_OK && ap_minmax_max(p, &mut hi) == AP_OK)
+                            .then_some((lo, hi));
+                        if !lookup!(minmaxes, minmax_objs, p, MinMaxObj { range, exact: true }) {
+                            ap_minmax_free(p);
+                        }
                     }
                 }
             }
@@ -2200,33 +2224,42 @@ impl Harness {
         self.recorder_objs[o].closed = true;
     }
 
+    /// # Safety
+    /// `r` is a live async recorder handle.
     unsafe fn check_async_stats(&self, r: *mut ApAsyncRecorder, _o: usize) {
-        let mut stats: ap_async_stats = std::mem::zeroed();
-        // SAFETY: live handle.
+        // SAFETY: `ap_async_stats` holds only integers and a bool, for which all-zero bytes are
+        // valid (0 and false).
+        let mut stats: ap_async_stats = unsafe { std::mem::zeroed() };
+        // SAFETY: `r` is a live handle by the contract above; `stats` is a local.
         assert_eq!(check(unsafe { ap_async_recorder_stats(r, &mut stats) }, "async_stats"), AP_OK);
         assert_eq!(stats.applied + stats.dropped, stats.enqueued, "flushed: applied + dropped == enqueued");
     }
 
+    /// # Safety
+    /// `l` is a live ledger handle.
     unsafe fn ledger_total(&self, l: *mut ApLedger) -> Option<i64> {
         let mut t = 0i64;
-        // SAFETY: live handle.
+        // SAFETY: `l` is a live handle by the contract above; `t` is a local.
         (unsafe { ap_ledger_total(l, &mut t) } == AP_OK).then_some(t)
     }
 
+    /// # Safety
+    /// `l` is a live ledger handle.
     unsafe fn check_ledger(&self, l: *mut ApLedger, o: usize) {
         for (id, (b, _)) in &self.ledger_objs[o].accounts {
             let mut got = 0i64;
-            // SAFETY: live handle.
+            // SAFETY: `l` is a live handle by the contract above; `got` is a local.
             assert_eq!(unsafe { ap_ledger_balance(l, *id, &mut got) }, AP_OK);
             assert_eq!(got, *b, "balance of account {id}");
         }
     }
 
-    unsafe fn ledger_move(&mut self, s: Sel, id: u8, amount: i64, null_balance: bool, deposit: bool) {
+    fn ledger_move(&mut self, s: Sel, id: u8, amount: i64, null_balance: bool, deposit: bool) {
         let (l, obj) = self.ledgers.get(s);
         let id = u64::from(id % 8);
         let mut bal = 0i64;
-        // SAFETY: live or NULL handle, local out-pointer.
+        // SAFETY: `l` is NULL or a ledger handle from `ledgers` (live, see `Table`); the
+        // out-pointer is NULL or the local `bal`.
         let st = check(
             unsafe {
                 if deposit {
@@ -2264,13 +2297,14 @@ impl Harness {
             }
             Err(e) => assert_eq!(st, e, "ledger op status"),
         }
-        // SAFETY: live handle.
+        // SAFETY: `obj` is Some, so `l` is a handle from `ledgers`: live (see `Table`).
         unsafe { self.check_ledger(l, o) };
     }
 
     /// Frees every live handle (the harness owns them all).
     fn release(&mut self) {
-        // SAFETY: every pointer in the tables is a live handle owned by the harness.
+        // SAFETY: every pointer in the tables is a live handle owned by the harness (see `Table`),
+        // and each table is drained as it is freed, so every handle is freed exactly once.
         unsafe {
             for s in self.tickets.slots.drain(..) {
                 ap_once_ticket_abandon(s.ptr);
