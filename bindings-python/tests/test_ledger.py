@@ -2,6 +2,7 @@
 
 import random
 import threading
+from array import array
 
 import pytest
 from _gil import runs_during
@@ -309,6 +310,66 @@ def test_transfer_many_returns_none_or_the_exception_per_transfer():
     assert (b.balance(1), b.balance(2), b.total()) == (75, 25, 100)
     assert b.transfer_many([]) == []
     assert b.transfer_many(iter([(2, 1, 5)])) == [None]
+
+
+def test_transfer_many_takes_a_buffer_of_integer_triples():
+    tuples = [(1, 2, 30), (2, 1, 1_000), (1, 9, 1), (1, 1, 1), (1, 2, -4), (1, 3, 1), (2, 1, 5)]
+    flat = [v for t in tuples for v in t]
+    forms = {
+        "tuples": tuples,
+        "array q": array("q", flat),
+        "bytes": array("q", flat).tobytes(),
+        "bytearray": bytearray(array("q", flat).tobytes()),
+        "memoryview": memoryview(array("q", flat)),
+        "memoryview of bytes": memoryview(array("q", flat).tobytes()),
+    }
+    seen = {}
+    for name, batch in forms.items():
+        b = bank(1, 2, 3)
+        b.deposit(1, 100)
+        b.close(3)
+        results = b.transfer_many(batch)
+        seen[name] = [type(r) for r in results], [getattr(r, "args", None) for r in results]
+        assert (b.balance(1), b.balance(2), b.total()) == (75, 25, 100), name
+    assert all(v == seen["tuples"] for v in seen.values()), seen
+    assert seen["tuples"][0] == [
+        type(None),
+        InsufficientFundsError,
+        UnknownAccountError,
+        SameAccountError,
+        InvalidAmountError,
+        AccountClosedError,
+        type(None),
+    ]
+
+
+def test_a_buffer_reads_ids_unsigned_and_amounts_signed():
+    top = 2**64 - 1
+    b = bank(top, 5)
+    b.deposit(top, 10)
+    # array("Q") writes the same 8 bytes for 2**64 - 1 as array("q") for -1.
+    assert b.transfer_many(array("Q", [top, 5, 4])) == [None]
+    assert b.transfer_many(array("q", [-1, 5, 4])) == [None]
+    (r,) = b.transfer_many(array("Q", [top, 5, top]))  # amount -1
+    assert isinstance(r, InvalidAmountError) and r.amount == -1
+    assert (b.balance(top), b.balance(5)) == (2, 8)
+    assert b.transfer_many(b"") == [] and b.transfer_many(array("q")) == []
+
+
+def test_a_buffer_of_partial_triples_raises_before_any_transfer_runs():
+    b = bank(1, 2)
+    b.deposit(1, 10)
+    whole = array("q", [1, 2, 1]).tobytes()
+    for bad in (
+        whole + b"\0",
+        whole[:-1],
+        bytearray(16),
+        array("q", [1, 2, 1, 1]),
+        array("i", [1] * 3),
+    ):
+        with pytest.raises(ValueError, match="three per transfer \\(24 bytes\\), got"):
+            b.transfer_many(bad)
+    assert (b.balance(1), b.balance(2)) == (10, 0)
 
 
 def test_a_malformed_batch_raises_before_any_transfer_runs():

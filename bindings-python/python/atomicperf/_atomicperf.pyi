@@ -60,6 +60,7 @@ AP_ERR_ACCOUNT_NOT_EMPTY    AccountNotEmptyError
 ==========================  ==============================  =======================================
 """
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Final, Literal, TypeVar, final
@@ -921,9 +922,22 @@ class Ledger:
         :raises AccountExistsError: if it is open.
         :raises UnknownAccountError: if ``id`` was never opened.
         """
-    def transfer_many(self, transfers: Iterable[tuple[int, int, int]]) -> list[LedgerError | None]:
+    def transfer_many(
+        self, transfers: Iterable[tuple[int, int, int]] | BytesLike | array[int]
+    ) -> list[LedgerError | None]:
         """Applies ``(from_id, to_id, amount)`` transfers in order, each all-or-nothing as
-        ``transfer``, in one call that releases the GIL while it runs.
+        ``transfer``, in one call that releases the GIL while it runs. Much cheaper per transfer
+        than one ``transfer`` call each, the buffer form most of all.
+
+        ``transfers`` is either
+
+        - an iterable of ``(from_id, to_id, amount)`` tuples (or other sequences of three ints), or
+        - a buffer of 8-byte native-endian integers, three per transfer: ``from_id`` and ``to_id``
+          read unsigned, ``amount`` signed (``bytes``, ``bytearray``, ``memoryview`` or
+          ``array.array``): ``array("q", [1, 2, 30, 1, 3, 5])`` is the two transfers
+          ``(1, 2, 30), (1, 3, 5)``; a NumPy ``int64`` array of shape ``(n, 3)`` is one through
+          ``memoryview(a)`` or ``a.tobytes()``. Nothing is converted per transfer; a ``bytes``
+          object is read in place, another buffer copied once.
 
         Returns one entry per transfer: ``None`` if it was applied, else the exception
         ``transfer`` would have raised (an instance, not raised), so that one failed transfer
@@ -932,8 +946,12 @@ class Ledger:
             failed = [(t, e) for t, e in zip(batch, bank.transfer_many(batch)) if e]
 
         A malformed batch raises before any transfer runs: ``TypeError`` for an item that is not
-        a sequence of three ints, ``ValueError`` for an id outside 0 .. 2**64 - 1,
-        ``InvalidAmountError`` for an amount outside -2**63 .. 2**63 - 1.
+        a sequence of three ints, ``ValueError`` for an id outside 0 .. 2**64 - 1 or a buffer
+        whose length is not a multiple of 24 bytes, ``InvalidAmountError`` for an amount outside
+        -2**63 .. 2**63 - 1.
+
+        While the batch runs, an account it has transferred from counts as having a transfer in
+        flight until it returns: ``close()`` of it raises ``AccountNotEmptyError`` meanwhile.
         """
     def deposit(self, id: int, amount: int) -> int:
         """Adds ``amount`` (1 to 2**63 - 1) to account ``id``; returns the new balance.
