@@ -191,6 +191,16 @@ export interface HistogramOptions {
  * Statistics that would not fit a JS number exactly throw a RangeError instead of rounding;
  * `count` and `sum` have bigint variants.
  *
+ * `record` and `recordN` make no native call for a value that is an integer number from 0 to
+ * `Number.MAX_SAFE_INTEGER` (2^53-1): the histogram's cells are Rust-owned memory the
+ * constructor maps into JS (as {@link Counter}'s), the bucket index is computed in JS from the
+ * core's description of the layout, and the record is the core's own (a sum stripe and a bucket
+ * added to with `Atomics`, the extremes changed only by a new extreme; counts saturate at
+ * 2^64-1, the sum wraps at 2^64). Any other argument takes the native call, with the same
+ * results: a `bigint` is exact over the whole u64 range, and so is a number from 2^53 up (every
+ * such number is an integer, recorded as exactly that integer; but a number a computation
+ * produced there may already have been rounded, so pass a `bigint` for values past 2^53).
+ *
  * @example
  * const { Histogram } = require('atomicperf')
  * const latency = new Histogram()
@@ -209,13 +219,15 @@ export declare class Histogram {
    */
   constructor(options?: HistogramOptions)
   /**
-   * Records one value (above `highest` it is clamped and counted as overflow).
+   * Records one value (above `highest` it is clamped and counted as overflow). No native call
+   * for an integer number up to 2^53-1 (see {@link Histogram}).
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` is neither a number nor a bigint.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` is negative, fractional, NaN or >= 2^64.
    */
   record(v: U64): void
   /**
-   * Records `v` as if `n` times (`n = 0` records nothing).
+   * Records `v` as if `n` times (`n = 0` records nothing; the bucket count saturates at 2^64-1,
+   * the sum adds `v * n` modulo 2^64). No native call for an integer number `v` up to 2^53-1.
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` or `n` is neither a number nor a bigint.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` or `n` is negative, fractional, NaN or >= 2^64.
    */
@@ -299,7 +311,10 @@ export declare class MinMax {
   /** An empty MinMax. */
   constructor()
   /**
-   * Records one value.
+   * Records one value. No native call for an integer number up to 2^53-1 (the cells are mapped
+   * into JS, as a {@link Histogram}'s): two plain reads when `v` is not a new extreme, a
+   * compare-and-swap when it is. A bigint (exact over the whole u64 range) or a larger number
+   * takes the native call.
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` is neither a number nor a bigint.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` is negative, fractional, NaN or >= 2^64.
    */
@@ -376,7 +391,11 @@ export declare class Timer {
    */
   constructor(options?: TimerOptions)
   /**
-   * Records one execution of `durationNs`; `ok = false` counts it as an error too.
+   * Records one execution of `durationNs`; `ok = false` counts it as an error too. No native
+   * call for a duration that is an integer number or a bigint up to 2^53-1 ns (104 days) with
+   * `ok` omitted or a boolean: the timer's duration histogram and error count are recorded in JS,
+   * as {@link Histogram.record} does; other arguments take the native call (`time` and
+   * `startTimer` record the same way).
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `durationNs` is not a number or bigint, or `ok` is given and not a boolean.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `durationNs` is negative, fractional, NaN or >= 2^64.
    */

@@ -9,6 +9,8 @@
 const { threadId } = require('node:worker_threads')
 // Throws an error naming the missing per-platform package and what to do (lib/load.js).
 const native = require('./lib/load.js')()
+// Direct records into a Histogram's, Timer's or MinMax's cells (lib/cells.js).
+const cells = require('./lib/cells.js')
 
 // Every native function checks the type tag of each handle it is passed, so that nothing passed
 // to them (binding.js is reachable by absolute path, whatever the exports map says) can crash
@@ -23,7 +25,7 @@ const {
   histogramNew, histogramRecord, histogramRecordN, histogramCount, histogramCountBigInt,
   histogramSum, histogramSumBigInt, histogramMin, histogramMax, histogramMean, histogramQuantile,
   histogramOverflowCount, histogramMemoryBytes, histogramSignificantFigures, histogramHighest,
-  histogramSnapshot, histogramMerge, histogramReset,
+  histogramSnapshot, histogramMerge, histogramReset, histogramCells,
 } = calls
 const { benchIdentity } = native
 
@@ -47,13 +49,15 @@ function options(value, what) {
   return value
 }
 
-// ---- Counter and Gauge: the direct path ---------------------------------------------------
+// ---- The direct path: Counter, Gauge, Histogram, Timer, MinMax ---------------------------
 // A native call costs 10-25 ns even hand-written; Atomics on a typed array costs about 15. So a
 // Counter or Gauge crosses the boundary once, at construction: counterCells/gaugeCells return an
 // external ArrayBuffer over the Rust-owned cells, and inc/add/set update them with Atomics (the
 // only operations the core allows foreign writers: fetch-and-add on counter stripes, store and
 // compare-and-swap on a gauge's bits). Reads of a counter go through Rust, which sums the stripes.
 // The buffer's native finalizer owns a reference to the metric, so the cells outlive every view.
+// A Histogram, Timer or MinMax records the same way, by the core's description of its cells
+// (lib/cells.js).
 //
 // Each thread adds to its own stripe (threadId modulo the stripe count), so worker_threads with
 // counters of their own never share a cache line.
@@ -77,23 +81,31 @@ function checkDirect() {
   try {
     const c = counterNew(1)
     const g = gaugeNew(0)
+    const h = histogramNew(2, 1000)
     let cBuf = counterCells(c)
     let gBuf = gaugeCells(g)
-    if (cBuf === null || gBuf === null) {
+    const hDesc = histogramCells(h)
+    if (cBuf === null || gBuf === null || hDesc === null) {
       problem = 'the runtime does not allow external ArrayBuffers (a V8 sandbox build or Electron?)'
     } else {
       if (DIRECT_ENV === 'simulate-copy') {
         cBuf = cBuf.slice(0)
         gBuf = gBuf.slice(0)
+        hDesc.buffer = hDesc.buffer.slice(0)
       }
       const cv = new BigUint64Array(cBuf)
       const gv = new BigUint64Array(gBuf)
+      const hc = new cells.HistogramCells(hDesc)
       Atomics.add(cv, 0, 0x1234_5678_9abcn) // JS -> Rust
       counterAdd(c, 1) // Rust -> JS
       Atomics.store(gv, 0, 0x4004_0000_0000_0000n) // 2.5
-      const jsToRust = counterGetBigInt(c) === 0x1234_5678_9abdn && gaugeGet(g) === 2.5
+      cells.recordOne(hc, 700)
+      const jsToRust = counterGetBigInt(c) === 0x1234_5678_9abdn && gaugeGet(g) === 2.5 &&
+        histogramCount(h) === 1 && histogramSum(h) === 700 && histogramMin(h) === 700
       gaugeSet(g, -1)
-      const rustToJs = Atomics.load(cv, 0) === 0x1234_5678_9abdn && Atomics.load(gv, 0) === 0xbff0_0000_0000_0000n
+      histogramRecord(h, 3)
+      const rustToJs = Atomics.load(cv, 0) === 0x1234_5678_9abdn && Atomics.load(gv, 0) === 0xbff0_0000_0000_0000n &&
+        Atomics.load(hc.u64, hc.min) === 3n
       if (!jsToRust || !rustToJs) {
         problem = 'the runtime copied an external ArrayBuffer instead of mapping it'
       }
@@ -103,7 +115,7 @@ function checkDirect() {
   }
   if (problem === null) return true
   process.emitWarning(
-    `atomicperf: Counter and Gauge fall back to native calls (several times slower): ${problem}`,
+    `atomicperf: Counter, Gauge, Histogram, Timer and MinMax fall back to native calls (several times slower): ${problem}`,
     { type: 'AtomicperfWarning', code: 'AP_DIRECT_UNAVAILABLE' },
   )
   return false
@@ -112,9 +124,28 @@ function checkDirect() {
 const TWO_POW_64 = 2 ** 64
 const TWO_POW_64N = 2n ** 64n
 
+/**
+ * The direct-path cells of a Histogram, Timer or MinMax (a lib/cells.js class built by `make`
+ * from what `describe(h)` returned), or null: native calls. A description that breaks the
+ * contract, which only a broken addon could give, falls back to native calls with a warning.
+ */
+function directCells(h, describe, make) {
+  if (!directAvailable()) return null
+  const desc = describe(h)
+  if (desc === null) return null
+  try {
+    return new make(desc)
+  } catch (e) {
+    process.emitWarning(`atomicperf: a metric falls back to native calls: ${e.message}`, {
+      type: 'AtomicperfWarning', code: 'AP_DIRECT_UNAVAILABLE',
+    })
+    return null
+  }
+}
+
 // Internal entry points for tests and the benchmark (the native call path, the views); filled in
 // by the classes' static blocks, which alone can read their private fields.
-const internals = { directAvailable }
+const internals = { directAvailable, bucketIndex: cells.bucketIndex }
 
 // Accessors for the private handle of a Counter, Gauge or Histogram (undefined for anything
 // else), filled in by the classes' static blocks. Not exported: lib/metrics.js gets them so that
@@ -310,21 +341,38 @@ class Gauge {
 /** A lock-free log-linear (HDR-style) histogram of u64 values, nanoseconds by default. */
 class Histogram {
   #h
+  // lib/cells.js HistogramCells, or null: native calls.
+  #cells
 
   constructor(opts, handle) {
     if (opts === FROM_HANDLE) {
       this.#h = handle
-      return
+    } else {
+      const { significantFigures, highest } = options(opts, 'Histogram')
+      this.#h = histogramNew(significantFigures, highest)
     }
-    const { significantFigures, highest } = options(opts, 'Histogram')
-    this.#h = histogramNew(significantFigures, highest)
+    this.#cells = directCells(this.#h, histogramCells, cells.HistogramCells)
   }
 
   record(v) {
-    histogramRecord(this.#h, v)
+    const c = this.#cells
+    if (c !== null && cells.isFast(v)) cells.recordOne(c, v)
+    else histogramRecord(this.#h, v) // the call path, and the errors for every bad argument
   }
 
   recordN(v, n) {
+    const c = this.#cells
+    if (c !== null && cells.isFast(v)) {
+      if (typeof n === 'number') {
+        if (n >= 0 && n <= Number.MAX_SAFE_INTEGER && Math.floor(n) === n) {
+          if (n !== 0) cells.recordN(c, v, BigInt(n))
+          return
+        }
+      } else if (typeof n === 'bigint' && n >= 0n && n < TWO_POW_64N) {
+        if (n !== 0n) cells.recordN(c, v, n)
+        return
+      }
+    }
     histogramRecordN(this.#h, v, n)
   }
 
@@ -411,13 +459,21 @@ class Histogram {
   }
 
   static {
+    internals.histogram = {
+      recordNative: (h, v) => histogramRecord(h.#h, v),
+      recordNNative: (h, v, n) => histogramRecordN(h.#h, v, n),
+      cells: (h) => h.#cells,
+    }
+  }
+
+  static {
     handleOf.histogram = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
   }
 }
 
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
-Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE))
+Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE, directCells, internals))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls))
 // Registry and the process-wide default `registry` (lib/registry.js): its metrics are the

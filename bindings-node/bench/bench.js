@@ -5,7 +5,8 @@
 //                      Counter.inc, Atomics.add on a SharedArrayBuffer, benchIdentity(n) (a plain
 //                      napi-rs call taking and returning one number) and a plain JS `x++`;
 //   gauge.set          direct vs the native call;
-//   histogram.record   vs prom-client Histogram.observe.
+//   histogram.record   the direct path (lib/cells.js) vs prom-client Histogram.observe and
+//                      Atomics.add on a SharedArrayBuffer.
 // The counter cases run in the main thread, then in 2 worker_threads at once (each worker its
 // own metric, started together behind a barrier; ns/op per worker, the mean of both).
 // Each case: a warm-up pass, then the best of 5 timed passes (process.hrtime.bigint()).
@@ -163,7 +164,8 @@ async function main() {
   ratios.push(
     ['counter.inc / benchIdentity', ratio(single, direct, 'napi-rs benchIdentity(n)')],
     ['gauge setNative / gauge.set', ratio(single, 'atomicperf gauge setNative (napi call)', 'atomicperf gauge.set(v) (direct)')],
-    ['prom-client observe / histogram.record (target >= 4)', ratio(single, 'prom-client histogram.observe(v)', 'atomicperf histogram.record(v)')],
+    ['prom-client observe / histogram.record (target >= 8)', ratio(single, 'prom-client histogram.observe(v)', 'atomicperf histogram.record(v)')],
+    ['histogram.record / Atomics.add on a SAB (target <= 2)', ratio(single, 'atomicperf histogram.record(v)', 'Atomics.add on a SharedArrayBuffer')],
   )
   const multiRatios = Object.keys(multi).length ? ratiosOf(multi) : []
 

@@ -4,11 +4,18 @@
 //
 // index.js calls this module's function once with its native calls, with `handleOf`, accessors
 // that read the private handle of a Counter, Gauge or Histogram (and undefined for anything
-// else), and with its private FROM_HANDLE symbol, with which index.js wraps a registry's Timer
-// or MinMax (the handle then comes from lib/registry.js). The native functions check every
-// handle's type tag themselves.
+// else), with its private FROM_HANDLE symbol, with which index.js wraps a registry's Timer or
+// MinMax (the handle then comes from lib/registry.js), with `directCells`, which maps a metric's
+// cells for the direct path (null: native calls), and with the internals object of the tests.
+// The native functions check every handle's type tag themselves.
+//
+// Timer.record and MinMax.record make no native call: they record into the metric's cells
+// (lib/cells.js), as Counter.inc does.
+
+const cells = require('./cells.js')
 
 const hrtime = process.hrtime.bigint
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
 function withCode(e, code) {
@@ -32,8 +39,9 @@ function isThenable(v) {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
 }
 
-module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
+module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE, directCells, internals) {
   const {
+    minmaxCells, timerCells,
     minmaxNew, minmaxRecord, minmaxMin, minmaxMax, minmaxMinBigInt, minmaxMaxBigInt, minmaxReset,
     timerNew, timerRecord, timerCount, timerCountBigInt, timerErrors, timerErrorsBigInt, timerTotal,
     timerTotalBigInt, timerMin, timerMax, timerMean, timerQuantile, timerSnapshot, timerReset,
@@ -47,14 +55,19 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
   /** Lock-free running minimum and maximum of u64 values; empty until the first record. */
   class MinMax {
     #h
+    // lib/cells.js MinMaxCells, or null: native calls.
+    #cells
 
     constructor(from, handle) {
       // FROM_HANDLE (index.js, private): a min/max of a Registry.
       this.#h = from === FROM_HANDLE ? handle : minmaxNew()
+      this.#cells = directCells(this.#h, minmaxCells, cells.MinMaxCells)
     }
 
     record(v) {
-      minmaxRecord(this.#h, v)
+      const c = this.#cells
+      if (c !== null && cells.isFast(v)) cells.recordExtremes(c, v)
+      else minmaxRecord(this.#h, v) // the call path, and the errors for every bad argument
     }
 
     min() {
@@ -86,25 +99,57 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
     }
 
     static {
+      internals.minmax = { recordNative: (m, v) => minmaxRecord(m.#h, v), cells: (m) => m.#cells }
+    }
+
+    static {
       handleOf.minmax = (o) => (o !== null && typeof o === 'object' && #h in o ? o.#h : undefined)
     }
   }
 
   /** Execution metrics of one operation: count, errors, total, min/max and a duration histogram. */
+  /**
+   * Records one execution into `c` (TimerCells or null) or through a call to the timer `h`: the
+   * direct path for a duration that is an integer number from 0 to 2^53-1 or a BigInt up to
+   * that, and an `ok` that is a boolean or omitted.
+   */
+  function recordTiming(c, h, d, ok) {
+    if (c !== null && (ok === undefined || typeof ok === 'boolean')) {
+      if (cells.isFast(d)) {
+        cells.recordTiming(c, d, ok !== false)
+        return
+      }
+      if (typeof d === 'bigint' && d >= 0n && d <= MAX_SAFE_BIGINT) {
+        cells.recordTiming(c, Number(d), ok !== false)
+        return
+      }
+    }
+    timerRecord(h, d, ok) // the call path, and the errors for every bad argument
+  }
+
   class Timer {
     #h
+    // lib/cells.js TimerCells, or null: native calls.
+    #cells
 
     constructor(opts, handle) {
       if (opts === FROM_HANDLE) {
         this.#h = handle // a timer of a Registry
-        return
+      } else {
+        const { significantFigures, highest } = options(opts, 'Timer')
+        this.#h = timerNew(significantFigures, highest)
       }
-      const { significantFigures, highest } = options(opts, 'Timer')
-      this.#h = timerNew(significantFigures, highest)
+      this.#cells = directCells(this.#h, timerCells, cells.TimerCells)
     }
 
     record(durationNs, ok) {
-      timerRecord(this.#h, durationNs, ok)
+      const c = this.#cells
+      if (c !== null && cells.isFast(durationNs) && (ok === undefined || ok === true || ok === false)) {
+        cells.recordOne(c.durations, durationNs)
+        if (ok === false) Atomics.add(c.errors, 0, 1n)
+      } else {
+        recordTiming(c, this.#h, durationNs, ok)
+      }
     }
 
     count() {
@@ -158,25 +203,26 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
     time(fn) {
       if (typeof fn !== 'function') throw typeError(`time() expects a function, got ${fn === null ? 'null' : typeof fn}`)
       const h = this.#h
+      const c = this.#cells
       const start = hrtime()
       let result
       try {
         result = fn()
       } catch (e) {
-        timerRecord(h, hrtime() - start, false)
+        recordTiming(c, h, hrtime() - start, false)
         throw e
       }
       if (!isThenable(result)) {
-        timerRecord(h, hrtime() - start, true)
+        recordTiming(c, h, hrtime() - start, true)
         return result
       }
       return Promise.resolve(result).then(
         (v) => {
-          timerRecord(h, hrtime() - start, true)
+          recordTiming(c, h, hrtime() - start, true)
           return v
         },
         (e) => {
-          timerRecord(h, hrtime() - start, false)
+          recordTiming(c, h, hrtime() - start, false)
           throw e
         },
       )
@@ -184,13 +230,14 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
 
     startTimer() {
       const h = this.#h
+      const c = this.#cells
       const start = hrtime()
       let elapsed = -1
       return function end(ok = true) {
         if (elapsed >= 0) return elapsed // records once; later calls repeat the first answer
         if (typeof ok !== 'boolean') throw typeError(`ok must be a boolean, got ${ok === null ? 'null' : typeof ok}`)
         const d = hrtime() - start
-        timerRecord(h, d, ok)
+        recordTiming(c, h, d, ok)
         elapsed = Number(d)
         return elapsed
       }
@@ -203,6 +250,10 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE) {
     [inspect]() {
       const h = this.#h
       return `Timer { count: ${timerCountBigInt(h)}, errors: ${timerErrorsBigInt(h)}, total: ${timerTotalBigInt(h)} }`
+    }
+
+    static {
+      internals.timer = { recordNative: (t, d, ok) => timerRecord(t.#h, d, ok), cells: (t) => t.#cells }
     }
 
     static {

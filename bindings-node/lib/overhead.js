@@ -4,7 +4,13 @@
 //
 //   counter.inc()          direct path: Atomics.add on the Rust-owned stripe (no native call)
 //   counter.inc() native   the same update through a hand-written N-API call (the fallback)
-//   histogram.record(v)    one native call
+//   Atomics.add on a SAB   Atomics.add(bigUint64Array, i, 1n) on a SharedArrayBuffer: the cost
+//                          of one atomic update from JS, the floor of every direct path
+//   histogram.record(v)    direct path: the bucket index in JS, a sum stripe and a bucket added
+//                          to with Atomics, the extremes only when v is a new one (lib/cells.js)
+//   histogram.record native  the same record through the N-API call (the fallback)
+//   timer.record(v, ok)    direct path: histogram.record plus the error count for a failure
+//   minMax.record(v)       direct path: two plain reads when v is not a new extreme
 //   shardedMap.get(key)    one native call, a Buffer copy of the value
 //   snapshotCell.load()    one native call, a Buffer copy of the value
 //   plain JS counter       `o.n++` on an object: the floor, nothing is shared or exported
@@ -46,6 +52,10 @@ function run({ iterations = 1_000_000, rounds = 5 } = {}) {
   const counter = new ap.Counter()
   const nativeCounter = new ap.Counter()
   const histogram = new ap.Histogram()
+  const nativeHistogram = new ap.Histogram()
+  const timer = new ap.Timer()
+  const minMax = new ap.MinMax()
+  const sab = new BigUint64Array(new SharedArrayBuffer(64))
   const KEYS = 1024
   const MASK = KEYS - 1
   const keys = Array.from({ length: KEYS }, (_, i) => `session:${i.toString(36).padStart(6, '0')}`)
@@ -70,7 +80,13 @@ function run({ iterations = 1_000_000, rounds = 5 } = {}) {
     'atomicperf counter.inc() (direct Atomics)': (n) => { for (let i = 0; i < n; i++) counter.inc() },
     'atomicperf counter.inc() (native call)': (n) => { for (let i = 0; i < n; i++) internals.counter.incNative(nativeCounter) },
     'plain JS counter (o.n++)': (n) => { for (let i = 0; i < n; i++) plain.n++ },
-    'atomicperf histogram.record(v)': (n) => { for (let i = 0; i < n; i++) histogram.record(VALUES[i & VMASK]) },
+    'Atomics.add on a SharedArrayBuffer': (n) => { for (let i = 0; i < n; i++) Atomics.add(sab, 0, 1n) },
+    'atomicperf histogram.record(v) (direct Atomics)': (n) => { for (let i = 0; i < n; i++) histogram.record(VALUES[i & VMASK]) },
+    'atomicperf histogram.record(v) (native call)': (n) => {
+      for (let i = 0; i < n; i++) internals.histogram.recordNative(nativeHistogram, VALUES[i & VMASK])
+    },
+    'atomicperf timer.record(v, true) (direct Atomics)': (n) => { for (let i = 0; i < n; i++) timer.record(VALUES[i & VMASK], true) },
+    'atomicperf minMax.record(v) (direct Atomics)': (n) => { for (let i = 0; i < n; i++) minMax.record(VALUES[i & VMASK]) },
     'atomicperf shardedMap.get(key)': (n) => { for (let i = 0; i < n; i++) sink += map.get(keys[i & MASK]).length },
     'JS Map.get(key)': (n) => { for (let i = 0; i < n; i++) sink += jsMap.get(keys[i & MASK]).length },
     'atomicperf snapshotCell.load()': (n) => { for (let i = 0; i < n; i++) sink += cell.load().length },
@@ -92,11 +108,17 @@ function run({ iterations = 1_000_000, rounds = 5 } = {}) {
   if (sink === 42) console.log('') // keep the reads alive
 
   const ratio = (a, b) => (nsPerOp[a] !== undefined && nsPerOp[b] !== undefined ? nsPerOp[a] / nsPerOp[b] : undefined)
+  const record = 'atomicperf histogram.record(v) (direct Atomics)'
+  const atomicsAdd = 'Atomics.add on a SharedArrayBuffer'
   const ratios = {
     'counter.inc (direct) / plain JS counter': ratio('atomicperf counter.inc() (direct Atomics)', 'plain JS counter (o.n++)'),
     'counter.inc (direct) / counter.inc (native call)': ratio('atomicperf counter.inc() (direct Atomics)', 'atomicperf counter.inc() (native call)'),
     'counter.inc (direct) / prom-client counter.inc': ratio('atomicperf counter.inc() (direct Atomics)', 'prom-client counter.inc()'),
-    'histogram.record / prom-client histogram.observe': ratio('atomicperf histogram.record(v)', 'prom-client histogram.observe(v)'),
+    'histogram.record / prom-client histogram.observe (target <= 0.125)': ratio(record, 'prom-client histogram.observe(v)'),
+    'histogram.record / Atomics.add on a SAB (target <= 2)': ratio(record, atomicsAdd),
+    'histogram.record (direct) / histogram.record (native call)': ratio(record, 'atomicperf histogram.record(v) (native call)'),
+    'timer.record / Atomics.add on a SAB (target <= 2)': ratio('atomicperf timer.record(v, true) (direct Atomics)', atomicsAdd),
+    'minMax.record / Atomics.add on a SAB (target <= 2)': ratio('atomicperf minMax.record(v) (direct Atomics)', atomicsAdd),
     'shardedMap.get / Map.get': ratio('atomicperf shardedMap.get(key)', 'JS Map.get(key)'),
   }
   for (const k of Object.keys(ratios)) if (ratios[k] === undefined) delete ratios[k]
@@ -106,9 +128,9 @@ function run({ iterations = 1_000_000, rounds = 5 } = {}) {
 /** The result of `run` as text lines. */
 function format(result) {
   const lines = [`atomicperf binding overhead (node ${result.node}, ${result.iterations} iterations, best of ${result.rounds})`]
-  for (const [name, ns] of Object.entries(result.nsPerOp)) lines.push(`  ${name.padEnd(46)} ${ns.toFixed(1).padStart(8)} ns/op`)
+  for (const [name, ns] of Object.entries(result.nsPerOp)) lines.push(`  ${name.padEnd(50)} ${ns.toFixed(1).padStart(8)} ns/op`)
   lines.push('ratios (<1: atomicperf faster; single-threaded, so a plain JS structure is the floor):')
-  for (const [name, r] of Object.entries(result.ratios)) lines.push(`  ${name.padEnd(50)} ${r.toFixed(2).padStart(8)}x`)
+  for (const [name, r] of Object.entries(result.ratios)) lines.push(`  ${name.padEnd(66)} ${r.toFixed(2).padStart(8)}x`)
   return lines.join('\n')
 }
 

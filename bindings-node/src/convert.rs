@@ -557,6 +557,38 @@ pub(crate) fn fill_u8_array(env: Env<'_>, v: Value<'_>, bytes: &[u8]) -> Result<
     }
 }
 
+/// A new Float64Array holding a copy of `values`.
+pub(crate) fn f64_array<'s>(env: Env<'s>, values: &[f64]) -> Result<Value<'s>> {
+    let bytes = std::mem::size_of_val(values);
+    let mut data: *mut c_void = ptr::null_mut();
+    // SAFETY: `env` is live; napi_create_arraybuffer writes the new buffer and the address of its
+    // `bytes` bytes to `data`.
+    let buffer = unsafe {
+        env.make("creating an ArrayBuffer", |e, out| {
+            sys::napi_create_arraybuffer(e, bytes, &mut data, out)
+        })
+    }?;
+    if bytes > 0 {
+        // SAFETY: `data` holds `bytes` bytes, just allocated by V8 for the buffer (8-aligned, as
+        // every ArrayBuffer's store is), which no other code can have seen yet.
+        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), data.cast::<f64>(), values.len()) };
+    }
+    // SAFETY: `env` is live and `buffer` an ArrayBuffer of its scope with room for `len` f64s at
+    // offset 0.
+    unsafe {
+        env.make("creating a Float64Array", |e, out| {
+            sys::napi_create_typedarray(
+                e,
+                sys::TypedarrayType::float64_array,
+                values.len(),
+                buffer.raw(),
+                0,
+                out,
+            )
+        })
+    }
+}
+
 /// A new Buffer holding a copy of `bytes`.
 #[inline(always)]
 pub(crate) fn buffer<'s>(env: Env<'s>, bytes: &[u8]) -> Result<Value<'s>> {

@@ -2,6 +2,8 @@
 
 use atomicperf::{Histogram, HistogramConfig};
 
+use crate::cells;
+
 use crate::callback::{self, callbacks, export, Env, Export, Value};
 use crate::convert;
 use crate::error::{Fail, Result};
@@ -146,6 +148,39 @@ callbacks! {
     }
 }
 
+callbacks! {
+    /// `histogramCells(h): {buffer, minOffset, ...} | null`: the cells and the core's description
+    /// of them, which `lib/cells.js` records by (see `cells.rs`).
+    fn histogram_cells(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        cells::of_histogram(env, handle::get_arc::<Histogram>(env, h)?)
+    }
+
+    /// `histogramBucketIndexes(significantFigures: number, values: Float64Array): Float64Array`:
+    /// the core's bucket index of every value (integers from 0 to 2^64-1) for that precision,
+    /// the reference of the test of `lib/cells.js`'s index function.
+    fn histogram_bucket_indexes(env, info) {
+        let [figures, values] = callback::args::<2>(env, info)?;
+        let f = convert::to_u64(env, figures, "significantFigures")?;
+        let f = u8::try_from(f).map_err(|_| Fail::range(format!("precision must be 1 to 5 significant figures, got {f}")))?;
+        let config = HistogramConfig::new(f, u64::MAX)?;
+        let indexes = convert::with_f64_array(env, values, |values| {
+            values
+                .iter()
+                .map(|&v| {
+                    if (0.0..convert::TWO_POW_64).contains(&v) && v.fract() == 0.0 {
+                        Ok(config.index(v as u64) as f64)
+                    } else {
+                        Err(Fail::range(format!("values must be integers from 0 to 2^64-1, got {}", convert::js_number(v))))
+                    }
+                })
+                .collect::<Result<Vec<f64>>>()
+        })?
+        .ok_or_else(|| Fail::type_error("values must be a Float64Array"))??;
+        convert::f64_array(env, &indexes)
+    }
+}
+
 pub(crate) const EXPORTS: &[Export] = &[
     export!("histogramNew", histogram_new),
     export!("histogramRecord", histogram_record),
@@ -165,4 +200,6 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("histogramSnapshot", histogram_snapshot),
     export!("histogramMerge", histogram_merge),
     export!("histogramReset", histogram_reset),
+    export!("histogramCells", histogram_cells),
+    export!("histogramBucketIndexes", histogram_bucket_indexes),
 ];

@@ -2,6 +2,8 @@
 
 use atomicperf::MinMax;
 
+use crate::cells;
+
 use crate::callback::{self, callbacks, export, Export, Value};
 use crate::convert;
 use crate::handle;
@@ -51,6 +53,14 @@ callbacks! {
     }
 }
 
+callbacks! {
+    /// `minmaxCells(h): {buffer, minOffset, maxOffset, recordedOffset} | null` (see `cells.rs`).
+    fn minmax_cells(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        cells::of_minmax(env, handle::get_arc::<MinMax>(env, h)?)
+    }
+}
+
 pub(crate) const EXPORTS: &[Export] = &[
     export!("minmaxNew", minmax_new),
     export!("minmaxRecord", minmax_record),
@@ -59,4 +69,5 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("minmaxMinBigInt", minmax_min_bigint),
     export!("minmaxMaxBigInt", minmax_max_bigint),
     export!("minmaxReset", minmax_reset),
+    export!("minmaxCells", minmax_cells),
 ];

@@ -3,6 +3,8 @@
 
 use atomicperf::{HistogramConfig, Timer};
 
+use crate::cells;
+
 use crate::callback::{self, callbacks, export, Export, Value};
 use crate::convert;
 use crate::error::Fail;
@@ -117,6 +119,15 @@ callbacks! {
     }
 }
 
+callbacks! {
+    /// `timerCells(h): {durations, errors} | null`: the duration histogram's cells and the error
+    /// count's cell (see `cells.rs`).
+    fn timer_cells(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        cells::of_timer(env, handle::get_arc::<Timer>(env, h)?)
+    }
+}
+
 pub(crate) const EXPORTS: &[Export] = &[
     export!("timerNew", timer_new),
     export!("timerRecord", timer_record),
@@ -132,4 +143,5 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("timerQuantile", timer_quantile),
     export!("timerSnapshot", timer_snapshot),
     export!("timerReset", timer_reset),
+    export!("timerCells", timer_cells),
 ];

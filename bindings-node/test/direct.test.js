@@ -1,5 +1,6 @@
 'use strict'
-// The direct path: Counter and Gauge update Rust-owned cells with Atomics on an external
+// The direct path: Counter and Gauge (Histogram, Timer and MinMax: direct-histogram.test.js)
+// update Rust-owned cells with Atomics on an external
 // ArrayBuffer instead of calling into the addon (see index.js). These tests check that it is in
 // use here, that it stays exact next to native calls and across worker_threads, that the
 // fallback to native calls works, and that the cells outlive every view of them.
@@ -140,19 +141,30 @@ for (const mode of ['simulate-copy', '0']) {
       }
       for (let i = 0; i < 1000; i++) { g.add(0.5); g.inc(); g.sub(1) }
       g.set(g.get() + 1)
+      const h = new ap.Histogram()
+      const t = new ap.Timer()
+      const m = new ap.MinMax()
+      for (let i = 1; i <= 1000; i++) { h.record(i); h.recordN(i, 2); t.record(i, i % 2 === 0); m.record(i) }
       setImmediate(() => parentPort.postMessage({
         direct: internals.directAvailable(),
-        views: counters.map((c) => internals.counter.cells(c)).concat(internals.gauge.cell(g)),
+        views: counters.map((c) => internals.counter.cells(c)).concat(internals.gauge.cell(g),
+          internals.histogram.cells(h), internals.timer.cells(t), internals.minmax.cells(m)),
         totals: counters.map((c) => c.getBigInt()),
         gauge: g.get(),
+        histogram: [h.count(), h.sum(), h.min(), h.max()],
+        timer: [t.count(), t.errors(), t.total()],
+        minmax: [m.min(), m.max()],
         warnings,
       }))
     `
     const r = await run(source, { env: { ...process.env, ATOMICPERF_DIRECT: mode } })
     assert.equal(r.direct, false)
-    assert.deepEqual(r.views, [null, null, null])
+    assert.deepEqual(r.views, [null, null, null, null, null, null])
     assert.deepEqual(r.totals, [700_000n, 700_000n])
     assert.equal(r.gauge, 501)
+    assert.deepEqual(r.histogram, [3000, 3 * 500_500, 1, 1000])
+    assert.deepEqual(r.timer, [1000, 500, 500_500])
+    assert.deepEqual(r.minmax, [1, 1000])
     if (mode === '0') {
       assert.deepEqual(r.warnings, [])
     } else {

@@ -1,0 +1,229 @@
+'use strict'
+// Direct records into the cells of a Histogram, a Timer and a MinMax: no native call per value.
+//
+// At construction the native module hands over the metric's cells as an external ArrayBuffer
+// together with the core's own description of them (histogramCells, timerCells, minmaxCells: the
+// byte offsets, the sum stripes and the parameters of the bucket-index function that the C ABI's
+// ap_histogram_cells and ap_minmax_layout describe too). A record then follows the rules of that
+// description exactly as the core's own record does:
+//
+//   1. a value above `highest` adds n to the overflow count (saturating) and is recorded as
+//      `highest`;
+//   2. the minimum is lowered and 3. the maximum raised, by compare-and-swap;
+//   4. v * n is added (wrapping) to this thread's sum stripe;
+//   5. last, n is added to the value's bucket, saturating at 2^64-1 (an add that carries past it
+//      is followed by a store of 2^64-1, the core's add_saturating).
+//
+// The extremes are checked before any atomic operation, as the core does with a relaxed load: a
+// value that is not below the minimum (nor above the maximum) never touches them. The check
+// reads the cell with a plain Float64Array load (one 8-byte load, no BigInt; an Atomics.load is
+// a builtin call costing as much as the add itself) and compares the bits of v and of the cell as
+// doubles: for bit patterns below 0x7ff0_0000_0000_0000 the order of the doubles is the order of
+// the integers, and every other pattern (an empty minimum is 2^64-1, a NaN as a double) fails the
+// comparison and takes the exact path. The minimum only ever decreases and the maximum only
+// increases (until a reset, which is allowed to race with records), so a value read at any moment
+// of the record is a safe bound: skipping the compare-and-swap is only ever decided on a minimum
+// at or above the current one, or a maximum at or below it.
+//
+// The fast path takes integer numbers from 0 to Number.MAX_SAFE_INTEGER (2^53-1), the values a
+// double holds exactly with all integers below them; everything else (a BigInt, larger numbers,
+// any invalid argument) goes to the native call, which records it exactly or throws.
+
+const { threadId } = require('node:worker_threads')
+
+const MAX_U64 = 0xffff_ffff_ffff_ffffn
+const TWO_POW_32 = 4294967296
+// 2^-k for every shift k of the index function: v * INV_POW2[k] is v / 2^k, exactly.
+const INV_POW2 = new Float64Array(65)
+for (let k = 0; k < INV_POW2.length; k++) INV_POW2[k] = 2 ** -k
+// Scratch for the bits of a u64 read as a double. Each thread loads this module anew and runs
+// one record at a time, so no two records ever share it.
+const SCRATCH_F64 = new Float64Array(1)
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F64.buffer)
+// The cells are native-endian u64s, as are these views.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const LO = LITTLE_ENDIAN ? 0 : 1
+const HI = 1 - LO
+
+/**
+ * The bucket index of v (an integer number from 0 to 2^53-1) for a layout with `subBits` = m:
+ * the core's `k = 63 - clz64(v | (2^(m+1) - 1)) - m`, `index = (k << m) + (v >> k)`, in doubles
+ * (every step is exact below 2^53). `subCount` is 2^m.
+ */
+function bucketIndex(v, subBits, subCount) {
+  const hi = (v / TWO_POW_32) >>> 0
+  const bits = hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(v >>> 0)
+  const k = bits > subBits + 1 ? bits - subBits - 1 : 0
+  return k * subCount + Math.floor(v * INV_POW2[k])
+}
+
+/** The same index for any u64 BigInt (only to check a description at construction). */
+function bucketIndexBig(v, subBits) {
+  const bits = v === 0n ? 0 : v.toString(2).length
+  const k = bits > subBits + 1 ? bits - subBits - 1 : 0
+  return k * 2 ** subBits + Number(v >> BigInt(k))
+}
+
+/** The bits of v (an integer number from 0 to 2^53-1) read as a double. */
+function bitsOf(v) {
+  SCRATCH_U32[LO] = v >>> 0
+  SCRATCH_U32[HI] = (v / TWO_POW_32) >>> 0
+  return SCRATCH_F64[0]
+}
+
+/** Lowers cell i to `big` (compare-and-swap while `big` is below it). */
+function lower(u64, i, big) {
+  let old = Atomics.load(u64, i)
+  while (big < old) {
+    const seen = Atomics.compareExchange(u64, i, old, big)
+    if (seen === old) return
+    old = seen
+  }
+}
+
+/** Raises cell i to `big` (compare-and-swap while `big` is above it). */
+function raise(u64, i, big) {
+  let old = Atomics.load(u64, i)
+  while (big > old) {
+    const seen = Atomics.compareExchange(u64, i, old, big)
+    if (seen === old) return
+    old = seen
+  }
+}
+
+/** Adds n (a BigInt from 1n) to count cell i, saturating at 2^64-1 (the core's add_saturating). */
+function addSaturating(u64, i, n) {
+  if (Atomics.add(u64, i, n) > MAX_U64 - n) Atomics.store(u64, i, MAX_U64)
+}
+
+/**
+ * Takes v (an integer number from 0 to 2^53-1) into the extremes of cells `min` and `max`: the
+ * exact compare-and-swap only when the plain read of the cell does not rule it out (see above).
+ */
+function extremes(u64, f64, min, max, v) {
+  const bits = bitsOf(v)
+  const lo = f64[min]
+  // lo > 0: a minimum from 1 to 2^63 - 2^52 (ordered as doubles); lo === 0 with 1 / lo > 0: a
+  // minimum of 0 (its bits read as +0; -0 is 2^63).
+  if (!(bits >= lo && (lo > 0 || (lo === 0 && 1 / lo > 0)))) lower(u64, min, BigInt(v))
+  if (!(bits <= f64[max])) raise(u64, max, BigInt(v))
+}
+
+/** v as a BigInt: a small integer converts without a detour through a double. */
+function big(v) {
+  return v <= 0x3fff_ffff ? BigInt(v | 0) : BigInt(v)
+}
+
+/** The cells of one histogram, as the core describes them, for this thread. */
+class HistogramCells {
+  /**
+   * @param desc what histogramCells (or timerCells' `durations`) returned.
+   * @throws {Error} if the description breaks the contract (the caller falls back to calls).
+   */
+  constructor(desc) {
+    const { buffer } = desc
+    const cell = (offset, what) => {
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset % 8 !== 0 || offset + 8 > buffer.byteLength) {
+        throw new Error(`the histogram's ${what} cell (byte ${offset}) is not an aligned cell of the buffer`)
+      }
+      return offset / 8
+    }
+    const { sumCount, sumStride, bucketCount, subBits, highest } = desc
+    if (!(sumCount >= 1 && (sumCount & (sumCount - 1)) === 0 && sumStride % 8 === 0)) {
+      throw new Error(`the histogram's sum stripes (${sumCount}, ${sumStride} bytes apart) break the contract`)
+    }
+    if (!(Number.isInteger(subBits) && subBits >= 1 && subBits <= 32) || typeof highest !== 'bigint') {
+      throw new Error(`the histogram's index parameters (sub_bits ${subBits}) break the contract`)
+    }
+    if (bucketIndexBig(highest, subBits) + 1 !== bucketCount) {
+      throw new Error(`the histogram has ${bucketCount} buckets, its index function needs ${bucketIndexBig(highest, subBits) + 1}`)
+    }
+    this.u64 = new BigUint64Array(buffer)
+    this.f64 = new Float64Array(buffer)
+    this.min = cell(desc.minOffset, 'minimum')
+    this.max = cell(desc.maxOffset, 'maximum')
+    this.overflow = cell(desc.overflowOffset, 'overflow')
+    // This thread's stripe: threads with stripes of their own never share a cache line.
+    this.sum = cell(desc.sumOffset + (threadId & (sumCount - 1)) * sumStride, 'sum')
+    this.buckets = cell(desc.bucketOffset, 'first bucket')
+    cell(desc.bucketOffset + (bucketCount - 1) * 8, 'last bucket')
+    this.subBits = subBits
+    this.subCount = 2 ** subBits
+    // Values above are clamped; a `highest` from 2^53 up is above every value of the fast path.
+    this.clampAbove = highest <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(highest) : Infinity
+  }
+}
+
+/** Records v (an integer number from 0 to 2^53-1) once into `c`, a HistogramCells. */
+function recordOne(c, v) {
+  const u64 = c.u64
+  if (v > c.clampAbove) {
+    if (Atomics.add(u64, c.overflow, 1n) === MAX_U64) Atomics.store(u64, c.overflow, MAX_U64)
+    v = c.clampAbove
+  }
+  extremes(u64, c.f64, c.min, c.max, v)
+  Atomics.add(u64, c.sum, big(v))
+  const i = c.buckets + bucketIndex(v, c.subBits, c.subCount)
+  if (Atomics.add(u64, i, 1n) === MAX_U64) Atomics.store(u64, i, MAX_U64)
+}
+
+/** Records v (an integer number from 0 to 2^53-1) n times (n a BigInt from 1n to 2^64-1). */
+function recordN(c, v, n) {
+  const u64 = c.u64
+  if (v > c.clampAbove) {
+    addSaturating(u64, c.overflow, n)
+    v = c.clampAbove
+  }
+  extremes(u64, c.f64, c.min, c.max, v)
+  Atomics.add(u64, c.sum, BigInt.asUintN(64, BigInt(v) * n))
+  addSaturating(u64, c.buckets + bucketIndex(v, c.subBits, c.subCount), n)
+}
+
+/** A Timer's cells: its duration histogram and its error count. */
+class TimerCells {
+  constructor(desc) {
+    this.durations = new HistogramCells(desc.durations)
+    if (desc.errors.byteLength !== 8) throw new Error('the timer\'s error count is not one cell')
+    this.errors = new BigUint64Array(desc.errors)
+  }
+}
+
+/** Records one execution of d ns (an integer number from 0 to 2^53-1), an error unless ok. */
+function recordTiming(c, d, ok) {
+  recordOne(c.durations, d)
+  if (!ok) Atomics.add(c.errors, 0, 1n)
+}
+
+/** A MinMax's three cells. */
+class MinMaxCells {
+  constructor(desc) {
+    const { buffer } = desc
+    const cell = (offset) => {
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset % 8 !== 0 || offset + 8 > buffer.byteLength) {
+        throw new Error(`a MinMax cell (byte ${offset}) is not an aligned cell of the buffer`)
+      }
+      return offset / 8
+    }
+    this.u64 = new BigUint64Array(buffer)
+    this.f64 = new Float64Array(buffer)
+    this.min = cell(desc.minOffset)
+    this.max = cell(desc.maxOffset)
+    this.recorded = cell(desc.recordedOffset)
+  }
+}
+
+/** Takes v (an integer number from 0 to 2^53-1) into the extremes, then marks them recorded. */
+function recordExtremes(c, v) {
+  extremes(c.u64, c.f64, c.min, c.max, v)
+  // The flag is 0 or 1; its bits read as a double are +0 or the smallest subnormal.
+  if (c.f64[c.recorded] === 0) Atomics.store(c.u64, c.recorded, 1n)
+}
+
+/** True for the values of the fast path: integer numbers from 0 to 2^53-1. */
+function isFast(v) {
+  return typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v
+}
+
+module.exports = {
+  HistogramCells, TimerCells, MinMaxCells, recordOne, recordN, recordTiming, recordExtremes, isFast, bucketIndex,
+}
