@@ -224,8 +224,13 @@ pub unsafe extern "C" fn ap_cancel_watcher_wait(
         } else {
             // SAFETY: capacity > 0 here, so `keys` is non-null (checked above) and holds
             // `capacity` writable uint64_t by the # Safety above; as with any output buffer of
-            // the C API, it is this call's alone until the call returns.
-            unsafe { std::slice::from_raw_parts_mut(keys, capacity) }
+            // the C API, it is this call's alone until the call returns. The caller need not
+            // have initialised it: it is zeroed first, so the slice only ever covers
+            // initialised memory.
+            unsafe {
+                std::ptr::write_bytes(keys, 0, capacity);
+                std::slice::from_raw_parts_mut(keys, capacity)
+            }
         };
         n.write(w.wait_into(buf, Duration::from_nanos(timeout_ns)))
     })
