@@ -16,14 +16,15 @@
 //
 // The extremes are checked before any atomic operation, as the core does with a relaxed load: a
 // value that is not below the minimum (nor above the maximum) never touches them. The check
-// reads the cell with a plain Float64Array load (one 8-byte load, no BigInt; an Atomics.load is
-// a builtin call costing as much as the add itself) and compares the bits of v and of the cell as
-// doubles: for bit patterns below 0x7ff0_0000_0000_0000 the order of the doubles is the order of
-// the integers, and every other pattern (an empty minimum is 2^64-1, a NaN as a double) fails the
-// comparison and takes the exact path. The minimum only ever decreases and the maximum only
-// increases (until a reset, which is allowed to race with records), so a value read at any moment
-// of the record is a safe bound: skipping the compare-and-swap is only ever decided on a minimum
-// at or above the current one, or a maximum at or below it.
+// reads the cell with a plain Float64Array load (one 8-byte load, so never a torn value, and no
+// BigInt; an Atomics.load is a builtin call costing as much as the add itself), splits its bits
+// into two 32-bit halves through a scratch buffer and compares them with v's (a cell whose bits
+// are a NaN as a double could in principle come back as another NaN; every NaN's high half is
+// above that of any value of the fast path, so the decision is the same). The minimum only
+// ever decreases and the maximum only increases (until a reset, which is allowed to race with
+// records), so a value read at any moment of the record is a safe bound: skipping the
+// compare-and-swap is only ever decided on a minimum at or above the current one, or a maximum at
+// or below it.
 //
 // The fast path takes integer numbers from 0 to Number.MAX_SAFE_INTEGER (2^53-1), the values a
 // double holds exactly with all integers below them; everything else (a BigInt, larger numbers,
@@ -32,18 +33,22 @@
 const { threadId } = require('node:worker_threads')
 
 const MAX_U64 = 0xffff_ffff_ffff_ffffn
-const TWO_POW_32 = 4294967296
+// 2^-32: (v * INV_POW2_32) >>> 0 is the high 32 bits of v (below 2^53), without a division.
+const INV_POW2_32 = 2 ** -32
 // 2^-k for every shift k of the index function: v * INV_POW2[k] is v / 2^k, exactly.
 const INV_POW2 = new Float64Array(65)
 for (let k = 0; k < INV_POW2.length; k++) INV_POW2[k] = 2 ** -k
-// Scratch for the bits of a u64 read as a double. Each thread loads this module anew and runs
-// one record at a time, so no two records ever share it.
-const SCRATCH_F64 = new Float64Array(1)
+// Scratch for the halves of the minimum and maximum cells (read as doubles: one 8-byte load
+// each). Each thread loads this module anew and runs one record at a time, so no two records
+// ever share it.
+const SCRATCH_F64 = new Float64Array(2)
 const SCRATCH_U32 = new Uint32Array(SCRATCH_F64.buffer)
 // The cells are native-endian u64s, as are these views.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
-const LO = LITTLE_ENDIAN ? 0 : 1
-const HI = 1 - LO
+const MIN_LO = LITTLE_ENDIAN ? 0 : 1
+const MIN_HI = 1 - MIN_LO
+const MAX_LO = MIN_LO + 2
+const MAX_HI = MIN_HI + 2
 
 /**
  * The bucket index of v (an integer number from 0 to 2^53-1) for a layout with `subBits` = m:
@@ -51,7 +56,7 @@ const HI = 1 - LO
  * (every step is exact below 2^53). `subCount` is 2^m.
  */
 function bucketIndex(v, subBits, subCount) {
-  const hi = (v / TWO_POW_32) >>> 0
+  const hi = (v * INV_POW2_32) >>> 0
   const bits = hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(v >>> 0)
   const k = bits > subBits + 1 ? bits - subBits - 1 : 0
   return k * subCount + Math.floor(v * INV_POW2[k])
@@ -62,13 +67,6 @@ function bucketIndexBig(v, subBits) {
   const bits = v === 0n ? 0 : v.toString(2).length
   const k = bits > subBits + 1 ? bits - subBits - 1 : 0
   return k * 2 ** subBits + Number(v >> BigInt(k))
-}
-
-/** The bits of v (an integer number from 0 to 2^53-1) read as a double. */
-function bitsOf(v) {
-  SCRATCH_U32[LO] = v >>> 0
-  SCRATCH_U32[HI] = (v / TWO_POW_32) >>> 0
-  return SCRATCH_F64[0]
 }
 
 /** Lowers cell i to `big` (compare-and-swap while `big` is below it). */
@@ -101,12 +99,14 @@ function addSaturating(u64, i, n) {
  * exact compare-and-swap only when the plain read of the cell does not rule it out (see above).
  */
 function extremes(u64, f64, min, max, v) {
-  const bits = bitsOf(v)
-  const lo = f64[min]
-  // lo > 0: a minimum from 1 to 2^63 - 2^52 (ordered as doubles); lo === 0 with 1 / lo > 0: a
-  // minimum of 0 (its bits read as +0; -0 is 2^63).
-  if (!(bits >= lo && (lo > 0 || (lo === 0 && 1 / lo > 0)))) lower(u64, min, BigInt(v))
-  if (!(bits <= f64[max])) raise(u64, max, BigInt(v))
+  SCRATCH_F64[0] = f64[min]
+  SCRATCH_F64[1] = f64[max]
+  const hi = (v * INV_POW2_32) >>> 0
+  const lo = v >>> 0
+  const minHi = SCRATCH_U32[MIN_HI]
+  if (hi < minHi || (hi === minHi && lo < SCRATCH_U32[MIN_LO])) lower(u64, min, BigInt(v))
+  const maxHi = SCRATCH_U32[MAX_HI]
+  if (hi > maxHi || (hi === maxHi && lo > SCRATCH_U32[MAX_LO])) raise(u64, max, BigInt(v))
 }
 
 /** v as a BigInt: a small integer converts without a detour through a double. */
