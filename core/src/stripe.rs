@@ -1,7 +1,11 @@
 //! Which stripe of a striped metric the current thread writes.
 //!
 //! Threads take indices round-robin on first use, so that up to `stripes` threads each own a cache
-//! line and never contend; more threads than stripes share lines but stay correct.
+//! line and never contend; more threads than stripes share lines but stay correct. A process
+//! starts its round at an offset taken from its pid, and a forked child's thread takes a new index
+//! on first use: the single-threaded workers of a pre-fork server, which write the same stripes
+//! of a [`SharedRegistry`](crate::SharedRegistry)'s counters, then spread over them instead of
+//! all writing the first.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +25,57 @@ pub(crate) fn thread_index() -> usize {
         if v != usize::MAX {
             return v;
         }
-        let v = NEXT.fetch_add(1, Ordering::Relaxed) & (usize::MAX >> 1);
+        let v = assign();
         i.set(v);
         v
     })
+}
+
+#[cold]
+fn assign() -> usize {
+    forget_in_children();
+    NEXT.fetch_add(1, Ordering::Relaxed)
+        .wrapping_add(std::process::id() as usize)
+        & (usize::MAX >> 1)
+}
+
+/// Makes the thread that calls `fork` take a new index in the child (the child's other threads
+/// are new threads, which take one anyway).
+fn forget_in_children() {
+    #[cfg(all(unix, not(loom)))]
+    {
+        extern "C" fn forget() {
+            // Only a `const` thread-local without destructor: no allocation, no lock.
+            INDEX.with(|i| i.set(usize::MAX));
+        }
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: `forget` is an `extern "C"` function without arguments that never unwinds and
+        // only writes this thread's index.
+        ONCE.call_once(|| unsafe {
+            libc::pthread_atfork(None, None, Some(forget));
+        });
+    }
+}
+
+#[cfg(all(test, unix, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forked_child_takes_an_index_of_its_own() {
+        let parent = thread_index();
+        // SAFETY: the child only reads its thread-local index and leaves with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let same = thread_index() == parent;
+            // SAFETY: ends the child at once.
+            unsafe { libc::_exit(i32::from(same)) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child just forked.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        assert_eq!(thread_index(), parent, "the parent keeps its index");
+    }
 }
