@@ -2,6 +2,7 @@ use std::sync::OnceLock;
 
 use crossbeam_utils::CachePadded;
 
+use crate::cells::CellBlock;
 use crate::stripe::thread_index;
 use crate::sync::{AtomicU64, Ordering};
 use crate::Error;
@@ -24,7 +25,9 @@ use crate::Error;
 ///
 /// # Layout
 /// Stripes are `CachePadded<AtomicU64>` in one contiguous allocation: a fixed layout with no
-/// pointers inside, so foreign code can be handed the cells (see the C ABI).
+/// pointers inside, so foreign code can be handed the cells (see the C ABI). A counter from a
+/// [`SharedRegistry`](crate::SharedRegistry) has the same layout in shared memory, where the
+/// threads of every process that opened the registry add to the same stripes.
 ///
 /// # Example
 /// ```
@@ -42,7 +45,7 @@ use crate::Error;
 /// assert_eq!(hits.get(), 4000);
 /// ```
 pub struct Counter {
-    cells: Box<[CachePadded<AtomicU64>]>,
+    cells: CellBlock<CachePadded<AtomicU64>>,
     mask: usize,
 }
 
@@ -72,9 +75,20 @@ impl Counter {
             .map(|_| CachePadded::new(AtomicU64::new(0)))
             .collect();
         Counter {
-            cells,
+            cells: CellBlock::new(cells),
             mask: stripes - 1,
         }
+    }
+
+    /// A counter over stripes that live elsewhere (shared memory); `None` unless their number is
+    /// a power of two from 1 to 1024.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn on_cells(cells: CellBlock<CachePadded<AtomicU64>>) -> Option<Self> {
+        let stripes = cells.len();
+        (stripes.is_power_of_two() && stripes <= MAX_STRIPES).then(|| Counter {
+            cells,
+            mask: stripes - 1,
+        })
     }
 
     /// Adds one.
@@ -129,7 +143,7 @@ impl std::fmt::Debug for Counter {
     }
 }
 
-fn default_stripes() -> usize {
+pub(crate) fn default_stripes() -> usize {
     // `available_parallelism` reads cgroup files on Linux: far too slow to ask per counter.
     static DEFAULT: OnceLock<usize> = OnceLock::new();
     *DEFAULT.get_or_init(|| {

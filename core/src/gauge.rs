@@ -1,5 +1,6 @@
 use crossbeam_utils::CachePadded;
 
+use crate::cells::ExternalCell;
 use crate::sync::{AtomicU64, Ordering};
 
 /// An `f64` that many threads set and adjust without a lock: equivalent to a `Mutex<f64>`, except
@@ -7,7 +8,10 @@ use crate::sync::{AtomicU64, Ordering};
 /// (`add`, `set_max`, ...) are compare-and-swap loops that retry instead of blocking.
 ///
 /// The value is kept as its IEEE-754 bits in one cache-padded `AtomicU64` (a fixed layout with no
-/// pointers, which foreign code may store to directly).
+/// pointers, which foreign code may store to directly). A gauge from a
+/// [`SharedRegistry`](crate::SharedRegistry) keeps its bits in shared memory instead: in the
+/// calling process's own cell for the per-process modes (a forked child gets a cell of its own on
+/// first use), or in one cell for every process ([`GaugeMode::MostRecent`](crate::GaugeMode)).
 ///
 /// # Guarantees
 /// - Every operation is linearizable on the single cell: concurrent `add`s are never lost.
@@ -28,7 +32,13 @@ use crate::sync::{AtomicU64, Ordering};
 /// assert_eq!(in_flight.get(), 10.0);
 /// ```
 pub struct Gauge {
-    bits: CachePadded<AtomicU64>,
+    inner: CachePadded<Inner>,
+}
+
+struct Inner {
+    bits: AtomicU64,
+    /// Where the bits are when they are not in `bits`: shared memory.
+    external: Option<Box<dyn ExternalCell>>,
 }
 
 impl Gauge {
@@ -40,27 +50,51 @@ impl Gauge {
     /// A gauge at `v`.
     pub fn with_value(v: f64) -> Self {
         Gauge {
-            bits: CachePadded::new(AtomicU64::new(v.to_bits())),
+            inner: CachePadded::new(Inner {
+                bits: AtomicU64::new(v.to_bits()),
+                external: None,
+            }),
+        }
+    }
+
+    /// A gauge whose bits live in `cell` (shared memory).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn external(cell: Box<dyn ExternalCell>) -> Self {
+        Gauge {
+            inner: CachePadded::new(Inner {
+                bits: AtomicU64::new(0),
+                external: Some(cell),
+            }),
+        }
+    }
+
+    #[inline]
+    fn bits(&self) -> &AtomicU64 {
+        match &self.inner.external {
+            None => &self.inner.bits,
+            Some(e) => e.cell(),
         }
     }
 
     /// Address of the gauge's cell: one 8-byte-aligned `u64` holding the value's IEEE-754 bits.
     /// Foreign code may store to it atomically (`set`) or compare-and-swap it (`add`); the cell
-    /// lives, and stays at this address, as long as the gauge.
+    /// lives, and stays at this address, as long as the gauge. For a per-process gauge of a
+    /// [`SharedRegistry`](crate::SharedRegistry) it is the calling process's cell (a forked
+    /// child must ask again).
     pub fn cell(&self) -> *const AtomicU64 {
-        &*self.bits
+        self.bits()
     }
 
     /// Replaces the value.
     #[inline]
     pub fn set(&self, v: f64) {
-        self.bits.store(v.to_bits(), Ordering::Relaxed);
+        self.bits().store(v.to_bits(), Ordering::Relaxed);
     }
 
     /// The current value.
     #[inline]
     pub fn get(&self) -> f64 {
-        f64::from_bits(self.bits.load(Ordering::Relaxed))
+        f64::from_bits(self.bits().load(Ordering::Relaxed))
     }
 
     /// Adds `d` (which may be negative).
@@ -102,9 +136,10 @@ impl Gauge {
     }
 
     fn update(&self, f: impl Fn(f64) -> Option<f64>) {
-        let mut cur = self.bits.load(Ordering::Relaxed);
+        let bits = self.bits();
+        let mut cur = bits.load(Ordering::Relaxed);
         while let Some(next) = f(f64::from_bits(cur)) {
-            match self.bits.compare_exchange_weak(
+            match bits.compare_exchange_weak(
                 cur,
                 next.to_bits(),
                 Ordering::Relaxed,

@@ -29,6 +29,7 @@
 mod any_recorder;
 mod async_recorder;
 mod cancellation;
+mod cells;
 mod clock;
 mod counter;
 mod error;
@@ -69,6 +70,8 @@ pub use rate::{Rate, RateTracker};
 pub use registry::{
     HistogramOpts, Metric, MetricKind, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
 };
+#[cfg(all(unix, not(loom)))]
+pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use status::Status;

@@ -29,10 +29,10 @@ use crate::{Error, Histogram, HistogramConfig, HistogramSnapshot};
 /// assert_eq!(rule.errors(), 1);
 /// assert_eq!(rule.max(), Some(150_000));
 /// ```
-#[derive(Debug)]
 pub struct Timer {
+    /// The durations; the error count is the histogram's spare header cell, so that a timer's
+    /// state is one block of cells (in shared memory too).
     durations: Histogram,
-    errors: AtomicU64,
 }
 
 impl Timer {
@@ -45,8 +45,13 @@ impl Timer {
     pub fn with_config(config: HistogramConfig) -> Self {
         Timer {
             durations: Histogram::with_config(config),
-            errors: AtomicU64::new(0),
         }
+    }
+
+    /// A timer over a histogram whose spare cell holds the error count (shared memory).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn on_histogram(durations: Histogram) -> Self {
+        Timer { durations }
     }
 
     /// Records one execution that took `duration`; `ok = false` counts it as an error too.
@@ -60,7 +65,7 @@ impl Timer {
     pub fn record_nanos(&self, nanos: u64, ok: bool) {
         self.durations.record(nanos);
         if !ok {
-            self.errors.fetch_add(1, Ordering::Relaxed);
+            self.errors_cell().fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -95,7 +100,7 @@ impl Timer {
 
     /// Number of executions recorded as errors.
     pub fn errors(&self) -> u64 {
-        self.errors.load(Ordering::Relaxed)
+        self.errors_cell().load(Ordering::Relaxed)
     }
 
     /// Total duration in nanoseconds (wrapping at 2^64 ns, 584 years).
@@ -135,7 +140,7 @@ impl Timer {
     /// may only add to it atomically (one per failed execution, after recording the duration in
     /// [`histogram`](Self::histogram)). It lives as long as the timer, at this address.
     pub fn errors_cell(&self) -> &AtomicU64 {
-        &self.errors
+        self.durations.spare_cell()
     }
 
     /// A copy of every statistic from one moment.
@@ -149,13 +154,22 @@ impl Timer {
     /// Forgets everything recorded.
     pub fn reset(&self) {
         self.durations.reset();
-        self.errors.store(0, Ordering::Relaxed);
+        self.errors_cell().store(0, Ordering::Relaxed);
     }
 }
 
 impl Default for Timer {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timer")
+            .field("errors", &self.errors())
+            .field("durations", &self.durations)
+            .finish()
     }
 }
 

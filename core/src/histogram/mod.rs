@@ -6,6 +6,7 @@ pub use snapshot::HistogramSnapshot;
 
 use std::sync::OnceLock;
 
+use crate::cells::CellBlock;
 use crate::stripe::thread_index;
 use crate::sync::{AtomicU64, Ordering};
 use crate::Error;
@@ -16,12 +17,16 @@ use crate::Error;
 const MIN: usize = 0;
 const MAX: usize = 1;
 const OVERFLOW: usize = 2;
+/// A header cell the histogram never touches: a [`Timer`](crate::Timer) keeps its error count
+/// there, so that a timer is one allocation (and one block of shared memory).
+const SPARE: usize = 3;
 /// Cells per cache line.
 const LINE: usize = 8;
 /// Most sum stripes: keeps the default histogram within 16 KiB on any machine.
-const MAX_SUM_STRIPES: usize = 8;
+pub(crate) const MAX_SUM_STRIPES: usize = 8;
 
-fn sum_stripes() -> usize {
+/// The number of sum stripes a new histogram gets on this machine.
+pub(crate) fn sum_stripes() -> usize {
     // `available_parallelism` reads cgroup files: asked once.
     static STRIPES: OnceLock<usize> = OnceLock::new();
     *STRIPES.get_or_init(|| {
@@ -71,7 +76,7 @@ fn sum_stripes() -> usize {
 /// ```
 pub struct Histogram {
     config: HistogramConfig,
-    cells: Box<[AtomicU64]>,
+    cells: CellBlock<AtomicU64>,
     sum_mask: usize,
 }
 
@@ -95,16 +100,51 @@ impl Histogram {
     /// An empty histogram with the given layout.
     pub fn with_config(config: HistogramConfig) -> Self {
         let stripes = sum_stripes();
-        let cells = (0..LINE * (1 + stripes) + config.bucket_count())
+        let cells = (0..Self::cell_count(&config, stripes))
             .map(|_| AtomicU64::new(0))
             .collect();
         let h = Histogram {
             config,
-            cells,
+            cells: CellBlock::new(cells),
             sum_mask: stripes - 1,
         };
         h.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         h
+    }
+
+    /// Number of `u64` cells of a histogram with this layout and `sum_stripes` sum stripes.
+    pub(crate) fn cell_count(config: &HistogramConfig, sum_stripes: usize) -> usize {
+        LINE * (1 + sum_stripes) + config.bucket_count()
+    }
+
+    /// Index of the minimum cell, which an empty histogram holds at `u64::MAX` (every other cell
+    /// of an empty histogram is 0).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const MIN_CELL: usize = MIN;
+
+    /// A histogram over cells that live elsewhere (shared memory), already initialised (all 0
+    /// but [`MIN_CELL`](Self::MIN_CELL) at `u64::MAX` when empty). `None` unless `sum_stripes` is
+    /// a power of two from 1 to 8 and the cells are exactly as many as
+    /// [`cell_count`](Self::cell_count) says.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn on_cells(
+        config: HistogramConfig,
+        cells: CellBlock<AtomicU64>,
+        sum_stripes: usize,
+    ) -> Option<Self> {
+        let fits = sum_stripes.is_power_of_two()
+            && sum_stripes <= MAX_SUM_STRIPES
+            && cells.len() == Self::cell_count(&config, sum_stripes);
+        fits.then(|| Histogram {
+            config,
+            cells,
+            sum_mask: sum_stripes - 1,
+        })
+    }
+
+    /// The header cell no histogram operation touches (see [`Timer`](crate::Timer)).
+    pub(crate) fn spare_cell(&self) -> &AtomicU64 {
+        &self.cells[SPARE]
     }
 
     /// A histogram holding exactly the values of `snapshot`.

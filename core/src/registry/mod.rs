@@ -2,8 +2,12 @@
 
 mod export;
 mod names;
+#[cfg(all(unix, not(loom)))]
+mod shared;
 
 pub use export::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+#[cfg(all(unix, not(loom)))]
+pub use shared::{GaugeMode, SharedOptions, SharedRegistry};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
