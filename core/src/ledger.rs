@@ -564,9 +564,9 @@ impl Ledger {
     /// [`transfer`](Self::transfer), and returns one result per transfer: a batch costs one call
     /// from another language instead of one per transfer.
     ///
-    /// Cheaper per transfer than [`transfer`](Self::transfer) when the batch names few accounts
-    /// (up to about 64 at a time): the batch keeps the accounts it found, and marks a source as
-    /// having a transfer in flight once for as long as it keeps it, not once per transfer. So a
+    /// Cheaper per transfer than [`transfer`](Self::transfer) when the batch names accounts more
+    /// than once: the batch keeps the accounts it found, and marks a source as having a transfer
+    /// in flight once for as long as it keeps it, not once per transfer. So a
     /// [`close`](Self::close) of an account the batch has transferred from may be refused until
     /// the batch returns, even after that account's last transfer in it. Each transfer still
     /// debits and credits on its own: what reads see while a batch runs is what they see while
@@ -589,8 +589,9 @@ impl Ledger {
         // One fork section for the batch: a fork never splits a transfer, nor leaves the
         // batch's sources marked in flight in a child (`each` runs inside it too).
         let _section = crate::fork::section();
-        let mut batch = batch::Batch::new(self);
-        for (i, (from, to, amount)) in transfers.into_iter().enumerate() {
+        let transfers = transfers.into_iter();
+        let mut batch = batch::Batch::new(self, transfers.size_hint().0);
+        for (i, (from, to, amount)) in transfers.enumerate() {
             each(i, Self::transfer_in(&mut batch, from, to, amount));
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! A single [`transfer`](super::Ledger::transfer) finds both accounts in the index and marks a
 //! transfer in flight from its source for its own duration (two atomic additions to the
-//! source's pending count). A batch keeps the accounts it found in a small direct-mapped cache,
-//! and does both once per stay of an account in the cache instead of once per transfer:
+//! source's pending count). A batch keeps the accounts it found in a direct-mapped cache (an
+//! entry per transfer of the batch, from 16 to 4,096), and does both once per stay of an account
+//! in the cache instead of once per transfer:
 //!
 //! - **Look-ups.** An id, once found, is the same account for the ledger's whole life (accounts
 //!   are never removed from the index; close and reopen change the balance word only), so a
@@ -14,16 +15,19 @@
 //!   (before its debit) and lowered when it leaves: evicted by another id, or when the batch ends
 //!   (also when unwinding). Every transfer of the batch runs whole between two look-ups, so its
 //!   source has the count raised from before its debit until after any refund, which is what
-//!   [`close`](super::Ledger::close) relies on. A batch that names few accounts raises each once;
-//!   one whose ids keep evicting each other costs what single transfers cost.
+//!   [`close`](super::Ledger::close) relies on. An account a batch names many times is found
+//!   and raised about once; a batch of accounts named once each costs what single transfers
+//!   cost.
 
 use crate::sync::Ordering;
 use crate::Error;
 
 use super::{Account, Ledger};
 
-/// Entries of the cache: a power of two.
-const SLOTS: usize = 64;
+/// Entries of the cache: a power of two from `MIN_SLOTS` to `MAX_SLOTS`, one per transfer (a
+/// batch that names accounts more than once, the one a cache helps, names fewer than two each).
+const MIN_SLOTS: usize = 16;
+const MAX_SLOTS: usize = 4096;
 
 #[derive(Clone, Copy)]
 struct Slot<'l> {
@@ -51,27 +55,33 @@ impl Slot<'_> {
 /// The accounts a batch found, some of them held in flight (released on drop).
 pub(super) struct Batch<'l> {
     ledger: &'l Ledger,
-    slots: [Slot<'l>; SLOTS],
+    slots: Box<[Slot<'l>]>,
+    /// 64 - log2(slots.len()): the shift that takes an index from a hash.
+    shift: u32,
 }
 
 impl<'l> Batch<'l> {
-    pub(super) fn new(ledger: &'l Ledger) -> Self {
+    /// A batch of about `transfers` transfers (a hint: any number works).
+    pub(super) fn new(ledger: &'l Ledger, transfers: usize) -> Self {
+        let len = transfers.clamp(MIN_SLOTS, MAX_SLOTS).next_power_of_two();
         Batch {
             ledger,
-            slots: [Slot::EMPTY; SLOTS],
+            slots: vec![Slot::EMPTY; len].into_boxed_slice(),
+            shift: 64 - len.trailing_zeros(),
         }
     }
 
-    fn slot(id: u64) -> usize {
+    fn slot(&self, id: u64) -> usize {
         // Fibonacci hashing: the top bits of id * 2**64 / phi.
-        (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros())) as usize
+        (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// The cache entry of `id`, looked up in the index on a miss (and not cached if absent). An
     /// entry it replaces releases its account.
     fn entry(&mut self, id: u64) -> Result<&mut Slot<'l>, Error> {
         let ledger = self.ledger;
-        let slot = &mut self.slots[Self::slot(id)];
+        let i = self.slot(id);
+        let slot = &mut self.slots[i];
         if slot.account.is_none() || slot.id != id {
             let account = ledger.account(id)?;
             slot.release();
@@ -106,7 +116,7 @@ impl<'l> Batch<'l> {
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
-        for slot in &mut self.slots {
+        for slot in self.slots.iter_mut() {
             slot.release();
         }
     }
