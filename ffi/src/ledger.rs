@@ -114,7 +114,8 @@ pub struct ap_transfer {
 /// one's status to results[i] (AP_OK or its error): one call for a whole batch. Returns AP_OK
 /// when the batch ran (whatever the transfers' own statuses), else AP_ERR_NULL_HANDLE, or
 /// AP_ERR_NULL_POINTER when `transfers` or `results` is NULL and `n` > 0; *failed (if not NULL)
-/// gets the number of transfers that failed.
+/// gets the number of transfers that failed. While the batch runs, ap_ledger_close of an account
+/// it has transferred from may be refused (AP_ERR_ACCOUNT_NOT_EMPTY) until the batch returns.
 ///
 /// # Safety
 /// `l` is NULL or a live handle; `transfers` and `results` hold `n` elements (or are NULL);
