@@ -8,7 +8,7 @@
 //! all writing the first.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -48,12 +48,14 @@ fn forget_in_children() {
             // Only a `const` thread-local without destructor: no allocation, no lock.
             INDEX.with(|i| i.set(usize::MAX));
         }
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        // SAFETY: `forget` is an `extern "C"` function without arguments that never unwinds and
-        // only writes this thread's index.
-        ONCE.call_once(|| unsafe {
-            libc::pthread_atfork(None, None, Some(forget));
-        });
+        // Never waits: with a `Once`, a fork while another thread was registering would leave
+        // the child waiting for ever for a registration no thread of it is running.
+        static REGISTERED: AtomicBool = AtomicBool::new(false);
+        if !REGISTERED.load(Ordering::Relaxed) && !REGISTERED.swap(true, Ordering::Relaxed) {
+            // SAFETY: `forget` is an `extern "C"` function without arguments that never unwinds
+            // and only writes this thread's index.
+            unsafe { libc::pthread_atfork(None, None, Some(forget)) };
+        }
     }
 }
 
