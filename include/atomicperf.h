@@ -52,6 +52,37 @@
 // Export format: JSON (see the Rust docs of Registry::export_json for the schema).
 #define AP_FORMAT_JSON 2
 
+// Gauge mode: one series per process, labelled pid (alive or exited).
+#define AP_GAUGE_MODE_ALL 1
+
+// Gauge mode: one series per live process, labelled pid.
+#define AP_GAUGE_MODE_LIVEALL 2
+
+// Gauge mode: the sum of every process's value (alive or exited).
+#define AP_GAUGE_MODE_SUM 3
+
+// Gauge mode: the sum of the live processes' values (a killed process drops out by itself).
+#define AP_GAUGE_MODE_LIVESUM 4
+
+// Gauge mode: the largest value of any process (alive or exited).
+#define AP_GAUGE_MODE_MAX 5
+
+// Gauge mode: the largest value of a live process.
+#define AP_GAUGE_MODE_LIVEMAX 6
+
+// Gauge mode: the smallest value of any process (alive or exited).
+#define AP_GAUGE_MODE_MIN 7
+
+// Gauge mode: the smallest value of a live process.
+#define AP_GAUGE_MODE_LIVEMIN 8
+
+// Gauge mode: one value for every process; the last set wins.
+#define AP_GAUGE_MODE_MOSTRECENT 9
+
+// ap_shared_options flag: open an existing segment only (AP_ERR_INVALID_ARGUMENT when there is
+// none) instead of creating it.
+#define AP_SHARED_OPEN_EXISTING 1
+
 // A bounded queue in front of one metric, applied by worker threads in batches. Recording
 // costs a queue push instead of the metric update. Freeing the last handle closes it (drains the
 // queue and joins the workers).
@@ -119,6 +150,17 @@ typedef struct ap_rate_tracker ap_rate_tracker;
 // label set for a name is AP_ERR_INVALID_ARGUMENT. Metric handles obtained from a registry are
 // ordinary owning handles: free them when done (the registry keeps its own reference).
 typedef struct ap_registry ap_registry;
+
+// A registry whose metrics live in one shared-memory segment, a file that every process (in any
+// language) opens by name: the workers of a pre-fork server record into the same series, and
+// any process exports the totals. The metrics it hands out are ordinary ap_counter, ap_gauge,
+// ap_histogram and ap_timer handles (every ap_counter_*... function works on them, at in-process
+// cost), whose cells are in the segment. Counters and histograms add up across processes and
+// never go backwards, also after a process is killed; a gauge keeps one value per process,
+// combined at export by its mode (AP_GAUGE_MODE_*). Names, labels and export are those of
+// ap_registry. A shared registry handle is freed like any handle; metric handles from it keep
+// the segment mapped on their own.
+typedef struct ap_shared_registry ap_shared_registry;
 
 // A read-mostly byte-string value swapped atomically, with a revision number (0 for the initial
 // value, +1 per store) and a last-updated time, all readable without a lock.
@@ -318,6 +360,26 @@ typedef struct {
   // The amount, greater than zero.
   int64_t amount;
 } ap_transfer;
+
+// How ap_shared_registry_open finds or creates a segment. Zero fields take the defaults, and the
+// sizes apply only when the segment is created (an existing one keeps its own).
+typedef struct {
+  // Directory of segments opened by name (NUL-terminated UTF-8); NULL: /dev/shm.
+  const char *dir;
+  // Permission bits of a new segment file; 0: 0600 (the owner only).
+  uint32_t mode;
+  // Series entries (one per name and label values); 0: 4096.
+  uint32_t max_series;
+  // Process table slots (processes holding per-process gauge values at once; a dead process's
+  // slot is reused); 0: 64.
+  uint32_t max_processes;
+  // Stripes of each counter (a power of two up to 1024); 0: twice the CPUs, at most 64.
+  uint32_t counter_stripes;
+  // Bytes for names, labels and cells (the file is sparse); 0: 64 MiB.
+  uint64_t data_bytes;
+  // 0 or AP_SHARED_OPEN_EXISTING.
+  uint32_t flags;
+} ap_shared_options;
 
 // Success.
 #define AP_OK 0
@@ -1138,7 +1200,8 @@ ap_status ap_ledger_reopen(const ap_ledger *l, uint64_t id);
 // one's status to results[i] (AP_OK or its error): one call for a whole batch. Returns AP_OK
 // when the batch ran (whatever the transfers' own statuses), else AP_ERR_NULL_HANDLE, or
 // AP_ERR_NULL_POINTER when `transfers` or `results` is NULL and `n` > 0; *failed (if not NULL)
-// gets the number of transfers that failed.
+// gets the number of transfers that failed. While the batch runs, ap_ledger_close of an account
+// it has transferred from may be refused (AP_ERR_ACCOUNT_NOT_EMPTY) until the batch returns.
 //
 // # Safety
 // `l` is NULL or a live handle; `transfers` and `results` hold `n` elements (or are NULL);
@@ -1578,6 +1641,133 @@ ap_status ap_registry_series_stats(const ap_registry *r,
                                    uint64_t *series,
                                    uint64_t *limit,
                                    uint64_t *refused);
+
+// Opens the shared registry `name_or_path` and stores a handle in *out, creating the segment if
+// there is none (unless opts->flags has AP_SHARED_OPEN_EXISTING). A name (letters, digits, '.',
+// '_', '-') is the file "<dir>/atomicperf-<name>", /dev/shm by default; anything with a '/' is
+// a path. Every process that opens the same file shares its metrics; racing openers are safe
+// (the segment is built whole, then linked into place). `opts` may be NULL for the defaults.
+// Errors: AP_ERR_INVALID_ARGUMENT for an invalid name or option, a file that cannot be opened
+// for reading and writing (ap_last_error() says why: permission, missing directory...) or that
+// is not a whole segment of this layout version (another file, another version, truncated,
+// corrupted); AP_ERR_OUT_OF_RANGE where 128-bit atomics are not lock-free;
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `name_or_path` is NULL or NUL-terminated; `opts` is NULL or readable, its `dir` NULL or
+// NUL-terminated; `out` is NULL or writable.
+ap_status ap_shared_registry_open(const char *name_or_path,
+                                  const ap_shared_options *opts,
+                                  ap_shared_registry **out);
+
+// Removes the segment file `name_or_path` (resolved as ap_shared_registry_open resolves it,
+// with opts->dir; `opts` may be NULL). Processes that have it open keep using it; the next open
+// creates a new, empty one. Errors: AP_ERR_INVALID_ARGUMENT for an invalid name or a file that
+// cannot be removed; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// As ap_shared_registry_open.
+ap_status ap_shared_registry_remove(const char *name_or_path, const ap_shared_options *opts);
+
+// Returns another owning handle to the same shared registry (NULL for NULL). Free each handle
+// once.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_shared_registry *ap_shared_registry_clone(const ap_shared_registry *r);
+
+// Releases one owner's handle (the segment stays mapped while metric handles from it live, and
+// its file stays for other processes). NULL is a no-op.
+//
+// # Safety
+// `r` is NULL or a handle the caller owns and does not use afterwards.
+void ap_shared_registry_free(ap_shared_registry *r);
+
+// Stores in *out an owning handle to the counter `name` with the `n_labels` labels
+// label_names[i] = label_values[i] (any order), registering it in the segment if no process
+// has. Every ap_counter_* function works on it; its increments add to every other process's.
+// Errors: as ap_registry_counter, and AP_ERR_INVALID_ARGUMENT when the segment is full (its
+// max_series entries or data_bytes are taken; existing series keep working).
+//
+// # Safety
+// `r` is NULL or a live handle; strings are NULL or NUL-terminated; the label arrays hold
+// n_labels pointers; `out` is NULL or writable.
+ap_status ap_shared_registry_counter(const ap_shared_registry *r,
+                                     const char *name,
+                                     const char *help,
+                                     const char *const *label_names,
+                                     const char *const *label_values,
+                                     size_t n_labels,
+                                     ap_counter **out);
+
+// As ap_shared_registry_counter, for a gauge whose processes' values combine by `mode` (an
+// AP_GAUGE_MODE_* constant; 0 is AP_GAUGE_MODE_ALL). The handle reads and writes the calling
+// process's value (every process's, for AP_GAUGE_MODE_MOSTRECENT); a forked child using its
+// parent's handle gets a value of its own. Errors: as ap_shared_registry_counter;
+// AP_ERR_OUT_OF_RANGE for an unknown mode; AP_ERR_INVALID_ARGUMENT for a family registered
+// with another mode, a "pid" label on an ALL or LIVEALL gauge (the export adds it), or a full
+// process table (every slot held by a live process).
+//
+// # Safety
+// As ap_shared_registry_counter.
+ap_status ap_shared_registry_gauge(const ap_shared_registry *r,
+                                   const char *name,
+                                   const char *help,
+                                   const char *const *label_names,
+                                   const char *const *label_values,
+                                   size_t n_labels,
+                                   uint32_t mode,
+                                   ap_gauge **out);
+
+// As ap_shared_registry_counter, for a histogram; `buckets`, `n_buckets` and `scale` set the
+// export of a new family as for ap_registry_histogram (ignored for an existing one).
+//
+// # Safety
+// As ap_shared_registry_counter; `buckets` holds n_buckets doubles.
+ap_status ap_shared_registry_histogram(const ap_shared_registry *r,
+                                       const char *name,
+                                       const char *help,
+                                       const char *const *label_names,
+                                       const char *const *label_values,
+                                       size_t n_labels,
+                                       const double *buckets,
+                                       size_t n_buckets,
+                                       double scale,
+                                       ap_histogram **out);
+
+// As ap_shared_registry_counter, for a timer (exported as ap_registry's timers are).
+//
+// # Safety
+// As ap_shared_registry_counter.
+ap_status ap_shared_registry_timer(const ap_shared_registry *r,
+                                   const char *name,
+                                   const char *help,
+                                   const char *const *label_names,
+                                   const char *const *label_values,
+                                   size_t n_labels,
+                                   ap_timer **out);
+
+// Writes the exposition of every process's metrics, combined, in `format` (AP_FORMAT_*) into
+// `buf`, exactly as ap_registry_export does (same formats, same buffer protocol, same errors).
+//
+// # Safety
+// `r` is NULL or a live handle; `buf` holds capacity bytes; `len` is NULL or writable.
+ap_status ap_shared_registry_export(const ap_shared_registry *r,
+                                    uint32_t format,
+                                    char *buf,
+                                    size_t capacity,
+                                    size_t *len);
+
+// Writes the number of series in the segment (registered by any process) to *series, its
+// capacity to *max_series and the number of series refused because it was full to *refused.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; the out-pointers are NULL or writable.
+ap_status ap_shared_registry_series_stats(const ap_shared_registry *r,
+                                          uint64_t *series,
+                                          uint64_t *max_series,
+                                          uint64_t *refused);
 
 // Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
 // atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.

@@ -26,6 +26,7 @@ mod snapshot_cell;
 mod once_map;
 mod cancellation;
 mod registry;
+mod shared_registry;
 mod bench;
 
 pub use async_recorder::*;
@@ -41,6 +42,7 @@ pub use minmax::*;
 pub use once_map::*;
 pub use rate::*;
 pub use registry::*;
+pub use shared_registry::*;
 pub use snapshot_cell::*;
 pub use status::*;
 pub use throughput::*;

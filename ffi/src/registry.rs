@@ -92,7 +92,7 @@ pub unsafe extern "C" fn ap_registry_free(r: *mut ApRegistry) {
 ///
 /// # Safety
 /// `s` is NULL or a NUL-terminated string that stays valid and unchanged for `'a`.
-unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
+pub(crate) unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
     if s.is_null() {
         return Err(Fail::new(AP_ERR_NULL_POINTER, format!("{what} is NULL")));
     }
@@ -111,7 +111,7 @@ unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, Fail> {
 /// # Safety
 /// `names` and `values` are each NULL or hold `n` pointers (NULL allowed only when `n` is 0), and
 /// every one of those pointers is NULL or a NUL-terminated string valid for `'a`.
-unsafe fn labels<'a>(
+pub(crate) unsafe fn labels<'a>(
     names: *const *const c_char,
     values: *const *const c_char,
     n: usize,
@@ -254,17 +254,8 @@ pub unsafe extern "C" fn ap_registry_histogram(
     scale: f64,
     out: *mut *mut ApHistogram,
 ) -> ap_status {
-    let opts = match input_slice(buckets, n_buckets) {
-        Ok(b) => {
-            let mut opts = HistogramOpts::default();
-            if !b.is_empty() {
-                opts.buckets = b.to_vec();
-            }
-            if scale != 0.0 {
-                opts.scale = scale;
-            }
-            opts
-        }
+    let opts = match histogram_opts(buckets, n_buckets, scale) {
+        Ok(opts) => opts,
         Err(fail) => return guard("ap_registry_histogram", || Err(fail)),
     };
     // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
@@ -282,6 +273,24 @@ pub unsafe extern "C" fn ap_registry_histogram(
             |r, n, h, l| r.histogram(n, h, l, &opts),
         )
     }
+}
+
+/// The export options of a new histogram family: `n_buckets` bounds at `buckets` (0: Prometheus'
+/// defaults) and `scale` (0: 1e-9).
+pub(crate) fn histogram_opts(
+    buckets: *const f64,
+    n_buckets: usize,
+    scale: f64,
+) -> Result<HistogramOpts, Fail> {
+    let b = input_slice(buckets, n_buckets)?;
+    let mut opts = HistogramOpts::default();
+    if !b.is_empty() {
+        opts.buckets = b.to_vec();
+    }
+    if scale != 0.0 {
+        opts.scale = scale;
+    }
+    Ok(opts)
 }
 
 /// As ap_registry_counter, for a timer (exported as a histogram of seconds `name` and a counter
@@ -372,35 +381,50 @@ pub unsafe extern "C" fn ap_registry_export(
             AP_FORMAT_PROMETHEUS => registry.export_prometheus(),
             AP_FORMAT_OPENMETRICS => registry.export_openmetrics(),
             AP_FORMAT_JSON => registry.export_json(),
-            other => {
-                return Err(Fail::new(
-                    AP_ERR_OUT_OF_RANGE,
-                    format!("unknown format {other}"),
-                ))
-            }
+            other => return Err(unknown_format(other)),
         };
-        len.write(text.len())?;
-        if capacity < text.len() + 1 {
-            return Err(Fail::new(
-                AP_ERR_BUFFER_TOO_SMALL,
-                format!(
-                    "{} bytes needed with the NUL, buffer holds {capacity}",
-                    text.len() + 1
-                ),
-            ));
-        }
-        if buf.is_null() {
-            return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
-        }
-        // SAFETY: `buf` is non-null (checked above) and holds `capacity` writable bytes by the
-        // # Safety above; capacity >= text.len() + 1 (checked above), so the bytes and the NUL
-        // fit; a fresh `String` cannot overlap the caller's buffer.
-        unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
-            buf.add(text.len()).write(0);
-        }
-        Ok(())
+        // SAFETY: `buf` holds `capacity` writable bytes or is NULL (# Safety above), which is
+        // what `write_text` requires.
+        unsafe { write_text(&text, buf, capacity, len) }
     })
+}
+
+/// The error for an export format that is not one of the AP_FORMAT_* constants.
+pub(crate) fn unknown_format(format: u32) -> Fail {
+    Fail::new(AP_ERR_OUT_OF_RANGE, format!("unknown format {format}"))
+}
+
+/// Writes `text` and a NUL into `buf` and its length to `len`, as ap_registry_export documents.
+///
+/// # Safety
+/// `buf` is NULL or holds `capacity` writable bytes.
+pub(crate) unsafe fn write_text(
+    text: &str,
+    buf: *mut c_char,
+    capacity: usize,
+    len: Out<usize>,
+) -> Result<(), Fail> {
+    len.write(text.len())?;
+    if capacity < text.len() + 1 {
+        return Err(Fail::new(
+            AP_ERR_BUFFER_TOO_SMALL,
+            format!(
+                "{} bytes needed with the NUL, buffer holds {capacity}",
+                text.len() + 1
+            ),
+        ));
+    }
+    if buf.is_null() {
+        return Err(Fail::new(AP_ERR_NULL_POINTER, "buffer is NULL"));
+    }
+    // SAFETY: `buf` is non-null (checked above) and holds `capacity` writable bytes by the
+    // # Safety above; capacity >= text.len() + 1 (checked above), so the bytes and the NUL
+    // fit; a fresh `String` cannot overlap the caller's buffer.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+        buf.add(text.len()).write(0);
+    }
+    Ok(())
 }
 
 /// Caps the number of series (one per name and label values) the registry holds; 0 removes the
