@@ -193,12 +193,7 @@ unsafe fn lookup<T, H>(
     label_values: *const *const c_char,
     n_labels: usize,
     out: *mut *mut H,
-    get: impl FnOnce(
-        &SharedRegistry,
-        &str,
-        &str,
-        &[(&str, &str)],
-    ) -> Result<Arc<T>, atomicperf::Error>,
+    get: impl FnOnce(&SharedRegistry, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
 ) -> ap_status {
     guard(what, || {
         // SAFETY: `r` is NULL or a live shared registry handle for the whole call (the contract
