@@ -21,7 +21,7 @@
 mod async_recorder;
 mod bench;
 mod bytes_arg;
-mod cancellation;
+mod cancellation_token;
 mod convert;
 mod counter;
 mod durations;
@@ -31,11 +31,11 @@ mod histogram;
 mod ledger;
 mod minmax;
 mod once_map;
-mod rate;
+mod rate_tracker;
 mod registry;
 mod sharded_map;
 mod snapshot_cell;
-mod throughput;
+mod throughput_window;
 mod timer;
 mod wait;
 
@@ -55,9 +55,9 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<minmax::MinMax>()?;
     m.add_class::<timer::Timer>()?;
     m.add_class::<timer::TimerSnapshot>()?;
-    m.add_class::<rate::RateTracker>()?;
-    m.add_class::<throughput::ThroughputWindow>()?;
-    m.add_class::<throughput::WindowStats>()?;
+    m.add_class::<rate_tracker::RateTracker>()?;
+    m.add_class::<throughput_window::ThroughputWindow>()?;
+    m.add_class::<throughput_window::WindowStats>()?;
     m.add_class::<async_recorder::AsyncRecorder>()?;
 
     // Concurrent state.
@@ -65,7 +65,7 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ledger::Ledger>()?;
     m.add_class::<snapshot_cell::SnapshotCell>()?;
     m.add_class::<once_map::OnceMap>()?;
-    m.add_class::<cancellation::CancellationToken>()?;
+    m.add_class::<cancellation_token::CancellationToken>()?;
 
     // Registry.
     m.add_class::<registry::Registry>()?;

@@ -28,7 +28,7 @@
 
 mod any_recorder;
 mod async_recorder;
-mod cancellation;
+mod cancellation_token;
 mod cells;
 mod clock;
 mod counter;
@@ -39,19 +39,19 @@ mod histogram;
 mod ledger;
 mod minmax;
 mod once_map;
-mod rate;
+mod rate_tracker;
 mod registry;
 mod sharded_map;
 mod snapshot_cell;
 mod status;
 mod stripe;
 mod sync;
-mod throughput;
+mod throughput_window;
 mod timer;
 
 pub use any_recorder::{AnyAsyncRecorder, AsyncEvent};
 pub use async_recorder::{AsyncConfig, AsyncRecorder, AsyncTarget, GaugeOp, Overflow, Recorded};
-pub use cancellation::{CancelWatcher, CancellationToken};
+pub use cancellation_token::{CancelWatcher, CancellationToken};
 pub use clock::{Clock, ManualClock, MonotonicClock};
 pub use counter::Counter;
 
@@ -66,14 +66,14 @@ pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramS
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
 pub use once_map::{Claim, InitTicket, OnceMap};
-pub use rate::{Rate, RateTracker};
+pub use rate_tracker::{Rate, RateTracker};
+#[cfg(all(unix, not(loom)))]
+pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
 pub use registry::{
     HistogramOpts, Metric, MetricKind, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
 };
-#[cfg(all(unix, not(loom)))]
-pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use status::Status;
-pub use throughput::{ThroughputWindow, WindowStats};
+pub use throughput_window::{ThroughputWindow, WindowStats};
 pub use timer::{Timer, TimerGuard, TimerSnapshot};
