@@ -12,8 +12,9 @@
 //!    and its credit) is a *section* ([`section`]), and `fork` waits at a door until no other
 //!    thread is inside one: a `pthread_atfork` prepare handler closes the door (threads arriving
 //!    at it wait for the fork to finish), waits for the threads inside to leave, and the parent
-//!    and child handlers open it again. The child therefore never inherits a held lock or a
-//!    half-done transfer, and every primitive works in it as in the parent.
+//!    and child handlers open it again (the door counts forks under way: glibc may run the
+//!    handlers of two concurrent forks interleaved). The child therefore never inherits a held
+//!    lock or a half-done transfer, and every primitive works in it as in the parent.
 //!
 //! Sections are short and never block: they hold no lock while waiting for another thread's
 //! progress (waits park outside them, see [`crate::sync::Waiters`]), and they run no code of the
@@ -33,7 +34,6 @@ use std::cell::Cell;
 #[cfg(not(loom))]
 use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicPtr, AtomicU32};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Once;
 
 static FORKS: AtomicU64 = AtomicU64::new(0);
 
@@ -45,27 +45,51 @@ pub(crate) fn generation() -> u64 {
     FORKS.load(Ordering::Relaxed)
 }
 
-/// Registers the `pthread_atfork` handlers once per process.
+/// Registers the `pthread_atfork` handlers once per process; every caller returns once they are
+/// registered. Not a `Once`: a fork while another thread was registering would leave the child
+/// waiting for ever for a registration that no thread of it is running. Here the registering
+/// process writes its pid into the state, and a child that finds its parent's pid there (the
+/// fork came mid-registration) registers again itself.
+#[cfg(unix)]
 fn register_handlers() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        #[cfg(not(loom))]
-        door::init();
-        #[cfg(unix)]
-        // SAFETY: the handlers are `extern "C"` functions with no arguments that never unwind:
-        // they touch only statics and this thread's locals (see `door`).
-        unsafe {
-            #[cfg(not(loom))]
-            libc::pthread_atfork(
-                Some(door::before_fork),
-                Some(door::after_fork_in_parent),
-                Some(door::after_fork_in_child),
-            );
-            #[cfg(loom)]
-            libc::pthread_atfork(None, None, Some(count_fork_in_child));
+    const DONE: u64 = u64::MAX;
+    static STATE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if STATE.load(Ordering::Acquire) == DONE {
+        return;
+    }
+    // SAFETY: getpid has no preconditions and cannot fail.
+    let me = u64::from(unsafe { libc::getpid() }.unsigned_abs());
+    let mut seen = 0;
+    loop {
+        match STATE.compare_exchange(seen, me, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => break,
+            Err(DONE) => return,
+            // Another thread of this process is registering: it will be done in a moment.
+            Err(owner) if owner == me => std::thread::yield_now(),
+            // Nobody yet, or the parent we were forked from was registering: take over.
+            Err(other) => seen = other,
         }
-    });
+    }
+    #[cfg(not(loom))]
+    door::init();
+    // SAFETY: the handlers are `extern "C"` functions with no arguments that never unwind:
+    // they touch only statics and this thread's locals (see `door`).
+    unsafe {
+        #[cfg(not(loom))]
+        libc::pthread_atfork(
+            Some(door::before_fork),
+            Some(door::after_fork_in_parent),
+            Some(door::after_fork_in_child),
+        );
+        #[cfg(loom)]
+        libc::pthread_atfork(None, None, Some(count_fork_in_child));
+    }
+    STATE.store(DONE, Ordering::Release);
 }
+
+/// No `fork` without unix: nothing to register.
+#[cfg(not(unix))]
+fn register_handlers() {}
 
 #[cfg(all(unix, loom))]
 extern "C" fn count_fork_in_child() {
@@ -78,7 +102,7 @@ extern "C" fn count_fork_in_child() {
 pub(crate) struct Section {
     #[cfg(not(loom))]
     slot: &'static door::Slot,
-    _not_send: std::marker::PhantomData<Cell<()>>,
+    _not_send: std::marker::PhantomData<*const ()>,
 }
 
 /// Enters a section (see the module documentation). Take it *before* the lock it covers, and
@@ -171,8 +195,10 @@ mod door {
 
     /// Every slot ever made, newest first (a push-only list).
     static SLOTS: AtomicPtr<Slot> = AtomicPtr::new(ptr::null_mut());
-    /// Closed by the prepare handler while a fork is under way.
-    static CLOSED: AtomicBool = AtomicBool::new(false);
+    /// Forks under way: the door is closed while it is not 0. A count, not a flag: glibc runs
+    /// the handlers of concurrent forks without serialising them, so one fork's parent handler
+    /// may run while another fork's prepare has closed the door and not forked yet.
+    static CLOSED: AtomicU32 = AtomicU32::new(0);
     /// Whether `membarrier` orders the sections (else entering pays a full fence).
     static EXPEDITED: AtomicBool = AtomicBool::new(false);
 
@@ -292,11 +318,11 @@ mod door {
             } else {
                 fence(Ordering::SeqCst);
             }
-            if !CLOSED.load(Ordering::Relaxed) {
+            if CLOSED.load(Ordering::Relaxed) == 0 {
                 return;
             }
             slot.depth.store(0, Ordering::Release);
-            while CLOSED.load(Ordering::Acquire) {
+            while CLOSED.load(Ordering::Acquire) != 0 {
                 std::thread::yield_now();
             }
             slot.depth.store(1, Ordering::Relaxed);
@@ -305,14 +331,12 @@ mod door {
 
     /// Prepare handler: close the door, then wait until every other thread has left its sections.
     pub(super) extern "C" fn before_fork() {
-        CLOSED.store(true, Ordering::Relaxed);
+        CLOSED.fetch_add(1, Ordering::Relaxed);
+        // Both, whatever EXPEDITED says now: a thread that read it as true relies on the
+        // membarrier, one that read it as false (or raced the registration) pays its own fence.
         #[cfg(target_os = "linux")]
-        let ordered = EXPEDITED.load(Ordering::Relaxed) && membarrier::barrier();
-        #[cfg(not(target_os = "linux"))]
-        let ordered = false;
-        if !ordered {
-            fence(Ordering::SeqCst);
-        }
+        let _ = membarrier::barrier();
+        fence(Ordering::SeqCst);
         let me = MINE.with(Cell::get);
         each_slot(|slot| {
             // The forking thread's own sections (a fork from inside one) go on in the child.
@@ -332,7 +356,7 @@ mod door {
     }
 
     pub(super) extern "C" fn after_fork_in_parent() {
-        CLOSED.store(false, Ordering::Release);
+        CLOSED.fetch_sub(1, Ordering::Release);
     }
 
     pub(super) extern "C" fn after_fork_in_child() {
@@ -351,7 +375,8 @@ mod door {
         if EXPEDITED.load(Ordering::Relaxed) && !membarrier::register() {
             EXPEDITED.store(false, Ordering::Relaxed);
         }
-        CLOSED.store(false, Ordering::Release);
+        // Other forks under way belong to the parent; this process has none.
+        CLOSED.store(0, Ordering::Release);
     }
 }
 
