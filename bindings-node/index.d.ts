@@ -904,8 +904,10 @@ export declare class CancellationToken {
   wait(timeoutMs: number): Promise<boolean>
   /**
    * An AbortSignal that aborts (reason: an `Error` `AP_ERR_CANCELLED`) when this token is
-   * cancelled by a `cancel()` made in this thread, on it or an ancestor; aborted at once if the
-   * token already is.
+   * cancelled, on it or an ancestor, aborted at once if the token already is. A `cancel()` made in
+   * this thread aborts it before returning; a cancel made anywhere else (native code, another
+   * thread) aborts it from this thread's event loop. Waiting for that keeps no thread and does
+   * not keep the event loop alive.
    */
   readonly signal: AbortSignalType
   /** A token cancelled when `signal` aborts (at once if it already has). */

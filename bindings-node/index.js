@@ -475,7 +475,7 @@ module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
 Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE, directCells, internals))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
-Object.assign(module.exports, require('./lib/state.js')(calls))
+Object.assign(module.exports, require('./lib/state.js')(calls, internals))
 // Registry and the process-wide default `registry` (lib/registry.js): its metrics are the
 // classes above, wrapped around the registry's own handles.
 {

@@ -26,7 +26,7 @@ function options(value, what) {
   return value
 }
 
-module.exports = function defineState(calls) {
+module.exports = function defineState(calls, internals) {
   const {
     shardedMapNew, shardedMapGet, shardedMapGetString, shardedMapHas, shardedMapInsert,
     shardedMapInsertIfAbsent, shardedMapRemove, shardedMapSize, shardedMapShards, shardedMapClear,
@@ -39,6 +39,7 @@ module.exports = function defineState(calls) {
     snapshotCellLastUpdated,
     onceMapNew, onceMapGet, onceMapDelete, onceMapSize, onceMapClaim, onceMapComplete, onceMapAbandon,
     cancellationNew, cancellationCancel, cancellationIsCancelled, cancellationChild, cancellationWait,
+    cancellationWatchSignal, cancellationUnwatchSignal,
   } = calls
 
   /** A concurrent hash map of byte strings, sharded over independently locked shards. */
@@ -389,20 +390,44 @@ module.exports = function defineState(calls) {
     })
   }
 
-  // Tokens of this thread with an AbortSignal handed out: token -> AbortController. A cancel()
-  // made in this thread aborts the signals of every token it cancelled (children included).
-  const signals = new Map()
+  // The AbortSignals of tokens, not aborted yet. Each has a record {h, key, controller}: the
+  // token's handle, the key of the native wait that resolves true when the token is cancelled,
+  // from any thread (src/cancellation.rs: it does not keep the event loop alive), and a WeakRef
+  // to the signal's AbortController. A cancel() made in this thread also aborts the signals of
+  // every token it cancelled (children included) before it returns.
+  const liveSignals = new Set()
+  // Each controller lives as long as its signal (whoever holds the signal can still see it
+  // abort), even after the token is collected; the records hold them only weakly.
+  const controllers = new WeakMap()
+  // A signal collected before its token was cancelled: forget its record, withdraw its wait.
+  const collected = new FinalizationRegistry((record) => {
+    liveSignals.delete(record)
+    if (record.key !== null) cancellationUnwatchSignal(record.h, record.key)
+  })
+
+  function abortSignal(record) {
+    if (!liveSignals.delete(record)) return
+    collected.unregister(record)
+    const controller = record.controller.deref()
+    if (controller !== undefined) controller.abort(withCode(new Error('cancelled'), 'AP_ERR_CANCELLED'))
+  }
 
   function abortCancelled() {
-    for (const [ref, controller] of signals) {
-      const token = ref.deref()
-      if (token === undefined) {
-        signals.delete(ref)
-      } else if (token.isCancelled) {
-        signals.delete(ref)
-        controller.abort(withCode(new Error('cancelled'), 'AP_ERR_CANCELLED'))
-      }
+    for (const record of liveSignals) {
+      if (cancellationIsCancelled(record.h)) abortSignal(record)
     }
+  }
+
+  function watchSignal(h, controller) {
+    const record = { h, key: null, controller: new WeakRef(controller) }
+    controllers.set(controller.signal, controller)
+    liveSignals.add(record)
+    collected.register(controller.signal, record, record)
+    const [cancelled, key] = cancellationWatchSignal(h)
+    record.key = key
+    cancelled.then((yes) => {
+      if (yes) abortSignal(record)
+    }, () => {})
   }
 
   const FROM_HANDLE = Symbol('atomicperf handle')
@@ -418,7 +443,7 @@ module.exports = function defineState(calls) {
 
     cancel() {
       cancellationCancel(this.#h)
-      if (signals.size > 0) abortCancelled()
+      if (liveSignals.size > 0) abortCancelled()
     }
 
     get isCancelled() {
@@ -439,15 +464,16 @@ module.exports = function defineState(calls) {
     }
 
     /**
-     * An AbortSignal that aborts when this token is cancelled by a cancel() made in this thread
-     * (on it or an ancestor), or at once if it already is.
+     * An AbortSignal that aborts when this token is cancelled (on it or an ancestor), or at once
+     * if it already is: during a cancel() made in this thread, and from this thread's event loop
+     * for a cancel made anywhere else (another worker thread, native code).
      */
     get signal() {
       if (this.#signal === null) {
         const controller = new AbortController()
         this.#signal = controller.signal
         if (this.isCancelled) controller.abort(withCode(new Error('cancelled'), 'AP_ERR_CANCELLED'))
-        else signals.set(new WeakRef(this), controller)
+        else watchSignal(this.#h, controller)
       }
       return this.#signal
     }
@@ -463,6 +489,11 @@ module.exports = function defineState(calls) {
 
     toString() {
       return `CancellationToken(${this.isCancelled ? 'cancelled' : 'active'})`
+    }
+
+    static {
+      // For the tests: the handle, to cancel the token from a native thread.
+      internals.cancellationToken = { handle: (t) => t.#h }
     }
   }
 

@@ -3,16 +3,17 @@
 //!
 //! Nothing here waits on the JS thread: `record*` never blocks (in block mode a full queue
 //! answers `null`, and the JS side then calls `asyncRecorderWait`), and `asyncRecorderWait` and
-//! `flush` return Promises that the watcher of `waits.rs` settles (no thread blocks on them; the
-//! recorder's workers tell no one of their progress, so the watcher polls these), `close` one
-//! settled by a thread of its own (core's close joins the workers). None uses the libuv pool.
+//! `flush` return Promises that the watcher of `waits.rs` settles (no thread blocks on them: the
+//! recorder's workers report the wait's key to the watcher once the events it waits for are
+//! applied, `AsyncRecorder::watch_applied`), `close` one settled by a thread of its own (core's
+//! close joins the workers). None uses the libuv pool.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use atomicperf::{
-    AnyAsyncRecorder, AsyncConfig, AsyncEvent, Counter, Error, Gauge, GaugeOp, Histogram, MinMax,
-    Overflow, Recorded, Timer,
+    AnyAsyncRecorder, AsyncConfig, AsyncEvent, CancelWatcher, Counter, Error, Gauge, GaugeOp,
+    Histogram, MinMax, Overflow, Recorded, Timer,
 };
 
 use crate::callback::{self, callbacks, export, Env, Export, Value};
@@ -21,13 +22,26 @@ use crate::error::{Fail, Result};
 use crate::handle;
 use crate::waits;
 
-/// A recorder and its overflow policy (core does not report it back).
+/// A recorder, its overflow policy and its capacity (core does not report them back).
 pub(crate) struct JsRecorder {
     inner: AnyAsyncRecorder,
     block: bool,
+    capacity: u64,
 }
 
 impl JsRecorder {
+    /// Asks `watcher` to report `key` once the first `target` queued events are applied (or the
+    /// recorder is closed, or lives in a forked child).
+    fn watch_applied(&self, target: u64, watcher: &CancelWatcher, key: u64) {
+        match &self.inner {
+            AnyAsyncRecorder::Counter(r) => r.watch_applied(target, watcher, key),
+            AnyAsyncRecorder::Gauge(r) => r.watch_applied(target, watcher, key),
+            AnyAsyncRecorder::Histogram(r) => r.watch_applied(target, watcher, key),
+            AnyAsyncRecorder::Timer(r) => r.watch_applied(target, watcher, key),
+            AnyAsyncRecorder::MinMax(r) => r.watch_applied(target, watcher, key),
+        }
+    }
+
     /// Offers `e` without waiting: `Some(true)` queued, `Some(false)` dropped (drop mode),
     /// `None` when the queue is full in block mode.
     fn offer(&self, e: AsyncEvent) -> Result<Option<bool>> {
@@ -72,6 +86,10 @@ fn gauge_op(op: f64, v: f64) -> Result<GaugeOp> {
 
 /// Waits for room for one event. Resolves 1 (queued), 0 (dropped) or -1 (the recorder was
 /// closed first).
+///
+/// The queue holds `capacity` events: once the first `queued - capacity + 1` queued events are
+/// applied, the workers have taken at least that many off it, so there is room unless another
+/// thread filled it again meanwhile (the wait then registers again, with the new count).
 struct RoomWait {
     recorder: Arc<JsRecorder>,
     event: AsyncEvent,
@@ -92,15 +110,19 @@ impl waits::Wait for RoomWait {
             },
         ))
     }
+    fn watch(&mut self, watcher: &CancelWatcher, key: u64) {
+        let r = &self.recorder;
+        let target = r.inner.queued().saturating_sub(r.capacity) + 1;
+        r.watch_applied(target, watcher, key);
+    }
     fn timed_out(&mut self) -> waits::Settle {
         unreachable!("a wait for room has no deadline")
-    }
-    fn polled(&self) -> bool {
-        true
     }
 }
 
 /// Waits until the events queued before the call are applied (true), or the timeout (false).
+/// A registration that times out stays with the recorder until its events are applied or it is
+/// closed (core has no way to withdraw it); its late report is ignored.
 struct FlushWait {
     recorder: Arc<JsRecorder>,
     target: u64,
@@ -108,16 +130,18 @@ struct FlushWait {
 
 impl waits::Wait for FlushWait {
     fn poll(&mut self) -> Option<waits::Settle> {
-        self.recorder
-            .inner
-            .flush_until(self.target, Duration::ZERO)
-            .then(|| waits::boolean(true))
+        (self.recorder.inner.applied() >= self.target).then(|| waits::boolean(true))
+    }
+    fn watch(&mut self, watcher: &CancelWatcher, key: u64) {
+        self.recorder.watch_applied(self.target, watcher, key);
+    }
+    /// Reported: the events are applied, or the recorder is in a forked child, where they never
+    /// will be (false at once, as core's flush answers there).
+    fn woken(&mut self) -> Option<waits::Settle> {
+        Some(waits::boolean(self.recorder.inner.applied() >= self.target))
     }
     fn timed_out(&mut self) -> waits::Settle {
         waits::boolean(false)
-    }
-    fn polled(&self) -> bool {
-        true
     }
 }
 
@@ -153,7 +177,7 @@ callbacks! {
             "minmax" => AnyAsyncRecorder::minmax(handle::get_arc::<MinMax>(env, target)?, config)?,
             other => return Err(Fail::type_error(format!("unknown metric kind {other:?}"))),
         };
-        handle::new(env, JsRecorder { inner, block: overflow_mode == Overflow::Block })
+        handle::new(env, JsRecorder { inner, block: overflow_mode == Overflow::Block, capacity: config.capacity as u64 })
     }
 
     /// `asyncRecorderRecord(h, v: number | bigint): boolean | null` (Counter, Histogram, MinMax):
@@ -181,8 +205,8 @@ callbacks! {
         offered(env, r.offer(AsyncEvent::Gauge(op))?)
     }
 
-    /// `asyncRecorderWait(h, op, a, b): Promise<number>`: queues one event, waiting for room on
-    /// the libuv thread pool. `op`: 0 value `a`; 1 timing `a` ns, ok `b`; 2..5 gauge set, add,
+    /// `asyncRecorderWait(h, op, a, b): Promise<number>`: queues one event, waiting for room off
+    /// the JS thread (the watcher of `waits.rs`). `op`: 0 value `a`; 1 timing `a` ns, ok `b`; 2..5 gauge set, add,
     /// setMax, setMin `a`. Resolves 1 queued, 0 dropped, -1 closed before there was room.
     fn async_recorder_wait(env, info) {
         let [h, op, a, b] = callback::args::<4>(env, info)?;

@@ -51,7 +51,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 17] = [
+const EXPORTS: [&[callback::Export]; 18] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -69,6 +69,7 @@ const EXPORTS: [&[callback::Export]; 17] = [
     bench::EXPORTS,
     handle::EXPORTS,
     error::EXPORTS,
+    waits::EXPORTS,
 ];
 
 /// Adds the N-API callbacks of every primitive to the exports.

@@ -3,16 +3,18 @@
 //! `onceMapClaim` claims a key and resolves with the value (a Buffer), with a ticket (a tagged
 //! External: this caller initialises the key), or with `null` (the timeout passed first). When
 //! another caller holds the key's ticket, the watcher of `waits.rs` owns the claim (no thread
-//! blocks on it) and tries again each time a key of this process is completed, abandoned or
-//! deleted: those calls, and a ticket dropped unused, kick it. The JS side runs the
-//! initialiser on the JS thread, awaits it, and calls `onceMapComplete(ticket, value)` or
-//! `onceMapAbandon(ticket)`. A ticket that is garbage collected unused abandons the
-//! initialisation, as core's `InitTicket` does when dropped.
+//! blocks on it) and tries again each time a key of that map is completed, abandoned or deleted.
+//! The core's OnceMap tells no watcher, so those calls, and a ticket dropped unused, report the
+//! keys of the claims waiting on the map ([`wake`]); every one of them in the process goes
+//! through this module. The JS side runs the initialiser on the JS thread, awaits it, and calls
+//! `onceMapComplete(ticket, value)` or `onceMapAbandon(ticket)`. A ticket that is garbage
+//! collected unused abandons the initialisation, as core's `InitTicket` does when dropped.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use atomicperf::{Claim, Error, InitTicket, OnceMap};
+use atomicperf::{CancelWatcher, Claim, Error, InitTicket, OnceMap};
 
 use crate::callback::{self, callbacks, export, Export, Value};
 use crate::convert;
@@ -22,12 +24,40 @@ use crate::waits;
 
 pub(crate) type ByteOnceMap = OnceMap<Box<[u8]>, Arc<[u8]>>;
 
-/// The right to initialise one key, until completed or abandoned.
-pub(crate) struct Ticket(Mutex<Option<InitTicket<Arc<[u8]>>>>);
+/// A map's identity: its address (the claims waiting on it hold it, so it is not reused while
+/// they are registered).
+fn id(map: &ByteOnceMap) -> usize {
+    std::ptr::from_ref(map) as usize
+}
+
+/// The keys of the claims waiting on each map (by [`id`]), to report when a key of the map is
+/// completed, abandoned or deleted.
+fn claims() -> MutexGuard<'static, HashMap<usize, Vec<u64>>> {
+    static CLAIMS: OnceLock<Mutex<HashMap<usize, Vec<u64>>>> = OnceLock::new();
+    CLAIMS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// A key of the map `map` was completed, abandoned or deleted: its waiting claims try again (and
+/// register again if they still wait).
+fn wake(map: usize) {
+    let keys = claims().remove(&map).unwrap_or_default();
+    for key in keys {
+        waits::notify(key);
+    }
+}
+
+/// The right to initialise one key, until completed or abandoned; `map` is the map's [`id`].
+pub(crate) struct Ticket {
+    ticket: Mutex<Option<InitTicket<Arc<[u8]>>>>,
+    map: usize,
+}
 
 impl Ticket {
     fn take(&self) -> Option<InitTicket<Arc<[u8]>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.ticket.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -35,10 +65,14 @@ impl Drop for Ticket {
     /// Unused (garbage collected, or its Promise's environment went away): abandons the key, and
     /// the claims waiting for it try again.
     fn drop(&mut self) {
-        let unused = self.0.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let unused = self
+            .ticket
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if unused.is_some() {
             drop(unused);
-            waits::kick();
+            wake(self.map);
         }
     }
 }
@@ -53,11 +87,29 @@ impl waits::Wait for ClaimWait {
         match self.map.claim_timeout(self.key.clone(), Duration::ZERO) {
             Ok(Claim::Ready(v)) => Some(Box::new(move |env| convert::buffer(env, &v))),
             Ok(Claim::Init(t)) => {
-                let ticket = Ticket(Mutex::new(Some(t)));
+                let ticket = Ticket {
+                    ticket: Mutex::new(Some(t)),
+                    map: id(&self.map),
+                };
                 Some(Box::new(move |env| handle::new(env, ticket)))
             }
             Err(Error::Timeout) => None,
             Err(e) => Some(waits::reject(Fail::from(e))),
+        }
+    }
+
+    fn watch(&mut self, _watcher: &CancelWatcher, key: u64) {
+        claims().entry(id(&self.map)).or_default().push(key);
+    }
+
+    fn unwatch(&mut self, _watcher: &CancelWatcher, key: u64) {
+        let map = id(&self.map);
+        let mut claims = claims();
+        if let Some(keys) = claims.get_mut(&map) {
+            keys.retain(|&k| k != key);
+            if keys.is_empty() {
+                claims.remove(&map);
+            }
         }
     }
 
@@ -88,7 +140,7 @@ callbacks! {
         let m = handle::get::<ByteOnceMap>(env, h)?;
         let had = convert::with_bytes(env, key, "key", |k| m.remove(k))?.is_some();
         // A claim waiting for this key's initialiser may now initialise a fresh slot.
-        waits::kick();
+        wake(id(m));
         convert::boolean(env, had)
     }
 
@@ -119,20 +171,22 @@ callbacks! {
         let [t, value] = callback::args::<2>(env, info)?;
         let ticket = handle::get::<Ticket>(env, t)?;
         let value: Arc<[u8]> = convert::with_bytes(env, value, "the initialiser's value", |b: &[u8]| Arc::<[u8]>::from(b))?;
+        let map = ticket.map;
         let Some(ticket) = ticket.take() else {
             return Err(Fail::type_error("this OnceMap ticket was already used"));
         };
         let value = ticket.complete(value);
-        waits::kick();
+        wake(map);
         convert::buffer(env, &value)
     }
 
     /// `onceMapAbandon(ticket)`: gives up the initialisation (the next waiter takes over).
     fn once_map_abandon(env, info) {
         let [t] = callback::args::<1>(env, info)?;
-        if let Some(ticket) = handle::get::<Ticket>(env, t)?.take() {
-            drop(ticket);
-            waits::kick();
+        let ticket = handle::get::<Ticket>(env, t)?;
+        if let Some(init) = ticket.take() {
+            drop(init);
+            wake(ticket.map);
         }
         Ok(Value::UNDEFINED)
     }

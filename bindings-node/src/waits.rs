@@ -1,38 +1,57 @@
-//! Promises of waits (`CancellationToken.wait`, `OnceMap.getOrInit` behind another initialiser,
-//! `AsyncRecorder` flush and block-mode `recordAsync`) that no thread blocks on for their
-//! duration: neither the JS thread nor a libuv pool thread. A wait that held a pool thread kept
-//! `process.exit()` and `worker.terminate()` waiting until it ended (libuv joins its pool at exit,
-//! and a worker's teardown waits for its queued work), and four of them starved `fs`.
+//! Promises of waits (`CancellationToken.wait` and its AbortSignal, `OnceMap.getOrInit` behind
+//! another initialiser, `AsyncRecorder` flush and block-mode `recordAsync`) that no thread blocks
+//! on for their duration: neither the JS thread nor a libuv pool thread. A wait that held a pool
+//! thread kept `process.exit()` and `worker.terminate()` waiting until it ended (libuv joins its
+//! pool at exit, and a worker's teardown waits for its queued work), and four of them starved
+//! `fs`.
 //!
-//! One watcher thread per process owns every pending wait. It checks each without blocking
-//! ([`Wait::poll`]) whenever something may have ended one: binding calls that can end a wait
-//! (a cancel, a OnceMap completion, abandonment or delete) [`kick`] it; a wait's deadline wakes
-//! it; and waits whose progress comes from core's own threads (an AsyncRecorder's workers, which
-//! tell no one) are polled on a timer that backs off from 50 µs to 5 ms. A settled wait goes back
-//! to its JS thread through that thread's thread-safe function, which resolves the Promise there.
+//! One watcher thread per process owns every pending wait. It blocks in one core call,
+//! `CancelWatcher::wait_into`, until a key is reported or the nearest deadline passes, and polls
+//! nothing on a timer. Each pending wait has a key of its own (never reused), registered with
+//! the source whose event can end it ([`Wait::watch`]):
+//! - a token's cancel (`CancellationToken::watch`): reported by whichever thread cancels, a JS
+//!   thread, a core thread or native code;
+//! - an AsyncRecorder's progress (`AsyncRecorder::watch_applied`): reported by the recorder's
+//!   worker threads once the events are applied, or when it is closed;
+//! - a OnceMap key completed, abandoned or deleted: the core's OnceMap tells no watcher, so the
+//!   binding calls that do it (every one in the process goes through them) report the keys of
+//!   the claims waiting on that map with `CancelWatcher::notify`.
+//!
+//! The binding reports two keys of its own: [`WAKE`] when a new wait's deadline is earlier than
+//! the one the watcher sleeps until, [`SWEEP`] when an environment went away. A reported key makes
+//! the watcher check its wait without blocking ([`Wait::woken`]); a wait that is not over yet (a
+//! full queue that another thread filled again, a OnceMap key another claim took over) registers
+//! again. A wait registers, and is checked once more, on its JS thread and under the lock of the
+//! watcher's table: the watcher reads reported keys under that lock, so a key is never reported
+//! before the table holds its wait, and an event that came before the registration is seen by
+//! the check. A settled wait goes back to its JS thread through that thread's thread-safe
+//! function, which resolves the Promise there.
 //!
 //! The thread-safe function of an environment (one per Node thread) is referenced while waits of
 //! that thread are pending, like a timer: the event loop stays alive for a pending wait, but
 //! nothing blocks `process.exit()` or `worker.terminate()` (a uv_async handle is closed at
-//! teardown, not waited for). When a worker is torn down, its thread-safe function is finalized:
-//! from then on its waits are dropped unsettled (their environment is gone) and nothing calls
-//! into it again.
+//! teardown, not waited for). A wait made by [`background`] (a token's AbortSignal) does not
+//! count: it never keeps the event loop alive. When a worker is torn down, its thread-safe
+//! function is finalized: from then on its waits are dropped unsettled (their environment is
+//! gone) and nothing calls into it again.
 //!
 //! `AsyncRecorder.close()` and `bench.run()` must call core functions that block (joining worker
 //! threads, running the benchmark); [`spawn`] runs them on a thread of their own and settles their
 //! Promise the same way.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use atomicperf::CancelWatcher;
 use napi::sys;
 
-use crate::callback::{Env, Value};
+use crate::callback::{callbacks, export, Env, Export, Value};
 use crate::convert;
 use crate::error::{check, Fail, Result};
 
@@ -43,13 +62,21 @@ pub(crate) type Settle = Box<dyn for<'s> FnOnce(Env<'s>) -> Result<Value<'s>> + 
 pub(crate) trait Wait: Send + 'static {
     /// Checks without blocking: the outcome once the wait is over, else `None`.
     fn poll(&mut self) -> Option<Settle>;
-    /// The outcome when the deadline passes first.
-    fn timed_out(&mut self) -> Settle;
-    /// Whether the wait can end without a [`kick`] (progress made by core's threads), so that the
-    /// watcher must poll it on a timer.
-    fn polled(&self) -> bool {
-        false
+    /// Asks the source whose event can end the wait to report `key` to `watcher` (at once if the
+    /// event has already happened). Called under the lock of the watcher's table: it must not
+    /// block, nor call back into this module.
+    fn watch(&mut self, watcher: &CancelWatcher, key: u64);
+    /// Withdraws the registration of `key` when the wait ends otherwise (its deadline, or its
+    /// environment went away), where the source allows it. A report that comes anyway finds no
+    /// wait and is ignored. Under the same lock, with the same rules.
+    fn unwatch(&mut self, _watcher: &CancelWatcher, _key: u64) {}
+    /// The outcome once `key` was reported, or `None` when the wait goes on (it then registers
+    /// again, under the same key: its earlier registration was used up by the report).
+    fn woken(&mut self) -> Option<Settle> {
+        self.poll()
     }
+    /// The outcome when the deadline passes first, or the wait is withdrawn ([`withdraw`]).
+    fn timed_out(&mut self) -> Settle;
 }
 
 /// A Promise's outcome that is a boolean.
@@ -67,9 +94,6 @@ pub(crate) fn reject(fail: Fail) -> Settle {
     Box::new(move |_env| Err(fail))
 }
 
-const FIRST_POLL: Duration = Duration::from_micros(50);
-const LONGEST_POLL: Duration = Duration::from_millis(5);
-
 // ---- Delivery: one thread-safe function per environment -------------------------------------
 
 struct Tsfn(sys::napi_threadsafe_function);
@@ -78,7 +102,7 @@ struct Tsfn(sys::napi_threadsafe_function);
 unsafe impl Send for Tsfn {}
 
 /// A Promise's deferred, made by [`new_promise`] with one environment and settled only with that
-/// one: right away (in [`promise`] or [`spawn`]), or in [`call_js`] of the thread-safe function
+/// one: right away (in [`start`] or [`spawn`]), or in [`call_js`] of the thread-safe function
 /// of the environment's own [`Sink`], the only way a [`Completion`] travels back.
 struct Deferred(sys::napi_deferred);
 // SAFETY: a deferred is only used on its environment's JS thread (settled there, see above, or
@@ -88,6 +112,8 @@ unsafe impl Send for Deferred {}
 struct Completion {
     deferred: Deferred,
     settle: Settle,
+    /// Counted in its environment's pending Promises (see [`begin`]).
+    keep_alive: bool,
 }
 
 /// The way back to one environment's JS thread. `tsfn` is `None` once Node finalized the
@@ -150,12 +176,11 @@ struct EnvWaits {
 
 thread_local! {
     static ENVS: RefCell<Vec<EnvWaits>> = const { RefCell::new(Vec::new()) };
-    static ON_WATCHER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// This environment's sink, creating its thread-safe function on first use; counts one more
-/// pending Promise (referencing the function if it is the first).
-fn begin(env: Env<'_>) -> Result<Arc<Sink>> {
+/// This environment's sink, creating its thread-safe function on first use; with `keep_alive`,
+/// counts one more pending Promise (referencing the function if it is the first).
+fn begin(env: Env<'_>, keep_alive: bool) -> Result<Arc<Sink>> {
     let key = env.raw() as usize;
     let found = ENVS.with(|e| {
         e.borrow()
@@ -213,6 +238,9 @@ fn begin(env: Env<'_>) -> Result<Arc<Sink>> {
             (sink, tsfn)
         }
     };
+    if !keep_alive {
+        return Ok(sink);
+    }
     let first = ENVS.with(|e| {
         let mut e = e.borrow_mut();
         let w = e.iter_mut().find(|w| w.env == key)?;
@@ -259,7 +287,9 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
         }
     });
     // The watcher forgets this environment's waits.
-    kick();
+    if let Some(w) = WATCHER.get() {
+        w.core.notify(SWEEP);
+    }
 }
 
 /// On the environment's JS thread (or with a null `env` while Node empties the queue of a
@@ -280,9 +310,16 @@ unsafe extern "C" fn call_js(
     // SAFETY: Node calls `call_js` on the JS thread of the function's environment, inside a
     // handle scope of its own, and the `Env` does not outlive this call.
     let env = unsafe { Env::from_raw(env) };
+    let Completion {
+        deferred,
+        settle: outcome,
+        keep_alive,
+    } = *c;
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        settle(env, c.deferred, c.settle);
-        end(env);
+        settle(env, deferred, outcome);
+        if keep_alive {
+            end(env);
+        }
     }));
 }
 
@@ -328,132 +365,227 @@ fn new_promise(env: Env<'_>) -> Result<(Deferred, Value<'_>)> {
 
 // ---- The watcher ------------------------------------------------------------------------
 
+/// Reported by the binding: a new wait's deadline is earlier than the one the watcher sleeps
+/// until (it computes its timeout again).
+const WAKE: u64 = 0;
+/// Reported by the binding: an environment went away (the watcher drops its waits).
+const SWEEP: u64 = 1;
+/// The key of the next wait: keys are never reused, so a late report (of a registration that
+/// could not be withdrawn) finds no wait.
+static NEXT_KEY: AtomicU64 = AtomicU64::new(2);
+/// Returns of the watcher from `wait_into`, for [`wait_stats`].
+static WAKEUPS: AtomicU64 = AtomicU64::new(0);
+
 struct Entry {
     wait: Box<dyn Wait>,
     deadline: Option<Instant>,
-    next_poll: Instant,
-    backoff: Duration,
     sink: Arc<Sink>,
     deferred: Deferred,
+    keep_alive: bool,
+}
+
+impl Entry {
+    fn complete(self, settle: Settle) -> (Arc<Sink>, Completion) {
+        (
+            self.sink,
+            Completion {
+                deferred: self.deferred,
+                settle,
+                keep_alive: self.keep_alive,
+            },
+        )
+    }
+}
+
+/// Every pending wait, by key, and their deadlines.
+#[derive(Default)]
+struct Table {
+    entries: HashMap<u64, Entry>,
+    deadlines: BTreeSet<(Instant, u64)>,
+    /// The watcher is in (or about to enter) `wait_into`, which times out by itself at `wakes_at`
+    /// (`None`: only a key ends it). Otherwise it computes its timeout again before it blocks.
+    asleep: bool,
+    wakes_at: Option<Instant>,
+}
+
+impl Table {
+    /// Registers `entry` under `key` and checks it once more: an event that came before the
+    /// registration is seen here, one after it is reported. Returns the entry with its outcome
+    /// when it is already over (then it is in neither the table nor the deadlines).
+    fn arm(&mut self, core: &CancelWatcher, key: u64, mut entry: Entry) -> Option<(Entry, Settle)> {
+        entry.wait.watch(core, key);
+        if let Some(s) = entry.wait.poll() {
+            entry.wait.unwatch(core, key);
+            self.forget_deadline(key, &entry);
+            return Some((entry, s));
+        }
+        if let Some(d) = entry.deadline {
+            self.deadlines.insert((d, key));
+        }
+        self.entries.insert(key, entry);
+        None
+    }
+
+    fn forget_deadline(&mut self, key: u64, entry: &Entry) {
+        if let Some(d) = entry.deadline {
+            self.deadlines.remove(&(d, key));
+        }
+    }
+
+    /// Takes the wait of `key` out of the table, withdrawing its registration.
+    fn take(&mut self, core: &CancelWatcher, key: u64) -> Option<Entry> {
+        let mut e = self.entries.remove(&key)?;
+        e.wait.unwatch(core, key);
+        self.forget_deadline(key, &e);
+        Some(e)
+    }
 }
 
 struct Watcher {
-    entries: Mutex<Vec<Entry>>,
-    wake: Condvar,
+    table: Mutex<Table>,
+    core: CancelWatcher,
 }
 
 static WATCHER: OnceLock<Watcher> = OnceLock::new();
-static STARTED: Once = Once::new();
-/// Waits the watcher owns: a kick with none pending costs one atomic load.
-static PENDING: AtomicUsize = AtomicUsize::new(0);
-/// Bumped by every kick: the watcher re-checks its waits instead of sleeping when it changed.
-static KICKS: AtomicU64 = AtomicU64::new(0);
 
+/// The watcher, starting its thread on first use.
 fn watcher() -> &'static Watcher {
-    let w = WATCHER.get_or_init(|| Watcher {
-        entries: Mutex::new(Vec::new()),
-        wake: Condvar::new(),
+    let mut first = false;
+    let w = WATCHER.get_or_init(|| {
+        first = true;
+        Watcher {
+            table: Mutex::new(Table::default()),
+            core: CancelWatcher::new(),
+        }
     });
-    STARTED.call_once(|| {
+    if first {
         std::thread::Builder::new()
             .name("atomicperf-waits".into())
             .spawn(move || watch(w))
             .expect("atomicperf: could not start the thread that settles waits");
-    });
+    }
     w
 }
 
-/// Tells the watcher that a pending wait may have ended (a token was cancelled, a OnceMap key
-/// completed, abandoned or deleted). Free when no wait is pending.
-pub(crate) fn kick() {
-    KICKS.fetch_add(1, Ordering::SeqCst);
-    if PENDING.load(Ordering::SeqCst) == 0 || ON_WATCHER.try_with(Cell::get).unwrap_or(false) {
-        // The watcher itself checks KICKS before it sleeps.
-        return;
-    }
+/// Reports `key` to the watcher (a OnceMap claim's key: see the module's documentation). Does
+/// nothing before the first wait.
+pub(crate) fn notify(key: u64) {
     if let Some(w) = WATCHER.get() {
-        // Taken so that the notification cannot fall between the watcher's check and its sleep.
-        drop(lock(&w.entries));
-        w.wake.notify_one();
+        w.core.notify(key);
     }
 }
 
 fn watch(w: &'static Watcher) {
-    ON_WATCHER.with(|f| f.set(true));
-    let mut entries = lock(&w.entries);
+    let mut keys = vec![0u64; 1024];
     loop {
-        let seen = KICKS.load(Ordering::SeqCst);
-        let now = Instant::now();
-        let mut done = Vec::new();
-        let mut forgotten = Vec::new();
-        let mut next: Option<Instant> = None;
-        let mut i = 0;
-        while i < entries.len() {
-            let e = &mut entries[i];
-            let outcome = if e.sink.is_closed() {
-                None
-            } else if let Some(s) = e.wait.poll() {
-                Some(s)
-            } else if e.deadline.is_some_and(|d| d <= now) {
-                Some(e.wait.timed_out())
-            } else {
-                if e.wait.polled() {
-                    if e.next_poll <= now {
-                        e.backoff = (e.backoff * 2).min(LONGEST_POLL);
-                        e.next_poll = now + e.backoff;
-                    }
-                    next = Some(next.map_or(e.next_poll, |n| n.min(e.next_poll)));
-                }
-                if let Some(d) = e.deadline {
-                    next = Some(next.map_or(d, |n| n.min(d)));
-                }
-                i += 1;
-                continue;
-            };
-            let e = entries.swap_remove(i);
-            PENDING.fetch_sub(1, Ordering::SeqCst);
-            match outcome {
-                Some(settle) => done.push((
-                    e.sink,
-                    Completion {
-                        deferred: e.deferred,
-                        settle,
-                    },
-                )),
-                None => forgotten.push(e),
-            }
-        }
-        if !done.is_empty() || !forgotten.is_empty() {
-            drop(entries);
-            for (sink, c) in done {
-                sink.deliver(c);
-            }
-            drop(forgotten);
-            entries = lock(&w.entries);
-        }
-        if KICKS.load(Ordering::SeqCst) != seen {
-            continue;
-        }
-        entries = match next {
-            Some(t) => {
-                w.wake
-                    .wait_timeout(entries, t.saturating_duration_since(Instant::now()))
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0
-            }
-            None => w.wake.wait(entries).unwrap_or_else(|e| e.into_inner()),
+        let timeout = {
+            let mut t = lock(&w.table);
+            let next = t.deadlines.first().map(|&(d, _)| d);
+            t.asleep = true;
+            t.wakes_at = next;
+            // Duration::MAX: no deadline (wait_into waits for a key only).
+            next.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            })
         };
+        let n = w.core.wait_into(&mut keys, timeout);
+        WAKEUPS.fetch_add(1, Ordering::Relaxed);
+        let mut done = Vec::new();
+        let mut dropped = Vec::new();
+        {
+            let mut t = lock(&w.table);
+            t.asleep = false;
+            let mut sweep = false;
+            for &key in &keys[..n] {
+                match key {
+                    WAKE => continue,
+                    SWEEP => {
+                        sweep = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+                // None: settled already, and this is a late report.
+                let Some(mut e) = t.entries.remove(&key) else {
+                    continue;
+                };
+                if e.sink.is_closed() {
+                    t.forget_deadline(key, &e);
+                    dropped.push(e);
+                    continue;
+                }
+                match e.wait.woken() {
+                    Some(s) => {
+                        t.forget_deadline(key, &e);
+                        done.push(e.complete(s));
+                    }
+                    None => {
+                        if let Some((e, s)) = t.arm(&w.core, key, e) {
+                            done.push(e.complete(s));
+                        }
+                    }
+                }
+            }
+            let now = Instant::now();
+            while let Some(&(d, key)) = t.deadlines.first() {
+                if d > now {
+                    break;
+                }
+                let Some(mut e) = t.take(&w.core, key) else {
+                    t.deadlines.remove(&(d, key));
+                    continue;
+                };
+                if e.sink.is_closed() {
+                    dropped.push(e);
+                } else {
+                    let s = e.wait.timed_out();
+                    done.push(e.complete(s));
+                }
+            }
+            if sweep {
+                let gone: Vec<u64> = t
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| e.sink.is_closed())
+                    .map(|(&k, _)| k)
+                    .collect();
+                for key in gone {
+                    dropped.extend(t.take(&w.core, key));
+                }
+            }
+        }
+        // Outside the lock: an unsettled OnceMap ticket abandons its key when dropped, which
+        // reports the keys of the claims waiting for it.
+        for (sink, c) in done {
+            sink.deliver(c);
+        }
+        drop(dropped);
     }
 }
 
 /// The Promise of `wait`, settled with its outcome or, when `timeout` passes first (`None`: no
 /// deadline), with `timed_out()`. Checked once at once: a wait that is already over settles
-/// without the watcher.
+/// without the watcher. While it is pending, the event loop stays alive.
 pub(crate) fn promise<'s>(
     env: Env<'s>,
-    mut wait: impl Wait,
+    wait: impl Wait,
     timeout: Option<Duration>,
 ) -> Result<Value<'s>> {
+    start(env, Box::new(wait), timeout, true).map(|(p, _)| p)
+}
+
+/// As [`promise`], without a deadline, for a wait that does not keep the event loop alive and
+/// that [`withdraw`] can end; also returns its key (`None`: it settled at once).
+pub(crate) fn background(env: Env<'_>, wait: impl Wait) -> Result<(Value<'_>, Option<u64>)> {
+    start(env, Box::new(wait), None, false)
+}
+
+fn start(
+    env: Env<'_>,
+    mut wait: Box<dyn Wait>,
+    timeout: Option<Duration>,
+    keep_alive: bool,
+) -> Result<(Value<'_>, Option<u64>)> {
     let now = Instant::now();
     let deadline = timeout.and_then(|t| now.checked_add(t));
     let (deferred, promise) = new_promise(env)?;
@@ -464,31 +596,75 @@ pub(crate) fn promise<'s>(
     };
     if let Some(s) = early {
         settle(env, deferred, s);
-        return Ok(promise);
+        return Ok((promise, None));
     }
-    let sink = match begin(env) {
+    let sink = match begin(env, keep_alive) {
         Ok(s) => s,
         Err(fail) => {
             settle(env, deferred, reject(fail));
-            return Ok(promise);
+            return Ok((promise, None));
         }
     };
     let w = watcher();
-    {
-        let mut entries = lock(&w.entries);
-        entries.push(Entry {
-            wait: Box::new(wait),
-            deadline,
-            next_poll: now + FIRST_POLL,
-            backoff: FIRST_POLL,
-            sink,
-            deferred,
-        });
-        PENDING.fetch_add(1, Ordering::SeqCst);
-        KICKS.fetch_add(1, Ordering::SeqCst);
+    let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+    let entry = Entry {
+        wait,
+        deadline,
+        sink,
+        deferred,
+        keep_alive,
+    };
+    let mut wake = false;
+    let over = {
+        let mut t = lock(&w.table);
+        let over = t.arm(&w.core, key, entry);
+        if let (None, Some(d)) = (&over, deadline) {
+            if t.asleep && !matches!(t.wakes_at, Some(at) if at <= d) {
+                // The watcher computes its timeout again; later waits need not wake it first.
+                t.wakes_at = Some(d);
+                wake = true;
+            }
+        }
+        over
+    };
+    if wake {
+        w.core.notify(WAKE);
     }
-    w.wake.notify_one();
-    Ok(promise)
+    match over {
+        Some((e, s)) => {
+            settle(env, e.deferred, s);
+            if keep_alive {
+                end(env);
+            }
+            Ok((promise, None))
+        }
+        None => Ok((promise, Some(key))),
+    }
+}
+
+/// Ends a pending wait of [`background`] with its `timed_out()` outcome, delivered to its JS
+/// thread like any other. Does nothing once it has settled (or for the key of another kind of
+/// wait).
+pub(crate) fn withdraw(key: u64) {
+    let Some(w) = WATCHER.get() else {
+        return;
+    };
+    let taken = {
+        let mut t = lock(&w.table);
+        match t.entries.get(&key) {
+            Some(e) if !e.keep_alive => t.take(&w.core, key),
+            _ => None,
+        }
+    };
+    if let Some(mut e) = taken {
+        if e.sink.is_closed() {
+            drop(e);
+        } else {
+            let s = e.wait.timed_out();
+            let (sink, c) = e.complete(s);
+            sink.deliver(c);
+        }
+    }
 }
 
 /// The Promise of `work`, which may block: it runs on a thread of its own (not the libuv pool),
@@ -499,7 +675,7 @@ pub(crate) fn spawn<'s>(
     work: impl FnOnce() -> Settle + Send + 'static,
 ) -> Result<Value<'s>> {
     let (deferred, promise) = new_promise(env)?;
-    let sink = match begin(env) {
+    let sink = match begin(env, true) {
         Ok(s) => s,
         Err(fail) => {
             settle(env, deferred, reject(fail));
@@ -513,7 +689,11 @@ pub(crate) fn spawn<'s>(
         .spawn(move || {
             let settle = work();
             if let Some(deferred) = lock(&theirs).take() {
-                sink.deliver(Completion { deferred, settle });
+                sink.deliver(Completion {
+                    deferred,
+                    settle,
+                    keep_alive: true,
+                });
             }
         });
     if let Err(e) = spawned {
@@ -528,3 +708,18 @@ pub(crate) fn spawn<'s>(
     }
     Ok(promise)
 }
+
+callbacks! {
+    /// `waitStats(): { wakeups, pending }`: how many times the watcher thread has returned from
+    /// its blocking core call (a reported key or a deadline), and the waits it holds. For tests:
+    /// a watcher that polled on a timer would show wake-ups while nothing happens.
+    fn wait_stats(env, _info) {
+        let pending = WATCHER.get().map_or(0, |w| lock(&w.table).entries.len());
+        let out = convert::object(env)?;
+        convert::set(env, out, "wakeups\0", convert::from_f64(env, WAKEUPS.load(Ordering::Relaxed) as f64)?)?;
+        convert::set(env, out, "pending\0", convert::from_f64(env, pending as f64)?)?;
+        Ok(out)
+    }
+}
+
+pub(crate) const EXPORTS: &[Export] = &[export!("waitStats", wait_stats)];

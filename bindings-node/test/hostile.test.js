@@ -74,7 +74,7 @@ const attack = `(async () => {
     ['registry', 'Registry'],
   ]
   const noHandle = new Set(['registryGlobal', 'registryNamed', 'registryContentTypes', 'benchRun', 'benchWorkloads',
-    'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames', 'statusNames', 'handleKinds',
+    'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames', 'statusNames', 'handleKinds', 'waitStats',
     'histogramBucketIndexes'])
   const notHandles = [undefined, null, 0, 1n, 'x', {}, [], () => {}, new Uint8Array(8)]
   const covered = new Set()

@@ -1,14 +1,19 @@
 'use strict'
 // Pending waits (CancellationToken.wait, a OnceMap claim behind another caller's initialiser,
 // AsyncRecorder flush) hold no thread: not the libuv pool (fs keeps working), not process.exit(),
-// not worker.terminate(). They still settle: true on cancel, false on timeout.
+// not worker.terminate(). They still settle: true on cancel, false on timeout. The watcher that
+// settles them is told of every event by the core (a cancel from any thread, an AsyncRecorder's
+// progress) and polls nothing: with nothing happening it does not wake up (waitStats()).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const { spawnSync } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
-const { CancellationToken, OnceMap, AsyncRecorder, Counter } = require('..')
+const ap = require('..')
+const { CancellationToken, OnceMap, AsyncRecorder, Counter } = ap
 const native = require('../binding.js')
+
+const internals = ap[Symbol.for('atomicperf.internals')]
 
 const PKG = require.resolve('..')
 const BINDING = require.resolve('../binding.js')
@@ -23,9 +28,13 @@ function noHang(p, ms, what) {
   return Promise.race([p, hang]).finally(() => clearTimeout(t))
 }
 
-test('8 pending waits and 4 pending OnceMap claims do not hold up fs.readFile', async () => {
+test('10,000 pending token waits and 4 pending OnceMap claims do not hold up fs.readFile', async () => {
   const token = new CancellationToken()
+  // On 10,000 tokens (children of one), and 8 more on the token itself.
+  const children = Array.from({ length: 10_000 }, () => token.child())
+  const many = children.map((c) => c.wait(HOUR))
   const waits = Array.from({ length: 8 }, () => token.wait(HOUR))
+  assert.ok(native.waitStats().pending >= 10_008)
   const map = native.onceMapNew()
   const ticket = await native.onceMapClaim(map, 'k')
   assert.equal(ticket instanceof Uint8Array, false)
@@ -37,6 +46,8 @@ test('8 pending waits and 4 pending OnceMap claims do not hold up fs.readFile', 
   }
   token.cancel()
   assert.deepEqual(await noHang(Promise.all(waits), 20_000, 'the waits'), Array(8).fill(true))
+  const settled = await noHang(Promise.all(many), 20_000, 'the 10,000 waits')
+  assert.equal(settled.filter((v) => v === true).length, 10_000)
   native.onceMapComplete(ticket, 'v')
   for (const v of await noHang(Promise.all(claims), 20_000, 'the claims')) assert.equal(v.toString(), 'v')
 })
@@ -52,6 +63,24 @@ test('wait resolves true on cancel (of the token or an ancestor) and false on ti
   assert.deepEqual(await noHang(Promise.all(pending), 20_000, 'the waits'), [true, true, true])
   assert.equal(await child.wait(HOUR), true)
   assert.equal(await new CancellationToken().wait(0), false)
+})
+
+test('a cancel made by a native thread (no JS thread, no binding call) settles the waits of every token it reaches', async () => {
+  const root = new CancellationToken()
+  const child = root.child()
+  const signal = child.signal
+  const aborted = new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.aborted), { once: true }))
+  // Long timeouts: a false would mean the timeout fired first (the watcher never saw the cancel).
+  const pending = [root.wait(HOUR), child.wait(HOUR), child.child().wait(HOUR), child.wait(600_000)]
+  const raw = native.cancellationNew()
+  const rawWait = native.cancellationWait(raw, HOUR)
+  native.cancellationCancelOnThread(internals.cancellationToken.handle(root), 20)
+  native.cancellationCancelOnThread(raw, 0)
+  assert.deepEqual(await noHang(Promise.all(pending), 20_000, 'the waits'), [true, true, true, true])
+  assert.equal(await noHang(rawWait, 20_000, 'the wait on a bare handle'), true)
+  // The AbortSignal of a token aborts on that cancel too (from this thread's event loop).
+  assert.equal(await noHang(aborted, 20_000, 'the AbortSignal'), true)
+  assert.equal(child.isCancelled, true)
 })
 
 test('a OnceMap claim behind an abandoned or collected ticket takes over; a timed-out one gets null', async () => {
@@ -82,9 +111,96 @@ test('AsyncRecorder flush settles with the recorder idle or busy', async () => {
   await noHang(r.close(), 20_000, 'close')
 })
 
-function runChild(source) {
-  return spawnSync(process.execPath, ['-e', source], { encoding: 'utf8', timeout: 60_000 })
+function runChild(source, args = []) {
+  return spawnSync(process.execPath, [...args, '-e', source], { encoding: 'utf8', timeout: 60_000 })
 }
+
+// In a child process of its own, so that no wait of another test reports anything meanwhile.
+test('the watcher polls nothing: no wake-up while a wait is pending; one report ends a flush', () => {
+  const r = runChild(`
+    const os = require('node:os')
+    const { Worker } = require('node:worker_threads')
+    const { CancellationToken, AsyncRecorder, Histogram } = require(${JSON.stringify(PKG)})
+    const { waitStats } = require(${JSON.stringify(BINDING)})
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+    ;(async () => {
+      const t = new CancellationToken()
+      const waiting = t.wait(${HOUR})
+      await sleep(20)
+      const before = waitStats()
+      await sleep(200)
+      const after = waitStats()
+      t.cancel()
+      const cancelled = await waiting
+      const afterCancel = waitStats()
+
+      // Flushes that wait: threads spinning on every core slow the recorder's worker down, so
+      // that events are still queued when flush() is called. Rounds until one such flush.
+      const stop = new Int32Array(new SharedArrayBuffer(4))
+      const hogs = Array.from({ length: Math.min(os.availableParallelism(), 8) + 1 }, () => new Worker(
+        "const { workerData } = require('node:worker_threads'); while (Atomics.load(workerData, 0) === 0) {}",
+        { eval: true, workerData: stop }))
+      const rounds = []
+      for (let i = 0; i < 50 && !rounds.some((x) => x.behind > 0); i++) {
+        const h = new Histogram()
+        const r = new AsyncRecorder(h, { capacity: 1 << 20, workers: 1, batch: 1 })
+        for (let v = 0; v < 200000; v++) r.record(v)
+        const behind = r.enqueued - r.applied
+        const w0 = waitStats().wakeups
+        const flushed = await r.flush(${HOUR})
+        const wakeups = waitStats().wakeups - w0
+        rounds.push({ behind, flushed, wakeups, count: h.count() })
+        await r.close()
+      }
+      Atomics.store(stop, 0, 1)
+      console.log(JSON.stringify({ before, after, cancelled, afterCancel, rounds }))
+    })()
+  `)
+  assert.equal(r.status, 0, r.stderr)
+  const s = JSON.parse(r.stdout)
+  assert.equal(s.before.pending, 1)
+  // Blocked in one core call until a report or the hour's deadline: no periodic wake-up.
+  assert.equal(s.after.wakeups - s.before.wakeups, 0, JSON.stringify(s))
+  assert.equal(s.after.pending, 1)
+  assert.equal(s.cancelled, true)
+  assert.ok(s.afterCancel.wakeups > s.after.wakeups, 'the cancel was reported to the watcher')
+  assert.equal(s.afterCancel.pending, 0)
+  // Each flush resolves once its events are applied (all of them: the count is exact), woken by
+  // the workers' one report (and once more by its new deadline), where a timer backing off
+  // from 50 µs would wake it about once per doubling of its duration.
+  assert.ok(s.rounds.some((x) => x.behind > 0), `no flush had events left to apply: ${JSON.stringify(s.rounds)}`)
+  for (const x of s.rounds) {
+    assert.equal(x.flushed, true)
+    assert.equal(x.count, 200000)
+    assert.ok(x.wakeups <= 2, JSON.stringify(x))
+  }
+})
+
+test("a token's AbortSignal does not keep the event loop alive, and a collected one withdraws its wait", () => {
+  const r = runChild(`
+    const { CancellationToken } = require(${JSON.stringify(PKG)})
+    const { waitStats } = require(${JSON.stringify(BINDING)})
+    const kept = new CancellationToken()
+    kept.signal.addEventListener('abort', () => console.log('never'))
+    ;(async () => {
+      for (let i = 0; i < 1000; i++) new CancellationToken().child().signal
+      const registered = waitStats().pending
+      let left = registered
+      for (let i = 0; i < 50 && left > 1; i++) {
+        globalThis.gc()
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        left = waitStats().pending
+      }
+      console.log(JSON.stringify({ registered, left }))
+    })()
+  `, ['--expose-gc'])
+  // Exits by itself with the signals' waits pending (spawnSync would kill it after 60 s).
+  assert.equal(r.signal, null, r.stderr)
+  assert.equal(r.status, 0, r.stderr)
+  const { registered, left } = JSON.parse(r.stdout)
+  assert.equal(registered, 1001)
+  assert.equal(left, 1) // only the signal still referenced
+})
 
 test('process.exit() with pending waits exits at once', () => {
   const r = runChild(`
