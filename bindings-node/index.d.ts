@@ -36,11 +36,12 @@ export type AtomicperfErrorCode =
   | 'AP_ERR_ACCOUNT_NOT_EMPTY'
 
 /**
- * Codes the JavaScript layer sets on errors of its own: `'AP_ERR_CANCELLED'` (the reason of a
- * {@link CancellationToken}'s AbortSignal) and `'AP_ERR_ADDON_NOT_FOUND'` (`require('atomicperf')`
- * when the addon for the platform is missing).
+ * Node's standard codes, the only codes outside {@link AtomicperfErrorCode} that the package sets:
+ * `'MODULE_NOT_FOUND'` when `require('atomicperf')` finds no addon for the platform (the message
+ * names the missing package and what to do). A {@link CancellationToken}'s AbortSignal aborts with
+ * the platform's standard reason, a `DOMException` named `'AbortError'`.
  */
-export type AtomicperfJsErrorCode = 'AP_ERR_CANCELLED' | 'AP_ERR_ADDON_NOT_FOUND'
+export type AtomicperfJsErrorCode = 'MODULE_NOT_FOUND'
 
 /** Every error code this package uses. */
 export type AtomicperfAnyErrorCode = AtomicperfErrorCode | AtomicperfJsErrorCode
@@ -653,7 +654,6 @@ export type AtomicperfStateErrorCode =
   | 'AP_ERR_ACCOUNT_CLOSED'
   | 'AP_ERR_ACCOUNT_NOT_EMPTY'
   | 'AP_ERR_REVISION_MISMATCH'
-  | 'AP_ERR_CANCELLED'
 
 /**
  * The bytes reads return: a Node.js `Buffer`, which is a `Uint8Array`. These typings need no other
@@ -903,11 +903,12 @@ export declare class CancellationToken {
    */
   wait(timeoutMs: number): Promise<boolean>
   /**
-   * An AbortSignal that aborts (reason: an `Error` `AP_ERR_CANCELLED`) when this token is
-   * cancelled, on it or an ancestor, aborted at once if the token already is. A `cancel()` made in
-   * this thread aborts it before returning; a cancel made anywhere else (native code, another
-   * thread) aborts it from this thread's event loop. Waiting for that keeps no thread and does
-   * not keep the event loop alive.
+   * An AbortSignal that aborts when this token is cancelled, on it or an ancestor, aborted at once
+   * if the token already is. Its reason is the platform's standard one, a `DOMException` named
+   * `'AbortError'` (what `AbortController.abort()` gives). A `cancel()` made in this thread aborts
+   * it before returning; a cancel made anywhere else (native code, another thread) aborts it from
+   * this thread's event loop. Waiting for that keeps no thread and does not keep the event loop
+   * alive.
    */
   readonly signal: AbortSignalType
   /** A token cancelled when `signal` aborts (at once if it already has). */

@@ -269,7 +269,7 @@ user npm install --no-audit --no-fund --omit=optional "atomicperf@$AP_VERSION" >
 msg="$(user node -e "try { require('atomicperf') } catch (e) { console.log(e.code + ': ' + e.message) }")"
 echo "without optional dependencies: $msg"
 case "$msg" in
-    "AP_ERR_ADDON_NOT_FOUND: "*"atomicperf-$host_suffix"*"--no-optional"*) ;;
+    "MODULE_NOT_FOUND: "*"atomicperf-$host_suffix"*"--no-optional"*) ;;
     *) echo "test-dist-node: unexpected error without the platform package" >&2; exit 1 ;;
 esac
 echo "test-dist-node: ok"

@@ -2,7 +2,8 @@
 // Loads the native addon through the generated loader (binding.js). When that fails, the error
 // says which package should hold the addon for this platform, whether this version of atomicperf
 // publishes one, and what to do, instead of the loader's list of every path it tried (kept as
-// `cause`).
+// `cause`). Its code is Node's own for a module that cannot be found, 'MODULE_NOT_FOUND': no
+// binding invents a code the core's status table does not have.
 //
 // The addon comes in one npm package per platform (atomicperf-linux-x64-gnu, ...), each an
 // optional dependency of atomicperf at the same exact version; npm installs the one whose
@@ -90,7 +91,7 @@ function describeFailure(cause) {
       `on Linux the prebuilt addon needs glibc 2.17 or later. Otherwise ${fromSource}.`
   }
   const error = new Error(message)
-  error.code = 'AP_ERR_ADDON_NOT_FOUND'
+  error.code = 'MODULE_NOT_FOUND'
   error.cause = cause
   return error
 }

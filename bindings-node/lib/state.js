@@ -408,8 +408,9 @@ module.exports = function defineState(calls, internals) {
   function abortSignal(record) {
     if (!liveSignals.delete(record)) return
     collected.unregister(record)
+    // The platform's own reason: a DOMException named 'AbortError'.
     const controller = record.controller.deref()
-    if (controller !== undefined) controller.abort(withCode(new Error('cancelled'), 'AP_ERR_CANCELLED'))
+    if (controller !== undefined) controller.abort()
   }
 
   function abortCancelled() {
@@ -472,7 +473,7 @@ module.exports = function defineState(calls, internals) {
       if (this.#signal === null) {
         const controller = new AbortController()
         this.#signal = controller.signal
-        if (this.isCancelled) controller.abort(withCode(new Error('cancelled'), 'AP_ERR_CANCELLED'))
+        if (this.isCancelled) controller.abort()
         else watchSignal(this.#h, controller)
       }
       return this.#signal

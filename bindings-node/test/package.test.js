@@ -127,7 +127,7 @@ test('a missing platform package: the error names it, the platform and what to d
   const r = node(['-e', loadScript], dir, { NAPI_RS_NATIVE_LIBRARY_PATH: '' })
   assert.equal(r.status, 0, r.stderr)
   const e = JSON.parse(r.stdout)
-  assert.equal(e.code, 'AP_ERR_ADDON_NOT_FOUND')
+  assert.equal(e.code, 'MODULE_NOT_FOUND') // Node's own code for a module that cannot be found
   assert.ok(e.cause, 'the loader error is kept as cause')
   const { platformName } = require('../lib/load.js')
   const wanted = `atomicperf-${platformName()}`
@@ -145,7 +145,7 @@ test('a platform without a prebuilt package: the error says so and how to build 
   const r = node(['-e', loadScript], dir, { NAPI_RS_NATIVE_LIBRARY_PATH: '' })
   assert.equal(r.status, 0, r.stderr)
   const e = JSON.parse(r.stdout)
-  assert.equal(e.code, 'AP_ERR_ADDON_NOT_FOUND')
+  assert.equal(e.code, 'MODULE_NOT_FOUND') // Node's own code for a module that cannot be found
   const { platformName } = require('../lib/load.js')
   assert.match(e.message, new RegExp(`has no prebuilt addon for ${process.platform} ${process.arch}`))
   assert.match(e.message, new RegExp(`the package atomicperf-${platformName()} does not exist`))
