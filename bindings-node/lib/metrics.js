@@ -1,6 +1,6 @@
 'use strict'
 // MinMax, Timer, RateTracker, ThroughputWindow and AsyncRecorder: JS classes over the native
-// functions of src/minmax.rs, timer.rs, rate.rs, throughput.rs and async_recorder.rs.
+// functions of src/minmax.rs, timer.rs, rate_tracker.rs, throughput_window.rs and async_recorder.rs.
 //
 // index.js calls this module's function once with its native calls, with `handleOf`, accessors
 // that read the private handle of a Counter, Gauge or Histogram (and undefined for anything

@@ -392,7 +392,7 @@ module.exports = function defineState(calls, internals) {
 
   // The AbortSignals of tokens, not aborted yet. Each has a record {h, key, controller}: the
   // token's handle, the key of the native wait that resolves true when the token is cancelled,
-  // from any thread (src/cancellation.rs: it does not keep the event loop alive), and a WeakRef
+  // from any thread (src/cancellation_token.rs: it does not keep the event loop alive), and a WeakRef
   // to the signal's AbortController. A cancel() made in this thread also aborts the signals of
   // every token it cancelled (children included) before it returns.
   const liveSignals = new Set()

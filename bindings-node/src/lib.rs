@@ -25,18 +25,18 @@ mod handle;
 mod waits;
 
 mod async_recorder;
-mod cancellation;
+mod cancellation_token;
 mod counter;
 mod gauge;
 mod histogram;
 mod ledger;
 mod minmax;
 mod once_map;
-mod rate;
+mod rate_tracker;
 mod registry;
 mod sharded_map;
 mod snapshot_cell;
-mod throughput;
+mod throughput_window;
 mod timer;
 
 mod bench;
@@ -57,14 +57,14 @@ const EXPORTS: [&[callback::Export]; 18] = [
     histogram::EXPORTS,
     minmax::EXPORTS,
     timer::EXPORTS,
-    rate::EXPORTS,
-    throughput::EXPORTS,
+    rate_tracker::EXPORTS,
+    throughput_window::EXPORTS,
     async_recorder::EXPORTS,
     sharded_map::EXPORTS,
     ledger::EXPORTS,
     snapshot_cell::EXPORTS,
     once_map::EXPORTS,
-    cancellation::EXPORTS,
+    cancellation_token::EXPORTS,
     registry::EXPORTS,
     bench::EXPORTS,
     handle::EXPORTS,
