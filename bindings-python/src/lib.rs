@@ -33,6 +33,7 @@ mod minmax;
 mod once_map;
 mod rate_tracker;
 mod registry;
+mod shared_registry;
 mod sharded_map;
 mod snapshot_cell;
 mod throughput_window;
@@ -69,6 +70,7 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
     // Registry.
     m.add_class::<registry::Registry>()?;
+    m.add_class::<shared_registry::SharedRegistry>()?;
     m.add_function(wrap_pyfunction!(registry::default_registry, m)?)?;
     m.add("PROMETHEUS_CONTENT_TYPE", ap::PROMETHEUS_CONTENT_TYPE)?;
     m.add("OPENMETRICS_CONTENT_TYPE", ap::OPENMETRICS_CONTENT_TYPE)?;

@@ -119,8 +119,36 @@ fn label_strings<'py>(
     )))
 }
 
+/// The export options of a new histogram family from the `buckets` and `scale` arguments (core's
+/// defaults for `None`).
+pub(crate) fn histogram_opts(
+    buckets: Option<&Bound<'_, PyAny>>,
+    scale: Option<f64>,
+) -> PyResult<ap::HistogramOpts> {
+    let mut opts = ap::HistogramOpts::default();
+    if let Some(b) = buckets.filter(|b| !b.is_none()) {
+        if b.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "buckets must be a sequence of numbers, not str",
+            ));
+        }
+        opts.buckets = b.extract::<Vec<f64>>().map_err(|e| {
+            let err = PyTypeError::new_err(format!(
+                "buckets must be a sequence of numbers, not {}",
+                type_name(b)
+            ));
+            err.set_cause(b.py(), Some(e));
+            err
+        })?;
+    }
+    if let Some(s) = scale {
+        opts.scale = s;
+    }
+    Ok(opts)
+}
+
 /// Runs `f` with the labels as core's `&[(&str, &str)]`, borrowed from the Python strings.
-fn with_labels<R>(
+pub(crate) fn with_labels<R>(
     labels: Option<&Bound<'_, PyAny>>,
     f: impl FnOnce(&[(&str, &str)]) -> Result<R, ap::Error>,
 ) -> PyResult<R> {
@@ -186,25 +214,7 @@ impl Registry {
         buckets: Option<&Bound<'_, PyAny>>,
         scale: Option<f64>,
     ) -> PyResult<Histogram> {
-        let mut opts = ap::HistogramOpts::default();
-        if let Some(b) = buckets.filter(|b| !b.is_none()) {
-            if b.is_instance_of::<PyString>() {
-                return Err(PyTypeError::new_err(
-                    "buckets must be a sequence of numbers, not str",
-                ));
-            }
-            opts.buckets = b.extract::<Vec<f64>>().map_err(|e| {
-                let err = PyTypeError::new_err(format!(
-                    "buckets must be a sequence of numbers, not {}",
-                    type_name(b)
-                ));
-                err.set_cause(b.py(), Some(e));
-                err
-            })?;
-        }
-        if let Some(s) = scale {
-            opts.scale = s;
-        }
+        let opts = histogram_opts(buckets, scale)?;
         with_labels(labels, |l| self.inner.histogram(name, help, l, &opts)).map(Histogram::from_arc)
     }
 

@@ -31,6 +31,7 @@ def test_exports_the_classes_and_a_version():
         "RevisionMismatchError",
         "SameAccountError",
         "ShardedMap",
+        "SharedRegistry",
         "SnapshotCell",
         "ThroughputWindow",
         "Timer",

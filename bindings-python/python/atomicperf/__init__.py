@@ -24,8 +24,10 @@ Registry: ``Registry.default()`` (or ``default_registry()``) is the process-wide
 named, labelled metrics, ``Registry.named(name)`` a process-wide one by name, ``Registry()`` a
 private one; ``registry.counter("http_requests", "Requests.", labels={"code": "200"})``
 gets or creates a ``Counter`` (likewise ``gauge``, ``histogram``, ``timer``, ``minmax``), and
-``registry.export("prometheus" | "openmetrics" | "json")`` writes them all. For
-prometheus_client users, ``atomicperf.prometheus.Collector`` bridges a registry into theirs.
+``registry.export("prometheus" | "openmetrics" | "json")`` writes them all.
+``SharedRegistry(path_or_name)`` is the same API over one shared-memory segment that many
+processes share (the workers of a pre-fork server, a multiprocessing pool). For
+prometheus_client users, ``atomicperf.prometheus.Collector`` bridges either into theirs.
 
 Benchmarks: ``atomicperf.bench.run()`` runs the core's contention suite (every primitive against
 the lock it replaces) on Rust threads; ``python -m atomicperf bench`` prints it as a table and
@@ -62,6 +64,7 @@ from ._atomicperf import (
     RevisionMismatchError,
     SameAccountError,
     ShardedMap,
+    SharedRegistry,
     SnapshotCell,
     ThroughputWindow,
     Timer,
@@ -97,6 +100,7 @@ __all__ = [
     "RevisionMismatchError",
     "SameAccountError",
     "ShardedMap",
+    "SharedRegistry",
     "SnapshotCell",
     "ThroughputWindow",
     "Timer",

@@ -60,6 +60,7 @@ AP_ERR_ACCOUNT_NOT_EMPTY    AccountNotEmptyError
 ==========================  ==============================  =======================================
 """
 
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
@@ -1272,6 +1273,147 @@ class Registry:
 
 def default_registry() -> Registry:
     """The process-wide default registry (same as ``Registry.default()``)."""
+
+GaugeMode = Literal[
+    "all", "liveall", "sum", "livesum", "max", "livemax", "min", "livemin", "mostrecent"
+]
+
+@final
+class SharedRegistry:
+    """A registry whose metrics live in one shared-memory segment, shared by every process that
+    opens it: the workers of gunicorn or uvicorn, a ``multiprocessing`` pool, processes written in
+    other languages. A counter incremented by eight workers reads as the total of all eight, from
+    any of them or from a process that only exports; no file per process, no merge on scrape.
+
+    The same API as ``Registry``, with the same rules for names and labels, returning the same
+    ``Counter``, ``Gauge``, ``Histogram`` and ``Timer`` classes: their cells are in the segment,
+    so ``inc()`` costs what it costs on an in-process counter. Counters and histograms add up
+    across processes and never go backwards, also when a process is killed. A gauge keeps one
+    value per process, combined at export by its ``mode``; the ``live`` modes drop a dead
+    process's value by themselves (SIGKILL included: no hook, no cleanup to call).
+
+    ``path_or_name``: a name (letters, digits, ``.``, ``_``, ``-``) is the file
+    ``<dir>/atomicperf-<name>``, ``dir`` defaulting to ``/dev/shm``; anything with a ``/`` is a
+    path. The segment is created on first open (``create=False`` opens an existing one only);
+    racing openers are safe. The sizes (``max_series`` 4096, ``max_processes`` 64,
+    ``data_bytes`` 64 MiB, ``counter_stripes``) and ``mode`` (0o600) apply at creation; a full
+    segment raises ``ValueError`` for new series and keeps the others working.
+
+    Metrics created before ``os.fork()`` (a pre-fork server's master) work in the children: a
+    counter's increments add to the same total, and a gauge gets a value of its own per process.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "metrics")
+    >>> r = SharedRegistry(path)
+    >>> r.counter("jobs", "Jobs done.").inc()
+    >>> r.gauge("busy", mode="livesum").set(1)
+    >>> "jobs_total 1" in r.export() and "busy 1" in r.export()
+    True
+    >>> r.unlink()
+
+    :raises ValueError: for an invalid name or option, a file that cannot be opened for reading
+        and writing, or one that is not a whole segment of this layout version (another file,
+        another version, truncated, corrupted).
+    """
+
+    def __init__(
+        self,
+        path_or_name: str,
+        *,
+        dir: str | os.PathLike[str] | None = None,
+        mode: int | None = None,
+        max_series: int | None = None,
+        max_processes: int | None = None,
+        data_bytes: int | None = None,
+        counter_stripes: int | None = None,
+        create: bool = True,
+    ) -> None:
+        """Opens the shared registry ``path_or_name``, creating its segment if there is none
+        (unless ``create`` is false). ``None`` options take the defaults."""
+    @staticmethod
+    def remove(path_or_name: str, *, dir: str | os.PathLike[str] | None = None) -> None:
+        """Removes the segment file (processes that have it open keep using it; the next open
+        creates a new, empty one).
+
+        :raises ValueError: when there is no such file or it cannot be removed.
+        """
+    def unlink(self) -> None:
+        """Removes this registry's file name; the registry and its metrics keep working."""
+    def counter(self, name: str, help: str = "", labels: Labels | None = None) -> Counter:
+        """The counter ``name`` with these labels, created if absent (by this or any process).
+
+        :raises ValueError: as ``Registry.counter``, and when the segment is full.
+        :raises TypeError: if ``labels`` is not a mapping of str to str.
+        """
+    def gauge(
+        self,
+        name: str,
+        help: str = "",
+        labels: Labels | None = None,
+        mode: GaugeMode = "all",
+    ) -> Gauge:
+        """The gauge ``name`` with these labels, created if absent. The gauge reads and writes
+        this process's value; ``mode`` says how the processes' values are exported:
+
+        ``"all"``: one series per process, labelled ``pid`` (alive or exited); ``"liveall"``: per
+        live process; ``"sum"`` / ``"livesum"``: their sum; ``"max"`` / ``"livemax"``,
+        ``"min"`` / ``"livemin"``: the extreme (no sample while no process has a value);
+        ``"mostrecent"``: one value for every process, the last set wins. An exited process's
+        value stays in the non-live modes until a new process takes its slot.
+
+        :raises ValueError: as ``counter``; for an unknown mode, a family registered with another
+            mode, a ``pid`` label with ``"all"`` or ``"liveall"``, or a full process table.
+        """
+    def histogram(
+        self,
+        name: str,
+        help: str = "",
+        labels: Labels | None = None,
+        buckets: Iterable[float] | None = None,
+        scale: float | None = None,
+    ) -> Histogram:
+        """The histogram ``name`` with these labels, created if absent; ``buckets`` and ``scale``
+        as for ``Registry.histogram``.
+
+        :raises ValueError, TypeError: as ``Registry.histogram``, and when the segment is full.
+        """
+    def timer(self, name: str, help: str = "", labels: Labels | None = None) -> Timer:
+        """The timer ``name`` with these labels, created if absent.
+
+        :raises ValueError, TypeError: as ``counter``.
+        """
+    def export(self, format: Literal["prometheus", "openmetrics", "json"] = "prometheus") -> str:
+        """Every process's metrics, combined, in the formats of ``Registry.export`` (written by
+        the same code). ``atomicperf.prometheus.Collector`` takes a shared registry too.
+
+        :raises ValueError: for another format.
+        """
+    @property
+    def path(self) -> str:
+        """The segment file."""
+    @property
+    def series_count(self) -> int:
+        """Number of series in the segment, registered by any process."""
+    @property
+    def max_series(self) -> int:
+        """The segment's capacity in series."""
+    @property
+    def max_processes(self) -> int:
+        """The segment's process table slots."""
+    @property
+    def refused_series(self) -> int:
+        """Series refused because the segment was full, by any process."""
+    @property
+    def refused_processes(self) -> int:
+        """Times a process found the process table full."""
+    def __len__(self) -> int:
+        """Number of metric families in the segment."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects are the same opened registry."""
+    def __hash__(self) -> int:
+        """Hash of the opened registry's identity."""
+    def __repr__(self) -> str:
+        """``SharedRegistry("<path>", families=N)``."""
 
 @final
 class BenchReport:

@@ -41,7 +41,7 @@ except ImportError as e:  # pragma: no cover - exercised only without prometheus
         "atomicperf.prometheus needs prometheus_client: pip install prometheus_client"
     ) from e
 
-from ._atomicperf import Registry, default_registry
+from ._atomicperf import Registry, SharedRegistry, default_registry
 
 __all__ = ["Collector"]
 
@@ -55,19 +55,20 @@ def _number(v: int | float | str) -> float:
 
 
 class Collector:
-    """A prometheus_client custom collector over an atomicperf ``Registry``.
+    """A prometheus_client custom collector over an atomicperf ``Registry`` or ``SharedRegistry``.
 
     :param registry: the registry to expose; ``None`` is the process-wide default registry.
     """
 
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(self, registry: Registry | SharedRegistry | None = None) -> None:
         if registry is None:
             registry = default_registry()
-        if not isinstance(registry, Registry):
+        if not isinstance(registry, (Registry, SharedRegistry)):
             raise TypeError(
-                f"Collector needs an atomicperf.Registry, not {type(registry).__name__}"
+                f"Collector needs an atomicperf.Registry or SharedRegistry, not "
+                f"{type(registry).__name__}"
             )
-        self.registry = registry
+        self.registry: Registry | SharedRegistry = registry
 
     def collect(self) -> Iterator[Metric]:
         """The registry's metrics as prometheus_client metric families (one export per call)."""
