@@ -2,13 +2,15 @@
 //! process (and any language) opens by name, so that the workers of a pre-fork server, or the
 //! processes of a cluster, record into the same series and any of them exports the totals.
 //!
-//! The segment is append-only. Registering a series takes an entry index and bump-allocates its
-//! metadata and cells with `fetch_add`, writes them, and publishes the entry by setting its state
-//! word to READY last (release). A registrant killed half-way leaves an entry that never becomes
-//! READY and is skipped for ever; two processes registering one series at once may each publish
-//! an entry, and the export merges entries by key (counters and histograms add up, per-process
-//! gauge cells are per slot anyway). Nothing in shared memory is a lock: recorders only touch
-//! their cells, readers only load, and no process waits for another.
+//! The segment is append-only. Registering a series takes an entry index with `fetch_add` and
+//! bump-allocates its metadata and cells, writes them, and publishes the entry by setting its
+//! state word to READY last (release). Then it claims the series' key in the index with one
+//! compare-and-swap: two processes that register one series at once both publish an entry, but
+//! only one entry gets the key, and both (and every later process) use that one; the other is
+//! never written and never exported. A registrant killed half-way leaves an entry that never
+//! becomes READY, or one that never gets its key: either way it is skipped for ever. Nothing in
+//! shared memory is a lock: recorders only touch their cells, readers only load, and no process
+//! waits for another.
 //!
 //! Counters, histograms and timers have the in-process types' cell layouts (stripes, histogram
 //! header, sum stripes and buckets), written by every process. A gauge keeps one cell per process
@@ -147,7 +149,7 @@ pub struct SharedOptions {
     /// that opens the segment needs read and write permission.
     pub mode: u32,
     /// Series entries (default 4,096). Each name and label set takes one, whatever the number of
-    /// processes; a registration race may take one more.
+    /// processes; a registration race may take one more (never used).
     pub max_series: u32,
     /// Slots of the process table (default 64): processes that can hold per-process gauge
     /// values at once. A slot whose process has died is taken over by the next one.
@@ -193,6 +195,9 @@ impl Default for SharedOptions {
 /// - A process killed at any instruction, including in the middle of registering a series,
 ///   leaves the segment readable and consistent for every other process: a half-written entry
 ///   is never published and is skipped.
+/// - One series, one set of cells: processes that register a series at the same moment agree on
+///   one entry (an index of keys, claimed by compare-and-swap), so every handle of a series, in
+///   every process, reads its total.
 /// - Recorders never wait for each other or for readers; no lock lives in shared memory.
 /// - Process churn does not grow the segment: a new worker finds its series already registered,
 ///   and takes over the process table slot of a dead one.
@@ -244,11 +249,14 @@ struct Local {
     scanned: usize,
     /// Entries looked at before they were READY (being written, or abandoned): looked at again.
     pending: Vec<usize>,
-    /// The READY entries, by index.
+    /// Every READY entry read, with or without its key in the index.
+    read: HashMap<usize, Arc<Series>>,
+    /// READY entries whose key the index gives no entry yet (their registrant is about to claim
+    /// it, or was killed before it could): looked at again.
+    unindexed: Vec<usize>,
+    /// The series: the entries the index gives their keys, by entry index.
     series: BTreeMap<usize, Arc<Series>>,
-    /// The first entry of each key.
-    by_key: HashMap<Vec<u8>, usize>,
-    /// The first entry of each family name.
+    /// The first series of each family name.
     families: HashMap<String, usize>,
     /// Every exported name of every family, with the family that owns it.
     exported: HashMap<String, String>,
@@ -808,7 +816,7 @@ impl SharedRegistry {
     pub fn series_count(&self) -> usize {
         let mut local = self.inner.local();
         let _ = self.inner.refresh(&mut local, false);
-        local.by_key.len()
+        local.series.len()
     }
 
     /// The segment's capacity in series entries.
@@ -920,27 +928,28 @@ impl SharedRegistry {
                 }
             }
         }
-        if !local.by_key.contains_key(&key) {
-            // A new family takes the caller's export options; a new series of an existing one
-            // keeps the family's.
-            let opts = first.as_ref().map_or(&family.opts, |f| &f.opts);
-            self.inner.register(name, help, kind, mode, opts, &key)?;
-            // Read it back (with anything published meanwhile, a racing registrant's entry for
-            // the same series included: the first entry is the one every process uses).
-            self.inner.refresh(&mut local, false)?;
+        let entry = match self.inner.probe(&mut local, &key) {
+            Some(entry) => entry,
+            None => {
+                // A new family takes the caller's export options; a new series of an existing
+                // one keeps the family's.
+                let opts = first.as_ref().map_or(&family.opts, |f| &f.opts);
+                let mine = self.inner.register(name, help, kind, mode, opts, &key)?;
+                // A racing registrant of the same series may have claimed the key first: then
+                // its entry is the series, here too.
+                self.inner.claim_key(&mut local, &key, mine)?
+            }
+        };
+        let series = self.inner.entry(&mut local, entry).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "the shared registry {} lost the series {name} (was the segment overwritten?)",
+                self.path().display()
+            ))
+        })?;
+        if series.kind != kind || series.mode != mode {
+            return Err(kind_mismatch(name, series.kind, series.mode, kind, mode));
         }
-        let series = local
-            .by_key
-            .get(&key)
-            .and_then(|i| local.series.get(i))
-            .cloned()
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "the shared registry {} lost the series {name} just registered (was the \
-                     segment overwritten?)",
-                    self.path().display()
-                ))
-            })?;
+        self.inner.refresh(&mut local, false)?;
         let metric = self.inner.handle(&series)?;
         local.handles.insert(key, (kind, mode, metric.clone()));
         Ok(metric)
@@ -974,12 +983,19 @@ impl Inner {
         Guarded::lock(|| self.local.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Reads the entries published since the last look. With `strict`, an entry that is READY
-    /// but does not read back (or a state word that is none of the three) is an error;
-    /// otherwise it is skipped for ever.
+    /// Reads the entries published since the last look, and takes as series those whose key the
+    /// index gives them. With `strict`, an entry that is READY but does not read back, a state
+    /// word that is none of the three, or an index slot that names no READY entry is an error;
+    /// otherwise such an entry or slot is skipped for ever.
     fn refresh(&self, local: &mut Local, strict: bool) -> Result<(), Error> {
         let segment = &self.segment;
         let g = segment.geometry();
+        let corrupted = |why: String| {
+            Err(Error::InvalidArgument(format!(
+                "{}: corrupted shared registry: {why}",
+                segment.path().display()
+            )))
+        };
         let end = segment
             .next_entry()
             .load(Ordering::Acquire)
@@ -990,29 +1006,105 @@ impl Inner {
         for i in look {
             match segment.entry(i).state.load(Ordering::Acquire) {
                 READY => match Series::read(segment, i) {
-                    Ok(series) => local.add(Arc::new(series)),
-                    Err(why) if strict => {
-                        return Err(Error::InvalidArgument(format!(
-                            "{}: corrupted shared registry: series entry {i}: {why}",
-                            segment.path().display()
-                        )))
+                    Ok(series) => {
+                        local.read.insert(i, Arc::new(series));
+                        local.unindexed.push(i);
                     }
+                    Err(why) if strict => return corrupted(format!("series entry {i}: {why}")),
                     Err(_) => {}
                 },
                 EMPTY | WRITING => local.pending.push(i),
                 other if strict => {
-                    return Err(Error::InvalidArgument(format!(
-                        "{}: corrupted shared registry: series entry {i} in state {other}",
-                        segment.path().display()
-                    )))
+                    return corrupted(format!("series entry {i} in state {other}"));
                 }
                 _ => {}
+            }
+        }
+        if strict {
+            for slot in 0..g.index_slots as usize {
+                let v = segment.index_slot(slot).load(Ordering::Acquire);
+                // An entry is READY before its key is claimed: one published since the scan
+                // above is read now.
+                if let Some(e) = v.checked_sub(1) {
+                    if usize::try_from(e).map_or(true, |e| self.entry(local, e).is_none()) {
+                        return corrupted(format!("index slot {slot} names no series entry"));
+                    }
+                }
+            }
+        }
+        for i in std::mem::take(&mut local.unindexed) {
+            let key = local.read[&i].key.clone();
+            match self.probe(local, &key) {
+                Some(e) if e == i => local.add(local.read[&i].clone()),
+                Some(_) => {} // another entry has the key: this one is never used
+                None => local.unindexed.push(i),
             }
         }
         Ok(())
     }
 
-    /// Appends and publishes an entry for a new series.
+    /// The READY entry `i`, read (now if this process has not read it yet).
+    fn entry(&self, local: &mut Local, i: usize) -> Option<Arc<Series>> {
+        if let Some(s) = local.read.get(&i) {
+            return Some(s.clone());
+        }
+        let segment = &self.segment;
+        if i >= segment.geometry().max_series as usize
+            || segment.entry(i).state.load(Ordering::Acquire) != READY
+        {
+            return None;
+        }
+        let series = Arc::new(Series::read(segment, i).ok()?);
+        local.read.insert(i, series.clone());
+        Some(series)
+    }
+
+    /// The index slots `key` probes, in order: from its hash, linearly, all of them at most.
+    fn probes(&self, key: &[u8]) -> impl Iterator<Item = usize> {
+        let slots = self.segment.geometry().index_slots as usize;
+        let start = segment::fnv1a(key) as usize;
+        (0..slots).map(move |n| start.wrapping_add(n) & (slots - 1))
+    }
+
+    /// The entry the index gives `key`, if any.
+    fn probe(&self, local: &mut Local, key: &[u8]) -> Option<usize> {
+        for slot in self.probes(key) {
+            let v = self.segment.index_slot(slot).load(Ordering::Acquire);
+            let entry = v.checked_sub(1)? as usize;
+            if self.entry(local, entry).is_some_and(|s| s.key == key) {
+                return Some(entry);
+            }
+        }
+        None
+    }
+
+    /// Gives `key` the entry `mine` (READY) in the index, unless another entry got it first:
+    /// returns the entry that has it.
+    fn claim_key(&self, local: &mut Local, key: &[u8], mine: usize) -> Result<usize, Error> {
+        for slot in self.probes(key) {
+            let cell = self.segment.index_slot(slot);
+            let mut v = cell.load(Ordering::Acquire);
+            if v == 0 {
+                // Release: a process that finds the key sees the entry READY.
+                match cell.compare_exchange(0, mine as u64 + 1, Ordering::AcqRel, Ordering::Acquire)
+                {
+                    Ok(_) => return Ok(mine),
+                    Err(now) => v = now,
+                }
+            }
+            let entry = (v - 1) as usize;
+            if self.entry(local, entry).is_some_and(|s| s.key == key) {
+                return Ok(entry);
+            }
+        }
+        Err(Error::InvalidArgument(format!(
+            "{}: corrupted shared registry: its index has no free slot",
+            self.segment.path().display()
+        )))
+    }
+
+    /// Appends and publishes an entry for a new series (its key is claimed afterwards); returns
+    /// its index.
     fn register(
         &self,
         name: &str,
@@ -1021,7 +1113,7 @@ impl Inner {
         mode: Option<GaugeMode>,
         opts: &HistogramOpts,
         key: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         let segment = &self.segment;
         let g = *segment.geometry();
         let full = |what: String, option: &str| {
@@ -1101,7 +1193,7 @@ impl Inner {
         e.key_hash.store(segment::fnv1a(key), Ordering::Relaxed);
         // Published last: a reader that sees READY sees every field above.
         e.state.store(READY, Ordering::Release);
-        Ok(())
+        Ok(index as usize)
     }
 
     /// The metric this process records into for `series`.
@@ -1133,10 +1225,11 @@ impl Inner {
         })
     }
 
-    /// What an export writes: the families (first entry of each name defines it; an entry of
-    /// that name with another kind, labels or mode, and a family whose exported names collide
-    /// with an earlier one, come from registration races and are left out), sorted by name,
-    /// each with its series grouped by label values.
+    /// What an export writes: the families, sorted by name, with their series. The first series
+    /// of a name defines its family; a series of that name with another kind, labels or mode, or
+    /// a family whose exported names collide with an earlier one's, can only come from processes
+    /// that registered conflicting definitions at the same moment (each refuses the other's
+    /// otherwise), and is left out.
     fn plan(&self) -> Plan {
         let series: Vec<Arc<Series>> = {
             let mut local = self.local();
@@ -1154,11 +1247,7 @@ impl Inner {
             if let Some(&f) = by_name.get(&s.name) {
                 let family = &mut families[f];
                 if family.first.same_family(&s) {
-                    family
-                        .groups
-                        .entry(s.label_values.clone())
-                        .or_default()
-                        .push(s);
+                    family.series.push(s);
                 }
                 continue;
             }
@@ -1179,12 +1268,10 @@ impl Inner {
                 label_names.sort_unstable();
             }
             by_name.insert(s.name.clone(), families.len());
-            let mut groups = BTreeMap::new();
-            groups.insert(s.label_values.clone(), vec![s.clone()]);
             families.push(PlannedFamily {
-                first: s,
+                first: s.clone(),
                 label_names,
-                groups,
+                series: vec![s],
             });
         }
         families.sort_by(|a, b| a.first.name.cmp(&b.first.name));
@@ -1205,11 +1292,9 @@ impl Inner {
 }
 
 impl Local {
+    /// Takes entry `s` as the series of its key.
     fn add(&mut self, s: Arc<Series>) {
         let i = s.entry;
-        if self.by_key.get(&s.key).map_or(true, |&j| j > i) {
-            self.by_key.insert(s.key.clone(), i);
-        }
         match self.families.get(&s.name) {
             Some(&j) if j < i => {}
             _ => {
@@ -1233,8 +1318,8 @@ struct PlannedFamily {
     first: Arc<Series>,
     /// Exported label names: the family's, with `pid` for per-process series.
     label_names: Vec<String>,
-    /// Entries by label values (more than one: registration races), each group one series.
-    groups: BTreeMap<Vec<String>, Vec<Arc<Series>>>,
+    /// Its series (one per label values: the index gives each key one entry).
+    series: Vec<Arc<Series>>,
 }
 
 impl Plan {
@@ -1242,100 +1327,71 @@ impl Plan {
         self.families.iter().map(|f| f.view(self))
     }
 
-    /// Each process's value of a per-process gauge series (its entries merged: a slot's values
-    /// add up), as (slot, owner, value), live owners only if `live`.
-    fn process_values(&self, group: &[Arc<Series>], live: bool) -> Vec<(usize, Owner, f64)> {
-        let mut by_slot: BTreeMap<usize, (Owner, f64)> = BTreeMap::new();
-        for s in group {
-            let SeriesCells::PerProcess { offset, slots } = s.cells else {
-                continue;
-            };
-            for (slot, owner) in self.owners.iter().enumerate().take(slots) {
-                let Some(owner) = owner.filter(|o| o.alive || !live) else {
-                    continue;
-                };
-                if self
-                    .segment
-                    .cell(offset, 2 * slot + 1)
-                    .load(Ordering::Acquire)
-                    == owner.tag
-                {
-                    let v =
-                        f64::from_bits(self.segment.cell(offset, 2 * slot).load(Ordering::Relaxed));
-                    by_slot.entry(slot).or_insert((owner, 0.0)).1 += v;
-                }
-            }
-        }
-        by_slot.into_iter().map(|(s, (o, v))| (s, o, v)).collect()
+    /// Each process's value of a per-process gauge series, as (owner, value): the slots whose
+    /// cell carries their current owner's tag, live owners only if `live`.
+    fn process_values(&self, s: &Series, live: bool) -> Vec<(Owner, f64)> {
+        let SeriesCells::PerProcess { offset, slots } = s.cells else {
+            return Vec::new();
+        };
+        let cell = |i: usize| self.segment.cell(offset, i);
+        self.owners
+            .iter()
+            .enumerate()
+            .take(slots)
+            .filter_map(|(slot, owner)| {
+                let owner = owner.filter(|o| o.alive || !live)?;
+                (cell(2 * slot + 1).load(Ordering::Acquire) == owner.tag).then(|| {
+                    (
+                        owner,
+                        f64::from_bits(cell(2 * slot).load(Ordering::Relaxed)),
+                    )
+                })
+            })
+            .collect()
     }
 }
 
-fn counter_of(s: &Series) -> u64 {
+/// The durations and errors of a histogram (no errors) or timer series.
+fn histogram_of(s: &Series) -> (HistogramSnapshot, u64) {
     match &s.cells {
-        SeriesCells::Counter(c) => c.get(),
-        _ => 0,
+        SeriesCells::Histogram(h) => (h.snapshot(), 0),
+        SeriesCells::Timer(t) => {
+            // Errors first, as `Timer::snapshot` reads them.
+            let errors = t.errors();
+            (t.histogram().snapshot(), errors)
+        }
+        _ => (Histogram::new().snapshot(), 0),
     }
-}
-
-/// The durations and errors of a histogram or timer series, its entries merged.
-fn histogram_of(group: &[Arc<Series>]) -> (HistogramSnapshot, u64) {
-    let parts: Vec<(HistogramSnapshot, u64)> = group
-        .iter()
-        .filter_map(|s| match &s.cells {
-            SeriesCells::Histogram(h) => Some((h.snapshot(), 0)),
-            SeriesCells::Timer(t) => {
-                let errors = t.errors();
-                Some((t.histogram().snapshot(), errors))
-            }
-            _ => None,
-        })
-        .collect();
-    let errors = parts.iter().fold(0u64, |a, p| a.wrapping_add(p.1));
-    let mut parts = parts.into_iter().map(|p| p.0);
-    let first = parts.next().unwrap_or_else(|| Histogram::new().snapshot());
-    let Some(second) = parts.next() else {
-        return (first, errors);
-    };
-    let merged = Histogram::from_snapshot(&first);
-    merged.merge_snapshot(&second);
-    for p in parts {
-        merged.merge_snapshot(&p);
-    }
-    (merged.snapshot(), errors)
 }
 
 impl PlannedFamily {
     fn view<'a>(&'a self, plan: &'a Plan) -> FamilyView<'a> {
         let first = &self.first;
         let mut series: Vec<(Vec<String>, ReadValue<'a>)> = Vec::new();
-        for (values, group) in &self.groups {
-            match (first.kind, first.mode) {
-                (MetricKind::Counter, _) => series.push((
-                    values.clone(),
-                    Box::new(move || {
-                        Value::Counter(group.iter().fold(0, |a, s| a.wrapping_add(counter_of(s))))
-                    }),
+        for s in &self.series {
+            let values = s.label_values.clone();
+            match (&s.cells, first.mode) {
+                (SeriesCells::Counter(c), _) => {
+                    series.push((values, Box::new(move || Value::Counter(c.get()))));
+                }
+                (SeriesCells::Histogram(_), _) => series.push((
+                    values,
+                    Box::new(move || Value::Histogram(histogram_of(s).0)),
                 )),
-                (MetricKind::Histogram, _) => series.push((
-                    values.clone(),
-                    Box::new(move || Value::Histogram(histogram_of(group).0)),
-                )),
-                (MetricKind::Timer, _) => series.push((
-                    values.clone(),
+                (SeriesCells::Timer(_), _) => series.push((
+                    values,
                     Box::new(move || {
-                        let (h, errors) = histogram_of(group);
+                        let (h, errors) = histogram_of(s);
                         Value::Timer(h, errors)
                     }),
                 )),
-                (_, Some(GaugeMode::MostRecent)) => {
-                    // Racing registrants may have left more than one cell: the first entry's.
-                    if let SeriesCells::MostRecent(g) = &group[0].cells {
-                        let v = g.get();
-                        series.push((values.clone(), Box::new(move || Value::Gauge(v))));
-                    }
+                (SeriesCells::MostRecent(g), _) => {
+                    series.push((values, Box::new(move || Value::Gauge(g.get()))));
                 }
-                (_, Some(mode)) => self.gauge_rows(plan, mode, values, group, &mut series),
-                _ => {}
+                (SeriesCells::PerProcess { .. }, Some(mode)) => {
+                    self.gauge_rows(plan, mode, s, &mut series);
+                }
+                (SeriesCells::PerProcess { .. }, None) => {}
             }
         }
         FamilyView {
@@ -1352,11 +1408,11 @@ impl PlannedFamily {
         &self,
         plan: &Plan,
         mode: GaugeMode,
-        values: &[String],
-        group: &[Arc<Series>],
+        s: &Series,
         out: &mut Vec<(Vec<String>, ReadValue<'a>)>,
     ) {
-        let found = plan.process_values(group, mode.live());
+        let found = plan.process_values(s, mode.live());
+        let values = &s.label_values;
         let mut row =
             |labels: Vec<String>, v: f64| out.push((labels, Box::new(move || Value::Gauge(v))));
         match mode {
@@ -1364,7 +1420,7 @@ impl PlannedFamily {
                 // One series per pid: a pid held by an exited process and by a live one (reused)
                 // is the live one's.
                 let mut by_pid: BTreeMap<u32, (bool, f64)> = BTreeMap::new();
-                for (_, owner, v) in found {
+                for (owner, v) in found {
                     match by_pid.get(&owner.pid) {
                         Some((alive, _)) if *alive || !owner.alive => {}
                         _ => {
@@ -1384,15 +1440,15 @@ impl PlannedFamily {
                 }
             }
             GaugeMode::Sum | GaugeMode::LiveSum => {
-                row(values.to_vec(), found.iter().map(|f| f.2).sum());
+                row(values.to_vec(), found.iter().map(|f| f.1).sum());
             }
             GaugeMode::Max | GaugeMode::LiveMax => {
-                if let Some(v) = found.iter().map(|f| f.2).reduce(f64::max) {
+                if let Some(v) = found.iter().map(|f| f.1).reduce(f64::max) {
                     row(values.to_vec(), v);
                 }
             }
             GaugeMode::Min | GaugeMode::LiveMin => {
-                if let Some(v) = found.iter().map(|f| f.2).reduce(f64::min) {
+                if let Some(v) = found.iter().map(|f| f.1).reduce(f64::min) {
                     row(values.to_vec(), v);
                 }
             }

@@ -7,6 +7,9 @@
 //!                                         allocation cursors, each on its own cache line
 //! 4096              16 x max_processes    process table: (pid, boot, start time) per slot
 //! entries           64 x max_series       series entries, appended in index order
+//! index             8 x index_slots       the entry of each series key: open addressing by the
+//!                                         key's FNV-1a hash, linear probing; a slot holds entry
+//!                                         index + 1 (0: free) and is set once
 //! arena             data_bytes            metadata blobs and cells, bump-allocated, 128-aligned
 //! ```
 //!
@@ -34,10 +37,12 @@ pub(super) const HEADER_BYTES: u64 = 4096;
 pub(super) const ENTRY_BYTES: u64 = 64;
 /// Bytes of one process table slot.
 pub(super) const PROCESS_BYTES: u64 = 16;
+/// Bytes of one index slot.
+pub(super) const INDEX_BYTES: u64 = 8;
 /// Alignment of every arena allocation (a counter stripe is 128 bytes, cache-line-pair aligned).
 pub(super) const ALIGN: u64 = 128;
 /// Bytes of the geometry that the checksum covers.
-const GEOMETRY_BYTES: usize = 80;
+const GEOMETRY_BYTES: usize = 88;
 
 /// Bounds on the sizes a segment may be created with (and that a header may claim).
 pub(super) const MAX_PROCESSES: u32 = 1 << 16;
@@ -89,6 +94,10 @@ pub(super) struct Geometry {
     pub(super) max_series: u32,
     pub(super) table: u64,
     pub(super) entries: u64,
+    pub(super) index: u64,
+    /// Slots of the index: a power of two, at least twice `max_series`, so that probing always
+    /// ends at a free slot.
+    pub(super) index_slots: u64,
     pub(super) arena: u64,
     pub(super) arena_bytes: u64,
     pub(super) total: u64,
@@ -128,13 +137,17 @@ impl Geometry {
         }
         let table = HEADER_BYTES;
         let entries = align_up(table + PROCESS_BYTES * u64::from(max_processes), ALIGN);
-        let arena = align_up(entries + ENTRY_BYTES * u64::from(max_series), 4096);
+        let index = align_up(entries + ENTRY_BYTES * u64::from(max_series), ALIGN);
+        let index_slots = (2 * u64::from(max_series)).next_power_of_two();
+        let arena = align_up(index + INDEX_BYTES * index_slots, 4096);
         let arena_bytes = align_up(data_bytes, ALIGN);
         Some(Geometry {
             max_processes,
             max_series,
             table,
             entries,
+            index,
+            index_slots,
             arena,
             arena_bytes,
             total: arena + arena_bytes,
@@ -159,6 +172,7 @@ impl Geometry {
         b[68..72].copy_from_slice(&self.sum_stripes.to_ne_bytes());
         b[72..76].copy_from_slice(&(ENTRY_BYTES as u32).to_ne_bytes());
         b[76..80].copy_from_slice(&(PROCESS_BYTES as u32).to_ne_bytes());
+        b[80..88].copy_from_slice(&self.index.to_ne_bytes());
         let sum = fnv1a(&b[..GEOMETRY_BYTES]);
         b[GEOMETRY_BYTES..].copy_from_slice(&sum.to_ne_bytes());
         b
@@ -188,6 +202,8 @@ impl Geometry {
             max_series: u32_at(28),
             table: u64_at(32),
             entries: u64_at(40),
+            index: u64_at(80),
+            index_slots: (2 * u64::from(u32_at(28))).next_power_of_two(),
             arena: u64_at(48),
             arena_bytes: u64_at(56),
             total: u64_at(16),
@@ -471,6 +487,12 @@ impl Segment {
         // SAFETY: entries lie between the table and the arena (geometry checked), 64-byte
         // aligned, inside the mapping that lives as long as `self`; `Entry` is all atomics.
         unsafe { &*self.base.as_ptr().add(offset).cast::<Entry>() }
+    }
+
+    /// Index slot `i` (`i < index_slots`): entry index + 1 of a series, 0 while free.
+    pub(super) fn index_slot(&self, i: usize) -> &AtomicU64 {
+        assert!((i as u64) < self.geometry.index_slots);
+        self.u64_at(self.geometry.index as usize + i * INDEX_BYTES as usize)
     }
 
     /// Process table slot `i` (`i < max_processes`).

@@ -341,8 +341,8 @@ fn edited(path: &str, edit: impl FnOnce(&mut Vec<u8>)) {
 }
 
 fn reseal(bytes: &mut [u8]) {
-    let sum = segment::fnv1a(&bytes[..80]);
-    bytes[80..88].copy_from_slice(&sum.to_ne_bytes());
+    let sum = segment::fnv1a(&bytes[..88]);
+    bytes[88..96].copy_from_slice(&sum.to_ne_bytes());
 }
 
 #[test]
@@ -385,14 +385,16 @@ fn bad_files_are_clear_errors() {
     assert!(err(&t).contains("geometry"), "{}", err(&t));
     edited(t.path(), |b| b.truncate(b.len() - 1));
     assert!(err(&t).contains("truncated"), "{}", err(&t));
-    let entries = {
-        let g = Geometry::new(4, 16, 64 << 10, 2, 1).unwrap();
-        g.entries as usize
-    };
+    let g = Geometry::new(4, 16, 64 << 10, 2, 1).unwrap();
+    let (entries, index) = (g.entries as usize, g.index as usize);
     edited(t.path(), |b| b[entries + 16..entries + 20].fill(0xff)); // metadata length
     assert!(err(&t).contains("series entry 0"), "{}", err(&t));
     edited(t.path(), |b| b[entries] = 7); // a state that does not exist
     assert!(err(&t).contains("state 7"), "{}", err(&t));
+    edited(t.path(), |b| {
+        b[index..index + 8].copy_from_slice(&1000u64.to_ne_bytes())
+    });
+    assert!(err(&t).contains("index slot 0"), "{}", err(&t));
 
     let dir = std::env::temp_dir();
     let e = SharedRegistry::open(dir.to_str().unwrap(), &existing()).unwrap_err();
@@ -495,53 +497,90 @@ fn entries_of_registrants_killed_half_way_are_skipped_for_ever() {
 }
 
 #[test]
-fn entries_that_racing_registrants_both_published_are_merged_by_key() {
-    let t = Temp::new("duplicates");
-    let r = SharedRegistry::open(t.path(), &small()).unwrap();
-    let opts = HistogramOpts::plain(vec![10.0]);
-    for (kind, mode) in [
-        (MetricKind::Counter, None),
-        (MetricKind::Histogram, None),
-        (MetricKind::Gauge, Some(GaugeMode::Sum)),
-    ] {
-        let name = format!("dup_{}", kind.as_str());
-        let key = key_bytes(&name, [("k", "v")].into_iter());
-        // Two processes that both found no entry for the series: two entries.
-        r.inner
-            .register(&name, "", kind, mode, &opts, &key)
+fn racing_registrants_of_one_series_both_use_the_entry_that_got_its_key() {
+    let t = Temp::new("race-key");
+    let a = SharedRegistry::open(t.path(), &small()).unwrap();
+    let b = SharedRegistry::open(t.path(), &existing()).unwrap(); // another process's view
+    let opts = HistogramOpts::default();
+    let kinds = [
+        ("race_counter", MetricKind::Counter, None),
+        ("race_histogram", MetricKind::Histogram, None),
+        ("race_sum", MetricKind::Gauge, Some(GaugeMode::Sum)),
+        (
+            "race_recent",
+            MetricKind::Gauge,
+            Some(GaugeMode::MostRecent),
+        ),
+    ];
+    for (name, kind, mode) in kinds {
+        let key = key_bytes(name, [("k", "v")].into_iter());
+        // Both found no entry for the series, and both published one...
+        let mine = a.inner.register(name, "", kind, mode, &opts, &key).unwrap();
+        let theirs = b.inner.register(name, "", kind, mode, &opts, &key).unwrap();
+        assert_ne!(mine, theirs);
+        // ... then claimed the key: the later one finds the earlier one's entry and takes it.
+        let won = b
+            .inner
+            .claim_key(&mut b.inner.local(), &key, theirs)
             .unwrap();
-        r.inner
-            .register(&name, "", kind, mode, &opts, &key)
-            .unwrap();
+        assert_eq!(won, theirs);
+        let taken = a.inner.claim_key(&mut a.inner.local(), &key, mine).unwrap();
+        assert_eq!(taken, theirs, "{name}");
     }
-    // Each "process" records into its own entry.
-    let mut local = r.inner.local();
-    r.inner.refresh(&mut local, true).unwrap();
-    let series: Vec<Arc<Series>> = local.series.values().cloned().collect();
-    drop(local);
-    assert_eq!(series.len(), 6);
-    for s in &series {
-        match &s.cells {
-            SeriesCells::Counter(c) => c.add(10),
-            SeriesCells::Histogram(h) => h.record(s.entry as u64),
-            _ => {}
-        }
-    }
-    r.gauge("dup_gauge", "", &[("k", "v")], GaugeMode::Sum)
+    let (ca, cb) = (
+        a.counter("race_counter", "", &[("k", "v")]).unwrap(),
+        b.counter("race_counter", "", &[("k", "v")]).unwrap(),
+    );
+    ca.add(3);
+    cb.add(4);
+    assert_eq!(
+        (ca.get(), cb.get()),
+        (7, 7),
+        "one series: every handle reads the total"
+    );
+    a.histogram("race_histogram", "", &[("k", "v")], &opts)
+        .unwrap()
+        .record(1);
+    b.histogram("race_histogram", "", &[("k", "v")], &opts)
+        .unwrap()
+        .record(2);
+    a.gauge("race_sum", "", &[("k", "v")], GaugeMode::Sum)
         .unwrap()
         .set(4.0);
-    let text = r.export_prometheus();
-    assert_unique_samples(&text);
-    assert_eq!(sample(&text, "dup_counter_total{k=\"v\"}"), Some(20.0));
-    assert_eq!(sample(&text, "dup_histogram_count{k=\"v\"}"), Some(2.0));
-    assert_eq!(sample(&text, "dup_histogram_sum{k=\"v\"}"), Some(2.0 + 3.0));
-    assert_eq!(sample(&text, "dup_gauge{k=\"v\"}"), Some(4.0));
-    // Every process uses the first entry of a key.
-    let c = r.counter("dup_counter", "", &[("k", "v")]).unwrap();
-    let SeriesCells::Counter(first) = &series[0].cells else {
-        panic!("entry 0 is the counter")
-    };
-    assert!(Arc::ptr_eq(&c, first));
+    a.gauge("race_recent", "", &[("k", "v")], GaugeMode::MostRecent)
+        .unwrap()
+        .set(5.0);
+    b.gauge("race_recent", "", &[("k", "v")], GaugeMode::MostRecent)
+        .unwrap()
+        .set(6.0);
+    for r in [&a, &b] {
+        let text = r.export_prometheus();
+        assert_unique_samples(&text);
+        assert_eq!(sample(&text, "race_counter_total{k=\"v\"}"), Some(7.0));
+        assert_eq!(sample(&text, "race_histogram_count{k=\"v\"}"), Some(2.0));
+        assert_eq!(sample(&text, "race_sum{k=\"v\"}"), Some(4.0));
+        assert_eq!(
+            sample(&text, "race_recent{k=\"v\"}"),
+            Some(6.0),
+            "the last set"
+        );
+        assert_eq!(
+            r.series_count(),
+            4,
+            "the entries that lost the race are not series"
+        );
+    }
+    // Another kind under a key that a racer claimed first is refused, as it would be in order.
+    let key = key_bytes("race_kind", std::iter::empty());
+    let counter = b
+        .inner
+        .register("race_kind", "", MetricKind::Counter, None, &opts, &key)
+        .unwrap();
+    b.inner
+        .claim_key(&mut b.inner.local(), &key, counter)
+        .unwrap();
+    let err = a.gauge("race_kind", "", &[], GaugeMode::Sum).unwrap_err();
+    assert!(err.to_string().contains("registered as a counter"), "{err}");
 }
 
 #[test]
