@@ -34,6 +34,8 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     asan="$repo/target/asan/$triple/debug"
     "${MAKE:-make}" -C tests/c asan-probe PKG_DIR="$asan" BUILD=build-asan
     "${MAKE:-make}" -C tests/c test PKG_DIR="$asan" BUILD=build-asan
+    # The fork matrix's busy phase, on the real allocator (ASan's is not fork-safe).
+    "${MAKE:-make}" -C tests/c fork-plain
 else
     echo "test-c.sh: no nightly toolchain: the Rust library is NOT instrumented (C side only)" >&2
     "${MAKE:-make}" -C tests/c test
