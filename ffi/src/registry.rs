@@ -132,29 +132,30 @@ pub(crate) unsafe fn labels<'a>(
         .collect()
 }
 
-/// Shared body of the get-or-create calls: arguments checked in order (registry, out, strings),
-/// then the metric looked up or created and a new owning handle written to *out.
+/// Shared body of the get-or-create calls of both registries (`R`: [`Registry`] or
+/// `SharedRegistry`, behind handle type `RH`): arguments checked in order (registry, out,
+/// strings), then the metric looked up or created and a new owning handle written to *out.
 ///
 /// # Safety
-/// The contract of ap_registry_counter: `r` is NULL or a live registry handle; `name` and `help`
+/// The contract of ap_registry_counter: `r` is NULL or a live handle of an `R`; `name` and `help`
 /// are NULL or NUL-terminated; the label arrays hold `n_labels` pointers, each NULL or
 /// NUL-terminated; `out` is NULL or writable.
 #[allow(clippy::too_many_arguments)]
-unsafe fn lookup<T, H>(
+pub(crate) unsafe fn lookup<R, RH, T, H>(
     what: &str,
-    r: *const ApRegistry,
+    r: *const RH,
     name: *const c_char,
     help: *const c_char,
     label_names: *const *const c_char,
     label_values: *const *const c_char,
     n_labels: usize,
     out: *mut *mut H,
-    get: impl FnOnce(&Registry, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
+    get: impl FnOnce(&R, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
 ) -> ap_status {
     guard(what, || {
-        // SAFETY: `r` is NULL or a live registry handle for the whole call (the contract above),
+        // SAFETY: `r` is NULL or a live handle of an `R` for the whole call (the contract above),
         // which is what `borrow` requires.
-        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let registry = unsafe { borrow::<R, RH>(r) }?;
         let out = Out::new(out)?;
         // SAFETY: `name` and `help` are NULL or NUL-terminated strings, alive for this call (the
         // contract above), which is what `utf8` requires.
@@ -188,7 +189,7 @@ pub unsafe extern "C" fn ap_registry_counter(
     // SAFETY: the caller guarantees the # Safety above (registry handle, strings, label arrays,
     // out-pointer), which is the contract `lookup` requires.
     unsafe {
-        lookup::<Counter, _>(
+        lookup::<Registry, _, Counter, _>(
             "ap_registry_counter",
             r,
             name,
@@ -219,7 +220,7 @@ pub unsafe extern "C" fn ap_registry_gauge(
     // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
     // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
-        lookup::<Gauge, _>(
+        lookup::<Registry, _, Gauge, _>(
             "ap_registry_gauge",
             r,
             name,
@@ -261,7 +262,7 @@ pub unsafe extern "C" fn ap_registry_histogram(
     // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
     // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
-        lookup::<Histogram, _>(
+        lookup::<Registry, _, Histogram, _>(
             "ap_registry_histogram",
             r,
             name,
@@ -311,7 +312,7 @@ pub unsafe extern "C" fn ap_registry_timer(
     // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
     // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
-        lookup::<Timer, _>(
+        lookup::<Registry, _, Timer, _>(
             "ap_registry_timer",
             r,
             name,
@@ -342,7 +343,7 @@ pub unsafe extern "C" fn ap_registry_minmax(
     // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
     // strings, label arrays, out-pointer), which is the contract `lookup` requires.
     unsafe {
-        lookup::<MinMax, _>(
+        lookup::<Registry, _, MinMax, _>(
             "ap_registry_minmax",
             r,
             name,

@@ -9,7 +9,7 @@ use crate::gauge::ApGauge;
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
 use crate::histogram::ApHistogram;
 use crate::registry::{
-    histogram_opts, labels, unknown_format, utf8, write_text, AP_FORMAT_JSON,
+    histogram_opts, lookup, unknown_format, utf8, write_text, AP_FORMAT_JSON,
     AP_FORMAT_OPENMETRICS, AP_FORMAT_PROMETHEUS,
 };
 use crate::status::{ap_status, guard, Fail, Out, AP_ERR_OUT_OF_RANGE};
@@ -177,38 +177,6 @@ pub unsafe extern "C" fn ap_shared_registry_free(r: *mut ApSharedRegistry) {
     unsafe { free_handle::<SharedRegistry, _>(r) }
 }
 
-/// Shared body of the get-or-create calls, as ap_registry's.
-///
-/// # Safety
-/// The contract of ap_shared_registry_counter: `r` is NULL or a live shared registry handle;
-/// `name` and `help` are NULL or NUL-terminated; the label arrays hold `n_labels` pointers, each
-/// NULL or NUL-terminated; `out` is NULL or writable.
-#[allow(clippy::too_many_arguments)]
-unsafe fn lookup<T, H>(
-    what: &str,
-    r: *const ApSharedRegistry,
-    name: *const c_char,
-    help: *const c_char,
-    label_names: *const *const c_char,
-    label_values: *const *const c_char,
-    n_labels: usize,
-    out: *mut *mut H,
-    get: impl FnOnce(&SharedRegistry, &str, &str, &[(&str, &str)]) -> Result<Arc<T>, atomicperf::Error>,
-) -> ap_status {
-    guard(what, || {
-        // SAFETY: `r` is NULL or a live shared registry handle for the whole call (the contract
-        // above), which is what `borrow` requires.
-        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
-        let out = Out::new(out)?;
-        // SAFETY: `name` and `help` are NULL or NUL-terminated strings, alive for this call (the
-        // contract above), which is what `utf8` requires.
-        let (name, help) = unsafe { (utf8(name, "name")?, utf8(help, "help")?) };
-        // SAFETY: the label arrays are as `labels` requires, by the contract above.
-        let labels = unsafe { labels(label_names, label_values, n_labels) }?;
-        out.write(into_handle::<T, H>(get(registry, name, help, &labels)?))
-    })
-}
-
 /// Stores in *out an owning handle to the counter `name` with the `n_labels` labels
 /// label_names[i] = label_values[i] (any order), registering it in the segment if no process
 /// has. Every ap_counter_* function works on it; its increments add to every other process's.
@@ -230,7 +198,7 @@ pub unsafe extern "C" fn ap_shared_registry_counter(
 ) -> ap_status {
     // SAFETY: the caller guarantees the # Safety above, which is the contract `lookup` requires.
     unsafe {
-        lookup::<Counter, _>(
+        lookup::<SharedRegistry, _, Counter, _>(
             "ap_shared_registry_counter",
             r,
             name,
@@ -282,7 +250,7 @@ pub unsafe extern "C" fn ap_shared_registry_gauge(
     };
     // SAFETY: the caller guarantees the # Safety above, which is the contract `lookup` requires.
     unsafe {
-        lookup::<Gauge, _>(
+        lookup::<SharedRegistry, _, Gauge, _>(
             "ap_shared_registry_gauge",
             r,
             name,
@@ -321,7 +289,7 @@ pub unsafe extern "C" fn ap_shared_registry_histogram(
     };
     // SAFETY: the caller guarantees the # Safety above, which is the contract `lookup` requires.
     unsafe {
-        lookup::<Histogram, _>(
+        lookup::<SharedRegistry, _, Histogram, _>(
             "ap_shared_registry_histogram",
             r,
             name,
@@ -351,7 +319,7 @@ pub unsafe extern "C" fn ap_shared_registry_timer(
 ) -> ap_status {
     // SAFETY: the caller guarantees the # Safety above, which is the contract `lookup` requires.
     unsafe {
-        lookup::<Timer, _>(
+        lookup::<SharedRegistry, _, Timer, _>(
             "ap_shared_registry_timer",
             r,
             name,
