@@ -425,11 +425,7 @@ impl Registry {
                     .families
                     .get(owner)
                     .map_or("metric", |f| f.kind.as_str());
-                return Err(Error::InvalidArgument(format!(
-                    "{} {name:?} would export series named {n:?}, which the {other} {owner:?} \
-                     already exports; choose another name",
-                    kind.as_str()
-                )));
+                return Err(collision(kind, name, n, other, owner));
             }
         }
         for n in names {
@@ -529,3 +525,19 @@ impl std::fmt::Debug for Registry {
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+
+/// The refusal of a family `name` of `kind` whose exported series `series` is already exported
+/// by family `owner` (a metric of kind `other`): one message for every registry.
+pub(crate) fn collision(
+    kind: MetricKind,
+    name: &str,
+    series: &str,
+    other: &str,
+    owner: &str,
+) -> Error {
+    Error::InvalidArgument(format!(
+        "{} {name:?} would export series named {series:?}, which the {other} {owner:?} already \
+         exports; choose another name",
+        kind.as_str()
+    ))
+}

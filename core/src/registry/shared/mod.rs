@@ -919,11 +919,7 @@ impl SharedRegistry {
                             .get(owner)
                             .and_then(|i| local.series.get(i))
                             .map_or("metric", |s| s.kind.as_str());
-                        return Err(Error::InvalidArgument(format!(
-                            "{} {name:?} would export series named {n:?}, which the {other} \
-                             {owner:?} already exports; choose another name",
-                            kind.as_str()
-                        )));
+                        return Err(super::collision(kind, name, &n, other, owner));
                     }
                 }
             }
