@@ -30,6 +30,7 @@
 //!
 //! [`AsyncRecorder`]: crate::AsyncRecorder
 
+#[cfg(not(loom))]
 use std::cell::Cell;
 #[cfg(not(loom))]
 use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicPtr, AtomicU32};
@@ -51,7 +52,7 @@ pub(crate) fn generation() -> u64 {
 /// process writes its pid into the state, and a child that finds its parent's pid there (the
 /// fork came mid-registration) registers again itself.
 #[cfg(unix)]
-fn register_handlers() {
+pub(crate) fn register_handlers() {
     const DONE: u64 = u64::MAX;
     static STATE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if STATE.load(Ordering::Acquire) == DONE {
@@ -89,7 +90,7 @@ fn register_handlers() {
 
 /// No `fork` without unix: nothing to register.
 #[cfg(not(unix))]
-fn register_handlers() {}
+pub(crate) fn register_handlers() {}
 
 #[cfg(all(unix, loom))]
 extern "C" fn count_fork_in_child() {
@@ -361,6 +362,7 @@ mod door {
 
     pub(super) extern "C" fn after_fork_in_child() {
         FORKS.fetch_add(1, Ordering::Relaxed);
+        crate::stripe::forget_in_child();
         // Only this thread exists here: the other slots belong to threads the child does not
         // have (all outside their sections), so they are free for the child's new threads.
         let me = MINE.with(Cell::get);

@@ -8,7 +8,7 @@
 //! all writing the first.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -33,30 +33,20 @@ pub(crate) fn thread_index() -> usize {
 
 #[cold]
 fn assign() -> usize {
-    forget_in_children();
+    // The fork handlers call `forget_in_child` in every child.
+    crate::fork::register_handlers();
     NEXT.fetch_add(1, Ordering::Relaxed)
         .wrapping_add(std::process::id() as usize)
         & (usize::MAX >> 1)
 }
 
-/// Makes the thread that calls `fork` take a new index in the child (the child's other threads
-/// are new threads, which take one anyway).
-fn forget_in_children() {
-    #[cfg(all(unix, not(loom)))]
-    {
-        extern "C" fn forget() {
-            // Only a `const` thread-local without destructor: no allocation, no lock.
-            INDEX.with(|i| i.set(usize::MAX));
-        }
-        // Never waits: with a `Once`, a fork while another thread was registering would leave
-        // the child waiting for ever for a registration no thread of it is running.
-        static REGISTERED: AtomicBool = AtomicBool::new(false);
-        if !REGISTERED.load(Ordering::Relaxed) && !REGISTERED.swap(true, Ordering::Relaxed) {
-            // SAFETY: `forget` is an `extern "C"` function without arguments that never unwinds
-            // and only writes this thread's index.
-            unsafe { libc::pthread_atfork(None, None, Some(forget)) };
-        }
-    }
+/// In a forked child: the thread that called `fork` takes a new index on first use (the child's
+/// other threads are new threads, which take one anyway). Called by the fork handler
+/// (`crate::fork`); touches only a `const` thread-local without destructor: no allocation, no
+/// lock.
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) fn forget_in_child() {
+    INDEX.with(|i| i.set(usize::MAX));
 }
 
 #[cfg(all(test, unix, not(loom)))]
