@@ -1769,6 +1769,41 @@ ap_status ap_shared_registry_series_stats(const ap_shared_registry *r,
                                           uint64_t *max_series,
                                           uint64_t *refused);
 
+// Writes the path of the registry's segment file (as opened: "<dir>/atomicperf-<name>" for a
+// name, the path itself for a path) and a NUL into `buf`, with the buffer protocol of
+// ap_registry_export: *len gets the length without the NUL, and a `capacity` below len + 1 is
+// AP_ERR_BUFFER_TOO_SMALL (pass NULL and 0 to learn the length). The path stays what it was
+// after ap_shared_registry_unlink or ap_shared_registry_remove. Errors: AP_ERR_NULL_HANDLE,
+// AP_ERR_NULL_POINTER, AP_ERR_BUFFER_TOO_SMALL.
+//
+// # Safety
+// `r` is NULL or a live handle; `buf` holds capacity bytes; `len` is NULL or writable.
+ap_status ap_shared_registry_path(const ap_shared_registry *r,
+                                  char *buf,
+                                  size_t capacity,
+                                  size_t *len);
+
+// Writes the segment's number of process table slots (processes that can hold per-process
+// gauge values at once) to *max_processes, and the number of times a process found every slot
+// held by a live process to *refused (such a process keeps its gauge values private: written,
+// never exported). Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; the out-pointers are NULL or writable.
+ap_status ap_shared_registry_process_stats(const ap_shared_registry *r,
+                                           uint64_t *max_processes,
+                                           uint64_t *refused);
+
+// Removes the registry's segment file, as ap_shared_registry_remove does for its path: this
+// handle, its clones and every metric handle from it keep working on the segment, other
+// processes that have it open too, and the next ap_shared_registry_open of the name creates a
+// new, empty segment. Errors: AP_ERR_INVALID_ARGUMENT when the file cannot be removed (already
+// removed, permission; ap_last_error() says why); AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_status ap_shared_registry_unlink(const ap_shared_registry *r);
+
 // Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
 // atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.
 // `filter` is NULL or a comma-separated list of workload names (substring match); `threads`

@@ -388,6 +388,77 @@ pub unsafe extern "C" fn ap_shared_registry_series_stats(
     })
 }
 
+/// Writes the path of the registry's segment file (as opened: "<dir>/atomicperf-<name>" for a
+/// name, the path itself for a path) and a NUL into `buf`, with the buffer protocol of
+/// ap_registry_export: *len gets the length without the NUL, and a `capacity` below len + 1 is
+/// AP_ERR_BUFFER_TOO_SMALL (pass NULL and 0 to learn the length). The path stays what it was
+/// after ap_shared_registry_unlink or ap_shared_registry_remove. Errors: AP_ERR_NULL_HANDLE,
+/// AP_ERR_NULL_POINTER, AP_ERR_BUFFER_TOO_SMALL.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `buf` holds capacity bytes; `len` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_shared_registry_path(
+    r: *const ApSharedRegistry,
+    buf: *mut c_char,
+    capacity: usize,
+    len: *mut usize,
+) -> ap_status {
+    guard("ap_shared_registry_path", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live shared registry handle for the
+        // whole call (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
+        let len = Out::new(len)?;
+        // The path was built from UTF-8 (the name and options' dir are read as UTF-8), so the
+        // lossy conversion changes nothing.
+        let path = registry.path().to_string_lossy();
+        // SAFETY: `buf` holds `capacity` writable bytes or is NULL (# Safety above), which is
+        // what `write_text` requires.
+        unsafe { write_text(&path, buf, capacity, len) }
+    })
+}
+
+/// Writes the segment's number of process table slots (processes that can hold per-process
+/// gauge values at once) to *max_processes, and the number of times a process found every slot
+/// held by a live process to *refused (such a process keeps its gauge values private: written,
+/// never exported). Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; the out-pointers are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_shared_registry_process_stats(
+    r: *const ApSharedRegistry,
+    max_processes: *mut u64,
+    refused: *mut u64,
+) -> ap_status {
+    guard("ap_shared_registry_process_stats", || {
+        let (max_processes, refused) = (Out::new(max_processes)?, Out::new(refused)?);
+        // SAFETY: the caller guarantees `r` is NULL or a live shared registry handle for the
+        // whole call (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
+        max_processes.write(u64::from(registry.max_processes()))?;
+        refused.write(registry.refused_processes())
+    })
+}
+
+/// Removes the registry's segment file, as ap_shared_registry_remove does for its path: this
+/// handle, its clones and every metric handle from it keep working on the segment, other
+/// processes that have it open too, and the next ap_shared_registry_open of the name creates a
+/// new, empty segment. Errors: AP_ERR_INVALID_ARGUMENT when the file cannot be removed (already
+/// removed, permission; ap_last_error() says why); AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_shared_registry_unlink(r: *const ApSharedRegistry) -> ap_status {
+    guard("ap_shared_registry_unlink", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live shared registry handle for the
+        // whole call (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
+        Ok(registry.unlink()?)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

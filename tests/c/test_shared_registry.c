@@ -7,10 +7,14 @@
  * - The handles are the ordinary ones: ap_counter_cells describes a shared counter's stripes,
  *   and a direct atomic add to them is exported.
  * - Every documented error: not a segment, missing with AP_SHARED_OPEN_EXISTING, unknown gauge
- *   mode, another kind, NULL arguments, an unknown format. */
+ *   mode, another kind, NULL arguments, an unknown format.
+ * - The path, process table and unlink entry points: the path of a name in a directory and of a
+ *   path, the buffer protocol, the slots and refusals of a full process table, unlink leaving
+ *   the handles working and a second unlink refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +247,110 @@ static void test_errors(void) {
     ap_shared_registry_free(NULL);
 }
 
+/* A child that asks for a per-process gauge, which takes a process table slot: exits with 0 when
+ * it got one, 1 when the table was full (the documented error), 2 on anything else. */
+static int take_a_slot(const char *path) {
+    ap_shared_registry *r = NULL;
+    ap_gauge *g = NULL;
+    if (ap_shared_registry_open(path, NULL, &r) != AP_OK) {
+        return 2;
+    }
+    ap_status s = ap_shared_registry_gauge(r, "slot", "", NULL, NULL, 0, AP_GAUGE_MODE_LIVESUM, &g);
+    int full = s == AP_ERR_INVALID_ARGUMENT && strstr(ap_last_error(), "is full") != NULL;
+    ap_gauge_free(g);
+    ap_shared_registry_free(r);
+    return s == AP_OK ? 0 : full ? 1 : 2;
+}
+
+static void test_path_process_stats_and_unlink(void) {
+    char dir[96];
+    snprintf(dir, sizeof dir, "/tmp/atomicperf-ctest-%ld-dir", (long)getpid());
+    REQUIRE(mkdir(dir, 0700) == 0);
+    ap_shared_options in_dir = {.dir = dir, .max_processes = 2};
+    ap_shared_registry *r = NULL;
+    REQUIRE_OK(ap_shared_registry_open("paths", &in_dir, &r));
+
+    /* The path, with the buffer protocol of ap_registry_export. */
+    char expected[160];
+    snprintf(expected, sizeof expected, "%s/atomicperf-paths", dir);
+    size_t len = 0;
+    CHECK_STATUS(ap_shared_registry_path(r, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
+    CHECK_U64(len, strlen(expected));
+    char small[4];
+    CHECK_STATUS(ap_shared_registry_path(r, small, sizeof small, &len), AP_ERR_BUFFER_TOO_SMALL);
+    char path[160];
+    CHECK_OK(ap_shared_registry_path(r, path, sizeof path, &len));
+    CHECK(strcmp(path, expected) == 0 && len == strlen(expected));
+    CHECK_STATUS(ap_shared_registry_path(r, path, sizeof path, NULL), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_shared_registry_path(NULL, path, sizeof path, &len), AP_ERR_NULL_HANDLE);
+    /* A path is used as it is. */
+    ap_shared_registry *by_path = NULL;
+    REQUIRE_OK(ap_shared_registry_open(expected, NULL, &by_path));
+    CHECK_OK(ap_shared_registry_path(by_path, path, sizeof path, &len));
+    CHECK(strcmp(path, expected) == 0);
+
+    /* Two slots: this process takes one, a child the other, and a third process finds none
+     * while both live. */
+    uint64_t slots = 0, refused = 0;
+    CHECK_OK(ap_shared_registry_process_stats(r, &slots, &refused));
+    CHECK_U64(slots, 2);
+    CHECK_U64(refused, 0);
+    ap_gauge *mine = NULL;
+    REQUIRE_OK(ap_shared_registry_gauge(r, "slot", "", NULL, NULL, 0, AP_GAUGE_MODE_LIVESUM, &mine));
+    ap_gauge_set(mine, 1.0);
+    int hold[2], ready[2];
+    REQUIRE(pipe(hold) == 0 && pipe(ready) == 0);
+    pid_t holder = fork();
+    REQUIRE(holder >= 0);
+    if (holder == 0) {
+        ap_gauge_set(mine, 1.0); /* the parent's handle: this child's own slot */
+        char b = 1;
+        if (write(ready[1], &b, 1) != 1 || read(hold[0], &b, 1) < 0) {
+            _exit(4);
+        }
+        _exit(0);
+    }
+    char b;
+    REQUIRE(read(ready[0], &b, 1) == 1);
+    pid_t third = fork();
+    REQUIRE(third >= 0);
+    if (third == 0) {
+        _exit(take_a_slot(expected));
+    }
+    int status = 0;
+    CHECK(waitpid(third, &status, 0) == third && WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    CHECK(write(hold[1], &b, 1) == 1);
+    wait_ok(holder);
+    CHECK_OK(ap_shared_registry_process_stats(by_path, &slots, &refused));
+    CHECK_U64(slots, 2);
+    CHECK(refused >= 1);
+    CHECK_F64(exported(r, "slot"), 1.0); /* the refused process's value was never exported */
+    CHECK_STATUS(ap_shared_registry_process_stats(r, NULL, &refused), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_shared_registry_process_stats(NULL, &slots, &refused), AP_ERR_NULL_HANDLE);
+    close(hold[0]);
+    close(hold[1]);
+    close(ready[0]);
+    close(ready[1]);
+
+    /* Unlink: the file goes, the handles keep working, a second unlink is an error. */
+    ap_counter *c = NULL;
+    REQUIRE_OK(ap_shared_registry_counter(r, "kept", "", NULL, NULL, 0, &c));
+    CHECK_OK(ap_shared_registry_unlink(r));
+    CHECK(access(expected, F_OK) != 0);
+    CHECK_STATUS(ap_shared_registry_unlink(by_path), AP_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(ap_last_error(), "ap_shared_registry_unlink") != NULL);
+    CHECK_STATUS(ap_shared_registry_unlink(NULL), AP_ERR_NULL_HANDLE);
+    CHECK_OK(ap_counter_inc(c));
+    CHECK_F64(exported(by_path, "kept_total"), 1.0);
+    CHECK_OK(ap_shared_registry_path(r, path, sizeof path, &len));
+    CHECK(strcmp(path, expected) == 0); /* still the name it had */
+    ap_counter_free(c);
+    ap_gauge_free(mine);
+    ap_shared_registry_free(by_path);
+    ap_shared_registry_free(r);
+    CHECK(rmdir(dir) == 0);
+}
+
 int main(void) {
     snprintf(name, sizeof name, "ctest-%ld", (long)getpid());
     ap_shared_registry_remove(name, NULL); /* a leftover of an earlier run, if any */
@@ -250,6 +358,7 @@ int main(void) {
     test_prefork_handles_and_a_killed_worker();
     test_the_handles_are_the_ordinary_ones();
     test_errors();
+    test_path_process_stats_and_unlink();
     CHECK_OK(ap_shared_registry_remove(name, NULL));
     CHECK_STATUS(ap_shared_registry_remove(name, NULL), AP_ERR_INVALID_ARGUMENT);
     return check_done();
