@@ -1,0 +1,283 @@
+"""examples/gunicorn_app.py under a real gunicorn with four sync workers, on loopback.
+
+Requests go over real connections (one per request, so the workers take turns), and /metrics,
+whichever worker serves it, must report every worker's totals. A worker killed with SIGKILL in
+the middle of a load (no hook runs) must leave the totals exact and rising, and its in-flight
+request must leave the livesum gauge once it is dead.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from atomicperf import OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE
+
+pytest.importorskip("gunicorn")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+WORKERS = 4
+CLIENTS = 4
+REQUESTS = 'http_requests_total{route="/"}'
+LATENCY_COUNT = 'http_request_duration_seconds_count{route="/"}'
+IN_FLIGHT = "http_requests_in_flight"
+
+
+def sample(text: str, series: str) -> float | None:
+    """The value of the sample named ``series`` (name and labels) in a text exposition."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line[len(series) + 1 :])
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def children(pid: int) -> set[int]:
+    """The live (not zombie) child processes of ``pid``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == pid and state not in "ZX":
+            found.add(int(entry))
+    return found
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    segment: Path
+
+    def get(self, path: str, accept: str | None = None) -> tuple[int, str, str]:
+        """One request on its own connection: status, content type, body."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            headers = {"Connection": "close"}
+            if accept:
+                headers["Accept"] = accept
+            conn.request("GET", path, headers=headers)
+            r = conn.getresponse()
+            return r.status, r.getheader("Content-Type", ""), r.read().decode()
+        finally:
+            conn.close()
+
+    def scrape(self) -> str:
+        status, _, body = self.get("/metrics")
+        assert status == 200
+        return body
+
+    def workers(self) -> set[int]:
+        return children(self.proc.pid)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    name = f"pytest-gunicorn-{os.getpid()}-{time.monotonic_ns()}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "ATOMICPERF_SEGMENT": name,
+        "ATOMICPERF_SEGMENT_DIR": str(tmp_path),
+        "HOME": str(tmp_path),  # where a recent gunicorn puts its control socket
+    }
+    log = open(tmp_path / "gunicorn.log", "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn_conf.py",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "gunicorn_app:app",
+        ],
+        cwd=EXAMPLES,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    s = Server(proc, port, tmp_path / f"atomicperf-{name}")
+    try:
+
+        def up() -> bool:
+            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
+            try:
+                return len(s.workers()) == WORKERS and s.get("/metrics")[0] == 200
+            except OSError:
+                return False
+
+        wait_for("gunicorn to serve", up)
+        yield s
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    # gunicorn_conf.py's on_exit removed the segment.
+    assert not s.segment.exists()
+
+
+def load(
+    server: Server,
+    served_by: list[int],
+    errors: list[str],
+    requests: int | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """GET / from CLIENTS threads, ``requests`` in all or until ``stop`` is set; each answer's
+    worker pid goes to ``served_by``."""
+    claim = iter(range(requests)) if requests is not None else None
+    lock = threading.Lock()
+
+    def more() -> bool:
+        if stop is not None and stop.is_set():
+            return False
+        with lock:
+            return claim is None or next(claim, None) is not None
+
+    def client() -> None:
+        while more():
+            try:
+                status, _, body = server.get("/")
+                assert status == 200
+                served_by.append(int(body))
+            except (OSError, AssertionError, ValueError) as e:
+                errors.append(repr(e))
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        for _ in range(CLIENTS):
+            pool.submit(client)
+
+
+def test_every_worker_counts_into_the_totals_any_worker_exports(server: Server) -> None:
+    served_by: list[int] = []
+    errors: list[str] = []
+    load(server, served_by, errors, requests=2000)
+    assert errors == []
+    assert len(served_by) == 2000
+    assert len(set(served_by)) > 1, "one worker served everything"
+    assert set(served_by) <= server.workers()
+    # The totals of all four workers, from whichever worker answers.
+    for _ in range(8):
+        text = server.scrape()
+        assert sample(text, REQUESTS) == 2000
+        assert sample(text, LATENCY_COUNT) == 2000
+        assert sample(text, IN_FLIGHT) == 0
+    status, content_type, body = server.get("/metrics", accept="application/openmetrics-text")
+    assert (status, content_type) == (200, OPENMETRICS_CONTENT_TYPE)
+    assert body.endswith("# EOF\n") and sample(body, REQUESTS) == 2000
+    assert server.get("/metrics")[1] == PROMETHEUS_CONTENT_TYPE
+    assert server.get("/nothing-here")[0] == 404
+    assert sample(server.scrape(), 'http_requests_total{route="other"}') == 1
+
+
+def park_a_worker(server: Server) -> tuple[socket.socket, int]:
+    """Starts a long /slow request; returns its connection and the pid of the worker serving it
+    (the first line of the body, sent at once)."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    s.sendall(b"GET /slow?seconds=20 HTTP/1.0\r\n\r\n")  # 1.0: the body comes unchunked
+    received = b""
+    while b"\n" not in received.partition(b"\r\n\r\n")[2]:
+        chunk = s.recv(4096)
+        assert chunk, f"connection closed: {received!r}"
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200")
+    return s, int(body.split(b"\n")[0])
+
+
+def test_a_worker_killed_mid_load_leaves_exact_rising_totals(server: Server) -> None:
+    slow, victim = park_a_worker(server)
+    try:
+        assert victim in server.workers()
+        text = server.scrape()
+        assert sample(text, IN_FLIGHT) == 1  # the parked request
+        assert sample(text, REQUESTS) == 0
+
+        served_by: list[int] = []
+        errors: list[str] = []
+        seen: list[tuple[float, float]] = []
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.is_set():
+                t = server.scrape()
+                seen.append((sample(t, REQUESTS) or 0, sample(t, LATENCY_COUNT) or 0))
+                time.sleep(0.005)
+
+        poller = threading.Thread(target=poll)
+        stop = threading.Event()
+        loader = threading.Thread(target=load, args=(server, served_by, errors, None, stop))
+        poller.start()
+        loader.start()
+        try:
+            wait_for("500 answers", lambda: len(served_by) >= 500)
+            os.kill(victim, signal.SIGKILL)  # no hook, no cleanup
+            at_kill = len(served_by)
+            # gunicorn replaces the worker while the load and the scrapes go on.
+            wait_for(
+                "a new worker and 500 more answers",
+                lambda: (
+                    len(served_by) >= at_kill + 500
+                    and victim not in (w := server.workers())
+                    and len(w) == WORKERS
+                ),
+            )
+        finally:
+            stop.set()
+            loader.join(60)
+            done.set()
+            poller.join(60)
+
+        assert errors == []
+        assert slow.recv(4096) == b""  # the parked request died with its worker
+        assert len(seen) > 3
+        for (n0, c0), (n1, c1) in pairwise(seen):
+            assert n0 <= n1 and c0 <= c1, f"a total went back: {seen}"
+        text = server.scrape()
+        assert sample(text, REQUESTS) == len(served_by)
+        assert sample(text, LATENCY_COUNT) == len(served_by)
+        # The dead worker's in-flight request left the livesum by itself; it was never counted.
+        assert sample(text, IN_FLIGHT) == 0
+        assert sample(text, 'http_requests_total{route="/slow"}') == 0
+    finally:
+        slow.close()
