@@ -126,15 +126,16 @@ const TWO_POW_64N = 2n ** 64n
 
 /**
  * The direct-path cells of a Histogram, Timer or MinMax (a lib/cells.js class built by `make`
- * from what `describe(h)` returned), or null: native calls. A description that breaks the
+ * from what `describe(h)` returned and `stripeBase`, which offsets the thread's sum stripe), or
+ * null: native calls. A description that breaks the
  * contract, which only a broken addon could give, falls back to native calls with a warning.
  */
-function directCells(h, describe, make) {
+function directCells(h, describe, make, stripeBase = 0) {
   if (!directAvailable()) return null
   const desc = describe(h)
   if (desc === null) return null
   try {
-    return new make(desc)
+    return new make(desc, stripeBase)
   } catch (e) {
     process.emitWarning(`atomicperf: a metric falls back to native calls: ${e.message}`, {
       type: 'AtomicperfWarning', code: 'AP_DIRECT_UNAVAILABLE',
@@ -160,8 +161,11 @@ class Counter {
   // Index in #cells of this thread's stripe.
   #slot = 0
 
-  constructor(opts, handle) {
-    // FROM_HANDLE: a counter of a Registry (lib/registry.js), wrapped as any other.
+  constructor(opts, handle, stripeBase = 0) {
+    // FROM_HANDLE: a counter of a Registry or SharedRegistry (lib/registry.js,
+    // lib/shared-registry.js), wrapped as any other. A SharedRegistry passes this process's pid as
+    // `stripeBase`: the main threads of cluster workers (all threadId 0) then spread over the
+    // shared stripes instead of all adding to the first, as the core's own stripe choice does.
     const h = opts === FROM_HANDLE ? handle : counterNew(options(opts, 'Counter').stripes)
     this.#h = h
     if (directAvailable()) {
@@ -169,7 +173,8 @@ class Counter {
       if (buffer !== null) {
         const cells = new BigUint64Array(buffer)
         const n = counterStripes(h)
-        this.#slot = (threadId % n) * (cells.length / n)
+        const base = opts === FROM_HANDLE ? stripeBase : 0
+        this.#slot = ((threadId + base) % n) * (cells.length / n)
         this.#cells = cells
       }
     }
@@ -344,14 +349,15 @@ class Histogram {
   // lib/cells.js HistogramCells, or null: native calls.
   #cells
 
-  constructor(opts, handle) {
+  constructor(opts, handle, stripeBase = 0) {
     if (opts === FROM_HANDLE) {
-      this.#h = handle
+      this.#h = handle // a histogram of a Registry or SharedRegistry (stripeBase: see Counter)
     } else {
       const { significantFigures, highest } = options(opts, 'Histogram')
       this.#h = histogramNew(significantFigures, highest)
+      stripeBase = 0
     }
-    this.#cells = directCells(this.#h, histogramCells, cells.HistogramCells)
+    this.#cells = directCells(this.#h, histogramCells, cells.HistogramCells, stripeBase)
   }
 
   record(v) {
@@ -487,6 +493,15 @@ Object.assign(module.exports, require('./lib/state.js')(calls, internals))
     timer: (h) => new Timer(FROM_HANDLE, h),
     minmax: (h) => new MinMax(FROM_HANDLE, h),
   }, internals))
+  // SharedRegistry (lib/shared-registry.js): the same classes over cells in a shared-memory
+  // segment; striped cells are offset by the pid, so that processes spread over the stripes.
+  const { pid } = process
+  Object.assign(module.exports, require('./lib/shared-registry.js')(calls, {
+    counter: (h) => new Counter(FROM_HANDLE, h, pid),
+    gauge: (h) => new Gauge(FROM_HANDLE, h),
+    histogram: (h) => new Histogram(FROM_HANDLE, h, pid),
+    timer: (h) => new Timer(FROM_HANDLE, h, pid),
+  }, module.exports.Registry))
 }
 // bench.run(): the core's benchmark suite, off the JS thread (lib/bench.js).
 module.exports.bench = require('./lib/bench.js')(calls)

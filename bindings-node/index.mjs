@@ -21,6 +21,7 @@ export const {
   CancellationToken,
   Registry,
   registry,
+  SharedRegistry,
   bench,
 } = atomicperf
 

@@ -118,9 +118,11 @@ function big(v) {
 class HistogramCells {
   /**
    * @param desc what histogramCells (or timerCells' `durations`) returned.
+   * @param stripeBase added to threadId to pick the sum stripe: 0, or for a SharedRegistry's
+   *   metric this process's pid (cluster workers' main threads all have threadId 0).
    * @throws {Error} if the description breaks the contract (the caller falls back to calls).
    */
-  constructor(desc) {
+  constructor(desc, stripeBase = 0) {
     const { buffer } = desc
     const cell = (offset, what) => {
       if (!Number.isSafeInteger(offset) || offset < 0 || offset % 8 !== 0 || offset + 8 > buffer.byteLength) {
@@ -144,7 +146,7 @@ class HistogramCells {
     this.max = cell(desc.maxOffset, 'maximum')
     this.overflow = cell(desc.overflowOffset, 'overflow')
     // This thread's stripe: threads with stripes of their own never share a cache line.
-    this.sum = cell(desc.sumOffset + (threadId & (sumCount - 1)) * sumStride, 'sum')
+    this.sum = cell(desc.sumOffset + ((threadId + stripeBase) & (sumCount - 1)) * sumStride, 'sum')
     this.buckets = cell(desc.bucketOffset, 'first bucket')
     cell(desc.bucketOffset + (bucketCount - 1) * 8, 'last bucket')
     this.subBits = subBits
@@ -181,8 +183,8 @@ function recordN(c, v, n) {
 
 /** A Timer's cells: its duration histogram and its error count. */
 class TimerCells {
-  constructor(desc) {
-    this.durations = new HistogramCells(desc.durations)
+  constructor(desc, stripeBase = 0) {
+    this.durations = new HistogramCells(desc.durations, stripeBase)
     if (desc.errors.byteLength !== 8) throw new Error('the timer\'s error count is not one cell')
     this.errors = new BigUint64Array(desc.errors)
   }

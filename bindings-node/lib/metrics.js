@@ -132,14 +132,15 @@ module.exports = function defineMetrics(calls, handleOf, FROM_HANDLE, directCell
     // lib/cells.js TimerCells, or null: native calls.
     #cells
 
-    constructor(opts, handle) {
+    constructor(opts, handle, stripeBase = 0) {
       if (opts === FROM_HANDLE) {
-        this.#h = handle // a timer of a Registry
+        this.#h = handle // a timer of a Registry or SharedRegistry (stripeBase: see Counter)
       } else {
         const { significantFigures, highest } = options(opts, 'Timer')
         this.#h = timerNew(significantFigures, highest)
+        stripeBase = 0
       }
-      this.#cells = directCells(this.#h, timerCells, cells.TimerCells)
+      this.#cells = directCells(this.#h, timerCells, cells.TimerCells, stripeBase)
     }
 
     record(durationNs, ok) {

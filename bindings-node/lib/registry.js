@@ -44,6 +44,77 @@ function options(value, what) {
 // Passed as the first constructor argument to wrap a native registry handle; not exported.
 const FROM_HANDLE = Symbol('atomicperf registry handle')
 
+/** A label value as a string: numbers, bigints and booleans converted as prom-client does. */
+function labelValue(n, v) {
+  const t = typeof v
+  if (t === 'string') return v
+  if (t !== 'number' && t !== 'bigint' && t !== 'boolean') {
+    throw typeError(`the value of label ${JSON.stringify(n)} must be a string, got ${typeName(v)}`)
+  }
+  return String(v)
+}
+
+/** The label names of a look-up, sorted (the cache's path order), after checking `labels`. */
+function labelNames(labels) {
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
+    throw typeError(`labels must be an object {name: value}, got ${typeName(labels)}`)
+  }
+  const names = Object.keys(labels)
+  if (names.length > 1) names.sort()
+  return names
+}
+
+/**
+ * The cached metric of a look-up, or undefined. The cache is a trie of Maps: metric name, then
+ * for each label in name order its name and its value, then LEAF. No key strings are built, so
+ * a hit costs a few Map look-ups of strings whose hashes V8 has already computed.
+ */
+function cached(cache, name, labels) {
+  if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+  let node = cache.get(name)
+  if (labels !== undefined) {
+    const names = labelNames(labels)
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]
+      const v = labelValue(n, labels[n])
+      if (node !== undefined) node = node.get(n)
+      if (node !== undefined) node = node.get(v)
+    }
+  }
+  return node === undefined ? undefined : node.get(LEAF)
+}
+
+/** The flat `[name, value, ...]` array a native look-up takes. */
+function flatLabels(labels) {
+  if (labels === undefined) return NO_LABELS
+  const names = labelNames(labels)
+  const flat = new Array(names.length * 2)
+  for (let i = 0; i < names.length; i++) {
+    flat[2 * i] = names[i]
+    flat[2 * i + 1] = labelValue(names[i], labels[names[i]])
+  }
+  return flat
+}
+
+/** Caches `metric` under its name and labels; `flat` is in sorted name order. */
+function remember(cache, name, flat, metric) {
+  let node = cache.get(name)
+  if (node === undefined) cache.set(name, (node = new Map()))
+  for (let i = 0; i < flat.length; i++) {
+    let next = node.get(flat[i])
+    if (next === undefined) node.set(flat[i], (next = new Map()))
+    node = next
+  }
+  node.set(LEAF, metric)
+  return metric
+}
+
+function checkHelp(help) {
+  if (help !== undefined && typeof help !== 'string') {
+    throw typeError(`help must be a string, got ${typeName(help)}`)
+  }
+}
+
 module.exports = function defineRegistry(calls, wrap, internals) {
   const {
     registryNew, registryGlobal, registryNamed, registryCounter, registryGauge, registryHistogram,
@@ -52,77 +123,6 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   } = calls
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2 }
-
-  /** A label value as a string: numbers, bigints and booleans converted as prom-client does. */
-  function labelValue(n, v) {
-    const t = typeof v
-    if (t === 'string') return v
-    if (t !== 'number' && t !== 'bigint' && t !== 'boolean') {
-      throw typeError(`the value of label ${JSON.stringify(n)} must be a string, got ${typeName(v)}`)
-    }
-    return String(v)
-  }
-
-  /** The label names of a look-up, sorted (the cache's path order), after checking `labels`. */
-  function labelNames(labels) {
-    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
-      throw typeError(`labels must be an object {name: value}, got ${typeName(labels)}`)
-    }
-    const names = Object.keys(labels)
-    if (names.length > 1) names.sort()
-    return names
-  }
-
-  /**
-   * The cached metric of a look-up, or undefined. The cache is a trie of Maps: metric name, then
-   * for each label in name order its name and its value, then LEAF. No key strings are built, so
-   * a hit costs a few Map look-ups of strings whose hashes V8 has already computed.
-   */
-  function cached(cache, name, labels) {
-    if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
-    let node = cache.get(name)
-    if (labels !== undefined) {
-      const names = labelNames(labels)
-      for (let i = 0; i < names.length; i++) {
-        const n = names[i]
-        const v = labelValue(n, labels[n])
-        if (node !== undefined) node = node.get(n)
-        if (node !== undefined) node = node.get(v)
-      }
-    }
-    return node === undefined ? undefined : node.get(LEAF)
-  }
-
-  /** The flat `[name, value, ...]` array a native look-up takes. */
-  function flatLabels(labels) {
-    if (labels === undefined) return NO_LABELS
-    const names = labelNames(labels)
-    const flat = new Array(names.length * 2)
-    for (let i = 0; i < names.length; i++) {
-      flat[2 * i] = names[i]
-      flat[2 * i + 1] = labelValue(names[i], labels[names[i]])
-    }
-    return flat
-  }
-
-  /** Caches `metric` under its name and labels; `flat` is in sorted name order. */
-  function remember(cache, name, flat, metric) {
-    let node = cache.get(name)
-    if (node === undefined) cache.set(name, (node = new Map()))
-    for (let i = 0; i < flat.length; i++) {
-      let next = node.get(flat[i])
-      if (next === undefined) node.set(flat[i], (next = new Map()))
-      node = next
-    }
-    node.set(LEAF, metric)
-    return metric
-  }
-
-  function checkHelp(help) {
-    if (help !== undefined && typeof help !== 'string') {
-      throw typeError(`help must be a string, got ${typeName(help)}`)
-    }
-  }
 
   /** Named metrics with labels, get-or-create, exported as Prometheus text, OpenMetrics or JSON. */
   class Registry {
@@ -285,4 +285,9 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   const namedRegistries = new Map()
 
   return { Registry, registry: defaultRegistry }
+}
+
+// For lib/shared-registry.js: the same look-ups, checks and errors.
+module.exports.lookup = {
+  withCode, typeError, rangeError, typeName, options, cached, flatLabels, remember, checkHelp,
 }

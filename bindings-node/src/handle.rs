@@ -75,6 +75,7 @@ kinds! {
     crate::once_map::Ticket => "OnceMap ticket", 0x14;
     atomicperf::CancellationToken => "CancellationToken", 0x15;
     atomicperf::Registry => "Registry", 0x20;
+    crate::shared_registry::JsShared => "SharedRegistry", 0x21;
 }
 
 unsafe extern "C" fn finalize<T: Handle>(
@@ -183,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_tag_and_a_name_of_its_own() {
-        assert_eq!(KINDS.len(), 15);
+        assert_eq!(KINDS.len(), 16);
         for (i, (name, t)) in KINDS.iter().enumerate() {
             for (other, u) in &KINDS[i + 1..] {
                 assert!(

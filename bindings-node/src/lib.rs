@@ -34,6 +34,7 @@ mod minmax;
 mod once_map;
 mod rate_tracker;
 mod registry;
+mod shared_registry;
 mod sharded_map;
 mod snapshot_cell;
 mod throughput_window;
@@ -51,7 +52,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 18] = [
+const EXPORTS: [&[callback::Export]; 19] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -66,6 +67,7 @@ const EXPORTS: [&[callback::Export]; 18] = [
     once_map::EXPORTS,
     cancellation_token::EXPORTS,
     registry::EXPORTS,
+    shared_registry::EXPORTS,
     bench::EXPORTS,
     handle::EXPORTS,
     error::EXPORTS,

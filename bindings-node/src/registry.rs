@@ -23,7 +23,7 @@ use crate::handle;
 
 /// A core error of a registry call: an invalid name or a conflicting registration is a plain
 /// Error (code `AP_ERR_INVALID_ARGUMENT`), as the issue and the other bindings have it.
-fn registry_error(e: Error) -> Fail {
+pub(crate) fn registry_error(e: Error) -> Fail {
     match e {
         Error::InvalidArgument(_) => Fail::error(Status::InvalidArgument, e.to_string()),
         other => Fail::from(other),
@@ -32,14 +32,19 @@ fn registry_error(e: Error) -> Fail {
 
 /// `name, help, labels` of a get-or-create call: `labels` is a flat array
 /// `[name0, value0, name1, value1, ...]` of strings that `lib/registry.js` builds from an object.
-struct Key {
-    name: String,
-    help: String,
+pub(crate) struct Key {
+    pub(crate) name: String,
+    pub(crate) help: String,
     labels: Vec<(String, String)>,
 }
 
 impl Key {
-    fn read(env: Env<'_>, name: Value<'_>, help: Value<'_>, labels: Value<'_>) -> Result<Key> {
+    pub(crate) fn read(
+        env: Env<'_>,
+        name: Value<'_>,
+        help: Value<'_>,
+        labels: Value<'_>,
+    ) -> Result<Key> {
         let name = convert::to_string(env, name, "name")?;
         let help = if convert::is_undefined(env, help)? {
             String::new()
@@ -65,7 +70,7 @@ impl Key {
         })
     }
 
-    fn labels(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn labels(&self) -> Vec<(&str, &str)> {
         self.labels
             .iter()
             .map(|(l, v)| (l.as_str(), v.as_str()))
@@ -75,7 +80,11 @@ impl Key {
 
 /// The histogram export options of a call: `buckets` (array of numbers) and `scale` (number), each
 /// `undefined` for core's default.
-fn histogram_opts(env: Env<'_>, buckets: Value<'_>, scale: Value<'_>) -> Result<HistogramOpts> {
+pub(crate) fn histogram_opts(
+    env: Env<'_>,
+    buckets: Value<'_>,
+    scale: Value<'_>,
+) -> Result<HistogramOpts> {
     let mut opts = HistogramOpts::default();
     if !convert::is_undefined(env, buckets)? {
         opts.buckets = convert::to_array(env, buckets, "buckets")?

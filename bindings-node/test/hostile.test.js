@@ -57,6 +57,9 @@ const attack = `(async () => {
     'OnceMap ticket': () => b.onceMapClaim(b.onceMapNew(), 'k'),
     CancellationToken: () => b.cancellationNew(),
     Registry: () => b.registryNew(),
+    // A segment file of this thread's own, unlinked at the end.
+    SharedRegistry: () => b.sharedRegistryNew(require('node:path').join(require('node:os').tmpdir(),
+      'atomicperf-hostile-' + process.pid + '-' + require('node:worker_threads').threadId)),
   }
   const kinds = b.handleKinds()
   const handles = {}
@@ -71,11 +74,11 @@ const attack = `(async () => {
     ['timer', 'Timer'], ['rateTracker', 'RateTracker'], ['throughput', 'ThroughputWindow'],
     ['asyncRecorder', 'AsyncRecorder'], ['shardedMap', 'ShardedMap'], ['ledger', 'Ledger'],
     ['snapshotCell', 'SnapshotCell'], ['onceMap', 'OnceMap'], ['cancellation', 'CancellationToken'],
-    ['registry', 'Registry'],
+    ['registry', 'Registry'], ['sharedRegistry', 'SharedRegistry'],
   ]
   const noHandle = new Set(['registryGlobal', 'registryNamed', 'registryContentTypes', 'benchRun', 'benchWorkloads',
     'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames', 'statusNames', 'handleKinds', 'waitStats',
-    'histogramBucketIndexes'])
+    'histogramBucketIndexes', 'sharedRegistryRemove'])
   const notHandles = [undefined, null, 0, 1n, 'x', {}, [], () => {}, new Uint8Array(8)]
   const covered = new Set()
   for (const name of Object.keys(t)) {
@@ -92,6 +95,9 @@ const attack = `(async () => {
   for (const [k, h] of Object.entries(handles)) {
     if (k !== 'Histogram') expectTypeError('histogramMerge(_, ' + k + ')', 'Histogram', () => t.histogramMerge(handles.Histogram, h))
     if (k !== 'Registry') expectTypeError('registrySame(_, ' + k + ')', 'Registry', () => t.registrySame(handles.Registry, h))
+    if (k !== 'SharedRegistry') {
+      expectTypeError('sharedRegistrySame(_, ' + k + ')', 'SharedRegistry', () => t.sharedRegistrySame(handles.SharedRegistry, h))
+    }
     if (k !== 'Counter') expectTypeError('rateTrackerNew(_, [' + k + '])', 'Counter', () => t.rateTrackerNew(['a'], [h]))
     for (const [metric, wanted] of [['counter', 'Counter'], ['gauge', 'Gauge'], ['histogram', 'Histogram'], ['timer', 'Timer'], ['minmax', 'MinMax']]) {
       if (k !== wanted) expectTypeError('asyncRecorderNew(' + metric + ', ' + k + ')', wanted, () => t.asyncRecorderNew(metric, h))
@@ -103,6 +109,7 @@ const attack = `(async () => {
   c.add(2)
   if (c.get() !== 2) failures.push('Counter after the attack: ' + c.get())
   t.onceMapAbandon(handles['OnceMap ticket'])
+  t.sharedRegistryUnlink(handles.SharedRegistry)
   return { calls, failures, kinds, covered: [...covered].sort() }
 })()`
 
@@ -123,9 +130,9 @@ test('every native function, given a handle of every other kind, throws a TypeEr
   const { worker, main } = JSON.parse(r.stdout)
   for (const [where, { calls, failures, kinds, covered }] of Object.entries({ worker, main })) {
     assert.deepEqual(failures, [], where)
-    assert.equal(kinds.length, 15, `${where}: ${kinds}`)
+    assert.equal(kinds.length, 16, `${where}: ${kinds}`)
     // Every kind is the expected kind of some function, so every kind was refused as the wrong one.
     assert.deepEqual(covered, [...kinds].sort(), where)
-    assert.ok(calls > 15 * 14 * 10, `${where}: only ${calls} calls`)
+    assert.ok(calls > 16 * 15 * 10, `${where}: only ${calls} calls`)
   }
 })
