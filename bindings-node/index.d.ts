@@ -1092,6 +1092,149 @@ export declare class Registry {
 /** The process-wide default registry, shared by every thread and worker of the process. */
 export declare const registry: Registry
 
+// ---- SharedRegistry ---------------------------------------------------------------------------
+
+/**
+ * How a {@link SharedRegistry} gauge combines the values of the processes that set it (each
+ * process sets its own value, except in `'mostrecent'` mode). The live modes count only processes
+ * alive at export time: a worker killed with SIGKILL drops out on its own. prometheus_client's
+ * multiprocess modes:
+ * - `'all'` (default) / `'liveall'`: one series per process, labelled `pid` (exited ones too / live ones only);
+ * - `'sum'` / `'livesum'`: the sum of the processes' values;
+ * - `'max'` / `'livemax'`, `'min'` / `'livemin'`: the extreme (no sample while no process has a value);
+ * - `'mostrecent'`: one value for all processes, the last set wins.
+ */
+export type GaugeMode =
+  | 'all'
+  | 'liveall'
+  | 'sum'
+  | 'livesum'
+  | 'max'
+  | 'livemax'
+  | 'min'
+  | 'livemin'
+  | 'mostrecent'
+
+/** Options of {@link SharedRegistry.gauge}. */
+export interface SharedGaugeOptions extends MetricOptions {
+  /** How the processes' values are combined at export. Default `'all'`. */
+  mode?: GaugeMode
+}
+
+/**
+ * Options of `new SharedRegistry()`. The sizes apply when the segment is created; an existing
+ * segment keeps its own.
+ */
+export interface SharedRegistryOptions {
+  /** Directory of segments opened by name. Default `/dev/shm` (the temporary directory where there is none). */
+  dir?: string
+  /** Permission bits of a new segment file. Default `0o600` (the owner only). */
+  mode?: number
+  /** Series entries: each name and label set takes one, whatever the number of processes. Default 4,096. */
+  maxSeries?: number
+  /** Slots of the process table: processes that hold per-process gauge values at once. Default 64. */
+  maxProcesses?: number
+  /** Stripes of each counter, a power of two. Default: twice the CPUs, rounded up, at most 64. */
+  counterStripes?: number
+  /** Bytes for names, labels and cells (the file is sparse). Default 64 MiB. */
+  dataBytes?: number | bigint
+  /** Open only a segment that exists (an error if there is none) instead of creating it. Default false. */
+  openExisting?: boolean
+}
+
+/** Options of {@link SharedRegistry.remove}. */
+export interface SharedRegistryRemoveOptions {
+  /** Directory of segments opened by name, as for `new SharedRegistry()`. */
+  dir?: string
+}
+
+/**
+ * A registry whose metrics live in one shared-memory segment that every process opens by name
+ * (the workers of a `cluster`, child processes, processes of other languages): they record into
+ * the same series, and any of them exports the totals. The API is {@link Registry}'s, and the
+ * metrics are the same {@link Counter}, {@link Gauge}, {@link Histogram} and {@link Timer}
+ * classes, whose cells are in the segment: `inc()`, `set()` and `record()` write them with
+ * `Atomics`, as in process, with no native call, lock or message to another process.
+ *
+ * `pathOrName` without a `/` is the file `<dir>/atomicperf-<name>` (`/dev/shm` by default); with a
+ * `/` it is used as it is. Counters and histograms add up across processes and never go backwards,
+ * also when a process is killed. A gauge handle reads and writes the calling process's own value,
+ * and its {@link GaugeMode} says how the export combines them.
+ *
+ * Errors: an invalid name, a file that is not a segment (another file, another layout version,
+ * truncated, corrupted), a file that cannot be read and written, invalid options, a full segment
+ * and conflicting registrations throw an `Error` with code `'AP_ERR_INVALID_ARGUMENT'`; arguments
+ * of the wrong JS type a `TypeError` with the same code; negative or fractional sizes a
+ * `RangeError` `'AP_ERR_OUT_OF_RANGE'`; any call on a closed registry an `Error` `'AP_ERR_CLOSED'`.
+ *
+ * @example
+ * const cluster = require('node:cluster')
+ * const { SharedRegistry } = require('atomicperf')
+ * const metrics = new SharedRegistry('my-app') // /dev/shm/atomicperf-my-app, in every worker
+ * const requests = metrics.counter('http_requests', { help: 'Requests.' })
+ * const inFlight = metrics.gauge('http_in_flight', { help: 'In flight.', mode: 'livesum' })
+ * // in a request handler: requests.inc(); inFlight.inc() ... inFlight.dec()
+ * // /metrics, in any worker: res.end(metrics.metrics()) // every worker's totals
+ */
+export declare class SharedRegistry {
+  /**
+   * Opens the segment `pathOrName`, creating it if absent (unless `openExisting`). Racing
+   * openers are safe: one creates it, the others open it.
+   */
+  constructor(pathOrName: string, options?: SharedRegistryOptions)
+  /** Removes the segment file `pathOrName`; processes that have it open keep using it. */
+  static remove(pathOrName: string, options?: SharedRegistryRemoveOptions): void
+  /** `'text/plain; version=0.0.4; charset=utf-8'`. */
+  static readonly PROMETHEUS_CONTENT_TYPE: string
+  /** `'application/openmetrics-text; version=1.0.0; charset=utf-8'`. */
+  static readonly OPENMETRICS_CONTENT_TYPE: string
+  /** `'application/json'`. */
+  static readonly JSON_CONTENT_TYPE: string
+  /** The counter `name` with these labels, created if absent (by this or any process). Errors as {@link Registry.counter}. */
+  counter(name: string, options?: MetricOptions): Counter
+  /**
+   * The gauge `name` with these labels and mode, created if absent; the handle reads and writes
+   * this process's value. Another mode than the family's, an unknown mode or a `pid` label throw
+   * `AP_ERR_INVALID_ARGUMENT`.
+   */
+  gauge(name: string, options?: SharedGaugeOptions): Gauge
+  /** The histogram `name` with these labels, created if absent. Errors as {@link Registry.histogram}. */
+  histogram(name: string, options?: RegistryHistogramOptions): Histogram
+  /** The timer `name` with these labels, created if absent. Errors as {@link Registry.timer}. */
+  timer(name: string, options?: MetricOptions): Timer
+  /** Every process's metrics, combined, in the format of {@link Registry.metrics} (the same text for the same data). */
+  metrics(options?: MetricsOptions): string
+  /** The content type of `metrics()` with no options. */
+  readonly contentType: string
+  /** The segment file (still readable after `close()`). */
+  readonly path: string
+  /** Number of metric families in the segment. */
+  readonly size: number
+  /** Number of series in the segment, registered by any process. */
+  readonly seriesCount: number
+  /** The segment's capacity in series. */
+  readonly maxSeries: number
+  /** Slots of the segment's process table. */
+  readonly maxProcesses: number
+  /** Series refused because the segment was full. */
+  readonly refusedSeries: number
+  /** Times a process found the process table full. */
+  readonly refusedProcesses: number
+  /** Removes the segment's file name; this registry and its metrics keep working. */
+  unlink(): void
+  /**
+   * Lets go of the registry: every later call on it throws `AP_ERR_CLOSED`. Metrics it returned
+   * keep working, and keep the segment mapped, until they are garbage-collected. A second close
+   * does nothing.
+   */
+  close(): void
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+  /** Whether `other` is this same opened registry (two opens of one segment are two registries). */
+  isSameAs(other: unknown): boolean
+  toString(): string
+}
+
 // ---- bench ------------------------------------------------------------------------------------
 
 /** Options of {@link bench.run}. */

@@ -81,7 +81,7 @@ test('index.d.ts type-checks under tsc --strict without @types/node', (t) => {
   const dir = project(t)
   fs.writeFileSync(
     path.join(dir, 'use.ts'),
-    `import { Counter, Histogram, ShardedMap, SnapshotCell, registry, type Bytes } from 'atomicperf'\n` +
+    `import { Counter, Gauge, Histogram, ShardedMap, SnapshotCell, SharedRegistry, registry, type Bytes, type GaugeMode } from 'atomicperf'\n` +
       `const c: Counter = new Counter({ stripes: 4 })\n` +
       `c.add(2n)\n` +
       `const h = new Histogram()\n` +
@@ -92,7 +92,18 @@ test('index.d.ts type-checks under tsc --strict without @types/node', (t) => {
       `const got: Uint8Array | undefined = m.get(key)\n` +
       `const bytes: Uint8Array = new SnapshotCell('x').load()\n` +
       `registry.counter('ts_total', { labels: { a: 1 } }).inc()\n` +
-      `export const out: Array<number | undefined> = [c.get(), h.count(), got?.length, bytes.length]\n`,
+      `const shared = new SharedRegistry('ts-' + String(Date.now()), { maxSeries: 16, openExisting: false })\n` +
+      `const busy: Gauge = shared.gauge('busy', { mode: 'livesum' })\n` +
+      `const mode: GaugeMode = 'mostrecent'\n` +
+      `shared.gauge('last', { mode }).set(1)\n` +
+      `busy.inc()\n` +
+      `const text: string = shared.metrics({ format: 'openmetrics' })\n` +
+      `shared.unlink()\n` +
+      `shared.close()\n` +
+      `// @ts-expect-error: not a gauge mode\n` +
+      `shared.gauge('bad', { mode: 'average' })\n` +
+      `SharedRegistry.remove('ts-none', { dir: '/tmp' })\n` +
+      `export const out: Array<number | undefined> = [c.get(), h.count(), got?.length, bytes.length, text.length]\n`,
   )
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
