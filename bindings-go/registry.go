@@ -19,69 +19,42 @@ static inline ap_status apgo_registry_new(ap_registry **out, char **msg) {
 	return apgo_fail(ap_registry_new(out), msg);
 }
 
-enum { APGO_REG_COUNTER, APGO_REG_GAUGE, APGO_REG_HISTOGRAM, APGO_REG_TIMER, APGO_REG_MINMAX };
-
-// apgo_registry_metric gets or creates the metric of `kind` described by `packed`: the name,
-// the help text and n_labels (label name, label value) pairs, each NUL-terminated, one after the
-// other. The label arrays that ap_registry_* wants are built on the C stack (or, past 16
-// labels, in malloc'd memory), so the Go caller passes one buffer of bytes and allocates
-// nothing in C.
+// apgo_registry_metric gets or creates the metric of `kind` (APGO_REG_*) described by `packed`
+// (see apgo_lookup in apgo.h).
 static ap_status apgo_registry_metric(const ap_registry *r, int kind, const char *packed,
                                       size_t n_labels, const double *buckets, size_t n_buckets,
                                       double scale, void **out, char **msg) {
-	const char *stack_names[16], *stack_values[16];
-	const char **names = stack_names, **values = stack_values;
-	if (n_labels > 16) {
-		names = malloc(n_labels * sizeof(char *));
-		values = malloc(n_labels * sizeof(char *));
-		if (names == NULL || values == NULL) {
-			free(names);
-			free(values);
-			*msg = strdup("out of memory for the label arrays");
-			return AP_ERR_INTERNAL;
-		}
+	apgo_lookup l;
+	ap_status s = apgo_lookup_unpack(&l, packed, n_labels, msg);
+	if (s != AP_OK) {
+		return s;
 	}
-	const char *name = packed;
-	const char *help = name + strlen(name) + 1;
-	const char *p = help + strlen(help) + 1;
-	for (size_t i = 0; i < n_labels; i++) {
-		names[i] = p;
-		p += strlen(p) + 1;
-		values[i] = p;
-		p += strlen(p) + 1;
-	}
-	ap_status s;
 	switch (kind) {
 	case APGO_REG_COUNTER:
-		s = ap_registry_counter(r, name, help, names, values, n_labels, (ap_counter **)out);
+		s = ap_registry_counter(r, l.name, l.help, l.names, l.values, n_labels, (ap_counter **)out);
 		break;
 	case APGO_REG_GAUGE:
-		s = ap_registry_gauge(r, name, help, names, values, n_labels, (ap_gauge **)out);
+		s = ap_registry_gauge(r, l.name, l.help, l.names, l.values, n_labels, (ap_gauge **)out);
 		break;
 	case APGO_REG_HISTOGRAM:
-		s = ap_registry_histogram(r, name, help, names, values, n_labels, buckets, n_buckets, scale,
-		                          (ap_histogram **)out);
+		s = ap_registry_histogram(r, l.name, l.help, l.names, l.values, n_labels, buckets, n_buckets,
+		                          scale, (ap_histogram **)out);
 		break;
 	case APGO_REG_TIMER:
-		s = ap_registry_timer(r, name, help, names, values, n_labels, (ap_timer **)out);
+		s = ap_registry_timer(r, l.name, l.help, l.names, l.values, n_labels, (ap_timer **)out);
 		break;
 	default:
-		s = ap_registry_minmax(r, name, help, names, values, n_labels, (ap_minmax **)out);
+		s = ap_registry_minmax(r, l.name, l.help, l.names, l.values, n_labels, (ap_minmax **)out);
 		break;
 	}
-	if (names != stack_names) {
-		free(names);
-		free(values);
-	}
+	apgo_lookup_free(&l);
 	return apgo_fail(s, msg);
 }
 
-// As ap_registry_export, but AP_ERR_BUFFER_TOO_SMALL (which the caller retries) copies no
-// message.
+// As ap_registry_export, with the messages of apgo_fail_text.
 static inline ap_status apgo_registry_export(const ap_registry *r, uint32_t format, char *buf,
                                              size_t capacity, size_t *len, char **msg) {
-	ap_status s = ap_registry_export(r, format, buf, capacity, len);
-	return s == AP_ERR_BUFFER_TOO_SMALL ? s : apgo_fail(s, msg);
+	return apgo_fail_text(ap_registry_export(r, format, buf, capacity, len), msg);
 }
 */
 import "C"
@@ -185,11 +158,11 @@ func (e *lookupEntry) matches(kind C.int, name, help string, labels Labels, opts
 
 // cached returns the Go value of an earlier successful look-up with these arguments that was
 // not closed since, or nil, and the arguments' hash.
-func (r *Registry) cached(kind C.int, name, help string, labels Labels, opts *HistogramOpts) (any, uint64) {
+func (c *lookupCache) cached(kind C.int, name, help string, labels Labels, opts *HistogramOpts) (any, uint64) {
 	hash := lookupHash(kind, name, help, labels, opts)
-	r.cache.mu.RLock()
-	bucket := r.cache.entries[hash]
-	r.cache.mu.RUnlock()
+	c.mu.RLock()
+	bucket := c.entries[hash]
+	c.mu.RUnlock()
 	for _, e := range bucket {
 		if e.matches(kind, name, help, labels, opts) && !e.h.closed() {
 			return e.metric, hash
@@ -199,7 +172,7 @@ func (r *Registry) cached(kind C.int, name, help string, labels Labels, opts *Hi
 }
 
 // remember caches the Go value of a successful look-up, replacing a closed one.
-func (r *Registry) remember(hash uint64, kind C.int, name, help string, labels Labels, opts *HistogramOpts, metric any, h *handle) {
+func (c *lookupCache) remember(hash uint64, kind C.int, name, help string, labels Labels, opts *HistogramOpts, metric any, h *handle) {
 	e := &lookupEntry{kind: kind, name: name, help: help, metric: metric, h: h}
 	for k, v := range labels {
 		e.labels = append(e.labels, labelPair{k, v})
@@ -207,12 +180,12 @@ func (r *Registry) remember(hash uint64, kind C.int, name, help string, labels L
 	if opts != nil {
 		e.buckets, e.scale = slices.Clone(opts.Buckets), opts.Scale
 	}
-	r.cache.mu.Lock()
-	defer r.cache.mu.Unlock()
-	if r.cache.entries == nil {
-		r.cache.entries = make(map[uint64][]*lookupEntry)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[uint64][]*lookupEntry)
 	}
-	old := r.cache.entries[hash]
+	old := c.entries[hash]
 	kept := make([]*lookupEntry, 0, len(old)+1)
 	for _, o := range old {
 		if !o.h.closed() && !o.matches(kind, name, help, labels, opts) {
@@ -220,7 +193,7 @@ func (r *Registry) remember(hash uint64, kind C.int, name, help string, labels L
 		}
 	}
 	// A new slice, never an append to the old one: readers iterate the old one unlocked.
-	r.cache.entries[hash] = append(kept, e)
+	c.entries[hash] = append(kept, e)
 }
 
 // Labels are the label names and values of one series. The order of the entries does not
@@ -459,21 +432,32 @@ func (r *Registry) metric(op string, kind C.int, name, help string, labels Label
 // wrap and caches the result.
 func lookup[T any](r *Registry, op string, kind C.int, name, help string, labels Labels, opts *HistogramOpts,
 	wrap func(unsafe.Pointer) (T, *handle)) (T, error) {
+	return cachedLookup(&r.h, &r.cache, kind, name, help, labels, opts, func() (unsafe.Pointer, error) {
+		return r.metric(op, kind, name, help, labels, opts)
+	}, wrap)
+}
+
+// cachedLookup is the look-up of a registry whose handle is rh and cache is cache: the Go value
+// cached under key (kind and the look-up's arguments), or else create's new owning C handle,
+// wrapped by wrap, marked as owned by a registry and cached. create runs only on a miss (it does
+// not escape, so the closure that callers pass costs no allocation).
+func cachedLookup[T any](rh *handle, cache *lookupCache, key C.int, name, help string, labels Labels, opts *HistogramOpts,
+	create func() (unsafe.Pointer, error), wrap func(unsafe.Pointer) (T, *handle)) (T, error) {
 	var zero T
-	if r.h.closed() {
+	if rh.closed() {
 		return zero, ErrClosed
 	}
-	m, hash := r.cached(kind, name, help, labels, opts)
+	m, hash := cache.cached(key, name, help, labels, opts)
 	if m != nil {
 		return m.(T), nil
 	}
-	p, err := r.metric(op, kind, name, help, labels, opts)
+	p, err := create()
 	if err != nil {
 		return zero, err
 	}
 	v, h := wrap(p)
 	h.registry = true // before the value is shared
-	r.remember(hash, kind, name, help, labels, opts, v, h)
+	cache.remember(hash, key, name, help, labels, opts, v, h)
 	return v, nil
 }
 
@@ -593,23 +577,32 @@ func (r *Registry) Export(format Format) ([]byte, error) {
 		return nil, ErrClosed
 	}
 	defer r.h.release()
-	size := r.exportHint.Load()
+	return textFromC("Registry.Export", &r.exportHint, func(buf *C.char, capacity C.size_t, n *C.size_t, msg **C.char) C.ap_status {
+		return C.apgo_registry_export(p, C.uint32_t(format), buf, capacity, n, msg)
+	})
+}
+
+// textFromC returns the text that call writes with the buffer protocol of ap_registry_export
+// (the length without the NUL in *n, AP_ERR_BUFFER_TOO_SMALL when the buffer is too small, a
+// message copied by apgo_fail_text otherwise). The first buffer holds *hint bytes, a too small
+// one is replaced by one that fits (the text may grow between two calls), and *hint becomes
+// room for this text plus some growth, for the next call.
+func textFromC(op string, hint *atomic.Int64, call func(buf *C.char, capacity C.size_t, n *C.size_t, msg **C.char) C.ap_status) ([]byte, error) {
+	size := max(hint.Load(), 1)
 	for {
 		buf := make([]byte, size)
 		var n C.size_t
 		var msg *C.char
-		st := C.apgo_registry_export(p, C.uint32_t(format), (*C.char)(unsafe.Pointer(unsafe.SliceData(buf))),
-			C.size_t(len(buf)), &n, &msg)
+		st := call((*C.char)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)), &n, &msg)
 		if st == C.AP_ERR_BUFFER_TOO_SMALL {
-			// n is the length without the NUL; metrics may be added before the next try.
+			// n is the length without the NUL.
 			size = int64(n) + 1 + int64(n)/8
 			continue
 		}
-		if err := check("Registry.Export", st, msg); err != nil {
+		if err := check(op, st, msg); err != nil {
 			return nil, err
 		}
-		// Next time, room for this export plus some growth.
-		r.exportHint.Store(int64(n) + 1 + int64(n)/8)
+		hint.Store(int64(n) + 1 + int64(n)/8)
 		return buf[:n:n], nil
 	}
 }
@@ -618,8 +611,13 @@ func (r *Registry) Export(format Format) ([]byte, error) {
 // (Content-Type [ContentTypePrometheus]) on every request, for a /metrics route. A failed export
 // (a closed Registry) is a 500.
 func (r *Registry) Handler() http.Handler {
+	return exportHandler(r.Export)
+}
+
+// exportHandler serves export(FormatPrometheus), as Registry.Handler documents.
+func exportHandler(export func(Format) ([]byte, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, err := r.Export(FormatPrometheus)
+		body, err := export(FormatPrometheus)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
