@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the C ABI: the harness under proptest on stable (fuzz/tests, a few seconds), then every
+# Fuzzes the C ABI (c_abi: call sequences over every handle type against a shadow model) and
+# shared-registry segment files (shared_segment: random and mutated files opened, updated and
+# exported): the harnesses under proptest on stable (fuzz/tests, a few seconds), then every
 # cargo-fuzz target of fuzz/ built with AddressSanitizer (cargo-fuzz's default) and run by
 # libFuzzer for a bounded time, starting from the committed seed corpus (fuzz/corpus/<target>).
 #   scripts/fuzz.sh [SECONDS]   total fuzzing time, split over the targets (default 60)

@@ -37,10 +37,10 @@ step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
 step "Soak (60 s)" scripts/soak.sh 12
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
-# Fuzzers, bounded: the C ABI under ASan (coverage-guided, cargo-fuzz), then random registries'
-# exports read back by promtool, prometheus_client and client_golang. Longer runs on demand:
+# Fuzzers, bounded: the C ABI and shared-registry segment files under ASan (coverage-guided,
+# cargo-fuzz), then random registries' exports read back by promtool, prometheus_client and client_golang. Longer runs on demand:
 # scripts/fuzz.sh 3600, tests/exposition/run.sh 20000 [seed].
-step "Fuzz: C ABI (60 s, ASan)" scripts/fuzz.sh 60
+step "Fuzz: C ABI and segment files (60 s, ASan)" scripts/fuzz.sh 60
 step "Fuzz: exposition (200 registries)" tests/exposition/run.sh 200
 step "Packages: build (scripts/dist.sh)" scripts/dist.sh
 step "Packages: install and run as users do (scripts/test-dist.sh)" scripts/test-dist.sh

@@ -1,5 +1,6 @@
-//! The fuzzing harness of the C ABI, as a library so that the fuzz target and the proptest run in
-//! ffi/tests share it (see harness.rs).
+//! The fuzzing harnesses, as a library so that the fuzz targets and the bounded proptest runs in
+//! fuzz/tests share them: the C ABI's calls against a shadow model (harness.rs), and shared-registry
+//! segment files (segment.rs).
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -7,3 +8,4 @@
 use atomicperf as ffi;
 
 pub mod harness;
+pub mod segment;
