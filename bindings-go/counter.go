@@ -24,6 +24,7 @@ static inline ap_status apgo_counter_new_with_stripes(size_t stripes, ap_counter
 import "C"
 
 import (
+	"os"
 	"runtime"
 	"sync/atomic"
 	"unsafe"
@@ -215,11 +216,20 @@ func (c *Counter) describeCells() cellsDesc {
 // the 4 default stripes of a 2-CPU machine; a fold of the address bits instead of the multiply
 // did no better). That costs contention, never a lost count: any stripe is correct. A
 // goroutine whose stack moves (growth) simply moves to another stripe.
+//
+// The process id is added before the multiply: the cells of a [SharedRegistry] counter are
+// shared by processes, and the goroutine stacks of two processes running one binary can sit at
+// the same addresses (the Go heap starts at a fixed address unless the toolchain randomises
+// it), which would put their goroutines on the same stripes.
 func stripeHint() uintptr {
 	var probe byte
 	// Converting the pointer to a uintptr (never back) is allowed by go vet's unsafeptr check.
-	return uintptr(uint64(uintptr(unsafe.Pointer(&probe))>>11) * 0x9E3779B97F4A7C15 >> 40)
+	return uintptr((uint64(uintptr(unsafe.Pointer(&probe))>>11) + stripeSalt) * 0x9E3779B97F4A7C15 >> 40)
 }
+
+// stripeSalt is this process's id, mixed into stripeHint (Go processes do not fork, so it never
+// changes).
+var stripeSalt = uint64(os.Getpid())
 
 // stripe returns the address of the stripe this goroutine adds to, or nil once closed. The
 // caller must keep c alive (runtime.KeepAlive(c)) until its last use of the address.
