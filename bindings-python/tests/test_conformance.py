@@ -1,7 +1,10 @@
 """The shared conformance cases (tests/conformance/cases/*.txt, format in
 tests/conformance/README.md) run against the Python binding."""
 
+import itertools
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import atomicperf as ap
@@ -105,14 +108,16 @@ def opt(v):
 
 
 def register(r, kind, args, env):
-    name, help_, labels, buckets, bind = args[0], args[1], {}, None, None
+    name, help_, labels, buckets, bind, mode = args[0], args[1], {}, None, None, None
     i = 2
     while i < len(args):
         if args[i] == "as":
             bind = args[i + 1]
             i += 2
             continue
-        if args[i].startswith("@buckets="):
+        if args[i].startswith("@mode="):
+            mode = args[i][len("@mode=") :]
+        elif args[i].startswith("@buckets="):
             buckets = [float(x) for x in args[i][len("@buckets=") :].split(",")]
         else:
             k, v = args[i].split("=", 1)
@@ -120,10 +125,15 @@ def register(r, kind, args, env):
         i += 1
     if kind == "histogram" and buckets is not None:
         metric = r.histogram(name, help_, labels=labels, buckets=buckets, scale=1)
+    elif kind == "gauge" and mode is not None:
+        metric = r.gauge(name, help_, labels=labels, mode=mode)
     else:
         metric = getattr(r, kind)(name, help_, labels=labels)
     if bind:
         env[bind] = metric
+
+
+SHARED_IDS = itertools.count()
 
 
 def create(ty, a):
@@ -139,6 +149,14 @@ def create(ty, a):
         return ap.Timer()
     if ty == "registry":
         return ap.Registry()
+    if ty == "shared":
+        # A new segment of its own, its file removed at once (the registry keeps working).
+        opts = {k: int(v) for k, v in (x.split("=", 1) for x in a)}
+        r = ap.SharedRegistry(
+            f"conformance-{os.getpid()}-{next(SHARED_IDS)}", dir=tempfile.gettempdir(), **opts
+        )
+        r.unlink()
+        return r
     if ty == "ledger":
         return ap.Ledger()
     if ty == "oncemap":
@@ -159,6 +177,12 @@ def call(env, var, op, a):
             o.series_limit = int(a[0]) or None
             return None
         if op in ("series_count", "refused_series"):
+            return getattr(o, op)
+        return register(o, op, a, env)
+    if isinstance(o, ap.SharedRegistry):
+        if op == "export":
+            return o.export(a[0])
+        if op in ("series_count", "refused_series", "max_series"):
             return getattr(o, op)
         return register(o, op, a, env)
     if isinstance(o, ap.Ledger):

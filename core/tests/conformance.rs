@@ -7,8 +7,8 @@
 #![allow(clippy::unit_arg)]
 
 use atomicperf::{
-    Counter, Error, Gauge, Histogram, HistogramOpts, Ledger, MinMax, OnceMap, Registry, ShardedMap,
-    SnapshotCell, Status, Timer,
+    Counter, Error, Gauge, GaugeMode, Histogram, HistogramOpts, Ledger, MinMax, OnceMap, Registry,
+    ShardedMap, SharedOptions, SharedRegistry, SnapshotCell, Status, Timer,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -129,6 +129,7 @@ enum Obj {
     Histogram(Arc<Histogram>),
     Timer(Arc<Timer>),
     Registry(Arc<Registry>),
+    Shared(Arc<SharedRegistry>),
     Ledger(Ledger),
     OnceMap(OnceMap<Vec<u8>, Vec<u8>>),
     Cell(SnapshotCell<Vec<u8>>),
@@ -164,11 +165,19 @@ fn st(e: Error) -> Status {
     e.status()
 }
 
-/// Registers a metric of a registry: `R.kind NAME HELP [k=v]... [@buckets=..] [as VAR]`.
-fn register(r: &Registry, kind: &str, args: &[Tok], vars: &mut HashMap<String, Obj>) -> Res {
+/// An in-process or a shared registry.
+enum Reg<'a> {
+    Local(&'a Registry),
+    Shared(&'a SharedRegistry),
+}
+
+/// Registers a metric of a registry:
+/// `R.kind NAME HELP [k=v]... [@buckets=..] [@mode=..] [as VAR]`.
+fn register(r: Reg, kind: &str, args: &[Tok], vars: &mut HashMap<String, Obj>) -> Res {
     let (name, help) = (&args[0].text, &args[1].text);
     let mut labels = Vec::new();
     let mut buckets = None;
+    let mut mode = None;
     let mut bind = None;
     let mut i = 2;
     while i < args.len() {
@@ -184,6 +193,8 @@ fn register(r: &Registry, kind: &str, args: &[Tok], vars: &mut HashMap<String, O
                     .map(|x| x.parse::<f64>().unwrap())
                     .collect::<Vec<_>>(),
             );
+        } else if let Some(m) = t.strip_prefix("@mode=") {
+            mode = Some(GaugeMode::from_name(m).map_err(st)?);
         } else {
             let (k, v) = t.split_once('=').expect("label k=v");
             labels.push((k.to_string(), v.to_string()));
@@ -191,16 +202,25 @@ fn register(r: &Registry, kind: &str, args: &[Tok], vars: &mut HashMap<String, O
         i += 1;
     }
     let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (&**k, &**v)).collect();
-    let obj = match kind {
-        "counter" => Obj::Counter(r.counter(name, help, &labels).map_err(st)?),
-        "gauge" => Obj::Gauge(r.gauge(name, help, &labels).map_err(st)?),
-        "timer" => Obj::Timer(r.timer(name, help, &labels).map_err(st)?),
-        "minmax" => Obj::MinMax(r.minmax(name, help, &labels).map_err(st)?),
-        "histogram" => {
-            let opts = buckets.map_or_else(HistogramOpts::default, HistogramOpts::plain);
+    let opts = buckets.map_or_else(HistogramOpts::default, HistogramOpts::plain);
+    let obj = match (r, kind) {
+        (Reg::Local(r), "counter") => Obj::Counter(r.counter(name, help, &labels).map_err(st)?),
+        (Reg::Local(r), "gauge") => Obj::Gauge(r.gauge(name, help, &labels).map_err(st)?),
+        (Reg::Local(r), "timer") => Obj::Timer(r.timer(name, help, &labels).map_err(st)?),
+        (Reg::Local(r), "minmax") => Obj::MinMax(r.minmax(name, help, &labels).map_err(st)?),
+        (Reg::Local(r), "histogram") => {
             Obj::Histogram(r.histogram(name, help, &labels, &opts).map_err(st)?)
         }
-        k => panic!("unknown registry kind {k}"),
+        (Reg::Shared(r), "counter") => Obj::Counter(r.counter(name, help, &labels).map_err(st)?),
+        (Reg::Shared(r), "gauge") => {
+            let mode = mode.expect("a shared registry's gauge names its @mode=");
+            Obj::Gauge(r.gauge(name, help, &labels, mode).map_err(st)?)
+        }
+        (Reg::Shared(r), "timer") => Obj::Timer(r.timer(name, help, &labels).map_err(st)?),
+        (Reg::Shared(r), "histogram") => {
+            Obj::Histogram(r.histogram(name, help, &labels, &opts).map_err(st)?)
+        }
+        (_, k) => panic!("unknown registry kind {k}"),
     };
     if let Some(b) = bind {
         vars.insert(b, obj);
@@ -222,6 +242,7 @@ fn create(ty: &str, a: &[Tok]) -> Result<Obj, Status> {
         )),
         "timer" => Obj::Timer(Arc::new(Timer::new())),
         "registry" => Obj::Registry(Arc::new(Registry::new())),
+        "shared" => Obj::Shared(Arc::new(open_shared(a)?)),
         "ledger" => Obj::Ledger(Ledger::new()),
         "oncemap" => Obj::OnceMap(OnceMap::new()),
         "cell" => Obj::Cell(SnapshotCell::new(bytes(&a[0]))),
@@ -229,6 +250,28 @@ fn create(ty: &str, a: &[Tok]) -> Result<Obj, Status> {
         "map" => Obj::Map(ShardedMap::with_shards(u(&a[0]) as usize).map_err(st)?),
         _ => panic!("unknown type {ty}"),
     })
+}
+
+/// A new segment in the temporary directory, its file removed at once (the registry keeps
+/// working): `shared R [max_series=N]`.
+fn open_shared(a: &[Tok]) -> Result<SharedRegistry, Status> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let mut opts = SharedOptions::default();
+    for t in a {
+        match t.text.split_once('=') {
+            Some(("max_series", n)) => opts.max_series = n.parse().expect("max_series=N"),
+            _ => panic!("unknown shared registry option {:?}", t.text),
+        }
+    }
+    let path = std::env::temp_dir().join(format!(
+        "atomicperf-conformance-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let r = SharedRegistry::open(path.to_str().unwrap(), &opts).map_err(st)?;
+    r.unlink().map_err(st)?;
+    Ok(r)
 }
 
 fn call(vars: &mut HashMap<String, Obj>, var: &str, op: &str, a: &[Tok]) -> Res {
@@ -280,7 +323,19 @@ fn call(vars: &mut HashMap<String, Obj>, var: &str, op: &str, a: &[Tok]) -> Res 
         (Obj::Registry(r), "refused_series") => Val::Int(r.refused_series() as i128),
         (Obj::Registry(r), kind) => {
             let r = Arc::clone(r);
-            return register(&r, kind, a, vars);
+            return register(Reg::Local(&r), kind, a, vars);
+        }
+        (Obj::Shared(r), "export") => Val::Text(match a[0].text.as_str() {
+            "prometheus" => r.export_prometheus(),
+            "openmetrics" => r.export_openmetrics(),
+            f => panic!("unknown format {f}"),
+        }),
+        (Obj::Shared(r), "series_count") => Val::Int(r.series_count() as i128),
+        (Obj::Shared(r), "refused_series") => Val::Int(r.refused_series() as i128),
+        (Obj::Shared(r), "max_series") => Val::Int(i128::from(r.max_series())),
+        (Obj::Shared(r), kind) => {
+            let r = Arc::clone(r);
+            return register(Reg::Shared(&r), kind, a, vars);
         }
         (Obj::Ledger(l), "open") => {
             let overdraft = a.get(1).is_some_and(|t| t.text == "overdraft");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicperf.h"
 
@@ -22,7 +23,7 @@ typedef struct {
     bool quoted;
 } tok;
 
-typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_LEDGER, K_ONCE, K_CELL, K_MAP } kind;
+typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_SREG, K_LEDGER, K_ONCE, K_CELL, K_MAP } kind;
 
 typedef struct {
     char *name;
@@ -54,6 +55,7 @@ static void free_var(var *v) {
     case K_HIST: ap_histogram_free(v->h); break;
     case K_TIMER: ap_timer_free(v->h); break;
     case K_REG: ap_registry_free(v->h); break;
+    case K_SREG: ap_shared_registry_free(v->h); break;
     case K_LEDGER: ap_ledger_free(v->h); break;
     case K_ONCE: ap_once_map_free(v->h); break;
     case K_CELL: ap_snapshot_cell_free(v->h); break;
@@ -136,17 +138,33 @@ static result stat_u64(ap_status st, const uint64_t *v) {
     return (result){.st = st, .k = R_U64, .u = *v};
 }
 
-/* R.kind NAME HELP [k=v]... [@buckets=..] [as VAR] */
-static result reg(ap_registry *r, const char *kind_name, tok *a, int n) {
+/* The AP_GAUGE_MODE_* constant of a mode's name (0 for none of them). */
+static uint32_t gauge_mode(const char *name) {
+    static const char *const modes[] = {"all", "liveall", "sum", "livesum", "max",
+                                        "livemax", "min", "livemin", "mostrecent"};
+    static const uint32_t codes[] = {AP_GAUGE_MODE_ALL, AP_GAUGE_MODE_LIVEALL, AP_GAUGE_MODE_SUM,
+                                     AP_GAUGE_MODE_LIVESUM, AP_GAUGE_MODE_MAX, AP_GAUGE_MODE_LIVEMAX,
+                                     AP_GAUGE_MODE_MIN, AP_GAUGE_MODE_LIVEMIN, AP_GAUGE_MODE_MOSTRECENT};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(name, modes[i]) == 0) return codes[i];
+    return 0;
+}
+
+/* R.kind NAME HELP [k=v]... [@buckets=..] [@mode=..] [as VAR], on a registry (k == K_REG) or a
+ * shared registry (K_SREG). */
+static result reg(void *r, kind rk, const char *kind_name, tok *a, int n) {
     const char *names[MAX_TOKS], *values[MAX_TOKS];
     char *copies[MAX_TOKS];
     double buckets[MAX_TOKS];
     size_t nl = 0, nb = 0;
     bool plain = false;
+    uint32_t mode = 0;
     const char *as = NULL;
     for (int i = 2; i < n; i++) {
         if (strcmp(a[i].text, "as") == 0 && i + 1 < n) {
             as = a[++i].text;
+        } else if (strncmp(a[i].text, "@mode=", 6) == 0) {
+            mode = gauge_mode(a[i].text + 6);
         } else if (strncmp(a[i].text, "@buckets=", 9) == 0) {
             plain = true;
             for (char *s = a[i].text + 9; *s;) {
@@ -164,7 +182,23 @@ static result reg(ap_registry *r, const char *kind_name, tok *a, int n) {
     void *h = NULL;
     kind k;
     const char *name = a[0].text, *help = a[1].text;
-    if (strcmp(kind_name, "counter") == 0) {
+    const double scale = plain ? 1.0 : 0.0;
+    if (rk == K_SREG) {
+        if (strcmp(kind_name, "counter") == 0) {
+            k = K_COUNTER;
+            res.st = ap_shared_registry_counter(r, name, help, names, values, nl, (ap_counter **)&h);
+        } else if (strcmp(kind_name, "gauge") == 0) {
+            k = K_GAUGE;
+            res.st = ap_shared_registry_gauge(r, name, help, names, values, nl, mode, (ap_gauge **)&h);
+        } else if (strcmp(kind_name, "timer") == 0) {
+            k = K_TIMER;
+            res.st = ap_shared_registry_timer(r, name, help, names, values, nl, (ap_timer **)&h);
+        } else {
+            k = K_HIST;
+            res.st = ap_shared_registry_histogram(r, name, help, names, values, nl, buckets, nb, scale,
+                                                  (ap_histogram **)&h);
+        }
+    } else if (strcmp(kind_name, "counter") == 0) {
         k = K_COUNTER;
         res.st = ap_registry_counter(r, name, help, names, values, nl, (ap_counter **)&h);
     } else if (strcmp(kind_name, "gauge") == 0) {
@@ -178,8 +212,8 @@ static result reg(ap_registry *r, const char *kind_name, tok *a, int n) {
         res.st = ap_registry_minmax(r, name, help, names, values, nl, (ap_minmax **)&h);
     } else {
         k = K_HIST;
-        res.st = ap_registry_histogram(r, name, help, names, values, nl, buckets, nb,
-                                       plain ? 1.0 : 0.0, (ap_histogram **)&h);
+        res.st = ap_registry_histogram(r, name, help, names, values, nl, buckets, nb, scale,
+                                       (ap_histogram **)&h);
     }
     for (size_t i = 0; i < nl; i++) free(copies[i]);
     if (res.st == AP_OK) {
@@ -216,6 +250,20 @@ static result create(const char *ty, tok *a, int n) {
     } else if (strcmp(ty, "registry") == 0) {
         k = K_REG;
         r.st = ap_registry_new((ap_registry **)&h);
+    } else if (strcmp(ty, "shared") == 0) {
+        /* A new segment in the temporary directory; its file is removed at once (the registry
+         * keeps working). */
+        static unsigned next;
+        ap_shared_options opts = {0};
+        for (int i = 1; i < n; i++)
+            if (strncmp(a[i].text, "max_series=", 11) == 0) opts.max_series = (uint32_t)strtoul(a[i].text + 11, NULL, 10);
+        char path[256];
+        const char *tmp = getenv("TMPDIR");
+        snprintf(path, sizeof path, "%s/atomicperf-conformance-c-%ld-%u", tmp && *tmp ? tmp : "/tmp",
+                 (long)getpid(), next++);
+        k = K_SREG;
+        r.st = ap_shared_registry_open(path, &opts, (ap_shared_registry **)&h);
+        unlink(path);
     } else if (strcmp(ty, "ledger") == 0) {
         k = K_LEDGER;
         r.st = ap_ledger_new((ap_ledger **)&h);
@@ -318,7 +366,24 @@ static result call(var *v, const char *op, tok *a, int n) {
             r.st = ap_registry_series_stats(h, &series, &limit, &refused);
             return r.k = R_U64, r.u = IS("series_count") ? series : refused, r;
         }
-        return reg(h, op, a, n);
+        return reg(h, K_REG, op, a, n);
+    case K_SREG:
+        if (IS("export")) {
+            uint32_t fmt = strcmp(a[0].text, "openmetrics") == 0 ? AP_FORMAT_OPENMETRICS : AP_FORMAT_PROMETHEUS;
+            r.st = ap_shared_registry_export(h, fmt, NULL, 0, &len);
+            if (r.st != AP_ERR_BUFFER_TOO_SMALL && r.st != AP_OK) return r;
+            char *text = malloc(len + 1);
+            r.st = ap_shared_registry_export(h, fmt, text, len + 1, &len);
+            r.k = R_TEXT, r.bytes = text, r.len = len;
+            return r;
+        }
+        if (IS("series_count") || IS("refused_series") || IS("max_series")) {
+            uint64_t series, max, refused;
+            r.st = ap_shared_registry_series_stats(h, &series, &max, &refused);
+            r.u = IS("series_count") ? series : IS("max_series") ? max : refused;
+            return r.k = R_U64, r;
+        }
+        return reg(h, K_SREG, op, a, n);
     case K_LEDGER:
         r.k = R_I64;
         if (IS("open")) r.st = ap_ledger_open(h, u64(&a[0]), n > 1 && strcmp(a[1].text, "overdraft") == 0), r.k = R_UNIT;
