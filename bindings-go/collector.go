@@ -12,7 +12,8 @@ import (
 )
 
 // Collector is a prometheus.Collector (client_golang) that reports every metric of a
-// [Registry], for programs that already serve client_golang's registry:
+// [Registry] or, from [NewSharedCollector], of a [SharedRegistry] (every process's values,
+// combined), for programs that already serve client_golang's registry:
 //
 //	prometheus.MustRegister(atomicperf.NewCollector(atomicperf.DefaultRegistry()))
 //
@@ -26,12 +27,28 @@ import (
 // added at any time and from other languages. client_golang then checks only at Gather that no
 // two collectors report the same series.
 type Collector struct {
-	r        *Registry
+	r        exporter
 	errorsAt *prometheus.Desc
+}
+
+// exporter is what a Collector reads: a Registry or a SharedRegistry.
+type exporter interface {
+	Export(Format) ([]byte, error)
 }
 
 // NewCollector returns a Collector of r. The Collector uses r and does not close it.
 func NewCollector(r *Registry) *Collector {
+	return newCollector(r)
+}
+
+// NewSharedCollector returns a Collector of the shared registry r: each Collect reports every
+// process's metrics, combined as [SharedRegistry.Export] combines them. The Collector uses r
+// and does not close it.
+func NewSharedCollector(r *SharedRegistry) *Collector {
+	return newCollector(r)
+}
+
+func newCollector(r exporter) *Collector {
 	return &Collector{
 		r:        r,
 		errorsAt: prometheus.NewDesc("atomicperf_collector_error", "The atomicperf registry could not be exported.", nil, nil),
@@ -42,9 +59,9 @@ func NewCollector(r *Registry) *Collector {
 func (c *Collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect exports the registry and sends one const metric per exported series. A failed export
-// (a closed Registry) is sent as an invalid metric, which makes Gather report the error.
+// (a closed registry) is sent as an invalid metric, which makes Gather report the error.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	families, err := c.r.exportJSON()
+	families, err := exportJSON(c.r)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.errorsAt, err)
 		return
@@ -115,7 +132,7 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 }
 
 // exportJSON exports r as JSON and decodes it.
-func (r *Registry) exportJSON() ([]jsonFamily, error) {
+func exportJSON(r exporter) ([]jsonFamily, error) {
 	data, err := r.Export(FormatJSON)
 	if err != nil {
 		return nil, err

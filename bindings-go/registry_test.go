@@ -131,7 +131,7 @@ func TestRegistryCounterFromGoroutinesIsExactInExport(t *testing.T) {
 	if !hasLine(exportLines(t, r), fmt.Sprintf(`hits_total{route="/x"} %d`, goroutines*perG)) {
 		t.Fatalf("export:\n%s", strings.Join(exportLines(t, r), "\n"))
 	}
-	families, err := r.exportJSON()
+	families, err := exportJSON(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestRegistryExportFormats(t *testing.T) {
 		t.Errorf("OpenMetrics export:\n%s", om)
 	}
 
-	families, err := r.exportJSON()
+	families, err := exportJSON(r)
 	if err != nil {
 		t.Fatal(err)
 	}

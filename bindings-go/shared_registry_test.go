@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // SharedRegistry across processes: the test binary runs itself again as child processes
@@ -798,5 +800,26 @@ func TestSharedRegistryJSONExportDecodes(t *testing.T) {
 	}
 	if err := json.Unmarshal(exportOf(t, r, FormatJSON), &doc); err != nil || len(doc.Families) != 1 || doc.Families[0].Name != "jobs" || doc.Families[0].Kind != "counter" {
 		t.Fatalf("JSON export: %+v, %v", doc, err)
+	}
+}
+
+func TestSharedCollectorReportsEveryProcesssValues(t *testing.T) {
+	r, path := newShared(t, nil)
+	r.MustCounter("jobs_done", "Jobs done.", Labels{"queue": "mail"}).Inc()
+	other := MustOpenSharedRegistry(path, nil)
+	other.MustCounter("jobs_done", "", Labels{"queue": "mail"}).Add(2)
+	other.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(NewSharedCollector(r))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mfs) != 1 || mfs[0].GetName() != "jobs_done_total" || mfs[0].GetMetric()[0].GetCounter().GetValue() != 3 {
+		t.Fatalf("gathered %v", mfs)
+	}
+	r.Close()
+	if _, err := reg.Gather(); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("Gather of a closed registry: %v", err)
 	}
 }
