@@ -38,6 +38,7 @@ mod gauge;
 mod histogram;
 mod ledger;
 mod minmax;
+mod native_histogram;
 mod once_map;
 mod rate_tracker;
 mod registry;
@@ -65,6 +66,7 @@ pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
+pub use native_histogram::{BucketSpan, NativeConfig, NativeHistogram, NativeSnapshot};
 pub use once_map::{Claim, InitTicket, OnceMap};
 pub use rate_tracker::{Rate, RateTracker};
 #[cfg(all(unix, not(loom)))]

@@ -3,7 +3,7 @@
 //! Run: RUSTFLAGS="--cfg loom" cargo test --release -p atomicperf --test loom
 #![cfg(loom)]
 
-use atomicperf::{Counter, Error, Gauge, Histogram, Ledger};
+use atomicperf::{Counter, Error, Gauge, Histogram, Ledger, NativeConfig, NativeHistogram};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -55,6 +55,45 @@ fn racing_records_keep_exact_count_sum_and_extremes() {
         assert_eq!(h.sum(), 43);
         assert_eq!(h.min(), Some(3));
         assert_eq!(h.max(), Some(40));
+    });
+}
+
+/// A native histogram whose dense array is one bucket: other values go to the spill tables.
+fn native() -> NativeHistogram {
+    NativeHistogram::with_config(
+        NativeConfig::new(0)
+            .unwrap()
+            .with_dense_range(1.0, 1.0)
+            .unwrap(),
+    )
+}
+
+#[test]
+fn racing_spilled_records_of_one_bucket_claim_one_slot_and_count_both() {
+    loom::model(|| {
+        let h = Arc::new(native());
+        let h2 = h.clone();
+        let t = thread::spawn(move || h2.record(-3.0));
+        h.record(-3.5); // the same bucket (4, at schema 0), racing for the first table too
+        t.join().unwrap();
+        let s = h.snapshot();
+        assert_eq!(s.negative(), &[(2, 2)]);
+        assert_eq!(s.count(), 2);
+        assert_eq!(h.sum(), -6.5);
+    });
+}
+
+#[test]
+fn racing_spilled_records_of_two_buckets_keep_both() {
+    loom::model(|| {
+        let h = Arc::new(native());
+        let h2 = h.clone();
+        let t = thread::spawn(move || h2.record(100.0));
+        h.record(-0.25);
+        t.join().unwrap();
+        let s = h.snapshot();
+        assert_eq!(s.positive(), &[(7, 1)]);
+        assert_eq!(s.negative(), &[(-2, 1)]);
     });
 }
 
