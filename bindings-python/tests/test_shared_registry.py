@@ -2,7 +2,7 @@
 
 Processes come from multiprocessing: "spawn" children open the registry by name on their own
 (as separate programs would), "fork" children use handles their parent created before the fork
-(as a pre-fork server's workers do).
+(as a pre-fork server's workers do); the worker restarts fork with os.fork itself.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import json
 import multiprocessing
 import os
 import select
+import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -227,3 +229,70 @@ def test_prometheus_client_collects_a_shared_registry(path: str) -> None:
     scrape.register(Collector(r))
     text = prometheus_client.generate_latest(scrape).decode()
     assert 'jobs_done_total{queue="mail"} 1.0' in text
+
+
+def usage(path: str) -> tuple[int, int]:
+    """The segment file's allocated bytes (st_blocks * 512) and apparent size."""
+    st = os.stat(path)
+    return st.st_blocks * 512, st.st_size
+
+
+def restart_workers(path: str, restarts: int, live: int) -> list[tuple[int, int]]:
+    """``restarts`` forked workers, at most ``live`` at once (a pre-fork server's workers coming
+    and going): each opens the segment by path, registers and increments the same series, sets
+    a livesum gauge, then exits (even ones) or waits to be SIGKILLed (odd ones) once ``live``
+    younger ones run. Returns the segment's usage after each restart."""
+    ready_r, ready_w = os.pipe()
+    running: list[tuple[int, bool]] = []
+    sizes = []
+    try:
+        for i in range(restarts):
+            killed = i % 2 == 1
+            pid = os.fork()
+            if pid == 0:  # the worker
+                code = 1
+                try:
+                    r = SharedRegistry(path, create=False)
+                    r.counter("requests", "Requests.", labels={"route": "/"}).inc()
+                    r.histogram("latency_seconds", "Latency.").record(1_000_000)
+                    r.gauge("in_flight", "In flight.", mode="livesum").set(1)
+                    os.write(ready_w, b"r")
+                    code = 0
+                    if killed:
+                        signal.pause()
+                finally:
+                    os._exit(code)
+            running.append((pid, killed))
+            assert read_byte(ready_r) == b"r"
+            if i == 0 or len(running) > live:  # the first one goes alone: the baseline
+                pid, killed = running.pop(0)
+                if killed:
+                    os.kill(pid, signal.SIGKILL)
+                assert os.waitpid(pid, 0)[1] in (0, signal.SIGKILL)
+            sizes.append(usage(path))
+    finally:
+        for pid, _ in running:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(ready_r)
+        os.close(ready_w)
+    return sizes
+
+
+def test_worker_restarts_do_not_grow_the_segment(tmp_path: Path) -> None:
+    # tmpfs, where segments live by default and st_blocks counts exactly the pages in use (a disk
+    # file system also counts its own metadata there, which changes at writeback).
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm")) if os.path.isdir("/dev/shm") else tmp_path
+    try:
+        r = SharedRegistry("restarts", dir=shm)
+        sizes = restart_workers(r.path, 200, live=4)
+        assert sizes[-1] == sizes[0], f"grew from {sizes[0]} to {sizes[-1]}"
+        assert len(set(sizes)) == 1
+        text = r.export()
+        assert sample(text, 'requests_total{route="/"}') == 200
+        assert sample(text, "latency_seconds_count") == 200
+        assert sample(text, "in_flight") == 0  # every worker is dead
+        assert r.series_count == 3 and r.refused_processes == 0
+    finally:
+        if shm != tmp_path:
+            shutil.rmtree(shm)
