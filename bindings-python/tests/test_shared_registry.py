@@ -237,11 +237,13 @@ def usage(path: str) -> tuple[int, int]:
     return st.st_blocks * 512, st.st_size
 
 
-def restart_workers(path: str, restarts: int, live: int) -> list[tuple[int, int]]:
-    """``restarts`` forked workers, at most ``live`` at once (a pre-fork server's workers coming
-    and going): each opens the segment by path, registers and increments the same series, sets
-    a livesum gauge, then exits (even ones) or waits to be SIGKILLed (odd ones) once ``live``
-    younger ones run. Returns the segment's usage after each restart."""
+def restart_workers(registry: SharedRegistry, restarts: int, live: int) -> list[tuple[int, int]]:
+    """``restarts`` forked workers, ``live`` at a time (a pre-fork server's workers coming and
+    going): each opens the segment by path, registers and increments the same series, sets a
+    livesum gauge, then exits (even ones) or waits to be SIGKILLed (odd ones) once ``live``
+    younger ones run. After each restart ``registry`` exports (a scrape); returns the segment's
+    usage then."""
+    path = registry.path
     ready_r, ready_w = os.pipe()
     running: list[tuple[int, bool]] = []
     sizes = []
@@ -269,6 +271,7 @@ def restart_workers(path: str, restarts: int, live: int) -> list[tuple[int, int]
                 if killed:
                     os.kill(pid, signal.SIGKILL)
                 assert os.waitpid(pid, 0)[1] in (0, signal.SIGKILL)
+            registry.export()
             sizes.append(usage(path))
     finally:
         for pid, _ in running:
@@ -285,10 +288,11 @@ def test_worker_restarts_do_not_grow_the_segment(tmp_path: Path) -> None:
     shm = Path(tempfile.mkdtemp(dir="/dev/shm")) if os.path.isdir("/dev/shm") else tmp_path
     try:
         r = SharedRegistry("restarts", dir=shm)
-        sizes = restart_workers(r.path, 200, live=4)
+        sizes = restart_workers(r, 200, live=4)
+        text = r.export()  # every worker dead now
+        sizes.append(usage(r.path))
         assert sizes[-1] == sizes[0], f"grew from {sizes[0]} to {sizes[-1]}"
         assert len(set(sizes)) == 1
-        text = r.export()
         assert sample(text, 'requests_total{route="/"}') == 200
         assert sample(text, "latency_seconds_count") == 200
         assert sample(text, "in_flight") == 0  # every worker is dead
