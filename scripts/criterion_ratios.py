@@ -134,6 +134,34 @@ rows.append(
         ours / throughput("histogram_record_2_threads", "mutex_hdrhistogram/2", 2),
     )
 )
+for group, native, classic, threads, label in [
+    (
+        "histogram_record_1_thread",
+        "native_nanos",
+        "atomicperf",
+        1,
+        "NativeHistogram record_nanos, 1 thread",
+    ),
+    (
+        "histogram_record_1_thread",
+        "native_f64",
+        "atomicperf",
+        1,
+        "NativeHistogram record(f64), 1 thread",
+    ),
+    (
+        "histogram_record_2_threads",
+        "native_nanos/2",
+        "atomicperf/2",
+        2,
+        "NativeHistogram record_nanos, 2 threads",
+    ),
+]:
+    try:
+        ratio = throughput(group, native, threads) / throughput(group, classic, threads)
+    except FileNotFoundError:
+        continue
+    rows.append((label, "atomicperf Histogram record", ratio))
 
 print(f"\n{'workload':36} {'baseline':32} {'throughput ours / baseline':>28}")
 for workload, base, ratio in rows:

@@ -1,13 +1,15 @@
 //! Histogram recording: atomicperf's lock-free Histogram against the hdrhistogram crate alone
-//! (single-threaded, no synchronisation at all) and behind a `Mutex` at 2 threads.
-//! Both record the same pseudo-random latencies (a fixed xorshift stream, 1 µs to ~1 s).
+//! (single-threaded, no synchronisation at all) and behind a `Mutex` at 2 threads, and
+//! atomicperf's NativeHistogram (Prometheus native buckets) beside them.
+//! All record the same pseudo-random latencies (a fixed xorshift stream, 1 µs to ~1 s); the
+//! native histogram records them as durations (`record_nanos`, in seconds) and as `f64` seconds.
 
 mod common;
 
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use atomicperf::Histogram;
+use atomicperf::{Histogram, NativeHistogram};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn latencies() -> Vec<u64> {
@@ -38,6 +40,22 @@ fn single_thread(c: &mut Criterion) {
             ours.record(black_box(values[i]));
         })
     });
+    let native = NativeHistogram::new();
+    group.bench_function("native_nanos", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) & 4095;
+            native.record_nanos(black_box(values[i]));
+        })
+    });
+    let seconds: Vec<f64> = values.iter().map(|&v| v as f64 / 1e9).collect();
+    group.bench_function("native_f64", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) & 4095;
+            native.record(black_box(seconds[i]));
+        })
+    });
     let mut theirs = hdr();
     group.bench_function("hdrhistogram", |b| {
         let mut i = 0usize;
@@ -64,6 +82,14 @@ fn two_threads(c: &mut Criterion) {
         b.iter_custom(|iters| {
             common::run_threads_indexed(t, iters, |thread, i| {
                 ours.record(black_box(values[at(thread, i)]))
+            })
+        })
+    });
+    let native = NativeHistogram::new();
+    group.bench_with_input(BenchmarkId::new("native_nanos", 2), &2, |b, &t| {
+        b.iter_custom(|iters| {
+            common::run_threads_indexed(t, iters, |thread, i| {
+                native.record_nanos(black_box(values[at(thread, i)]))
             })
         })
     });

@@ -7,6 +7,7 @@
 //! neighbour schemas.
 
 /// `BOUNDS[s]` for schema `s`; `BOUNDS[0]` is unused (schemas 0 and below need no table).
+/// The search for a fraction's bucket uses [`LOOKUP`] instead of these.
 pub(super) static BOUNDS: [&[f64]; 9] = [
     &SCHEMA_0, &SCHEMA_1, &SCHEMA_2, &SCHEMA_3, &SCHEMA_4, &SCHEMA_5, &SCHEMA_6, &SCHEMA_7,
     &SCHEMA_8,
@@ -544,3 +545,60 @@ static SCHEMA_8: [f64; 256] = [
     0.9945994234836328,
     0.9972960560854698,
 ];
+
+/// For schema `s` (1 to 8), `LOOKUP[s][c]` is the number of `BOUNDS[s]` entries below the
+/// start of cell `c`, the fractions in [0.5, 1) whose top `s + 2` mantissa bits are `c`. A cell
+/// is narrower than the gap between neighbouring bounds, so it holds at most one bound: the
+/// number of bounds below a fraction `f` of cell `c` is `LOOKUP[s][c]`, plus one if the next
+/// bound is below `f` (`tests.rs` checks this against the plain binary search).
+pub(super) static LOOKUP: [&[u16]; 9] = [
+    &[],
+    &lookup::<{ 1 << 3 }>(&SCHEMA_1),
+    &lookup::<{ 1 << 4 }>(&SCHEMA_2),
+    &lookup::<{ 1 << 5 }>(&SCHEMA_3),
+    &lookup::<{ 1 << 6 }>(&SCHEMA_4),
+    &lookup::<{ 1 << 7 }>(&SCHEMA_5),
+    &lookup::<{ 1 << 8 }>(&SCHEMA_6),
+    &lookup::<{ 1 << 9 }>(&SCHEMA_7),
+    &lookup::<{ 1 << 10 }>(&SCHEMA_8),
+];
+
+/// `BOUNDS[s]` followed by a bound no fraction reaches, so that `LOOKUP`'s one comparison never
+/// runs past the end.
+pub(super) static PADDED: [&[f64]; 9] = [
+    &[],
+    &pad::<3>(&SCHEMA_1),
+    &pad::<5>(&SCHEMA_2),
+    &pad::<9>(&SCHEMA_3),
+    &pad::<17>(&SCHEMA_4),
+    &pad::<33>(&SCHEMA_5),
+    &pad::<65>(&SCHEMA_6),
+    &pad::<129>(&SCHEMA_7),
+    &pad::<257>(&SCHEMA_8),
+];
+
+const fn lookup<const CELLS: usize>(bounds: &[f64]) -> [u16; CELLS] {
+    let mut out = [0u16; CELLS];
+    let mut c = 0;
+    while c < CELLS {
+        // The cell's first fraction: 0.5 + c / (2 * CELLS).
+        let start = 0.5 + c as f64 / (2 * CELLS) as f64;
+        let mut below = 0;
+        while below < bounds.len() && bounds[below] < start {
+            below += 1;
+        }
+        out[c] = below as u16;
+        c += 1;
+    }
+    out
+}
+
+const fn pad<const N: usize>(bounds: &[f64]) -> [f64; N] {
+    let mut out = [2.0; N];
+    let mut i = 0;
+    while i < bounds.len() {
+        out[i] = bounds[i];
+        i += 1;
+    }
+    out
+}

@@ -337,8 +337,13 @@ pub(crate) fn key(v: f64, schema: i8) -> i32 {
     };
     let (frac, exp) = frexp(v);
     let k = if schema > 0 {
-        let b = bounds::BOUNDS[schema as usize];
-        b.partition_point(|&x| x < frac) as i32 + (exp - 1) * b.len() as i32
+        // The number of bounds below `frac`: client_golang's binary search, as one table look-up
+        // by the top mantissa bits and one comparison (see bounds::LOOKUP).
+        let s = schema as usize;
+        let cell = ((frac.to_bits() >> (52 - (s + 2))) as usize) & ((4 << s) - 1);
+        let below = usize::from(bounds::LOOKUP[s][cell]);
+        let below = below + usize::from(bounds::PADDED[s][below] < frac);
+        below as i32 + (exp - 1) * (1 << s)
     } else {
         let k = if frac == 0.5 { exp - 1 } else { exp };
         let shift = -i32::from(schema);

@@ -23,6 +23,36 @@ fn the_boundary_tables_are_the_powers_of_two_they_stand_for_and_nest() {
     }
 }
 
+/// client_golang's search: the number of bounds below `frac` by binary search.
+fn searched_key(v: f64, schema: i8) -> i32 {
+    let (frac, exp) = frexp(v);
+    let b = bounds::BOUNDS[schema as usize];
+    b.partition_point(|&x| x < frac) as i32 + (exp - 1) * b.len() as i32
+}
+
+#[test]
+fn the_lookup_finds_what_the_binary_search_finds() {
+    for schema in 1..=8i8 {
+        for &b in bounds::BOUNDS[schema as usize] {
+            // Each bound, its neighbours, and the cell edges around it.
+            let mut around = vec![b, next_up(b), f64::from_bits(b.to_bits() - 1)];
+            let cell = 1u64 << (52 - (schema as u32 + 2));
+            let edge = b.to_bits() & !(cell - 1);
+            around.extend([edge, edge - 1, edge + cell, edge + cell - 1].map(f64::from_bits));
+            for f in around.into_iter().filter(|f| (0.5..1.0).contains(f)) {
+                for scale in [1.0, 2.0, 1024.0, 1.0 / 4096.0] {
+                    assert_eq!(
+                        key(f * scale, schema),
+                        searched_key(f * scale, schema),
+                        "schema {schema} v {}",
+                        f * scale
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_value_on_a_boundary_is_in_the_bucket_below_it_and_the_next_float_above() {
     for schema in NativeConfig::MIN_SCHEMA..=NativeConfig::MAX_SCHEMA {
@@ -227,6 +257,9 @@ proptest! {
     #[test]
     fn every_value_is_within_its_buckets_bounds(v in value(), schema in -4i8..=8) {
         let k = key(v.abs(), schema);
+        if schema > 0 {
+            prop_assert_eq!(k, searched_key(v.abs(), schema));
+        }
         prop_assert!(bound(k - 1, schema) < v.abs() && v.abs() <= bound(k, schema));
     }
 
