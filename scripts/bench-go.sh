@@ -213,6 +213,27 @@ awk -v width=62 "$ratio_lib"'
     }
 ' "$out"
 
+# SharedRegistry (bindings-go/bench_shared_registry_test.go): the direct writes of metrics whose
+# cells are in a shared-memory segment against the same metrics of an in-process Registry. Ratios
+# are shared / in-process (target: at most 1.5x).
+echo
+echo "==== Go ratios: SharedRegistry direct writes / in-process (same run; target at most 1.5x) ===="
+awk -v width=62 "$ratio_lib"'
+    function check(label, a, b,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-62s %8.2fx  (%s / %s ns)  (target at most 1.5x: %s)\n", label, r, v[a], v[b], (r <= 1.5) ? "met" : "MISSED"
+    }
+    END {
+        split("counter-inc gauge-add histogram-record timer-record", m, " ")
+        for (i = 1; i <= 4; i++) {
+            s = "BenchmarkSharedRegistryRecord/" m[i] "/"; p = "BenchmarkSharedRegistryRecordParallel/" m[i] "/"
+            check(m[i] " shared / in-process, 1 goroutine", s "shared", s "inprocess")
+            check(m[i] " shared / in-process, RunParallel", p "shared", p "inprocess")
+        }
+    }
+' "$out"
+
 # Binding overhead: what one call costs on a service's hot path, beside the Go a service would
 # otherwise use (sync/atomic, sync.Map, an RWMutex) and client_golang. Counter.Inc writes its C
 # cells with sync/atomic (no cgo call); Histogram.Record, ShardedMap.Get and SnapshotCell.Load
