@@ -152,15 +152,31 @@ func confEmpty(v uint64, err error) (any, error) {
 
 type confEnv map[string]any
 
-func (env confEnv) register(r *Registry, kind string, a []string) (any, error) {
+// confShared numbers the shared registries the cases open.
+var confShared int
+
+// register runs R.kind NAME HELP [k=v]... [@buckets=..] [@mode=..] [as VAR] on a *Registry or a
+// *SharedRegistry.
+func (env confEnv) register(reg any, kind string, a []string) (any, error) {
 	labels := Labels{}
 	var opts HistogramOpts
+	var mode GaugeMode
 	bind := ""
 	for i := 2; i < len(a); i++ {
 		switch {
 		case a[i] == "as":
 			bind = a[i+1]
 			i++
+		case strings.HasPrefix(a[i], "@mode="):
+			name := strings.TrimPrefix(a[i], "@mode=")
+			for m := GaugeModeAll; m <= GaugeModeMostRecent; m++ {
+				if m.String() == name {
+					mode = m
+				}
+			}
+			if mode == 0 {
+				panic("unknown gauge mode " + name)
+			}
 		case strings.HasPrefix(a[i], "@buckets="):
 			for _, b := range strings.Split(strings.TrimPrefix(a[i], "@buckets="), ",") {
 				opts.Buckets = append(opts.Buckets, confF(b))
@@ -173,6 +189,25 @@ func (env confEnv) register(r *Registry, kind string, a []string) (any, error) {
 	}
 	var m any
 	var err error
+	if r, ok := reg.(*SharedRegistry); ok {
+		switch kind {
+		case "counter":
+			m, err = r.Counter(a[0], a[1], labels)
+		case "gauge":
+			m, err = r.Gauge(a[0], a[1], labels, mode)
+		case "timer":
+			m, err = r.Timer(a[0], a[1], labels)
+		case "histogram":
+			m, err = r.Histogram(a[0], a[1], labels, opts)
+		default:
+			panic("unknown shared registry kind " + kind)
+		}
+		if err == nil && bind != "" {
+			env[bind] = m
+		}
+		return nil, err
+	}
+	r := reg.(*Registry)
 	switch kind {
 	case "counter":
 		m, err = r.Counter(a[0], a[1], labels)
@@ -213,6 +248,22 @@ func confCreate(ty string, a []string) (any, error) {
 		return NewTimer()
 	case "registry":
 		return NewRegistry()
+	case "shared":
+		// A new segment of its own; its file is removed at once (the registry keeps working).
+		opts := &SharedOptions{Dir: os.TempDir()}
+		for _, o := range a {
+			k, v, _ := strings.Cut(o, "=")
+			if k != "max_series" {
+				panic("unknown shared registry option " + o)
+			}
+			opts.MaxSeries = uint32(confU(v))
+		}
+		confShared++
+		r, err := OpenSharedRegistry(fmt.Sprintf("conformance-go-%d-%d", os.Getpid(), confShared), opts)
+		if err == nil {
+			err = r.Unlink()
+		}
+		return r, err
 	case "ledger":
 		return NewLedger()
 	case "oncemap":
@@ -334,6 +385,23 @@ func (env confEnv) call(v, op string, a []string) (any, error) {
 				return series, err
 			}
 			return refused, err
+		}
+		return env.register(o, op, a)
+	case *SharedRegistry:
+		switch op {
+		case "export":
+			f := FormatPrometheus
+			if a[0] == "openmetrics" {
+				f = FormatOpenMetrics
+			}
+			b, err := o.Export(f)
+			return string(b), err
+		case "series_count":
+			return o.SeriesCount()
+		case "refused_series":
+			return o.RefusedSeries()
+		case "max_series":
+			return o.MaxSeries()
 		}
 		return env.register(o, op, a)
 	case *Ledger:
