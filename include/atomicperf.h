@@ -129,6 +129,11 @@ typedef struct ap_map_entries ap_map_entries;
 // never a sentinel value.
 typedef struct ap_minmax ap_minmax;
 
+// A lock-free histogram with the exponential buckets of Prometheus native histograms (a schema
+// from -4 to 8, neighbouring bucket boundaries a factor 2^(2^-schema) apart, and a zero bucket):
+// a value lands in the bucket client_golang puts it in.
+typedef struct ap_native_histogram ap_native_histogram;
+
 // Get-or-initialise per byte-string key: concurrent callers for one key initialise it exactly
 // once and all receive the value; a failed initialisation is not cached. Initialisation is done
 // by the caller: ap_once_map_claim either returns the value or hands out an ap_once_ticket,
@@ -286,6 +291,50 @@ typedef struct {
   // Bytes from `base` to the recorded flag (0 while empty, then 1).
   size_t recorded_offset;
 } ap_minmax_layout;
+
+// How ap_native_histogram_new lays out a native histogram. Fill it with
+// ap_native_options_default, then change what you need.
+typedef struct {
+  // -4 to 8 (default 3: boundaries a factor 2^(1/8) apart, a relative error of at most 9.05%
+  // anywhere in a bucket).
+  int32_t schema;
+  // Values of magnitude at most this count in the zero bucket (default 2^-128).
+  double zero_threshold;
+  // Positive values from dense_lowest to dense_highest are kept in a fixed array of buckets
+  // (default 1e-9 to 3600: 1 ns to 1 h in seconds); others in tables allocated on first use.
+  // The range sets speed and memory only, never what is recorded.
+  double dense_lowest;
+  // See dense_lowest.
+  double dense_highest;
+} ap_native_options;
+
+// The state of a native histogram, as ap_native_histogram_snapshot reads it.
+typedef struct {
+  // The schema.
+  int32_t schema;
+  // The zero threshold.
+  double zero_threshold;
+  // Values in the zero bucket.
+  uint64_t zero_count;
+  // NaN values (counted, in no bucket).
+  uint64_t nan_count;
+  // Every value recorded, NaN included.
+  uint64_t count;
+  // Sum of the values.
+  double sum;
+} ap_native_stats;
+
+// One non-empty bucket: for a positive bucket, the values v with
+// bound(key - 1) < v <= bound(key), bound(k) = 2^(k * 2^-schema); a negative bucket holds the
+// values whose magnitude is in the positive bucket of that key.
+typedef struct {
+  // The bucket's key.
+  int32_t key;
+  // 1 for a bucket of negative values, 0 for positive.
+  uint32_t negative;
+  // Values in the bucket.
+  uint64_t count;
+} ap_native_bucket;
 
 // Every statistic of a timer from one moment. When `count` is 0 the duration fields are 0.
 typedef struct {
@@ -755,6 +804,85 @@ ap_status ap_histogram_reset(const ap_histogram *h);
 // # Safety
 // `h` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_histogram_snapshot(const ap_histogram *h, ap_histogram **out);
+
+// Writes the default options (schema 3, zero threshold 2^-128, dense from 1e-9 to 3600) to
+// *out. Errors: AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `out` is NULL or writable.
+ap_status ap_native_options_default(ap_native_options *out);
+
+// Creates an empty native histogram laid out by `opts` (NULL for the defaults).
+// Errors: AP_ERR_OUT_OF_RANGE for a schema outside -4..8, a negative or non-finite zero
+// threshold, or a dense range that is not 0 < lowest <= highest (finite) over at most 65,536
+// buckets; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `opts` is NULL or readable; `out` is NULL or writable.
+ap_status ap_native_histogram_new(const ap_native_options *opts, ap_native_histogram **out);
+
+// Returns another owning handle to the same histogram (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `h` is NULL or a live handle.
+ap_native_histogram *ap_native_histogram_clone(const ap_native_histogram *h);
+
+// Releases one owner's handle; the histogram is freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `h` is NULL or a handle the caller owns and does not use afterwards.
+void ap_native_histogram_free(ap_native_histogram *h);
+
+// Records one value (any double: NaN is counted in no bucket, ±infinity in the bucket past the
+// largest finite value). Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `h` is NULL or a live handle.
+ap_status ap_native_histogram_record(const ap_native_histogram *h, double value);
+
+// Records a duration of `nanos` nanoseconds, in seconds (the same double as Go's
+// time.Duration.Seconds()). Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `h` is NULL or a live handle.
+ap_status ap_native_histogram_record_nanos(const ap_native_histogram *h, uint64_t nanos);
+
+// Writes the value at quantile q (0 to 1), estimated as Prometheus' histogram_quantile does
+// (exponential interpolation inside the bucket of that rank), to *out.
+// Errors: AP_ERR_OUT_OF_RANGE if q is NaN or outside [0, 1]; AP_ERR_EMPTY when nothing was
+// recorded; AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `h` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_native_histogram_quantile(const ap_native_histogram *h, double q, double *out);
+
+// Reads the histogram at one moment: its statistics to *stats, and its non-empty buckets
+// (negative ones first, then positive, each by key) to `buckets`, their number to *len.
+// `buckets` may be NULL when capacity is 0 (to learn *len).
+// Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len (*stats and *len are written, the
+// buckets are not); AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `h` is NULL or a live handle; `stats` and `len` are NULL or writable; `buckets` holds
+// capacity writable ap_native_bucket.
+ap_status ap_native_histogram_snapshot(const ap_native_histogram *h,
+                                       ap_native_stats *stats,
+                                       ap_native_bucket *buckets,
+                                       size_t capacity,
+                                       size_t *len);
+
+// Adds every value of `src` to `dst` (a finer schema merges exactly; the zero buckets add up).
+// Errors: AP_ERR_INVALID_ARGUMENT if src's schema is coarser than dst's; AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `dst` and `src` are NULL or live handles.
+ap_status ap_native_histogram_merge(const ap_native_histogram *dst, const ap_native_histogram *src);
+
+// Sets every count and the sum back to zero. Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `h` is NULL or a live handle.
+ap_status ap_native_histogram_reset(const ap_native_histogram *h);
 
 // Creates an empty min/max and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 ap_status ap_minmax_new(ap_minmax **out);
