@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Python wheel (release, scripts/dist.sh python), installs it into .venv at the repo root and runs its benchmarks
-# (bench_counter.py, bench_metrics.py, bench_state.py, bench_registry.py), which compare atomicperf
-# with prometheus_client and plain-Python baselines in one run. The contention suite itself runs
+# (bench_counter.py, bench_metrics.py, bench_state.py, bench_registry.py, bench_shared.py), which
+# compare atomicperf with prometheus_client and plain-Python baselines in one run (bench_shared.py:
+# a SharedRegistry against prometheus_client's multiprocess mode: record, a 16-worker scrape,
+# 1,000 worker restarts). The contention suite itself runs
 # from Python with `python -m atomicperf bench` (BENCH_SUITE=1 runs it here too), and the binding's
 # per-call overhead report with `python -m atomicperf overhead`.
 # Needs only python3 (with venv) and a Rust toolchain; installs prometheus_client itself.
@@ -20,6 +22,8 @@ echo
 python bindings-python/bench/bench_state.py "$@"
 echo
 python bindings-python/bench/bench_registry.py "$@"
+echo
+python bindings-python/bench/bench_shared.py "$@"
 echo
 python -m atomicperf overhead "$@"
 if [ "${BENCH_SUITE:-0}" = 1 ]; then
