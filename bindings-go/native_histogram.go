@@ -1,0 +1,271 @@
+package atomicperf
+
+/*
+#cgo noescape ap_native_histogram_record
+#cgo nocallback ap_native_histogram_record
+#cgo noescape ap_native_histogram_record_nanos
+#cgo nocallback ap_native_histogram_record_nanos
+#cgo noescape apgo_native_histogram_new
+#cgo nocallback apgo_native_histogram_new
+#cgo noescape apgo_native_histogram_quantile
+#cgo nocallback apgo_native_histogram_quantile
+#cgo noescape apgo_native_histogram_snapshot
+#cgo nocallback apgo_native_histogram_snapshot
+#cgo noescape apgo_native_histogram_merge
+#cgo nocallback apgo_native_histogram_merge
+#include "apgo.h"
+
+static inline ap_status apgo_native_histogram_new(int32_t schema, double zero_threshold,
+		double lowest, double highest, int defaults, ap_native_histogram **out, char **msg) {
+	ap_native_options o;
+	ap_native_options_default(&o);
+	if (!defaults) {
+		o.schema = schema;
+		o.zero_threshold = zero_threshold;
+		if (lowest != 0 || highest != 0) {
+			o.dense_lowest = lowest;
+			o.dense_highest = highest;
+		}
+	}
+	return apgo_fail(ap_native_histogram_new(&o, out), msg);
+}
+
+static inline ap_status apgo_native_histogram_quantile(const ap_native_histogram *h, double q,
+		double *out, char **msg) {
+	return apgo_fail(ap_native_histogram_quantile(h, q, out), msg);
+}
+
+static inline ap_status apgo_native_histogram_snapshot(const ap_native_histogram *h,
+		ap_native_stats *stats, ap_native_bucket *buckets, size_t capacity, size_t *len,
+		char **msg) {
+	ap_status st = ap_native_histogram_snapshot(h, stats, buckets, capacity, len);
+	return st == AP_ERR_BUFFER_TOO_SMALL ? st : apgo_fail(st, msg);
+}
+
+static inline ap_status apgo_native_histogram_merge(const ap_native_histogram *dst,
+		const ap_native_histogram *src, char **msg) {
+	return apgo_fail(ap_native_histogram_merge(dst, src), msg);
+}
+*/
+import "C"
+
+import (
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// NativeHistogram is a lock-free histogram with the exponential buckets of Prometheus native
+// histograms: a schema from -4 to 8 (neighbouring bucket boundaries a factor 2^(2^-schema)
+// apart), a zero bucket, float64 values. A value lands in the bucket client_golang's
+// Histogram with NativeHistogramBucketFactor puts it in, including values on a boundary, ±Inf
+// and NaN (counted, in no bucket).
+//
+// Any estimate inside a value's bucket is within a factor 2^(2^-schema) of it: a relative error
+// of at most 9.05% at the default schema 3. The default histogram takes under 4 KiB.
+//
+// A NativeHistogram is safe for concurrent use; every method is one cgo call. Close releases
+// the handle.
+type NativeHistogram struct {
+	h handle
+}
+
+// NativeOptions lays out a [NativeHistogram]. The zero value is not the default: use
+// [DefaultNativeOptions] and change what you need.
+type NativeOptions struct {
+	// Schema is from -4 to 8 (default 3).
+	Schema int32
+	// ZeroThreshold: values of magnitude at most this count in the zero bucket (default 2^-128,
+	// client_golang's DefNativeHistogramZeroThreshold).
+	ZeroThreshold float64
+	// DenseLowest and DenseHighest bound the positive values kept in a fixed array of buckets
+	// (default 1e-9 to 3600: 1 ns to 1 h in seconds); the others go to tables allocated on first
+	// use. They set speed and memory only, never what is recorded. Both 0: the default range.
+	DenseLowest, DenseHighest float64
+}
+
+// DefaultNativeOptions returns the default layout: schema 3, zero threshold 2^-128, dense from
+// 1e-9 to 3600.
+func DefaultNativeOptions() NativeOptions {
+	var o C.ap_native_options
+	C.ap_native_options_default(&o)
+	return NativeOptions{
+		Schema:        int32(o.schema),
+		ZeroThreshold: float64(o.zero_threshold),
+		DenseLowest:   float64(o.dense_lowest),
+		DenseHighest:  float64(o.dense_highest),
+	}
+}
+
+// NativeBucket is one non-empty bucket of a [NativeSnapshot]: for a positive bucket, the values
+// v with bound(Key-1) < v <= bound(Key), bound(k) = 2^(k * 2^-schema).
+type NativeBucket struct {
+	Key   int32
+	Count uint64
+}
+
+// NativeSnapshot is a [NativeHistogram]'s state at one moment.
+type NativeSnapshot struct {
+	Schema        int32
+	ZeroThreshold float64
+	ZeroCount     uint64
+	// NaNCount is the number of NaN values (in Count, in no bucket).
+	NaNCount uint64
+	Count    uint64
+	Sum      float64
+	// Positive and Negative are the non-empty buckets of positive and negative values, by key.
+	Positive, Negative []NativeBucket
+}
+
+// NewNativeHistogram returns an empty native histogram with the default layout
+// ([DefaultNativeOptions]).
+func NewNativeHistogram() (*NativeHistogram, error) {
+	return newNative("NewNativeHistogram", nil)
+}
+
+// NewNativeHistogramWithOptions returns an empty native histogram laid out by o. A schema
+// outside -4..8, a negative or non-finite zero threshold or a bad dense range gives an error
+// matching [ErrOutOfRange].
+func NewNativeHistogramWithOptions(o NativeOptions) (*NativeHistogram, error) {
+	return newNative("NewNativeHistogramWithOptions", &o)
+}
+
+func newNative(op string, o *NativeOptions) (*NativeHistogram, error) {
+	var p *C.ap_native_histogram
+	var msg *C.char
+	var st C.ap_status
+	if o == nil {
+		st = C.apgo_native_histogram_new(0, 0, 0, 0, 1, &p, &msg)
+	} else {
+		st = C.apgo_native_histogram_new(C.int32_t(o.Schema), C.double(o.ZeroThreshold),
+			C.double(o.DenseLowest), C.double(o.DenseHighest), 0, &p, &msg)
+	}
+	if err := check(op, st, msg); err != nil {
+		return nil, err
+	}
+	n := &NativeHistogram{}
+	n.h.init(unsafe.Pointer(p), freeNative)
+	n.h.cleanup = runtime.AddCleanup(n, freeNative, unsafe.Pointer(p))
+	return n, nil
+}
+
+// MustNewNativeHistogram is like NewNativeHistogram but panics on error.
+func MustNewNativeHistogram() *NativeHistogram {
+	n, err := NewNativeHistogram()
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+func freeNative(p unsafe.Pointer) {
+	C.ap_native_histogram_free((*C.ap_native_histogram)(p))
+	handlesFreed.Add(1)
+}
+
+// Record records one value. It does nothing after Close.
+func (n *NativeHistogram) Record(v float64) {
+	if p := (*C.ap_native_histogram)(n.h.acquire()); p != nil {
+		C.ap_native_histogram_record(p, C.double(v))
+		n.h.release()
+	}
+}
+
+// RecordDuration records d in seconds (d.Seconds(), as client_golang's Observe(d.Seconds())).
+// A negative d is recorded as 0. It does nothing after Close.
+func (n *NativeHistogram) RecordDuration(d time.Duration) {
+	if p := (*C.ap_native_histogram)(n.h.acquire()); p != nil {
+		C.ap_native_histogram_record_nanos(p, C.uint64_t(max(d, 0)))
+		n.h.release()
+	}
+}
+
+// Quantile returns the value at quantile q (0 to 1), estimated as Prometheus'
+// histogram_quantile does for a native histogram. The error matches [ErrOutOfRange] when q is
+// NaN or outside [0, 1], [ErrEmpty] when nothing was recorded, and is [ErrClosed] after Close.
+func (n *NativeHistogram) Quantile(q float64) (float64, error) {
+	p := (*C.ap_native_histogram)(n.h.acquire())
+	if p == nil {
+		return 0, ErrClosed
+	}
+	var out C.double
+	var msg *C.char
+	st := C.apgo_native_histogram_quantile(p, C.double(q), &out, &msg)
+	n.h.release()
+	if err := check("NativeHistogram.Quantile", st, msg); err != nil {
+		return 0, err
+	}
+	return float64(out), nil
+}
+
+// Snapshot returns the histogram's state at one moment. The error is [ErrClosed] after Close.
+func (n *NativeHistogram) Snapshot() (NativeSnapshot, error) {
+	p := (*C.ap_native_histogram)(n.h.acquire())
+	if p == nil {
+		return NativeSnapshot{}, ErrClosed
+	}
+	defer n.h.release()
+	var stats C.ap_native_stats
+	buf := make([]C.ap_native_bucket, 64)
+	for {
+		var length C.size_t
+		var msg *C.char
+		st := C.apgo_native_histogram_snapshot(p, &stats, unsafe.SliceData(buf), C.size_t(len(buf)), &length, &msg)
+		if st == C.AP_ERR_BUFFER_TOO_SMALL {
+			buf = make([]C.ap_native_bucket, int(length)+16) // room for buckets added meanwhile
+			continue
+		}
+		if err := check("NativeHistogram.Snapshot", st, msg); err != nil {
+			return NativeSnapshot{}, err
+		}
+		s := NativeSnapshot{
+			Schema:        int32(stats.schema),
+			ZeroThreshold: float64(stats.zero_threshold),
+			ZeroCount:     uint64(stats.zero_count),
+			NaNCount:      uint64(stats.nan_count),
+			Count:         uint64(stats.count),
+			Sum:           float64(stats.sum),
+		}
+		for _, b := range buf[:length] {
+			nb := NativeBucket{Key: int32(b.key), Count: uint64(b.count)}
+			if b.negative != 0 {
+				s.Negative = append(s.Negative, nb)
+			} else {
+				s.Positive = append(s.Positive, nb)
+			}
+		}
+		return s, nil
+	}
+}
+
+// Merge adds every value of other to n. A finer schema merges exactly; a coarser one gives an
+// error matching [ErrInvalidArgument]. The error is [ErrClosed] if either is closed.
+func (n *NativeHistogram) Merge(other *NativeHistogram) error {
+	p := (*C.ap_native_histogram)(n.h.acquire())
+	if p == nil {
+		return ErrClosed
+	}
+	defer n.h.release()
+	q := (*C.ap_native_histogram)(other.h.acquire())
+	if q == nil {
+		return ErrClosed
+	}
+	defer other.h.release()
+	var msg *C.char
+	return check("NativeHistogram.Merge", C.apgo_native_histogram_merge(p, q, &msg), msg)
+}
+
+// Reset sets every count and the sum back to zero. It does nothing after Close.
+func (n *NativeHistogram) Reset() {
+	if p := (*C.ap_native_histogram)(n.h.acquire()); p != nil {
+		C.ap_native_histogram_reset(p)
+		n.h.release()
+	}
+}
+
+// Close releases the histogram. Later calls do nothing or return [ErrClosed]; Close may be
+// called many times.
+func (n *NativeHistogram) Close() error {
+	n.h.close()
+	return nil
+}
