@@ -8,184 +8,33 @@ request must leave the livesum gauge once it is dead.
 
 from __future__ import annotations
 
-import http.client
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from _servers import IN_FLIGHT, LATENCY_COUNT, REQUESTS, Server, load, sample, serve, wait_for
 from atomicperf import OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE
 
 pytest.importorskip("gunicorn")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WORKERS = 4
-CLIENTS = 4
-REQUESTS = 'http_requests_total{route="/"}'
-LATENCY_COUNT = 'http_request_duration_seconds_count{route="/"}'
-IN_FLIGHT = "http_requests_in_flight"
-
-
-def sample(text: str, series: str) -> float | None:
-    """The value of the sample named ``series`` (name and labels) in a text exposition."""
-    for line in text.splitlines():
-        if line.startswith(series + " "):
-            return float(line[len(series) + 1 :])
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def children(pid: int) -> set[int]:
-    """The live (not zombie) child processes of ``pid``."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if int(ppid) == pid and state not in "ZX":
-            found.add(int(entry))
-    return found
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    port: int
-    segment: Path
-
-    def get(self, path: str, accept: str | None = None) -> tuple[int, str, str]:
-        """One request on its own connection: status, content type, body."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            headers = {"Connection": "close"}
-            if accept:
-                headers["Accept"] = accept
-            conn.request("GET", path, headers=headers)
-            r = conn.getresponse()
-            return r.status, r.getheader("Content-Type", ""), r.read().decode()
-        finally:
-            conn.close()
-
-    def scrape(self) -> str:
-        status, _, body = self.get("/metrics")
-        assert status == 200
-        return body
-
-    def workers(self) -> set[int]:
-        return children(self.proc.pid)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    name = f"pytest-gunicorn-{os.getpid()}-{time.monotonic_ns()}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "ATOMICPERF_SEGMENT": name,
-        "ATOMICPERF_SEGMENT_DIR": str(tmp_path),
-        "HOME": str(tmp_path),  # where a recent gunicorn puts its control socket
-    }
-    log = open(tmp_path / "gunicorn.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn_conf.py",
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "2",
-            "gunicorn_app:app",
-        ],
-        cwd=EXAMPLES,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    s = Server(proc, port, tmp_path / f"atomicperf-{name}")
-    try:
-
-        def up() -> bool:
-            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            try:
-                return len(s.workers()) == WORKERS and s.get("/metrics")[0] == 200
-            except OSError:
-                return False
-
-        wait_for("gunicorn to serve", up)
+    args = ["-m", "gunicorn", "-c", "gunicorn_conf.py", "-w", str(WORKERS)]
+    args += ["-b", "127.0.0.1:{port}", "--graceful-timeout", "2", "gunicorn_app:app"]
+    with serve([sys.executable, *args], tmp_path, WORKERS) as s:
         yield s
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
     # gunicorn_conf.py's on_exit removed the segment.
     assert not s.segment.exists()
-
-
-def load(
-    server: Server,
-    served_by: list[int],
-    errors: list[str],
-    requests: int | None = None,
-    stop: threading.Event | None = None,
-) -> None:
-    """GET / from CLIENTS threads, ``requests`` in all or until ``stop`` is set; each answer's
-    worker pid goes to ``served_by``."""
-    claim = iter(range(requests)) if requests is not None else None
-    lock = threading.Lock()
-
-    def more() -> bool:
-        if stop is not None and stop.is_set():
-            return False
-        with lock:
-            return claim is None or next(claim, None) is not None
-
-    def client() -> None:
-        while more():
-            try:
-                status, _, body = server.get("/")
-                assert status == 200
-                served_by.append(int(body))
-            except (OSError, AssertionError, ValueError) as e:
-                errors.append(repr(e))
-
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        for _ in range(CLIENTS):
-            pool.submit(client)
 
 
 def test_every_worker_counts_into_the_totals_any_worker_exports(server: Server) -> None:
