@@ -2,8 +2,9 @@
 # Builds the Node.js binding's release addon (the one the npm package ships: the build step of
 # scripts/dist-node.sh, shared with scripts/test-node.sh) and runs its benchmarks against
 # prom-client, plain JS and a plain napi-rs call (benchIdentity), all measured in the same run:
-# per-call cost (bench.js, metrics.js, state.js, and `atomicperf overhead`) and the registry's
-# look-up and export (registry.js). Options (--iterations N, --json) go to every script. The
+# per-call cost (bench.js, metrics.js, state.js, and `atomicperf overhead`), the registry's
+# look-up and export (registry.js), and the SharedRegistry's direct writes against in-process ones
+# and its scrape of 8 cluster workers against prom-client's AggregatorRegistry (shared.js). Options (--iterations N, --json) go to every script. The
 # core's contention suite is `npx atomicperf bench` (or scripts/bench.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,4 +20,5 @@ node bench/bench.js "$@"
 node bench/metrics.js "$@"
 node bench/state.js "$@"
 node bench/registry.js "$@"
+node bench/shared.js "$@"
 node bin/atomicperf.js overhead "$@"
