@@ -8,5 +8,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=lib/python-venv.sh
 source scripts/lib/python-venv.sh
 ap_python_venv "pytest>=8,<10" "prometheus_client>=0.20,<1" "gunicorn>=23,<28" \
-    "uvicorn>=0.30,<1"
+    "uvicorn>=0.35,<1"
 .venv/bin/python -m pytest bindings-python/tests "$@"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -111,6 +112,7 @@ def serve(
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         s = Server(proc, port, tmp_path / f"atomicperf-{name}", worker_marker)
         try:
@@ -127,10 +129,14 @@ def serve(
         finally:
             proc.terminate()
             try:
-                proc.wait(15)
+                proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            # The server ran in a process group of its own: a worker it did not stop in time
+            # (or started while stopping) is not left running.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def load(
