@@ -4,8 +4,9 @@
 # prom-client, plain JS and a plain napi-rs call (benchIdentity), all measured in the same run:
 # per-call cost (bench.js, metrics.js, state.js, and `atomicperf overhead`), the registry's
 # look-up and export (registry.js), and the SharedRegistry's direct writes against in-process ones
-# and its scrape of 8 cluster workers against prom-client's AggregatorRegistry (shared.js). Options (--iterations N, --json) go to every script. The
-# core's contention suite is `npx atomicperf bench` (or scripts/bench.sh).
+# and its scrape of 8 cluster workers against prom-client's AggregatorRegistry (shared.js).
+# Options (--iterations N, --json) go to every script. The core's contention suite is
+# `npx atomicperf bench` (or scripts/bench.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/dist-common.sh
