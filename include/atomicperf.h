@@ -52,6 +52,13 @@
 // Export format: JSON (see the Rust docs of Registry::export_json for the schema).
 #define AP_FORMAT_JSON 2
 
+// Export format: the Prometheus protobuf exposition (length-delimited
+// io.prometheus.client.MetricFamily messages, content type
+// "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+// encoding=delimited"), the only one that carries native histograms. Binary: use *len, not the
+// NUL the buffer protocol still appends.
+#define AP_FORMAT_PROTOBUF 3
+
 // Gauge mode: one series per process, labelled pid (alive or exited).
 #define AP_GAUGE_MODE_ALL 1
 
@@ -1711,6 +1718,26 @@ ap_status ap_registry_histogram(const ap_registry *r,
                                 double scale,
                                 ap_histogram **out);
 
+// As ap_registry_counter, for a native histogram (see ap_native_histogram_new) laid out by
+// `opts` (NULL for the defaults), with the `n_classic` increasing bounds at `classic` exported
+// as classic `le` buckets beside the native ones (0: none). Both are ignored for an existing
+// family. Errors: as ap_registry_counter; AP_ERR_OUT_OF_RANGE for bad options (as
+// ap_native_histogram_new); AP_ERR_INVALID_ARGUMENT for classic bounds that are not finite and
+// increasing.
+//
+// # Safety
+// As ap_registry_counter; `opts` is NULL or readable; `classic` holds n_classic doubles.
+ap_status ap_registry_native_histogram(const ap_registry *r,
+                                       const char *name,
+                                       const char *help,
+                                       const char *const *label_names,
+                                       const char *const *label_values,
+                                       size_t n_labels,
+                                       const ap_native_options *opts,
+                                       const double *classic,
+                                       size_t n_classic,
+                                       ap_native_histogram **out);
+
 // As ap_registry_counter, for a timer (exported as a histogram of seconds `name` and a counter
 // `name_errors_total`).
 //
@@ -1736,9 +1763,9 @@ ap_status ap_registry_minmax(const ap_registry *r,
                              size_t n_labels,
                              ap_minmax **out);
 
-// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS or
-// AP_FORMAT_JSON) into `buf` as a NUL-terminated string; its length without the NUL goes to
-// *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
+// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS,
+// AP_FORMAT_JSON or AP_FORMAT_PROTOBUF) into `buf` followed by a NUL; its length without the
+// NUL goes to *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
 // *len + 1 bytes; output can grow between calls); AP_ERR_OUT_OF_RANGE for another format;
 // AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
 //

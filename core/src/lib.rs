@@ -69,11 +69,12 @@ pub use minmax::{MinMax, MinMaxI64};
 pub use native_histogram::{BucketSpan, NativeConfig, NativeHistogram, NativeSnapshot};
 pub use once_map::{Claim, InitTicket, OnceMap};
 pub use rate_tracker::{Rate, RateTracker};
+pub use registry::{
+    negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, Registry,
+    OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE,
+};
 #[cfg(all(unix, not(loom)))]
 pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
-pub use registry::{
-    HistogramOpts, Metric, MetricKind, Registry, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
-};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use status::Status;

@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use atomicperf::{NativeConfig, NativeHistogram};
+use atomicperf::{NativeConfig, NativeHistogram, NativeOpts};
 
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
 use crate::status::{
-    ap_status, guard, present, Fail, Out, AP_ERR_BUFFER_TOO_SMALL, AP_ERR_NULL_POINTER,
+    ap_status, guard, input_slice, present, Fail, Out, AP_ERR_BUFFER_TOO_SMALL, AP_ERR_NULL_POINTER,
 };
 
 /// A lock-free histogram with the exponential buckets of Prometheus native histograms (a schema
@@ -62,6 +62,27 @@ pub struct ap_native_bucket {
     pub negative: u32,
     /// Values in the bucket.
     pub count: u64,
+}
+
+/// The registry options of a native histogram family: `opts` (NULL for the defaults) and the
+/// classic bucket bounds.
+///
+/// # Safety
+/// `opts` is NULL or readable; `classic` holds n_classic doubles (or is NULL with 0).
+pub(crate) unsafe fn native_opts(
+    opts: *const ap_native_options,
+    classic: *const f64,
+    n_classic: usize,
+) -> Result<NativeOpts, Fail> {
+    // SAFETY: the caller guarantees `opts` is NULL or readable.
+    let config = match unsafe { opts.as_ref() } {
+        None => NativeConfig::default(),
+        Some(o) => config_of(o)?,
+    };
+    Ok(NativeOpts {
+        config,
+        classic_buckets: input_slice(classic, n_classic)?.to_vec(),
+    })
 }
 
 fn config_of(o: &ap_native_options) -> Result<NativeConfig, Fail> {

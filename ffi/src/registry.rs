@@ -1,13 +1,16 @@
 use std::ffi::{c_char, CStr};
 use std::sync::Arc;
 
-use atomicperf::{Counter, Gauge, Histogram, HistogramOpts, MinMax, Registry, Timer};
+use atomicperf::{
+    Counter, Gauge, Histogram, HistogramOpts, MinMax, NativeHistogram, Registry, Timer,
+};
 
 use crate::counter::ApCounter;
 use crate::gauge::ApGauge;
 use crate::handle::{borrow, clone_handle, free_handle, into_handle};
 use crate::histogram::ApHistogram;
 use crate::minmax::ApMinMax;
+use crate::native_histogram::{ap_native_options, native_opts, ApNativeHistogram};
 use crate::status::{
     ap_status, guard, input_slice, Fail, Out, AP_ERR_BUFFER_TOO_SMALL, AP_ERR_INVALID_ARGUMENT,
     AP_ERR_NULL_POINTER, AP_ERR_OUT_OF_RANGE,
@@ -29,6 +32,12 @@ pub const AP_FORMAT_PROMETHEUS: u32 = 0;
 pub const AP_FORMAT_OPENMETRICS: u32 = 1;
 /// Export format: JSON (see the Rust docs of Registry::export_json for the schema).
 pub const AP_FORMAT_JSON: u32 = 2;
+/// Export format: the Prometheus protobuf exposition (length-delimited
+/// io.prometheus.client.MetricFamily messages, content type
+/// "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+/// encoding=delimited"), the only one that carries native histograms. Binary: use *len, not the
+/// NUL the buffer protocol still appends.
+pub const AP_FORMAT_PROTOBUF: u32 = 3;
 
 /// Stores in *out a handle to the process-wide default registry (free it like any handle; the
 /// registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.
@@ -276,6 +285,52 @@ pub unsafe extern "C" fn ap_registry_histogram(
     }
 }
 
+/// As ap_registry_counter, for a native histogram (see ap_native_histogram_new) laid out by
+/// `opts` (NULL for the defaults), with the `n_classic` increasing bounds at `classic` exported
+/// as classic `le` buckets beside the native ones (0: none). Both are ignored for an existing
+/// family. Errors: as ap_registry_counter; AP_ERR_OUT_OF_RANGE for bad options (as
+/// ap_native_histogram_new); AP_ERR_INVALID_ARGUMENT for classic bounds that are not finite and
+/// increasing.
+///
+/// # Safety
+/// As ap_registry_counter; `opts` is NULL or readable; `classic` holds n_classic doubles.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_native_histogram(
+    r: *const ApRegistry,
+    name: *const c_char,
+    help: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    opts: *const ap_native_options,
+    classic: *const f64,
+    n_classic: usize,
+    out: *mut *mut ApNativeHistogram,
+) -> ap_status {
+    let what = "ap_registry_native_histogram";
+    // SAFETY: the caller guarantees `opts` is NULL or readable and `classic` holds n_classic
+    // doubles (# Safety above), which is what `native_opts` requires.
+    let opts = match unsafe { native_opts(opts, classic, n_classic) } {
+        Ok(opts) => opts,
+        Err(fail) => return guard(what, || Err(fail)),
+    };
+    // SAFETY: the caller guarantees the # Safety above, ap_registry_counter's (registry handle,
+    // strings, label arrays, out-pointer), which is the contract `lookup` requires.
+    unsafe {
+        lookup::<Registry, _, NativeHistogram, _>(
+            what,
+            r,
+            name,
+            help,
+            label_names,
+            label_values,
+            n_labels,
+            out,
+            |r, n, h, l| r.native_histogram(n, h, l, &opts),
+        )
+    }
+}
+
 /// The export options of a new histogram family: `n_buckets` bounds at `buckets` (0: Prometheus'
 /// defaults) and `scale` (0: 1e-9).
 pub(crate) fn histogram_opts(
@@ -357,9 +412,9 @@ pub unsafe extern "C" fn ap_registry_minmax(
     }
 }
 
-/// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS or
-/// AP_FORMAT_JSON) into `buf` as a NUL-terminated string; its length without the NUL goes to
-/// *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
+/// Writes the registry's exposition in `format` (AP_FORMAT_PROMETHEUS, AP_FORMAT_OPENMETRICS,
+/// AP_FORMAT_JSON or AP_FORMAT_PROTOBUF) into `buf` followed by a NUL; its length without the
+/// NUL goes to *len. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1 (*len is set: retry with
 /// *len + 1 bytes; output can grow between calls); AP_ERR_OUT_OF_RANGE for another format;
 /// AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
 ///
@@ -378,15 +433,16 @@ pub unsafe extern "C" fn ap_registry_export(
         // (# Safety above), which is what `borrow` requires.
         let registry = unsafe { borrow::<Registry, _>(r) }?;
         let len = Out::new(len)?;
-        let text = match format {
-            AP_FORMAT_PROMETHEUS => registry.export_prometheus(),
-            AP_FORMAT_OPENMETRICS => registry.export_openmetrics(),
-            AP_FORMAT_JSON => registry.export_json(),
+        let bytes = match format {
+            AP_FORMAT_PROMETHEUS => registry.export_prometheus().into_bytes(),
+            AP_FORMAT_OPENMETRICS => registry.export_openmetrics().into_bytes(),
+            AP_FORMAT_JSON => registry.export_json().into_bytes(),
+            AP_FORMAT_PROTOBUF => registry.export_protobuf(),
             other => return Err(unknown_format(other)),
         };
         // SAFETY: `buf` holds `capacity` writable bytes or is NULL (# Safety above), which is
         // what `write_text` requires.
-        unsafe { write_text(&text, buf, capacity, len) }
+        unsafe { write_text(&bytes, buf, capacity, len) }
     })
 }
 
@@ -400,7 +456,7 @@ pub(crate) fn unknown_format(format: u32) -> Fail {
 /// # Safety
 /// `buf` is NULL or holds `capacity` writable bytes.
 pub(crate) unsafe fn write_text(
-    text: &str,
+    text: &[u8],
     buf: *mut c_char,
     capacity: usize,
     len: Out<usize>,
@@ -420,7 +476,7 @@ pub(crate) unsafe fn write_text(
     }
     // SAFETY: `buf` is non-null (checked above) and holds `capacity` writable bytes by the
     // # Safety above; capacity >= text.len() + 1 (checked above), so the bytes and the NUL
-    // fit; a fresh `String` cannot overlap the caller's buffer.
+    // fit; a fresh export cannot overlap the caller's buffer.
     unsafe {
         std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
         buf.add(text.len()).write(0);

@@ -10,7 +10,7 @@ use crate::handle::{borrow, clone_handle, free_handle, into_handle};
 use crate::histogram::ApHistogram;
 use crate::registry::{
     histogram_opts, lookup, unknown_format, utf8, write_text, AP_FORMAT_JSON,
-    AP_FORMAT_OPENMETRICS, AP_FORMAT_PROMETHEUS,
+    AP_FORMAT_OPENMETRICS, AP_FORMAT_PROMETHEUS, AP_FORMAT_PROTOBUF,
 };
 use crate::status::{ap_status, guard, Fail, Out, AP_ERR_OUT_OF_RANGE};
 use crate::timer::ApTimer;
@@ -351,15 +351,16 @@ pub unsafe extern "C" fn ap_shared_registry_export(
         // whole call (# Safety above), which is what `borrow` requires.
         let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
         let len = Out::new(len)?;
-        let text = match format {
-            AP_FORMAT_PROMETHEUS => registry.export_prometheus(),
-            AP_FORMAT_OPENMETRICS => registry.export_openmetrics(),
-            AP_FORMAT_JSON => registry.export_json(),
+        let bytes = match format {
+            AP_FORMAT_PROMETHEUS => registry.export_prometheus().into_bytes(),
+            AP_FORMAT_OPENMETRICS => registry.export_openmetrics().into_bytes(),
+            AP_FORMAT_JSON => registry.export_json().into_bytes(),
+            AP_FORMAT_PROTOBUF => registry.export_protobuf(),
             other => return Err(unknown_format(other)),
         };
         // SAFETY: `buf` holds `capacity` writable bytes or is NULL (# Safety above), which is
         // what `write_text` requires.
-        unsafe { write_text(&text, buf, capacity, len) }
+        unsafe { write_text(&bytes, buf, capacity, len) }
     })
 }
 
@@ -414,7 +415,7 @@ pub unsafe extern "C" fn ap_shared_registry_path(
         let path = registry.path().to_string_lossy();
         // SAFETY: `buf` holds `capacity` writable bytes or is NULL (# Safety above), which is
         // what `write_text` requires.
-        unsafe { write_text(&path, buf, capacity, len) }
+        unsafe { write_text(path.as_bytes(), buf, capacity, len) }
     })
 }
 

@@ -1,6 +1,8 @@
 /* ap_native_histogram_*: every function, every documented error, bucket placement and the
  * snapshot's buffer protocol. */
+#define _GNU_SOURCE
 #include <pthread.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -141,6 +143,57 @@ int main(void) {
     for (size_t i = 0; i < n; i++) negatives += all[i].negative ? all[i].count : 0;
     CHECK_U64(negatives, 4 * 33334);
     free(all);
+
+    /* In a registry with labels, exported natively in protobuf and classically in text. */
+    ap_registry *r = NULL;
+    REQUIRE_OK(ap_registry_new(&r));
+    const char *names[] = {"route"}, *values[] = {"/a"};
+    const double classic[] = {0.25, 1.0};
+    ap_native_histogram *rh = NULL, *again = NULL;
+    REQUIRE_OK(ap_registry_native_histogram(r, "latency_seconds", "Latency.", names, values, 1, NULL,
+                                            classic, 2, &rh));
+    CHECK_OK(ap_native_histogram_record(rh, 0.1));
+    CHECK_OK(ap_native_histogram_record(rh, 2.0));
+    CHECK_OK(ap_registry_native_histogram(r, "latency_seconds", "", names, values, 1, NULL, NULL, 0,
+                                          &again));
+    CHECK_U64(stats_of(again).count, 2);
+    ap_native_histogram *none = NULL;
+    CHECK_STATUS(ap_registry_native_histogram(r, "other", "", NULL, NULL, 0, &b, NULL, 0, &none),
+                 AP_ERR_OUT_OF_RANGE);
+    const double unordered[] = {1.0, 0.5};
+    CHECK_STATUS(ap_registry_native_histogram(r, "other", "", NULL, NULL, 0, NULL, unordered, 2,
+                                              &none), AP_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ap_registry_native_histogram(r, "other", "", NULL, NULL, 0, NULL, NULL, 2, &none),
+                 AP_ERR_NULL_POINTER);
+    ap_counter *clash = NULL;
+    CHECK_STATUS(ap_registry_counter(r, "latency_seconds_count", "", NULL, NULL, 0, &clash),
+                 AP_ERR_INVALID_ARGUMENT);
+    size_t n_text = 0;
+    CHECK_STATUS(ap_registry_export(r, AP_FORMAT_PROMETHEUS, NULL, 0, &n_text), AP_ERR_BUFFER_TOO_SMALL);
+    char *text = malloc(n_text + 1);
+    CHECK_OK(ap_registry_export(r, AP_FORMAT_PROMETHEUS, text, n_text + 1, &n_text));
+    CHECK(strstr(text, "latency_seconds_bucket{route=\"/a\",le=\"0.25\"} 1\n") != NULL);
+    CHECK(strstr(text, "latency_seconds_count{route=\"/a\"} 2\n") != NULL);
+    free(text);
+    size_t n_pb = 0;
+    CHECK_STATUS(ap_registry_export(r, AP_FORMAT_PROTOBUF, NULL, 0, &n_pb), AP_ERR_BUFFER_TOO_SMALL);
+    unsigned char *pb = malloc(n_pb + 1);
+    CHECK_OK(ap_registry_export(r, AP_FORMAT_PROTOBUF, (char *)pb, n_pb + 1, &n_pb));
+    /* One delimited MetricFamily: a varint length that covers the rest, then field 1 (the name,
+     * wire type 2). */
+    size_t msg_len = 0, at = 0;
+    for (int shift = 0; at < n_pb; shift += 7) {
+        msg_len |= (size_t)(pb[at] & 0x7f) << shift;
+        if (!(pb[at++] & 0x80)) break;
+    }
+    CHECK_U64(at + msg_len, n_pb);
+    CHECK(pb[at] == 0x0a);
+    CHECK(memmem(pb, n_pb, "latency_seconds", 15) != NULL);
+    free(pb);
+    CHECK_STATUS(ap_registry_export(r, 4, NULL, 0, &n_pb), AP_ERR_OUT_OF_RANGE);
+    ap_native_histogram_free(again);
+    ap_native_histogram_free(rh);
+    ap_registry_free(r);
 
     ap_native_histogram_free(shared);
     ap_native_histogram_free(c);

@@ -104,6 +104,29 @@ impl NativeSnapshot {
         bound(key, self.schema)
     }
 
+    /// Values whose bucket lies wholly at or below `le`: what a classic bucket with upper bound
+    /// `le` counts from these buckets (exact when `le` is a bucket boundary, such as a power of
+    /// two; NaN values count in none).
+    pub fn cumulative_count(&self, le: f64) -> u64 {
+        let s = self.schema;
+        let negative = self
+            .negative
+            .iter()
+            .filter(|&&(k, _)| -bound(k - 1, s) <= le);
+        let zero = if self.zero_threshold <= le {
+            self.zero_count
+        } else {
+            0
+        };
+        let positive = self
+            .positive
+            .iter()
+            .take_while(|&&(k, _)| bound(k, s) <= le);
+        negative
+            .chain(positive)
+            .fold(zero, |acc, &(_, n)| acc.wrapping_add(n))
+    }
+
     /// The positive buckets as the exposition encodes them: spans and the count deltas (each
     /// bucket's count minus the previous bucket's), with gaps of one or two empty buckets
     /// filled in rather than starting a new span, exactly as client_golang encodes them.

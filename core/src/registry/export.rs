@@ -1,5 +1,5 @@
 //! Exposition of a [`Registry`] (and of a shared registry): Prometheus text 0.0.4, OpenMetrics
-//! text 1.0 and JSON. Every export reads the metrics' atomic cells (histograms through a
+//! text 1.0, the Prometheus protobuf format (delimited `MetricFamily` messages) and JSON. Every export reads the metrics' atomic cells (histograms through a
 //! snapshot), so it never blocks a recorder; families and series come out sorted by name and
 //! label values, so output is stable.
 //!
@@ -10,15 +10,90 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
+use prost::Message;
+
 use super::names::{escape_help, escape_label_value, format_value};
-use super::{Family, HistogramOpts, Metric, MetricKind, Registry};
-use crate::HistogramSnapshot;
+use super::{proto, Family, HistogramOpts, Metric, MetricKind, Registry};
+use crate::{HistogramSnapshot, NativeSnapshot};
 
 /// Content type of [`Registry::export_prometheus`].
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// Content type of [`Registry::export_openmetrics`].
 pub const OPENMETRICS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// Content type of [`Registry::export_protobuf`].
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/// An exposition format a scraper can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Prometheus text 0.0.4 ([`Registry::export_prometheus`]).
+    Prometheus,
+    /// OpenMetrics text 1.0 ([`Registry::export_openmetrics`]).
+    OpenMetrics,
+    /// The Prometheus protobuf format ([`Registry::export_protobuf`]): the only one that
+    /// carries native histograms.
+    Protobuf,
+}
+
+impl ExportFormat {
+    /// The `Content-Type` of a response in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Prometheus => PROMETHEUS_CONTENT_TYPE,
+            ExportFormat::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+            ExportFormat::Protobuf => PROTOBUF_CONTENT_TYPE,
+        }
+    }
+}
+
+/// The format to answer a scrape whose `Accept` header is `accept` with: the supported media
+/// range with the highest `q` (the first of equals), as Prometheus negotiates. Protobuf needs
+/// `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`; `text/plain` and `*/*`
+/// get Prometheus text; an empty or unsupported header too.
+///
+/// ```
+/// use atomicperf::{negotiate, ExportFormat};
+///
+/// // What Prometheus sends when native histograms are enabled:
+/// let accept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+///               encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;q=0.5,\
+///               text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+/// assert_eq!(negotiate(accept), ExportFormat::Protobuf);
+/// assert_eq!(negotiate("application/openmetrics-text"), ExportFormat::OpenMetrics);
+/// assert_eq!(negotiate(""), ExportFormat::Prometheus);
+/// ```
+pub fn negotiate(accept: &str) -> ExportFormat {
+    let mut best: Option<(f64, ExportFormat)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let (mut q, mut proto, mut delimited) = (1.0f64, false, false);
+        for p in parts {
+            let Some((k, v)) = p.split_once('=') else {
+                continue;
+            };
+            let v = v.trim().trim_matches('"');
+            match k.trim().to_ascii_lowercase().as_str() {
+                "q" => q = v.parse().unwrap_or(0.0),
+                "proto" => proto = v == "io.prometheus.client.MetricFamily",
+                "encoding" => delimited = v == "delimited",
+                _ => {}
+            }
+        }
+        let format = match media.as_str() {
+            "application/vnd.google.protobuf" if proto && delimited => ExportFormat::Protobuf,
+            "application/openmetrics-text" => ExportFormat::OpenMetrics,
+            "text/plain" | "text/*" | "*/*" => ExportFormat::Prometheus,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, format));
+        }
+    }
+    best.map_or(ExportFormat::Prometheus, |(_, f)| f)
+}
 
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Format {
@@ -38,6 +113,8 @@ pub(crate) enum Value {
     Timer(HistogramSnapshot, u64),
     /// A min/max's extremes (absent while empty).
     MinMax(Option<u64>, Option<u64>),
+    /// A native histogram's state.
+    Native(NativeSnapshot),
 }
 
 /// Reads one series' value when the writer gets to it (so that only one histogram snapshot
@@ -73,6 +150,7 @@ impl Family {
                         Value::Timer(t.histogram().snapshot(), errors)
                     }
                     Metric::MinMax(mm) => Value::MinMax(mm.min(), mm.max()),
+                    Metric::NativeHistogram(h) => Value::Native(h.snapshot()),
                 });
                 (labels, read)
             })
@@ -158,6 +236,32 @@ fn histogram_samples(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Vec<
         suffix: "_sum",
         extra: None,
         value: Num::Float(scaled_f64(s.sum_f64(), opts.scale)),
+    });
+    out.push(Sample {
+        suffix: "_count",
+        extra: None,
+        value: Num::Int(s.count()),
+    });
+}
+
+/// A native histogram in the text formats: its classic buckets (if any), `+Inf`, sum, count.
+fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample>) {
+    for &le in &opts.buckets {
+        out.push(Sample {
+            suffix: "_bucket",
+            extra: Some(("le", format_value(le))),
+            value: Num::Int(s.cumulative_count(le)),
+        });
+    }
+    out.push(Sample {
+        suffix: "_bucket",
+        extra: Some(("le", "+Inf".into())),
+        value: Num::Int(s.count()),
+    });
+    out.push(Sample {
+        suffix: "_sum",
+        extra: None,
+        value: Num::Float(s.sum()),
     });
     out.push(Sample {
         suffix: "_count",
@@ -267,6 +371,20 @@ fn expand(
                 (format!("{name}_min"), "gauge", mins),
                 (format!("{name}_max"), "gauge", maxs),
             ]
+        }
+        MetricKind::NativeHistogram => {
+            let rows = series
+                .into_iter()
+                .filter_map(|(labels, read)| match read() {
+                    Value::Native(s) => {
+                        let mut samples = Vec::new();
+                        native_samples(&s, opts, &mut samples);
+                        Some((labels, samples))
+                    }
+                    _ => None,
+                })
+                .collect();
+            vec![(name.to_string(), "histogram", rows)]
         }
     }
 }
@@ -383,6 +501,24 @@ impl Registry {
     pub fn export_openmetrics(&self) -> String {
         let families = self.sorted_families();
         write_text(families.iter().map(|f| f.view()), Format::OpenMetrics)
+    }
+
+    /// Every family in the Prometheus protobuf format (content type [`PROTOBUF_CONTENT_TYPE`]):
+    /// one length-delimited `io.prometheus.client.MetricFamily` message per exported family, as
+    /// client_golang writes them. Native histograms carry their schema, zero bucket and spans;
+    /// families without a series are left out.
+    pub fn export_protobuf(&self) -> Vec<u8> {
+        let families = self.sorted_families();
+        write_protobuf(families.iter().map(|f| f.view()))
+    }
+
+    /// The exposition in `format`, as bytes (the text formats are UTF-8).
+    pub fn export(&self, format: ExportFormat) -> Vec<u8> {
+        match format {
+            ExportFormat::Prometheus => self.export_prometheus().into_bytes(),
+            ExportFormat::OpenMetrics => self.export_openmetrics().into_bytes(),
+            ExportFormat::Protobuf => self.export_protobuf(),
+        }
     }
 
     /// Every family as JSON: `{"families": [{"name", "kind", "help", "labels": [...],
@@ -514,10 +650,59 @@ fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
                 out.key("max");
                 out.opt_uint(max);
             }
+            Value::Native(s) => native_json(&s, family.opts, out),
         }
         out.raw("}");
     }
     out.raw("]}");
+}
+
+/// A native histogram in JSON: count, sum, classic buckets as for a histogram, then `"schema"`,
+/// `"zero_threshold"`, `"zero_count"` and the non-empty `"positive"` and `"negative"` buckets as
+/// `[key, count]` pairs (bucket `k` holds magnitudes above 2^((k-1)·2^-schema) up to
+/// 2^(k·2^-schema)).
+fn native_json(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Json) {
+    out.key("count");
+    out.uint(s.count());
+    out.raw(",");
+    out.key("sum");
+    out.float(s.sum());
+    out.raw(",");
+    out.key("buckets");
+    out.raw("[");
+    for (i, &le) in opts.buckets.iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.raw("{");
+        out.key("le");
+        out.float(le);
+        out.raw(",");
+        out.key("count");
+        out.uint(s.cumulative_count(le));
+        out.raw("}");
+    }
+    out.raw("],");
+    out.key("schema");
+    let _ = write!(Adapter(&mut out.0), "{}", s.schema());
+    out.raw(",");
+    out.key("zero_threshold");
+    out.float(s.zero_threshold());
+    out.raw(",");
+    out.key("zero_count");
+    out.uint(s.zero_count());
+    for (name, buckets) in [("positive", s.positive()), ("negative", s.negative())] {
+        out.raw(",");
+        out.key(name);
+        out.raw("[");
+        for (i, &(k, n)) in buckets.iter().enumerate() {
+            if i > 0 {
+                out.raw(",");
+            }
+            let _ = write!(Adapter(&mut out.0), "[{k},{n}]");
+        }
+        out.raw("]");
+    }
 }
 
 fn histogram_json(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Json) {
@@ -549,4 +734,196 @@ fn histogram_json(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Json) {
         out.raw("}");
     }
     out.raw("]");
+}
+
+/// A label set of a series, with an extra label (`le`...) if any.
+fn label_pairs(names: &[String], values: &[String]) -> Vec<proto::LabelPair> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| proto::LabelPair {
+            name: Some(n.clone()),
+            value: Some(v.clone()),
+        })
+        .collect()
+}
+
+fn proto_histogram(s: &HistogramSnapshot, opts: &HistogramOpts) -> proto::Histogram {
+    proto::Histogram {
+        sample_count: Some(s.count()),
+        sample_sum: Some(scaled_f64(s.sum_f64(), opts.scale)),
+        bucket: cumulative(s, &opts.buckets, opts.scale)
+            .into_iter()
+            .map(|(le, n)| proto::Bucket {
+                cumulative_count: Some(n),
+                upper_bound: Some(le),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn proto_spans(spans: Vec<crate::BucketSpan>) -> Vec<proto::BucketSpan> {
+    spans
+        .into_iter()
+        .map(|s| proto::BucketSpan {
+            offset: Some(s.offset),
+            length: Some(s.length),
+        })
+        .collect()
+}
+
+/// A native histogram as client_golang writes it: classic buckets if any, count, sum, schema,
+/// zero threshold and count, spans and deltas (and one empty span when nothing else would tell
+/// a scraper that the histogram is native).
+fn proto_native(s: &NativeSnapshot, opts: &HistogramOpts) -> proto::Histogram {
+    let (positive_span, positive_delta) = s.positive_spans();
+    let (negative_span, negative_delta) = s.negative_spans();
+    let mut h = proto::Histogram {
+        sample_count: Some(s.count()),
+        sample_sum: Some(s.sum()),
+        bucket: opts
+            .buckets
+            .iter()
+            .map(|&le| proto::Bucket {
+                cumulative_count: Some(s.cumulative_count(le)),
+                upper_bound: Some(le),
+            })
+            .collect(),
+        schema: Some(i32::from(s.schema())),
+        zero_threshold: Some(s.zero_threshold()),
+        zero_count: Some(s.zero_count()),
+        negative_span: proto_spans(negative_span),
+        negative_delta,
+        positive_span: proto_spans(positive_span),
+        positive_delta,
+    };
+    if s.zero_threshold() == 0.0
+        && s.zero_count() == 0
+        && h.positive_span.is_empty()
+        && h.negative_span.is_empty()
+    {
+        h.positive_span.push(proto::BucketSpan {
+            offset: Some(0),
+            length: Some(0),
+        });
+    }
+    h
+}
+
+/// The protobuf exposition of `families` (given sorted by name); see
+/// [`Registry::export_protobuf`].
+pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'a>>) -> Vec<u8> {
+    use proto::MetricType as T;
+    let mut out = Vec::with_capacity(4096);
+    for mut family in families {
+        let mut series = std::mem::take(&mut family.series);
+        series.sort_by(|a, b| a.0.cmp(&b.0));
+        let (name, opts, names) = (family.name, family.opts, family.label_names);
+        let metric = |values: &[String]| proto::Metric {
+            label: label_pairs(names, values),
+            ..Default::default()
+        };
+        // (family name, type, series) of each exported family.
+        let mut exported: Vec<(String, T, Vec<proto::Metric>)> = Vec::new();
+        match family.kind {
+            MetricKind::Counter => {
+                let base = name.strip_suffix("_total").unwrap_or(name);
+                let rows = series
+                    .into_iter()
+                    .filter_map(|(labels, read)| match read() {
+                        Value::Counter(c) => Some(proto::Metric {
+                            counter: Some(proto::Counter {
+                                value: Some(c as f64),
+                            }),
+                            ..metric(&labels)
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                exported.push((format!("{base}_total"), T::Counter, rows));
+            }
+            MetricKind::Gauge => {
+                let rows = series
+                    .into_iter()
+                    .filter_map(|(labels, read)| match read() {
+                        Value::Gauge(g) => Some(proto::Metric {
+                            gauge: Some(proto::Gauge { value: Some(g) }),
+                            ..metric(&labels)
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                exported.push((name.to_string(), T::Gauge, rows));
+            }
+            MetricKind::Histogram | MetricKind::NativeHistogram => {
+                let rows = series
+                    .into_iter()
+                    .filter_map(|(labels, read)| {
+                        let histogram = match read() {
+                            Value::Histogram(s) => proto_histogram(&s, opts),
+                            Value::Native(s) => proto_native(&s, opts),
+                            _ => return None,
+                        };
+                        Some(proto::Metric {
+                            histogram: Some(histogram),
+                            ..metric(&labels)
+                        })
+                    })
+                    .collect();
+                exported.push((name.to_string(), T::Histogram, rows));
+            }
+            MetricKind::Timer => {
+                let (mut durations, mut errors) = (Vec::new(), Vec::new());
+                for (labels, read) in series {
+                    if let Value::Timer(s, e) = read() {
+                        durations.push(proto::Metric {
+                            histogram: Some(proto_histogram(&s, opts)),
+                            ..metric(&labels)
+                        });
+                        errors.push(proto::Metric {
+                            counter: Some(proto::Counter {
+                                value: Some(e as f64),
+                            }),
+                            ..metric(&labels)
+                        });
+                    }
+                }
+                exported.push((name.to_string(), T::Histogram, durations));
+                exported.push((format!("{name}_errors_total"), T::Counter, errors));
+            }
+            MetricKind::MinMax => {
+                let (mut mins, mut maxs) = (Vec::new(), Vec::new());
+                for (labels, read) in series {
+                    if let Value::MinMax(Some(lo), Some(hi)) = read() {
+                        for (v, rows) in [(lo, &mut mins), (hi, &mut maxs)] {
+                            rows.push(proto::Metric {
+                                gauge: Some(proto::Gauge {
+                                    value: Some(v as f64),
+                                }),
+                                ..metric(&labels)
+                            });
+                        }
+                    }
+                }
+                exported.push((format!("{name}_min"), T::Gauge, mins));
+                exported.push((format!("{name}_max"), T::Gauge, maxs));
+            }
+        }
+        for (family_name, kind, rows) in exported {
+            if rows.is_empty() {
+                continue;
+            }
+            let message = proto::MetricFamily {
+                name: Some(family_name),
+                help: Some(family.help.to_string()),
+                r#type: Some(kind as i32),
+                metric: rows,
+            };
+            message
+                .encode_length_delimited(&mut out)
+                .expect("a Vec grows as needed");
+        }
+    }
+    out
 }

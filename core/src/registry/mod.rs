@@ -2,10 +2,14 @@
 
 mod export;
 mod names;
+mod proto;
 #[cfg(all(unix, not(loom)))]
 mod shared;
 
-pub use export::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE};
+pub use export::{
+    negotiate, ExportFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
+    PROTOBUF_CONTENT_TYPE,
+};
 #[cfg(all(unix, not(loom)))]
 pub use shared::{GaugeMode, SharedOptions, SharedRegistry};
 
@@ -13,7 +17,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::{Counter, Error, Gauge, Histogram, MinMax, ShardedMap, Timer};
+use crate::{
+    Counter, Error, Gauge, Histogram, MinMax, NativeConfig, NativeHistogram, ShardedMap, Timer,
+};
 
 /// The kind of a registered metric family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +35,10 @@ pub enum MetricKind {
     Timer,
     /// [`MinMax`], exported as two gauges `<name>_min` and `<name>_max` (absent while empty).
     MinMax,
+    /// [`NativeHistogram`], exported as a Prometheus native histogram in the protobuf format
+    /// (with classic `le` buckets too when its [`NativeOpts`] name some), and in the text formats
+    /// as a histogram of those classic buckets, `+Inf`, `_sum` and `_count`.
+    NativeHistogram,
 }
 
 impl MetricKind {
@@ -52,7 +62,9 @@ impl MetricKind {
                 ]
             }
             MetricKind::Gauge => vec![name.to_string()],
-            MetricKind::Histogram => suffixed(&["", "_bucket", "_sum", "_count", "_created"]),
+            MetricKind::Histogram | MetricKind::NativeHistogram => {
+                suffixed(&["", "_bucket", "_sum", "_count", "_created"])
+            }
             MetricKind::Timer => suffixed(&[
                 "",
                 "_bucket",
@@ -74,6 +86,7 @@ impl MetricKind {
             MetricKind::Histogram => "histogram",
             MetricKind::Timer => "timer",
             MetricKind::MinMax => "minmax",
+            MetricKind::NativeHistogram => "native_histogram",
         }
     }
 }
@@ -91,6 +104,21 @@ pub enum Metric {
     Timer(Arc<Timer>),
     /// A min/max.
     MinMax(Arc<MinMax>),
+    /// A native histogram.
+    NativeHistogram(Arc<NativeHistogram>),
+}
+
+/// How a registered native histogram is laid out and exported.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NativeOpts {
+    /// The buckets' layout: schema, zero threshold, dense range.
+    pub config: NativeConfig,
+    /// Classic `le` bucket bounds (increasing, finite) exported beside the native buckets, each
+    /// counting the values of the native buckets wholly at or below it (exact when the bound is
+    /// a native bucket boundary, such as a power of two). Empty, the default: the text formats
+    /// export only `+Inf`, `_sum` and `_count`, as client_golang does for a native-only
+    /// histogram.
+    pub classic_buckets: Vec<f64>,
 }
 
 /// How a registered histogram is exported: Prometheus bucket boundaries, in exported units, and
@@ -153,6 +181,8 @@ struct Family {
     kind: MetricKind,
     label_names: Vec<String>,
     opts: HistogramOpts,
+    /// The layout of a native histogram family's series.
+    native: NativeConfig,
     series: ShardedMap<Vec<String>, Metric>,
 }
 
@@ -317,6 +347,34 @@ impl Registry {
         }
     }
 
+    /// The native histogram `name` with these labels (values recorded as `f64`, durations in
+    /// seconds), created if absent; `opts` lays out a new family and is ignored for an existing
+    /// one.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter), and for classic buckets that are not strictly increasing
+    /// and finite.
+    pub fn native_histogram(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        opts: &NativeOpts,
+    ) -> Result<Arc<NativeHistogram>, Error> {
+        let classic = HistogramOpts::plain(opts.classic_buckets.clone());
+        match self.get_or_create_with(
+            name,
+            help,
+            MetricKind::NativeHistogram,
+            labels,
+            Some(&classic),
+            Some(&opts.config),
+        )? {
+            Metric::NativeHistogram(h) => Ok(h),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
     /// Number of metric families.
     pub fn len(&self) -> usize {
         self.families.len()
@@ -335,9 +393,21 @@ impl Registry {
         labels: &[(&str, &str)],
         opts: Option<&HistogramOpts>,
     ) -> Result<Metric, Error> {
+        self.get_or_create_with(name, help, kind, labels, opts, None)
+    }
+
+    fn get_or_create_with(
+        &self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+        opts: Option<&HistogramOpts>,
+        native: Option<&NativeConfig>,
+    ) -> Result<Metric, Error> {
         let family = match self.families.get(name) {
             Some(f) => f,
-            None => self.create_family(name, help, kind, labels, opts)?,
+            None => self.create_family(name, help, kind, labels, opts, native)?,
         };
         if family.kind != kind {
             return Err(Error::InvalidArgument(format!(
@@ -411,8 +481,13 @@ impl Registry {
         kind: MetricKind,
         labels: &[(&str, &str)],
         opts: Option<&HistogramOpts>,
+        native: Option<&NativeConfig>,
     ) -> Result<Arc<Family>, Error> {
-        let fresh = Arc::new(Family::new(name, help, kind, labels, opts)?);
+        let mut fresh = Family::new(name, help, kind, labels, opts)?;
+        if let Some(config) = native {
+            fresh.native = *config;
+        }
+        let fresh = Arc::new(fresh);
         let mut exported =
             crate::fork::Guarded::lock(|| self.exported.lock().unwrap_or_else(|e| e.into_inner()));
         if let Some(existing) = self.families.get(name) {
@@ -445,7 +520,7 @@ impl Family {
     ) -> Result<Self, Error> {
         names::check_metric_name(name)?;
         let reserved: &[&str] = match kind {
-            MetricKind::Histogram | MetricKind::Timer => &["le"],
+            MetricKind::Histogram | MetricKind::Timer | MetricKind::NativeHistogram => &["le"],
             _ => &[],
         };
         for (i, (label, _)) in labels.iter().enumerate() {
@@ -470,6 +545,7 @@ impl Family {
                 names
             },
             opts,
+            native: NativeConfig::default(),
             series: ShardedMap::with_shards(4).expect("4 is a power of two"),
         })
     }
@@ -505,6 +581,9 @@ impl Family {
             MetricKind::Histogram => Metric::Histogram(Arc::new(Histogram::new())),
             MetricKind::Timer => Metric::Timer(Arc::new(Timer::new())),
             MetricKind::MinMax => Metric::MinMax(Arc::new(MinMax::new())),
+            MetricKind::NativeHistogram => {
+                Metric::NativeHistogram(Arc::new(NativeHistogram::with_config(self.native)))
+            }
         }
     }
 }

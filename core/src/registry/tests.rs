@@ -419,3 +419,138 @@ fn labels_are_exported_sorted_by_name_whatever_order_they_were_given_in() {
         "{text}"
     );
 }
+
+#[test]
+fn accept_headers_negotiate_as_prometheus_does() {
+    use crate::{negotiate, ExportFormat as F};
+    let cases = [
+        ("", F::Prometheus),
+        ("*/*", F::Prometheus),
+        ("text/plain;version=0.0.4", F::Prometheus),
+        ("application/openmetrics-text;version=1.0.0", F::OpenMetrics),
+        (
+            "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.9",
+            F::Prometheus,
+        ),
+        (
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3",
+            F::Protobuf,
+        ),
+        // Protobuf without the message or the delimited encoding is not what we write.
+        ("application/vnd.google.protobuf;encoding=delimited", F::Prometheus),
+        ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", F::Prometheus),
+        ("application/json", F::Prometheus),
+        ("application/openmetrics-text;q=0,text/plain;q=0.1", F::Prometheus),
+        ("APPLICATION/OPENMETRICS-TEXT; q=0.8", F::OpenMetrics),
+    ];
+    for (accept, want) in cases {
+        assert_eq!(negotiate(accept), want, "{accept:?}");
+    }
+    assert_eq!(F::Protobuf.content_type(), crate::PROTOBUF_CONTENT_TYPE);
+}
+
+#[test]
+fn a_native_histogram_exports_classic_buckets_in_text_and_native_ones_in_protobuf() {
+    use crate::{NativeConfig, NativeOpts};
+    use prost::Message;
+    let r = Registry::new();
+    let opts = NativeOpts {
+        config: NativeConfig::default(),
+        classic_buckets: vec![0.25, 1.0],
+    };
+    let h = r
+        .native_histogram("latency_seconds", "Latency.", &[("route", "/a")], &opts)
+        .unwrap();
+    for v in [0.1, 0.25, 0.3, 1.0, 4.0, -2.0, 0.0] {
+        h.record(v);
+    }
+    assert!(
+        r.counter("latency_seconds_count", "", &[]).is_err(),
+        "its names are taken"
+    );
+    assert!(r
+        .native_histogram("latency_seconds", "", &[("le", "x")], &opts)
+        .is_err());
+    let text = r.export_prometheus();
+    assert!(
+        text.contains("# TYPE latency_seconds histogram\n"),
+        "{text}"
+    );
+    // 0.25 holds 0.1, 0.25, 0 (zero bucket) and -2: powers of two are native boundaries, so
+    // the classic counts are exact.
+    assert!(
+        text.contains("latency_seconds_bucket{route=\"/a\",le=\"0.25\"} 4\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latency_seconds_bucket{route=\"/a\",le=\"1\"} 6\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latency_seconds_bucket{route=\"/a\",le=\"+Inf\"} 7\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latency_seconds_count{route=\"/a\"} 7\n"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.export_json()).unwrap();
+    let series = &json["families"][0]["series"][0];
+    assert_eq!(json["families"][0]["kind"], "native_histogram");
+    assert_eq!(series["schema"], 3);
+    assert_eq!(series["zero_count"], 1);
+    assert_eq!(series["negative"], serde_json::json!([[8, 1]]));
+
+    r.counter("jobs", "Jobs.", &[]).unwrap().add(3);
+    let bytes = r.export_protobuf();
+    let mut buf = &bytes[..];
+    let mut families = Vec::new();
+    while !buf.is_empty() {
+        families.push(proto::MetricFamily::decode_length_delimited(&mut buf).unwrap());
+    }
+    let names: Vec<&str> = families
+        .iter()
+        .map(|f| f.name.as_deref().unwrap())
+        .collect();
+    assert_eq!(names, ["jobs_total", "latency_seconds"]);
+    assert_eq!(
+        families[0].metric[0].counter.as_ref().unwrap().value,
+        Some(3.0)
+    );
+    let m = &families[1].metric[0];
+    assert_eq!(m.label[0].name.as_deref(), Some("route"));
+    let p = m.histogram.as_ref().unwrap();
+    assert_eq!(p.sample_count, Some(7));
+    assert_eq!(p.schema, Some(3));
+    assert_eq!(p.zero_count, Some(1));
+    assert_eq!(p.bucket.len(), 2);
+    let s = h.snapshot();
+    let (spans, deltas) = s.positive_spans();
+    assert_eq!(p.positive_delta, deltas);
+    assert_eq!(p.positive_span.len(), spans.len());
+    assert_eq!(p.negative_delta, vec![1]);
+    assert_eq!(r.export(crate::ExportFormat::Protobuf), bytes);
+}
+
+#[test]
+fn an_empty_native_histogram_with_zero_threshold_zero_says_it_is_native() {
+    use crate::{NativeConfig, NativeOpts};
+    use prost::Message;
+    let r = Registry::new();
+    let config = NativeConfig::default().with_zero_threshold(0.0).unwrap();
+    r.native_histogram(
+        "h",
+        "",
+        &[],
+        &NativeOpts {
+            config,
+            classic_buckets: vec![],
+        },
+    )
+    .unwrap();
+    let bytes = r.export_protobuf();
+    let f = proto::MetricFamily::decode_length_delimited(&bytes[..]).unwrap();
+    let h = f.metric[0].histogram.as_ref().unwrap();
+    assert_eq!(h.positive_span.len(), 1, "client_golang's no-op span");
+    assert_eq!(h.positive_span[0].length, Some(0));
+}

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_utils::CachePadded;
 
-use super::export::{write_json, write_text, FamilyView, Format, ReadValue, Value};
+use super::export::{write_json, write_protobuf, write_text, FamilyView, Format, ReadValue, Value};
 use super::{Family, HistogramOpts, Metric, MetricKind};
 use crate::cells::{CellBlock, ExternalCell, Keeper};
 use crate::fork::Guarded;
@@ -305,7 +305,7 @@ fn kind_code(kind: MetricKind) -> u32 {
         MetricKind::Gauge => KIND_GAUGE,
         MetricKind::Histogram => KIND_HISTOGRAM,
         MetricKind::Timer => KIND_TIMER,
-        MetricKind::MinMax => 0,
+        MetricKind::MinMax | MetricKind::NativeHistogram => 0,
     }
 }
 
@@ -861,6 +861,22 @@ impl SharedRegistry {
     pub fn export_json(&self) -> String {
         let plan = self.inner.plan();
         write_json(plan.views())
+    }
+
+    /// As [`export_prometheus`](Self::export_prometheus), in the Prometheus protobuf format of
+    /// [`Registry::export_protobuf`](crate::Registry::export_protobuf).
+    pub fn export_protobuf(&self) -> Vec<u8> {
+        let plan = self.inner.plan();
+        write_protobuf(plan.views())
+    }
+
+    /// The exposition in `format`, as bytes (the text formats are UTF-8).
+    pub fn export(&self, format: crate::ExportFormat) -> Vec<u8> {
+        match format {
+            crate::ExportFormat::Prometheus => self.export_prometheus().into_bytes(),
+            crate::ExportFormat::OpenMetrics => self.export_openmetrics().into_bytes(),
+            crate::ExportFormat::Protobuf => self.export_protobuf(),
+        }
     }
 
     fn get_or_create(
