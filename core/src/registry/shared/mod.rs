@@ -1452,7 +1452,8 @@ impl PlannedFamily {
                 }
             }
             GaugeMode::Sum | GaugeMode::LiveSum => {
-                row(values.to_vec(), found.iter().map(|f| f.1).sum());
+                // From +0.0: std's f64 sum of nothing is -0.0, which would export as "-0".
+                row(values.to_vec(), found.iter().fold(0.0, |acc, f| acc + f.1));
             }
             GaugeMode::Max | GaugeMode::LiveMax => {
                 if let Some(v) = found.iter().map(|f| f.1).reduce(f64::max) {

@@ -1079,3 +1079,27 @@ fn a_forked_child_records_into_the_same_counters_from_its_parents_handles() {
     assert_eq!(sample(&text, "forked_time_count"), Some(500.0));
     assert_eq!(sample(&text, "forked_time_errors_total"), Some(100.0));
 }
+
+#[test]
+fn a_sum_gauge_without_values_exports_zero_not_minus_zero() {
+    let t = Temp::new("minus-zero");
+    let r = SharedRegistry::open(t.path(), &small()).unwrap();
+    for mode in [GaugeMode::Sum, GaugeMode::LiveSum] {
+        let name = format!("busy_{}", mode.name());
+        r.gauge(&name, "", &[("k", "v")], mode).unwrap();
+    }
+    // A series whose only process slot is gone: register it from a child that exits.
+    let text = r.export_prometheus();
+    assert!(!text.contains("-0"), "{text}");
+    let pid = fork(|| {
+        let r = SharedRegistry::open(t.path(), &existing()).unwrap();
+        r.gauge("busy_livesum", "", &[("k", "w")], GaugeMode::LiveSum)
+            .unwrap()
+            .set(2.0);
+        0
+    });
+    assert_eq!(reap(pid), 0);
+    let text = r.export_prometheus();
+    assert!(text.contains("busy_livesum{k=\"w\"} 0\n"), "{text}");
+    assert!(!text.contains("-0"), "{text}");
+}
