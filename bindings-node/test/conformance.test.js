@@ -4,6 +4,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 const ap = require('..')
 
@@ -69,9 +70,12 @@ function register (r, kind, args, env) {
   const labels = {}
   let buckets
   let bind
+  let mode
   for (let i = 2; i < args.length; i++) {
     if (args[i] === 'as') {
       bind = args[++i]
+    } else if (args[i].startsWith('@mode=')) {
+      mode = args[i].slice('@mode='.length)
     } else if (args[i].startsWith('@buckets=')) {
       buckets = args[i].slice('@buckets='.length).split(',').map(num)
     } else {
@@ -80,9 +84,12 @@ function register (r, kind, args, env) {
     }
   }
   const options = buckets ? { help, labels, buckets, scale: 1 } : { help, labels }
+  if (mode) options.mode = mode
   const metric = r[kind](name, options)
   if (bind) env[bind] = metric
 }
+
+let sharedIds = 0
 
 function create (ty, a) {
   switch (ty) {
@@ -93,6 +100,18 @@ function create (ty, a) {
       return a.length ? new ap.Histogram({ significantFigures: Number(a[0]), highest: BigInt(a[1]) }) : new ap.Histogram()
     case 'timer': return new ap.Timer()
     case 'registry': return new ap.Registry()
+    case 'shared': {
+      // A new segment of its own; its file is removed at once (the registry keeps working).
+      const opts = { dir: os.tmpdir() }
+      for (const o of a) {
+        const [k, v] = o.split('=')
+        if (k !== 'max_series') throw new Error(`unknown shared registry option ${o}`)
+        opts.maxSeries = Number(v)
+      }
+      const r = new ap.SharedRegistry(`conformance-node-${process.pid}-${sharedIds++}`, opts)
+      r.unlink()
+      return r
+    }
     case 'ledger': return new ap.Ledger()
     case 'oncemap': return new ap.OnceMap()
     case 'cell': return new ap.SnapshotCell(Buffer.from(a[0]))
@@ -104,6 +123,13 @@ function create (ty, a) {
 async function call (env, v, op, a) {
   const o = env[v]
   const key = () => Buffer.from(a[0])
+  if (o instanceof ap.SharedRegistry) {
+    if (op === 'export') return o.metrics({ format: a[0] })
+    if (op === 'series_count') return o.seriesCount
+    if (op === 'refused_series') return o.refusedSeries
+    if (op === 'max_series') return o.maxSeries
+    return register(o, op, a, env)
+  }
   if (o instanceof ap.Registry) {
     if (op === 'export') return o.metrics({ format: a[0] })
     if (op === 'series_limit') {
