@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what it needs and runs every test in every language: Rust (unit, property, contention,
 # doc and header-drift tests, then the loom models), C (ASan/UBSan), Go (-race), Python and Node
-# (against the release builds users install), then builds every package (scripts/dist.sh) and
+# (against the release builds users install), the three counting into one shared segment, then builds every package (scripts/dist.sh) and
 # installs each the way its users do, from local registries with no Rust reachable
 # (scripts/test-dist.sh).
 # Works on a fresh machine: each language step installs its own tools (venv, npm, Go modules,
@@ -35,6 +35,7 @@ step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
 step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
+step "Python, Go and Node on one shared-memory segment" scripts/test-cross-language.sh
 step "Soak (60 s)" scripts/soak.sh 12
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 # Fuzzers, bounded: the C ABI and shared-registry segment files under ASan (coverage-guided,
