@@ -89,7 +89,7 @@ def main() -> int:
             * 2
         )
         procs = [subprocess.Popen(c, env=node_env, stdout=subprocess.DEVNULL) for c in commands]
-        failed = [c for c, p in zip(commands, procs) if p.wait(timeout=300) != 0]
+        failed = [c for c, p in zip(commands, procs, strict=True) if p.wait(timeout=300) != 0]
         assert not failed, f"workers failed: {failed}"
 
         go_total = subprocess.run(
