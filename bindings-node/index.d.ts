@@ -637,6 +637,137 @@ export declare class AsyncRecorder {
   toString(): string
 }
 
+// ---- NativeHistogram (lib/native-histogram.js) ------------------------------------------------
+
+/** Options of `new NativeHistogram()`. */
+export interface NativeHistogramOptions {
+  /**
+   * Resolution: neighbouring bucket boundaries are a factor `2^(2^-schema)` apart. An integer from
+   * -4 (a factor 65,536) to 8 (a factor 1.0027). Default 3: a factor 1.0905, so any value is known
+   * within 9.05% (see {@link NativeHistogram.relativeError}).
+   */
+  schema?: number
+  /**
+   * Values with `|v| <= zeroThreshold` count in the zero bucket. A finite number >= 0. Default
+   * `2 ** -128` (client_golang's default).
+   */
+  zeroThreshold?: number
+  /**
+   * `[lowest, highest]`: the positive values kept in a fixed array of buckets allocated up front
+   * (`0 < lowest <= highest`, finite, at most 65,536 buckets). Other values go to tables allocated
+   * on first use: the range sets speed and memory, never what is recorded or exported. Default
+   * `[1e-9, 3600]` (1 ns to 1 h, in seconds).
+   */
+  denseRange?: [lowest: number, highest: number]
+}
+
+/** A {@link NativeHistogram}'s state at one moment (a plain object). */
+export interface NativeHistogramSnapshot {
+  schema: number
+  zeroThreshold: number
+  /** Values in the zero bucket (`|v| <= zeroThreshold`). */
+  zeroCount: number
+  /** NaN values recorded (in `count`, in no bucket). */
+  nanCount: number
+  /** Every recorded value, NaN included. */
+  count: number
+  /** Sum of the recorded values (NaN once a NaN was recorded). */
+  sum: number
+  /**
+   * The non-empty buckets of positive values, `[key, count]` by increasing key: bucket `k`
+   * holds `2^((k-1)/2^schema) < v <= 2^(k/2^schema)`.
+   */
+  positive: Array<[key: number, count: number]>
+  /** The non-empty buckets of negative values, `[key, count]`: bucket `k` holds the `v` whose `|v|` positive bucket `k` would hold. */
+  negative: Array<[key: number, count: number]>
+}
+
+/**
+ * A lock-free histogram with the exponential buckets of Prometheus native histograms, recording
+ * any number (NaN and infinities included): bucket `k` holds the values with
+ * `2^((k-1)/2^schema) < |v| <= 2^(k/2^schema)` (positive and negative values apart), a zero
+ * bucket holds `|v| <= zeroThreshold`. A value lands in the bucket every Prometheus client puts
+ * it in, boundaries included. Exported by a {@link Registry} (`registry.nativeHistogram()`) as a
+ * native histogram in the protobuf format. Every method is one native call.
+ *
+ * @example
+ * const h = new NativeHistogram() // schema 3, seconds
+ * h.record(0.25)
+ * h.recordDuration(process.hrtime.bigint() - start) // nanoseconds, recorded in seconds
+ * h.quantile(0.99)
+ */
+export declare class NativeHistogram {
+  /**
+   * An empty native histogram.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `options` is not an object or an option has
+   *   the wrong type.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a schema that is not an integer from -4 to 8, a
+   *   negative or non-finite zero threshold, or a bad dense range.
+   */
+  constructor(options?: NativeHistogramOptions)
+  /**
+   * Records one value: any number (NaN counts in no bucket and makes the sum NaN; ±Infinity lands
+   * in the bucket past the largest finite value).
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` is not a number (a bigint included).
+   */
+  record(v: number): void
+  /**
+   * Records a duration of `durationNs` integer nanoseconds (as `Timer.record` and
+   * `Histogram.record` take it: `process.hrtime.bigint()` differences), in seconds, exactly as
+   * Go's `Duration.Seconds()` converts it.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `durationNs` is neither a number nor a bigint.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if it is negative, fractional, NaN or >= 2^64.
+   */
+  recordDuration(durationNs: U64): void
+  /**
+   * Starts timing: the returned `end()` records the nanoseconds since (with
+   * {@link NativeHistogram.recordDuration}) and returns them; later calls record nothing and
+   * return the same number.
+   */
+  startTimer(): () => number
+  /**
+   * Number of recorded values, NaN included.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`.
+   */
+  count(): number
+  /** Sum of the recorded values (NaN once a NaN was recorded; ±Infinity likewise). */
+  sum(): number
+  /**
+   * Values in the zero bucket.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`.
+   */
+  zeroCount(): number
+  /**
+   * The value of rank `q` (0 to 1), interpolated inside its bucket as Prometheus'
+   * `histogram_quantile` does for a native histogram: within {@link NativeHistogram.relativeError}
+   * of the recorded value of that rank. `null` when empty; `NaN` when only NaN was recorded.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `q` is not a number.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `q` is NaN or outside [0, 1].
+   */
+  quantile(q: number): number | null
+  /** The state at one moment, as a plain object. */
+  snapshot(): NativeHistogramSnapshot
+  /**
+   * Adds every value of `other` to this histogram. A finer schema merges exactly.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `other` is not a NativeHistogram.
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` if `other`'s schema is coarser than this one's.
+   */
+  merge(other: NativeHistogram): void
+  /** Sets every count and the sum back to zero. */
+  reset(): void
+  /** Bytes of native memory this histogram occupies (under 4 KiB with the defaults). */
+  memoryBytes(): number
+  /** The schema (-4 to 8). */
+  readonly schema: number
+  /** The zero threshold. */
+  readonly zeroThreshold: number
+  /** `[lowest, highest]`: the range of positive values kept in the fixed array of buckets. */
+  readonly denseRange: [lowest: number, highest: number]
+  /** The largest relative error of a value estimated anywhere in its bucket: `2^(2^-schema) - 1`. */
+  readonly relativeError: number
+  toString(): string
+}
+
 // ---- ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js) ----------
 // Byte strings: keys and values are a Buffer, a Uint8Array or a string; a string is stored as its
 // UTF-8 bytes, so `'a'` and `Buffer.from('a')` are the same key. Reads return a new Buffer (a
@@ -979,10 +1110,50 @@ export interface MetricsOptions {
    * `'json'`: `{"families": [{"name", "kind", "help", "labels", "series": [...]}]}` where a
    * counter or gauge series has `value`, a histogram or timer `count`, `sum`, `min`, `max` and
    * `buckets: [{le, count}]` (in exported units; a timer also `errors`), a min/max `min` and `max`
-   * (null while empty).
+   * (null while empty), a native histogram `schema`, `zero_threshold`, `zero_count`, `count`,
+   * `sum`, `positive` and `negative`; `'protobuf'`: the Prometheus protobuf exposition
+   * (length-delimited `io.prometheus.client.MetricFamily` messages,
+   * {@link Registry.PROTOBUF_CONTENT_TYPE}), returned as a Buffer: the one format that carries
+   * native histogram buckets (the text formats export a native histogram's `classicBuckets`,
+   * `+Inf`, `_sum` and `_count`).
    */
-  format?: 'prometheus' | 'openmetrics' | 'json'
+  format?: ExportFormatName
 }
+
+/** The formats of {@link Registry.metrics}. */
+export type ExportFormatName = 'prometheus' | 'openmetrics' | 'json' | 'protobuf'
+
+/** Options of {@link Registry.nativeHistogram}: the layout of a new family, ignored afterwards. */
+export interface RegistryNativeHistogramOptions extends MetricOptions, NativeHistogramOptions {
+  /**
+   * Classic `le` bucket bounds (finite, strictly increasing) exported beside the native buckets,
+   * each counting the values of the native buckets wholly at or below it (exact when the bound is
+   * a native bucket boundary, such as a power of two). Default none: the text formats export only
+   * `+Inf`, `_sum` and `_count`, as client_golang does for a native-only histogram.
+   */
+  classicBuckets?: number[]
+}
+
+/** What {@link negotiate} picks for an Accept header. */
+export interface NegotiatedFormat {
+  /** The format to pass to `metrics({ format })`. */
+  format: 'prometheus' | 'openmetrics' | 'protobuf'
+  /** The `Content-Type` of a response in that format. */
+  contentType: string
+}
+
+/**
+ * The format to answer a scrape with, from its `Accept` header, as Prometheus negotiates (the
+ * core's rule, the same in every language binding): the supported media range with the highest
+ * `q` (the first of equals); protobuf only with `proto=io.prometheus.client.MetricFamily` and
+ * `encoding=delimited`; `text/plain`, `text/*` and the any-type wildcard get Prometheus text, and so do an empty,
+ * absent (`undefined`, `null`) or unsupported header. An array of headers is read as one.
+ * @example
+ * const { format, contentType } = negotiate(req.headers.accept)
+ * res.writeHead(200, { 'Content-Type': contentType }).end(registry.metrics({ format }))
+ * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `accept` is not a string (or absent).
+ */
+export declare function negotiate(accept: string | string[] | undefined | null): NegotiatedFormat
 
 /**
  * Named metrics with help text and labels, created on first use and shared afterwards, exported
@@ -1035,6 +1206,11 @@ export declare class Registry {
   /** `'application/json'`. */
   static readonly JSON_CONTENT_TYPE: string
   /**
+   * `'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited'`:
+   * the content type of `metrics({ format: 'protobuf' })`.
+   */
+  static readonly PROTOBUF_CONTENT_TYPE: string
+  /**
    * The counter `name` with these labels, created if absent (exported as `<name>_total` unless
    * the name already ends in `_total`).
    * @throws {Error} `AP_ERR_INVALID_ARGUMENT`: invalid name or label name, `name` registered as
@@ -1062,13 +1238,26 @@ export declare class Registry {
    */
   minmax(name: string, options?: MetricOptions): MinMax
   /**
+   * The native histogram `name` with these labels, created if absent (values in exported units,
+   * durations in seconds: see {@link NativeHistogram}); `schema`, `zeroThreshold`, `denseRange`
+   * and `classicBuckets` lay out a new family and are ignored afterwards. Exported as a native
+   * histogram by `metrics({ format: 'protobuf' })`, and by the text formats as a histogram of its
+   * `classicBuckets`, `+Inf`, `_sum` and `_count`.
+   * Errors as {@link Registry.counter}, for `le` as a label or bad classic buckets, and a
+   * `RangeError` `AP_ERR_OUT_OF_RANGE` for a bad schema, zero threshold or dense range.
+   */
+  nativeHistogram(name: string, options?: RegistryNativeHistogramOptions): NativeHistogram
+  /**
    * Every family and series, sorted by name, in the Prometheus text format (default; valid for
-   * `promtool check metrics`), OpenMetrics or JSON. Synchronous: it reads atomic cells and never
-   * blocks recording (about a millisecond per few thousand series).
+   * `promtool check metrics`), OpenMetrics, JSON (strings) or the Prometheus protobuf format (a
+   * Buffer). Synchronous: it reads atomic cells and never blocks recording (about a millisecond
+   * per few thousand series). See {@link negotiate} to pick the format a scraper asks for.
    * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `format` is not a string.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for an unknown format.
    */
-  metrics(options?: MetricsOptions): string
+  metrics(options: { format: 'protobuf' }): ByteBuffer
+  metrics(options?: { format?: 'prometheus' | 'openmetrics' | 'json' }): string
+  metrics(options?: MetricsOptions): string | ByteBuffer
   /** The content type of `metrics()` with no options: {@link Registry.PROMETHEUS_CONTENT_TYPE}. */
   readonly contentType: string
   /** Number of metric families registered. */
@@ -1190,6 +1379,8 @@ export declare class SharedRegistry {
   static readonly OPENMETRICS_CONTENT_TYPE: string
   /** `'application/json'`. */
   static readonly JSON_CONTENT_TYPE: string
+  /** The content type of `metrics({ format: 'protobuf' })`, as {@link Registry.PROTOBUF_CONTENT_TYPE}. */
+  static readonly PROTOBUF_CONTENT_TYPE: string
   /** The counter `name` with these labels, created if absent (by this or any process). Errors as {@link Registry.counter}. */
   counter(name: string, options?: MetricOptions): Counter
   /**
@@ -1203,7 +1394,9 @@ export declare class SharedRegistry {
   /** The timer `name` with these labels, created if absent. Errors as {@link Registry.timer}. */
   timer(name: string, options?: MetricOptions): Timer
   /** Every process's metrics, combined, in the format of {@link Registry.metrics} (the same text for the same data). */
-  metrics(options?: MetricsOptions): string
+  metrics(options: { format: 'protobuf' }): ByteBuffer
+  metrics(options?: { format?: 'prometheus' | 'openmetrics' | 'json' }): string
+  metrics(options?: MetricsOptions): string | ByteBuffer
   /** The content type of `metrics()` with no options. */
   readonly contentType: string
   /** The segment file (still readable after `close()`). */

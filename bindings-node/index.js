@@ -480,18 +480,21 @@ class Histogram {
 module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
 Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE, directCells, internals))
+// NativeHistogram: Prometheus native histogram buckets (lib/native-histogram.js).
+Object.assign(module.exports, require('./lib/native-histogram.js')(calls, FROM_HANDLE, internals))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls, internals))
 // Registry and the process-wide default `registry` (lib/registry.js): its metrics are the
 // classes above, wrapped around the registry's own handles.
 {
-  const { Timer, MinMax } = module.exports
+  const { Timer, MinMax, NativeHistogram } = module.exports
   Object.assign(module.exports, require('./lib/registry.js')(calls, {
     counter: (h) => new Counter(FROM_HANDLE, h),
     gauge: (h) => new Gauge(FROM_HANDLE, h),
     histogram: (h) => new Histogram(FROM_HANDLE, h),
     timer: (h) => new Timer(FROM_HANDLE, h),
     minmax: (h) => new MinMax(FROM_HANDLE, h),
+    nativeHistogram: (h) => new NativeHistogram(FROM_HANDLE, h),
   }, internals))
   // SharedRegistry (lib/shared-registry.js): the same classes over cells in a shared-memory
   // segment; striped cells are offset by the pid, so that processes spread over the stripes.

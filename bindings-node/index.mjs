@@ -11,6 +11,7 @@ export const {
   benchIdentity,
   MinMax,
   Timer,
+  NativeHistogram,
   RateTracker,
   ThroughputWindow,
   AsyncRecorder,
@@ -21,6 +22,7 @@ export const {
   CancellationToken,
   Registry,
   registry,
+  negotiate,
   SharedRegistry,
   bench,
 } = atomicperf

@@ -3,9 +3,14 @@
 // export, over the native functions of src/registry.rs (the core's `Registry`).
 //
 // index.js calls this module's function once with its native calls and with `wrap`, functions
-// that turn a metric handle from the registry into the public Counter, Gauge, Histogram, Timer
-// or MinMax (the same classes `new Counter()` makes: a registry counter still adds to its
-// Rust-owned cells with Atomics).
+// that turn a metric handle from the registry into the public Counter, Gauge, Histogram, Timer,
+// MinMax or NativeHistogram (the same classes `new Counter()` makes: a registry counter still
+// adds to its Rust-owned cells with Atomics).
+//
+// `metrics({ format })` returns a string for the text formats and JSON, and a Buffer for
+// 'protobuf' (the Prometheus protobuf exposition, the one format that carries native histogram
+// buckets). `negotiate(accept)` picks the format for a scrape's Accept header with the core's
+// `negotiate`, the one rule every language binding applies.
 //
 // `registry` is the process-wide default registry (core's `Registry::global()`): every
 // worker_thread loads the same addon, so every thread's `registry` is the same Rust registry,
@@ -109,6 +114,26 @@ function remember(cache, name, flat, metric) {
   return metric
 }
 
+/** `[lowest, highest]` of a `denseRange` option (both undefined when it is omitted). */
+function denseRangeOf(range) {
+  if (range === undefined) return [undefined, undefined]
+  if (!Array.isArray(range) || range.length !== 2) {
+    throw typeError(`denseRange must be an array [lowest, highest], got ${typeName(range)}`)
+  }
+  return range
+}
+
+/** The export format number of `metrics()`'s `format` option (FORMATS: name -> number). */
+function formatNumber(FORMATS, opts) {
+  const { format = 'prometheus' } = options(opts, 'metrics')
+  if (typeof format !== 'string') throw typeError(`format must be a string, got ${typeName(format)}`)
+  const f = FORMATS[format]
+  if (typeof f !== 'number' || !Object.hasOwn(FORMATS, format)) {
+    throw rangeError(`unknown format ${JSON.stringify(format)}: expected 'prometheus', 'openmetrics', 'json' or 'protobuf'`)
+  }
+  return f
+}
+
 function checkHelp(help) {
   if (help !== undefined && typeof help !== 'string') {
     throw typeError(`help must be a string, got ${typeName(help)}`)
@@ -119,10 +144,24 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   const {
     registryNew, registryGlobal, registryNamed, registryCounter, registryGauge, registryHistogram,
     registryTimer, registryMinmax, registryExport, registryLen, registrySame, registryContentTypes,
-    registrySetSeriesLimit, registrySeriesStats,
+    registrySetSeriesLimit, registrySeriesStats, registryNativeHistogram, exportNegotiate,
   } = calls
-  const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE] = registryContentTypes()
-  const FORMATS = { prometheus: 0, openmetrics: 1, json: 2 }
+  const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE] = registryContentTypes()
+  const FORMATS = { prometheus: 0, openmetrics: 1, json: 2, protobuf: 3 }
+
+  /**
+   * The format to answer a scrape with, from its Accept header (the core's negotiate: the
+   * supported media range with the highest q; protobuf only with
+   * proto=io.prometheus.client.MetricFamily and encoding=delimited; Prometheus text for an empty,
+   * absent or unsupported header): `{ format, contentType }`, `format` a `metrics()` format.
+   */
+  function negotiate(accept) {
+    if (accept === undefined || accept === null) accept = ''
+    else if (Array.isArray(accept)) accept = accept.join(',')
+    if (typeof accept !== 'string') throw typeError(`accept must be a string, got ${typeName(accept)}`)
+    const [format, contentType] = exportNegotiate(accept)
+    return { format, contentType }
+  }
 
   /** Named metrics with labels, get-or-create, exported as Prometheus text, OpenMetrics or JSON. */
   class Registry {
@@ -133,6 +172,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     #histograms = new Map()
     #timers = new Map()
     #minmaxes = new Map()
+    #natives = new Map()
 
     constructor(from, handle) {
       this.#h = from === FROM_HANDLE ? handle : registryNew()
@@ -205,14 +245,22 @@ module.exports = function defineRegistry(calls, wrap, internals) {
       return remember(this.#minmaxes, name, flat, wrap.minmax(registryMinmax(this.#h, name, help, flat)))
     }
 
-    metrics(opts) {
-      const { format = 'prometheus' } = options(opts, 'metrics')
-      if (typeof format !== 'string') throw typeError(`format must be a string, got ${typeName(format)}`)
-      const f = FORMATS[format]
-      if (typeof f !== 'number' || !Object.hasOwn(FORMATS, format)) {
-        throw rangeError(`unknown format ${JSON.stringify(format)}: expected 'prometheus', 'openmetrics' or 'json'`)
+    nativeHistogram(name, opts) {
+      const { help, labels, schema, zeroThreshold, denseRange, classicBuckets } = options(opts, 'nativeHistogram')
+      checkHelp(help)
+      if (classicBuckets !== undefined && !Array.isArray(classicBuckets)) {
+        throw typeError(`classicBuckets must be an array of numbers, got ${typeName(classicBuckets)}`)
       }
-      return registryExport(this.#h, f)
+      const [lowest, highest] = denseRangeOf(denseRange)
+      const m = cached(this.#natives, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      const h = registryNativeHistogram(this.#h, name, help, flat, schema, zeroThreshold, lowest, highest, classicBuckets)
+      return remember(this.#natives, name, flat, wrap.nativeHistogram(h))
+    }
+
+    metrics(opts) {
+      return registryExport(this.#h, formatNumber(FORMATS, opts))
     }
 
     get contentType() {
@@ -279,15 +327,16 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     static PROMETHEUS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE
     static OPENMETRICS_CONTENT_TYPE = OPENMETRICS_CONTENT_TYPE
     static JSON_CONTENT_TYPE = 'application/json'
+    static PROTOBUF_CONTENT_TYPE = PROTOBUF_CONTENT_TYPE
   }
 
   const defaultRegistry = new Registry(FROM_HANDLE, registryGlobal())
   const namedRegistries = new Map()
 
-  return { Registry, registry: defaultRegistry }
+  return { Registry, registry: defaultRegistry, negotiate }
 }
 
 // For lib/shared-registry.js: the same look-ups, checks and errors.
 module.exports.lookup = {
-  withCode, typeError, rangeError, typeName, options, cached, flatLabels, remember, checkHelp,
+  withCode, typeError, rangeError, typeName, options, cached, flatLabels, remember, checkHelp, formatNumber,
 }

@@ -15,11 +15,11 @@
 // its error.
 
 const {
-  withCode, typeError, rangeError, typeName, options, cached, flatLabels, remember, checkHelp,
+  withCode, typeError, typeName, options, cached, flatLabels, remember, checkHelp, formatNumber,
 } = require('./registry.js').lookup
 
 const inspect = Symbol.for('nodejs.util.inspect.custom')
-const FORMATS = { prometheus: 0, openmetrics: 1, json: 2 }
+const FORMATS = { prometheus: 0, openmetrics: 1, json: 2, protobuf: 3 }
 // The cache of a gauge mode not looked up yet (never written).
 const NOTHING_CACHED = new Map()
 
@@ -132,16 +132,10 @@ module.exports = function defineSharedRegistry(calls, wrap, Registry) {
       return remember(this.#timers, name, flat, wrap.timer(sharedRegistryTimer(h, name, help, flat)))
     }
 
-    /** Every process's metrics, combined, as Registry.metrics() formats them. */
+    /** Every process's metrics, combined, as Registry.metrics() formats them ('protobuf': a Buffer). */
     metrics(opts) {
       const h = this.#open()
-      const { format = 'prometheus' } = options(opts, 'metrics')
-      if (typeof format !== 'string') throw typeError(`format must be a string, got ${typeName(format)}`)
-      const f = FORMATS[format]
-      if (typeof f !== 'number' || !Object.hasOwn(FORMATS, format)) {
-        throw rangeError(`unknown format ${JSON.stringify(format)}: expected 'prometheus', 'openmetrics' or 'json'`)
-      }
-      return sharedRegistryExport(h, f)
+      return sharedRegistryExport(h, formatNumber(FORMATS, opts))
     }
 
     get contentType() {
@@ -226,6 +220,7 @@ module.exports = function defineSharedRegistry(calls, wrap, Registry) {
     static PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
     static OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE
     static JSON_CONTENT_TYPE = Registry.JSON_CONTENT_TYPE
+    static PROTOBUF_CONTENT_TYPE = Registry.PROTOBUF_CONTENT_TYPE
   }
 
   return { SharedRegistry }

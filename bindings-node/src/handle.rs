@@ -68,6 +68,7 @@ kinds! {
     atomicperf::RateTracker => "RateTracker", 0x06;
     atomicperf::ThroughputWindow => "ThroughputWindow", 0x07;
     crate::async_recorder::JsRecorder => "AsyncRecorder", 0x08;
+    atomicperf::NativeHistogram => "NativeHistogram", 0x09;
     crate::sharded_map::ByteMap => "ShardedMap", 0x10;
     atomicperf::Ledger => "Ledger", 0x11;
     crate::snapshot_cell::ByteCell => "SnapshotCell", 0x12;
@@ -184,7 +185,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_tag_and_a_name_of_its_own() {
-        assert_eq!(KINDS.len(), 16);
+        assert_eq!(KINDS.len(), 17);
         for (i, (name, t)) in KINDS.iter().enumerate() {
             for (other, u) in &KINDS[i + 1..] {
                 assert!(

@@ -31,6 +31,7 @@ mod gauge;
 mod histogram;
 mod ledger;
 mod minmax;
+mod native_histogram;
 mod once_map;
 mod rate_tracker;
 mod registry;
@@ -52,12 +53,13 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 19] = [
+const EXPORTS: [&[callback::Export]; 20] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
     minmax::EXPORTS,
     timer::EXPORTS,
+    native_histogram::EXPORTS,
     rate_tracker::EXPORTS,
     throughput_window::EXPORTS,
     async_recorder::EXPORTS,

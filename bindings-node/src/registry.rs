@@ -13,7 +13,8 @@
 use std::sync::Arc;
 
 use atomicperf::{
-    Error, HistogramOpts, Registry, Status, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
+    negotiate, Error, ExportFormat, HistogramOpts, NativeOpts, Registry, Status,
+    OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE,
 };
 
 use crate::callback::{self, callbacks, export, Env, Export, Value};
@@ -98,6 +99,33 @@ pub(crate) fn histogram_opts(
     Ok(opts)
 }
 
+/// An export in `format` (0 Prometheus, 1 OpenMetrics, 2 JSON: a string; 3 protobuf: a Buffer),
+/// by the text and byte exporters of a registry.
+pub(crate) fn export_value<'s>(
+    env: Env<'s>,
+    format: Value<'s>,
+    text: impl FnOnce(u32) -> String,
+    protobuf: impl FnOnce() -> Vec<u8>,
+) -> Result<Value<'s>> {
+    match convert::to_f64(env, format, "format")? {
+        f @ (0.0 | 1.0 | 2.0) => convert::string(env, &text(f as u32)),
+        3.0 => convert::buffer(env, &protobuf()),
+        other => Err(Fail::range(format!(
+            "unknown export format {}",
+            convert::js_number(other)
+        ))),
+    }
+}
+
+/// The name `Registry.metrics()` gives an export format.
+fn format_name(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::Prometheus => "prometheus",
+        ExportFormat::OpenMetrics => "openmetrics",
+        ExportFormat::Protobuf => "protobuf",
+    }
+}
+
 fn registry_of<'s>(env: Env<'s>, h: Value<'s>) -> Result<&'s Registry> {
     handle::get::<Registry>(env, h)
 }
@@ -167,17 +195,51 @@ callbacks! {
         handle::new_arc(env, metric)
     }
 
-    /// `registryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON): string`.
+    /// `registryNativeHistogram(h, name, help?, labels: string[], schema?, zeroThreshold?,
+    /// denseLowest?, denseHighest?, classicBuckets?: number[]): NativeHistogram handle`.
+    fn registry_native_histogram(env, info) {
+        let [h, name, help, labels, schema, zero, lowest, highest, classic] = callback::args::<9>(env, info)?;
+        let registry = registry_of(env, h)?;
+        let key = Key::read(env, name, help, labels)?;
+        let mut opts = NativeOpts {
+            config: crate::native_histogram::native_config(env, schema, zero, lowest, highest)?,
+            classic_buckets: Vec::new(),
+        };
+        if !convert::is_undefined(env, classic)? {
+            opts.classic_buckets = convert::to_array(env, classic, "classicBuckets")?
+                .into_iter()
+                .map(|b| convert::to_f64(env, b, "a classic bucket bound"))
+                .collect::<Result<_>>()?;
+        }
+        let metric = registry.native_histogram(&key.name, &key.help, &key.labels(), &opts).map_err(registry_error)?;
+        handle::new_arc(env, metric)
+    }
+
+    /// `registryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON | 3 protobuf): string |
+    /// Buffer`.
     fn registry_export(env, info) {
         let [h, format] = callback::args::<2>(env, info)?;
         let registry = registry_of(env, h)?;
-        let text = match convert::to_f64(env, format, "format")? as i32 {
-            0 => registry.export_prometheus(),
-            1 => registry.export_openmetrics(),
-            2 => registry.export_json(),
-            other => return Err(Fail::range(format!("unknown export format {other}"))),
-        };
-        convert::string(env, &text)
+        export_value(
+            env,
+            format,
+            |f| match f {
+                0 => registry.export_prometheus(),
+                1 => registry.export_openmetrics(),
+                _ => registry.export_json(),
+            },
+            || registry.export_protobuf(),
+        )
+    }
+
+    /// `exportNegotiate(accept: string): [format name, content type]`: the core's `negotiate`.
+    fn export_negotiate(env, info) {
+        let [accept] = callback::args::<1>(env, info)?;
+        let format = negotiate(&convert::to_string(env, accept, "accept")?);
+        let out = convert::array(env, 2)?;
+        convert::set_element(env, out, 0, convert::string(env, format_name(format))?)?;
+        convert::set_element(env, out, 1, convert::string(env, format.content_type())?)?;
+        Ok(out)
     }
 
     /// `registryLen(h): number`: metric families registered.
@@ -218,11 +280,13 @@ callbacks! {
         Ok(out)
     }
 
-    /// `registryContentTypes(): [prometheus, openmetrics]`.
+    /// `registryContentTypes(): [prometheus, openmetrics, protobuf]`.
     fn registry_content_types(env, _info) {
-        let out = convert::array(env, 2)?;
-        convert::set_element(env, out, 0, convert::string(env, PROMETHEUS_CONTENT_TYPE)?)?;
-        convert::set_element(env, out, 1, convert::string(env, OPENMETRICS_CONTENT_TYPE)?)?;
+        let types = [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE];
+        let out = convert::array(env, types.len())?;
+        for (i, t) in types.into_iter().enumerate() {
+            convert::set_element(env, out, i as u32, convert::string(env, t)?)?;
+        }
         Ok(out)
     }
 }
@@ -236,10 +300,12 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("registryHistogram", registry_histogram),
     export!("registryTimer", registry_timer),
     export!("registryMinmax", registry_minmax),
+    export!("registryNativeHistogram", registry_native_histogram),
     export!("registryExport", registry_export),
     export!("registryLen", registry_len),
     export!("registrySame", registry_same),
     export!("registryContentTypes", registry_content_types),
     export!("registrySetSeriesLimit", registry_set_series_limit),
     export!("registrySeriesStats", registry_series_stats),
+    export!("exportNegotiate", export_negotiate),
 ];

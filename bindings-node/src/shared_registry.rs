@@ -163,18 +163,21 @@ callbacks! {
         handle::new_arc(env, metric)
     }
 
-    /// `sharedRegistryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON): string`: every
-    /// process's metrics, combined.
+    /// `sharedRegistryExport(h, format: 0 Prometheus | 1 OpenMetrics | 2 JSON | 3 protobuf):
+    /// string | Buffer`: every process's metrics, combined.
     fn shared_registry_export(env, info) {
         let [h, format] = callback::args::<2>(env, info)?;
         let registry = shared_of(env, h)?;
-        let text = match convert::to_f64(env, format, "format")? as i32 {
-            0 => registry.export_prometheus(),
-            1 => registry.export_openmetrics(),
-            2 => registry.export_json(),
-            other => return Err(Fail::range(format!("unknown export format {other}"))),
-        };
-        convert::string(env, &text)
+        crate::registry::export_value(
+            env,
+            format,
+            |f| match f {
+                0 => registry.export_prometheus(),
+                1 => registry.export_openmetrics(),
+                _ => registry.export_json(),
+            },
+            || registry.export_protobuf(),
+        )
     }
 
     /// `sharedRegistryPath(h): string`: the segment file.
