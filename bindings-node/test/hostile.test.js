@@ -47,6 +47,7 @@ const attack = `(async () => {
     Histogram: () => b.histogramNew(),
     MinMax: () => b.minmaxNew(),
     Timer: () => b.timerNew(),
+    NativeHistogram: () => b.nativeHistogramNew(),
     RateTracker: () => b.rateTrackerNew(['a'], [b.counterNew()]),
     ThroughputWindow: () => b.throughputNew(1000, 10, 100),
     AsyncRecorder: () => b.asyncRecorderNew('counter', b.counterNew()),
@@ -71,14 +72,14 @@ const attack = `(async () => {
   const prefixes = [
     ['onceMapComplete', 'OnceMap ticket'], ['onceMapAbandon', 'OnceMap ticket'],
     ['counter', 'Counter'], ['gauge', 'Gauge'], ['histogram', 'Histogram'], ['minmax', 'MinMax'],
-    ['timer', 'Timer'], ['rateTracker', 'RateTracker'], ['throughput', 'ThroughputWindow'],
+    ['timer', 'Timer'], ['nativeHistogram', 'NativeHistogram'], ['rateTracker', 'RateTracker'], ['throughput', 'ThroughputWindow'],
     ['asyncRecorder', 'AsyncRecorder'], ['shardedMap', 'ShardedMap'], ['ledger', 'Ledger'],
     ['snapshotCell', 'SnapshotCell'], ['onceMap', 'OnceMap'], ['cancellation', 'CancellationToken'],
     ['registry', 'Registry'], ['sharedRegistry', 'SharedRegistry'],
   ]
   const noHandle = new Set(['registryGlobal', 'registryNamed', 'registryContentTypes', 'benchRun', 'benchWorkloads',
     'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames', 'statusNames', 'handleKinds', 'waitStats',
-    'histogramBucketIndexes', 'sharedRegistryRemove'])
+    'histogramBucketIndexes', 'sharedRegistryRemove', 'exportNegotiate'])
   const notHandles = [undefined, null, 0, 1n, 'x', {}, [], () => {}, new Uint8Array(8)]
   const covered = new Set()
   for (const name of Object.keys(t)) {
@@ -94,6 +95,9 @@ const attack = `(async () => {
   // Handles in later arguments: every wrong kind where another handle is expected.
   for (const [k, h] of Object.entries(handles)) {
     if (k !== 'Histogram') expectTypeError('histogramMerge(_, ' + k + ')', 'Histogram', () => t.histogramMerge(handles.Histogram, h))
+    if (k !== 'NativeHistogram') {
+      expectTypeError('nativeHistogramMerge(_, ' + k + ')', 'NativeHistogram', () => t.nativeHistogramMerge(handles.NativeHistogram, h))
+    }
     if (k !== 'Registry') expectTypeError('registrySame(_, ' + k + ')', 'Registry', () => t.registrySame(handles.Registry, h))
     if (k !== 'SharedRegistry') {
       expectTypeError('sharedRegistrySame(_, ' + k + ')', 'SharedRegistry', () => t.sharedRegistrySame(handles.SharedRegistry, h))
@@ -130,9 +134,9 @@ test('every native function, given a handle of every other kind, throws a TypeEr
   const { worker, main } = JSON.parse(r.stdout)
   for (const [where, { calls, failures, kinds, covered }] of Object.entries({ worker, main })) {
     assert.deepEqual(failures, [], where)
-    assert.equal(kinds.length, 16, `${where}: ${kinds}`)
+    assert.equal(kinds.length, 17, `${where}: ${kinds}`)
     // Every kind is the expected kind of some function, so every kind was refused as the wrong one.
     assert.deepEqual(covered, [...kinds].sort(), where)
-    assert.ok(calls > 16 * 15 * 10, `${where}: only ${calls} calls`)
+    assert.ok(calls > 17 * 16 * 10, `${where}: only ${calls} calls`)
   }
 })
