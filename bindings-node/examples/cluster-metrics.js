@@ -9,7 +9,8 @@
 //   WORKERS=4 PORT=9464 node examples/cluster-metrics.js
 //   curl -s localhost:9464/            # "hello from <pid>"
 //   curl -s localhost:9464/work?ms=50  # blocks its worker for 50 ms, as CPU-bound work would
-//   curl -s localhost:9464/metrics     # every worker's requests (?format=openmetrics|json)
+//   curl -s localhost:9464/metrics     # every worker's requests, in the format the Accept header
+//                                      # negotiates (?format=prometheus|openmetrics|json|protobuf)
 //
 // Metrics:
 //   http_requests_total{route, code}    counter: requests answered, by all workers together
@@ -27,7 +28,7 @@
 
 const cluster = require('node:cluster')
 const http = require('node:http')
-const { SharedRegistry } = require('..')
+const { SharedRegistry, negotiate } = require('..')
 
 const WORKERS = Number(process.env.WORKERS || 4)
 const PORT = Number(process.env.PORT ?? 9464)
@@ -37,6 +38,7 @@ const CONTENT_TYPES = {
   prometheus: SharedRegistry.PROMETHEUS_CONTENT_TYPE,
   openmetrics: SharedRegistry.OPENMETRICS_CONTENT_TYPE,
   json: SharedRegistry.JSON_CONTENT_TYPE,
+  protobuf: SharedRegistry.PROTOBUF_CONTENT_TYPE,
 }
 
 function log(event) {
@@ -95,11 +97,16 @@ function worker() {
     const url = new URL(req.url, 'http://localhost')
     res.setHeader('X-Worker-Pid', pid)
     if (url.pathname === '/metrics') {
-      const format = url.searchParams.get('format') || 'prometheus'
+      // ?format= wins; otherwise what the scraper's Accept header asks for (protobuf for a
+      // Prometheus with native histograms enabled).
+      const asked = url.searchParams.get('format')
+      const { format, contentType } = asked === null
+        ? negotiate(req.headers.accept)
+        : { format: asked, contentType: CONTENT_TYPES[asked] }
       if (!Object.hasOwn(CONTENT_TYPES, format)) {
         res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`unknown format ${format}\n`)
       } else {
-        res.writeHead(200, { 'Content-Type': CONTENT_TYPES[format] }).end(metrics.metrics({ format }))
+        res.writeHead(200, { 'Content-Type': contentType }).end(metrics.metrics({ format }))
       }
       return
     }
