@@ -3,8 +3,10 @@
 # scripts/dist-node.sh, shared with scripts/test-node.sh) and runs its benchmarks against
 # prom-client, plain JS and a plain napi-rs call (benchIdentity), all measured in the same run:
 # per-call cost (bench.js, metrics.js, state.js, and `atomicperf overhead`), the registry's
-# look-up and export (registry.js), and the SharedRegistry's direct writes against in-process ones
-# and its scrape of 8 cluster workers against prom-client's AggregatorRegistry (shared.js).
+# look-up and export (registry.js), NativeHistogram.record against Histogram.record and
+# prom-client's Histogram.observe (native-histogram.js), and the SharedRegistry's direct writes
+# against in-process ones and its scrape of 8 cluster workers against prom-client's
+# AggregatorRegistry (shared.js).
 # Options (--iterations N, --json) go to every script. The core's contention suite is
 # `npx atomicperf bench` (or scripts/bench.sh).
 set -euo pipefail
@@ -19,6 +21,7 @@ ap_node_build_addons >&2
 cd "$AP_NODE_PKG"
 node bench/bench.js "$@"
 node bench/metrics.js "$@"
+node bench/native-histogram.js "$@"
 node bench/state.js "$@"
 node bench/registry.js "$@"
 node bench/shared.js "$@"
