@@ -30,6 +30,7 @@ mod gauge;
 mod histogram;
 mod ledger;
 mod minmax;
+mod native_histogram;
 mod once_map;
 mod rate_tracker;
 mod registry;
@@ -54,6 +55,8 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<gauge::Gauge>()?;
     m.add_class::<histogram::Histogram>()?;
     m.add_class::<minmax::MinMax>()?;
+    m.add_class::<native_histogram::NativeHistogram>()?;
+    m.add_class::<native_histogram::NativeSnapshot>()?;
     m.add_class::<timer::Timer>()?;
     m.add_class::<timer::TimerSnapshot>()?;
     m.add_class::<rate_tracker::RateTracker>()?;
@@ -74,6 +77,8 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(registry::default_registry, m)?)?;
     m.add("PROMETHEUS_CONTENT_TYPE", ap::PROMETHEUS_CONTENT_TYPE)?;
     m.add("OPENMETRICS_CONTENT_TYPE", ap::OPENMETRICS_CONTENT_TYPE)?;
+    m.add("PROTOBUF_CONTENT_TYPE", ap::PROTOBUF_CONTENT_TYPE)?;
+    m.add_function(wrap_pyfunction!(registry::negotiate, m)?)?;
 
     // Exceptions (errors.rs maps every core status to one of these or a builtin).
     m.add("ClosedError", py.get_type::<errors::ClosedError>())?;

@@ -12,13 +12,14 @@ use atomicperf as ap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyMapping, PyString};
+use pyo3::types::{PyBytes, PyDict, PyMapping, PyString};
 
 use crate::counter::Counter;
 use crate::errors::to_pyerr;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::minmax::MinMax;
+use crate::native_histogram::{native_config, NativeHistogram};
 use crate::timer::Timer;
 
 /// A registry of named metrics with help text and labels, created on first use and shared
@@ -119,6 +120,23 @@ fn label_strings<'py>(
     )))
 }
 
+/// A sequence of numbers (bucket bounds), with `what` naming the argument.
+fn numbers(b: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<f64>> {
+    if b.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a sequence of numbers, not str"
+        )));
+    }
+    b.extract::<Vec<f64>>().map_err(|e| {
+        let err = PyTypeError::new_err(format!(
+            "{what} must be a sequence of numbers, not {}",
+            type_name(b)
+        ));
+        err.set_cause(b.py(), Some(e));
+        err
+    })
+}
+
 /// The export options of a new histogram family from the `buckets` and `scale` arguments (core's
 /// defaults for `None`).
 pub(crate) fn histogram_opts(
@@ -127,24 +145,58 @@ pub(crate) fn histogram_opts(
 ) -> PyResult<ap::HistogramOpts> {
     let mut opts = ap::HistogramOpts::default();
     if let Some(b) = buckets.filter(|b| !b.is_none()) {
-        if b.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err(
-                "buckets must be a sequence of numbers, not str",
-            ));
-        }
-        opts.buckets = b.extract::<Vec<f64>>().map_err(|e| {
-            let err = PyTypeError::new_err(format!(
-                "buckets must be a sequence of numbers, not {}",
-                type_name(b)
-            ));
-            err.set_cause(b.py(), Some(e));
-            err
-        })?;
+        opts.buckets = numbers(b, "buckets")?;
     }
     if let Some(s) = scale {
         opts.scale = s;
     }
     Ok(opts)
+}
+
+/// The format name of `export_bytes` as core's `ExportFormat`: `Ok(None)` for "json" (a text
+/// format only the registries write, not a scrape format).
+pub(crate) fn scrape_format(format: &str) -> PyResult<Option<ap::ExportFormat>> {
+    Ok(Some(match format {
+        "prometheus" => ap::ExportFormat::Prometheus,
+        "openmetrics" => ap::ExportFormat::OpenMetrics,
+        "protobuf" => ap::ExportFormat::Protobuf,
+        "json" => return Ok(None),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "format must be 'prometheus', 'openmetrics', 'protobuf' or 'json', got {other:?}"
+            )))
+        }
+    }))
+}
+
+/// The refusal of `export("protobuf")`, or of an unknown format.
+pub(crate) fn text_format_error(format: &str) -> PyErr {
+    if format == "protobuf" {
+        PyValueError::new_err(
+            "the protobuf format is binary: export_bytes('protobuf') returns it as bytes",
+        )
+    } else {
+        PyValueError::new_err(format!(
+            "format must be 'prometheus', 'openmetrics' or 'json', got {format:?}"
+        ))
+    }
+}
+
+/// The format name of core's `ExportFormat`, as `export_bytes` takes it.
+pub(crate) fn format_name(format: ap::ExportFormat) -> &'static str {
+    match format {
+        ap::ExportFormat::Prometheus => "prometheus",
+        ap::ExportFormat::OpenMetrics => "openmetrics",
+        ap::ExportFormat::Protobuf => "protobuf",
+    }
+}
+
+/// The format and content type to answer a scrape with, from its `Accept` header: core's
+/// negotiation, so that every language answers alike.
+#[pyfunction]
+pub fn negotiate(accept_header: &str) -> (&'static str, &'static str) {
+    let format = ap::negotiate(accept_header);
+    (format_name(format), format.content_type())
 }
 
 /// Runs `f` with the labels as core's `&[(&str, &str)]`, borrowed from the Python strings.
@@ -243,15 +295,52 @@ impl Registry {
             "prometheus" => ap::Registry::export_prometheus,
             "openmetrics" => ap::Registry::export_openmetrics,
             "json" => ap::Registry::export_json,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "format must be 'prometheus', 'openmetrics' or 'json', got {other:?}"
-                )))
-            }
+            other => return Err(text_format_error(other)),
         };
         // Export reads atomics and never blocks recorders; releasing the GIL lets other Python
         // threads record while a large registry is written out.
         Ok(py.detach(move || f(&inner)))
+    }
+
+    /// Every metric as the bytes of an HTTP body: "prometheus", "openmetrics", "json" (UTF-8
+    /// text) or "protobuf" (delimited MetricFamily messages).
+    #[pyo3(signature = (format = "prometheus"))]
+    fn export_bytes<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let inner = Arc::clone(&self.inner);
+        let body = match scrape_format(format)? {
+            Some(f) => py.detach(move || inner.export(f)),
+            None => py.detach(move || inner.export_json().into_bytes()),
+        };
+        Ok(PyBytes::new(py, &body))
+    }
+
+    /// The native histogram `name` with these labels, created if absent.
+    #[pyo3(signature = (
+        name, help = "", labels = None, *, schema = 3, zero_threshold = None, dense_range = None,
+        classic_buckets = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn native_histogram(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+        schema: i64,
+        zero_threshold: Option<f64>,
+        dense_range: Option<(f64, f64)>,
+        classic_buckets: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<NativeHistogram> {
+        let opts = ap::NativeOpts {
+            config: native_config(schema, zero_threshold, dense_range)?,
+            classic_buckets: match classic_buckets.filter(|b| !b.is_none()) {
+                Some(b) => numbers(b, "classic_buckets")?,
+                None => Vec::new(),
+            },
+        };
+        with_labels(labels, |l| {
+            self.inner.native_histogram(name, help, l, &opts)
+        })
+        .map(NativeHistogram::from_arc)
     }
 
     /// The cap on the number of series (one per name and label values), or None for no cap.

@@ -11,15 +11,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use atomicperf as ap;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::convert::to_u64;
 use crate::counter::Counter;
 use crate::errors::to_pyerr;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
-use crate::registry::{histogram_opts, with_labels};
+use crate::registry::{histogram_opts, scrape_format, text_format_error, with_labels};
 use crate::timer::Timer;
 
 /// A registry of named, labelled metrics that many processes share through one shared-memory
@@ -175,14 +175,22 @@ impl SharedRegistry {
             "prometheus" => ap::SharedRegistry::export_prometheus,
             "openmetrics" => ap::SharedRegistry::export_openmetrics,
             "json" => ap::SharedRegistry::export_json,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "format must be 'prometheus', 'openmetrics' or 'json', got {other:?}"
-                )))
-            }
+            other => return Err(text_format_error(other)),
         };
         // Export reads atomics and never blocks recorders; other Python threads run meanwhile.
         Ok(py.detach(move || f(&inner)))
+    }
+
+    /// Every process's metrics, combined, as the bytes of an HTTP body: "prometheus",
+    /// "openmetrics", "json" (UTF-8 text) or "protobuf" (delimited MetricFamily messages).
+    #[pyo3(signature = (format = "prometheus"))]
+    fn export_bytes<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let inner = Arc::clone(&self.inner);
+        let body = match scrape_format(format)? {
+            Some(f) => py.detach(move || inner.export(f)),
+            None => py.detach(move || inner.export_json().into_bytes()),
+        };
+        Ok(PyBytes::new(py, &body))
     }
 
     /// The segment file.

@@ -9,6 +9,7 @@ def test_exports_the_classes_and_a_version():
     assert set(atomicperf.__all__) == {
         "OPENMETRICS_CONTENT_TYPE",
         "PROMETHEUS_CONTENT_TYPE",
+        "PROTOBUF_CONTENT_TYPE",
         "AccountClosedError",
         "AccountExistsError",
         "AccountNotEmptyError",
@@ -25,6 +26,8 @@ def test_exports_the_classes_and_a_version():
         "Ledger",
         "LedgerError",
         "MinMax",
+        "NativeHistogram",
+        "NativeSnapshot",
         "OnceMap",
         "RateTracker",
         "Registry",
@@ -40,6 +43,7 @@ def test_exports_the_classes_and_a_version():
         "WindowStats",
         "__version__",
         "default_registry",
+        "negotiate",
     }
     for name in atomicperf.__all__:
         assert hasattr(atomicperf, name), name
@@ -63,6 +67,7 @@ def test_content_type_constants():
     assert atomicperf.OPENMETRICS_CONTENT_TYPE.startswith(
         "application/openmetrics-text; version=1.0.0"
     )
+    assert atomicperf.PROTOBUF_CONTENT_TYPE.startswith("application/vnd.google.protobuf;")
 
 
 def test_submodules_bench_prometheus_and_main():

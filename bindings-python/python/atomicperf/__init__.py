@@ -11,6 +11,11 @@
 >>> requests.get(), latency.count(), handler.count()
 (1, 1, 1)
 
+Prometheus native histograms: ``NativeHistogram`` records floats (seconds for durations) into
+exponential buckets, the layout client_golang uses; ``registry.native_histogram(...)`` registers
+one, ``registry.export_bytes("protobuf")`` exports its buckets, and ``negotiate(accept)`` picks
+the format a scrape asks for (``atomicperf.prometheus.make_wsgi_app`` does both).
+
 Every class is safe to share between threads. Only ``AsyncRecorder`` (``flush``, ``close``,
 block-mode or timed ``record``), ``OnceMap.get_or_init`` (for another caller's initialiser) and
 ``CancellationToken.wait`` wait, and they release the GIL while they do.
@@ -24,7 +29,8 @@ Registry: ``Registry.default()`` (or ``default_registry()``) is the process-wide
 named, labelled metrics, ``Registry.named(name)`` a process-wide one by name, ``Registry()`` a
 private one; ``registry.counter("http_requests", "Requests.", labels={"code": "200"})``
 gets or creates a ``Counter`` (likewise ``gauge``, ``histogram``, ``timer``, ``minmax``), and
-``registry.export("prometheus" | "openmetrics" | "json")`` writes them all.
+``registry.export("prometheus" | "openmetrics" | "json")`` writes them all (``export_bytes``
+also writes ``"protobuf"``).
 ``SharedRegistry(path_or_name)`` is the same API over one shared-memory segment that many
 processes share (the workers of a pre-fork server, a multiprocessing pool). For
 prometheus_client users, ``atomicperf.prometheus.Collector`` bridges either into theirs.
@@ -42,6 +48,7 @@ from . import bench as bench
 from ._atomicperf import (
     OPENMETRICS_CONTENT_TYPE,
     PROMETHEUS_CONTENT_TYPE,
+    PROTOBUF_CONTENT_TYPE,
     AccountClosedError,
     AccountExistsError,
     AccountNotEmptyError,
@@ -58,6 +65,8 @@ from ._atomicperf import (
     Ledger,
     LedgerError,
     MinMax,
+    NativeHistogram,
+    NativeSnapshot,
     OnceMap,
     RateTracker,
     Registry,
@@ -73,11 +82,13 @@ from ._atomicperf import (
     WindowStats,
     __version__,
     default_registry,
+    negotiate,
 )
 
 __all__ = [
     "OPENMETRICS_CONTENT_TYPE",
     "PROMETHEUS_CONTENT_TYPE",
+    "PROTOBUF_CONTENT_TYPE",
     "AccountClosedError",
     "AccountExistsError",
     "AccountNotEmptyError",
@@ -94,6 +105,8 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "MinMax",
+    "NativeHistogram",
+    "NativeSnapshot",
     "OnceMap",
     "RateTracker",
     "Registry",
@@ -109,4 +122,5 @@ __all__ = [
     "WindowStats",
     "__version__",
     "default_registry",
+    "negotiate",
 ]
