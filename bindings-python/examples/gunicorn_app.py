@@ -6,8 +6,9 @@
 
 Every worker counts its requests, tracks the requests it is serving in a ``livesum`` gauge and
 records their latency in a histogram, all in one shared-memory segment; ``/metrics``, served by
-whichever worker accepts the scrape, exports every worker's totals (Prometheus text 0.0.4, or
-OpenMetrics 1.0 when the ``Accept`` header asks for it). Nothing runs when a worker dies: a
+whichever worker accepts the scrape, exports every worker's totals in the format the scrape's
+``Accept`` header negotiates (``atomicperf.prometheus.make_wsgi_app``: Prometheus text 0.0.4,
+OpenMetrics 1.0 or the protobuf format, as Prometheus asks for them). Nothing runs when a worker dies: a
 worker killed with SIGKILL keeps its counts in the totals, and the ``livesum`` gauge drops its
 value by itself. No ``child_exit`` hook, no ``mark_process_dead``, no directory of files to
 merge or wipe. (gunicorn_conf.py only starts each server on an empty segment and removes it on
@@ -31,11 +32,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
-from atomicperf import (
-    OPENMETRICS_CONTENT_TYPE,
-    PROMETHEUS_CONTENT_TYPE,
-    SharedRegistry,
-)
+from atomicperf import SharedRegistry
+from atomicperf.prometheus import make_wsgi_app
 
 SEGMENT = os.environ.get("ATOMICPERF_SEGMENT", "gunicorn-example")
 SEGMENT_DIR = os.environ.get("ATOMICPERF_SEGMENT_DIR") or None
@@ -60,15 +58,8 @@ in_flight = metrics.gauge(
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
-
-def serve_metrics(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-    if "application/openmetrics-text" in environ.get("HTTP_ACCEPT", ""):
-        body, content_type = metrics.export("openmetrics"), OPENMETRICS_CONTENT_TYPE
-    else:
-        body, content_type = metrics.export("prometheus"), PROMETHEUS_CONTENT_TYPE
-    data = body.encode()
-    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
-    return [data]
+# Answers each scrape in the format its Accept header negotiates (atomicperf.negotiate).
+serve_metrics = make_wsgi_app(metrics)
 
 
 def done(route: str, start: int) -> None:

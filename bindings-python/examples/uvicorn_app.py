@@ -7,8 +7,8 @@
 The ASGI twin of gunicorn_app.py, with the same metrics: every worker counts its requests, tracks
 the requests it is serving in a ``livesum`` gauge (an async worker serves many at once) and
 records their latency in a histogram, in one shared-memory segment; ``/metrics``, served by any
-worker, exports every worker's totals (Prometheus text 0.0.4, or OpenMetrics 1.0 when the
-``Accept`` header asks for it). uvicorn starts each worker as a new interpreter that imports this
+worker, exports every worker's totals in the format the scrape's ``Accept`` header negotiates
+(``atomicperf.negotiate``: Prometheus text 0.0.4, OpenMetrics 1.0 or the protobuf format). uvicorn starts each worker as a new interpreter that imports this
 module, which opens the segment by name; a worker that dies, even by SIGKILL, needs no cleanup,
 and uvicorn's replacement adds to the same totals.
 
@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from atomicperf import OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, SharedRegistry
+from atomicperf import SharedRegistry, negotiate
 
 SEGMENT = os.environ.get("ATOMICPERF_SEGMENT", "uvicorn-example")
 SEGMENT_DIR = os.environ.get("ATOMICPERF_SEGMENT_DIR") or None
@@ -81,12 +81,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         return
     path = scope["path"]
     if path == "/metrics":  # scrapes are neither counted nor in flight
-        accept = dict(scope["headers"]).get(b"accept", b"")
-        if b"application/openmetrics-text" in accept:
-            text, content_type = metrics.export("openmetrics"), OPENMETRICS_CONTENT_TYPE
-        else:
-            text, content_type = metrics.export("prometheus"), PROMETHEUS_CONTENT_TYPE
-        await respond(send, 200, content_type, text.encode())
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        fmt, content_type = negotiate(accept)
+        await respond(send, 200, content_type, metrics.export_bytes(fmt))
         return
     start = time.perf_counter_ns()
     in_flight.inc()

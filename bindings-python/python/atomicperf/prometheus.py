@@ -1,12 +1,30 @@
-"""prometheus_client integration: an atomicperf ``Registry`` as a prometheus_client collector.
+"""Serving atomicperf's metrics over HTTP, and bridging them into prometheus_client.
+
+Serving, with the standard library only (no prometheus_client needed):
+
+>>> from atomicperf import Registry
+>>> from atomicperf.prometheus import make_wsgi_app, start_http_server
+>>> registry = Registry()
+>>> app = make_wsgi_app(registry)          # a WSGI app: mount it on /metrics
+>>> server, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+>>> server.shutdown(); server.server_close()
+
+Both answer each scrape in the format its ``Accept`` header asks for, negotiated by
+``atomicperf.negotiate`` exactly as the core (and so every atomicperf language) negotiates it:
+the Prometheus protobuf format when the scraper asks for it (what Prometheus does when native
+histograms are enabled: the only format that carries their buckets), OpenMetrics 1.0 when asked
+for, Prometheus text 0.0.4 otherwise. The body is gzipped when ``Accept-Encoding`` allows it,
+as prometheus_client does.
+
+Bridging: ``Collector`` is a prometheus_client custom collector over an atomicperf registry.
 
 >>> import prometheus_client
 >>> from atomicperf import default_registry
 >>> from atomicperf.prometheus import Collector
 >>> prometheus_client.REGISTRY.register(Collector(default_registry()))  # doctest: +SKIP
 
-Then ``prometheus_client.generate_latest()``, ``start_http_server`` and the WSGI/ASGI apps serve
-atomicperf's metrics beside prometheus_client's own. Each scrape reads the registry once
+Then ``prometheus_client.generate_latest()``, its ``start_http_server`` and its WSGI/ASGI apps
+serve atomicperf's metrics beside prometheus_client's own. Each scrape reads the registry once
 (``registry.export("json")``, which never blocks a recorder) and turns it into metric families:
 
 - a counter into a ``CounterMetricFamily`` (``<name>_total``);
@@ -16,37 +34,164 @@ atomicperf's metrics beside prometheus_client's own. Each scrape reads the regis
 - a timer into a ``HistogramMetricFamily`` of seconds ``<name>`` and a ``CounterMetricFamily``
   ``<name>_errors_total``;
 - a min/max into two ``GaugeMetricFamily`` ``<name>_min`` and ``<name>_max`` (series that
-  recorded nothing are left out).
+  recorded nothing are left out);
+- a native histogram into a classic ``HistogramMetricFamily``: its ``classic_buckets`` (none
+  unless the registry was given some), ``+Inf``, ``_sum`` and ``_count``, as the registry's own
+  text export writes it. prometheus_client cannot carry the native buckets to a Prometheus
+  server: its ``NativeHistogram`` sample is marked experimental, only its OpenMetrics 2.0 writer
+  writes one (Prometheus asks for OpenMetrics 1.0 or protobuf, and the 1.0 writer drops the
+  sample), its Prometheus text writer cannot write one, and it has no protobuf writer. Serve the
+  registry with ``make_wsgi_app``/``start_http_server`` (or ``registry.export_bytes("protobuf")``)
+  for the native buckets.
 
 The names are those of ``registry.export("prometheus")``. prometheus_client is an optional
-dependency: it is imported by this module only (``pip install prometheus_client``).
+dependency, imported only when a ``Collector`` is made (``pip install prometheus_client``).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any, cast
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-try:
-    from prometheus_client.core import (
-        CounterMetricFamily,
-        GaugeMetricFamily,
-        HistogramMetricFamily,
-        Metric,
-    )
-    from prometheus_client.utils import floatToGoString
-except ImportError as e:  # pragma: no cover - exercised only without prometheus_client
-    raise ImportError(
-        "atomicperf.prometheus needs prometheus_client: pip install prometheus_client"
-    ) from e
+from ._atomicperf import Registry, SharedRegistry, default_registry, negotiate
 
-from ._atomicperf import Registry, SharedRegistry, default_registry
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
 
-__all__ = ["Collector"]
+__all__ = ["Collector", "make_wsgi_app", "start_http_server"]
 
-# prometheus_client's bound formatter ("0.005", "+Inf"), which it leaves unannotated.
-_go_float = cast(Callable[[float], str], floatToGoString)
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _check_registry(registry: object, who: str) -> Registry | SharedRegistry:
+    if registry is None:
+        return default_registry()
+    if not isinstance(registry, (Registry, SharedRegistry)):
+        raise TypeError(
+            f"{who} needs an atomicperf.Registry or SharedRegistry, not {type(registry).__name__}"
+        )
+    return registry
+
+
+def _gzip_accepted(accept_encoding: str) -> bool:
+    for coding in accept_encoding.split(","):
+        name, _, params = coding.partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _q_is_zero(q[2:]))
+    return False
+
+
+def _q_is_zero(q: str) -> bool:
+    try:
+        return float(q) == 0.0
+    except ValueError:
+        return False
+
+
+def make_wsgi_app(
+    registry: Registry | SharedRegistry | None = None, *, disable_compression: bool = False
+) -> WSGIApp:
+    """A WSGI app that serves ``registry``'s metrics (every path; ``GET`` and ``HEAD``).
+
+    Each request is answered in the format its ``Accept`` header negotiates
+    (``atomicperf.negotiate``): protobuf, OpenMetrics 1.0 or Prometheus text 0.0.4, with that
+    format's ``Content-Type``. The body is gzipped when ``Accept-Encoding`` allows gzip, unless
+    ``disable_compression``.
+
+    :param registry: the registry to serve; ``None`` is the process-wide default registry.
+    :raises TypeError: if ``registry`` is not an atomicperf ``Registry`` or ``SharedRegistry``.
+    """
+    reg = _check_registry(registry, "make_wsgi_app")
+
+    def metrics_app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            body = b"method not allowed\n"
+            start_response(
+                "405 Method Not Allowed",
+                [
+                    ("Allow", "GET, HEAD"),
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+            return [body]
+        fmt, content_type = negotiate(environ.get("HTTP_ACCEPT", ""))
+        body = reg.export_bytes(fmt)
+        headers = [("Content-Type", content_type)]
+        if not disable_compression and _gzip_accepted(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            body = gzip.compress(body, compresslevel=6)
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [] if method == "HEAD" else [body]
+
+    return metrics_app
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    """One thread per scrape, never outliving the process."""
+
+    daemon_threads = True
+
+
+class _SilentHandler(WSGIRequestHandler):
+    """No access log on stderr for every scrape."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _family(addr: str, port: int) -> socket.AddressFamily:
+    infos = socket.getaddrinfo(addr, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    return infos[0][0]
+
+
+def start_http_server(
+    port: int,
+    addr: str = "0.0.0.0",
+    registry: Registry | SharedRegistry | None = None,
+    *,
+    disable_compression: bool = False,
+) -> tuple[WSGIServer, threading.Thread]:
+    """Serves ``registry``'s metrics over HTTP on ``addr:port`` from a daemon thread.
+
+    The app is ``make_wsgi_app(registry)`` (format negotiated per scrape), served by the standard
+    library's ``wsgiref`` with one thread per request. Returns the server and its thread, as
+    prometheus_client's ``start_http_server`` does: ``server.shutdown()`` stops it,
+    ``server.server_address`` has the port (ask for port 0 to get a free one).
+
+    :raises TypeError: if ``registry`` is not an atomicperf ``Registry`` or ``SharedRegistry``.
+    :raises OSError: if the address cannot be bound.
+    """
+    app = make_wsgi_app(registry, disable_compression=disable_compression)
+
+    class Server(_ThreadingWSGIServer):
+        address_family = _family(addr, port)
+
+    httpd = make_server(addr, port, app, server_class=Server, handler_class=_SilentHandler)
+    thread = threading.Thread(target=httpd.serve_forever, name="atomicperf-metrics", daemon=True)
+    thread.start()
+    return httpd, thread
+
+
+def _prometheus_client() -> Any:
+    try:
+        import prometheus_client.core as core
+        import prometheus_client.utils as utils
+    except ImportError as e:  # pragma: no cover - exercised only without prometheus_client
+        raise ImportError(
+            "atomicperf.prometheus.Collector needs prometheus_client: pip install prometheus_client"
+        ) from e
+    return core, utils
 
 
 def _number(v: int | float | str) -> float:
@@ -61,14 +206,8 @@ class Collector:
     """
 
     def __init__(self, registry: Registry | SharedRegistry | None = None) -> None:
-        if registry is None:
-            registry = default_registry()
-        if not isinstance(registry, (Registry, SharedRegistry)):
-            raise TypeError(
-                f"Collector needs an atomicperf.Registry or SharedRegistry, not "
-                f"{type(registry).__name__}"
-            )
-        self.registry: Registry | SharedRegistry = registry
+        _prometheus_client()
+        self.registry: Registry | SharedRegistry = _check_registry(registry, "Collector")
 
     def collect(self) -> Iterator[Metric]:
         """The registry's metrics as prometheus_client metric families (one export per call)."""
@@ -81,6 +220,12 @@ class Collector:
 
 
 def _families(f: dict[str, Any]) -> Iterator[Metric]:
+    core, utils = _prometheus_client()
+    CounterMetricFamily = core.CounterMetricFamily
+    GaugeMetricFamily = core.GaugeMetricFamily
+    HistogramMetricFamily = core.HistogramMetricFamily
+    # prometheus_client's bound formatter ("0.005", "+Inf"), which it leaves unannotated.
+    go_float = cast(Callable[[float], str], utils.floatToGoString)
     name, kind, help_text, label_names = f["name"], f["kind"], f["help"], f["labels"]
     series = f["series"]
 
@@ -98,12 +243,14 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
         for s in series:
             g.add_metric(values(s), _number(s["value"]))
         yield g
-    elif kind in ("histogram", "timer"):
+    elif kind in ("histogram", "timer", "native_histogram"):
+        # A native histogram: its classic buckets (see the module's docstring for why not its
+        # native ones).
         h = HistogramMetricFamily(name, help_text, labels=label_names)
         for s in series:
-            buckets = [(_go_float(b["le"]), b["count"]) for b in s["buckets"]]
+            buckets = [(go_float(b["le"]), b["count"]) for b in s["buckets"]]
             buckets.append(("+Inf", s["count"]))
-            h.add_metric(values(s), buckets, s["sum"])
+            h.add_metric(values(s), buckets, _number(s["sum"]))
         yield h
         if kind == "timer":
             e = CounterMetricFamily(f"{name}_errors", help_text, labels=label_names)
