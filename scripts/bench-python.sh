@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Python wheel (release, scripts/dist.sh python), installs it into .venv at the repo root and runs its benchmarks
-# (bench_counter.py, bench_metrics.py, bench_state.py, bench_registry.py, bench_shared.py), which
-# compare atomicperf with prometheus_client and plain-Python baselines in one run (bench_shared.py:
+# (bench_counter.py, bench_metrics.py, bench_native.py, bench_state.py, bench_registry.py,
+# bench_shared.py), which compare atomicperf with prometheus_client and plain-Python baselines in
+# one run (bench_native.py: NativeHistogram.record against Histogram.record and prometheus_client's
+# Histogram.observe; bench_shared.py:
 # a SharedRegistry against prometheus_client's multiprocess mode: record, a 16-worker scrape,
 # 1,000 worker restarts). The contention suite itself runs
 # from Python with `python -m atomicperf bench` (BENCH_SUITE=1 runs it here too), and the binding's
@@ -18,6 +20,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 python bindings-python/bench/bench_counter.py "$@"
 echo
 python bindings-python/bench/bench_metrics.py "$@"
+echo
+python bindings-python/bench/bench_native.py "$@"
 echo
 python bindings-python/bench/bench_state.py "$@"
 echo
