@@ -20,6 +20,10 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REQUESTS = 'http_requests_total{route="/"}'
 LATENCY_COUNT = 'http_request_duration_seconds_count{route="/"}'
 IN_FLIGHT = "http_requests_in_flight"
+PROTOBUF_ACCEPT = (
+    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;"
+    "q=0.6,application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3"
+)
 
 
 def sample(text: str, series: str) -> float | None:
@@ -77,7 +81,8 @@ class Server:
                 headers["Accept"] = accept
             conn.request("GET", path, headers=headers)
             r = conn.getresponse()
-            return r.status, r.getheader("Content-Type", ""), r.read().decode()
+            # A protobuf body is not UTF-8; its names still read as text.
+            return r.status, r.getheader("Content-Type", ""), r.read().decode(errors="replace")
         finally:
             conn.close()
 

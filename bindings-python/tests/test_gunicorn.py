@@ -19,8 +19,18 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from _servers import IN_FLIGHT, LATENCY_COUNT, REQUESTS, Server, load, sample, serve, wait_for
-from atomicperf import OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE
+from _servers import (
+    IN_FLIGHT,
+    LATENCY_COUNT,
+    PROTOBUF_ACCEPT,
+    REQUESTS,
+    Server,
+    load,
+    sample,
+    serve,
+    wait_for,
+)
+from atomicperf import OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE
 
 pytest.importorskip("gunicorn")
 
@@ -55,6 +65,10 @@ def test_every_worker_counts_into_the_totals_any_worker_exports(server: Server) 
     assert (status, content_type) == (200, OPENMETRICS_CONTENT_TYPE)
     assert body.endswith("# EOF\n") and sample(body, REQUESTS) == 2000
     assert server.get("/metrics")[1] == PROMETHEUS_CONTENT_TYPE
+    # What Prometheus asks for when it scrapes native histograms: the protobuf format.
+    status, content_type, body = server.get("/metrics", accept=PROTOBUF_ACCEPT)
+    assert (status, content_type) == (200, PROTOBUF_CONTENT_TYPE)
+    assert "http_requests_total" in body and "# TYPE" not in body
     assert server.get("/nothing-here")[0] == 404
     assert sample(server.scrape(), 'http_requests_total{route="other"}') == 1
 

@@ -15,7 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _servers import IN_FLIGHT, LATENCY_COUNT, REQUESTS, Server, load, sample, serve, wait_for
+from _servers import (
+    IN_FLIGHT,
+    LATENCY_COUNT,
+    PROTOBUF_ACCEPT,
+    REQUESTS,
+    Server,
+    load,
+    sample,
+    serve,
+    wait_for,
+)
+from atomicperf import OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE
 
 pytest.importorskip("uvicorn")
 
@@ -38,6 +49,12 @@ def test_workers_killed_with_a_request_in_flight_leave_the_totals(server: Server
     text = server.scrape()
     assert sample(text, REQUESTS) == sample(text, LATENCY_COUNT) == 400
     assert sample(text, IN_FLIGHT) == 0
+    # The scrape's Accept header picks the format (atomicperf.negotiate).
+    status, content_type, body = server.get("/metrics", accept=PROTOBUF_ACCEPT)
+    assert (status, content_type) == (200, PROTOBUF_CONTENT_TYPE)
+    assert "http_requests_total" in body and "# TYPE" not in body
+    accept = "application/openmetrics-text;version=1.0.0"
+    assert server.get("/metrics", accept=accept)[1] == OPENMETRICS_CONTENT_TYPE
 
     slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     try:
