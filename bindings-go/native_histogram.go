@@ -3,8 +3,6 @@ package atomicperf
 /*
 #cgo noescape ap_native_histogram_record
 #cgo nocallback ap_native_histogram_record
-#cgo noescape ap_native_histogram_record_nanos
-#cgo nocallback ap_native_histogram_record_nanos
 #cgo noescape apgo_native_histogram_new
 #cgo nocallback apgo_native_histogram_new
 #cgo noescape apgo_native_histogram_quantile
@@ -13,6 +11,8 @@ package atomicperf
 #cgo nocallback apgo_native_histogram_snapshot
 #cgo noescape apgo_native_histogram_merge
 #cgo nocallback apgo_native_histogram_merge
+#cgo noescape ap_native_histogram_layout
+#cgo nocallback ap_native_histogram_layout
 #include "apgo.h"
 
 static inline ap_status apgo_native_histogram_new(int32_t schema, double zero_threshold,
@@ -50,7 +50,9 @@ static inline ap_status apgo_native_histogram_merge(const ap_native_histogram *d
 import "C"
 
 import (
+	"math"
 	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -64,10 +66,125 @@ import (
 // Any estimate inside a value's bucket is within a factor 2^(2^-schema) of it: a relative error
 // of at most 9.05% at the default schema 3. The default histogram takes under 4 KiB.
 //
-// A NativeHistogram is safe for concurrent use; every method is one cgo call. Close releases
-// the handle.
+// A NativeHistogram is safe for concurrent use. Record and RecordDuration make no cgo call for
+// positive values of the dense range (1 ns to 1 h in seconds by default), zero and NaN: they
+// compute the bucket in Go from the parameters the library describes (ap_native_histogram_layout)
+// and update the cells in C memory with sync/atomic, exactly as the library's own record does;
+// other values (negative, outside the range) take one cgo call. Every other method is one cgo
+// call. Close releases the handle; the cells are freed when the NativeHistogram becomes
+// unreachable, as for [Histogram].
 type NativeHistogram struct {
+	// Read by every Record: &layout, or nil once closed (accessed atomically).
+	cells    atomic.Pointer[nativeCells]
+	layout   nativeCells
+	cellsRef unsafe.Pointer // a clone of the handle that keeps the cells alive; freed by a cleanup
+	// Keeps the words above off the cache line of h.state, which every cgo call writes.
+	_ [64]byte
 	h handle
+}
+
+// nativeCells is ap_native_cells in Go types, with the cell addresses resolved.
+type nativeCells struct {
+	zero, nan          unsafe.Pointer // *uint64 in C memory
+	sums               unsafe.Pointer // sum stripe 0 (float64 bits)
+	sumMask, sumStride uintptr
+	dense              unsafe.Pointer // dense cell 0
+	denseCount         uint64
+	firstKey           int64
+	schema             int
+	zeroThreshold      float64
+	lookup             []uint16  // static memory of the library
+	bounds             []float64 // static memory of the library
+}
+
+// newNativeCells asks the library where p's cells are; ok is false when the description is
+// unusable (a broken contract: the caller panics).
+func newNativeCells(p *C.ap_native_histogram) (nc nativeCells, ok bool) {
+	var c C.ap_native_cells
+	if C.ap_native_histogram_layout(p, &c) != C.AP_OK {
+		return nc, false
+	}
+	base := unsafe.Pointer(c.base)
+	n := uintptr(c.sum_count)
+	nc = nativeCells{
+		zero:          unsafe.Add(base, uintptr(c.zero_offset)),
+		nan:           unsafe.Add(base, uintptr(c.nan_offset)),
+		sums:          unsafe.Add(base, uintptr(c.sum_offset)),
+		sumMask:       n - 1,
+		sumStride:     uintptr(c.sum_stride),
+		dense:         unsafe.Add(base, uintptr(c.dense_offset)),
+		denseCount:    uint64(c.dense_count),
+		firstKey:      int64(c.first_key),
+		schema:        int(c.schema),
+		zeroThreshold: float64(c.zero_threshold),
+	}
+	if c.lookup_len > 0 {
+		nc.lookup = unsafe.Slice((*uint16)(unsafe.Pointer(c.lookup)), int(c.lookup_len))
+		nc.bounds = unsafe.Slice((*float64)(unsafe.Pointer(c.bounds)), int(c.bounds_len))
+	}
+	s := nc.schema
+	fits := s <= 0 || (len(nc.lookup) == 4<<s && len(nc.bounds) == 1<<s+1)
+	if base == nil || n == 0 || n&(n-1) != 0 || nc.sumStride%8 != 0 || s < -4 || s > 8 || !fits {
+		return nc, false
+	}
+	for _, u := range nc.lookup {
+		if int(u) >= len(nc.bounds) {
+			return nc, false
+		}
+	}
+	return nc, true
+}
+
+// key is the bucket key of a positive finite v (ap_native_cells' key function).
+func (c *nativeCells) key(v float64) int64 {
+	frac, exp := math.Frexp(v)
+	if c.schema > 0 {
+		s := uint(c.schema)
+		cell := (math.Float64bits(frac) >> (52 - (s + 2))) & (4<<s - 1)
+		below := int64(c.lookup[cell])
+		if c.bounds[below] < frac {
+			below++
+		}
+		return below + int64(exp-1)<<s
+	}
+	if frac == 0.5 {
+		exp--
+	}
+	shift := uint(-c.schema)
+	return (int64(exp) + 1<<shift - 1) >> shift
+}
+
+// record records v in the cells and returns true, or returns false (having written nothing)
+// when v belongs to the library's spill tables: negative, or outside the dense range.
+func (c *nativeCells) record(v float64) bool {
+	var cell unsafe.Pointer
+	switch {
+	case v > c.zeroThreshold:
+		if v > math.MaxFloat64 {
+			return false // +Inf: past every dense bucket
+		}
+		i := uint64(c.key(v) - c.firstKey)
+		if i >= c.denseCount {
+			return false
+		}
+		// unsafe.Add within the cells the library described: i < dense_count.
+		cell = unsafe.Add(c.dense, uintptr(i)*8)
+	case v < -c.zeroThreshold:
+		return false
+	case v != v:
+		cell = c.nan
+	default:
+		cell = c.zero
+	}
+	sum := (*uint64)(unsafe.Add(c.sums, (stripeHint()&c.sumMask)*c.sumStride))
+	for {
+		old := atomic.LoadUint64(sum)
+		if atomic.CompareAndSwapUint64(sum, old, math.Float64bits(math.Float64frombits(old)+v)) {
+			break
+		}
+	}
+	atomic.AddUint64((*uint64)(cell), 1)
+	return true
 }
 
 // NativeOptions lays out a [NativeHistogram]. The zero value is not the default: use
@@ -143,9 +260,18 @@ func newNative(op string, o *NativeOptions) (*NativeHistogram, error) {
 	if err := check(op, st, msg); err != nil {
 		return nil, err
 	}
-	n := &NativeHistogram{}
+	layout, ok := newNativeCells(p)
+	if !ok {
+		// The library broke its own contract: nothing the caller can do about it.
+		C.ap_native_histogram_free(p)
+		panic("atomicperf: ap_native_histogram_layout returned an unusable description")
+	}
+	n := &NativeHistogram{layout: layout}
+	n.cellsRef = unsafe.Pointer(C.ap_native_histogram_clone(p))
+	n.cells.Store(&n.layout)
 	n.h.init(unsafe.Pointer(p), freeNative)
 	n.h.cleanup = runtime.AddCleanup(n, freeNative, unsafe.Pointer(p))
+	runtime.AddCleanup(n, freeNative, n.cellsRef)
 	return n, nil
 }
 
@@ -163,21 +289,26 @@ func freeNative(p unsafe.Pointer) {
 	handlesFreed.Add(1)
 }
 
-// Record records one value. It does nothing after Close.
+// Record records one value: a few atomic operations on the histogram's cells for positive
+// values of the dense range, zero and NaN; one cgo call for the others. It does nothing after
+// Close.
 func (n *NativeHistogram) Record(v float64) {
+	if c := n.cells.Load(); c != nil && c.record(v) {
+		// n must stay reachable until the record is done: its cleanup frees the cells.
+		runtime.KeepAlive(n)
+		return
+	}
 	if p := (*C.ap_native_histogram)(n.h.acquire()); p != nil {
 		C.ap_native_histogram_record(p, C.double(v))
 		n.h.release()
 	}
 }
 
-// RecordDuration records d in seconds (d.Seconds(), as client_golang's Observe(d.Seconds())).
-// A negative d is recorded as 0. It does nothing after Close.
+// RecordDuration records d in seconds: d.Seconds(), the same float64 as the library's
+// ap_native_histogram_record_nanos and client_golang's Observe(d.Seconds()). A negative d is
+// recorded as 0. It does nothing after Close.
 func (n *NativeHistogram) RecordDuration(d time.Duration) {
-	if p := (*C.ap_native_histogram)(n.h.acquire()); p != nil {
-		C.ap_native_histogram_record_nanos(p, C.uint64_t(max(d, 0)))
-		n.h.release()
-	}
+	n.Record(max(d, 0).Seconds())
 }
 
 // Quantile returns the value at quantile q (0 to 1), estimated as Prometheus'
@@ -266,6 +397,7 @@ func (n *NativeHistogram) Reset() {
 // Close releases the histogram. Later calls do nothing or return [ErrClosed]; Close may be
 // called many times.
 func (n *NativeHistogram) Close() error {
+	n.cells.Store(nil)
 	n.h.close()
 	return nil
 }

@@ -299,6 +299,58 @@ typedef struct {
   size_t recorded_offset;
 } ap_minmax_layout;
 
+// Where a native histogram's cells are, for a recorder in another language that writes the
+// dense buckets itself (the Go binding does): byte offsets from `base`, and the parameters of
+// the bucket-key function. Valid while a handle to the histogram it describes is alive. To
+// record `v` exactly as ap_native_histogram_record does:
+//
+// 1. Decide first: if `v > zero_threshold` and `k - first_key` is not in [0, dense_count) for
+//    `k = key(v)`, or if `v < -zero_threshold`, call ap_native_histogram_record instead and
+//    stop.
+// 2. Add `v` to any one sum stripe: load it, compare-and-swap it to the bits of
+//    `(double)old + v`, retry on failure.
+// 3. Add 1 (release or stronger) to dense cell `k - first_key` if `v > zero_threshold`, else
+//    to the NaN cell if `v` is NaN, else to the zero cell.
+//
+// `key(v)` for a positive finite `v = frac * 2^exp`, `frac` in [0.5, 1) (C's frexp), `s`
+// = schema: for `s > 0`, `cell` = the top `s + 2` bits of frac's 52-bit mantissa field,
+// `below = lookup[cell]`, plus 1 if `bounds[below] < frac`, and `key = below + (exp - 1) *
+// 2^s`; for `s <= 0`, `e = exp - 1` if `frac == 0.5` else `exp`, and `key = (e + 2^-s - 1) >>
+// -s` (arithmetic shift). +infinity is never dense. Never write a cell in any other way.
+typedef struct {
+  // Start of the memory the cells live in.
+  void *base;
+  // Bytes from `base` to the zero bucket's count: atomic add only.
+  size_t zero_offset;
+  // Bytes from `base` to the NaN count: atomic add only.
+  size_t nan_offset;
+  // Bytes from `base` to sum stripe 0 (the bits of a double): compare-and-swap only.
+  size_t sum_offset;
+  // Number of sum stripes: a power of two.
+  size_t sum_count;
+  // Bytes from one sum stripe to the next: a multiple of 8.
+  size_t sum_stride;
+  // Bytes from `base` to dense cell 0 (the bucket of key `first_key`); cell i is 8 * i
+  // bytes further: atomic add only.
+  size_t dense_offset;
+  // Number of dense cells.
+  size_t dense_count;
+  // The key of dense cell 0.
+  int32_t first_key;
+  // The schema.
+  int32_t schema;
+  // The zero threshold.
+  double zero_threshold;
+  // The key function's cell table, lookup_len entries (none for schemas 0 and below).
+  const uint16_t *lookup;
+  // Entries of `lookup`.
+  size_t lookup_len;
+  // The key function's bounds, bounds_len entries (one past the last bound included).
+  const double *bounds;
+  // Entries of `bounds`.
+  size_t bounds_len;
+} ap_native_cells;
+
 // How ap_native_histogram_new lays out a native histogram. Fill it with
 // ap_native_options_default, then change what you need.
 typedef struct {
@@ -811,6 +863,13 @@ ap_status ap_histogram_reset(const ap_histogram *h);
 // # Safety
 // `h` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_histogram_snapshot(const ap_histogram *h, ap_histogram **out);
+
+// Describes the histogram's cells in *out (see ap_native_cells).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `h` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_native_histogram_layout(const ap_native_histogram *h, ap_native_cells *out);
 
 // Writes the default options (schema 3, zero threshold 2^-128, dense from 1e-9 to 3600) to
 // *out. Errors: AP_ERR_NULL_POINTER.

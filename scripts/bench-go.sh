@@ -234,6 +234,26 @@ awk -v width=62 "$ratio_lib"'
     }
 ' "$out"
 
+# NativeHistogram (bindings-go/bench_native_test.go): Record against the classic Histogram.Record
+# (target: at most 1.2x) and client_golang's native histogram Observe (target: at least 10x
+# faster under RunParallel).
+echo
+echo "==== Go ratios: NativeHistogram (same run; ns per value) ===="
+awk -v width=62 "$ratio_lib"'
+    function atmost(label, a, b, target,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-62s %8.2fx  (%s / %s ns)  (target at most %gx: %s)\n", label, r, v[a], v[b], target, (r <= target) ? "met" : "MISSED"
+    }
+    END {
+        s = "BenchmarkNativeHistogramRecord/"; p = "BenchmarkNativeHistogramRecordParallel/"
+        atmost("NativeHistogram.Record / Histogram.Record, 1 goroutine", s "native", s "classic", 1.2)
+        atmost("  same, RunParallel", p "native", p "classic", 1.2)
+        ratio("client_golang native Observe / ours, 1 goroutine", s "client_golang-native", s "native")
+        ratio("client_golang native Observe / ours, RunParallel", p "client_golang-native", p "native", 10)
+    }
+' "$out"
+
 # Binding overhead: what one call costs on a service's hot path, beside the Go a service would
 # otherwise use (sync/atomic, sync.Map, an RWMutex) and client_golang. Counter.Inc writes its C
 # cells with sync/atomic (no cgo call); Histogram.Record, ShardedMap.Get and SnapshotCell.Load

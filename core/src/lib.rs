@@ -66,7 +66,9 @@ pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
-pub use native_histogram::{BucketSpan, NativeConfig, NativeHistogram, NativeSnapshot};
+pub use native_histogram::{
+    BucketSpan, NativeCellsLayout, NativeConfig, NativeHistogram, NativeSnapshot,
+};
 pub use once_map::{Claim, InitTicket, OnceMap};
 pub use rate_tracker::{Rate, RateTracker};
 pub use registry::{

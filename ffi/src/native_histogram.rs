@@ -1,3 +1,4 @@
+use std::ffi::c_void;
 use std::sync::Arc;
 
 use atomicperf::{NativeConfig, NativeHistogram, NativeOpts};
@@ -82,6 +83,93 @@ pub(crate) unsafe fn native_opts(
     Ok(NativeOpts {
         config,
         classic_buckets: input_slice(classic, n_classic)?.to_vec(),
+    })
+}
+
+/// Where a native histogram's cells are, for a recorder in another language that writes the
+/// dense buckets itself (the Go binding does): byte offsets from `base`, and the parameters of
+/// the bucket-key function. Valid while a handle to the histogram it describes is alive. To
+/// record `v` exactly as ap_native_histogram_record does:
+///
+/// 1. Decide first: if `v > zero_threshold` and `k - first_key` is not in [0, dense_count) for
+///    `k = key(v)`, or if `v < -zero_threshold`, call ap_native_histogram_record instead and
+///    stop.
+/// 2. Add `v` to any one sum stripe: load it, compare-and-swap it to the bits of
+///    `(double)old + v`, retry on failure.
+/// 3. Add 1 (release or stronger) to dense cell `k - first_key` if `v > zero_threshold`, else
+///    to the NaN cell if `v` is NaN, else to the zero cell.
+///
+/// `key(v)` for a positive finite `v = frac * 2^exp`, `frac` in [0.5, 1) (C's frexp), `s`
+/// = schema: for `s > 0`, `cell` = the top `s + 2` bits of frac's 52-bit mantissa field,
+/// `below = lookup[cell]`, plus 1 if `bounds[below] < frac`, and `key = below + (exp - 1) *
+/// 2^s`; for `s <= 0`, `e = exp - 1` if `frac == 0.5` else `exp`, and `key = (e + 2^-s - 1) >>
+/// -s` (arithmetic shift). +infinity is never dense. Never write a cell in any other way.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ap_native_cells {
+    /// Start of the memory the cells live in.
+    pub base: *mut c_void,
+    /// Bytes from `base` to the zero bucket's count: atomic add only.
+    pub zero_offset: usize,
+    /// Bytes from `base` to the NaN count: atomic add only.
+    pub nan_offset: usize,
+    /// Bytes from `base` to sum stripe 0 (the bits of a double): compare-and-swap only.
+    pub sum_offset: usize,
+    /// Number of sum stripes: a power of two.
+    pub sum_count: usize,
+    /// Bytes from one sum stripe to the next: a multiple of 8.
+    pub sum_stride: usize,
+    /// Bytes from `base` to dense cell 0 (the bucket of key `first_key`); cell i is 8 * i
+    /// bytes further: atomic add only.
+    pub dense_offset: usize,
+    /// Number of dense cells.
+    pub dense_count: usize,
+    /// The key of dense cell 0.
+    pub first_key: i32,
+    /// The schema.
+    pub schema: i32,
+    /// The zero threshold.
+    pub zero_threshold: f64,
+    /// The key function's cell table, lookup_len entries (none for schemas 0 and below).
+    pub lookup: *const u16,
+    /// Entries of `lookup`.
+    pub lookup_len: usize,
+    /// The key function's bounds, bounds_len entries (one past the last bound included).
+    pub bounds: *const f64,
+    /// Entries of `bounds`.
+    pub bounds_len: usize,
+}
+
+/// Describes the histogram's cells in *out (see ap_native_cells).
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `h` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_native_histogram_layout(
+    h: *const ApNativeHistogram,
+    out: *mut ap_native_cells,
+) -> ap_status {
+    with(h, "ap_native_histogram_layout", |h| {
+        let out = Out::new(out)?;
+        let l = h.cells_layout();
+        out.write(ap_native_cells {
+            base: h.cells_base().cast_mut().cast(),
+            zero_offset: l.zero_offset,
+            nan_offset: l.nan_offset,
+            sum_offset: l.sum_offset,
+            sum_count: l.sum_count,
+            sum_stride: l.sum_stride,
+            dense_offset: l.dense_offset,
+            dense_count: l.dense_count,
+            first_key: l.first_key,
+            schema: i32::from(l.schema),
+            zero_threshold: l.zero_threshold,
+            lookup: l.lookup.as_ptr(),
+            lookup_len: l.lookup.len(),
+            bounds: l.bounds.as_ptr(),
+            bounds_len: l.bounds.len(),
+        })
     })
 }
 

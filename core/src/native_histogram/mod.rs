@@ -296,6 +296,42 @@ impl NativeHistogram {
         Ok(())
     }
 
+    /// Where this histogram's cells are, for a foreign recorder (the Go binding) that writes the
+    /// dense buckets itself: offsets in bytes from [`cells_base`](Self::cells_base), and the
+    /// parameters of the bucket-key function. See [`NativeCellsLayout`].
+    pub fn cells_layout(&self) -> NativeCellsLayout {
+        let schema = self.config.schema();
+        let (lookup, bounds): (&'static [u16], &'static [f64]) = if schema > 0 {
+            (
+                bounds::LOOKUP[schema as usize],
+                bounds::PADDED[schema as usize],
+            )
+        } else {
+            (&[], &[])
+        };
+        NativeCellsLayout {
+            zero_offset: 8 * ZERO,
+            nan_offset: 8 * NAN,
+            sum_offset: 8 * LINE,
+            sum_count: self.sum_mask + 1,
+            sum_stride: 8 * LINE,
+            dense_offset: 8 * LINE * (2 + self.sum_mask),
+            dense_count: self.dense().len(),
+            len: 8 * self.cells.len(),
+            first_key: self.first,
+            schema,
+            zero_threshold: self.config.zero_threshold(),
+            lookup,
+            bounds,
+        }
+    }
+
+    /// Start of the cells [`cells_layout`](Self::cells_layout) describes; valid while the
+    /// histogram lives.
+    pub fn cells_base(&self) -> *const AtomicU64 {
+        self.cells.as_ptr()
+    }
+
     /// Sets every count and the sum back to zero (spill tables stay allocated). Records that
     /// run at the same time are kept or lost whole in the counts.
     pub fn reset(&self) {
@@ -304,6 +340,57 @@ impl NativeHistogram {
         }
         self.spill.reset();
     }
+}
+
+/// Where a [`NativeHistogram`]'s cells are (byte offsets from
+/// [`NativeHistogram::cells_base`]), and what a foreign recorder needs to record a value the
+/// way [`NativeHistogram::record`] does. To record `v`:
+///
+/// 1. Add `v` to any one sum stripe: load it, compare-and-swap it to the bits of
+///    `f64::from_bits(old) + v`, retry on failure.
+/// 2. If `v > zero_threshold`: compute `k = key(v)` (below); if `0 <= k - first_key <
+///    dense_count`, add 1 to dense cell `k - first_key` (release); otherwise record `v` through
+///    the library instead (which adds to the sum again: decide before step 1).
+/// 3. Else if `v < -zero_threshold`: record `v` through the library (decide before step 1).
+/// 4. Else if `v` is NaN: add 1 to the NaN cell (release); else add 1 to the zero cell (release).
+///
+/// `key(v)`, for a positive finite `v` with `v = frac · 2^exp`, `frac` in [0.5, 1) (C's
+/// `frexp`), and `s = schema`:
+/// - `s > 0`: `cell` = the top `s + 2` bits of `frac`'s 52-bit mantissa field,
+///   `below = lookup[cell]`, plus 1 if `bounds[below] < frac`; `key = below + (exp - 1) · 2^s`.
+/// - `s <= 0`: `e = exp - 1` if `frac == 0.5`, else `exp`; `key = (e + 2^-s - 1) >> -s`
+///   (arithmetic shift).
+///
+/// +∞ has the key of `f64::MAX` plus one (never dense).
+#[derive(Debug, Clone, Copy)]
+pub struct NativeCellsLayout {
+    /// The zero bucket's count: atomic add only.
+    pub zero_offset: usize,
+    /// The NaN count: atomic add only.
+    pub nan_offset: usize,
+    /// Sum stripe 0 (f64 bits): compare-and-swap only.
+    pub sum_offset: usize,
+    /// Number of sum stripes (a power of two).
+    pub sum_count: usize,
+    /// Bytes from one sum stripe to the next (a multiple of 8).
+    pub sum_stride: usize,
+    /// Dense bucket cell 0 (key `first_key`); cell `i` is `8 * i` bytes further: atomic add only.
+    pub dense_offset: usize,
+    /// Number of dense bucket cells.
+    pub dense_count: usize,
+    /// Bytes of the whole allocation from the base.
+    pub len: usize,
+    /// The key of dense cell 0.
+    pub first_key: i32,
+    /// The schema.
+    pub schema: i8,
+    /// The zero threshold.
+    pub zero_threshold: f64,
+    /// The key function's cell table (empty for schemas 0 and below).
+    pub lookup: &'static [u16],
+    /// The key function's bounds (empty for schemas 0 and below), one past the last bound
+    /// included.
+    pub bounds: &'static [f64],
 }
 
 /// Go's `time.Duration.Seconds()` of `nanos` nanoseconds.

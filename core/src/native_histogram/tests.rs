@@ -1,4 +1,5 @@
 use super::*;
+use crate::sync::{AtomicU64, Ordering};
 use proptest::prelude::*;
 
 fn next_up(v: f64) -> f64 {
@@ -346,4 +347,105 @@ fn quantile_edges() {
     h.reset();
     assert_eq!(h.count(), 0);
     assert_eq!(h.sum(), 0.0);
+}
+
+/// A recorder written from [`NativeCellsLayout`]'s documentation alone, as the Go binding does.
+fn foreign_record(h: &NativeHistogram, v: f64) {
+    let l = h.cells_layout();
+    let base = h.cells_base().cast::<u8>();
+    // SAFETY: every offset is within `l.len` bytes of the base (checked by the test below), at a
+    // multiple of 8, and the cells are atomics that live as long as `h`.
+    let cell = |off: usize| unsafe { &*base.add(off).cast::<AtomicU64>() };
+    let key = |v: f64| -> i32 {
+        let (frac, exp) = frexp(v);
+        if l.schema > 0 {
+            let s = l.schema as u32;
+            let c = ((frac.to_bits() >> (52 - (s + 2))) & ((4u64 << s) - 1)) as usize;
+            let below = usize::from(l.lookup[c]);
+            let below = below + usize::from(l.bounds[below] < frac);
+            below as i32 + ((exp - 1) << s)
+        } else {
+            let e = if frac == 0.5 { exp - 1 } else { exp };
+            let shift = -i32::from(l.schema);
+            (e + (1 << shift) - 1) >> shift
+        }
+    };
+    let dense = (v > l.zero_threshold && v.is_finite())
+        .then(|| key(v) - l.first_key)
+        .filter(|&i| i >= 0 && (i as usize) < l.dense_count);
+    if (v > l.zero_threshold && dense.is_none()) || v < -l.zero_threshold {
+        return h.record(v);
+    }
+    let sum = cell(l.sum_offset + l.sum_stride * (l.sum_count - 1));
+    let mut old = sum.load(Ordering::Relaxed);
+    while let Err(now) = sum.compare_exchange_weak(
+        old,
+        (f64::from_bits(old) + v).to_bits(),
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    ) {
+        old = now;
+    }
+    let target = match dense {
+        Some(i) => l.dense_offset + 8 * i as usize,
+        None if v.is_nan() => l.nan_offset,
+        None => l.zero_offset,
+    };
+    cell(target).fetch_add(1, Ordering::Release);
+}
+
+#[test]
+fn a_recorder_that_follows_the_cells_layout_records_what_record_does() {
+    for schema in [-4, -1, 0, 1, 3, 8] {
+        let config = NativeConfig::new(schema).unwrap();
+        let (ours, foreign) = (
+            NativeHistogram::with_config(config),
+            NativeHistogram::with_config(config),
+        );
+        let l = foreign.cells_layout();
+        let last = l.dense_offset + 8 * l.dense_count;
+        for off in [
+            l.zero_offset,
+            l.nan_offset,
+            l.sum_offset + l.sum_stride * (l.sum_count - 1),
+            last - 8,
+        ] {
+            assert!(
+                off + 8 <= l.len && off % 8 == 0,
+                "offset {off} of {}",
+                l.len
+            );
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            1.0,
+            0.5,
+            1e-300,
+            1e300,
+            3600.0,
+            1e-9,
+        ];
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(10f64.powf((x % 2400) as f64 / 100.0 - 12.0));
+        }
+        for &v in &values {
+            ours.record(v);
+            foreign_record(&foreign, v);
+        }
+        let (a, b) = (ours.snapshot(), foreign.snapshot());
+        assert_eq!(a.positive(), b.positive(), "schema {schema}");
+        assert_eq!(a.negative(), b.negative());
+        assert_eq!(
+            (a.zero_count(), a.nan_count(), a.count()),
+            (b.zero_count(), b.nan_count(), b.count())
+        );
+    }
 }
