@@ -181,7 +181,10 @@ fn measure(
             std::thread::spawn(move || {
                 start.wait();
                 let mut i = 0u64;
-                while !stop.load(Ordering::Relaxed) {
+                // One batch at least, checked after: a thread the scheduler starts only after
+                // the stop (a loaded machine, a short cell) still measures something, and the
+                // elapsed time, taken after every thread is joined, includes its batch.
+                loop {
                     let t0 = Instant::now();
                     op(t, i);
                     latencies.record(t0.elapsed().as_nanos() as u64);
@@ -189,6 +192,9 @@ fn measure(
                     for _ in 1..SAMPLE_EVERY {
                         op(t, i);
                         i += 1;
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
                     }
                 }
                 i
