@@ -4,7 +4,7 @@
 //!
 //! cargo run -p atomicperf --example exposition [-- --openmetrics | --json]
 
-use atomicperf::{HistogramOpts, Registry};
+use atomicperf::{HistogramOpts, NativeOpts, Registry};
 
 fn main() {
     let r = Registry::new();
@@ -58,6 +58,20 @@ fn main() {
     r.minmax("queue_depth", "Queue depth extremes.", &[("queue", "mail")])
         .unwrap()
         .record(12);
+    let native = r
+        .native_histogram(
+            "rpc_duration_seconds",
+            "RPC latency (a native histogram; classic buckets in the text formats).",
+            &[("method", "get")],
+            &NativeOpts {
+                classic_buckets: vec![0.25, 1.0],
+                ..NativeOpts::default()
+            },
+        )
+        .unwrap();
+    for v in [0.1, 0.3, 2.0] {
+        native.record(v);
+    }
     let out = match std::env::args().nth(1).as_deref() {
         Some("--openmetrics") => r.export_openmetrics(),
         Some("--json") => r.export_json(),
