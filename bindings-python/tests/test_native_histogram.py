@@ -712,6 +712,29 @@ def test_collector_exports_native_histograms_as_classic_histograms():
     assert 'latency_seconds_bucket{le="0.25",route="/a"} 4.0' in om
 
 
+def test_the_http_helpers_need_no_prometheus_client():
+    import subprocess
+
+    code = """
+import sys
+sys.modules["prometheus_client"] = None  # as if not installed
+from atomicperf import Registry
+from atomicperf.prometheus import Collector, make_wsgi_app
+r = Registry()
+r.counter("jobs").inc()
+out = []
+body = make_wsgi_app(r)({"REQUEST_METHOD": "GET"}, lambda status, headers: out.append(status))
+assert out == ["200 OK"] and b"jobs_total 1" in b"".join(body)
+try:
+    Collector(r)
+except ImportError as e:
+    assert "pip install prometheus_client" in str(e)
+else:
+    raise AssertionError("Collector without prometheus_client")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 def test_snapshot_class_is_exported_and_not_constructible():
     assert NativeSnapshot.__module__ == "atomicperf"
     with pytest.raises(TypeError):

@@ -18,7 +18,7 @@ large int raises ``ValueError``, anything that is not an int (a float, a str) ra
 Durations follow two conventions:
 
 - a *measured* duration (``Timer.record``, ``ThroughputWindow.record``, ``AsyncRecorder.record``
-  for a Timer) is an ``int`` of nanoseconds (a ``time.perf_counter_ns()`` difference), a
+  for a Timer, ``NativeHistogram.record_duration``) is an ``int`` of nanoseconds (a ``time.perf_counter_ns()`` difference), a
   ``float`` of seconds (a ``time.perf_counter()`` difference) or a ``datetime.timedelta``;
 - a *setting* or *timeout* (``window=``, ``sla=``, ``timeout=``) is seconds, ``int`` or
   ``float``, or a ``datetime.timedelta``, as every timeout in ``threading`` and ``queue`` is.
