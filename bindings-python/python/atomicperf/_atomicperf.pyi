@@ -1354,18 +1354,18 @@ class Registry:
     """Named metrics with help text and labels, created on first use and shared afterwards.
 
     Replaces prometheus_client's registry and ``Counter(...).labels(...)`` children: a look-up
-    returns the same ``Counter``, ``Gauge``, ``Histogram``, ``Timer`` and ``MinMax`` classes as
-    the rest of the package, wrapping the registry's metric, so a metric looked up once is then
-    updated without touching the registry. Export reads the metrics' atomic cells and never
-    blocks a recorder (it releases the GIL while it writes).
+    returns the same ``Counter``, ``Gauge``, ``Histogram``, ``Timer``, ``MinMax`` and
+    ``NativeHistogram`` classes as the rest of the package, wrapping the registry's metric, so a
+    metric looked up once is then updated without touching the registry. Export reads the
+    metrics' atomic cells and never blocks a recorder (it releases the GIL while it writes).
 
     Get-or-create: the same name and label values give the same metric (equal objects, one
     state). The same name with another kind or another set of label names, an invalid metric
     or label name (the Prometheus data model: ``[a-zA-Z_:][a-zA-Z0-9_:]*`` and
-    ``[a-zA-Z_][a-zA-Z0-9_]*``, no ``__`` prefix, no ``le`` on a histogram or timer) or a label
-    given twice raise ``ValueError`` and register nothing; labels that are not a ``dict`` of
-    ``str`` to ``str`` raise ``TypeError``. Help text and histogram buckets are taken from the
-    call that creates the family.
+    ``[a-zA-Z_][a-zA-Z0-9_]*``, no ``__`` prefix, no ``le`` on a histogram, timer or native
+    histogram) or a label given twice raise ``ValueError`` and register nothing; labels that are
+    not a ``dict`` of ``str`` to ``str`` raise ``TypeError``. Help text, histogram buckets and
+    native histogram options are taken from the call that creates the family.
 
     ``Registry()`` is private to its creator; ``Registry.default()`` (or ``default_registry()``)
     is the process-wide registry every thread and every binding in the process shares, and
