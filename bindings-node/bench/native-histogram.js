@@ -5,9 +5,10 @@
 //   histogram.record(ns)               the direct Atomics path into a Histogram's cells
 //   prom-client histogram.observe(s)   a classic histogram with the default buckets
 // The target: nativeHistogram.record within 1.2x of histogram.record.
-// Each case: a warm-up pass, then the best of 5 timed passes, cases interleaved round by round
-// so that a noisy moment of a shared machine hits them alike.
-// Usage: node bench/native-histogram.js [--iterations N] [--json]
+// Each case: a warm-up pass, then the best of many short timed passes (25 of 200,000 calls by
+// default), the cases interleaved pass by pass, so that a noisy moment of a shared machine hits
+// them alike and the best pass of each is a quiet one.
+// Usage: node bench/native-histogram.js [--iterations N] [--rounds R] [--json]
 
 const { Histogram, NativeHistogram } = require('..')
 const promClient = require('prom-client')
@@ -17,8 +18,8 @@ const option = (name, fallback) => {
   const i = args.indexOf(name)
   return i >= 0 ? Number(args[i + 1]) : fallback
 }
-const N = option('--iterations', 1_000_000)
-const ROUNDS = 5
+const N = option('--iterations', 200_000)
+const ROUNDS = option('--rounds', 25)
 
 // The same latencies for every case: 1 us to 1 s, as integer nanoseconds and as seconds.
 const NANOS = new Float64Array(4096)
