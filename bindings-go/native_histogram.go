@@ -13,6 +13,8 @@ package atomicperf
 #cgo nocallback apgo_native_histogram_merge
 #cgo noescape ap_native_histogram_layout
 #cgo nocallback ap_native_histogram_layout
+#cgo noescape apgo_registry_native
+#cgo nocallback apgo_registry_native
 #include "apgo.h"
 
 static inline ap_status apgo_native_histogram_new(int32_t schema, double zero_threshold,
@@ -28,6 +30,32 @@ static inline ap_status apgo_native_histogram_new(int32_t schema, double zero_th
 		}
 	}
 	return apgo_fail(ap_native_histogram_new(&o, out), msg);
+}
+
+// apgo_registry_native gets or creates a native histogram of a registry, described by `packed`
+// (see apgo_lookup in apgo.h); defaults != 0 takes the default options.
+static ap_status apgo_registry_native(const ap_registry *r, const char *packed, size_t n_labels,
+		int defaults, int32_t schema, double zero_threshold, double lowest, double highest,
+		const double *classic, size_t n_classic, ap_native_histogram **out, char **msg) {
+	apgo_lookup l;
+	ap_status s = apgo_lookup_unpack(&l, packed, n_labels, msg);
+	if (s != AP_OK) {
+		return s;
+	}
+	ap_native_options o;
+	ap_native_options_default(&o);
+	if (!defaults) {
+		o.schema = schema;
+		o.zero_threshold = zero_threshold;
+		if (lowest != 0 || highest != 0) {
+			o.dense_lowest = lowest;
+			o.dense_highest = highest;
+		}
+	}
+	s = ap_registry_native_histogram(r, l.name, l.help, l.names, l.values, n_labels, &o, classic,
+	                                 n_classic, out);
+	apgo_lookup_free(&l);
+	return apgo_fail(s, msg);
 }
 
 static inline ap_status apgo_native_histogram_quantile(const ap_native_histogram *h, double q,
@@ -260,6 +288,11 @@ func newNative(op string, o *NativeOptions) (*NativeHistogram, error) {
 	if err := check(op, st, msg); err != nil {
 		return nil, err
 	}
+	return wrapNative(p), nil
+}
+
+// wrapNative wraps a new owning handle p.
+func wrapNative(p *C.ap_native_histogram) *NativeHistogram {
 	layout, ok := newNativeCells(p)
 	if !ok {
 		// The library broke its own contract: nothing the caller can do about it.
@@ -272,7 +305,76 @@ func newNative(op string, o *NativeOptions) (*NativeHistogram, error) {
 	n.h.init(unsafe.Pointer(p), freeNative)
 	n.h.cleanup = runtime.AddCleanup(n, freeNative, unsafe.Pointer(p))
 	runtime.AddCleanup(n, freeNative, n.cellsRef)
-	return n, nil
+	return n
+}
+
+// NativeHistogramOpts lays out a native histogram family of a [Registry].
+type NativeHistogramOpts struct {
+	// Options of the histograms (nil: [DefaultNativeOptions]).
+	Options *NativeOptions
+	// ClassicBuckets are `le` bounds (increasing, finite, in seconds) exported beside the
+	// native buckets: each counts the values of the native buckets wholly at or below it (exact
+	// on a native boundary, such as a power of two). None: the text formats export only +Inf,
+	// _sum and _count, as client_golang does for a native-only histogram.
+	ClassicBuckets []float64
+}
+
+// cacheKey is the look-up cache's key for these options: the classic buckets followed by the
+// layout (the cache compares HistogramOpts; Scale 1 tells these keys from a classic family's
+// default).
+func (o *NativeHistogramOpts) cacheKey() HistogramOpts {
+	d := DefaultNativeOptions()
+	if o.Options != nil {
+		d = *o.Options
+	}
+	b := append(append([]float64(nil), o.ClassicBuckets...), float64(d.Schema), d.ZeroThreshold, d.DenseLowest, d.DenseHighest)
+	return HistogramOpts{Buckets: b, Scale: 1}
+}
+
+// NativeHistogram returns the native histogram name with labels, creating it if absent; opts
+// lays out a new family and is ignored for an existing one. It is exported natively in
+// [FormatProtobuf], and in the text formats as a histogram of its classic buckets, +Inf, _sum
+// and _count. Errors as [Registry.Histogram], and an error matching [ErrOutOfRange] for bad
+// options.
+func (r *Registry) NativeHistogram(name, help string, labels Labels, opts NativeHistogramOpts) (*NativeHistogram, error) {
+	key := opts.cacheKey()
+	const op = "Registry.NativeHistogram"
+	return cachedLookup(&r.h, &r.cache, regNative, name, help, labels, &key, func() (unsafe.Pointer, error) {
+		var stack [packLen]byte
+		packed, err := pack(op, name, help, labels, &stack)
+		if err != nil {
+			return nil, err
+		}
+		rp := (*C.ap_registry)(r.h.acquire())
+		if rp == nil {
+			return nil, ErrClosed
+		}
+		defer r.h.release()
+		o, defaults := DefaultNativeOptions(), C.int(1)
+		if opts.Options != nil {
+			o, defaults = *opts.Options, 0
+		}
+		var out *C.ap_native_histogram
+		var msg *C.char
+		st := C.apgo_registry_native(rp, (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))),
+			C.size_t(len(labels)), defaults, C.int32_t(o.Schema), C.double(o.ZeroThreshold),
+			C.double(o.DenseLowest), C.double(o.DenseHighest),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(opts.ClassicBuckets))), C.size_t(len(opts.ClassicBuckets)),
+			&out, &msg)
+		runtime.KeepAlive(opts.ClassicBuckets)
+		if err := check(op, st, msg); err != nil {
+			return nil, err
+		}
+		return unsafe.Pointer(out), nil
+	}, func(p unsafe.Pointer) (*NativeHistogram, *handle) {
+		n := wrapNative((*C.ap_native_histogram)(p))
+		return n, &n.h
+	})
+}
+
+// MustNativeHistogram is like NativeHistogram but panics on error.
+func (r *Registry) MustNativeHistogram(name, help string, labels Labels, opts NativeHistogramOpts) *NativeHistogram {
+	return mustMetric(r.NativeHistogram(name, help, labels, opts))
 }
 
 // MustNewNativeHistogram is like NewNativeHistogram but panics on error.
@@ -395,8 +497,11 @@ func (n *NativeHistogram) Reset() {
 }
 
 // Close releases the histogram. Later calls do nothing or return [ErrClosed]; Close may be
-// called many times.
+// called many times. A histogram owned by a [Registry] ignores Close.
 func (n *NativeHistogram) Close() error {
+	if n.h.registry {
+		return nil // owned by a Registry (see Registry)
+	}
 	n.cells.Store(nil)
 	n.h.close()
 	return nil

@@ -1,15 +1,22 @@
 package atomicperf
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 )
 
 // theirs is client_golang's native histogram at schema 3 (a bucket factor of 1.1 picks it),
@@ -240,5 +247,118 @@ func TestNativeHistogramConcurrentRecordsLoseNothing(t *testing.T) {
 	}
 	if neg != 16_000 {
 		t.Fatalf("negative %d", neg)
+	}
+}
+
+// decodeProtobuf reads a delimited protobuf exposition with client_golang's own decoder.
+func decodeProtobuf(t *testing.T, body []byte) map[string]*dto.MetricFamily {
+	t.Helper()
+	dec := expfmt.NewDecoder(bytes.NewReader(body), expfmt.NewFormat(expfmt.TypeProtoDelim))
+	out := map[string]*dto.MetricFamily{}
+	for {
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatalf("decoding the protobuf export: %v", err)
+		}
+		out[mf.GetName()] = &mf
+	}
+}
+
+func TestRegistryNativeHistogramExportsWhatClientGolangExports(t *testing.T) {
+	r := MustNewRegistry()
+	defer r.Close()
+	classic := []float64{0.25, 1}
+	h, err := r.NativeHistogram("rpc_seconds", "RPC latency.", Labels{"method": "get"}, NativeHistogramOpts{ClassicBuckets: classic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := r.MustNativeHistogram("rpc_seconds", "RPC latency.", Labels{"method": "get"}, NativeHistogramOpts{ClassicBuckets: classic})
+	if again != h {
+		t.Fatal("a repeated look-up returns another value")
+	}
+	if _, err := r.NativeHistogram("bad", "", nil, NativeHistogramOpts{Options: &NativeOptions{Schema: 9}}); !errors.Is(err, ErrOutOfRange) {
+		t.Fatalf("schema 9: %v", err)
+	}
+	if _, err := r.Counter("rpc_seconds_count", "", nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("a colliding name: %v", err)
+	}
+	// client_golang's native histogram with the same classic buckets, in a registry of its own.
+	reg := prometheus.NewRegistry()
+	vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "rpc_seconds", Help: "RPC latency.", Buckets: classic, NativeHistogramBucketFactor: 1.1,
+	}, []string{"method"})
+	reg.MustRegister(vec)
+	theirs := vec.WithLabelValues("get")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 100_000; i++ {
+		v := math.Exp(rng.NormFloat64()*3 - 3)
+		if i%50 == 0 {
+			v = 0
+		}
+		h.Record(v)
+		theirs.Observe(v)
+	}
+	body, err := r.Export(FormatProtobuf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := decodeProtobuf(t, body)["rpc_seconds"]
+	gathered, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gathered[0]
+	if ours == nil || ours.GetType() != dto.MetricType_HISTOGRAM || ours.GetHelp() != want.GetHelp() {
+		t.Fatalf("family %v", ours)
+	}
+	a, b := ours.GetMetric()[0], want.GetMetric()[0]
+	if a.GetLabel()[0].GetName() != "method" || a.GetLabel()[0].GetValue() != "get" {
+		t.Fatalf("labels %v", a.GetLabel())
+	}
+	ah, bh := a.GetHistogram(), b.GetHistogram()
+	if ah.GetSchema() != bh.GetSchema() || ah.GetZeroThreshold() != bh.GetZeroThreshold() ||
+		ah.GetZeroCount() != bh.GetZeroCount() || ah.GetSampleCount() != bh.GetSampleCount() {
+		t.Fatalf("ours %v\ntheirs %v", ah, bh)
+	}
+	// Spans and deltas as client_golang encodes them, field for field.
+	if fmt.Sprint(ah.GetPositiveSpan()) != fmt.Sprint(bh.GetPositiveSpan()) || !slices.Equal(ah.GetPositiveDelta(), bh.GetPositiveDelta()) {
+		t.Fatalf("positive spans\nours   %v %v\ntheirs %v %v", ah.GetPositiveSpan(), ah.GetPositiveDelta(), bh.GetPositiveSpan(), bh.GetPositiveDelta())
+	}
+	if math.Abs(ah.GetSampleSum()-bh.GetSampleSum()) > 1e-9*math.Abs(bh.GetSampleSum()) {
+		t.Fatalf("sum %v vs %v", ah.GetSampleSum(), bh.GetSampleSum())
+	}
+	// Classic buckets: 0.25 and 1 are native boundaries (powers of two), so the counts are exact.
+	for i, bk := range bh.GetBucket() {
+		if ah.GetBucket()[i].GetUpperBound() != bk.GetUpperBound() || ah.GetBucket()[i].GetCumulativeCount() != bk.GetCumulativeCount() {
+			t.Fatalf("classic bucket %d: ours %v, theirs %v", i, ah.GetBucket()[i], bk)
+		}
+	}
+	// The handler negotiates: protobuf for Prometheus' Accept header, text otherwise.
+	srv := httptest.NewServer(r.Handler())
+	defer srv.Close()
+	for accept, want := range map[string]string{
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3": ContentTypeProtobuf,
+		"application/openmetrics-text;version=1.0.0": ContentTypeOpenMetrics,
+		"": ContentTypePrometheus,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); ct != want {
+			t.Fatalf("Accept %q: Content-Type %q", accept, ct)
+		}
+		if want == ContentTypeProtobuf && decodeProtobuf(t, got)["rpc_seconds"] == nil {
+			t.Fatal("the protobuf answer has no native histogram")
+		}
+	}
+	if Negotiate("text/plain;q=0.1,application/openmetrics-text;q=0.9") != FormatOpenMetrics || Negotiate("\xff") != FormatPrometheus {
+		t.Fatal("Negotiate")
 	}
 }

@@ -119,7 +119,7 @@ type lookupEntry struct {
 	labels     []labelPair // sorted by name
 	buckets    []float64
 	scale      float64
-	metric     any     // *Counter, *Gauge, *Histogram, *Timer or *MinMax
+	metric     any     // *Counter, *Gauge, *Histogram, *Timer, *MinMax or *NativeHistogram
 	h          *handle // the metric's handle, to tell a closed one
 }
 
@@ -237,6 +237,10 @@ const (
 	// FormatJSON is {"families": [{"name", "kind", "help", "labels", "series": [...]}]}, as
 	// documented by the Rust Registry::export_json ([ContentTypeJSON]).
 	FormatJSON Format = C.AP_FORMAT_JSON
+	// FormatProtobuf is the Prometheus protobuf exposition: length-delimited
+	// io.prometheus.client.MetricFamily messages ([ContentTypeProtobuf]), the one format that
+	// carries native histograms. Binary.
+	FormatProtobuf Format = C.AP_FORMAT_PROTOBUF
 )
 
 // Content types of the export formats, for an HTTP Content-Type header.
@@ -244,6 +248,7 @@ const (
 	ContentTypePrometheus  = "text/plain; version=0.0.4; charset=utf-8"
 	ContentTypeOpenMetrics = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 	ContentTypeJSON        = "application/json"
+	ContentTypeProtobuf    = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
 )
 
 // ContentType returns the HTTP content type of the format ("" for an unknown format).
@@ -255,11 +260,13 @@ func (f Format) ContentType() string {
 		return ContentTypeOpenMetrics
 	case FormatJSON:
 		return ContentTypeJSON
+	case FormatProtobuf:
+		return ContentTypeProtobuf
 	}
 	return ""
 }
 
-// String returns "prometheus", "openmetrics", "json" or "Format(n)".
+// String returns "prometheus", "openmetrics", "json", "protobuf" or "Format(n)".
 func (f Format) String() string {
 	switch f {
 	case FormatPrometheus:
@@ -268,6 +275,8 @@ func (f Format) String() string {
 		return "openmetrics"
 	case FormatJSON:
 		return "json"
+	case FormatProtobuf:
+		return "protobuf"
 	}
 	return "Format(" + strconv.FormatUint(uint64(f), 10) + ")"
 }
@@ -355,6 +364,7 @@ const (
 	regHistogram = C.APGO_REG_HISTOGRAM
 	regTimer     = C.APGO_REG_TIMER
 	regMinMax    = C.APGO_REG_MINMAX
+	regNative    = C.APGO_REG_NATIVE
 )
 
 // packLen is the size of the stack buffer for the packed strings of a look-up; longer
@@ -607,23 +617,39 @@ func textFromC(op string, hint *atomic.Int64, call func(buf *C.char, capacity C.
 	}
 }
 
-// Handler returns an http.Handler that serves the registry's Prometheus text exposition
-// (Content-Type [ContentTypePrometheus]) on every request, for a /metrics route. A failed export
-// (a closed Registry) is a 500.
+// Negotiate returns the format to answer a scrape whose Accept header is accept with, as the
+// library decides it in every language (the supported media range with the highest q, as
+// Prometheus negotiates): [FormatProtobuf] for the Prometheus protobuf format,
+// [FormatOpenMetrics], or [FormatPrometheus] for text/plain, */*, an empty or unsupported header.
+func Negotiate(accept string) Format {
+	c := C.CString(accept)
+	defer C.free(unsafe.Pointer(c))
+	var f C.uint32_t
+	if C.ap_negotiate(c, &f) != C.AP_OK {
+		return FormatPrometheus // not UTF-8: what an unsupported header gets
+	}
+	return Format(f)
+}
+
+// Handler returns an http.Handler for a /metrics route: it serves the registry in the format
+// the request's Accept header asks for ([Negotiate]: Prometheus text by default, OpenMetrics,
+// or the protobuf format that carries native histograms), with its Content-Type. A failed
+// export (a closed Registry) is a 500.
 func (r *Registry) Handler() http.Handler {
 	return exportHandler(r.Export)
 }
 
-// exportHandler serves export(FormatPrometheus), as Registry.Handler documents.
+// exportHandler serves export(Negotiate(Accept)), as Registry.Handler documents.
 func exportHandler(export func(Format) ([]byte, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, err := export(FormatPrometheus)
+		format := Negotiate(req.Header.Get("Accept"))
+		body, err := export(format)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", ContentTypePrometheus)
+		h.Set("Content-Type", format.ContentType())
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 		if req.Method == http.MethodHead {
 			return

@@ -450,8 +450,8 @@ func (r *SharedRegistry) Export(format Format) ([]byte, error) {
 	})
 }
 
-// Handler returns an http.Handler that serves the segment's Prometheus text exposition, every
-// process's values combined, as [Registry.Handler] does. A failed export (a closed
+// Handler returns an http.Handler that serves the segment's exposition, every process's values
+// combined, in the format the request asks for, as [Registry.Handler] does. A failed export (a closed
 // SharedRegistry) is a 500.
 func (r *SharedRegistry) Handler() http.Handler {
 	return exportHandler(r.Export)

@@ -1836,6 +1836,18 @@ ap_status ap_registry_export(const ap_registry *r,
                              size_t capacity,
                              size_t *len);
 
+// Writes to *format the AP_FORMAT_* to answer a scrape whose Accept header is `accept` with:
+// the supported media range with the highest q (the first of equals), as Prometheus
+// negotiates: AP_FORMAT_PROTOBUF for "application/vnd.google.protobuf" with
+// proto=io.prometheus.client.MetricFamily and encoding=delimited, AP_FORMAT_OPENMETRICS for
+// "application/openmetrics-text", AP_FORMAT_PROMETHEUS for "text/plain", "*/*", an empty or an
+// unsupported header (NULL counts as empty). Errors: AP_ERR_INVALID_ARGUMENT for a header that
+// is not UTF-8; AP_ERR_NULL_POINTER for a NULL `format`.
+//
+// # Safety
+// `accept` is NULL or NUL-terminated; `format` is NULL or writable.
+ap_status ap_negotiate(const char *accept, uint32_t *format);
+
 // Caps the number of series (one per name and label values) the registry holds; 0 removes the
 // cap. Creating a series past the cap fails with AP_ERR_INVALID_ARGUMENT (existing series keep
 // working) and is counted (see ap_registry_series_stats). A label with unbounded values (a user

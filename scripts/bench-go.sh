@@ -251,6 +251,9 @@ awk -v width=62 "$ratio_lib"'
         atmost("  same, RunParallel", p "native", p "classic", 1.2)
         ratio("client_golang native Observe / ours, 1 goroutine", s "client_golang-native", s "native")
         ratio("client_golang native Observe / ours, RunParallel", p "client_golang-native", p "native", 10)
+        e = "BenchmarkNativeHistogramExport/"
+        ratio("Export 10k native series: client_golang Gather / ours (protobuf)", e "prometheus-gather", e "atomicperf", 1)
+        ratio("  Gather + protobuf encoding / ours", e "prometheus-gather-protobuf", e "atomicperf")
     }
 ' "$out"
 

@@ -446,6 +446,34 @@ pub unsafe extern "C" fn ap_registry_export(
     })
 }
 
+/// Writes to *format the AP_FORMAT_* to answer a scrape whose Accept header is `accept` with:
+/// the supported media range with the highest q (the first of equals), as Prometheus
+/// negotiates: AP_FORMAT_PROTOBUF for "application/vnd.google.protobuf" with
+/// proto=io.prometheus.client.MetricFamily and encoding=delimited, AP_FORMAT_OPENMETRICS for
+/// "application/openmetrics-text", AP_FORMAT_PROMETHEUS for "text/plain", "*/*", an empty or an
+/// unsupported header (NULL counts as empty). Errors: AP_ERR_INVALID_ARGUMENT for a header that
+/// is not UTF-8; AP_ERR_NULL_POINTER for a NULL `format`.
+///
+/// # Safety
+/// `accept` is NULL or NUL-terminated; `format` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_negotiate(accept: *const c_char, format: *mut u32) -> ap_status {
+    guard("ap_negotiate", || {
+        let out = Out::new(format)?;
+        let accept = if accept.is_null() {
+            ""
+        } else {
+            // SAFETY: non-null, so NUL-terminated and alive for the call (# Safety above).
+            unsafe { utf8(accept, "accept") }?
+        };
+        out.write(match atomicperf::negotiate(accept) {
+            atomicperf::ExportFormat::Prometheus => AP_FORMAT_PROMETHEUS,
+            atomicperf::ExportFormat::OpenMetrics => AP_FORMAT_OPENMETRICS,
+            atomicperf::ExportFormat::Protobuf => AP_FORMAT_PROTOBUF,
+        })
+    })
+}
+
 /// The error for an export format that is not one of the AP_FORMAT_* constants.
 pub(crate) fn unknown_format(format: u32) -> Fail {
     Fail::new(AP_ERR_OUT_OF_RANGE, format!("unknown format {format}"))
