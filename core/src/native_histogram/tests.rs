@@ -294,9 +294,15 @@ proptest! {
         }
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
-        // Prometheus' rank: the bucket holding rank q * count, so the value of index
-        // ceil(q * n) - 1 (clamped).
-        let i = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1;
+        // Prometheus' rank: below 0.5, the bucket holding rank q * n counted from the bottom
+        // (the value of index ceil(q * n) - 1); from 0.5, rank (1 - q) * n counted from the top
+        // (the value of index n - ceil((1 - q) * n)), clamped to the values.
+        let n = values.len();
+        let i = if q < 0.5 {
+            ((q * n as f64).ceil() as usize).clamp(1, n) - 1
+        } else {
+            n - (((1.0 - q) * n as f64).ceil() as usize).clamp(1, n)
+        };
         let got = h.quantile(q).unwrap().unwrap();
         let err = h.config().relative_error();
         prop_assert!(
@@ -344,6 +350,14 @@ fn quantile_edges() {
     assert!((0.0..=NativeConfig::DEFAULT_ZERO_THRESHOLD).contains(&q));
     h.record(-2.0);
     assert!(h.quantile(0.0).unwrap().unwrap() < -1.8);
+    // From q = 0.5 the rank counts from the top, as Prometheus counts it: of 1 and 3, the median
+    // is in 3's bucket (counted from the bottom, rank 1 would be in 1's).
+    let two = NativeHistogram::new();
+    two.record(1.0);
+    two.record(3.0);
+    let m = two.quantile(0.5).unwrap().unwrap();
+    assert!(m > 2.5 && m <= 3.1, "{m}");
+    assert!(two.quantile(0.49).unwrap().unwrap() <= 1.0);
     h.reset();
     assert_eq!(h.count(), 0);
     assert_eq!(h.sum(), 0.0);
