@@ -688,7 +688,10 @@ export interface NativeHistogramSnapshot {
  * `2^((k-1)/2^schema) < |v| <= 2^(k/2^schema)` (positive and negative values apart), a zero
  * bucket holds `|v| <= zeroThreshold`. A value lands in the bucket every Prometheus client puts
  * it in, boundaries included. Exported by a {@link Registry} (`registry.nativeHistogram()`) as a
- * native histogram in the protobuf format. Every method is one native call.
+ * native histogram in the protobuf format. `record` and `recordDuration` make no native call for
+ * a value in the dense range, the zero bucket or NaN: they write the histogram's cells with
+ * `Atomics`, as `Histogram.record` does (negative values and values outside the dense range take
+ * one native call); every other method is one native call.
  *
  * @example
  * const h = new NativeHistogram() // schema 3, seconds

@@ -9,7 +9,7 @@
 const { threadId } = require('node:worker_threads')
 // Throws an error naming the missing per-platform package and what to do (lib/load.js).
 const native = require('./lib/load.js')()
-// Direct records into a Histogram's, Timer's or MinMax's cells (lib/cells.js).
+// Direct records into a Histogram's, Timer's, MinMax's or NativeHistogram's cells (lib/cells.js).
 const cells = require('./lib/cells.js')
 
 // Every native function checks the type tag of each handle it is passed, so that nothing passed
@@ -56,8 +56,8 @@ function options(value, what) {
 // only operations the core allows foreign writers: fetch-and-add on counter stripes, store and
 // compare-and-swap on a gauge's bits). Reads of a counter go through Rust, which sums the stripes.
 // The buffer's native finalizer owns a reference to the metric, so the cells outlive every view.
-// A Histogram, Timer or MinMax records the same way, by the core's description of its cells
-// (lib/cells.js).
+// A Histogram, Timer, MinMax or NativeHistogram records the same way, by the core's description
+// of its cells (lib/cells.js).
 //
 // Each thread adds to its own stripe (threadId modulo the stripe count), so worker_threads with
 // counters of their own never share a cache line.
@@ -481,7 +481,7 @@ module.exports = { Counter, Gauge, Histogram, benchIdentity }
 // MinMax, Timer, RateTracker, ThroughputWindow, AsyncRecorder (lib/metrics.js).
 Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE, directCells, internals))
 // NativeHistogram: Prometheus native histogram buckets (lib/native-histogram.js).
-Object.assign(module.exports, require('./lib/native-histogram.js')(calls, FROM_HANDLE, internals))
+Object.assign(module.exports, require('./lib/native-histogram.js')(calls, FROM_HANDLE, directCells, internals))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls, internals))
 // Registry and the process-wide default `registry` (lib/registry.js): its metrics are the

@@ -1,5 +1,6 @@
 'use strict'
-// Direct records into the cells of a Histogram, a Timer and a MinMax: no native call per value.
+// Direct records into the cells of a Histogram, a Timer, a MinMax and a NativeHistogram: no native
+// call per value.
 //
 // At construction the native module hands over the metric's cells as an external ArrayBuffer
 // together with the core's own description of them (histogramCells, timerCells, minmaxCells: the
@@ -221,6 +222,156 @@ function recordExtremes(c, v) {
   if (c.f64[c.recorded] === 0) Atomics.store(c.u64, c.recorded, 1n)
 }
 
+// ---- NativeHistogram ---------------------------------------------------------------------------
+// A native histogram's record, by the protocol of the core's NativeCellsLayout (the one the C
+// ABI's ap_native_histogram_layout documents):
+//
+//   1. v is added to one sum stripe (this thread's) by compare-and-swap of its f64 bits;
+//   2. a v above the zero threshold adds 1 to its dense bucket cell, when its key is in the
+//      dense range; 3. a v below minus the threshold, or one whose key is outside the dense
+//      range, is recorded through the native call instead (decided before step 1: nothing is
+//      written then); 4. NaN adds 1 to the NaN cell, anything else (|v| <= threshold) to the zero
+//      cell.
+//
+// The key of a positive finite v = frac * 2^exp (frac in [0.5, 1)): for schema s > 0, the top
+// s + 2 bits of the mantissa pick a cell of `lookup`, whose entry is the number of bounds below
+// it, plus 1 if `bounds[that] < frac`; key = that + (exp - 1) * 2^s. For s <= 0: e = exp - 1 when
+// frac is exactly 0.5, exp otherwise; key = (e + 2^-s - 1) >> -s. The bits are read through a
+// scratch Float64Array, as for the extremes above (one load, no BigInt). Subnormals and
+// infinities take the call (their keys are outside any dense range anyway).
+const NH_F64 = new Float64Array(1)
+const NH_U32 = new Uint32Array(NH_F64.buffer)
+const NH_U64 = new BigUint64Array(NH_F64.buffer)
+const NH_HI = LITTLE_ENDIAN ? 1 : 0
+const NH_LO = 1 - NH_HI
+
+/** The cells of one native histogram, as the core describes them, for this thread. */
+class NativeCells {
+  /**
+   * @param desc what nativeHistogramCells returned.
+   * @throws {Error} if the description breaks the contract (the caller falls back to calls).
+   */
+  constructor(desc, stripeBase = 0) {
+    const { buffer } = desc
+    const cell = (offset, what) => {
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset % 8 !== 0 || offset + 8 > buffer.byteLength) {
+        throw new Error(`the native histogram's ${what} cell (byte ${offset}) is not an aligned cell of the buffer`)
+      }
+      return offset / 8
+    }
+    const { sumCount, sumStride, denseCount, firstKey, schema, zeroThreshold, lookup, bounds } = desc
+    if (!(sumCount >= 1 && (sumCount & (sumCount - 1)) === 0 && sumStride % 8 === 0)) {
+      throw new Error(`the native histogram's sum stripes (${sumCount}, ${sumStride} bytes apart) break the contract`)
+    }
+    if (!(Number.isInteger(schema) && schema >= -4 && schema <= 8) || !Number.isInteger(firstKey) ||
+      !(zeroThreshold >= 0) || !(Number.isInteger(denseCount) && denseCount >= 1)) {
+      throw new Error(`the native histogram's layout (schema ${schema}, first key ${firstKey}) breaks the contract`)
+    }
+    // The tables: 4 << s cells for schema s > 0, each an index into the 2^s + 1 bounds (the last
+    // one past every fraction).
+    const tables = schema > 0
+      ? lookup.length === 4 << schema && bounds.length === (1 << schema) + 1 &&
+        lookup.every((b) => Number.isInteger(b) && b >= 0 && b < bounds.length)
+      : lookup.length === 0
+    if (!tables) throw new Error(`the native histogram's key tables do not fit schema ${schema}`)
+    this.u64 = new BigUint64Array(buffer)
+    this.f64 = new Float64Array(buffer)
+    this.zeroCell = cell(desc.zeroOffset, 'zero')
+    this.nanCell = cell(desc.nanOffset, 'NaN')
+    this.sum = cell(desc.sumOffset + ((threadId + stripeBase) & (sumCount - 1)) * sumStride, 'sum')
+    this.dense = cell(desc.denseOffset, 'first dense')
+    cell(desc.denseOffset + (denseCount - 1) * 8, 'last dense')
+    this.denseCount = denseCount
+    this.first = firstKey
+    this.schema = schema
+    this.zero = zeroThreshold
+    // (hi >>> shift) & mask: the top s + 2 mantissa bits of the high word (s + 2 <= 10 < 20).
+    this.shift = 20 - (schema + 2)
+    this.mask = (4 << schema) - 1
+    this.lookup = Uint16Array.from(lookup)
+    this.bounds = Float64Array.from(bounds)
+    // For schemas <= 0: 2^-s - 1 and -s.
+    this.round = schema <= 0 ? (1 << -schema) - 1 : 0
+    this.down = schema <= 0 ? -schema : 0
+  }
+}
+
+/**
+ * Adds v (a number) to this thread's sum stripe of `c`, by compare-and-swap of its bits. The
+ * first expected value comes from a plain Float64Array load (one 8-byte load, never torn, and no
+ * call into an Atomics builtin): a stale one only fails the compare-and-swap, which then hands
+ * over the cell's bits exactly.
+ */
+function addToSum(c, v) {
+  const u64 = c.u64
+  const at = c.sum
+  NH_F64[0] = c.f64[at]
+  let old = NH_U64[0]
+  NH_F64[0] += v
+  let seen = Atomics.compareExchange(u64, at, old, NH_U64[0])
+  while (seen !== old) {
+    old = seen
+    NH_U64[0] = old
+    NH_F64[0] += v
+    seen = Atomics.compareExchange(u64, at, old, NH_U64[0])
+  }
+}
+
+/**
+ * Records v (a number) into `c`, a NativeCells, and returns true; or writes nothing and returns
+ * false when v takes the native call (negative beyond the threshold, subnormal, infinite, or its
+ * key outside the dense range).
+ */
+function recordNative(c, v) {
+  if (v > c.zero) {
+    NH_F64[0] = v
+    const hi = NH_U32[NH_HI]
+    const e = hi >>> 20 // v > 0: no sign bit
+    if (e === 0 || e === 0x7ff) return false
+    const s = c.schema
+    let key
+    if (s > 0) {
+      let below = c.lookup[(hi >>> c.shift) & c.mask]
+      NH_U32[NH_HI] = (hi & 0x000f_ffff) | 0x3fe0_0000 // frac: the exponent of 0.5
+      if (c.bounds[below] < NH_F64[0]) below++
+      key = below + (e - 1023) * (1 << s) // exp - 1 = (e - 1022) - 1
+    } else {
+      const exp = (hi & 0x000f_ffff) === 0 && NH_U32[NH_LO] === 0 ? e - 1023 : e - 1022
+      key = (exp + c.round) >> c.down
+    }
+    const i = key - c.first
+    if (i < 0 || i >= c.denseCount) return false
+    addToSum(c, v)
+    Atomics.add(c.u64, c.dense + i, 1n)
+    return true
+  }
+  if (v < -c.zero) return false
+  addToSum(c, v)
+  Atomics.add(c.u64, v === v ? c.zeroCell : c.nanCell, 1n)
+  return true
+}
+
+/**
+ * Go's Duration.Seconds() of d ns (an integer number from 0 to 2^53-1), as the core's
+ * record_nanos converts it: whole seconds plus the nanoseconds over 1e9 (below a second, just
+ * d / 1e9). The whole seconds come from a multiplication by 1e-9 (cheaper than a division), whose
+ * floor may be one off near a multiple of 1e9: the remainder's sign corrects it. q * 1e9 and
+ * d - q * 1e9 are exact (integers below 2^53), and so the result is the core's, bit for bit.
+ */
+function nanosToSeconds(d) {
+  if (d < 1e9) return d / 1e9
+  let q = Math.floor(d * 1e-9)
+  let r = d - q * 1e9
+  if (r < 0) {
+    q -= 1
+    r += 1e9
+  } else if (r >= 1e9) {
+    q += 1
+    r -= 1e9
+  }
+  return q + r / 1e9
+}
+
 /** True for the values of the fast path: integer numbers from 0 to 2^53-1. */
 function isFast(v) {
   return typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v
@@ -228,4 +379,5 @@ function isFast(v) {
 
 module.exports = {
   HistogramCells, TimerCells, MinMaxCells, recordOne, recordN, recordTiming, recordExtremes, isFast, bucketIndex,
+  NativeCells, recordNative, nanosToSeconds,
 }

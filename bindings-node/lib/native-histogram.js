@@ -3,12 +3,19 @@
 // `NativeHistogram`, Prometheus native histogram buckets).
 //
 // index.js calls this module's function once with its native calls, its private FROM_HANDLE
-// symbol (with which a Registry's native histogram is wrapped) and the internals object of the
-// tests and the benchmark. Every method is one native call that checks the handle's type tag:
-// the core does not describe a native histogram's cells to foreign writers, so record() cannot
-// skip the call as Histogram.record() does (see the README's note on its cost).
+// symbol (with which a Registry's native histogram is wrapped), `directCells` (which maps a
+// metric's cells for the direct path; null: native calls) and the internals object of the tests
+// and the benchmark.
+//
+// record() and recordDuration() make no native call for a value in the dense range (1 ns to 1 h
+// by default), in the zero bucket or NaN: they write the cells with Atomics by the core's
+// description of them (lib/cells.js recordNative). Negative values, values outside the dense
+// range and every bad argument take the native call, which records them or throws.
+
+const cells = require('./cells.js')
 
 const hrtime = process.hrtime.bigint
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
 function withCode(e, code) {
@@ -35,9 +42,9 @@ function denseRangeOf(range) {
   return range
 }
 
-module.exports = function defineNativeHistogram(calls, FROM_HANDLE, internals) {
+module.exports = function defineNativeHistogram(calls, FROM_HANDLE, directCells, internals) {
   const {
-    nativeHistogramNew, nativeHistogramRecord, nativeHistogramRecordNanos, nativeHistogramCount,
+    nativeHistogramCells, nativeHistogramNew, nativeHistogramRecord, nativeHistogramRecordNanos, nativeHistogramCount,
     nativeHistogramSum, nativeHistogramZeroCount, nativeHistogramQuantile, nativeHistogramSnapshot,
     nativeHistogramMerge, nativeHistogramReset, nativeHistogramMemoryBytes, nativeHistogramConfig,
   } = calls
@@ -47,8 +54,25 @@ module.exports = function defineNativeHistogram(calls, FROM_HANDLE, internals) {
    * `k` holds the values `v` with `2^((k-1)/2^schema) < |v| <= 2^(k/2^schema)`, positive and
    * negative values apart, a zero bucket for `|v| <= zeroThreshold`, NaN counted in no bucket.
    */
+  /**
+   * Records a duration of d ns into `c` (NativeCells or null) or through a call to the native
+   * histogram `h`: the direct path for an integer number from 0 to 2^53-1 or a BigInt up to that.
+   */
+  function recordNanos(c, h, d) {
+    if (c !== null) {
+      if (cells.isFast(d)) {
+        if (cells.recordNative(c, cells.nanosToSeconds(d))) return
+      } else if (typeof d === 'bigint' && d >= 0n && d <= MAX_SAFE_BIGINT) {
+        if (cells.recordNative(c, cells.nanosToSeconds(Number(d)))) return
+      }
+    }
+    nativeHistogramRecordNanos(h, d) // the call path, and the errors for every bad argument
+  }
+
   class NativeHistogram {
     #h
+    // lib/cells.js NativeCells, or null: native calls.
+    #cells
     // [schema, zeroThreshold, denseLowest, denseHighest, relativeError], read on first use.
     #config = null
 
@@ -60,24 +84,27 @@ module.exports = function defineNativeHistogram(calls, FROM_HANDLE, internals) {
         const [lowest, highest] = denseRangeOf(denseRange)
         this.#h = nativeHistogramNew(schema, zeroThreshold, lowest, highest)
       }
+      this.#cells = directCells(this.#h, nativeHistogramCells, cells.NativeCells)
     }
 
     record(v) {
-      nativeHistogramRecord(this.#h, v)
+      const c = this.#cells
+      if (c === null || typeof v !== 'number' || !cells.recordNative(c, v)) nativeHistogramRecord(this.#h, v)
     }
 
     recordDuration(durationNs) {
-      nativeHistogramRecordNanos(this.#h, durationNs)
+      recordNanos(this.#cells, this.#h, durationNs)
     }
 
     startTimer() {
       const h = this.#h
+      const c = this.#cells
       const start = hrtime()
       let elapsed = -1
       return function end() {
         if (elapsed >= 0) return elapsed // records once; later calls repeat the first answer
         const d = hrtime() - start
-        nativeHistogramRecordNanos(h, d)
+        recordNanos(c, h, d)
         elapsed = Number(d)
         return elapsed
       }
@@ -153,7 +180,11 @@ module.exports = function defineNativeHistogram(calls, FROM_HANDLE, internals) {
     }
 
     static {
-      internals.nativeHistogram = { handle: (n) => n.#h }
+      internals.nativeHistogram = {
+        recordNative: (n, v) => nativeHistogramRecord(n.#h, v),
+        recordNanosNative: (n, d) => nativeHistogramRecordNanos(n.#h, d),
+        cells: (n) => n.#cells,
+      }
     }
   }
 

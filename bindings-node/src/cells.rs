@@ -1,5 +1,6 @@
 //! External ArrayBuffers over a metric's cells: how `Counter.inc()`, `Gauge.set()`,
-//! `Histogram.record()`, `Timer.record()` and `MinMax.record()` skip the native call. Even a hand-written N-API callback costs 8-16 ns and an ordinary napi-rs one
+//! `Histogram.record()`, `Timer.record()`, `MinMax.record()` and `NativeHistogram.record()` skip
+//! the native call. Even a hand-written N-API callback costs 8-16 ns and an ordinary napi-rs one
 //! 20-25 ns, while `Atomics.add` on a typed array over Rust-owned memory costs about 14 ns, so
 //! the hot path crosses the boundary once, at construction, and never again.
 //!
@@ -7,7 +8,8 @@
 //! `Atomics`, as the core allows foreign writers to (`Counter::stripe_cells`: atomic
 //! fetch-and-add only; `Gauge::cell`: atomic store and compare-and-swap only; a histogram's cells
 //! by the rules of `HistogramCellsLayout`, a timer's error count by atomic add, a MinMax's cells
-//! by the rules of `MinMax::cells`); Rust reads them as usual. Where the cells are comes from the
+//! by the rules of `MinMax::cells`, a native histogram's by the protocol of `NativeCellsLayout`);
+//! Rust reads them as usual. Where the cells are comes from the
 //! core's own description (`Histogram::cells_layout`, `MinMax::cell_offsets`), the one the C ABI
 //! hands out too, passed to JS as it is.
 //!
@@ -26,7 +28,7 @@ use std::sync::Arc;
 
 use napi::sys;
 
-use atomicperf::{Histogram, MinMax, Timer};
+use atomicperf::{Histogram, MinMax, NativeHistogram, Timer};
 
 use crate::callback::{Env, Value};
 use crate::convert;
@@ -181,5 +183,44 @@ pub(crate) fn of_minmax<'s>(env: Env<'s>, m: Arc<MinMax>) -> Result<Value<'s>> {
     ] {
         convert::set(env, out, name, convert::from_f64(env, x as f64)?)?;
     }
+    Ok(out)
+}
+
+/// `{buffer, zeroOffset, nanOffset, sumOffset, sumCount, sumStride, denseOffset, denseCount,
+/// firstKey, schema, zeroThreshold, lookup, bounds}`: the native histogram's cells as an external
+/// ArrayBuffer and the core's description of them and of its bucket-key function
+/// (`NativeHistogram::cells_layout`: byte offsets into the buffer; `lookup` and `bounds`, the key
+/// function's tables, as Float64Arrays, empty for schemas 0 and below), or `null` where the
+/// runtime refuses external buffers.
+pub(crate) fn of_native_histogram<'s>(env: Env<'s>, h: Arc<NativeHistogram>) -> Result<Value<'s>> {
+    let l = h.cells_layout();
+    let base = h.cells_base().cast::<u8>();
+    // SAFETY: `len` bytes at `cells_base` are the histogram's one allocation of cells (a boxed
+    // slice that never moves or grows), owned by the histogram that the Arc keeps alive. JS
+    // writes them only as `NativeCellsLayout` allows (lib/cells.js: Atomics adds to the zero,
+    // NaN and dense cells, compare-and-swaps of a sum stripe).
+    let buffer = unsafe { external_buffer(env, h, base, l.len) }?;
+    if convert::type_of(env, buffer)? == sys::ValueType::napi_null {
+        return Ok(buffer);
+    }
+    let out = convert::object(env)?;
+    convert::set(env, out, "buffer\0", buffer)?;
+    for (name, x) in [
+        ("zeroOffset\0", l.zero_offset as f64),
+        ("nanOffset\0", l.nan_offset as f64),
+        ("sumOffset\0", l.sum_offset as f64),
+        ("sumCount\0", l.sum_count as f64),
+        ("sumStride\0", l.sum_stride as f64),
+        ("denseOffset\0", l.dense_offset as f64),
+        ("denseCount\0", l.dense_count as f64),
+        ("firstKey\0", f64::from(l.first_key)),
+        ("schema\0", f64::from(l.schema)),
+        ("zeroThreshold\0", l.zero_threshold),
+    ] {
+        convert::set(env, out, name, convert::from_f64(env, x)?)?;
+    }
+    let lookup: Vec<f64> = l.lookup.iter().map(|&x| f64::from(x)).collect();
+    convert::set(env, out, "lookup\0", convert::f64_array(env, &lookup)?)?;
+    convert::set(env, out, "bounds\0", convert::f64_array(env, l.bounds)?)?;
     Ok(out)
 }

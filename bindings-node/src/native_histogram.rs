@@ -1,11 +1,12 @@
 //! `NativeHistogram`: the native half. The JS class in `lib/native-histogram.js` calls these with
-//! its handle. A record is one hand-written N-API call into the core's `NativeHistogram::record`:
-//! the core does not describe a native histogram's cells to foreign writers (yet), so there is
-//! no direct path as `Histogram` has one.
+//! its handle. A record of a value in the dense range, the zero bucket or NaN makes no call: JS
+//! writes the cells (`nativeHistogramCells`, `cells.rs`, `lib/cells.js`) by the core's
+//! `NativeCellsLayout`; the others (negative, spilled) are one call to `nativeHistogramRecord`.
 
 use atomicperf::{NativeConfig, NativeHistogram, NativeSnapshot, Status};
 
 use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::cells;
 use crate::convert;
 use crate::error::{Fail, Result};
 use crate::handle;
@@ -176,6 +177,13 @@ callbacks! {
         convert::from_f64(env, get(env, h)?.memory_bytes() as f64)
     }
 
+    /// `nativeHistogramCells(h): {buffer, ...} | null`: the cells and the core's description of
+    /// them, which `lib/cells.js` records by (see `cells.rs`).
+    fn native_histogram_cells(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        cells::of_native_histogram(env, handle::get_arc::<NativeHistogram>(env, h)?)
+    }
+
     /// `nativeHistogramConfig(h): [schema, zeroThreshold, denseLowest, denseHighest,
     /// relativeError]`.
     fn native_histogram_config(env, info) {
@@ -204,4 +212,5 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("nativeHistogramReset", native_histogram_reset),
     export!("nativeHistogramMemoryBytes", native_histogram_memory_bytes),
     export!("nativeHistogramConfig", native_histogram_config),
+    export!("nativeHistogramCells", native_histogram_cells),
 ];

@@ -144,27 +144,30 @@ for (const mode of ['simulate-copy', '0']) {
       const h = new ap.Histogram()
       const t = new ap.Timer()
       const m = new ap.MinMax()
-      for (let i = 1; i <= 1000; i++) { h.record(i); h.recordN(i, 2); t.record(i, i % 2 === 0); m.record(i) }
+      const n = new ap.NativeHistogram()
+      for (let i = 1; i <= 1000; i++) { h.record(i); h.recordN(i, 2); t.record(i, i % 2 === 0); m.record(i); n.record(i / 8); n.recordDuration(i) }
       setImmediate(() => parentPort.postMessage({
         direct: internals.directAvailable(),
         views: counters.map((c) => internals.counter.cells(c)).concat(internals.gauge.cell(g),
-          internals.histogram.cells(h), internals.timer.cells(t), internals.minmax.cells(m)),
+          internals.histogram.cells(h), internals.timer.cells(t), internals.minmax.cells(m), internals.nativeHistogram.cells(n)),
         totals: counters.map((c) => c.getBigInt()),
         gauge: g.get(),
         histogram: [h.count(), h.sum(), h.min(), h.max()],
         timer: [t.count(), t.errors(), t.total()],
         minmax: [m.min(), m.max()],
+        native: [n.count(), Math.abs(n.sum() - (500_500 / 8 + 500_500 / 1e9)) < 1e-9],
         warnings,
       }))
     `
     const r = await run(source, { env: { ...process.env, ATOMICPERF_DIRECT: mode } })
     assert.equal(r.direct, false)
-    assert.deepEqual(r.views, [null, null, null, null, null, null])
+    assert.deepEqual(r.views, [null, null, null, null, null, null, null])
     assert.deepEqual(r.totals, [700_000n, 700_000n])
     assert.equal(r.gauge, 501)
     assert.deepEqual(r.histogram, [3000, 3 * 500_500, 1, 1000])
     assert.deepEqual(r.timer, [1000, 500, 500_500])
     assert.deepEqual(r.minmax, [1, 1000])
+    assert.deepEqual(r.native, [2000, true])
     if (mode === '0') {
       assert.deepEqual(r.warnings, [])
     } else {

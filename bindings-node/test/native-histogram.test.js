@@ -6,7 +6,10 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { NativeHistogram, Registry, SharedRegistry, negotiate } = require('..')
+const { Worker } = require('node:worker_threads')
+const ap = require('..')
+const { NativeHistogram, Registry, SharedRegistry, negotiate } = ap
+const internals = ap[Symbol.for('atomicperf.internals')]
 const { range, type } = require('./helpers')
 
 const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited'
@@ -244,6 +247,115 @@ test('bad options and arguments throw TypeError or RangeError with the AP_ codes
   for (const d of [-1, 1.5, NaN, Infinity, -1n, 2n ** 64n]) range(() => h.recordDuration(d))
   for (const d of ['1', null, undefined, {}]) type(() => h.recordDuration(d))
   assert.equal(h.count(), 0, 'nothing was recorded by a refused call')
+})
+
+// ---- The direct path (lib/cells.js recordNative) ----------------------------------------------
+
+/** Values for every part of the protocol: dense, zero, NaN, negative, spilled, subnormal, ±∞. */
+function hostileValues(seed) {
+  const values = [0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE,
+    -Number.MAX_VALUE, 2 ** -128, nextUp(2 ** -128), 2 ** -1022, nextDown(2 ** -1022), 1e-9, 3600, nextUp(3600), 0.5,
+    nextUp(0.5), 1e-3, 10, nextUp(10)]
+  for (let n = -40; n <= 40; n++) values.push(2 ** n, nextUp(2 ** n), nextDown(2 ** n), -(2 ** n))
+  for (let k = -16; k <= 16; k++) values.push(2 ** (k / 8), 2 ** (k / 256))
+  let x = seed
+  for (let i = 0; i < 5000; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648
+    const v = 10 ** ((x % 2400) / 100 - 12) // 1e-12 to 1e12
+    values.push(i % 7 === 0 ? -v : v)
+  }
+  return values
+}
+
+/** The bucket state of a snapshot, and its sum to compare within rounding. */
+function state(s) {
+  return { positive: s.positive, negative: s.negative, zeroCount: s.zeroCount, nanCount: s.nanCount, count: s.count }
+}
+function sameSum(a, b, what) {
+  if (Number.isNaN(a) || Number.isNaN(b)) return assert.ok(Number.isNaN(a) && Number.isNaN(b), what)
+  // Two stripes (JS's and the core's) may add in another order: equal within rounding.
+  assert.ok(a === b || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`)
+}
+
+test('the direct path is in use for NativeHistogram (and for a registry\'s)', () => {
+  assert.equal(internals.directAvailable(), true)
+  assert.notEqual(internals.nativeHistogram.cells(new NativeHistogram()), null)
+  assert.notEqual(internals.nativeHistogram.cells(new Registry().nativeHistogram('d')), null)
+  for (const schema of [-4, 0, 1, 8]) assert.notEqual(internals.nativeHistogram.cells(new NativeHistogram({ schema })), null)
+})
+
+test('direct records land where the native record puts them, at every schema, threshold and dense range', () => {
+  const values = hostileValues(7)
+  for (let schema = -4; schema <= 8; schema++) {
+    for (const layout of [{}, { zeroThreshold: 0 }, { zeroThreshold: 0.5 }, { denseRange: [1e-3, 10] }]) {
+      const opts = { schema, ...layout }
+      const direct = new NativeHistogram(opts)
+      const called = new NativeHistogram(opts)
+      for (const v of values) {
+        direct.record(v)
+        internals.nativeHistogram.recordNative(called, v)
+      }
+      const [a, b] = [direct.snapshot(), called.snapshot()]
+      const what = JSON.stringify(opts)
+      assert.deepEqual(state(a), state(b), what)
+      sameSum(a.sum, b.sum, what)
+    }
+  }
+})
+
+test('direct recordDuration converts nanoseconds exactly as the core does (Go\'s Duration.Seconds)', () => {
+  const durations = [0, 1, 999, 1000, 999_999_999, 1e9, 1e9 + 1, 1_500_000_000, 3_600_000_000_000, 3_600_000_000_001,
+    2 ** 53 - 1, 2 ** 53 - 2, 9_007_198_999_999_999, 9_007_198_000_000_000, 123_456_789_012_345, 1n, 2n ** 53n - 1n,
+    2n ** 53n, 2n ** 64n - 1n, 10n ** 18n + 1n,
+    // Where d / 1e9 (one rounding) is not whole seconds + the rest / 1e9 (Go's, two roundings).
+    1_489_471_793, 1_954_724_741, 6_994_837_709, 380_536_482_780, 403_794_739_131, 480_918_262_618]
+  for (let k = 1; k < 9_007_199; k = Math.ceil(k * 1.7)) durations.push(k * 1e9 - 1, k * 1e9, k * 1e9 + 1)
+  for (const d of durations) {
+    const direct = new NativeHistogram({ zeroThreshold: 0 })
+    const called = new NativeHistogram({ zeroThreshold: 0 })
+    direct.recordDuration(d)
+    internals.nativeHistogram.recordNanosNative(called, d)
+    assert.deepEqual(state(direct.snapshot()), state(called.snapshot()), String(d))
+    assert.equal(direct.sum(), called.sum(), `${d} ns: the same double of seconds`)
+  }
+  assert.notEqual(1_489_471_793 / 1e9, 1 + 489_471_793 / 1e9, 'the case above tells the two conversions apart')
+})
+
+test('direct and native records from four workers at once add up exactly', async () => {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const ap = require(workerData.pkg)
+    const internals = ap[Symbol.for('atomicperf.internals')]
+    const h = ap.Registry.named('native_direct_at_once').nativeHistogram('h')
+    const direct = internals.nativeHistogram.cells(h) !== null
+    for (let i = 0; i < 50_000; i++) {
+      const v = ((i % 64) + 1) / 8 // 0.125 to 8: dense, and sums of them are exact
+      h.record(v)
+      internals.nativeHistogram.recordNative(h, v)
+      if (i % 100 === 0) { h.record(0); h.record(-v); h.recordDuration(1_000_000 * (i % 7)) }
+    }
+    parentPort.postMessage(direct)
+  `
+  const run = () => new Promise((resolve, reject) => {
+    const w = new Worker(source, { eval: true, workerData: { pkg: require.resolve('..') } })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
+  assert.deepEqual(await Promise.all([run(), run(), run(), run()]), [true, true, true, true])
+  const h = Registry.named('native_direct_at_once').nativeHistogram('h')
+  const expected = new NativeHistogram()
+  for (let i = 0; i < 50_000; i++) {
+    const v = ((i % 64) + 1) / 8
+    expected.record(v)
+    expected.record(v)
+    if (i % 100 === 0) { expected.record(0); expected.record(-v); expected.recordDuration(1_000_000 * (i % 7)) }
+  }
+  const [got, want] = [h.snapshot(), expected.snapshot()]
+  assert.equal(got.count, 4 * want.count)
+  assert.equal(got.zeroCount, 4 * want.zeroCount)
+  assert.deepEqual(got.positive, want.positive.map(([k, n]) => [k, 4 * n]))
+  assert.deepEqual(got.negative, want.negative.map(([k, n]) => [k, 4 * n]))
+  sameSum(got.sum, 4 * want.sum, 'sum')
 })
 
 // ---- Registry --------------------------------------------------------------------------------
