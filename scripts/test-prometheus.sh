@@ -29,29 +29,47 @@ echo "promtool check metrics: every metric kind"
 "$examples/exposition" >"$work/all.prom"
 promtool check metrics <"$work/all.prom"
 
-echo "real Prometheus scraping the exporter"
-"$examples/exporter" 0 >"$work/exporter.port" &
-pids+=($!)
-for _ in $(seq 50); do [ "$(wc -l <"$work/exporter.port")" -ge 2 ] && break; sleep 0.1; done
-exporter_port=$(head -1 "$work/exporter.port")
-quantiles=$(sed -n 2p "$work/exporter.port")
+echo "real Prometheus scraping the exporters"
+# Each exporter prints its port, then its native histogram's 0.5 and 0.99 quantiles.
+start_exporter() { # name selector command...
+    local name=$1 selector=$2
+    shift 2
+    "$@" >"$work/$name.out" &
+    pids+=($!)
+    for _ in $(seq 100); do [ "$(wc -l <"$work/$name.out")" -ge 2 ] && break; sleep 0.1; done
+    [ "$(wc -l <"$work/$name.out")" -ge 2 ] || { echo "the $name exporter did not start" >&2; exit 1; }
+    exporters+=("$name|$selector|$(head -1 "$work/$name.out")|$(sed -n 2p "$work/$name.out")")
+}
+exporters=()
+start_exporter rust 'route="/"' "$examples/exporter" 0
+# Python and Node exporters when their builds are in place (scripts/test-python.sh and
+# scripts/test-node.sh, which scripts/test.sh runs first).
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import atomicperf.prometheus" 2>/dev/null; then
+    start_exporter python 'lang="python"' .venv/bin/python tests/prometheus/python_exporter.py
+else
+    echo "(no .venv with atomicperf: the Python exporter is not scraped)"
+fi
+if [ -f tests/prometheus/node_exporter.js ] && node -e "require('./bindings-node')" 2>/dev/null; then
+    start_exporter node 'lang="node"' node tests/prometheus/node_exporter.js
+else
+    echo "(no Node addon: the Node exporter is not scraped)"
+fi
 prom_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: atomicperf
-    static_configs:
-      - targets: ["127.0.0.1:$exporter_port"]
-YAML
+{
+    printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n'
+    for e in "${exporters[@]}"; do
+        IFS='|' read -r name _ port _ <<<"$e"
+        printf '  - job_name: %s\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n' "$name" "$port"
+    done
+} >"$work/prometheus.yml"
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
     --enable-feature=native-histograms \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
 pids+=($!)
-python3 - "$prom_port" "$quantiles" <<'PY'
+python3 - "$prom_port" "${exporters[@]}" <<'PY'
 import json, sys, time, urllib.parse, urllib.request
 
-port, ours = sys.argv[1], [float(q) for q in sys.argv[2].split()]
+port, exporters = sys.argv[1], [e.split("|") for e in sys.argv[2:]]
 
 
 def query(expr):
@@ -59,30 +77,34 @@ def query(expr):
     return json.load(urllib.request.urlopen(url, timeout=2))["data"]["result"]
 
 
+def native(q, selector):
+    return query(f"histogram_quantile({q}, atomicperf_demo_latency_seconds{{{selector}}})")
+
+
 deadline = time.monotonic() + 60
 answer = None
 while time.monotonic() < deadline:
     try:
         answer = answer or query("atomicperf_demo_answer_total")
-        native = query("histogram_quantile(0.99, atomicperf_demo_latency_seconds)")
-        if answer and native:
+        if answer and all(native(0.99, e[1]) for e in exporters):
             break
     except (OSError, KeyError, ValueError):
         pass
     time.sleep(0.5)
 else:
-    sys.exit("Prometheus did not scrape the exporter (counter and native histogram) within 60 s")
+    sys.exit("Prometheus did not scrape every exporter (counter and native histograms) within 60 s")
 value = answer[0]["value"][1]
 assert value == "42", f"Prometheus scraped {value}, expected 42"
 print(f"Prometheus scraped atomicperf_demo_answer_total = {value}")
 # Schema 3: any two estimates inside one bucket are within a factor 2^(1/8) of each other.
 bound = 2 ** (1 / 8) - 1
-for q, mine in zip((0.5, 0.99), ours):
-    theirs = float(query(f"histogram_quantile({q}, atomicperf_demo_latency_seconds)")[0]["value"][1])
-    error = abs(theirs - mine) / mine
-    print(f"histogram_quantile({q}) of the native histogram: Prometheus {theirs:.6g}, atomicperf "
-          f"{mine:.6g} (relative difference {error:.4f}, bound {bound:.4f})")
-    assert error <= bound, f"quantile {q}: Prometheus {theirs}, atomicperf {mine}"
-# It is a native histogram in Prometheus: no classic _bucket series were ingested.
+for name, selector, _, quantiles in exporters:
+    for q, mine in zip((0.5, 0.99), map(float, quantiles.split())):
+        theirs = float(native(q, selector)[0]["value"][1])
+        error = abs(theirs - mine) / mine
+        print(f"{name}: histogram_quantile({q}) of the native histogram: Prometheus {theirs:.6g}, "
+              f"atomicperf {mine:.6g} (relative difference {error:.4f}, bound {bound:.4f})")
+        assert error <= bound, f"{name}, quantile {q}: Prometheus {theirs}, atomicperf {mine}"
+# Native histograms in Prometheus: no classic _bucket series were ingested.
 assert not query("atomicperf_demo_latency_seconds_bucket"), "scraped as a classic histogram"
 PY

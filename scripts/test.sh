@@ -31,11 +31,12 @@ step "Rust tests (core, ffi, header drift)" cargo test --locked
 step "Rust loom models" env RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
     cargo test --locked --release -p atomicperf --test loom
 step "C tests (ASan, UBSan)" scripts/test-c.sh
-step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
 step "Go tests (-race)" scripts/test-go.sh
 step "Python tests" scripts/test-python.sh
 step "Node tests" scripts/test-node.sh
 step "Python, Go and Node on one shared-memory segment" scripts/test-cross-language.sh
+# After the language steps: a real Prometheus scrapes exporters in Rust, Python and Node.
+step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
 step "Soak (60 s)" scripts/soak.sh 12
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 # Fuzzers, bounded: the C ABI and shared-registry segment files under ASan (coverage-guided,

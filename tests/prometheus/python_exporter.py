@@ -1,0 +1,29 @@
+"""An exporter for the real-Prometheus scrape test (scripts/test-prometheus.sh), in Python: the
+same 10,000 latencies as the Rust exporter example in a native histogram
+`atomicperf_demo_latency_seconds{lang="python"}`, served by atomicperf.prometheus's
+start_http_server (which negotiates the format). Prints the port, then the 0.5 and 0.99
+quantiles as the library computes them, then serves until killed."""
+
+import time
+
+from atomicperf import Registry
+from atomicperf.prometheus import start_http_server
+
+registry = Registry()
+latency = registry.native_histogram(
+    "atomicperf_demo_latency_seconds",
+    "Latencies the scrape test asks Prometheus the quantiles of.",
+    labels={"lang": "python"},
+)
+x = 0x9E3779B97F4A7C15
+mask = (1 << 64) - 1
+for _ in range(10_000):
+    x ^= (x << 13) & mask
+    x ^= x >> 7
+    x ^= (x << 17) & mask
+    latency.record(1e-3 * 10 ** ((x % 3000) / 1000))
+server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
+print(server.server_address[1])
+print(latency.quantile(0.5), latency.quantile(0.99), flush=True)
+while True:  # serves from its thread until killed
+    time.sleep(3600)
