@@ -115,7 +115,7 @@ function checkDirect() {
   }
   if (problem === null) return true
   process.emitWarning(
-    `atomicperf: Counter, Gauge, Histogram, Timer and MinMax fall back to native calls (several times slower): ${problem}`,
+    `atomicperf: Counter, Gauge, Histogram, Timer, MinMax and NativeHistogram fall back to native calls (several times slower): ${problem}`,
     { type: 'AtomicperfWarning', code: 'AP_DIRECT_UNAVAILABLE' },
   )
   return false
