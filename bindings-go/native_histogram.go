@@ -163,23 +163,24 @@ func newNativeCells(p *C.ap_native_histogram) (nc nativeCells, ok bool) {
 	return nc, true
 }
 
-// key is the bucket key of a positive finite v (ap_native_cells' key function).
+// key is the bucket key of a positive, finite, normal v (ap_native_cells' key function, with
+// frexp done on the bits: v = frac * 2^exp, frac in [0.5, 1) has v's mantissa field).
 func (c *nativeCells) key(v float64) int64 {
-	frac, exp := math.Frexp(v)
+	bits := math.Float64bits(v)
+	exp := int64(bits>>52) - 1022
 	if c.schema > 0 {
 		s := uint(c.schema)
-		cell := (math.Float64bits(frac) >> (52 - (s + 2))) & (4<<s - 1)
-		below := int64(c.lookup[cell])
-		if c.bounds[below] < frac {
+		below := int64(c.lookup[(bits>>(52-(s+2)))&(4<<s-1)])
+		if c.bounds[below] < math.Float64frombits(bits&(1<<52-1)|1022<<52) {
 			below++
 		}
-		return below + int64(exp-1)<<s
+		return below + (exp-1)<<s
 	}
-	if frac == 0.5 {
+	if bits&(1<<52-1) == 0 { // frac == 0.5
 		exp--
 	}
 	shift := uint(-c.schema)
-	return (int64(exp) + 1<<shift - 1) >> shift
+	return (exp + 1<<shift - 1) >> shift
 }
 
 // record records v in the cells and returns true, or returns false (having written nothing)
@@ -188,8 +189,8 @@ func (c *nativeCells) record(v float64) bool {
 	var cell unsafe.Pointer
 	switch {
 	case v > c.zeroThreshold:
-		if v > math.MaxFloat64 {
-			return false // +Inf: past every dense bucket
+		if v > math.MaxFloat64 || v < 0x1p-1022 {
+			return false // +Inf, past every dense bucket; subnormals: the library's frexp
 		}
 		i := uint64(c.key(v) - c.firstKey)
 		if i >= c.denseCount {
