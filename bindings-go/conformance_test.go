@@ -248,6 +248,12 @@ func confCreate(ty string, a []string) (any, error) {
 		return NewTimer()
 	case "registry":
 		return NewRegistry()
+	case "native":
+		o := DefaultNativeOptions()
+		if len(a) > 0 {
+			o.Schema = int32(confI(a[0]))
+		}
+		return NewNativeHistogramWithOptions(o)
 	case "shared":
 		// A new segment of its own; its file is removed at once (the registry keeps working).
 		opts := &SharedOptions{Dir: os.TempDir()}
@@ -368,8 +374,45 @@ func (env confEnv) call(v, op string, a []string) (any, error) {
 			d, err := o.Quantile(confF(a[0]))
 			return confEmpty(uint64(d), err)
 		}
+	case *NativeHistogram:
+		switch op {
+		case "record":
+			o.Record(confF(a[0]))
+			return nil, nil
+		case "quantile":
+			q, err := o.Quantile(confF(a[0]))
+			if errors.Is(err, ErrEmpty) {
+				return confNone{}, nil
+			}
+			return q, err
+		}
+		s, err := o.Snapshot()
+		if err != nil {
+			return nil, err
+		}
+		switch op {
+		case "count":
+			return s.Count, nil
+		case "zero_count":
+			return s.ZeroCount, nil
+		case "nan_count":
+			return s.NaNCount, nil
+		case "positive", "negative":
+			buckets := s.Positive
+			if op == "negative" {
+				buckets = s.Negative
+			}
+			for _, b := range buckets {
+				if int64(b.Key) == confI(a[0]) {
+					return b.Count, nil
+				}
+			}
+			return uint64(0), nil
+		}
 	case *Registry:
 		switch op {
+		case "negotiate":
+			return []byte(Negotiate(a[0]).String()), nil
 		case "export":
 			f := FormatPrometheus
 			if a[0] == "openmetrics" {

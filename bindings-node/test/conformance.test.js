@@ -100,6 +100,7 @@ function create (ty, a) {
       return a.length ? new ap.Histogram({ significantFigures: Number(a[0]), highest: BigInt(a[1]) }) : new ap.Histogram()
     case 'timer': return new ap.Timer()
     case 'registry': return new ap.Registry()
+    case 'native': return a.length ? new ap.NativeHistogram({ schema: Number(a[0]) }) : new ap.NativeHistogram()
     case 'shared': {
       // A new segment of its own; its file is removed at once (the registry keeps working).
       const opts = { dir: os.tmpdir() }
@@ -123,6 +124,18 @@ function create (ty, a) {
 async function call (env, v, op, a) {
   const o = env[v]
   const key = () => Buffer.from(a[0])
+  if (o instanceof ap.NativeHistogram) {
+    switch (op) {
+      case 'record': return o.record(num(a[0]))
+      case 'quantile': return opt(o.quantile(num(a[0])))
+      case 'count': return o.count()
+      case 'zero_count': return o.zeroCount()
+    }
+    const snap = o.snapshot()
+    if (op === 'nan_count') return snap.nanCount
+    const found = snap[op].find(([key]) => key === Number(a[0]))
+    return found ? found[1] : 0
+  }
   if (o instanceof ap.SharedRegistry) {
     if (op === 'export') return o.metrics({ format: a[0] })
     if (op === 'series_count') return o.seriesCount
@@ -131,6 +144,7 @@ async function call (env, v, op, a) {
     return register(o, op, a, env)
   }
   if (o instanceof ap.Registry) {
+    if (op === 'negotiate') return Buffer.from(ap.negotiate(a[0]).format)
     if (op === 'export') return o.metrics({ format: a[0] })
     if (op === 'series_limit') {
       o.seriesLimit = Number(a[0]) > 0 ? Number(a[0]) : null

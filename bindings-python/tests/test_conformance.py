@@ -149,6 +149,8 @@ def create(ty, a):
         return ap.Timer()
     if ty == "registry":
         return ap.Registry()
+    if ty == "native":
+        return ap.NativeHistogram(schema=int(a[0])) if a else ap.NativeHistogram()
     if ty == "shared":
         # A new segment of its own, its file removed at once (the registry keeps working).
         opts = {k: int(v) for k, v in (x.split("=", 1) for x in a)}
@@ -171,6 +173,8 @@ def create(ty, a):
 def call(env, var, op, a):
     o = env[var]
     if isinstance(o, ap.Registry):
+        if op == "negotiate":
+            return ap.negotiate(a[0])[0].encode()
         if op == "export":
             return o.export(a[0])
         if op == "series_limit":
@@ -179,6 +183,18 @@ def call(env, var, op, a):
         if op in ("series_count", "refused_series"):
             return getattr(o, op)
         return register(o, op, a, env)
+    if isinstance(o, ap.NativeHistogram):
+        if op == "record":
+            return o.record(num(a[0]))
+        if op == "quantile":
+            return opt(o.quantile(num(a[0])))
+        if op in ("count", "zero_count"):
+            return getattr(o, op)()
+        snap = o.snapshot()
+        if op == "nan_count":
+            return snap.nan_count
+        buckets = dict(snap.positive if op == "positive" else snap.negative)
+        return buckets.get(int(a[0]), 0)
     if isinstance(o, ap.SharedRegistry):
         if op == "export":
             return o.export(a[0])

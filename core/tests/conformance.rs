@@ -7,8 +7,9 @@
 #![allow(clippy::unit_arg)]
 
 use atomicperf::{
-    Counter, Error, Gauge, GaugeMode, Histogram, HistogramOpts, Ledger, MinMax, OnceMap, Registry,
-    ShardedMap, SharedOptions, SharedRegistry, SnapshotCell, Status, Timer,
+    negotiate, Counter, Error, ExportFormat, Gauge, GaugeMode, Histogram, HistogramOpts, Ledger,
+    MinMax, NativeConfig, NativeHistogram, OnceMap, Registry, ShardedMap, SharedOptions,
+    SharedRegistry, SnapshotCell, Status, Timer,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -130,6 +131,7 @@ enum Obj {
     Timer(Arc<Timer>),
     Registry(Arc<Registry>),
     Shared(Arc<SharedRegistry>),
+    Native(NativeHistogram),
     Ledger(Ledger),
     OnceMap(OnceMap<Vec<u8>, Vec<u8>>),
     Cell(SnapshotCell<Vec<u8>>),
@@ -243,6 +245,12 @@ fn create(ty: &str, a: &[Tok]) -> Result<Obj, Status> {
         "timer" => Obj::Timer(Arc::new(Timer::new())),
         "registry" => Obj::Registry(Arc::new(Registry::new())),
         "shared" => Obj::Shared(Arc::new(open_shared(a)?)),
+        "native" => {
+            let schema = a.first().map_or(3, |t| int(t) as i8);
+            Obj::Native(NativeHistogram::with_config(
+                NativeConfig::new(schema).map_err(st)?,
+            ))
+        }
         "ledger" => Obj::Ledger(Ledger::new()),
         "oncemap" => Obj::OnceMap(OnceMap::new()),
         "cell" => Obj::Cell(SnapshotCell::new(bytes(&a[0]))),
@@ -321,9 +329,28 @@ fn call(vars: &mut HashMap<String, Obj>, var: &str, op: &str, a: &[Tok]) -> Res 
         }
         (Obj::Registry(r), "series_count") => Val::Int(r.series_count() as i128),
         (Obj::Registry(r), "refused_series") => Val::Int(r.refused_series() as i128),
+        (Obj::Registry(_), "negotiate") => Val::Bytes(
+            match negotiate(&a[0].text) {
+                ExportFormat::Prometheus => "prometheus",
+                ExportFormat::OpenMetrics => "openmetrics",
+                ExportFormat::Protobuf => "protobuf",
+            }
+            .into(),
+        ),
         (Obj::Registry(r), kind) => {
             let r = Arc::clone(r);
             return register(Reg::Local(&r), kind, a, vars);
+        }
+        (Obj::Native(h), "record") => Val::from(h.record(float(&a[0]))),
+        (Obj::Native(h), "count") => Val::Int(h.count() as i128),
+        (Obj::Native(h), "zero_count") => Val::Int(h.zero_count() as i128),
+        (Obj::Native(h), "nan_count") => Val::Int(h.snapshot().nan_count() as i128),
+        (Obj::Native(h), "quantile") => opt_f(h.quantile(float(&a[0])).map_err(st)?),
+        (Obj::Native(h), side @ ("positive" | "negative")) => {
+            let s = h.snapshot();
+            let buckets = if side == "positive" { s.positive() } else { s.negative() };
+            let key = int(&a[0]) as i32;
+            Val::Int(buckets.iter().find(|b| b.0 == key).map_or(0, |b| b.1) as i128)
         }
         (Obj::Shared(r), "export") => Val::Text(match a[0].text.as_str() {
             "prometheus" => r.export_prometheus(),

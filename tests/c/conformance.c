@@ -23,7 +23,7 @@ typedef struct {
     bool quoted;
 } tok;
 
-typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_SREG, K_LEDGER, K_ONCE, K_CELL, K_MAP } kind;
+typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_SREG, K_NATIVE, K_LEDGER, K_ONCE, K_CELL, K_MAP } kind;
 
 typedef struct {
     char *name;
@@ -56,6 +56,7 @@ static void free_var(var *v) {
     case K_TIMER: ap_timer_free(v->h); break;
     case K_REG: ap_registry_free(v->h); break;
     case K_SREG: ap_shared_registry_free(v->h); break;
+    case K_NATIVE: ap_native_histogram_free(v->h); break;
     case K_LEDGER: ap_ledger_free(v->h); break;
     case K_ONCE: ap_once_map_free(v->h); break;
     case K_CELL: ap_snapshot_cell_free(v->h); break;
@@ -264,6 +265,12 @@ static result create(const char *ty, tok *a, int n) {
         k = K_SREG;
         r.st = ap_shared_registry_open(path, &opts, (ap_shared_registry **)&h);
         unlink(path);
+    } else if (strcmp(ty, "native") == 0) {
+        ap_native_options o;
+        ap_native_options_default(&o);
+        if (n > 1) o.schema = (int32_t)i64(&a[1]);
+        k = K_NATIVE;
+        r.st = ap_native_histogram_new(&o, (ap_native_histogram **)&h);
     } else if (strcmp(ty, "ledger") == 0) {
         k = K_LEDGER;
         r.st = ap_ledger_new((ap_ledger **)&h);
@@ -366,6 +373,14 @@ static result call(var *v, const char *op, tok *a, int n) {
             r.st = ap_registry_series_stats(h, &series, &limit, &refused);
             return r.k = R_U64, r.u = IS("series_count") ? series : refused, r;
         }
+        if (IS("negotiate")) {
+            uint32_t f = 99;
+            r.st = ap_negotiate(a[0].text, &f);
+            const char *name = f == AP_FORMAT_PROMETHEUS ? "prometheus"
+                             : f == AP_FORMAT_OPENMETRICS ? "openmetrics"
+                             : f == AP_FORMAT_PROTOBUF ? "protobuf" : "?";
+            return r.st ? r : copy_bytes((const uint8_t *)name, strlen(name), R_BYTES);
+        }
         return reg(h, K_REG, op, a, n);
     case K_SREG:
         if (IS("export")) {
@@ -384,6 +399,28 @@ static result call(var *v, const char *op, tok *a, int n) {
             return r.k = R_U64, r;
         }
         return reg(h, K_SREG, op, a, n);
+    case K_NATIVE: {
+        if (IS("record")) return r.st = ap_native_histogram_record(h, f64(&a[0])), r;
+        if (IS("quantile")) {
+            r.st = ap_native_histogram_quantile(h, f64(&a[0]), &f);
+            if (r.st == AP_ERR_EMPTY) return (result){.k = R_NONE};
+            return r.k = R_F64, r.f = f, r;
+        }
+        ap_native_stats s;
+        static ap_native_bucket bk[4096];
+        r.st = ap_native_histogram_snapshot(h, &s, bk, 4096, &len);
+        r.k = R_U64;
+        if (IS("count")) r.u = s.count;
+        else if (IS("zero_count")) r.u = s.zero_count;
+        else if (IS("nan_count")) r.u = s.nan_count;
+        else if (IS("positive") || IS("negative")) {
+            uint32_t negative = IS("negative");
+            int32_t want = (int32_t)i64(&a[0]);
+            for (size_t j = 0; j < len; j++)
+                if (bk[j].negative == negative && bk[j].key == want) r.u = bk[j].count;
+        } else break;
+        return r;
+    }
     case K_LEDGER:
         r.k = R_I64;
         if (IS("open")) r.st = ap_ledger_open(h, u64(&a[0]), n > 1 && strcmp(a[1].text, "overdraft") == 0), r.k = R_UNIT;
