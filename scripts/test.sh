@@ -37,12 +37,12 @@ step "Node tests" scripts/test-node.sh
 step "Python, Go and Node on one shared-memory segment" scripts/test-cross-language.sh
 # After the language steps: a real Prometheus scrapes exporters in Rust, Python and Node.
 step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
-step "Soak (60 s)" scripts/soak.sh 12
+step "Soak (50 s)" scripts/soak.sh 10
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 # Fuzzers, bounded: the C ABI and shared-registry segment files under ASan (coverage-guided,
 # cargo-fuzz), then random registries' exports read back by promtool, prometheus_client and client_golang. Longer runs on demand:
 # scripts/fuzz.sh 3600, tests/exposition/run.sh 20000 [seed].
-step "Fuzz: C ABI and segment files (60 s, ASan)" scripts/fuzz.sh 60
+step "Fuzz: C ABI and segment files (40 s, ASan)" scripts/fuzz.sh 40
 step "Fuzz: exposition (200 registries)" tests/exposition/run.sh 200
 step "Packages: build (scripts/dist.sh)" scripts/dist.sh
 step "Packages: install and run as users do (scripts/test-dist.sh)" scripts/test-dist.sh
