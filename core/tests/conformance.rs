@@ -348,7 +348,11 @@ fn call(vars: &mut HashMap<String, Obj>, var: &str, op: &str, a: &[Tok]) -> Res 
         (Obj::Native(h), "quantile") => opt_f(h.quantile(float(&a[0])).map_err(st)?),
         (Obj::Native(h), side @ ("positive" | "negative")) => {
             let s = h.snapshot();
-            let buckets = if side == "positive" { s.positive() } else { s.negative() };
+            let buckets = if side == "positive" {
+                s.positive()
+            } else {
+                s.negative()
+            };
             let key = int(&a[0]) as i32;
             Val::Int(buckets.iter().find(|b| b.0 == key).map_or(0, |b| b.1) as i128)
         }
