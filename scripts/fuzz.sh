@@ -32,7 +32,8 @@ targets=$(cargo fuzz list)
 n=$(echo "$targets" | wc -w)
 per=$((seconds / n))
 ((per > 0)) || per=1
-cargo +nightly fuzz build -O --target-dir "$CARGO_TARGET_DIR" $targets
+# No target named: every target is built (cargo fuzz build takes at most one name).
+cargo +nightly fuzz build -O --target-dir "$CARGO_TARGET_DIR"
 for t in $targets; do
     work="$CARGO_TARGET_DIR/corpus/$t"
     mkdir -p "$work" "corpus/$t" "artifacts/$t"
