@@ -30,19 +30,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dist-common.sh"
 
 out="$AP_DIST/c"
-tools="$AP_ROOT/target/dist-tools/cargo"
 export CARGO_TARGET_DIR="$AP_ROOT/target/dist-c"
 mkdir -p "$out"
 
-# cargo-zigbuild, installed into target/dist-tools/cargo on first use (shared with other dist
-# scripts, so only when it is missing).
+# cargo-zigbuild and zig, from the tools venv (shared with the other dist scripts).
 zigbuild_ready() {
-    if [ ! -x "$tools/bin/cargo-zigbuild" ]; then
-        echo "dist-c: installing cargo-zigbuild into $tools"
-        cargo install cargo-zigbuild --locked --root "$tools"
-    fi
-    PATH="$tools/bin:$(ap_zig_dir):$PATH"
-    export PATH
+    ap_zigbuild_path
 }
 
 for platform in "${AP_PLATFORMS[@]}"; do

@@ -101,18 +101,29 @@ ap_check_glibc_floor() {
 
 # ap_tools_venv: a virtualenv of the packaging tools (target/dist-tools/venv), created on first
 # use; prints its path. maturin builds the wheel, ziglang links against an old glibc (maturin
-# --zig, cargo-zigbuild), auditwheel checks the wheel's platform tag, pypiserver serves a local
-# package index, mypy checks the typed snippet.
+# --zig, cargo-zigbuild), cargo-zigbuild (its prebuilt binary from PyPI: compiling it takes
+# minutes) builds the C library and the Node addon against that glibc, auditwheel checks the
+# wheel's platform tag, pypiserver serves a local package index, mypy checks the typed snippet.
 ap_tools_venv() {
     local venv="$AP_ROOT/target/dist-tools/venv"
     if [ ! -x "$venv/bin/python" ]; then
         python3 -m venv "$venv" >&2
     fi
-    if ! "$venv/bin/python" -c 'import maturin, ziglang, auditwheel, pypiserver, mypy' 2>/dev/null; then
+    if ! "$venv/bin/python" -c 'import maturin, ziglang, auditwheel, pypiserver, mypy' 2>/dev/null \
+        || [ ! -x "$venv/bin/cargo-zigbuild" ]; then
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            "maturin>=1.16,<2" "ziglang==0.17.1" "auditwheel>=6,<7" "pypiserver>=2,<3" "mypy>=1.10,<2" >&2
+            "maturin>=1.16,<2" "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "auditwheel>=6,<7" \
+            "pypiserver>=2,<3" "mypy>=1.10,<2" >&2
     fi
     printf '%s' "$venv"
+}
+
+# ap_zigbuild_path: puts cargo-zigbuild and zig (both from the tools venv) first on PATH.
+ap_zigbuild_path() {
+    local venv
+    venv="$(ap_tools_venv)"
+    PATH="$venv/bin:$(ap_zig_dir):$PATH"
+    export PATH
 }
 
 # ap_zig_dir: the folder holding the `zig` binary of the ziglang package (for cargo-zigbuild).

@@ -31,18 +31,9 @@ ap_node_deps() {
     )
 }
 
-# ap_node_zigbuild: cargo-zigbuild (installed under target/dist-tools/cargo on first use, about
-# 50 s) and zig (the ziglang package of the tools venv) on PATH.
+# ap_node_zigbuild: cargo-zigbuild and zig (from the tools venv) on PATH.
 ap_node_zigbuild() {
-    local root="$AP_ROOT/target/dist-tools/cargo"
-    if [ ! -x "$root/bin/cargo-zigbuild" ]; then
-        echo "node: installing cargo-zigbuild into $root (first use)"
-        cargo install cargo-zigbuild --locked --root "$root"
-    fi
-    local zig
-    zig="$(ap_zig_dir)"
-    PATH="$root/bin:$zig:$PATH"
-    export PATH
+    ap_zigbuild_path
 }
 
 ap_node_host_suffix() {
