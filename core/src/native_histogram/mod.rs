@@ -170,10 +170,8 @@ impl NativeHistogram {
 
     #[inline]
     fn add_to_sum(&self, v: f64) {
-        let cell = self
-            .sums()
-            .nth(thread_index() & self.sum_mask)
-            .expect("stripe in range");
+        // Stripe i is cell LINE * (1 + i): the index is masked to the stripes.
+        let cell = &self.cells[LINE * (1 + (thread_index() & self.sum_mask))];
         let mut old = cell.load(Ordering::Relaxed);
         loop {
             let new = (f64::from_bits(old) + v).to_bits();
