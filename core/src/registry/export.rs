@@ -320,16 +320,17 @@ fn expand(
                 .collect();
             vec![(name.to_string(), "gauge", rows)]
         }
-        MetricKind::Histogram => {
+        MetricKind::Histogram | MetricKind::NativeHistogram => {
             let rows = series
                 .into_iter()
-                .filter_map(|(labels, read)| match read() {
-                    Value::Histogram(s) => {
-                        let mut samples = Vec::new();
-                        histogram_samples(&s, opts, &mut samples);
-                        Some((labels, samples))
+                .filter_map(|(labels, read)| {
+                    let mut samples = Vec::new();
+                    match read() {
+                        Value::Histogram(s) => histogram_samples(&s, opts, &mut samples),
+                        Value::Native(s) => native_samples(&s, opts, &mut samples),
+                        _ => return None,
                     }
-                    _ => None,
+                    Some((labels, samples))
                 })
                 .collect();
             vec![(name.to_string(), "histogram", rows)]
@@ -371,20 +372,6 @@ fn expand(
                 (format!("{name}_min"), "gauge", mins),
                 (format!("{name}_max"), "gauge", maxs),
             ]
-        }
-        MetricKind::NativeHistogram => {
-            let rows = series
-                .into_iter()
-                .filter_map(|(labels, read)| match read() {
-                    Value::Native(s) => {
-                        let mut samples = Vec::new();
-                        native_samples(&s, opts, &mut samples);
-                        Some((labels, samples))
-                    }
-                    _ => None,
-                })
-                .collect();
-            vec![(name.to_string(), "histogram", rows)]
         }
     }
 }
