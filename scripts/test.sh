@@ -10,6 +10,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# A full run needs several GiB for build products: say how much there is, so that a failure for
+# lack of space is recognised as such.
+df -h . | sed 's/^/disk: /'
+
 failed=()
 step() {
     local name=$1
