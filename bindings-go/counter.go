@@ -53,8 +53,7 @@ import (
 //     handle or a clone is alive", at the same address.
 //   - The address of a cell is computed with unsafe.Add from the base pointer, never by turning
 //     a uintptr back into a pointer, which is the form go vet's unsafeptr check and the
-//     -race/-d=checkptr instrumentation accept. (stripeHint turns a stack address into a
-//     uintptr, the allowed direction, and only hashes it.)
+//     -race/-d=checkptr instrumentation accept.
 //   - Only atomic adds touch the cells, as AP_CELL_COUNTER_STRIPES requires, so Go and Rust
 //     writers and Rust's readers agree on them (both are sequentially consistent or relaxed
 //     atomics on the same 8-byte-aligned word).
@@ -197,39 +196,44 @@ func (c *Counter) describeCells() cellsDesc {
 }
 
 // stripeHint returns a number that differs between goroutines running at the same time, without
-// a cgo call and without writing shared memory, for picking a stripe.
+// a cgo call and without writing shared memory, for picking a stripe: the id of the P
+// (processor) the goroutine runs on, plus a per-process offset.
 //
-// Go exposes no goroutine, thread or P (processor) id. Of the ways to get one:
+// Go exposes no goroutine, thread or P id in its API. Of the ways to get one:
 //   - a per-counter atomic round-robin index is a shared write per update: the contention that
 //     striping exists to remove;
-//   - runtime_procPin through go:linkname is an unsupported dependency on runtime internals;
 //   - a sync.Pool of stripe indices gives P affinity (pools are per P), but Get plus Put costs
 //     more than the atomic add itself (measured in BenchmarkStripeChoice);
-//   - the address of a local variable: concurrently running goroutines have disjoint stacks, so
-//     hashing it spreads them over the stripes at the cost of a shift and a multiply.
+//   - a hash of a stack address spreads goroutines over the stripes, but two running goroutines
+//     share a stripe with probability about 1/stripes: about a quarter of the runs of
+//     BenchmarkCounterIncParallel/direct on a 2-CPU machine (4 stripes) were twice as slow;
+//   - runtime.procPin returns the P id. It is what sync.Pool itself uses, and the runtime keeps
+//     it reachable by go:linkname on purpose (go.dev/issue/67401: "Do not remove or change the
+//     type signature"), so `go build`'s -checklinkname accepts it.
 //
-// stripeHint uses the stack address. Stacks are at least 2 KiB, so bits below 11 are dropped,
-// and a Fibonacci multiply mixes the rest into the bits that the caller masks (bits 40 and up
-// of the product, enough for 1024 stripes), so goroutines whose stacks are neighbours get
-// unrelated stripes. Two running goroutines may still share a stripe, with probability about
-// 1/stripes (measured: about a quarter of the runs of BenchmarkCounterIncParallel/direct with
-// the 4 default stripes of a 2-CPU machine; a fold of the address bits instead of the multiply
-// did no better). That costs contention, never a lost count: any stripe is correct. A
-// goroutine whose stack moves (growth) simply moves to another stripe.
+// stripeHint uses procPin. Running goroutines are on distinct Ps, numbered 0 to GOMAXPROCS-1,
+// and the library makes at least as many stripes as CPUs: goroutines that run at the same time
+// never share a stripe unless GOMAXPROCS exceeds the stripes. The goroutine is unpinned before
+// the caller's atomic operation: if it moves to another P meanwhile, it only contends, never
+// loses a count (any stripe is correct).
 //
-// The process id is added before the multiply: the cells of a [SharedRegistry] counter are
-// shared by processes, and the goroutine stacks of two processes running one binary can sit at
-// the same addresses (the Go heap starts at a fixed address unless the toolchain randomises
-// it), which would put their goroutines on the same stripes.
+// stripeSalt is added to the P id: the cells of a [SharedRegistry] counter are shared by
+// processes, whose Ps are numbered alike, which would put P 0 of every process on one stripe.
 func stripeHint() uintptr {
-	var probe byte
-	// Converting the pointer to a uintptr (never back) is allowed by go vet's unsafeptr check.
-	return uintptr((uint64(uintptr(unsafe.Pointer(&probe))>>11) + stripeSalt) * 0x9E3779B97F4A7C15 >> 40)
+	p := procPin()
+	procUnpin()
+	return uintptr(p) + stripeSalt
 }
 
-// stripeSalt is this process's id, mixed into stripeHint (Go processes do not fork, so it never
-// changes).
-var stripeSalt = uint64(os.Getpid())
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// stripeSalt is this process's stripe offset: its id, mixed by a Fibonacci multiply (Go
+// processes do not fork, so it never changes).
+var stripeSalt = uintptr(uint64(os.Getpid()) * 0x9E3779B97F4A7C15 >> 40)
 
 // stripe returns the address of the stripe this goroutine adds to, or nil once closed. The
 // caller must keep c alive (runtime.KeepAlive(c)) until its last use of the address.

@@ -323,26 +323,41 @@ func TestCounterCellsDescriptionMatchesTheStripes(t *testing.T) {
 	}
 }
 
-func TestStripeHintSpreadsGoroutines(t *testing.T) {
-	// Not a guarantee (two goroutines may share a stripe), but 64 goroutines must not all
-	// land on a few of 64 stripes.
-	const n = 64
-	hints := make(chan uintptr, n)
+func TestStripeHintIsThePIdPlusTheProcessOffset(t *testing.T) {
+	// Goroutines spinning at the same time run on every P: their hints are the P ids 0 to
+	// GOMAXPROCS-1 (plus this process's offset), so with 2 Ps both ids show up.
+	procs := runtime.GOMAXPROCS(0)
+	if procs < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+		procs = 2
+	}
+	var stop atomic.Bool
+	hints := make(chan uintptr, 1<<16)
 	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
+	for i := 0; i < procs; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hints <- stripeHint() & (n - 1)
+			for j := 0; j < 1<<16/procs && !stop.Load(); j++ {
+				hints <- stripeHint()
+				for k := 0; k < 100; k++ { // spin: stay on the P a while
+					runtime.KeepAlive(k)
+				}
+			}
 		}()
 	}
+	time.AfterFunc(5*time.Second, func() { stop.Store(true) })
 	wg.Wait()
 	close(hints)
 	seen := map[uintptr]bool{}
 	for h := range hints {
-		seen[h] = true
+		id := h - stripeSalt
+		if id >= uintptr(procs) {
+			t.Fatalf("hint %d is not a P id (0 to %d) plus the offset %d", h, procs-1, stripeSalt)
+		}
+		seen[id] = true
 	}
-	if len(seen) < n/4 {
-		t.Fatalf("64 goroutines used only %d of 64 stripes", len(seen))
+	if len(seen) < 2 {
+		t.Fatalf("%d goroutines spinning on %d Ps all had the hint of P %v", procs, procs, seen)
 	}
 }

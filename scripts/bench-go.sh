@@ -99,10 +99,12 @@ awk "$ratio_lib"'
         check("Gauge.Get cgo / direct", g "get-cgo", g "get-direct", "at least", 8)
         ratio("Gauge.Add prometheus / direct (both CAS loops)", g "add-prometheus", g "add-direct", 0)
         s = "BenchmarkStripeChoice/"
-        ratio("Stripe choice, 1 goroutine: sync.Pool slower than stack hash by", s "pool", s "stack-hash", 0)
-        ratio("Stripe choice, RunParallel: sync.Pool slower than stack hash by", s "pool-parallel", s "stack-hash-parallel", 0)
-        ratio("Stripe choice, RunParallel: round-robin slower than stack hash by", s "round-robin-parallel", s "stack-hash-parallel", 0)
-        ratio("Stripe choice, RunParallel: one stripe slower than stack hash by", s "one-stripe-parallel", s "stack-hash-parallel", 0)
+        ratio("Stripe choice, 1 goroutine: stack hash / P id", s "stack-hash", s "p-id", 0)
+        ratio("Stripe choice, 1 goroutine: sync.Pool / P id", s "pool", s "p-id", 0)
+        ratio("Stripe choice, RunParallel: stack hash / P id", s "stack-hash-parallel", s "p-id-parallel", 0)
+        ratio("Stripe choice, RunParallel: sync.Pool / P id", s "pool-parallel", s "p-id-parallel", 0)
+        ratio("Stripe choice, RunParallel: round-robin / P id", s "round-robin-parallel", s "p-id-parallel", 0)
+        ratio("Stripe choice, RunParallel: one stripe / P id", s "one-stripe-parallel", s "p-id-parallel", 0)
     }
 ' "$out"
 
