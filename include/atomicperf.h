@@ -1868,6 +1868,50 @@ ap_status ap_registry_series_stats(const ap_registry *r,
                                    uint64_t *limit,
                                    uint64_t *refused);
 
+// Removes the series of family `name` with the `n_labels` labels label_names[i] =
+// label_values[i] (any order), and writes 1 to *removed if there was one, else 0 (also for no
+// such family). A removed series is no longer exported; handles to it that callers hold keep
+// working (their updates are never exported again) and its memory is freed when the last is
+// freed; looking it up again creates a new series from zero. Errors: AP_ERR_INVALID_ARGUMENT
+// if the label names are not the family's, or strings that are not UTF-8; AP_ERR_NULL_HANDLE;
+// AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `name` is NULL or NUL-terminated; the label arrays hold
+// n_labels pointers, each NULL or NUL-terminated; `removed` is NULL or writable.
+ap_status ap_registry_remove(const ap_registry *r,
+                             const char *name,
+                             const char *const *label_names,
+                             const char *const *label_values,
+                             size_t n_labels,
+                             uint8_t *removed);
+
+// Removes every series of family `name` (the family stays registered) and writes how many
+// there were to *removed (0 for no such family). Errors: AP_ERR_INVALID_ARGUMENT for a name
+// that is not UTF-8; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `name` is NULL or NUL-terminated; `removed` is NULL or
+// writable.
+ap_status ap_registry_clear_family(const ap_registry *r, const char *name, uint64_t *removed);
+
+// Removes every series of every family (the families stay registered) and writes how many
+// there were to *removed. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `removed` is NULL or writable.
+ap_status ap_registry_clear(const ap_registry *r, uint64_t *removed);
+
+// Writes to *cell the address of the registry's removal count: a uint64_t that grows whenever
+// series are removed, after they are gone. A cache of looked-up handles loads it (atomically,
+// acquire or stronger) before a look-up, and keeps the handle it got only while the count is
+// unchanged. Load only, never write; valid while the handle or a clone of it is alive.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `r` is NULL or a live handle; `cell` is NULL or writable.
+ap_status ap_registry_removals_cell(const ap_registry *r, const uint64_t **cell);
+
 // Opens the shared registry `name_or_path` and stores a handle in *out, creating the segment if
 // there is none (unless opts->flags has AP_SHARED_OPEN_EXISTING). A name (letters, digits, '.',
 // '_', '-') is the file "<dir>/atomicperf-<name>", /dev/shm by default; anything with a '/' is

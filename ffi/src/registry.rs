@@ -559,3 +559,98 @@ pub unsafe extern "C" fn ap_registry_series_stats(
         refused.write(registry.refused_series())
     })
 }
+
+/// Removes the series of family `name` with the `n_labels` labels label_names[i] =
+/// label_values[i] (any order), and writes 1 to *removed if there was one, else 0 (also for no
+/// such family). A removed series is no longer exported; handles to it that callers hold keep
+/// working (their updates are never exported again) and its memory is freed when the last is
+/// freed; looking it up again creates a new series from zero. Errors: AP_ERR_INVALID_ARGUMENT
+/// if the label names are not the family's, or strings that are not UTF-8; AP_ERR_NULL_HANDLE;
+/// AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `name` is NULL or NUL-terminated; the label arrays hold
+/// n_labels pointers, each NULL or NUL-terminated; `removed` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_remove(
+    r: *const ApRegistry,
+    name: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    removed: *mut u8,
+) -> ap_status {
+    guard("ap_registry_remove", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let removed = Out::new(removed)?;
+        // SAFETY: `name` is NULL or NUL-terminated, alive for this call (# Safety above).
+        let name = unsafe { utf8(name, "name") }?;
+        // SAFETY: the label arrays are as `labels` requires, by the # Safety above.
+        let labels = unsafe { labels(label_names, label_values, n_labels) }?;
+        removed.write(u8::from(registry.remove(name, &labels)?))
+    })
+}
+
+/// Removes every series of family `name` (the family stays registered) and writes how many
+/// there were to *removed (0 for no such family). Errors: AP_ERR_INVALID_ARGUMENT for a name
+/// that is not UTF-8; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `name` is NULL or NUL-terminated; `removed` is NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_clear_family(
+    r: *const ApRegistry,
+    name: *const c_char,
+    removed: *mut u64,
+) -> ap_status {
+    guard("ap_registry_clear_family", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let removed = Out::new(removed)?;
+        // SAFETY: `name` is NULL or NUL-terminated, alive for this call (# Safety above).
+        let name = unsafe { utf8(name, "name") }?;
+        removed.write(registry.clear_family(name) as u64)
+    })
+}
+
+/// Removes every series of every family (the families stay registered) and writes how many
+/// there were to *removed. Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `removed` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_clear(r: *const ApRegistry, removed: *mut u64) -> ap_status {
+    guard("ap_registry_clear", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let removed = Out::new(removed)?;
+        removed.write(registry.clear() as u64)
+    })
+}
+
+/// Writes to *cell the address of the registry's removal count: a uint64_t that grows whenever
+/// series are removed, after they are gone. A cache of looked-up handles loads it (atomically,
+/// acquire or stronger) before a look-up, and keeps the handle it got only while the count is
+/// unchanged. Load only, never write; valid while the handle or a clone of it is alive.
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `r` is NULL or a live handle; `cell` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_removals_cell(
+    r: *const ApRegistry,
+    cell: *mut *const u64,
+) -> ap_status {
+    guard("ap_registry_removals_cell", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let cell = Out::new(cell)?;
+        cell.write(registry.removals_cell().as_ptr().cast_const())
+    })
+}

@@ -1,6 +1,7 @@
 /* ap_registry_*: get-or-create of every metric kind with labels, every documented error (nothing
  * registered on error), export in the three formats with the buffer protocol, the process-wide
- * default and named registries, and 8 threads incrementing one registry counter. */
+ * default and named registries, 8 threads incrementing one registry counter, and removal of
+ * series (alone and racing writers). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 
@@ -227,11 +228,137 @@ static void test_colliding_families_and_the_series_limit(void) {
     ap_registry_free(r);
 }
 
+/* ap_registry_remove / _clear_family / _clear: a removed series leaves the export, its handle
+ * keeps working, a new look-up starts from zero, the removal count grows; every error. */
+static void test_removal(void) {
+    ap_registry *r = NULL;
+    REQUIRE_OK(ap_registry_new(&r));
+    const uint64_t *removals = NULL;
+    REQUIRE_OK(ap_registry_removals_cell(r, &removals));
+    REQUIRE(removals != NULL);
+    uint64_t before = __atomic_load_n(removals, __ATOMIC_ACQUIRE);
+    const char *names[] = {"queue"};
+    const char *mail[] = {"mail"}, *sms[] = {"sms"};
+    ap_counter *a = NULL, *b = NULL;
+    REQUIRE_OK(ap_registry_counter(r, "jobs", "Jobs.", names, mail, 1, &a));
+    REQUIRE_OK(ap_registry_counter(r, "jobs", "Jobs.", names, sms, 1, &b));
+    CHECK_OK(ap_counter_add(a, 5));
+    CHECK_OK(ap_counter_add(b, 7));
+    uint8_t removed = 9;
+    CHECK_OK(ap_registry_remove(r, "jobs", names, mail, 1, &removed));
+    CHECK_U64(removed, 1);
+    CHECK(__atomic_load_n(removals, __ATOMIC_ACQUIRE) > before);
+    char *text = export_all(r, AP_FORMAT_PROMETHEUS);
+    CHECK(strstr(text, "mail") == NULL);
+    CHECK(strstr(text, "jobs_total{queue=\"sms\"} 7\n") != NULL);
+    free(text);
+    CHECK_OK(ap_counter_inc(a)); /* the removed series' handle still works */
+    uint64_t v = 0;
+    CHECK_OK(ap_counter_get(a, &v));
+    CHECK_U64(v, 6);
+    ap_counter *again = NULL;
+    REQUIRE_OK(ap_registry_counter(r, "jobs", "Jobs.", names, mail, 1, &again));
+    CHECK_OK(ap_counter_get(again, &v));
+    CHECK_U64(v, 0);
+    CHECK_OK(ap_registry_remove(r, "nothing", NULL, NULL, 0, &removed));
+    CHECK_U64(removed, 0);
+    const char *other[] = {"state"};
+    CHECK_STATUS(ap_registry_remove(r, "jobs", other, mail, 1, &removed), AP_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ap_registry_remove(NULL, "jobs", names, mail, 1, &removed), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_registry_remove(r, NULL, names, mail, 1, &removed), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_registry_remove(r, "jobs", NULL, mail, 1, &removed), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_registry_remove(r, "jobs", names, mail, 1, NULL), AP_ERR_NULL_POINTER);
+    uint64_t n = 0;
+    CHECK_OK(ap_registry_clear_family(r, "jobs", &n));
+    CHECK_U64(n, 2);
+    CHECK_OK(ap_registry_clear_family(r, "nothing", &n));
+    CHECK_U64(n, 0);
+    CHECK_STATUS(ap_registry_clear_family(r, NULL, &n), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_registry_clear_family(NULL, "jobs", &n), AP_ERR_NULL_HANDLE);
+    ap_gauge *g = NULL;
+    REQUIRE_OK(ap_registry_gauge(r, "temp", "", NULL, NULL, 0, &g));
+    CHECK_OK(ap_registry_clear(r, &n));
+    CHECK_U64(n, 1);
+    CHECK_STATUS(ap_registry_clear(r, NULL), AP_ERR_NULL_POINTER);
+    CHECK_STATUS(ap_registry_clear(NULL, &n), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_registry_removals_cell(NULL, &removals), AP_ERR_NULL_HANDLE);
+    CHECK_STATUS(ap_registry_removals_cell(r, NULL), AP_ERR_NULL_POINTER);
+    ap_counter_free(a);
+    ap_counter_free(b);
+    ap_counter_free(again);
+    ap_gauge_free(g);
+    ap_registry_free(r);
+}
+
+/* Writers look a series up, add to it and free the handle while another thread removes it
+ * again and again (ASan watches every access); adds to handles kept by the writers are never
+ * lost. */
+#define RACE_WRITERS 4
+#define RACE_ADDS 20000
+struct race {
+    ap_registry *r;
+    int stop;
+};
+
+static void *race_writer(void *arg) {
+    struct race *race = arg;
+    const char *names[] = {"page"}, *values[] = {"/"};
+    for (int i = 0; i < RACE_ADDS; i++) {
+        ap_counter *c = NULL;
+        if (ap_registry_counter(race->r, "hits", "", names, values, 1, &c) != AP_OK) return (void *)1;
+        if (ap_counter_inc(c) != AP_OK) return (void *)1;
+        ap_counter_free(c);
+        ap_histogram *h = NULL;
+        if (ap_registry_histogram(race->r, "lat", "", names, values, 1, NULL, 0, 0.0, &h) != AP_OK) return (void *)1;
+        if (ap_histogram_record(h, (uint64_t)i) != AP_OK) return (void *)1;
+        ap_histogram_free(h);
+    }
+    return NULL;
+}
+
+static void *race_remover(void *arg) {
+    struct race *race = arg;
+    const char *names[] = {"page"}, *values[] = {"/"};
+    uintptr_t removed = 0;
+    while (!__atomic_load_n(&race->stop, __ATOMIC_ACQUIRE)) {
+        uint8_t one = 0;
+        uint64_t n = 0;
+        if (ap_registry_remove(race->r, "hits", names, values, 1, &one) != AP_OK) return NULL;
+        removed += one;
+        if (ap_registry_clear(race->r, &n) != AP_OK) return NULL;
+        removed += n;
+    }
+    return (void *)(removed + 1);
+}
+
+static void test_writers_racing_removals(void) {
+    struct race race = {0};
+    REQUIRE_OK(ap_registry_new(&race.r));
+    pthread_t writers[RACE_WRITERS], remover;
+    REQUIRE(pthread_create(&remover, NULL, race_remover, &race) == 0);
+    for (int i = 0; i < RACE_WRITERS; i++) REQUIRE(pthread_create(&writers[i], NULL, race_writer, &race) == 0);
+    for (int i = 0; i < RACE_WRITERS; i++) {
+        void *failed = NULL;
+        pthread_join(writers[i], &failed);
+        CHECK(failed == NULL);
+    }
+    __atomic_store_n(&race.stop, 1, __ATOMIC_RELEASE);
+    void *removed = NULL;
+    pthread_join(remover, &removed);
+    CHECK(removed != NULL); /* the remover never saw an error */
+    uint64_t series = 0, limit = 0, refused = 0;
+    CHECK_OK(ap_registry_series_stats(race.r, &series, &limit, &refused));
+    CHECK(series <= 2);
+    ap_registry_free(race.r);
+}
+
 int main(void) {
     test_get_or_create_and_export();
     test_colliding_families_and_the_series_limit();
     test_errors_register_nothing();
     test_default_and_named_are_process_wide();
     test_threads_share_one_metric();
+    test_removal();
+    test_writers_racing_removals();
     return check_done();
 }

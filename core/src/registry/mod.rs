@@ -228,6 +228,8 @@ pub struct Registry {
     series: AtomicUsize,
     series_limit: AtomicUsize,
     refused: AtomicU64,
+    /// Bumped after every removal of series ([`removals`](Registry::removals)).
+    removals: AtomicU64,
 }
 
 impl Registry {
@@ -239,6 +241,7 @@ impl Registry {
             series: AtomicUsize::new(0),
             series_limit: AtomicUsize::new(usize::MAX),
             refused: AtomicU64::new(0),
+            removals: AtomicU64::new(0),
         }
     }
 
@@ -468,6 +471,77 @@ impl Registry {
     /// Number of series refused because the limit was reached, since the registry was created.
     pub fn refused_series(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// Removing series.
+///
+/// A removed series is no longer exported, and no longer counts against the
+/// [series limit](Registry::set_series_limit). A handle to it that a caller still holds keeps
+/// working (updates are accepted and simply never exported again); its memory is freed when the
+/// last handle is dropped. Looking the series up again creates a new one, starting from zero.
+/// A family itself stays registered (its name, kind, help and label names), so removing series
+/// never frees a name for another kind.
+impl Registry {
+    /// Removes the series of family `name` with these labels (any order); `Ok(false)` if there
+    /// was none (or no such family).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the label names are not the family's.
+    pub fn remove(&self, name: &str, labels: &[(&str, &str)]) -> Result<bool, Error> {
+        let Some(family) = self.families.get(name) else {
+            return Ok(false);
+        };
+        let values = family.values_in_order(labels)?;
+        let removed = family.series.remove(&values).is_some();
+        if removed {
+            self.series.fetch_sub(1, Ordering::Relaxed);
+            self.removals.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(removed)
+    }
+
+    /// Removes every series of family `name`, returning how many there were (0 for no such
+    /// family).
+    pub fn clear_family(&self, name: &str) -> usize {
+        self.families
+            .get(name)
+            .map_or(0, |family| self.clear_series(&family))
+    }
+
+    /// Removes every series of every family, returning how many there were.
+    pub fn clear(&self) -> usize {
+        let mut families = Vec::new();
+        self.families.for_each(|_, f| families.push(f.clone()));
+        families.iter().map(|f| self.clear_series(f)).sum()
+    }
+
+    /// A number that grows whenever series are removed ([`remove`](Self::remove),
+    /// [`clear_family`](Self::clear_family), [`clear`](Self::clear)), after they are gone. A
+    /// cache of looked-up handles (the Go and Node bindings keep one) reads it before a look-up
+    /// and keeps the result only while it is unchanged: a handle cached before a removal may be
+    /// of a removed series.
+    pub fn removals(&self) -> u64 {
+        self.removals.load(Ordering::SeqCst)
+    }
+
+    /// The cell behind [`removals`](Self::removals), for foreign code that reads it without a
+    /// call (atomic loads only).
+    pub fn removals_cell(&self) -> &AtomicU64 {
+        &self.removals
+    }
+
+    fn clear_series(&self, family: &Family) -> usize {
+        let mut removed = 0;
+        family.series.retain(|_, _| {
+            removed += 1;
+            false
+        });
+        if removed > 0 {
+            self.series.fetch_sub(removed, Ordering::Relaxed);
+            self.removals.fetch_add(1, Ordering::SeqCst);
+        }
+        removed
     }
 }
 

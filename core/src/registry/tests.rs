@@ -554,3 +554,138 @@ fn an_empty_native_histogram_with_zero_threshold_zero_says_it_is_native() {
     assert_eq!(h.positive_span.len(), 1, "client_golang's no-op span");
     assert_eq!(h.positive_span[0].length, Some(0));
 }
+
+#[test]
+fn a_removed_series_is_no_longer_exported_and_comes_back_from_zero() {
+    let r = Registry::new();
+    let a = r.counter("jobs", "Jobs.", &[("queue", "mail")]).unwrap();
+    let b = r.counter("jobs", "Jobs.", &[("queue", "sms")]).unwrap();
+    a.add(5);
+    b.add(7);
+    assert_eq!(r.series_count(), 2);
+    let before = r.removals();
+    assert!(r.remove("jobs", &[("queue", "mail")]).unwrap());
+    assert!(r.removals() > before);
+    assert_eq!(r.series_count(), 1);
+    let text = r.export_prometheus();
+    assert!(!text.contains("mail"), "{text}");
+    assert!(text.contains("jobs_total{queue=\"sms\"} 7"), "{text}");
+    // The old handle keeps working, unexported; a new look-up starts from zero.
+    a.inc();
+    assert_eq!(a.get(), 6);
+    let again = r.counter("jobs", "Jobs.", &[("queue", "mail")]).unwrap();
+    assert!(!Arc::ptr_eq(&a, &again));
+    assert_eq!(again.get(), 0);
+    assert!(r
+        .export_prometheus()
+        .contains("jobs_total{queue=\"mail\"} 0"));
+    // Nothing to remove, or no such family: false; other label names: an error.
+    assert!(!r.remove("jobs", &[("queue", "fax")]).unwrap());
+    assert!(!r.remove("nothing", &[]).unwrap());
+    let err = r.remove("jobs", &[("state", "x")]).unwrap_err();
+    assert!(err.to_string().contains("has labels"), "{err}");
+    // The family stays registered: its name is still a counter's.
+    assert!(r.gauge("jobs", "", &[("queue", "x")]).is_err());
+}
+
+#[test]
+fn clear_family_and_clear_remove_every_series_and_free_the_series_limit() {
+    let r = Registry::new();
+    r.set_series_limit(Some(3));
+    for q in ["a", "b"] {
+        r.counter("jobs", "", &[("queue", q)]).unwrap().inc();
+    }
+    r.gauge("temp", "", &[]).unwrap().set(1.5);
+    assert!(r.counter("jobs", "", &[("queue", "c")]).is_err(), "limit");
+    assert_eq!(r.clear_family("jobs"), 2);
+    assert_eq!(r.clear_family("jobs"), 0);
+    assert_eq!(r.clear_family("nothing"), 0);
+    assert_eq!(r.series_count(), 1);
+    r.counter("jobs", "", &[("queue", "c")]).unwrap();
+    assert_eq!(r.clear(), 2);
+    assert_eq!(r.series_count(), 0);
+    let text = r.export_prometheus();
+    // The families stay (HELP and TYPE), without a sample.
+    assert!(text.lines().all(|l| l.starts_with('#')), "{text}");
+    assert!(text.contains("# TYPE temp gauge"), "{text}");
+    r.set_series_limit(None);
+    for kind in [
+        r.histogram("h", "", &[("x", "1")], &HistogramOpts::default())
+            .map(|_| ()),
+        r.timer("t", "", &[("x", "1")]).map(|_| ()),
+        r.minmax("m", "", &[("x", "1")]).map(|_| ()),
+        r.native_histogram("n", "", &[("x", "1")], &NativeOpts::default())
+            .map(|_| ()),
+    ] {
+        kind.unwrap();
+    }
+    assert_eq!(r.clear(), 4, "every kind of series is removed");
+    assert_eq!(
+        String::from_utf8(r.export_protobuf()).unwrap_or_default(),
+        ""
+    );
+}
+
+#[test]
+fn writers_racing_removals_lose_no_update_and_never_fail() {
+    // Writers look the series up and add to it while another thread removes it again and
+    // again. Every add lands in some incarnation of the series: the totals of all incarnations
+    // any writer held add up to every add made.
+    const WRITERS: usize = 4;
+    const ADDS: u64 = 20_000;
+    let r = Arc::new(Registry::new());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let remover = {
+        let (r, stop) = (r.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut removed = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                removed += u64::from(r.remove("hits", &[("page", "/")]).unwrap());
+                if removed % 16 == 0 {
+                    r.clear();
+                }
+                std::thread::yield_now();
+            }
+            removed
+        })
+    };
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let r = r.clone();
+            std::thread::spawn(move || {
+                let mut held: Vec<Arc<Counter>> = Vec::new();
+                for i in 0..ADDS {
+                    let c = r.counter("hits", "", &[("page", "/")]).unwrap();
+                    c.inc();
+                    if i % 3 == 0 {
+                        r.histogram("lat", "", &[("page", "/")], &HistogramOpts::default())
+                            .unwrap()
+                            .record(i);
+                    }
+                    if !held.iter().any(|h| Arc::ptr_eq(h, &c)) {
+                        held.push(c);
+                    }
+                }
+                held
+            })
+        })
+        .collect();
+    let mut all: Vec<Arc<Counter>> = Vec::new();
+    for w in writers {
+        for c in w.join().unwrap() {
+            if !all.iter().any(|h| Arc::ptr_eq(h, &c)) {
+                all.push(c);
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let removed = remover.join().unwrap();
+    let total: u64 = all.iter().map(|c| c.get()).sum();
+    assert_eq!(total, WRITERS as u64 * ADDS, "no add is lost");
+    assert!(
+        removed > 0 && all.len() > 1,
+        "the race happened: {removed} removals, {} incarnations",
+        all.len()
+    );
+    assert!(r.series_count() <= 2);
+}
