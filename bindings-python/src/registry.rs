@@ -343,6 +343,26 @@ impl Registry {
         .map(NativeHistogram::from_arc)
     }
 
+    /// Removes the series of family `name` with these labels: False if there was none (or no
+    /// such family). A handle to it keeps working, unexported; a new look-up starts from zero.
+    #[pyo3(signature = (name, labels = None))]
+    fn remove(&self, name: &str, labels: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        with_labels(labels, |l| self.inner.remove(name, l))
+    }
+
+    /// Removes every series of family `name`, returning how many there were.
+    fn clear_family(&self, py: Python<'_>, name: &str) -> usize {
+        let inner = Arc::clone(&self.inner);
+        // Frees the series no handle holds any more: the GIL is not needed for that.
+        py.detach(move || inner.clear_family(name))
+    }
+
+    /// Removes every series of every family, returning how many there were.
+    fn clear(&self, py: Python<'_>) -> usize {
+        let inner = Arc::clone(&self.inner);
+        py.detach(move || inner.clear())
+    }
+
     /// The cap on the number of series (one per name and label values), or None for no cap.
     /// Creating a series past it raises ValueError; existing series keep working.
     #[getter]

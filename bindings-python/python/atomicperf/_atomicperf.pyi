@@ -1495,6 +1495,33 @@ class Registry:
 
         :raises ValueError: for another format.
         """
+    def remove(self, name: str, labels: Labels | None = None) -> bool:
+        """Removes the series of family ``name`` with these labels (any order): it is no longer
+        exported and no longer counts against ``series_limit``. ``False`` if there was none (or
+        no such family).
+
+        A handle to the series that a caller still holds keeps working: its updates are
+        accepted and never exported again, and its memory is freed with the last handle. Looking
+        the series up again creates a new one, starting from zero. The family stays registered
+        (name, kind, help, label names).
+
+        >>> r = Registry()
+        >>> old = r.counter("jobs", labels={"queue": "mail"})
+        >>> old.inc()
+        >>> r.remove("jobs", labels={"queue": "mail"}), r.remove("jobs", labels={"queue": "mail"})
+        (True, False)
+        >>> r.counter("jobs", labels={"queue": "mail"}).get()
+        0
+
+        :raises ValueError: if the label names are not the family's.
+        :raises TypeError: if ``labels`` is not a mapping of str to str.
+        """
+    def clear_family(self, name: str) -> int:
+        """Removes every series of family ``name`` (as ``remove`` does each), returning how many
+        there were (0 for no such family)."""
+    def clear(self) -> int:
+        """Removes every series of every family (as ``remove`` does each), returning how many
+        there were. The families stay registered."""
     @property
     def series_limit(self) -> int | None:
         """The cap on the number of series (one per name and label values), ``None`` for no cap.
