@@ -52,6 +52,29 @@ static ap_status apgo_registry_metric(const ap_registry *r, int kind, const char
 }
 
 // As ap_registry_export, with the messages of apgo_fail_text.
+// apgo_registry_remove removes the series described by `packed` (see apgo_lookup; its help is
+// empty and unused).
+static ap_status apgo_registry_remove(const ap_registry *r, const char *packed, size_t n_labels,
+		uint8_t *removed, char **msg) {
+	apgo_lookup l;
+	ap_status s = apgo_lookup_unpack(&l, packed, n_labels, msg);
+	if (s != AP_OK) {
+		return s;
+	}
+	s = ap_registry_remove(r, l.name, l.names, l.values, n_labels, removed);
+	apgo_lookup_free(&l);
+	return apgo_fail(s, msg);
+}
+
+static inline ap_status apgo_registry_clear_family(const ap_registry *r, const char *name,
+		uint64_t *removed, char **msg) {
+	return apgo_fail(ap_registry_clear_family(r, name, removed), msg);
+}
+
+static inline ap_status apgo_registry_clear(const ap_registry *r, uint64_t *removed, char **msg) {
+	return apgo_fail(ap_registry_clear(r, removed), msg);
+}
+
 static inline ap_status apgo_registry_export(const ap_registry *r, uint32_t format, char *buf,
                                              size_t capacity, size_t *len, char **msg) {
 	return apgo_fail_text(ap_registry_export(r, format, buf, capacity, len), msg);
@@ -107,9 +130,27 @@ type Registry struct {
 
 // lookupCache holds the Go values of successful look-ups, keyed by a hash of everything that
 // decides a look-up's answer; entries are compared in full on a hit.
+//
+// Series can be removed ([Registry.Remove]): an entry cached before a removal may be of a
+// removed series. The cache therefore reads the registry's removal count (a word in C memory,
+// ap_registry_removals_cell) before each look-up, and its entries are valid for one count only:
+// when the count has moved, every entry is dropped (removals are rare next to look-ups).
 type lookupCache struct {
 	mu      sync.RWMutex
 	entries map[uint64][]*lookupEntry
+	// removals is the registry's removal count (*uint64 in C memory, atomic loads only), nil
+	// for a registry that never removes series; gen is the count the entries are valid for
+	// (under mu).
+	removals unsafe.Pointer
+	gen      uint64
+}
+
+// count returns the registry's removal count now.
+func (c *lookupCache) count() uint64 {
+	if c.removals == nil {
+		return 0
+	}
+	return atomic.LoadUint64((*uint64)(c.removals))
 }
 
 // lookupEntry is one successful look-up: its arguments and the Go value it returned.
@@ -158,21 +199,29 @@ func (e *lookupEntry) matches(kind C.int, name, help string, labels Labels, opts
 
 // cached returns the Go value of an earlier successful look-up with these arguments that was
 // not closed since, or nil, and the arguments' hash.
-func (c *lookupCache) cached(kind C.int, name, help string, labels Labels, opts *HistogramOpts) (any, uint64) {
+// cached returns the cached Go value for these arguments (nil if none), the key's hash, and the
+// removal count read before the look-up, which remember takes.
+func (c *lookupCache) cached(kind C.int, name, help string, labels Labels, opts *HistogramOpts) (any, uint64, uint64) {
 	hash := lookupHash(kind, name, help, labels, opts)
+	gen := c.count()
 	c.mu.RLock()
 	bucket := c.entries[hash]
+	if gen != c.gen {
+		bucket = nil // series were removed since these entries were made
+	}
 	c.mu.RUnlock()
 	for _, e := range bucket {
 		if e.matches(kind, name, help, labels, opts) && !e.h.closed() {
-			return e.metric, hash
+			return e.metric, hash, gen
 		}
 	}
-	return nil, hash
+	return nil, hash, gen
 }
 
-// remember caches the Go value of a successful look-up, replacing a closed one.
-func (c *lookupCache) remember(hash uint64, kind C.int, name, help string, labels Labels, opts *HistogramOpts, metric any, h *handle) {
+// remember caches the Go value of a successful look-up made when the removal count was gen,
+// replacing a closed one. Entries of an older count are dropped; a look-up older than the
+// entries is not cached (its series may have been removed since).
+func (c *lookupCache) remember(hash, gen uint64, kind C.int, name, help string, labels Labels, opts *HistogramOpts, metric any, h *handle) {
 	e := &lookupEntry{kind: kind, name: name, help: help, metric: metric, h: h}
 	for k, v := range labels {
 		e.labels = append(e.labels, labelPair{k, v})
@@ -182,8 +231,12 @@ func (c *lookupCache) remember(hash uint64, kind C.int, name, help string, label
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil {
+	if gen < c.gen {
+		return
+	}
+	if c.entries == nil || gen != c.gen {
 		c.entries = make(map[uint64][]*lookupEntry)
+		c.gen = gen
 	}
 	old := c.entries[hash]
 	kept := make([]*lookupEntry, 0, len(old)+1)
@@ -289,6 +342,15 @@ func freeRegistry(p unsafe.Pointer) {
 func wrapRegistry(p *C.ap_registry) *Registry {
 	r := &Registry{}
 	r.exportHint.Store(4096)
+	// The removal count lives in the registry: a clone of the handle keeps it allocated until
+	// r is unreachable, whenever r is closed.
+	var cell *C.uint64_t
+	if C.ap_registry_removals_cell(p, &cell) != C.AP_OK || cell == nil {
+		panic("atomicperf: ap_registry_removals_cell failed on a live registry")
+	}
+	ref := unsafe.Pointer(C.ap_registry_clone(p))
+	r.cache.removals = unsafe.Pointer(cell)
+	runtime.AddCleanup(r, freeRegistry, ref)
 	r.h.init(unsafe.Pointer(p), freeRegistry)
 	r.h.cleanup = runtime.AddCleanup(r, freeRegistry, unsafe.Pointer(p))
 	return r
@@ -355,6 +417,73 @@ func MustNewRegistry() *Registry {
 func (r *Registry) Close() error {
 	r.h.close()
 	return nil
+}
+
+// Remove removes the series name with labels (any order) and reports whether there was one
+// (false also for no such family). A removed series is no longer exported and no longer counts
+// against the series limit. Values a caller still holds for it keep working, their updates
+// simply never exported again (the direct cell writes included: the cells live until the last
+// value is unreachable); the next look-up creates the series anew, from zero. The family stays
+// registered. Label names other than the family's give an error matching
+// [ErrInvalidArgument]; after Close, [ErrClosed].
+func (r *Registry) Remove(name string, labels Labels) (bool, error) {
+	const op = "Registry.Remove"
+	var stack [packLen]byte
+	packed, err := pack(op, name, "", labels, &stack)
+	if err != nil {
+		return false, err
+	}
+	rp := (*C.ap_registry)(r.h.acquire())
+	if rp == nil {
+		return false, ErrClosed
+	}
+	defer r.h.release()
+	var removed C.uint8_t
+	var msg *C.char
+	st := C.apgo_registry_remove(rp, (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))), C.size_t(len(labels)), &removed, &msg)
+	if err := check(op, st, msg); err != nil {
+		return false, err
+	}
+	return removed != 0, nil
+}
+
+// ClearFamily removes every series of the family name, as [Registry.Remove] does one, and
+// returns how many there were (0 for no such family). A name holding a NUL byte gives an error
+// matching [ErrInvalidArgument]; after Close, [ErrClosed].
+func (r *Registry) ClearFamily(name string) (int, error) {
+	const op = "Registry.ClearFamily"
+	if strings.IndexByte(name, 0) >= 0 {
+		return 0, newError(op, CodeInvalidArgument, "name contains a NUL byte")
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	rp := (*C.ap_registry)(r.h.acquire())
+	if rp == nil {
+		return 0, ErrClosed
+	}
+	defer r.h.release()
+	var n C.uint64_t
+	var msg *C.char
+	if err := check(op, C.apgo_registry_clear_family(rp, cname, &n, &msg), msg); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// Clear removes every series of every family, as [Registry.Remove] does one, and returns how
+// many there were. The families stay registered. After Close, [ErrClosed].
+func (r *Registry) Clear() (int, error) {
+	rp := (*C.ap_registry)(r.h.acquire())
+	if rp == nil {
+		return 0, ErrClosed
+	}
+	defer r.h.release()
+	var n C.uint64_t
+	var msg *C.char
+	if err := check("Registry.Clear", C.apgo_registry_clear(rp, &n, &msg), msg); err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // Kinds of metric for apgo_registry_metric.
@@ -457,7 +586,7 @@ func cachedLookup[T any](rh *handle, cache *lookupCache, key C.int, name, help s
 	if rh.closed() {
 		return zero, ErrClosed
 	}
-	m, hash := cache.cached(key, name, help, labels, opts)
+	m, hash, gen := cache.cached(key, name, help, labels, opts)
 	if m != nil {
 		return m.(T), nil
 	}
@@ -467,7 +596,7 @@ func cachedLookup[T any](rh *handle, cache *lookupCache, key C.int, name, help s
 	}
 	v, h := wrap(p)
 	h.registry = true // before the value is shared
-	cache.remember(hash, key, name, help, labels, opts, v, h)
+	cache.remember(hash, gen, key, name, help, labels, opts, v, h)
 	return v, nil
 }
 
