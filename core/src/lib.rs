@@ -40,6 +40,7 @@ mod ledger;
 mod minmax;
 mod native_histogram;
 mod once_map;
+pub mod push;
 mod rate_tracker;
 mod registry;
 mod sharded_map;
@@ -70,6 +71,7 @@ pub use native_histogram::{
     BucketSpan, NativeCellsLayout, NativeConfig, NativeHistogram, NativeSnapshot,
 };
 pub use once_map::{Claim, InitTicket, OnceMap};
+pub use push::{pushgateway_path, pushgateway_url, PushMethod};
 pub use rate_tracker::{Rate, RateTracker};
 pub use registry::{
     negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, Registry,
