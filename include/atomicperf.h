@@ -2074,6 +2074,56 @@ ap_status ap_shared_registry_process_stats(const ap_shared_registry *r,
 // `r` is NULL or a live handle.
 ap_status ap_shared_registry_unlink(const ap_shared_registry *r);
 
+// The path of a Prometheus Pushgateway group, "/metrics/job/<job>{/<label>/<value>}", written
+// into `buf` followed by a NUL, its length without the NUL to *len (the buffer protocol of
+// ap_registry_export). The `n_labels` grouping labels label_names[i] = label_values[i] follow
+// the job in their order. A value (the job's too) with a "/", an empty one, "." or ".." goes as
+// "<label>@base64/<base64url without padding>" ("=" for empty), any other value
+// percent-encoded (all but A-Z a-z 0-9 - . _ ~), as the Pushgateway decodes them. The same rule
+// in every language (Rust atomicperf::pushgateway_path).
+//
+// The library does no HTTP: send PUT (push: replaces the group), POST (push-add: replaces only
+// the families the body names) or DELETE (deletes the group) to the gateway's address followed
+// by this path (or build the whole URL with ap_pushgateway_url), with your HTTP client. The body
+// of PUT and POST is the AP_FORMAT_PROMETHEUS export (ap_registry_export or
+// ap_shared_registry_export) with the header "Content-Type: text/plain; version=0.0.4;
+// charset=utf-8"; any 2xx status is a success, another one comes with the gateway's reason in
+// its body.
+//
+// Errors: AP_ERR_INVALID_ARGUMENT for an empty job, a grouping label name outside
+// [a-zA-Z_][a-zA-Z0-9_]*, starting with "__", named "job" or given twice, or strings that are
+// not UTF-8 (ap_last_error() says which); AP_ERR_BUFFER_TOO_SMALL when capacity < *len + 1
+// (*len is set: retry with *len + 1 bytes); AP_ERR_NULL_POINTER for NULL strings, arrays (with
+// n_labels > 0), buf (with capacity > 0) or len.
+//
+// # Safety
+// `job` is NULL or NUL-terminated; the label arrays hold n_labels pointers, each NULL or
+// NUL-terminated; `buf` holds capacity bytes; `len` is NULL or writable.
+ap_status ap_pushgateway_path(const char *job,
+                              const char *const *label_names,
+                              const char *const *label_values,
+                              size_t n_labels,
+                              char *buf,
+                              size_t capacity,
+                              size_t *len);
+
+// As ap_pushgateway_path, for the whole URL: `gateway` ("http://host:port" or "https://...",
+// optionally with a path prefix; without a scheme, http:// is assumed) without its trailing
+// "/", followed by the path. Errors: as ap_pushgateway_path, and AP_ERR_INVALID_ARGUMENT for an
+// empty gateway, a scheme other than http and https, no host, a query or a fragment.
+// (Rust atomicperf::pushgateway_url.)
+//
+// # Safety
+// As ap_pushgateway_path; `gateway` is NULL or NUL-terminated.
+ap_status ap_pushgateway_url(const char *gateway,
+                             const char *job,
+                             const char *const *label_names,
+                             const char *const *label_values,
+                             size_t n_labels,
+                             char *buf,
+                             size_t capacity,
+                             size_t *len);
+
 // Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
 // atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.
 // `filter` is NULL or a comma-separated list of workload names (substring match); `threads`

@@ -28,6 +28,7 @@ mod once_map;
 mod cancellation_token;
 mod registry;
 mod shared_registry;
+mod push;
 mod bench;
 
 pub use async_recorder::*;
@@ -41,6 +42,7 @@ pub use ledger::*;
 pub use minmax::*;
 pub use native_histogram::*;
 pub use once_map::*;
+pub use push::*;
 pub use rate_tracker::*;
 pub use registry::*;
 pub use sharded_map::*;
