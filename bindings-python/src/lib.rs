@@ -32,6 +32,7 @@ mod ledger;
 mod minmax;
 mod native_histogram;
 mod once_map;
+mod push;
 mod rate_tracker;
 mod registry;
 mod shared_registry;
@@ -79,6 +80,7 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPENMETRICS_CONTENT_TYPE", ap::OPENMETRICS_CONTENT_TYPE)?;
     m.add("PROTOBUF_CONTENT_TYPE", ap::PROTOBUF_CONTENT_TYPE)?;
     m.add_function(wrap_pyfunction!(registry::negotiate, m)?)?;
+    m.add_function(wrap_pyfunction!(push::pushgateway_url, m)?)?;
 
     // Exceptions (errors.rs maps every core status to one of these or a builtin).
     m.add("ClosedError", py.get_type::<errors::ClosedError>())?;

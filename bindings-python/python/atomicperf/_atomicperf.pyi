@@ -62,7 +62,7 @@ AP_ERR_ACCOUNT_NOT_EMPTY    AccountNotEmptyError
 
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal, TypeVar, final
 
@@ -116,6 +116,7 @@ __all__ = [
     "WindowStats",
     "default_registry",
     "negotiate",
+    "pushgateway_url",
     "__version__",
 ]
 
@@ -1344,6 +1345,24 @@ def negotiate(accept_header: str) -> tuple[ScrapeFormat, str]:
     ('prometheus', 'text/plain; version=0.0.4; charset=utf-8')
 
     Serve with ``body = registry.export_bytes(fmt)`` and ``Content-Type: content_type``.
+    """
+
+def pushgateway_url(
+    gateway: str, job: str, grouping_key: Sequence[tuple[str, str]] | None = None
+) -> str:
+    """The URL of the Pushgateway group ``job`` with the ``grouping_key`` labels (name, value
+    pairs, in their order): ``gateway`` without its trailing ``/``, then
+    ``/metrics/job/<job>{/<label>/<value>}``, each value encoded as the gateway decodes it (a
+    value with a ``/``, an empty one, ``.`` or ``..`` in base64 after ``<label>@base64``, any
+    other percent-encoded). The core's rule, the same in every atomicperf language;
+    ``atomicperf.prometheus.push_to_gateway`` and its peers send their requests there.
+
+    >>> pushgateway_url("http://127.0.0.1:9091", "backup", [("path", "/var/tmp")])
+    'http://127.0.0.1:9091/metrics/job/backup/path@base64/L3Zhci90bXA'
+
+    Raises ``ValueError`` for an empty job, a grouping label name outside
+    ``[a-zA-Z_][a-zA-Z0-9_]*`` (or starting with ``__``, or ``job``, or given twice), a gateway
+    without host, with a query, or with another scheme than http and https.
     """
 
 #: A label set: label name to label value, both str.

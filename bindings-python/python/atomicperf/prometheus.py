@@ -46,25 +46,54 @@ serve atomicperf's metrics beside prometheus_client's own. Each scrape reads the
 
 The names are those of ``registry.export("prometheus")``. prometheus_client is an optional
 dependency, imported only when a ``Collector`` is made (``pip install prometheus_client``).
+
+Pushing to a Prometheus Pushgateway, with the standard library only: ``push_to_gateway`` (PUT:
+the registry replaces the group), ``pushadd_to_gateway`` (POST: it replaces only the families of
+the same names) and ``delete_from_gateway`` (DELETE of the group) take prometheus_client's
+arguments (``gateway, job, registry, grouping_key=None, timeout=30``), so a batch job switches by
+changing its import. The group's URL is built by the core (``pushgateway_url``), as in every
+atomicperf language; a refusal or an unreachable gateway raises ``PushgatewayError`` (an
+``OSError``, as prometheus_client raises), a time-out ``PushgatewayTimeoutError`` (also a
+``TimeoutError``).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, cast
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from ._atomicperf import Registry, SharedRegistry, default_registry, negotiate
+from ._atomicperf import (
+    PROMETHEUS_CONTENT_TYPE,
+    Registry,
+    SharedRegistry,
+    default_registry,
+    negotiate,
+    pushgateway_url,
+)
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
-__all__ = ["Collector", "make_wsgi_app", "start_http_server"]
+__all__ = [
+    "Collector",
+    "PushgatewayError",
+    "PushgatewayTimeoutError",
+    "delete_from_gateway",
+    "make_wsgi_app",
+    "push_to_gateway",
+    "pushadd_to_gateway",
+    "pushgateway_url",
+    "start_http_server",
+]
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -267,3 +296,138 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
         yield lo
         yield hi
     # A kind this module does not know (a newer core) is left out rather than guessed at.
+
+
+# ---- Pushgateway ----------------------------------------------------------------------------
+
+#: The most of a refusal's body that a PushgatewayError keeps.
+_MAX_REASON = 64 * 1024
+
+
+class PushgatewayError(OSError):
+    """A push, push-add or delete that failed: the gateway answered with a status other than 2xx
+    (``status`` and the gateway's reason in ``body``), or could not be reached (``status`` is
+    ``None``, the cause chained). ``method`` and ``url`` name the request. An ``OSError``, as
+    prometheus_client's push functions raise."""
+
+    def __init__(
+        self, message: str, *, method: str, url: str, status: int | None = None, body: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body = body
+
+
+class PushgatewayTimeoutError(PushgatewayError, TimeoutError):
+    """The gateway did not answer within the timeout; also a ``TimeoutError``."""
+
+
+def push_to_gateway(
+    gateway: str,
+    job: str,
+    registry: Registry | SharedRegistry | None,
+    grouping_key: Mapping[str, Any] | None = None,
+    timeout: float | None = 30,
+) -> None:
+    """Pushes ``registry`` (``None``: the default registry) to the Pushgateway at ``gateway``
+    with PUT: its metrics replace every metric of the group ``job`` + ``grouping_key``.
+
+    ``gateway`` is ``http://host:port`` or ``https://...``, optionally with a path prefix
+    (without a scheme, ``http://`` is assumed). ``grouping_key`` maps label names to values
+    (converted with ``str``; a ``/`` or an empty value is fine). ``timeout`` (seconds, ``None``
+    for none) bounds the connection and each wait for the gateway. The body is
+    ``registry.export("prometheus")``.
+
+    Raises ``ValueError`` for an empty job, an invalid grouping label name or gateway address
+    (before any request), ``PushgatewayError`` when the gateway refuses (with its status and
+    reason) or cannot be reached, ``PushgatewayTimeoutError`` when it does not answer in time.
+    """
+    reg = _check_registry(registry, "push_to_gateway")
+    _push("PUT", gateway, job, reg, grouping_key, timeout)
+
+
+def pushadd_to_gateway(
+    gateway: str,
+    job: str,
+    registry: Registry | SharedRegistry | None,
+    grouping_key: Mapping[str, Any] | None = None,
+    timeout: float | None = 30,
+) -> None:
+    """As ``push_to_gateway``, with POST: the registry's metrics replace only the group's
+    families of the same names; its other families stay."""
+    reg = _check_registry(registry, "pushadd_to_gateway")
+    _push("POST", gateway, job, reg, grouping_key, timeout)
+
+
+def delete_from_gateway(
+    gateway: str,
+    job: str,
+    grouping_key: Mapping[str, Any] | None = None,
+    timeout: float | None = 30,
+) -> None:
+    """Deletes the group ``job`` + ``grouping_key`` and all its metrics from the Pushgateway
+    (DELETE; deleting a group that does not exist succeeds). Errors as ``push_to_gateway``."""
+    _push("DELETE", gateway, job, None, grouping_key, timeout)
+
+
+def _push(
+    method: str,
+    gateway: str,
+    job: str,
+    registry: Registry | SharedRegistry | None,
+    grouping_key: Mapping[str, Any] | None,
+    timeout: float | None,
+) -> None:
+    if not isinstance(gateway, str) or not isinstance(job, str):
+        raise TypeError("gateway and job must be str")
+    if grouping_key is not None and not isinstance(grouping_key, Mapping):
+        raise TypeError(f"grouping_key must be a mapping, not {type(grouping_key).__name__}")
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds or None, not {timeout!r}")
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    pairs = [(str(k), str(v)) for k, v in (grouping_key or {}).items()]
+    url = pushgateway_url(gateway, job, pairs)
+    data = None if registry is None else registry.export("prometheus").encode()
+    headers = {} if data is None else {"Content-Type": PROMETHEUS_CONTENT_TYPE}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    where = f"Pushgateway {method} {url}"
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read(_MAX_REASON)
+            status = response.status
+            if 200 <= status < 300:
+                return
+            raise PushgatewayError(
+                f"{where}: status {status}", method=method, url=url, status=status
+            )
+    except urllib.error.HTTPError as e:
+        try:
+            body = e.read(_MAX_REASON).decode("utf-8", "replace")
+        except OSError:
+            body = ""
+        reason = body.strip() or str(e.reason)
+        raise PushgatewayError(
+            f"{where}: status {e.code}: {reason}", method=method, url=url, status=e.code, body=body
+        ) from e
+    except urllib.error.URLError as e:
+        if isinstance(e.reason, TimeoutError):
+            raise PushgatewayTimeoutError(
+                f"{where}: no answer within {timeout} s", method=method, url=url
+            ) from e
+        raise PushgatewayError(
+            f"{where}: could not reach the gateway: {e.reason}", method=method, url=url
+        ) from e
+    except TimeoutError as e:
+        raise PushgatewayTimeoutError(
+            f"{where}: no answer within {timeout} s", method=method, url=url
+        ) from e
+    except OSError as e:
+        if isinstance(e, PushgatewayError):
+            raise
+        raise PushgatewayError(
+            f"{where}: the connection failed: {e}", method=method, url=url
+        ) from e
