@@ -1431,6 +1431,71 @@ export declare class SharedRegistry {
   toString(): string
 }
 
+/** Options of a {@link Pushgateway}. */
+export interface PushgatewayOptions {
+  /** Milliseconds each request may take, response included (default 30000). */
+  timeout?: number
+  /** Headers added to every request (authentication, say). */
+  headers?: Record<string, string>
+  /** Passed to `http.request` / `https.request` as its `agent`. */
+  agent?: unknown
+}
+
+/** The group a {@link Pushgateway} request acts on: the job and the other grouping labels. */
+export interface PushgatewayParams {
+  /** The job label of the group; must not be empty. */
+  jobName: string
+  /**
+   * The group's other labels, e.g. `{ instance: 'host-1' }`. Names follow the Prometheus data
+   * model (not `job`, not starting with `__`); values may be anything, `/` and `''` included.
+   */
+  groupings?: Labels
+}
+
+/** The gateway's answer to a successful request. */
+export interface PushgatewayResponse {
+  /** Node's `http.IncomingMessage`: `statusCode` (2xx) and `headers` among others. */
+  resp: { statusCode?: number; headers: Record<string, string | string[] | undefined> }
+  /** The response body (usually empty). */
+  body: string
+}
+
+/**
+ * Pushes a registry to a Prometheus Pushgateway, with prom-client's API: `push` (PUT: the
+ * registry's metrics replace the group's), `pushAdd` (POST: they replace only the families of
+ * the same names) and `delete` (DELETE of the group). The group's URL is built by the core, the
+ * same in every atomicperf language (a value with a `/` or an empty one goes base64-encoded).
+ *
+ * Every method returns a Promise. It rejects with: an Error with code `AP_ERR_INVALID_ARGUMENT`
+ * for an empty job, an invalid grouping label name or gateway URL (before any request; a
+ * TypeError for wrong JS types); an Error with `status` and the gateway's reason in `body` for a
+ * status other than 2xx; an Error with code `AP_ERR_TIMEOUT` when the gateway does not answer
+ * within `timeout`; an Error whose `cause` is Node's own (`ECONNREFUSED`...) when the gateway
+ * cannot be reached.
+ *
+ * @example
+ * const { Pushgateway, Registry } = require('atomicperf')
+ * const registry = new Registry()
+ * registry.counter('backups_done', { help: 'Backups done.' }).inc()
+ * const gateway = new Pushgateway('http://127.0.0.1:9091', { timeout: 5000 }, registry)
+ * await gateway.push({ jobName: 'backup', groupings: { path: '/var/tmp' } })
+ */
+export declare class Pushgateway {
+  /**
+   * `url` is `http://host:port` or `https://...`, optionally with a path prefix; `registry`
+   * defaults to the process-wide {@link registry}.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` for a url that is no string, bad options or a
+   *   registry that is no Registry or SharedRegistry.
+   */
+  constructor(url: string, options?: PushgatewayOptions | null, registry?: Registry | SharedRegistry | null)
+  /** POST: the registry's metrics replace only the group's families of the same names. */
+  pushAdd(params: PushgatewayParams): Promise<PushgatewayResponse>
+  /** PUT: the registry's metrics replace every metric of the group. */
+  push(params: PushgatewayParams): Promise<PushgatewayResponse>
+  /** DELETE: the group and all its metrics are deleted (a group that does not exist too). */
+  delete(params: PushgatewayParams): Promise<PushgatewayResponse>
+}
+
 // ---- bench ------------------------------------------------------------------------------------
 
 /** Options of {@link bench.run}. */

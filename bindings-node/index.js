@@ -506,6 +506,8 @@ Object.assign(module.exports, require('./lib/state.js')(calls, internals))
     timer: (h) => new Timer(FROM_HANDLE, h, pid),
   }, module.exports.Registry))
 }
+// Pushgateway: pushes a registry to a Prometheus Pushgateway, as prom-client's does (lib/push.js).
+Object.assign(module.exports, require('./lib/push.js')(calls, module.exports))
 // bench.run(): the core's benchmark suite, off the JS thread (lib/bench.js).
 module.exports.bench = require('./lib/bench.js')(calls)
 // Not part of the API: the native call path and the cell views, for tests and bench/bench.js.

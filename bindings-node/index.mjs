@@ -24,6 +24,7 @@ export const {
   registry,
   negotiate,
   SharedRegistry,
+  Pushgateway,
   bench,
 } = atomicperf
 

@@ -33,6 +33,7 @@ mod ledger;
 mod minmax;
 mod native_histogram;
 mod once_map;
+mod push;
 mod rate_tracker;
 mod registry;
 mod shared_registry;
@@ -53,7 +54,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 20] = [
+const EXPORTS: [&[callback::Export]; 21] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -70,6 +71,7 @@ const EXPORTS: [&[callback::Export]; 20] = [
     cancellation_token::EXPORTS,
     registry::EXPORTS,
     shared_registry::EXPORTS,
+    push::EXPORTS,
     bench::EXPORTS,
     handle::EXPORTS,
     error::EXPORTS,

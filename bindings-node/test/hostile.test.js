@@ -79,7 +79,7 @@ const attack = `(async () => {
   ]
   const noHandle = new Set(['registryGlobal', 'registryNamed', 'registryContentTypes', 'benchRun', 'benchWorkloads',
     'benchIdentity', 'claimTrustedCalls', '__napiBindingTarget', 'ledgerStatusNames', 'statusNames', 'handleKinds', 'waitStats',
-    'histogramBucketIndexes', 'sharedRegistryRemove', 'exportNegotiate'])
+    'histogramBucketIndexes', 'sharedRegistryRemove', 'exportNegotiate', 'pushgatewayUrl'])
   const notHandles = [undefined, null, 0, 1n, 'x', {}, [], () => {}, new Uint8Array(8)]
   const covered = new Set()
   for (const name of Object.keys(t)) {
