@@ -110,6 +110,10 @@ typedef struct ap_cancellation_token ap_cancellation_token;
 // do not contend. Replaces a mutex-guarded or single atomic counter.
 typedef struct ap_counter ap_counter;
 
+// Which one of a fixed set of states something is in, exported as one sample per state, 1 for
+// the current one (OpenMetrics `stateset`; a gauge in the Prometheus text format).
+typedef struct ap_enum ap_enum;
+
 // A double-precision value set and adjusted by many threads without a lock.
 typedef struct ap_gauge ap_gauge;
 
@@ -117,6 +121,10 @@ typedef struct ap_gauge ap_gauge;
 // within 10^-significant_figures of the true value; values above the highest trackable value are
 // clamped to it and counted by ap_histogram_overflow_count.
 typedef struct ap_histogram ap_histogram;
+
+// Label pairs describing something (a build's version), exported as one sample
+// `<name>_info{...} 1` (OpenMetrics `info`; a gauge in the Prometheus text format).
+typedef struct ap_info ap_info;
 
 // Accounts keyed by uint64_t with int64_t balances: deposit, withdraw, transfers (one at a time
 // or a batch), balance, total, close and reopen. No lock: an account is found through an index
@@ -1701,6 +1709,102 @@ ap_status ap_cancel_watcher_wait(const ap_cancel_watcher *w,
 // # Safety
 // `w` is NULL or a live handle.
 ap_status ap_cancel_watcher_close(const ap_cancel_watcher *w);
+
+// Creates an Info with no pairs and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
+ap_status ap_info_new(ap_info **out);
+
+// Returns another owning handle to the same Info (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `i` is NULL or a live handle.
+ap_info *ap_info_clone(const ap_info *i);
+
+// Releases one owner's handle; freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `i` is NULL or a handle the caller owns and does not use afterwards.
+void ap_info_free(ap_info *i);
+
+// Replaces the Info's pairs with the `n` pairs names[k] = values[k] (any order; exported
+// sorted by name). Errors: AP_ERR_INVALID_ARGUMENT for a label name outside the Prometheus data
+// model, one given twice, one of a registry Info's own labels, or strings that are not UTF-8
+// (the pairs are then unchanged); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `i` is NULL or a live handle; the arrays hold `n` pointers, each NULL or NUL-terminated.
+ap_status ap_info_set(const ap_info *i,
+                      const char *const *names,
+                      const char *const *values,
+                      size_t n);
+
+// Creates an Enum over the `n_states` states (at least one, none empty or twice), in the
+// first, and stores its handle in *out. Errors: AP_ERR_INVALID_ARGUMENT for bad states or
+// strings that are not UTF-8; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `states` is NULL or holds `n_states` pointers, each NULL or NUL-terminated; `out` is NULL or
+// writable.
+ap_status ap_enum_new(const char *const *states, size_t n_states, ap_enum **out);
+
+// Returns another owning handle to the same Enum (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `e` is NULL or a live handle.
+ap_enum *ap_enum_clone(const ap_enum *e);
+
+// Releases one owner's handle; freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `e` is NULL or a handle the caller owns and does not use afterwards.
+void ap_enum_free(ap_enum *e);
+
+// Makes `state` the current state. Errors: AP_ERR_INVALID_ARGUMENT if it is not one of the
+// states (nothing changes) or not UTF-8; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `e` is NULL or a live handle; `state` is NULL or NUL-terminated.
+ap_status ap_enum_set(const ap_enum *e, const char *state);
+
+// Writes the current state followed by a NUL into `buf`, its length without the NUL to *len,
+// and its index among the states to *index. Errors: AP_ERR_BUFFER_TOO_SMALL when capacity <
+// *len + 1 (*len and *index are set); AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `e` is NULL or a live handle; `buf` is NULL or holds `capacity` writable bytes; `len` and
+// `index` are NULL or writable.
+ap_status ap_enum_get(const ap_enum *e, char *buf, size_t capacity, size_t *len, size_t *index);
+
+// As ap_registry_counter, for an Info (created with no pairs; exported as `name_info`, with one
+// `_info` suffix whether or not `name` ends in it). Its pairs may not use the family's label
+// names.
+//
+// # Safety
+// As ap_registry_counter.
+ap_status ap_registry_info(const ap_registry *r,
+                           const char *name,
+                           const char *help,
+                           const char *const *label_names,
+                           const char *const *label_values,
+                           size_t n_labels,
+                           ap_info **out);
+
+// As ap_registry_counter, for an Enum over the `n_states` states (used when the family is
+// created, ignored for an existing one), in its first state when new. Its state label is named
+// `name`, which must therefore be a valid label name and not one of its labels. Errors: as
+// ap_registry_counter, and AP_ERR_INVALID_ARGUMENT for bad states.
+//
+// # Safety
+// As ap_registry_counter; `states` is NULL or holds `n_states` pointers, each NULL or
+// NUL-terminated.
+ap_status ap_registry_enum(const ap_registry *r,
+                           const char *name,
+                           const char *help,
+                           const char *const *label_names,
+                           const char *const *label_values,
+                           size_t n_labels,
+                           const char *const *states,
+                           size_t n_states,
+                           ap_enum **out);
 
 // Stores in *out a handle to the process-wide default registry (free it like any handle; the
 // registry itself lives as long as the process). Errors: AP_ERR_NULL_POINTER.

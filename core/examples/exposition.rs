@@ -72,6 +72,19 @@ fn main() {
     for v in [0.1, 0.3, 2.0] {
         native.record(v);
     }
+    r.info("build", "Build facts.", &[("service", "api")])
+        .unwrap()
+        .set(&[("version", "1.4.2"), ("commit", "9b339de")])
+        .unwrap();
+    r.enumeration(
+        "task_state",
+        "Task state.",
+        &[("task", "mail")],
+        &["starting", "running", "stopped"],
+    )
+    .unwrap()
+    .set("running")
+    .unwrap();
     let out = match std::env::args().nth(1).as_deref() {
         Some("--openmetrics") => r.export_openmetrics(),
         Some("--json") => r.export_json(),

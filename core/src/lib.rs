@@ -36,6 +36,7 @@ mod error;
 mod fork;
 mod gauge;
 mod histogram;
+mod info;
 mod ledger;
 mod minmax;
 mod native_histogram;
@@ -65,6 +66,7 @@ pub struct ReadmeDoctests;
 pub use error::Error;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
+pub use info::{Enum, Info};
 pub use ledger::Ledger;
 pub use minmax::{MinMax, MinMaxI64};
 pub use native_histogram::{

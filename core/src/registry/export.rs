@@ -7,6 +7,7 @@
 //! with the values of its series, read at export time. Each registry turns its families into
 //! views, so every registry exports through the one set of writers here.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -115,6 +116,10 @@ pub(crate) enum Value {
     MinMax(Option<u64>, Option<u64>),
     /// A native histogram's state.
     Native(NativeSnapshot),
+    /// An info's pairs, sorted by name.
+    Info(Vec<(String, String)>),
+    /// An enum's states and the index of the current one.
+    Enum(Arc<[String]>, usize),
 }
 
 /// Reads one series' value when the writer gets to it (so that only one histogram snapshot
@@ -151,6 +156,8 @@ impl Family {
                     }
                     Metric::MinMax(mm) => Value::MinMax(mm.min(), mm.max()),
                     Metric::NativeHistogram(h) => Value::Native(h.snapshot()),
+                    Metric::Info(i) => Value::Info(i.get()),
+                    Metric::Enum(e) => Value::Enum(e.states().into(), e.index()),
                 });
                 (labels, read)
             })
@@ -184,7 +191,8 @@ impl Num {
 
 struct Sample {
     suffix: &'static str,
-    extra: Option<(&'static str, String)>,
+    /// Labels after the series' own: `le`, an enum's state, an info's pairs.
+    extra: Vec<(Cow<'static, str>, String)>,
     value: Num,
 }
 
@@ -223,23 +231,23 @@ fn histogram_samples(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Vec<
     for (le, count) in cumulative(s, &opts.buckets, opts.scale) {
         out.push(Sample {
             suffix: "_bucket",
-            extra: Some(("le", format_value(le))),
+            extra: vec![("le".into(), format_value(le))],
             value: Num::Int(count),
         });
     }
     out.push(Sample {
         suffix: "_bucket",
-        extra: Some(("le", "+Inf".into())),
+        extra: vec![("le".into(), "+Inf".into())],
         value: Num::Int(s.count()),
     });
     out.push(Sample {
         suffix: "_sum",
-        extra: None,
+        extra: Vec::new(),
         value: Num::Float(scaled_f64(s.sum_f64(), opts.scale)),
     });
     out.push(Sample {
         suffix: "_count",
-        extra: None,
+        extra: Vec::new(),
         value: Num::Int(s.count()),
     });
 }
@@ -249,23 +257,23 @@ fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample
     for &le in &opts.buckets {
         out.push(Sample {
             suffix: "_bucket",
-            extra: Some(("le", format_value(le))),
+            extra: vec![("le".into(), format_value(le))],
             value: Num::Int(s.cumulative_count(le)),
         });
     }
     out.push(Sample {
         suffix: "_bucket",
-        extra: Some(("le", "+Inf".into())),
+        extra: vec![("le".into(), "+Inf".into())],
         value: Num::Int(s.count()),
     });
     out.push(Sample {
         suffix: "_sum",
-        extra: None,
+        extra: Vec::new(),
         value: Num::Float(s.sum()),
     });
     out.push(Sample {
         suffix: "_count",
-        extra: None,
+        extra: Vec::new(),
         value: Num::Int(s.count()),
     });
 }
@@ -277,7 +285,7 @@ type SeriesSamples = (Vec<String>, Vec<Sample>);
 fn plain(suffix: &'static str, value: Num) -> Vec<Sample> {
     vec![Sample {
         suffix,
-        extra: None,
+        extra: Vec::new(),
         value,
     }]
 }
@@ -373,16 +381,71 @@ fn expand(
                 (format!("{name}_max"), "gauge", maxs),
             ]
         }
+        MetricKind::Info => {
+            // As prometheus_client: OpenMetrics names the family without _info and puts it on
+            // the sample; 0.0.4 has no info type and exports a gauge named with it.
+            let base = name.strip_suffix("_info").unwrap_or(name);
+            let (family_name, kind, suffix) = match format {
+                Format::Prometheus => (format!("{base}_info"), "gauge", ""),
+                Format::OpenMetrics => (base.to_string(), "info", "_info"),
+            };
+            let rows = series
+                .into_iter()
+                .filter_map(|(labels, read)| match read() {
+                    Value::Info(pairs) => Some((labels, vec![info_sample(suffix, pairs)])),
+                    _ => None,
+                })
+                .collect();
+            vec![(family_name, kind, rows)]
+        }
+        MetricKind::Enum => {
+            let kind = match format {
+                Format::Prometheus => "gauge",
+                Format::OpenMetrics => "stateset",
+            };
+            let rows = series
+                .into_iter()
+                .filter_map(|(labels, read)| match read() {
+                    Value::Enum(states, current) => {
+                        Some((labels, enum_samples(name, &states, current)))
+                    }
+                    _ => None,
+                })
+                .collect();
+            vec![(name.to_string(), kind, rows)]
+        }
     }
+}
+
+/// An info's one sample: its pairs as labels, value 1.
+fn info_sample(suffix: &'static str, pairs: Vec<(String, String)>) -> Sample {
+    Sample {
+        suffix,
+        extra: pairs.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+        value: Num::Int(1),
+    }
+}
+
+/// An enum's samples: one per state, labelled `<name>="<state>"`, 1 for the current one.
+fn enum_samples(name: &str, states: &[String], current: usize) -> Vec<Sample> {
+    states
+        .iter()
+        .enumerate()
+        .map(|(i, state)| Sample {
+            suffix: "",
+            extra: vec![(name.to_string().into(), state.clone())],
+            value: Num::Int(u64::from(i == current)),
+        })
+        .collect()
 }
 
 fn write_labels(
     out: &mut String,
     names: &[String],
     values: &[String],
-    extra: &Option<(&'static str, String)>,
+    extra: &[(Cow<'static, str>, String)],
 ) {
-    if names.is_empty() && extra.is_none() {
+    if names.is_empty() && extra.is_empty() {
         return;
     }
     out.push('{');
@@ -391,7 +454,7 @@ fn write_labels(
         .iter()
         .map(String::as_str)
         .zip(values.iter().map(String::as_str));
-    for (n, v) in pairs.chain(extra.iter().map(|(n, v)| (*n, v.as_str()))) {
+    for (n, v) in pairs.chain(extra.iter().map(|(n, v)| (n.as_ref(), v.as_str()))) {
         if !first {
             out.push(',');
         }
@@ -638,6 +701,32 @@ fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
                 out.opt_uint(max);
             }
             Value::Native(s) => native_json(&s, family.opts, out),
+            Value::Info(pairs) => {
+                out.key("info");
+                out.raw("{");
+                for (j, (name, value)) in pairs.iter().enumerate() {
+                    if j > 0 {
+                        out.raw(",");
+                    }
+                    out.key(name);
+                    out.string(value);
+                }
+                out.raw("}");
+            }
+            Value::Enum(states, current) => {
+                out.key("state");
+                out.string(&states[current]);
+                out.raw(",");
+                out.key("states");
+                out.raw("[");
+                for (j, state) in states.iter().enumerate() {
+                    if j > 0 {
+                        out.raw(",");
+                    }
+                    out.string(state);
+                }
+                out.raw("]");
+            }
         }
         out.raw("}");
     }
@@ -895,6 +984,46 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                 }
                 exported.push((format!("{name}_min"), T::Gauge, mins));
                 exported.push((format!("{name}_max"), T::Gauge, maxs));
+            }
+            // Protobuf has neither info nor stateset: gauges, as in the text format 0.0.4.
+            MetricKind::Info => {
+                let base = name.strip_suffix("_info").unwrap_or(name);
+                let rows = series
+                    .into_iter()
+                    .filter_map(|(labels, read)| match read() {
+                        Value::Info(pairs) => {
+                            let mut m = metric(&labels);
+                            m.label
+                                .extend(pairs.into_iter().map(|(n, v)| proto::LabelPair {
+                                    name: Some(n),
+                                    value: Some(v),
+                                }));
+                            m.gauge = Some(proto::Gauge { value: Some(1.0) });
+                            Some(m)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                exported.push((format!("{base}_info"), T::Gauge, rows));
+            }
+            MetricKind::Enum => {
+                let mut rows = Vec::new();
+                for (labels, read) in series {
+                    if let Value::Enum(states, current) = read() {
+                        for (i, state) in states.iter().enumerate() {
+                            let mut m = metric(&labels);
+                            m.label.push(proto::LabelPair {
+                                name: Some(name.to_string()),
+                                value: Some(state.clone()),
+                            });
+                            m.gauge = Some(proto::Gauge {
+                                value: Some(if i == current { 1.0 } else { 0.0 }),
+                            });
+                            rows.push(m);
+                        }
+                    }
+                }
+                exported.push((name.to_string(), T::Gauge, rows));
             }
         }
         for (family_name, kind, rows) in exported {

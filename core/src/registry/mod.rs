@@ -6,6 +6,8 @@ mod proto;
 #[cfg(all(unix, not(loom)))]
 mod shared;
 
+pub(crate) use names::check_label_name;
+
 pub use export::{
     negotiate, ExportFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
     PROTOBUF_CONTENT_TYPE,
@@ -17,8 +19,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::info::check_states;
 use crate::{
-    Counter, Error, Gauge, Histogram, MinMax, NativeConfig, NativeHistogram, ShardedMap, Timer,
+    Counter, Enum, Error, Gauge, Histogram, Info, MinMax, NativeConfig, NativeHistogram,
+    ShardedMap, Timer,
 };
 
 /// The kind of a registered metric family.
@@ -39,6 +43,13 @@ pub enum MetricKind {
     /// (with classic `le` buckets too when its [`NativeOpts`] name some), and in the text formats
     /// as a histogram of those classic buckets, `+Inf`, `_sum` and `_count`.
     NativeHistogram,
+    /// [`Info`], exported as one sample `<name>_info{...} 1` carrying its pairs as labels
+    /// (OpenMetrics type `info`; a gauge `<name>_info` in the Prometheus text format).
+    Info,
+    /// [`Enum`], exported as one sample per state, `<name>{...,<name>="<state>"}`, 1 for the
+    /// current state and 0 for the others (OpenMetrics type `stateset`; a gauge in the
+    /// Prometheus text format).
+    Enum,
 }
 
 impl MetricKind {
@@ -76,6 +87,11 @@ impl MetricKind {
                 "_errors_created",
             ]),
             MetricKind::MinMax => suffixed(&["", "_min", "_max"]),
+            MetricKind::Info => {
+                let base = name.strip_suffix("_info").unwrap_or(name);
+                vec![base.to_string(), format!("{base}_info")]
+            }
+            MetricKind::Enum => vec![name.to_string()],
         }
     }
 
@@ -87,6 +103,8 @@ impl MetricKind {
             MetricKind::Timer => "timer",
             MetricKind::MinMax => "minmax",
             MetricKind::NativeHistogram => "native_histogram",
+            MetricKind::Info => "info",
+            MetricKind::Enum => "enum",
         }
     }
 }
@@ -106,6 +124,10 @@ pub enum Metric {
     MinMax(Arc<MinMax>),
     /// A native histogram.
     NativeHistogram(Arc<NativeHistogram>),
+    /// An info.
+    Info(Arc<Info>),
+    /// An enum.
+    Enum(Arc<Enum>),
 }
 
 /// How a registered native histogram is laid out and exported.
@@ -183,7 +205,17 @@ struct Family {
     opts: HistogramOpts,
     /// The layout of a native histogram family's series.
     native: NativeConfig,
+    /// The states of an enum family's series (empty for other kinds).
+    states: Arc<[String]>,
     series: ShardedMap<Vec<String>, Metric>,
+}
+
+/// What a new family is laid out with, beside its histogram options.
+#[derive(Clone, Copy)]
+enum Layout<'a> {
+    Plain,
+    Native(&'a NativeConfig),
+    States(&'a Arc<[String]>),
 }
 
 /// Named metrics with help text and labels, created on first use and shared afterwards:
@@ -371,9 +403,55 @@ impl Registry {
             MetricKind::NativeHistogram,
             labels,
             Some(&classic),
-            Some(&opts.config),
+            Layout::Native(&opts.config),
         )? {
             Metric::NativeHistogram(h) => Ok(h),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The info `name` with these labels, created (with no pairs) if absent. It is exported as
+    /// `<name>_info` (one `_info` suffix whether or not `name` ends in it); its pairs, set with
+    /// [`Info::set`], may not use the family's label names.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn info(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Info>, Error> {
+        match self.get_or_create(name, help, MetricKind::Info, labels, None)? {
+            Metric::Info(i) => Ok(i),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
+    /// The enum `name` with these labels, created in its first state if absent. `states` lays
+    /// out a new family (at least one, none empty or twice) and is ignored for an existing one.
+    /// Its state label is named `name`, so `name` must also be a valid label name (no `:`), and
+    /// no other label may be called so.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter), and [`Error::InvalidArgument`] for bad states.
+    pub fn enumeration(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        states: &[&str],
+    ) -> Result<Arc<Enum>, Error> {
+        let states = check_states(states)?;
+        match self.get_or_create_with(
+            name,
+            help,
+            MetricKind::Enum,
+            labels,
+            None,
+            Layout::States(&states),
+        )? {
+            Metric::Enum(e) => Ok(e),
             _ => unreachable!("kind checked"),
         }
     }
@@ -396,7 +474,7 @@ impl Registry {
         labels: &[(&str, &str)],
         opts: Option<&HistogramOpts>,
     ) -> Result<Metric, Error> {
-        self.get_or_create_with(name, help, kind, labels, opts, None)
+        self.get_or_create_with(name, help, kind, labels, opts, Layout::Plain)
     }
 
     fn get_or_create_with(
@@ -406,11 +484,11 @@ impl Registry {
         kind: MetricKind,
         labels: &[(&str, &str)],
         opts: Option<&HistogramOpts>,
-        native: Option<&NativeConfig>,
+        layout: Layout<'_>,
     ) -> Result<Metric, Error> {
         let family = match self.families.get(name) {
             Some(f) => f,
-            None => self.create_family(name, help, kind, labels, opts, native)?,
+            None => self.create_family(name, help, kind, labels, opts, layout)?,
         };
         if family.kind != kind {
             return Err(Error::InvalidArgument(format!(
@@ -555,11 +633,13 @@ impl Registry {
         kind: MetricKind,
         labels: &[(&str, &str)],
         opts: Option<&HistogramOpts>,
-        native: Option<&NativeConfig>,
+        layout: Layout<'_>,
     ) -> Result<Arc<Family>, Error> {
         let mut fresh = Family::new(name, help, kind, labels, opts)?;
-        if let Some(config) = native {
-            fresh.native = *config;
+        match layout {
+            Layout::Plain => {}
+            Layout::Native(config) => fresh.native = *config,
+            Layout::States(states) => fresh.states = states.clone(),
         }
         let fresh = Arc::new(fresh);
         let mut exported =
@@ -595,6 +675,11 @@ impl Family {
         names::check_metric_name(name)?;
         let reserved: &[&str] = match kind {
             MetricKind::Histogram | MetricKind::Timer | MetricKind::NativeHistogram => &["le"],
+            // The state label is named after the metric.
+            MetricKind::Enum => {
+                names::check_label_name(name, &[])?;
+                std::slice::from_ref(&name)
+            }
             _ => &[],
         };
         for (i, (label, _)) in labels.iter().enumerate() {
@@ -620,6 +705,7 @@ impl Family {
             },
             opts,
             native: NativeConfig::default(),
+            states: Arc::new([]),
             series: ShardedMap::with_shards(4).expect("4 is a power of two"),
         })
     }
@@ -658,6 +744,10 @@ impl Family {
             MetricKind::NativeHistogram => {
                 Metric::NativeHistogram(Arc::new(NativeHistogram::with_config(self.native)))
             }
+            MetricKind::Info => {
+                Metric::Info(Arc::new(Info::with_reserved(self.label_names.clone())))
+            }
+            MetricKind::Enum => Metric::Enum(Arc::new(Enum::with_states(self.states.clone()))),
         }
     }
 }

@@ -689,3 +689,86 @@ fn writers_racing_removals_lose_no_update_and_never_fail() {
     );
     assert!(r.series_count() <= 2);
 }
+
+#[test]
+fn info_and_enum_export_as_prometheus_client_does() {
+    let r = Registry::new();
+    let build = r
+        .info("build", "Build facts.", &[("service", "api")])
+        .unwrap();
+    build
+        .set(&[("version", "1.2"), ("commit", "a\"b")])
+        .unwrap();
+    assert!(build.set(&[("service", "x")]).is_err(), "a family label");
+    let again = r.info("build", "", &[("service", "api")]).unwrap();
+    assert!(Arc::ptr_eq(&build, &again));
+    let task = r
+        .enumeration(
+            "task_state",
+            "Task.",
+            &[("task", "mail")],
+            &["starting", "running"],
+        )
+        .unwrap();
+    task.set("running").unwrap();
+    assert!(task.set("nope").is_err());
+
+    let text = r.export_prometheus();
+    let want = "# HELP build_info Build facts.\n# TYPE build_info gauge\n\
+                build_info{service=\"api\",commit=\"a\\\"b\",version=\"1.2\"} 1\n\
+                # HELP task_state Task.\n# TYPE task_state gauge\n\
+                task_state{task=\"mail\",task_state=\"starting\"} 0\n\
+                task_state{task=\"mail\",task_state=\"running\"} 1\n";
+    assert_eq!(text, want);
+    let om = r.export_openmetrics();
+    let want = "# HELP build Build facts.\n# TYPE build info\n\
+                build_info{service=\"api\",commit=\"a\\\"b\",version=\"1.2\"} 1\n\
+                # HELP task_state Task.\n# TYPE task_state stateset\n\
+                task_state{task=\"mail\",task_state=\"starting\"} 0\n\
+                task_state{task=\"mail\",task_state=\"running\"} 1\n# EOF\n";
+    assert_eq!(om, want);
+    let json: serde_json::Value = serde_json::from_str(&r.export_json()).unwrap();
+    assert_eq!(json["families"][0]["kind"], "info");
+    assert_eq!(json["families"][0]["series"][0]["info"]["version"], "1.2");
+    assert_eq!(json["families"][1]["series"][0]["state"], "running");
+    assert_eq!(json["families"][1]["series"][0]["states"][0], "starting");
+    let proto = r.export_protobuf();
+    let mut buf = proto.as_slice();
+    let mut families = Vec::new();
+    while !buf.is_empty() {
+        families.push(
+            <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut buf).unwrap(),
+        );
+    }
+    assert_eq!(families[0].name.as_deref(), Some("build_info"));
+    assert_eq!(families[0].metric[0].label.len(), 3);
+    assert_eq!(families[1].metric.len(), 2);
+    assert_eq!(
+        families[1].metric[1].gauge.as_ref().unwrap().value,
+        Some(1.0)
+    );
+}
+
+#[test]
+fn info_and_enum_names_and_states_are_checked() {
+    let r = Registry::new();
+    // A name ending in _info exports one _info; its names are taken.
+    r.info("version_info", "", &[])
+        .unwrap()
+        .set(&[("v", "1")])
+        .unwrap();
+    assert!(r.export_prometheus().contains("version_info{v=\"1\"} 1\n"));
+    assert!(r.gauge("version_info", "", &[]).is_err());
+    assert!(r.gauge("version", "", &[]).is_err());
+    // The enum's state label is its name: a label name, and not also one of its labels.
+    assert!(r.enumeration("a:b", "", &[], &["x"]).is_err());
+    assert!(r.enumeration("st", "", &[("st", "1")], &["x"]).is_err());
+    assert!(r.enumeration("st", "", &[], &[]).is_err());
+    assert!(r.enumeration("st", "", &[], &["x", "x"]).is_err());
+    let e = r.enumeration("st", "", &[], &["x", "y"]).unwrap();
+    // Other states for an existing family are ignored, as other histogram bounds are.
+    let same = r.enumeration("st", "", &[], &["z"]).unwrap();
+    assert!(Arc::ptr_eq(&e, &same));
+    assert!(r.remove("st", &[]).unwrap());
+    assert!(!r.export_prometheus().contains("st{"));
+}
