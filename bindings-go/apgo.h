@@ -18,7 +18,7 @@ static inline ap_status apgo_fail(ap_status s, char **msg) {
 
 /* Kinds of metric of a registry look-up (apgo_registry_metric, apgo_shared_registry_metric). */
 enum { APGO_REG_COUNTER, APGO_REG_GAUGE, APGO_REG_HISTOGRAM, APGO_REG_TIMER, APGO_REG_MINMAX,
-       APGO_REG_NATIVE };
+       APGO_REG_NATIVE, APGO_REG_INFO };
 
 /* The arguments of a registry look-up, unpacked from the one buffer of bytes Go passes (pack in
    registry.go): the name, the help text and n_labels (label name, label value) pairs, each

@@ -43,6 +43,9 @@ static ap_status apgo_registry_metric(const ap_registry *r, int kind, const char
 	case APGO_REG_TIMER:
 		s = ap_registry_timer(r, l.name, l.help, l.names, l.values, n_labels, (ap_timer **)out);
 		break;
+	case APGO_REG_INFO:
+		s = ap_registry_info(r, l.name, l.help, l.names, l.values, n_labels, (ap_info **)out);
+		break;
 	default:
 		s = ap_registry_minmax(r, l.name, l.help, l.names, l.values, n_labels, (ap_minmax **)out);
 		break;
@@ -51,7 +54,6 @@ static ap_status apgo_registry_metric(const ap_registry *r, int kind, const char
 	return apgo_fail(s, msg);
 }
 
-// As ap_registry_export, with the messages of apgo_fail_text.
 // apgo_registry_remove removes the series described by `packed` (see apgo_lookup; its help is
 // empty and unused).
 static ap_status apgo_registry_remove(const ap_registry *r, const char *packed, size_t n_labels,
@@ -75,6 +77,7 @@ static inline ap_status apgo_registry_clear(const ap_registry *r, uint64_t *remo
 	return apgo_fail(ap_registry_clear(r, removed), msg);
 }
 
+// As ap_registry_export, with the messages of apgo_fail_text.
 static inline ap_status apgo_registry_export(const ap_registry *r, uint32_t format, char *buf,
                                              size_t capacity, size_t *len, char **msg) {
 	return apgo_fail_text(ap_registry_export(r, format, buf, capacity, len), msg);
@@ -494,6 +497,7 @@ const (
 	regTimer     = C.APGO_REG_TIMER
 	regMinMax    = C.APGO_REG_MINMAX
 	regNative    = C.APGO_REG_NATIVE
+	regInfo      = C.APGO_REG_INFO
 )
 
 // packLen is the size of the stack buffer for the packed strings of a look-up; longer
