@@ -1251,6 +1251,31 @@ export declare class Registry {
    */
   nativeHistogram(name: string, options?: RegistryNativeHistogramOptions): NativeHistogram
   /**
+   * Removes the series of family `name` with these labels (the object a look-up takes; omitted
+   * for a family without labels): it is no longer exported and no longer counts against
+   * `seriesLimit`. `false` if there was none (or no such family).
+   *
+   * A metric object of the series that a caller still holds keeps working: its updates are
+   * accepted (also its direct writes: its cells live as long as the object) and never exported
+   * again, and its memory is freed once no object refers to it. A new look-up, in any thread,
+   * creates a new series from zero (the look-up caches notice removals). The family stays
+   * registered (name, kind, help, label names).
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` if the label names are not the family's.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT`: wrong JS types.
+   */
+  remove(name: string, labels?: Labels): boolean
+  /**
+   * Removes every series of family `name` (as {@link Registry.remove} does each); returns how
+   * many there were (0 for no such family).
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `name` is not a string.
+   */
+  clearFamily(name: string): number
+  /**
+   * Removes every series of every family (as {@link Registry.remove} does each); returns how
+   * many there were. The families stay registered.
+   */
+  clear(): number
+  /**
    * Every family and series, sorted by name, in the Prometheus text format (default; valid for
    * `promtool check metrics`), OpenMetrics, JSON (strings) or the Prometheus protobuf format (a
    * Buffer). Synchronous: it reads atomic cells and never blocks recording (about a millisecond

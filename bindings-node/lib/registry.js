@@ -19,9 +19,19 @@
 //
 // Look-ups are cached per thread: the first `registry.counter(name, {labels})` asks the core
 // (which creates the series or finds it) and wraps the handle; later calls with the same kind,
-// name and label values return that same JS object without crossing into Rust. That is sound
-// because the core never removes a series, so the same key always names the same metric, and
-// only successful look-ups are cached, so every error still comes from the core.
+// name and label values return that same JS object without crossing into Rust. Only successful
+// look-ups are cached, so every error still comes from the core.
+//
+// Series can be removed (`remove`, `clearFamily`, `clear`, from any thread or language), after
+// which the same key names a new series: a cached metric may be a removed one. So every look-up
+// first reads the registry's removal count (the core's `Registry::removals`, which grows after
+// every removal) and empties this thread's cache when it changed since the last look-up. The
+// count is read without a native call: `registryRemovalsCell` maps its 8 bytes as an external
+// ArrayBuffer, read here through a Float64Array (one plain 8-byte load, never torn, as
+// lib/cells.js reads a histogram's extremes; only equality of the bits matters, and no count
+// below 2^62 has the bits of a NaN). The count is read before the core is asked, so a metric
+// that a removal overtakes is cached under the older count and dropped at the next look-up.
+// Where external buffers are unavailable, the count is a native call (`registryRemovals`).
 
 const inspect = Symbol.for('nodejs.util.inspect.custom')
 
@@ -37,6 +47,9 @@ const EMPTY = Object.freeze({})
 const NO_LABELS = Object.freeze([])
 // The end of a path in the look-up cache (no label name or value can equal it).
 const LEAF = Symbol('metric')
+// A registry's removal count before it is mapped, or where it cannot be: a NaN, which differs
+// from every count, so that every look-up takes the slow path (Registry#revalidate).
+const UNMAPPED = new Float64Array([NaN])
 
 function options(value, what) {
   if (value === undefined) return EMPTY
@@ -145,6 +158,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     registryNew, registryGlobal, registryNamed, registryCounter, registryGauge, registryHistogram,
     registryTimer, registryMinmax, registryExport, registryLen, registrySame, registryContentTypes,
     registrySetSeriesLimit, registrySeriesStats, registryNativeHistogram, exportNegotiate,
+    registryRemove, registryClearFamily, registryClear, registryRemovals, registryRemovalsCell,
   } = calls
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2, protobuf: 3 }
@@ -173,9 +187,39 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     #timers = new Map()
     #minmaxes = new Map()
     #natives = new Map()
+    // Float64Array over the registry's removal count (see the module's comment); UNMAPPED
+    // until the first look-up maps it (which may be the first use of the direct path: its
+    // self-check runs then, not when the module loads), and for good where the count is a native
+    // call.
+    #removals = UNMAPPED
+    // The count (its bits as a double) when the cache was last known good; -1, the bits of no
+    // count, while the cache is still empty.
+    #seen = -1
 
     constructor(from, handle) {
       this.#h = from === FROM_HANDLE ? handle : registryNew()
+    }
+
+    /**
+     * Empties the look-up cache if series were removed since the last look-up. Called by every
+     * look-up when `#removals[0] !== #seen` (inline: the check that stays on the hot path),
+     * always so for UNMAPPED.
+     */
+    #revalidate() {
+      if (this.#removals === UNMAPPED && internals.directAvailable()) {
+        const cell = registryRemovalsCell(this.#h)
+        if (cell !== null) this.#removals = new Float64Array(cell)
+      }
+      const now = this.#removals === UNMAPPED ? registryRemovals(this.#h) : this.#removals[0]
+      if (now !== this.#seen) {
+        this.#seen = now
+        this.#counters.clear()
+        this.#gauges.clear()
+        this.#histograms.clear()
+        this.#timers.clear()
+        this.#minmaxes.clear()
+        this.#natives.clear()
+      }
     }
 
     /** The process-wide default registry (the exported `registry`). */
@@ -197,6 +241,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     counter(name, opts) {
       const { help, labels } = options(opts, 'counter')
       checkHelp(help)
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#counters, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
@@ -206,6 +251,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     gauge(name, opts) {
       const { help, labels } = options(opts, 'gauge')
       checkHelp(help)
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#gauges, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
@@ -221,6 +267,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
       if (scale !== undefined && typeof scale !== 'number') {
         throw typeError(`scale must be a number, got ${typeName(scale)}`)
       }
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#histograms, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
@@ -230,6 +277,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     timer(name, opts) {
       const { help, labels } = options(opts, 'timer')
       checkHelp(help)
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#timers, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
@@ -239,6 +287,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     minmax(name, opts) {
       const { help, labels } = options(opts, 'minmax')
       checkHelp(help)
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#minmaxes, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
@@ -252,11 +301,33 @@ module.exports = function defineRegistry(calls, wrap, internals) {
         throw typeError(`classicBuckets must be an array of numbers, got ${typeName(classicBuckets)}`)
       }
       const [lowest, highest] = denseRangeOf(denseRange)
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
       const m = cached(this.#natives, name, labels)
       if (m !== undefined) return m
       const flat = flatLabels(labels)
       const h = registryNativeHistogram(this.#h, name, help, flat, schema, zeroThreshold, lowest, highest, classicBuckets)
       return remember(this.#natives, name, flat, wrap.nativeHistogram(h))
+    }
+
+    /**
+     * Removes the series of family `name` with these labels (an object, as in a look-up):
+     * `false` if there was none. A metric object of it keeps working, never exported again; a
+     * new look-up creates a new series from zero.
+     */
+    remove(name, labels) {
+      if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+      return registryRemove(this.#h, name, flatLabels(labels))
+    }
+
+    /** Removes every series of family `name`; returns how many there were. */
+    clearFamily(name) {
+      if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+      return registryClearFamily(this.#h, name)
+    }
+
+    /** Removes every series of every family; returns how many there were. */
+    clear() {
+      return registryClear(this.#h)
     }
 
     metrics(opts) {
@@ -321,6 +392,8 @@ module.exports = function defineRegistry(calls, wrap, internals) {
       // wrapping and the cell buffer every first look-up in a thread pays).
       internals.registry = {
         counterUncached: (r, name, labels) => wrap.counter(registryCounter(r.#h, name, undefined, flatLabels(labels))),
+        // The view over the removal count (null: native calls), for the tests.
+        removalsView: (r) => (r.#removals === UNMAPPED ? null : r.#removals),
       }
     }
 

@@ -10,6 +10,7 @@
 //! `Error::InvalidArgument`; here they become a plain Error with code `AP_ERR_INVALID_ARGUMENT`
 //! (a TypeError is kept for arguments of the wrong JS type).
 
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use atomicperf::{
@@ -18,6 +19,7 @@ use atomicperf::{
 };
 
 use crate::callback::{self, callbacks, export, Env, Export, Value};
+use crate::cells;
 use crate::convert;
 use crate::error::{Fail, Result};
 use crate::handle;
@@ -52,6 +54,15 @@ impl Key {
         } else {
             convert::to_string(env, help, "help")?
         };
+        Ok(Key {
+            name,
+            help,
+            labels: Key::read_labels(env, labels)?,
+        })
+    }
+
+    /// The flat `[name0, value0, ...]` labels array as pairs.
+    fn read_labels(env: Env<'_>, labels: Value<'_>) -> Result<Vec<(String, String)>> {
         let flat = convert::to_array(env, labels, "labels")?;
         if flat.len() % 2 != 0 {
             return Err(Fail::type_error(
@@ -64,11 +75,7 @@ impl Key {
             let value = convert::to_string(env, pair[1], "a label value")?;
             pairs.push((label, value));
         }
-        Ok(Key {
-            name,
-            help,
-            labels: pairs,
-        })
+        Ok(pairs)
     }
 
     pub(crate) fn labels(&self) -> Vec<(&str, &str)> {
@@ -280,6 +287,55 @@ callbacks! {
         Ok(out)
     }
 
+    /// `registryRemove(h, name, labels: string[]): boolean`: removes the series (false if there
+    /// was none or no such family); a wrong set of label names is core's error.
+    fn registry_remove(env, info) {
+        let [h, name, labels] = callback::args::<3>(env, info)?;
+        let registry = registry_of(env, h)?;
+        let key = Key {
+            name: convert::to_string(env, name, "name")?,
+            help: String::new(),
+            labels: Key::read_labels(env, labels)?,
+        };
+        let removed = registry.remove(&key.name, &key.labels()).map_err(registry_error)?;
+        convert::boolean(env, removed)
+    }
+
+    /// `registryClearFamily(h, name): number`: series removed.
+    fn registry_clear_family(env, info) {
+        let [h, name] = callback::args::<2>(env, info)?;
+        let registry = registry_of(env, h)?;
+        let name = convert::to_string(env, name, "name")?;
+        convert::from_f64(env, registry.clear_family(&name) as f64)
+    }
+
+    /// `registryClear(h): number`: series removed.
+    fn registry_clear(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, registry_of(env, h)?.clear() as f64)
+    }
+
+    /// `registryRemovals(h): number`: the registry's removal count (`Registry::removals`), for
+    /// runtimes without external buffers.
+    fn registry_removals(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        convert::from_f64(env, registry_of(env, h)?.removals() as f64)
+    }
+
+    /// `registryRemovalsCell(h): ArrayBuffer | null`: the 8 bytes of the registry's removal count
+    /// (`Registry::removals_cell`, a native-endian u64), which `lib/registry.js` reads before
+    /// every cached look-up; JS only ever reads it. `null` where the runtime refuses external
+    /// buffers.
+    fn registry_removals_cell(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        let registry = handle::get_arc::<Registry>(env, h)?;
+        let cell: *const AtomicU64 = registry.removals_cell();
+        // SAFETY: the cell is a field of the registry, which the buffer's finalizer keeps alive
+        // (this clone) and which never moves inside its Arc; 8 bytes, 8-aligned. JS reads it with
+        // plain 8-byte loads and never writes it; the core only changes it atomically.
+        unsafe { cells::external_buffer(env, registry, cell.cast::<u8>(), size_of::<AtomicU64>()) }
+    }
+
     /// `registryContentTypes(): [prometheus, openmetrics, protobuf]`.
     fn registry_content_types(env, _info) {
         let types = [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE];
@@ -307,5 +363,10 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("registryContentTypes", registry_content_types),
     export!("registrySetSeriesLimit", registry_set_series_limit),
     export!("registrySeriesStats", registry_series_stats),
+    export!("registryRemove", registry_remove),
+    export!("registryClearFamily", registry_clear_family),
+    export!("registryClear", registry_clear),
+    export!("registryRemovals", registry_removals),
+    export!("registryRemovalsCell", registry_removals_cell),
     export!("exportNegotiate", export_negotiate),
 ];
