@@ -1,6 +1,6 @@
 //! Prints a Prometheus (or, with `--openmetrics`, OpenMetrics; with `--json`, JSON) exposition
-//! holding every metric kind, labels that need escaping included: what the test command feeds to
-//! `promtool check metrics`.
+//! holding every metric kind, labels that need escaping included, and the process metrics: what
+//! the test command feeds to `promtool check metrics`.
 //!
 //! cargo run -p atomicperf --example exposition [-- --openmetrics | --json]
 
@@ -85,6 +85,9 @@ fn main() {
     .unwrap()
     .set("running")
     .unwrap();
+    // The process metrics every client exports (Linux only), read at export time.
+    #[cfg(target_os = "linux")]
+    r.register_process_metrics().unwrap();
     let out = match std::env::args().nth(1).as_deref() {
         Some("--openmetrics") => r.export_openmetrics(),
         Some("--json") => r.export_json(),

@@ -76,7 +76,7 @@ pub use once_map::{Claim, InitTicket, OnceMap};
 pub use push::{pushgateway_path, pushgateway_url, PushMethod};
 pub use rate_tracker::{Rate, RateTracker};
 pub use registry::{
-    negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, Registry,
+    negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, ProcessStats, Registry,
     OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE,
 };
 #[cfg(all(unix, not(loom)))]

@@ -313,6 +313,8 @@ fn expand(
                 .into_iter()
                 .filter_map(|(labels, read)| match read() {
                     Value::Counter(c) => Some((labels, plain(suffix, Num::Int(c)))),
+                    // A collected counter's cell (Registry::collected_counter).
+                    Value::Gauge(v) => Some((labels, plain(suffix, Num::Float(v)))),
                     _ => None,
                 })
                 .collect();
@@ -529,6 +531,7 @@ pub(crate) fn write_json<'a>(families: impl IntoIterator<Item = FamilyView<'a>>)
 
 impl Registry {
     fn sorted_families(&self) -> Vec<Arc<Family>> {
+        self.collect_process();
         let mut families: Vec<Arc<Family>> = self
             .families
             .snapshot()
@@ -912,6 +915,11 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                             counter: Some(proto::Counter {
                                 value: Some(c as f64),
                             }),
+                            ..metric(&labels)
+                        }),
+                        // A collected counter's cell (Registry::collected_counter).
+                        Value::Gauge(v) => Some(proto::Metric {
+                            counter: Some(proto::Counter { value: Some(v) }),
                             ..metric(&labels)
                         }),
                         _ => None,

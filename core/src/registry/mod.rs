@@ -2,11 +2,14 @@
 
 mod export;
 mod names;
+mod process;
 mod proto;
 #[cfg(all(unix, not(loom)))]
 mod shared;
 
 pub(crate) use names::check_label_name;
+
+pub use process::ProcessStats;
 
 pub use export::{
     negotiate, ExportFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE,
@@ -16,7 +19,7 @@ pub use export::{
 pub use shared::{GaugeMode, SharedOptions, SharedRegistry};
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::info::check_states;
@@ -207,6 +210,9 @@ struct Family {
     native: NativeConfig,
     /// The states of an enum family's series (empty for other kinds).
     states: Arc<[String]>,
+    /// A collected family ([`Registry::collected_counter`]): its series are [`Gauge`] cells set
+    /// by a collector, exported as its kind.
+    collected: bool,
     series: ShardedMap<Vec<String>, Metric>,
 }
 
@@ -216,6 +222,8 @@ enum Layout<'a> {
     Plain,
     Native(&'a NativeConfig),
     States(&'a Arc<[String]>),
+    /// A collected counter or gauge ([`Registry::collected_counter`]).
+    Collected,
 }
 
 /// Named metrics with help text and labels, created on first use and shared afterwards:
@@ -262,6 +270,9 @@ pub struct Registry {
     refused: AtomicU64,
     /// Bumped after every removal of series ([`removals`](Registry::removals)).
     removals: AtomicU64,
+    /// Whether every export reads the process metrics first
+    /// ([`register_process_metrics`](Registry::register_process_metrics)).
+    process: AtomicBool,
 }
 
 impl Registry {
@@ -274,6 +285,7 @@ impl Registry {
             series_limit: AtomicUsize::new(usize::MAX),
             refused: AtomicU64::new(0),
             removals: AtomicU64::new(0),
+            process: AtomicBool::new(false),
         }
     }
 
@@ -456,6 +468,52 @@ impl Registry {
         }
     }
 
+    /// The series `name` with these labels of a collected counter family, created (at 0) if
+    /// absent: a counter whose total is read elsewhere (the CPU time of the process, a garbage
+    /// collector's counts) and set, not incremented, by a collector just before an export. The
+    /// cell is a [`Gauge`] (an `f64`, set with [`Gauge::set`]); the family is exported as a
+    /// counter (`<name>_total`, its value as set). The family is neither a counter nor a gauge:
+    /// [`counter`](Self::counter) or [`gauge`](Self::gauge) of its name is an error, and so is
+    /// this call for a name registered otherwise.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn collected_counter(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Gauge>, Error> {
+        self.collected(name, help, MetricKind::Counter, labels)
+    }
+
+    /// The series `name` with these labels of a collected gauge family, created (at 0) if
+    /// absent: as [`collected_counter`](Self::collected_counter), exported as a gauge.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter).
+    pub fn collected_gauge(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Gauge>, Error> {
+        self.collected(name, help, MetricKind::Gauge, labels)
+    }
+
+    fn collected(
+        &self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+    ) -> Result<Arc<Gauge>, Error> {
+        match self.get_or_create_with(name, help, kind, labels, None, Layout::Collected)? {
+            Metric::Gauge(g) => Ok(g),
+            _ => unreachable!("a collected family's series are gauge cells"),
+        }
+    }
+
     /// Number of metric families.
     pub fn len(&self) -> usize {
         self.families.len()
@@ -490,11 +548,16 @@ impl Registry {
             Some(f) => f,
             None => self.create_family(name, help, kind, labels, opts, layout)?,
         };
-        if family.kind != kind {
+        let collected = matches!(layout, Layout::Collected);
+        if family.kind != kind || family.collected != collected {
+            let describe = |kind: MetricKind, collected: bool| {
+                let prefix = if collected { "collected " } else { "" };
+                format!("{prefix}{}", kind.as_str())
+            };
             return Err(Error::InvalidArgument(format!(
                 "metric {name:?} is registered as a {}, not a {}",
-                family.kind.as_str(),
-                kind.as_str()
+                describe(family.kind, family.collected),
+                describe(kind, collected)
             )));
         }
         let values = family.values_in_order(labels)?;
@@ -640,6 +703,7 @@ impl Registry {
             Layout::Plain => {}
             Layout::Native(config) => fresh.native = *config,
             Layout::States(states) => fresh.states = states.clone(),
+            Layout::Collected => fresh.collected = true,
         }
         let fresh = Arc::new(fresh);
         let mut exported =
@@ -706,6 +770,7 @@ impl Family {
             opts,
             native: NativeConfig::default(),
             states: Arc::new([]),
+            collected: false,
             series: ShardedMap::with_shards(4).expect("4 is a power of two"),
         })
     }
@@ -735,6 +800,9 @@ impl Family {
     }
 
     fn make(&self) -> Metric {
+        if self.collected {
+            return Metric::Gauge(Arc::new(Gauge::new()));
+        }
         match self.kind {
             MetricKind::Counter => Metric::Counter(Arc::new(Counter::new())),
             MetricKind::Gauge => Metric::Gauge(Arc::new(Gauge::new())),
@@ -768,6 +836,8 @@ impl std::fmt::Debug for Registry {
 
 #[cfg(all(test, not(loom)))]
 mod tests;
+#[cfg(all(test, not(loom)))]
+mod process_tests;
 
 /// The refusal of a family `name` of `kind` whose exported series `series` is already exported
 /// by family `owner` (a metric of kind `other`): one message for every registry.
