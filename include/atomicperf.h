@@ -2016,6 +2016,19 @@ ap_status ap_registry_clear(const ap_registry *r, uint64_t *removed);
 // `r` is NULL or a live handle; `cell` is NULL or writable.
 ap_status ap_registry_removals_cell(const ap_registry *r, const uint64_t **cell);
 
+// Adds the process metrics every Prometheus client exports to the registry, read from /proc at
+// each export and never in between: process_cpu_seconds_total (a counter),
+// process_resident_memory_bytes, process_virtual_memory_bytes, process_open_fds,
+// process_max_fds and process_start_time_seconds (gauges). Their names are taken: a family of
+// the registry's own whose exported names meet them is refused afterwards. Calling it again
+// does nothing. Errors: AP_ERR_INVALID_ARGUMENT on a platform other than Linux (no /proc), or
+// if the registry already has a family whose exported names meet theirs (nothing is
+// registered then); AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `r` is NULL or a live handle.
+ap_status ap_registry_register_process_metrics(const ap_registry *r);
+
 // Opens the shared registry `name_or_path` and stores a handle in *out, creating the segment if
 // there is none (unless opts->flags has AP_SHARED_OPEN_EXISTING). A name (letters, digits, '.',
 // '_', '-') is the file "<dir>/atomicperf-<name>", /dev/shm by default; anything with a '/' is

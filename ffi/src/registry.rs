@@ -654,3 +654,24 @@ pub unsafe extern "C" fn ap_registry_removals_cell(
         cell.write(registry.removals_cell().as_ptr().cast_const())
     })
 }
+
+/// Adds the process metrics every Prometheus client exports to the registry, read from /proc at
+/// each export and never in between: process_cpu_seconds_total (a counter),
+/// process_resident_memory_bytes, process_virtual_memory_bytes, process_open_fds,
+/// process_max_fds and process_start_time_seconds (gauges). Their names are taken: a family of
+/// the registry's own whose exported names meet them is refused afterwards. Calling it again
+/// does nothing. Errors: AP_ERR_INVALID_ARGUMENT on a platform other than Linux (no /proc), or
+/// if the registry already has a family whose exported names meet theirs (nothing is
+/// registered then); AP_ERR_NULL_HANDLE.
+///
+/// # Safety
+/// `r` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_register_process_metrics(r: *const ApRegistry) -> ap_status {
+    guard("ap_registry_register_process_metrics", || {
+        // SAFETY: the caller guarantees `r` is NULL or a live registry handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        Ok(registry.register_process_metrics()?)
+    })
+}
