@@ -29,7 +29,9 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     # --target keeps build scripts uninstrumented; the library lands in target/asan/<triple>/debug
     # with its atomicperf.pc (whose rpath points there).
     triple=x86_64-unknown-linux-gnu
-    RUSTFLAGS="-Zsanitizer=address" "${CARGO:-cargo}" +nightly build -p atomicperf-ffi \
+    # Full debug info (the workspace's test builds keep line tables only): ASan's reports, and
+    # the probe below, name the Rust source file of every frame.
+    CARGO_PROFILE_DEV_DEBUG=2 RUSTFLAGS="-Zsanitizer=address" "${CARGO:-cargo}" +nightly build -p atomicperf-ffi \
         --target "$triple" --target-dir target/asan
     asan="$repo/target/asan/$triple/debug"
     "${MAKE:-make}" -C tests/c asan-probe PKG_DIR="$asan" BUILD=build-asan

@@ -204,8 +204,17 @@ impl<K: Hash + Eq, V: Clone> OnceMap<K, V> {
         // A slot nobody else holds (only the map: no claimer, waiter or ticket) and with no
         // value is a failed or abandoned initialisation: forgetting it loses nothing, since
         // the next caller of its key would initialise it anyway.
+        //
+        // The count first, then the value: read the other way round, a holder could store the
+        // value and let go of the slot between the two reads, and a slot with a value would be
+        // dropped (its key then initialised a second time). Once only the map holds the slot
+        // (and this sweep holds the shard's write lock, so no caller can take it), its value
+        // can no longer change; the fence makes visible a value its last holder stored before
+        // letting go (an Arc's release is a release operation).
         self.slots.retain(|_, slot| {
-            let keep = slot.value.get().is_some() || Arc::strong_count(slot) > 1;
+            let shared = Arc::strong_count(slot) > 1;
+            std::sync::atomic::fence(Ordering::Acquire);
+            let keep = shared || slot.value.get().is_some();
             kept += usize::from(keep);
             keep
         });
