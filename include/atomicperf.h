@@ -1710,6 +1710,40 @@ ap_status ap_cancel_watcher_wait(const ap_cancel_watcher *w,
 // `w` is NULL or a live handle.
 ap_status ap_cancel_watcher_close(const ap_cancel_watcher *w);
 
+// Adds n and makes the `n_labels` labels names[i] = values[i] (a trace id, a span id) the
+// counter's exemplar, with value n and `timestamp` in seconds since the Unix epoch (NaN: none).
+// A registry exports the latest exemplar in OpenMetrics and protobuf, never in the Prometheus
+// text format. Lock-free; allocates only for a counter's first exemplar. Errors:
+// AP_ERR_INVALID_ARGUMENT for a label name outside the Prometheus data model, one given twice,
+// a value holding a NUL, more than 128 characters of names and values together (OpenMetrics'
+// limit), an infinite timestamp, or strings that are not UTF-8 (nothing is added then);
+// AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `c` is NULL or a live handle; the label arrays hold n_labels pointers, each NULL or
+// NUL-terminated.
+ap_status ap_counter_add_with_exemplar(const ap_counter *c,
+                                       uint64_t n,
+                                       const char *const *names,
+                                       const char *const *values,
+                                       size_t n_labels,
+                                       double timestamp_seconds);
+
+// Records `value` and makes the `n_labels` labels names[i] = values[i] the exemplar of the
+// exported bucket it falls in (a registry histogram: one per `le` bucket, the exemplar's value
+// in exported units; otherwise one for the histogram), with `timestamp` in seconds since the
+// Unix epoch (NaN: none). Errors: as ap_counter_add_with_exemplar (nothing is recorded then).
+//
+// # Safety
+// `h` is NULL or a live handle; the label arrays hold n_labels pointers, each NULL or
+// NUL-terminated.
+ap_status ap_histogram_record_with_exemplar(const ap_histogram *h,
+                                            uint64_t value,
+                                            const char *const *names,
+                                            const char *const *values,
+                                            size_t n_labels,
+                                            double timestamp_seconds);
+
 // Creates an Info with no pairs and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 ap_status ap_info_new(ap_info **out);
 

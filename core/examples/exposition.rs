@@ -1,6 +1,6 @@
 //! Prints a Prometheus (or, with `--openmetrics`, OpenMetrics; with `--json`, JSON) exposition
-//! holding every metric kind, labels that need escaping included, and the process metrics: what
-//! the test command feeds to `promtool check metrics`.
+//! holding every metric kind, labels that need escaping included, exemplars (OpenMetrics only),
+//! and the process metrics: what the test command feeds to `promtool check metrics`.
 //!
 //! cargo run -p atomicperf --example exposition [-- --openmetrics | --json]
 
@@ -15,7 +15,9 @@ fn main() {
             &[("code", "200"), ("path", "/api/\"v1\"\\x")],
         )
         .unwrap();
-    ok.add(1027);
+    ok.add(1026);
+    ok.inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6")], Some(1_700_000_000.5))
+        .unwrap();
     r.counter(
         "http_requests",
         "HTTP requests served.",
@@ -37,6 +39,13 @@ fn main() {
     for i in 1..=1000u64 {
         latency.record(i * 37_000);
     }
+    latency
+        .record_with_exemplar(
+            43_000_000,
+            &[("trace_id", "00f067aa0ba902b7"), ("span_id", "b7ad6b71")],
+            None,
+        )
+        .unwrap();
     let sizes = r
         .histogram(
             "response_size_bytes",

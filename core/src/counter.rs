@@ -1,5 +1,6 @@
 use std::sync::OnceLock;
 
+use crate::exemplar::{self, Exemplar, Slots};
 use crossbeam_utils::CachePadded;
 
 use crate::cells::CellBlock;
@@ -47,6 +48,8 @@ use crate::Error;
 pub struct Counter {
     cells: CellBlock<CachePadded<AtomicU64>>,
     mask: usize,
+    /// The latest exemplar (allocated on the first).
+    exemplar: Slots,
 }
 
 /// Upper bound on stripes, so that a counter never costs more than 128 KiB however it is asked.
@@ -77,6 +80,7 @@ impl Counter {
         Counter {
             cells: CellBlock::new(cells),
             mask: stripes - 1,
+            exemplar: Slots::new(1),
         }
     }
 
@@ -88,6 +92,7 @@ impl Counter {
         (stripes.is_power_of_two() && stripes <= MAX_STRIPES).then(|| Counter {
             cells,
             mask: stripes - 1,
+            exemplar: Slots::new(1),
         })
     }
 
@@ -101,6 +106,46 @@ impl Counter {
     #[inline]
     pub fn add(&self, n: u64) {
         self.cells[thread_index() & self.mask].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds `n` and makes (`labels`, `n`, `timestamp`) the counter's exemplar: the label set of a
+    /// trace (`trace_id`, `span_id`) that this increment belongs to, and optionally when it
+    /// happened (seconds since the Unix epoch). Exported in OpenMetrics and protobuf beside the
+    /// counter's value (the latest exemplar only). Lock-free; allocates only for the counter's
+    /// first exemplar.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a label name outside the Prometheus data model, a name
+    /// given twice, a NUL in a value, more than 128 characters of names and values together
+    /// (OpenMetrics' limit), or a timestamp that is not finite. Nothing is added then.
+    pub fn add_with_exemplar(
+        &self,
+        n: u64,
+        labels: &[(&str, &str)],
+        timestamp: Option<f64>,
+    ) -> Result<(), Error> {
+        exemplar::with_packed(labels, timestamp, |packed| {
+            self.exemplar.store(0, packed, n as f64, timestamp);
+        })?;
+        self.add(n);
+        Ok(())
+    }
+
+    /// [`add_with_exemplar`](Self::add_with_exemplar) of 1.
+    ///
+    /// # Errors
+    /// As [`add_with_exemplar`](Self::add_with_exemplar).
+    pub fn inc_with_exemplar(
+        &self,
+        labels: &[(&str, &str)],
+        timestamp: Option<f64>,
+    ) -> Result<(), Error> {
+        self.add_with_exemplar(1, labels, timestamp)
+    }
+
+    /// The latest exemplar, if any.
+    pub fn exemplar(&self) -> Option<Exemplar> {
+        self.exemplar.load(0)
     }
 
     /// The total: the sum of every stripe (see the type's guarantees for concurrent writers).

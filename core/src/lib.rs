@@ -33,6 +33,7 @@ mod cells;
 mod clock;
 mod counter;
 mod error;
+mod exemplar;
 mod fork;
 mod gauge;
 mod histogram;
@@ -64,6 +65,7 @@ pub use counter::Counter;
 pub struct ReadmeDoctests;
 
 pub use error::Error;
+pub use exemplar::{Exemplar, MAX_EXEMPLAR_RUNES};
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
 pub use info::{Enum, Info};

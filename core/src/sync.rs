@@ -2,9 +2,9 @@
 //! loom models in `tests/loom.rs` explore every interleaving of the real code.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicI64, AtomicPtr, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicI64, AtomicPtr, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 
 /// Gives the other threads a chance while waiting for one to finish a short step (loom must be
 /// told, or it would explore the spin forever).

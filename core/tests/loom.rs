@@ -236,3 +236,28 @@ fn a_close_racing_a_batch_that_needs_a_refund_never_loses_the_money() {
         assert_eq!(l.total(), 1);
     });
 }
+
+#[test]
+fn an_exemplar_read_during_a_store_is_the_old_or_the_new_never_a_mix() {
+    loom::model(|| {
+        let c = Arc::new(Counter::with_stripes(1).unwrap());
+        c.inc_with_exemplar(&[("a", "1")], Some(1.0)).unwrap();
+        let c2 = c.clone();
+        let t = thread::spawn(move || {
+            c2.add_with_exemplar(2, &[("bb", "22")], Some(2.0)).unwrap();
+        });
+        // A reader that keeps meeting the store may report none; what it reports is whole.
+        if let Some(e) = c.exemplar() {
+            let whole_old = e.labels == [("a".to_string(), "1".to_string())]
+                && e.value == 1.0
+                && e.timestamp == Some(1.0);
+            let whole_new = e.labels == [("bb".to_string(), "22".to_string())]
+                && e.value == 2.0
+                && e.timestamp == Some(2.0);
+            assert!(whole_old || whole_new, "torn: {e:?}");
+        }
+        t.join().unwrap();
+        assert_eq!(c.exemplar().unwrap().value, 2.0);
+        assert_eq!(c.get(), 3);
+    });
+}

@@ -4,6 +4,7 @@ mod snapshot;
 pub use config::HistogramConfig;
 pub use snapshot::HistogramSnapshot;
 
+use crate::exemplar::{self, Exemplar, Slots};
 use std::sync::OnceLock;
 
 use crate::cells::CellBlock;
@@ -78,6 +79,12 @@ pub struct Histogram {
     config: HistogramConfig,
     cells: CellBlock<AtomicU64>,
     sum_mask: usize,
+    /// The latest exemplar of each exported bucket (allocated on the first), and the buckets:
+    /// upper bounds in exported units and the factor from recorded values to them (none: one
+    /// exemplar for the whole histogram).
+    exemplars: Slots,
+    exemplar_bounds: Box<[f64]>,
+    exemplar_scale: f64,
 }
 
 impl Histogram {
@@ -107,6 +114,9 @@ impl Histogram {
             config,
             cells: CellBlock::new(cells),
             sum_mask: stripes - 1,
+            exemplars: Slots::new(1),
+            exemplar_bounds: Box::new([]),
+            exemplar_scale: 1.0,
         };
         h.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         h
@@ -139,6 +149,9 @@ impl Histogram {
             config,
             cells,
             sum_mask: sum_stripes - 1,
+            exemplars: Slots::new(1),
+            exemplar_bounds: Box::new([]),
+            exemplar_scale: 1.0,
         })
     }
 
@@ -161,7 +174,10 @@ impl Histogram {
 
     /// Bytes this histogram occupies, its cells included.
     pub fn memory_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + std::mem::size_of_val(&*self.cells)
+        std::mem::size_of::<Self>()
+            + std::mem::size_of_val(&*self.cells)
+            + std::mem::size_of_val(&*self.exemplar_bounds)
+            + self.exemplars.memory_bytes()
     }
 
     /// Records one value.
@@ -193,6 +209,54 @@ impl Histogram {
         self.my_sum()
             .fetch_add(v.wrapping_mul(n), Ordering::Relaxed);
         add_saturating(&self.buckets()[self.config.index(v)], n, Ordering::Release);
+    }
+
+    /// Keeps exemplars per exported bucket: `bounds` are the `le` bounds (increasing, in
+    /// exported units; `+Inf` is implied) and `scale` the factor from recorded values to them,
+    /// as the registry exports the histogram. Without it a histogram keeps one exemplar.
+    pub(crate) fn with_exemplar_buckets(mut self, bounds: &[f64], scale: f64) -> Self {
+        self.exemplars = Slots::new(bounds.len() + 1);
+        self.exemplar_bounds = bounds.into();
+        self.exemplar_scale = scale;
+        self
+    }
+
+    /// Records `v` and makes (`labels`, `v`, `timestamp`) the exemplar of the exported bucket
+    /// `v` falls in: the label set of the trace (`trace_id`, `span_id`) of the request that took
+    /// `v`, and optionally when it happened (seconds since the Unix epoch). A registry exports
+    /// the latest exemplar of each `le` bucket in OpenMetrics and protobuf (the exemplar's value
+    /// in exported units, seconds for nanoseconds); a histogram outside a registry keeps the
+    /// latest one ([`exemplars`](Self::exemplars)). Lock-free; allocates only for the first.
+    ///
+    /// # Errors
+    /// As [`Counter::add_with_exemplar`](crate::Counter::add_with_exemplar); nothing is
+    /// recorded then.
+    pub fn record_with_exemplar(
+        &self,
+        v: u64,
+        labels: &[(&str, &str)],
+        timestamp: Option<f64>,
+    ) -> Result<(), Error> {
+        let exported = crate::registry::scaled(v, self.exemplar_scale);
+        let bucket = self
+            .exemplar_bounds
+            .iter()
+            .position(|&le| exported <= le)
+            .unwrap_or(self.exemplar_bounds.len());
+        exemplar::with_packed(labels, timestamp, |packed| {
+            self.exemplars.store(bucket, packed, exported, timestamp);
+        })?;
+        self.record(v);
+        Ok(())
+    }
+
+    /// The latest exemplar of each exported bucket (see
+    /// [`record_with_exemplar`](Self::record_with_exemplar)), `+Inf` last; one entry for a
+    /// histogram outside a registry.
+    pub fn exemplars(&self) -> Vec<Option<Exemplar>> {
+        (0..self.exemplars.len())
+            .map(|i| self.exemplars.load(i))
+            .collect()
     }
 
     /// Records every value of `values`: the same result as calling [`record`](Self::record) for
@@ -355,6 +419,13 @@ impl Histogram {
         self.cells[MIN].store(u64::MAX, Ordering::Relaxed);
         self.cells[MAX].store(0, Ordering::Relaxed);
         self.cells[OVERFLOW].store(0, Ordering::Relaxed);
+    }
+
+    /// Forgets the min and max (a [`Summary`](crate::Summary) slot starts its own extremes on a
+    /// histogram whose counts it keeps).
+    pub(crate) fn reset_extremes(&self) {
+        self.cells[MIN].store(u64::MAX, Ordering::Relaxed);
+        self.cells[MAX].store(0, Ordering::Relaxed);
     }
 
     /// Where each kind of cell lies in the histogram's one allocation, in bytes from

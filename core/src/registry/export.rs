@@ -15,7 +15,7 @@ use prost::Message;
 
 use super::names::{escape_help, escape_label_value, format_value};
 use super::{proto, Family, HistogramOpts, Metric, MetricKind, Registry};
-use crate::{HistogramSnapshot, NativeSnapshot};
+use crate::{Exemplar, HistogramSnapshot, NativeSnapshot};
 
 /// Content type of [`Registry::export_prometheus`].
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -104,12 +104,12 @@ pub(crate) enum Format {
 
 /// The value of one series, read at export time.
 pub(crate) enum Value {
-    /// A counter's total.
-    Counter(u64),
+    /// A counter's total and latest exemplar.
+    Counter(u64, Option<Exemplar>),
     /// A gauge's value.
     Gauge(f64),
-    /// A histogram's state.
-    Histogram(HistogramSnapshot),
+    /// A histogram's state and the latest exemplar of each exported bucket (`+Inf` last).
+    Histogram(HistogramSnapshot, Vec<Option<Exemplar>>),
     /// A timer's durations and error count.
     Timer(HistogramSnapshot, u64),
     /// A min/max's extremes (absent while empty).
@@ -146,9 +146,9 @@ impl Family {
             .into_iter()
             .map(|(labels, m)| {
                 let read: ReadValue<'_> = Box::new(move || match m {
-                    Metric::Counter(c) => Value::Counter(c.get()),
+                    Metric::Counter(c) => Value::Counter(c.get(), c.exemplar()),
                     Metric::Gauge(g) => Value::Gauge(g.get()),
-                    Metric::Histogram(h) => Value::Histogram(h.snapshot()),
+                    Metric::Histogram(h) => Value::Histogram(h.snapshot(), h.exemplars()),
                     Metric::Timer(t) => {
                         // Errors first, as `Timer::snapshot` reads them.
                         let errors = t.errors();
@@ -194,11 +194,13 @@ struct Sample {
     /// Labels after the series' own: `le`, an enum's state, an info's pairs.
     extra: Vec<(Cow<'static, str>, String)>,
     value: Num,
+    /// Written in OpenMetrics only.
+    exemplar: Option<Exemplar>,
 }
 
 /// `v × scale`, computed as a division when the scale is the inverse of a whole number (1e-9:
 /// nanoseconds to seconds), so that 43 ms exports as 0.043 and not 0.043000000000000003.
-fn scaled(v: u64, scale: f64) -> f64 {
+pub(crate) fn scaled(v: u64, scale: f64) -> f64 {
     scaled_f64(v as f64, scale)
 }
 
@@ -227,28 +229,41 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
     out
 }
 
-fn histogram_samples(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample>) {
+/// A histogram's samples; `exemplars` holds the latest exemplar of each bucket, `+Inf` last
+/// (empty: none).
+fn histogram_samples(
+    s: &HistogramSnapshot,
+    opts: &HistogramOpts,
+    mut exemplars: Vec<Option<Exemplar>>,
+    out: &mut Vec<Sample>,
+) {
+    exemplars.resize(opts.buckets.len() + 1, None);
+    let mut exemplars = exemplars.into_iter();
     for (le, count) in cumulative(s, &opts.buckets, opts.scale) {
         out.push(Sample {
             suffix: "_bucket",
             extra: vec![("le".into(), format_value(le))],
             value: Num::Int(count),
+            exemplar: exemplars.next().flatten(),
         });
     }
     out.push(Sample {
         suffix: "_bucket",
         extra: vec![("le".into(), "+Inf".into())],
         value: Num::Int(s.count()),
+        exemplar: exemplars.next().flatten(),
     });
     out.push(Sample {
         suffix: "_sum",
         extra: Vec::new(),
         value: Num::Float(scaled_f64(s.sum_f64(), opts.scale)),
+        exemplar: None,
     });
     out.push(Sample {
         suffix: "_count",
         extra: Vec::new(),
         value: Num::Int(s.count()),
+        exemplar: None,
     });
 }
 
@@ -259,22 +274,26 @@ fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample
             suffix: "_bucket",
             extra: vec![("le".into(), format_value(le))],
             value: Num::Int(s.cumulative_count(le)),
+            exemplar: None,
         });
     }
     out.push(Sample {
         suffix: "_bucket",
         extra: vec![("le".into(), "+Inf".into())],
         value: Num::Int(s.count()),
+        exemplar: None,
     });
     out.push(Sample {
         suffix: "_sum",
         extra: Vec::new(),
         value: Num::Float(s.sum()),
+        exemplar: None,
     });
     out.push(Sample {
         suffix: "_count",
         extra: Vec::new(),
         value: Num::Int(s.count()),
+        exemplar: None,
     });
 }
 
@@ -287,6 +306,7 @@ fn plain(suffix: &'static str, value: Num) -> Vec<Sample> {
         suffix,
         extra: Vec::new(),
         value,
+        exemplar: None,
     }]
 }
 
@@ -312,7 +332,11 @@ fn expand(
             let rows = series
                 .into_iter()
                 .filter_map(|(labels, read)| match read() {
-                    Value::Counter(c) => Some((labels, plain(suffix, Num::Int(c)))),
+                    Value::Counter(c, exemplar) => {
+                        let mut samples = plain(suffix, Num::Int(c));
+                        samples[0].exemplar = exemplar;
+                        Some((labels, samples))
+                    }
                     // A collected counter's cell (Registry::collected_counter).
                     Value::Gauge(v) => Some((labels, plain(suffix, Num::Float(v)))),
                     _ => None,
@@ -336,7 +360,9 @@ fn expand(
                 .filter_map(|(labels, read)| {
                     let mut samples = Vec::new();
                     match read() {
-                        Value::Histogram(s) => histogram_samples(&s, opts, &mut samples),
+                        Value::Histogram(s, exemplars) => {
+                            histogram_samples(&s, opts, exemplars, &mut samples)
+                        }
                         Value::Native(s) => native_samples(&s, opts, &mut samples),
                         _ => return None,
                     }
@@ -352,7 +378,7 @@ fn expand(
                     continue;
                 };
                 let mut samples = Vec::new();
-                histogram_samples(&s, opts, &mut samples);
+                histogram_samples(&s, opts, Vec::new(), &mut samples);
                 durations.push((labels.clone(), samples));
                 let suffix = if format == Format::OpenMetrics {
                     "_total"
@@ -425,6 +451,7 @@ fn info_sample(suffix: &'static str, pairs: Vec<(String, String)>) -> Sample {
         suffix,
         extra: pairs.into_iter().map(|(n, v)| (n.into(), v)).collect(),
         value: Num::Int(1),
+        exemplar: None,
     }
 }
 
@@ -437,6 +464,7 @@ fn enum_samples(name: &str, states: &[String], current: usize) -> Vec<Sample> {
             suffix: "",
             extra: vec![(name.to_string().into(), state.clone())],
             value: Num::Int(u64::from(i == current)),
+            exemplar: None,
         })
         .collect()
 }
@@ -467,6 +495,26 @@ fn write_labels(
         out.push('"');
     }
     out.push('}');
+}
+
+/// ` # {labels} value [timestamp]`: an exemplar after its sample, in OpenMetrics.
+fn write_exemplar(e: &Exemplar, out: &mut String) {
+    out.push_str(" # {");
+    for (i, (name, value)) in e.labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        escape_label_value(value, out);
+        out.push('"');
+    }
+    out.push_str("} ");
+    out.push_str(&format_value(e.value));
+    if let Some(t) = e.timestamp {
+        out.push(' ');
+        out.push_str(&format_value(t));
+    }
 }
 
 /// The text exposition of `families` (given sorted by name) in `format`.
@@ -502,7 +550,11 @@ pub(crate) fn write_text<'a>(
                     out.push_str(&name);
                     out.push_str(s.suffix);
                     write_labels(&mut out, family.label_names, &values, &s.extra);
-                    let _ = writeln!(out, " {}", s.value.text());
+                    let _ = write!(out, " {}", s.value.text());
+                    if let (Format::OpenMetrics, Some(e)) = (format, &s.exemplar) {
+                        write_exemplar(e, &mut out);
+                    }
+                    out.push('\n');
                 }
             }
         }
@@ -681,7 +733,7 @@ fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
         }
         out.raw("},");
         match read() {
-            Value::Counter(c) => {
+            Value::Counter(c, _) => {
                 out.key("value");
                 out.uint(c);
             }
@@ -689,7 +741,7 @@ fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
                 out.key("value");
                 out.float(g);
             }
-            Value::Histogram(s) => histogram_json(&s, family.opts, out),
+            Value::Histogram(s, _) => histogram_json(&s, family.opts, out),
             Value::Timer(s, errors) => {
                 histogram_json(&s, family.opts, out);
                 out.raw(",");
@@ -827,17 +879,53 @@ fn label_pairs(names: &[String], values: &[String]) -> Vec<proto::LabelPair> {
         .collect()
 }
 
-fn proto_histogram(s: &HistogramSnapshot, opts: &HistogramOpts) -> proto::Histogram {
+fn proto_exemplar(e: &Exemplar) -> proto::Exemplar {
+    proto::Exemplar {
+        label: e
+            .labels
+            .iter()
+            .map(|(n, v)| proto::LabelPair {
+                name: Some(n.clone()),
+                value: Some(v.clone()),
+            })
+            .collect(),
+        value: Some(e.value),
+        timestamp: e.timestamp.map(|t| proto::Timestamp {
+            seconds: t.floor() as i64,
+            nanos: ((t - t.floor()) * 1e9).round().min(999_999_999.0) as i32,
+        }),
+    }
+}
+
+/// A classic histogram; `exemplars` holds the latest exemplar of each bucket, `+Inf` last
+/// (empty: none). The `+Inf` bucket is written only to carry its exemplar, as client_golang
+/// does.
+fn proto_histogram(
+    s: &HistogramSnapshot,
+    opts: &HistogramOpts,
+    mut exemplars: Vec<Option<Exemplar>>,
+) -> proto::Histogram {
+    exemplars.resize(opts.buckets.len() + 1, None);
+    let mut bucket: Vec<proto::Bucket> = cumulative(s, &opts.buckets, opts.scale)
+        .into_iter()
+        .zip(&exemplars)
+        .map(|((le, n), e)| proto::Bucket {
+            cumulative_count: Some(n),
+            upper_bound: Some(le),
+            exemplar: e.as_ref().map(proto_exemplar),
+        })
+        .collect();
+    if let Some(Some(e)) = exemplars.last() {
+        bucket.push(proto::Bucket {
+            cumulative_count: Some(s.count()),
+            upper_bound: Some(f64::INFINITY),
+            exemplar: Some(proto_exemplar(e)),
+        });
+    }
     proto::Histogram {
         sample_count: Some(s.count()),
         sample_sum: Some(scaled_f64(s.sum_f64(), opts.scale)),
-        bucket: cumulative(s, &opts.buckets, opts.scale)
-            .into_iter()
-            .map(|(le, n)| proto::Bucket {
-                cumulative_count: Some(n),
-                upper_bound: Some(le),
-            })
-            .collect(),
+        bucket,
         ..Default::default()
     }
 }
@@ -867,6 +955,7 @@ fn proto_native(s: &NativeSnapshot, opts: &HistogramOpts) -> proto::Histogram {
             .map(|&le| proto::Bucket {
                 cumulative_count: Some(s.cumulative_count(le)),
                 upper_bound: Some(le),
+                exemplar: None,
             })
             .collect(),
         schema: Some(i32::from(s.schema())),
@@ -911,15 +1000,19 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                 let rows = series
                     .into_iter()
                     .filter_map(|(labels, read)| match read() {
-                        Value::Counter(c) => Some(proto::Metric {
+                        Value::Counter(c, exemplar) => Some(proto::Metric {
                             counter: Some(proto::Counter {
                                 value: Some(c as f64),
+                                exemplar: exemplar.as_ref().map(proto_exemplar),
                             }),
                             ..metric(&labels)
                         }),
                         // A collected counter's cell (Registry::collected_counter).
                         Value::Gauge(v) => Some(proto::Metric {
-                            counter: Some(proto::Counter { value: Some(v) }),
+                            counter: Some(proto::Counter {
+                                value: Some(v),
+                                exemplar: None,
+                            }),
                             ..metric(&labels)
                         }),
                         _ => None,
@@ -945,7 +1038,7 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                     .into_iter()
                     .filter_map(|(labels, read)| {
                         let histogram = match read() {
-                            Value::Histogram(s) => proto_histogram(&s, opts),
+                            Value::Histogram(s, exemplars) => proto_histogram(&s, opts, exemplars),
                             Value::Native(s) => proto_native(&s, opts),
                             _ => return None,
                         };
@@ -962,12 +1055,13 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                 for (labels, read) in series {
                     if let Value::Timer(s, e) = read() {
                         durations.push(proto::Metric {
-                            histogram: Some(proto_histogram(&s, opts)),
+                            histogram: Some(proto_histogram(&s, opts, Vec::new())),
                             ..metric(&labels)
                         });
                         errors.push(proto::Metric {
                             counter: Some(proto::Counter {
                                 value: Some(e as f64),
+                                exemplar: None,
                             }),
                             ..metric(&labels)
                         });

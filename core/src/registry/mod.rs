@@ -7,6 +7,7 @@ mod proto;
 #[cfg(all(unix, not(loom)))]
 mod shared;
 
+pub(crate) use export::scaled;
 pub(crate) use names::check_label_name;
 
 pub use process::ProcessStats;
@@ -806,7 +807,9 @@ impl Family {
         match self.kind {
             MetricKind::Counter => Metric::Counter(Arc::new(Counter::new())),
             MetricKind::Gauge => Metric::Gauge(Arc::new(Gauge::new())),
-            MetricKind::Histogram => Metric::Histogram(Arc::new(Histogram::new())),
+            MetricKind::Histogram => Metric::Histogram(Arc::new(
+                Histogram::new().with_exemplar_buckets(&self.opts.buckets, self.opts.scale),
+            )),
             MetricKind::Timer => Metric::Timer(Arc::new(Timer::new())),
             MetricKind::MinMax => Metric::MinMax(Arc::new(MinMax::new())),
             MetricKind::NativeHistogram => {

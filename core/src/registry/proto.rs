@@ -30,11 +30,33 @@ pub(crate) struct Gauge {
     pub value: Option<f64>,
 }
 
+/// `google.protobuf.Timestamp`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Timestamp {
+    #[prost(int64, tag = "1")]
+    pub seconds: i64,
+    #[prost(int32, tag = "2")]
+    pub nanos: i32,
+}
+
+/// `io.prometheus.client.Exemplar`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Exemplar {
+    #[prost(message, repeated, tag = "1")]
+    pub label: Vec<LabelPair>,
+    #[prost(double, optional, tag = "2")]
+    pub value: Option<f64>,
+    #[prost(message, optional, tag = "3")]
+    pub timestamp: Option<Timestamp>,
+}
+
 /// `io.prometheus.client.Counter`.
 #[derive(Clone, PartialEq, prost::Message)]
 pub(crate) struct Counter {
     #[prost(double, optional, tag = "1")]
     pub value: Option<f64>,
+    #[prost(message, optional, tag = "2")]
+    pub exemplar: Option<Exemplar>,
 }
 
 /// `io.prometheus.client.Bucket` (a classic, cumulative bucket).
@@ -44,6 +66,8 @@ pub(crate) struct Bucket {
     pub cumulative_count: Option<u64>,
     #[prost(double, optional, tag = "2")]
     pub upper_bound: Option<f64>,
+    #[prost(message, optional, tag = "3")]
+    pub exemplar: Option<Exemplar>,
 }
 
 /// `io.prometheus.client.BucketSpan`.

@@ -772,3 +772,85 @@ fn info_and_enum_names_and_states_are_checked() {
     assert!(r.remove("st", &[]).unwrap());
     assert!(!r.export_prometheus().contains("st{"));
 }
+
+#[test]
+fn exemplars_are_exported_in_openmetrics_and_protobuf_only() {
+    let r = Registry::new();
+    let c = r
+        .counter("requests", "Requests.", &[("code", "200")])
+        .unwrap();
+    c.inc_with_exemplar(&[("trace_id", "abc\"1")], Some(1700000000.25))
+        .unwrap();
+    c.add(2);
+    let err = c
+        .inc_with_exemplar(&[("trace_id", &"x".repeat(130))], None)
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 128"), "{err}");
+    assert_eq!(c.get(), 3, "a refused exemplar adds nothing");
+    let h = r
+        .histogram(
+            "latency_seconds",
+            "Latency.",
+            &[],
+            &HistogramOpts {
+                buckets: vec![0.01, 0.1],
+                scale: 1e-9,
+            },
+        )
+        .unwrap();
+    h.record_with_exemplar(50_000_000, &[("trace_id", "t1")], None)
+        .unwrap(); // 0.05 s: bucket le=0.1
+    h.record_with_exemplar(5_000_000_000, &[("trace_id", "t2"), ("span_id", "s")], None)
+        .unwrap(); // 5 s: +Inf
+    assert!(h.record_with_exemplar(1, &[("1bad", "x")], None).is_err());
+    assert_eq!(h.count(), 2);
+
+    let om = r.export_openmetrics();
+    assert!(
+        om.contains("requests_total{code=\"200\"} 3 # {trace_id=\"abc\\\"1\"} 1 1700000000.25\n"),
+        "{om}"
+    );
+    assert!(
+        om.contains("latency_seconds_bucket{le=\"0.01\"} 0\n"),
+        "{om}"
+    );
+    assert!(
+        om.contains("latency_seconds_bucket{le=\"0.1\"} 1 # {trace_id=\"t1\"} 0.05\n"),
+        "{om}"
+    );
+    assert!(
+        om.contains("latency_seconds_bucket{le=\"+Inf\"} 2 # {trace_id=\"t2\",span_id=\"s\"} 5\n"),
+        "{om}"
+    );
+    assert!(
+        !r.export_prometheus().contains(" # {"),
+        "0.0.4 has no exemplars"
+    );
+
+    let proto = r.export_protobuf();
+    let mut buf = proto.as_slice();
+    let mut families = Vec::new();
+    while !buf.is_empty() {
+        families.push(
+            <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut buf).unwrap(),
+        );
+    }
+    let hist = families[0].metric[0].histogram.as_ref().unwrap();
+    assert!(hist.bucket[0].exemplar.is_none());
+    let e = hist.bucket[1].exemplar.as_ref().unwrap();
+    assert_eq!(
+        (e.label[0].value.as_deref(), e.value),
+        (Some("t1"), Some(0.05))
+    );
+    assert_eq!(hist.bucket[2].upper_bound, Some(f64::INFINITY));
+    let counter = families[1].metric[0].counter.as_ref().unwrap();
+    let e = counter.exemplar.as_ref().unwrap();
+    assert_eq!(e.value, Some(1.0));
+    assert_eq!(
+        e.timestamp,
+        Some(proto::Timestamp {
+            seconds: 1700000000,
+            nanos: 250_000_000
+        })
+    );
+}

@@ -1384,11 +1384,11 @@ impl PlannedFamily {
             let values = s.label_values.clone();
             match (&s.cells, first.mode) {
                 (SeriesCells::Counter(c), _) => {
-                    series.push((values, Box::new(move || Value::Counter(c.get()))));
+                    series.push((values, Box::new(move || Value::Counter(c.get(), None))));
                 }
                 (SeriesCells::Histogram(_), _) => series.push((
                     values,
-                    Box::new(move || Value::Histogram(histogram_of(s).0)),
+                    Box::new(move || Value::Histogram(histogram_of(s).0, Vec::new())),
                 )),
                 (SeriesCells::Timer(_), _) => series.push((
                     values,
