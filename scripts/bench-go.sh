@@ -259,6 +259,25 @@ awk -v width=62 "$ratio_lib"'
     }
 ' "$out"
 
+# Exemplars (bindings-go/bench_exemplar_test.go): a record with an exemplar against the plain
+# record (target: at most 2x), and client_golang's AddWithExemplar / ObserveWithExemplar.
+echo
+echo "==== Go ratios: exemplars (same run; ns per value) ===="
+awk -v width=62 "$ratio_lib"'
+    function atmost(label, a, b, target,    r) {
+        if (!(a in v) || !(b in v) || v[b] == 0) { printf "%-62s n/a\n", label; return }
+        r = v[a] / v[b]
+        printf "%-62s %8.2fx  (%s / %s ns)  (target at most %gx: %s)\n", label, r, v[a], v[b], target, (r <= target) ? "met" : "MISSED"
+    }
+    END {
+        s = "BenchmarkExemplar/"
+        atmost("Counter.IncWithExemplar / Counter.Inc", s "counter-inc-exemplar", s "counter-inc", 2)
+        atmost("Histogram.RecordWithExemplar / Histogram.Record", s "histogram-record-exemplar", s "histogram-record", 2)
+        ratio("client_golang AddWithExemplar / ours", s "client_golang-counter-exemplar", s "counter-inc-exemplar")
+        ratio("client_golang ObserveWithExemplar / ours", s "client_golang-histogram-exemplar", s "histogram-record-exemplar")
+    }
+' "$out"
+
 # Binding overhead: what one call costs on a service's hot path, beside the Go a service would
 # otherwise use (sync/atomic, sync.Map, an RWMutex) and client_golang. Counter.Inc writes its C
 # cells with sync/atomic (no cgo call); Histogram.Record, ShardedMap.Get and SnapshotCell.Load
