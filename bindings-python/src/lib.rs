@@ -24,6 +24,7 @@ mod bytes_arg;
 mod cancellation_token;
 mod convert;
 mod counter;
+mod default_metrics;
 mod durations;
 mod errors;
 mod gauge;

@@ -287,9 +287,20 @@ impl Registry {
         with_labels(labels, |l| self.inner.minmax(name, help, l)).map(MinMax::from_arc)
     }
 
+    /// Registers the default metrics, read at each export of this binding and never in between:
+    /// the process metrics (process_cpu_seconds_total, process_resident_memory_bytes,
+    /// process_virtual_memory_bytes, process_open_fds, process_max_fds,
+    /// process_start_time_seconds; Linux only) and prometheus_client's Python ones
+    /// (python_gc_objects_collected_total, python_gc_objects_uncollectable_total and
+    /// python_gc_collections_total per generation, python_info). Calling it again does nothing.
+    fn register_default_metrics(&self, py: Python<'_>) -> PyResult<()> {
+        crate::default_metrics::register(py, &self.inner)
+    }
+
     /// Every metric as text: "prometheus" (0.0.4), "openmetrics" (1.0) or "json".
     #[pyo3(signature = (format = "prometheus"))]
     fn export(&self, py: Python<'_>, format: &str) -> PyResult<String> {
+        crate::default_metrics::before_export(py, &self.inner)?;
         let inner = Arc::clone(&self.inner);
         let f: fn(&ap::Registry) -> String = match format {
             "prometheus" => ap::Registry::export_prometheus,
@@ -306,6 +317,7 @@ impl Registry {
     /// text) or "protobuf" (delimited MetricFamily messages).
     #[pyo3(signature = (format = "prometheus"))]
     fn export_bytes<'py>(&self, py: Python<'py>, format: &str) -> PyResult<Bound<'py, PyBytes>> {
+        crate::default_metrics::before_export(py, &self.inner)?;
         let inner = Arc::clone(&self.inner);
         let body = match scrape_format(format)? {
             Some(f) => py.detach(move || inner.export(f)),

@@ -1485,6 +1485,21 @@ class Registry:
             classic buckets that are not finite and strictly increasing.
         :raises TypeError: as ``counter``, or if ``classic_buckets`` is not a sequence of numbers.
         """
+    def register_default_metrics(self) -> None:
+        """Registers the default metrics, as prometheus_client's default registry has them: the
+        process metrics (``process_cpu_seconds_total``, ``process_resident_memory_bytes``,
+        ``process_virtual_memory_bytes``, ``process_open_fds``, ``process_max_fds``,
+        ``process_start_time_seconds``; Linux only) and the Python ones
+        (``python_gc_objects_collected_total``, ``python_gc_objects_uncollectable_total`` and
+        ``python_gc_collections_total`` per ``generation``, from ``gc.get_stats()``, and
+        ``python_info``), with prometheus_client's names, types and help texts. Their values are
+        read at each ``export``/``export_bytes`` of this package (every scrape, ``Collector`` and
+        push) and never in between. Calling it again does nothing.
+
+        :raises ValueError: on a platform other than Linux, or if the registry already has a
+            family whose exported names meet theirs (the process metrics are then not
+            registered; a refusal of a Python family leaves the process metrics registered).
+        """
     def export(self, format: Literal["prometheus", "openmetrics", "json"] = "prometheus") -> str:
         """Every metric, families and series sorted by name and label values.
 
