@@ -3,13 +3,16 @@
 //! atomicperf's NativeHistogram (Prometheus native buckets) beside them.
 //! All record the same pseudo-random latencies (a fixed xorshift stream, 1 µs to ~1 s); the
 //! native histogram records them as durations (`record_nanos`, in seconds) and as `f64` seconds.
+//! A Summary (a ring of these histograms over a sliding window, and a coarse clock read per
+//! record) records the same values beside the Histogram: its record should cost
+//! at most twice the Histogram's.
 
 mod common;
 
 use std::hint::black_box;
 use std::sync::Mutex;
 
-use atomicperf::{Histogram, NativeHistogram};
+use atomicperf::{Histogram, NativeHistogram, Summary};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn latencies() -> Vec<u64> {
@@ -38,6 +41,14 @@ fn single_thread(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) & 4095;
             ours.record(black_box(values[i]));
+        })
+    });
+    let summary = Summary::new();
+    group.bench_function("summary", |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            i = (i + 1) & 4095;
+            summary.record(black_box(values[i]));
         })
     });
     let native = NativeHistogram::new();
@@ -82,6 +93,14 @@ fn two_threads(c: &mut Criterion) {
         b.iter_custom(|iters| {
             common::run_threads_indexed(t, iters, |thread, i| {
                 ours.record(black_box(values[at(thread, i)]))
+            })
+        })
+    });
+    let summary = Summary::new();
+    group.bench_with_input(BenchmarkId::new("summary", 2), &2, |b, &t| {
+        b.iter_custom(|iters| {
+            common::run_threads_indexed(t, iters, |thread, i| {
+                summary.record(black_box(values[at(thread, i)]))
             })
         })
     });

@@ -4,7 +4,7 @@
 //!
 //! cargo run -p atomicperf --example exposition [-- --openmetrics | --json]
 
-use atomicperf::{HistogramOpts, NativeOpts, Registry};
+use atomicperf::{HistogramOpts, NativeOpts, Registry, SummaryOpts};
 
 fn main() {
     let r = Registry::new();
@@ -93,6 +93,25 @@ fn main() {
     )
     .unwrap()
     .set("running")
+    .unwrap();
+    let rpc = r
+        .summary(
+            "rpc_latency_seconds",
+            "RPC latency quantiles over the last 10 minutes.",
+            &[("method", "get")],
+            &SummaryOpts::default(),
+        )
+        .unwrap();
+    for i in 1..=200u64 {
+        rpc.record(i * 500_000);
+    }
+    // An empty window: its quantiles are NaN, as client_golang exports them.
+    r.summary(
+        "idle_latency_seconds",
+        "Latency of a path nothing took lately.",
+        &[],
+        &SummaryOpts::default(),
+    )
     .unwrap();
     // The process metrics every client exports (Linux only), read at export time.
     #[cfg(target_os = "linux")]

@@ -8,6 +8,7 @@
 //! | [`Counter`] | `Mutex<u64>`, one contended `AtomicU64` | per-thread cache-padded stripes, summed on read |
 //! | [`Gauge`] | `Mutex<f64>` | f64 bits in one `AtomicU64`, compare-and-swap for read-modify-write |
 //! | [`Histogram`] | `Mutex<hdrhistogram::Histogram>` | fixed array of atomic log-linear buckets |
+//! | [`Summary`] | a mutex around client_golang-style quantile streams | ring of histograms over a sliding time window |
 //!
 //! Every metric keeps its state in fixed-layout atomic cells with no pointers inside, so that the
 //! same cells can be described to foreign code (Go, JavaScript) or placed in shared memory.
@@ -49,6 +50,7 @@ mod sharded_map;
 mod snapshot_cell;
 mod status;
 mod stripe;
+mod summary;
 mod sync;
 mod throughput_window;
 mod timer;
@@ -79,12 +81,13 @@ pub use push::{pushgateway_path, pushgateway_url, PushMethod};
 pub use rate_tracker::{Rate, RateTracker};
 pub use registry::{
     negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, ProcessStats, Registry,
-    OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE,
+    SummaryOpts, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE,
 };
 #[cfg(all(unix, not(loom)))]
 pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use status::Status;
+pub use summary::{Summary, SummaryConfig, SummarySnapshot};
 pub use throughput_window::{ThroughputWindow, WindowStats};
 pub use timer::{Timer, TimerGuard, TimerSnapshot};

@@ -261,3 +261,60 @@ fn an_exemplar_read_during_a_store_is_the_old_or_the_new_never_a_mix() {
         assert_eq!(c.get(), 3);
     });
 }
+
+/// A summary of `age_buckets` slots of 1 s on a manual clock, with a small histogram layout
+/// (loom tracks every cell). The clock is not loom's: only the model thread moves it, before
+/// spawning.
+fn summary(
+    age_buckets: u32,
+) -> (
+    Arc<atomicperf::Summary>,
+    std::sync::Arc<atomicperf::ManualClock>,
+) {
+    let clock = std::sync::Arc::new(atomicperf::ManualClock::new());
+    let config = atomicperf::SummaryConfig {
+        max_age: std::time::Duration::from_secs(u64::from(age_buckets)),
+        age_buckets,
+        histogram: atomicperf::HistogramConfig::new(1, 16).unwrap(),
+        ..atomicperf::SummaryConfig::default()
+    };
+    let s = atomicperf::Summary::with_clock(config, clock.clone()).unwrap();
+    (Arc::new(s), clock)
+}
+
+#[test]
+fn first_records_of_a_slot_racing_to_claim_a_histogram_both_land_in_the_window() {
+    loom::model(|| {
+        let (s, clock) = summary(1);
+        s.record(9); // slot 0, which the one-slot window loses at slot 1
+        clock.advance(std::time::Duration::from_secs(1));
+        let s2 = s.clone();
+        let t = thread::spawn(move || s2.record(3));
+        s.record(5);
+        t.join().unwrap();
+        let w = s.window();
+        assert_eq!(w.count(), 2);
+        assert_eq!((w.min(), w.max()), (Some(3), Some(5)));
+        assert_eq!((s.count(), s.sum()), (3, 17));
+    });
+}
+
+#[test]
+fn a_window_read_racing_a_rotation_sees_the_new_record_wholly_or_not_at_all() {
+    loom::model(|| {
+        let (s, clock) = summary(2);
+        s.record(4); // slot 0: still in the two-slot window at slot 1
+        clock.advance(std::time::Duration::from_secs(1));
+        let s2 = s.clone();
+        let t = thread::spawn(move || s2.record(12));
+        let w = s.window();
+        match w.count() {
+            1 => assert_eq!((w.min(), w.max(), w.sum()), (Some(4), Some(4), 4)),
+            2 => assert_eq!((w.min(), w.max(), w.sum()), (Some(4), Some(12), 16)),
+            n => panic!("{n} values in the window"),
+        }
+        t.join().unwrap();
+        assert_eq!(s.window().count(), 2);
+        assert_eq!(s.count(), 2);
+    });
+}

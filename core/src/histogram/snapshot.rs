@@ -16,7 +16,7 @@ pub struct HistogramSnapshot {
 }
 
 impl HistogramSnapshot {
-    pub(super) fn new(
+    pub(crate) fn new(
         config: HistogramConfig,
         counts: Vec<u64>,
         sum: u64,

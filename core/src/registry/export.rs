@@ -15,7 +15,7 @@ use prost::Message;
 
 use super::names::{escape_help, escape_label_value, format_value};
 use super::{proto, Family, HistogramOpts, Metric, MetricKind, Registry};
-use crate::{Exemplar, HistogramSnapshot, NativeSnapshot};
+use crate::{Exemplar, HistogramSnapshot, NativeSnapshot, SummarySnapshot};
 
 /// Content type of [`Registry::export_prometheus`].
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -120,6 +120,8 @@ pub(crate) enum Value {
     Info(Vec<(String, String)>),
     /// An enum's states and the index of the current one.
     Enum(Arc<[String]>, usize),
+    /// A summary's all-time count and sum and its quantiles over the window.
+    Summary(SummarySnapshot),
 }
 
 /// Reads one series' value when the writer gets to it (so that only one histogram snapshot
@@ -158,6 +160,7 @@ impl Family {
                     Metric::NativeHistogram(h) => Value::Native(h.snapshot()),
                     Metric::Info(i) => Value::Info(i.get()),
                     Metric::Enum(e) => Value::Enum(e.states().into(), e.index()),
+                    Metric::Summary(s) => Value::Summary(s.snapshot()),
                 });
                 (labels, read)
             })
@@ -426,6 +429,16 @@ fn expand(
                 .collect();
             vec![(family_name, kind, rows)]
         }
+        MetricKind::Summary => {
+            let rows = series
+                .into_iter()
+                .filter_map(|(labels, read)| match read() {
+                    Value::Summary(s) => Some((labels, summary_samples(&s, opts.scale))),
+                    _ => None,
+                })
+                .collect();
+            vec![(name.to_string(), "summary", rows)]
+        }
         MetricKind::Enum => {
             let kind = match format {
                 Format::Prometheus => "gauge",
@@ -443,6 +456,24 @@ fn expand(
             vec![(name.to_string(), kind, rows)]
         }
     }
+}
+
+/// A summary's samples: one per quantile (`NaN` while the window is empty, as client_golang
+/// exports it), `_sum` and `_count`.
+fn summary_samples(s: &SummarySnapshot, scale: f64) -> Vec<Sample> {
+    let mut out: Vec<Sample> = s
+        .quantiles()
+        .iter()
+        .map(|&(q, v)| Sample {
+            suffix: "",
+            extra: vec![("quantile".into(), format_value(q))],
+            value: Num::Float(v.map_or(f64::NAN, |v| scaled(v, scale))),
+            exemplar: None,
+        })
+        .collect();
+    out.extend(plain("_sum", Num::Float(scaled(s.sum(), scale))));
+    out.extend(plain("_count", Num::Int(s.count())));
+    out
 }
 
 /// An info's one sample: its pairs as labels, value 1.
@@ -629,8 +660,9 @@ impl Registry {
     /// Every family as JSON: `{"families": [{"name", "kind", "help", "labels": [...],
     /// "series": [{"labels": {...}, ...}]}]}` where a counter or gauge series has `"value"`, a
     /// histogram or timer series `"count"`, `"sum"`, `"min"`, `"max"`, `"buckets": [{"le",
-    /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, and a min/max
-    /// `"min"` and `"max"` (null while empty).
+    /// "count"}]` (sum and bounds in exported units), a timer also `"errors"`, a min/max
+    /// `"min"` and `"max"` (null while empty), and a summary `"count"`, `"sum"` (all time) and
+    /// `"quantiles": [{"quantile", "value"}]` (over its window; value null while it is empty).
     pub fn export_json(&self) -> String {
         let families = self.sorted_families();
         write_json(families.iter().map(|f| f.view()))
@@ -768,6 +800,7 @@ fn family_json(mut family: FamilyView<'_>, out: &mut Json) {
                 }
                 out.raw("}");
             }
+            Value::Summary(s) => summary_json(&s, family.opts.scale, out),
             Value::Enum(states, current) => {
                 out.key("state");
                 out.string(&states[current]);
@@ -865,6 +898,47 @@ fn histogram_json(s: &HistogramSnapshot, opts: &HistogramOpts, out: &mut Json) {
         out.raw("}");
     }
     out.raw("]");
+}
+
+/// A summary in JSON: `"count"` and `"sum"` (all time, sum in exported units) and
+/// `"quantiles": [{"quantile", "value"}]` over the window (value null while it is empty).
+fn summary_json(s: &SummarySnapshot, scale: f64, out: &mut Json) {
+    out.key("count");
+    out.uint(s.count());
+    out.raw(",");
+    out.key("sum");
+    out.float(scaled(s.sum(), scale));
+    out.raw(",");
+    out.key("quantiles");
+    out.raw("[");
+    for (i, &(q, v)) in s.quantiles().iter().enumerate() {
+        if i > 0 {
+            out.raw(",");
+        }
+        out.raw("{");
+        out.key("quantile");
+        out.float(q);
+        out.raw(",");
+        out.key("value");
+        out.opt_float(v.map(|v| scaled(v, scale)));
+        out.raw("}");
+    }
+    out.raw("]");
+}
+
+fn proto_summary(s: &SummarySnapshot, scale: f64) -> proto::Summary {
+    proto::Summary {
+        sample_count: Some(s.count()),
+        sample_sum: Some(scaled(s.sum(), scale)),
+        quantile: s
+            .quantiles()
+            .iter()
+            .map(|&(q, v)| proto::Quantile {
+                quantile: Some(q),
+                value: Some(v.map_or(f64::NAN, |v| scaled(v, scale))),
+            })
+            .collect(),
+    }
 }
 
 /// A label set of a series, with an extra label (`le`...) if any.
@@ -1126,6 +1200,19 @@ pub(crate) fn write_protobuf<'a>(families: impl IntoIterator<Item = FamilyView<'
                     }
                 }
                 exported.push((name.to_string(), T::Gauge, rows));
+            }
+            MetricKind::Summary => {
+                let rows = series
+                    .into_iter()
+                    .filter_map(|(labels, read)| match read() {
+                        Value::Summary(s) => Some(proto::Metric {
+                            summary: Some(proto_summary(&s, opts.scale)),
+                            ..metric(&labels)
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                exported.push((name.to_string(), T::Summary, rows));
             }
         }
         for (family_name, kind, rows) in exported {

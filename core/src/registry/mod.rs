@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::info::check_states;
 use crate::{
     Counter, Enum, Error, Gauge, Histogram, Info, MinMax, NativeConfig, NativeHistogram,
-    ShardedMap, Timer,
+    ShardedMap, Summary, SummaryConfig, Timer,
 };
 
 /// The kind of a registered metric family.
@@ -50,6 +50,9 @@ pub enum MetricKind {
     /// [`Info`], exported as one sample `<name>_info{...} 1` carrying its pairs as labels
     /// (OpenMetrics type `info`; a gauge `<name>_info` in the Prometheus text format).
     Info,
+    /// [`Summary`], exported as a summary: `<name>{quantile="..."}` per configured quantile over
+    /// the sliding window, `<name>_sum` and `<name>_count` over all time (client_golang's).
+    Summary,
     /// [`Enum`], exported as one sample per state, `<name>{...,<name>="<state>"}`, 1 for the
     /// current state and 0 for the others (OpenMetrics type `stateset`; a gauge in the
     /// Prometheus text format).
@@ -91,6 +94,7 @@ impl MetricKind {
                 "_errors_created",
             ]),
             MetricKind::MinMax => suffixed(&["", "_min", "_max"]),
+            MetricKind::Summary => suffixed(&["", "_sum", "_count", "_created"]),
             MetricKind::Info => {
                 let base = name.strip_suffix("_info").unwrap_or(name);
                 vec![base.to_string(), format!("{base}_info")]
@@ -109,6 +113,7 @@ impl MetricKind {
             MetricKind::NativeHistogram => "native_histogram",
             MetricKind::Info => "info",
             MetricKind::Enum => "enum",
+            MetricKind::Summary => "summary",
         }
     }
 }
@@ -132,6 +137,29 @@ pub enum Metric {
     Info(Arc<Info>),
     /// An enum.
     Enum(Arc<Enum>),
+    /// A summary.
+    Summary(Arc<Summary>),
+}
+
+/// How a registered summary is laid out and exported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryOpts {
+    /// Quantiles, window (`max_age`, `age_buckets`) and histogram layout of the series.
+    pub config: SummaryConfig,
+    /// Exported value = recorded value × scale. The default, 1e-9, records nanoseconds and
+    /// exports seconds, as [`HistogramOpts::scale`].
+    pub scale: f64,
+}
+
+impl Default for SummaryOpts {
+    /// [`SummaryConfig::default`] (0.5, 0.9, 0.99 over 10 minutes in 5 steps), nanoseconds
+    /// recorded and seconds exported.
+    fn default() -> Self {
+        SummaryOpts {
+            config: SummaryConfig::default(),
+            scale: 1e-9,
+        }
+    }
 }
 
 /// How a registered native histogram is laid out and exported.
@@ -211,6 +239,8 @@ struct Family {
     native: NativeConfig,
     /// The states of an enum family's series (empty for other kinds).
     states: Arc<[String]>,
+    /// The layout of a summary family's series (checked).
+    summary: SummaryConfig,
     /// A collected family ([`Registry::collected_counter`]): its series are [`Gauge`] cells set
     /// by a collector, exported as its kind.
     collected: bool,
@@ -223,6 +253,7 @@ enum Layout<'a> {
     Plain,
     Native(&'a NativeConfig),
     States(&'a Arc<[String]>),
+    Summary(&'a SummaryConfig),
     /// A collected counter or gauge ([`Registry::collected_counter`]).
     Collected,
 }
@@ -469,6 +500,40 @@ impl Registry {
         }
     }
 
+    /// The summary `name` with these labels, created if absent: quantiles over a sliding window
+    /// exported as `<name>{quantile="0.5"}`..., with `<name>_sum` and `<name>_count` over all time
+    /// (values recorded in nanoseconds are exported in seconds by default). `opts` lays out a new
+    /// family and is ignored for an existing one. The label `quantile` is reserved.
+    ///
+    /// # Errors
+    /// As [`counter`](Self::counter); [`Error::InvalidConfig`] for options
+    /// [`SummaryConfig::checked`] refuses; [`Error::InvalidArgument`] for a scale that is not
+    /// positive and finite.
+    pub fn summary(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        opts: &SummaryOpts,
+    ) -> Result<Arc<Summary>, Error> {
+        let config = opts.config.clone().checked()?;
+        let export = HistogramOpts {
+            buckets: Vec::new(),
+            scale: opts.scale,
+        };
+        match self.get_or_create_with(
+            name,
+            help,
+            MetricKind::Summary,
+            labels,
+            Some(&export),
+            Layout::Summary(&config),
+        )? {
+            Metric::Summary(s) => Ok(s),
+            _ => unreachable!("kind checked"),
+        }
+    }
+
     /// The series `name` with these labels of a collected counter family, created (at 0) if
     /// absent: a counter whose total is read elsewhere (the CPU time of the process, a garbage
     /// collector's counts) and set, not incremented, by a collector just before an export. The
@@ -704,6 +769,7 @@ impl Registry {
             Layout::Plain => {}
             Layout::Native(config) => fresh.native = *config,
             Layout::States(states) => fresh.states = states.clone(),
+            Layout::Summary(config) => fresh.summary = config.clone(),
             Layout::Collected => fresh.collected = true,
         }
         let fresh = Arc::new(fresh);
@@ -740,6 +806,7 @@ impl Family {
         names::check_metric_name(name)?;
         let reserved: &[&str] = match kind {
             MetricKind::Histogram | MetricKind::Timer | MetricKind::NativeHistogram => &["le"],
+            MetricKind::Summary => &["quantile"],
             // The state label is named after the metric.
             MetricKind::Enum => {
                 names::check_label_name(name, &[])?;
@@ -771,6 +838,7 @@ impl Family {
             opts,
             native: NativeConfig::default(),
             states: Arc::new([]),
+            summary: SummaryConfig::default(),
             collected: false,
             series: ShardedMap::with_shards(4).expect("4 is a power of two"),
         })
@@ -819,6 +887,9 @@ impl Family {
                 Metric::Info(Arc::new(Info::with_reserved(self.label_names.clone())))
             }
             MetricKind::Enum => Metric::Enum(Arc::new(Enum::with_states(self.states.clone()))),
+            MetricKind::Summary => {
+                Metric::Summary(Arc::new(Summary::from_checked(self.summary.clone())))
+            }
         }
     }
 }
@@ -857,3 +928,5 @@ pub(crate) fn collision(
         kind.as_str()
     ))
 }
+#[cfg(all(test, not(loom)))]
+mod summary_tests;

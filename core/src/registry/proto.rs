@@ -20,6 +20,7 @@ pub(crate) struct LabelPair {
 pub(crate) enum MetricType {
     Counter = 0,
     Gauge = 1,
+    Summary = 2,
     Histogram = 4,
 }
 
@@ -105,6 +106,26 @@ pub(crate) struct Histogram {
     pub positive_delta: Vec<i64>,
 }
 
+/// `io.prometheus.client.Quantile`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Quantile {
+    #[prost(double, optional, tag = "1")]
+    pub quantile: Option<f64>,
+    #[prost(double, optional, tag = "2")]
+    pub value: Option<f64>,
+}
+
+/// `io.prometheus.client.Summary`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Summary {
+    #[prost(uint64, optional, tag = "1")]
+    pub sample_count: Option<u64>,
+    #[prost(double, optional, tag = "2")]
+    pub sample_sum: Option<f64>,
+    #[prost(message, repeated, tag = "3")]
+    pub quantile: Vec<Quantile>,
+}
+
 /// `io.prometheus.client.Metric`: one series.
 #[derive(Clone, PartialEq, prost::Message)]
 pub(crate) struct Metric {
@@ -114,6 +135,8 @@ pub(crate) struct Metric {
     pub gauge: Option<Gauge>,
     #[prost(message, optional, tag = "3")]
     pub counter: Option<Counter>,
+    #[prost(message, optional, tag = "4")]
+    pub summary: Option<Summary>,
     #[prost(message, optional, tag = "7")]
     pub histogram: Option<Histogram>,
 }

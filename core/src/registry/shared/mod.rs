@@ -305,7 +305,11 @@ fn kind_code(kind: MetricKind) -> u32 {
         MetricKind::Gauge => KIND_GAUGE,
         MetricKind::Histogram => KIND_HISTOGRAM,
         MetricKind::Timer => KIND_TIMER,
-        MetricKind::MinMax | MetricKind::NativeHistogram | MetricKind::Info | MetricKind::Enum => 0,
+        MetricKind::MinMax
+        | MetricKind::NativeHistogram
+        | MetricKind::Info
+        | MetricKind::Enum
+        | MetricKind::Summary => 0,
     }
 }
 
