@@ -186,6 +186,11 @@ typedef struct ap_shared_registry ap_shared_registry;
 // value, +1 per store) and a last-updated time, all readable without a lock.
 typedef struct ap_snapshot_cell ap_snapshot_cell;
 
+// Quantiles over a sliding window of time (client_golang's Summary: objectives over MaxAge,
+// sliding by AgeBuckets), with the count and sum of every value ever recorded. Recording is
+// lock-free and costs about a histogram record; quantiles are within the histogram's precision.
+typedef struct ap_summary ap_summary;
+
 // Events per second over a sliding window of time buckets, with SLA accounting: events whose
 // latency exceeds a threshold count as violations.
 typedef struct ap_throughput_window ap_throughput_window;
@@ -426,6 +431,28 @@ typedef struct {
   // 99.9th percentile, ns.
   uint64_t p999_ns;
 } ap_timer_stats;
+
+// How ap_summary_new and ap_registry_summary lay out a summary. Fill it with
+// ap_summary_options_default, then change what you need.
+typedef struct {
+  // The n_quantiles quantiles reported, each in [0, 1], none twice (any order). NULL with
+  // n_quantiles 0: none (only count and sum). Default 0.5, 0.9, 0.99 (a static array).
+  const double *quantiles;
+  // Number of quantiles at `quantiles`.
+  size_t n_quantiles;
+  // How long a value counts towards the quantiles, in nanoseconds (default 10 minutes).
+  uint64_t max_age_ns;
+  // In how many steps the window slides: values leave it max_age_ns / age_buckets at a time
+  // (1 to 255, default 5; each step at least 1 ms).
+  uint32_t age_buckets;
+  // Precision of the histograms, 1 to 5 (default 2: quantiles within 0.78%).
+  uint32_t significant_figures;
+  // Highest trackable value; larger values are clamped to it (default 60 s in ns).
+  uint64_t highest;
+  // For ap_registry_summary: exported value = recorded value × scale (default 1e-9: record
+  // nanoseconds, export seconds). Ignored by ap_summary_new.
+  double scale;
+} ap_summary_options;
 
 // What a throughput window saw over its current window.
 typedef struct {
@@ -1048,6 +1075,89 @@ ap_status ap_timer_quantile(const ap_timer *t, double q, uint64_t *out);
 // # Safety
 // `t` is NULL or a live handle.
 ap_status ap_timer_reset(const ap_timer *t);
+
+// Writes the default options (quantiles 0.5, 0.9, 0.99 over 10 minutes in 5 steps, 2
+// significant figures up to 60 s, scale 1e-9) to *out. Errors: AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `out` is NULL or writable.
+ap_status ap_summary_options_default(ap_summary_options *out);
+
+// Creates an empty summary laid out by `opts` (NULL for the defaults) and stores its handle in
+// *out. Errors: AP_ERR_OUT_OF_RANGE for a quantile outside [0, 1] or NaN or given twice, age
+// buckets outside 1..255, max_age_ns / age_buckets under 1 ms, precision outside 1..5 or
+// highest < 2 (the message says which); AP_ERR_NULL_POINTER (also for NULL quantiles with
+// n_quantiles > 0).
+//
+// # Safety
+// `opts` is NULL or readable, its `quantiles` holding n_quantiles doubles; `out` is NULL or
+// writable.
+ap_status ap_summary_new(const ap_summary_options *opts, ap_summary **out);
+
+// Returns another owning handle to the same summary (NULL for NULL). Free each handle once.
+//
+// # Safety
+// `s` is NULL or a live handle.
+ap_summary *ap_summary_clone(const ap_summary *s);
+
+// Releases one owner's handle; the summary is freed with its last handle. NULL is a no-op.
+//
+// # Safety
+// `s` is NULL or a handle the caller owns and does not use afterwards.
+void ap_summary_free(ap_summary *s);
+
+// Records one value (nanoseconds, for a duration). Errors: AP_ERR_NULL_HANDLE.
+//
+// # Safety
+// `s` is NULL or a live handle.
+ap_status ap_summary_record(const ap_summary *s, uint64_t value);
+
+// Writes the value at quantile q of the values in the window to *out.
+// Errors: AP_ERR_OUT_OF_RANGE if q is NaN or outside [0, 1]; AP_ERR_EMPTY when the window holds
+// no value (out untouched); AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_quantile(const ap_summary *s, double q, uint64_t *out);
+
+// Writes the number of values recorded since creation to *out.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_count(const ap_summary *s, uint64_t *out);
+
+// Writes the sum of the (clamped) values recorded since creation, wrapping at 2^64, to *out.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_sum(const ap_summary *s, uint64_t *out);
+
+// Writes the number of values in the window now to *out.
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_window_count(const ap_summary *s, uint64_t *out);
+
+// As ap_registry_counter, for a summary laid out and exported by `opts` (NULL for the
+// defaults; used when the family is created, ignored for an existing one): exported as
+// `name{quantile="..."}` per quantile over the window, `name_sum` and `name_count` over all
+// time. The label `quantile` is reserved. Errors: as ap_registry_counter; as ap_summary_new for
+// bad options; AP_ERR_INVALID_ARGUMENT for a scale that is not positive and finite.
+//
+// # Safety
+// As ap_registry_counter; `opts` is NULL or readable, its `quantiles` holding n_quantiles
+// doubles.
+ap_status ap_registry_summary(const ap_registry *r,
+                              const char *name,
+                              const char *help,
+                              const char *const *label_names,
+                              const char *const *label_values,
+                              size_t n_labels,
+                              const ap_summary_options *opts,
+                              ap_summary **out);
 
 // Creates a tracker of the `len` counters at `counters` (it keeps its own reference to each, so
 // the caller may free its handles). Rates come back in this order.
