@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 )
 
@@ -161,6 +162,7 @@ func (env confEnv) register(reg any, kind string, a []string) (any, error) {
 	labels := Labels{}
 	var opts HistogramOpts
 	var mode GaugeMode
+	var states []string
 	bind := ""
 	for i := 2; i < len(a); i++ {
 		switch {
@@ -177,6 +179,8 @@ func (env confEnv) register(reg any, kind string, a []string) (any, error) {
 			if mode == 0 {
 				panic("unknown gauge mode " + name)
 			}
+		case strings.HasPrefix(a[i], "@states="):
+			states = strings.Split(strings.TrimPrefix(a[i], "@states="), ",")
 		case strings.HasPrefix(a[i], "@buckets="):
 			for _, b := range strings.Split(strings.TrimPrefix(a[i], "@buckets="), ",") {
 				opts.Buckets = append(opts.Buckets, confF(b))
@@ -219,6 +223,10 @@ func (env confEnv) register(reg any, kind string, a []string) (any, error) {
 		m, err = r.MinMax(a[0], a[1], labels)
 	case "histogram":
 		m, err = r.Histogram(a[0], a[1], labels, opts)
+	case "info":
+		m, err = r.Info(a[0], a[1], labels)
+	case "enum":
+		m, err = r.Enum(a[0], a[1], labels, states)
 	default:
 		panic("unknown registry kind " + kind)
 	}
@@ -226,6 +234,16 @@ func (env confEnv) register(reg any, kind string, a []string) (any, error) {
 		env[bind] = m
 	}
 	return nil, err
+}
+
+// confPairs turns k=v tokens into Labels.
+func confPairs(a []string) Labels {
+	l := Labels{}
+	for _, t := range a {
+		k, v, _ := strings.Cut(t, "=")
+		l[k] = v
+	}
+	return l
 }
 
 func confCreate(ty string, a []string) (any, error) {
@@ -298,6 +316,20 @@ func (env confEnv) call(v, op string, a []string) (any, error) {
 			return nil, nil
 		case "get":
 			return o.Get(), nil
+		case "add_exemplar":
+			return nil, o.AddWithExemplar(confU(a[0]), confPairs(a[1:]), time.Time{})
+		}
+	case *Info:
+		if op == "set" {
+			return nil, o.Set(confPairs(a))
+		}
+	case *Enum:
+		switch op {
+		case "set":
+			return nil, o.Set(a[0])
+		case "get":
+			s, err := o.Get()
+			return []byte(s), err
 		}
 	case *Gauge:
 		fs := map[string]func(float64){"set": o.Set, "add": o.Add, "sub": o.Sub, "set_max": o.SetMax, "set_min": o.SetMin}
@@ -333,6 +365,8 @@ func (env confEnv) call(v, op string, a []string) (any, error) {
 		case "record":
 			o.Record(confU(a[0]))
 			return nil, nil
+		case "record_exemplar":
+			return nil, o.RecordWithExemplar(confU(a[0]), confPairs(a[1:]), time.Time{})
 		case "record_n":
 			o.RecordN(confU(a[0]), confU(a[1]))
 			return nil, nil
@@ -411,6 +445,14 @@ func (env confEnv) call(v, op string, a []string) (any, error) {
 		}
 	case *Registry:
 		switch op {
+		case "remove":
+			return o.Remove(a[0], confPairs(a[1:]))
+		case "clear_family":
+			n, err := o.ClearFamily(a[0])
+			return uint64(n), err
+		case "clear":
+			n, err := o.Clear()
+			return uint64(n), err
 		case "negotiate":
 			return []byte(Negotiate(a[0]).String()), nil
 		case "export":

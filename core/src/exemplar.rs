@@ -28,7 +28,7 @@ const READ_TRIES: usize = 64;
 /// An exemplar as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exemplar {
-    /// Its label set (a trace id, a span id...), in the order given.
+    /// Its label set (a trace id, a span id...), sorted by name.
     pub labels: Vec<(String, String)>,
     /// The value it was recorded with: the increment of a counter, the recorded value of a
     /// histogram (in the histogram's exported unit when read from a registry export).
@@ -37,7 +37,7 @@ pub struct Exemplar {
     pub timestamp: Option<f64>,
 }
 
-/// Checks an exemplar's label set and packs it: names valid in the Prometheus data model, no
+/// Checks an exemplar's label set and packs it, sorted by name: names valid in the Prometheus data model, no
 /// name twice, no NUL in a value, at most [`MAX_EXEMPLAR_RUNES`] code points in all.
 pub(crate) fn pack(labels: &[(&str, &str)], out: &mut Vec<u8>) -> Result<(), Error> {
     let mut runes = 0;
@@ -62,7 +62,11 @@ pub(crate) fn pack(labels: &[(&str, &str)], out: &mut Vec<u8>) -> Result<(), Err
         )));
     }
     out.clear();
-    for (name, value) in labels {
+    // Sorted by name, as every label set of the export is: the order a caller's map happens to
+    // iterate in (Go's is random) never shows.
+    let mut sorted: Vec<&(&str, &str)> = labels.iter().collect();
+    sorted.sort_unstable_by_key(|(name, _)| *name);
+    for (name, value) in sorted {
         out.extend_from_slice(name.as_bytes());
         out.push(0);
         out.extend_from_slice(value.as_bytes());
@@ -313,10 +317,16 @@ mod tests {
         assert_eq!(slots.load(0), None);
         let e = slots.load(1).unwrap();
         assert_eq!(
-            e.labels[0],
-            ("trace_id".into(), "4bf92f3577b34da6a3ce929d0e0e4736".into())
+            e.labels,
+            [
+                ("span_id".to_string(), "é✓".to_string()),
+                (
+                    "trace_id".to_string(),
+                    "4bf92f3577b34da6a3ce929d0e0e4736".to_string()
+                )
+            ],
+            "sorted by name"
         );
-        assert_eq!(e.labels[1], ("span_id".into(), "é✓".into()));
         assert_eq!((e.value, e.timestamp), (0.25, Some(1.5e9)));
         with_packed(&[], None, |p| slots.store(1, p, 2.0, None)).unwrap();
         assert_eq!(

@@ -7,9 +7,9 @@
 #![allow(clippy::unit_arg)]
 
 use atomicperf::{
-    negotiate, Counter, Error, ExportFormat, Gauge, GaugeMode, Histogram, HistogramOpts, Ledger,
-    MinMax, NativeConfig, NativeHistogram, OnceMap, Registry, ShardedMap, SharedOptions,
-    SharedRegistry, SnapshotCell, Status, Timer,
+    negotiate, Counter, Enum, Error, ExportFormat, Gauge, GaugeMode, Histogram, HistogramOpts,
+    Info, Ledger, MinMax, NativeConfig, NativeHistogram, OnceMap, Registry, ShardedMap,
+    SharedOptions, SharedRegistry, SnapshotCell, Status, Timer,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -136,6 +136,22 @@ enum Obj {
     OnceMap(OnceMap<Vec<u8>, Vec<u8>>),
     Cell(SnapshotCell<Vec<u8>>),
     Map(ShardedMap<Vec<u8>, Vec<u8>>),
+    Info(Arc<Info>),
+    Enum(Arc<Enum>),
+}
+
+/// `k=v` tokens as label pairs.
+fn pairs(a: &[Tok]) -> Vec<(String, String)> {
+    a.iter()
+        .map(|t| {
+            let (k, v) = t.text.split_once('=').expect("label k=v");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn refs(p: &[(String, String)]) -> Vec<(&str, &str)> {
+    p.iter().map(|(k, v)| (&**k, &**v)).collect()
 }
 
 fn int(t: &Tok) -> i128 {
@@ -180,6 +196,7 @@ fn register(r: Reg, kind: &str, args: &[Tok], vars: &mut HashMap<String, Obj>) -
     let mut labels = Vec::new();
     let mut buckets = None;
     let mut mode = None;
+    let mut states: Vec<String> = Vec::new();
     let mut bind = None;
     let mut i = 2;
     while i < args.len() {
@@ -195,6 +212,8 @@ fn register(r: Reg, kind: &str, args: &[Tok], vars: &mut HashMap<String, Obj>) -
                     .map(|x| x.parse::<f64>().unwrap())
                     .collect::<Vec<_>>(),
             );
+        } else if let Some(s) = t.strip_prefix("@states=") {
+            states = s.split(',').map(str::to_string).collect();
         } else if let Some(m) = t.strip_prefix("@mode=") {
             mode = Some(GaugeMode::from_name(m).map_err(st)?);
         } else {
@@ -212,6 +231,11 @@ fn register(r: Reg, kind: &str, args: &[Tok], vars: &mut HashMap<String, Obj>) -
         (Reg::Local(r), "minmax") => Obj::MinMax(r.minmax(name, help, &labels).map_err(st)?),
         (Reg::Local(r), "histogram") => {
             Obj::Histogram(r.histogram(name, help, &labels, &opts).map_err(st)?)
+        }
+        (Reg::Local(r), "info") => Obj::Info(r.info(name, help, &labels).map_err(st)?),
+        (Reg::Local(r), "enum") => {
+            let states: Vec<&str> = states.iter().map(String::as_str).collect();
+            Obj::Enum(r.enumeration(name, help, &labels, &states).map_err(st)?)
         }
         (Reg::Shared(r), "counter") => Obj::Counter(r.counter(name, help, &labels).map_err(st)?),
         (Reg::Shared(r), "gauge") => {
@@ -337,10 +361,27 @@ fn call(vars: &mut HashMap<String, Obj>, var: &str, op: &str, a: &[Tok]) -> Res 
             }
             .into(),
         ),
+        (Obj::Registry(r), "remove") => {
+            let labels = pairs(&a[1..]);
+            Val::Bool(r.remove(&a[0].text, &refs(&labels)).map_err(st)?)
+        }
+        (Obj::Registry(r), "clear_family") => Val::Int(r.clear_family(&a[0].text) as i128),
+        (Obj::Registry(r), "clear") => Val::Int(r.clear() as i128),
         (Obj::Registry(r), kind) => {
             let r = Arc::clone(r);
             return register(Reg::Local(&r), kind, a, vars);
         }
+        (Obj::Info(i), "set") => Val::from(i.set(&refs(&pairs(a))).map_err(st)?),
+        (Obj::Enum(e), "set") => Val::from(e.set(&a[0].text).map_err(st)?),
+        (Obj::Enum(e), "get") => Val::Bytes(e.get().as_bytes().to_vec()),
+        (Obj::Counter(c), "add_exemplar") => Val::from(
+            c.add_with_exemplar(u(&a[0]), &refs(&pairs(&a[1..])), None)
+                .map_err(st)?,
+        ),
+        (Obj::Histogram(h), "record_exemplar") => Val::from(
+            h.record_with_exemplar(u(&a[0]), &refs(&pairs(&a[1..])), None)
+                .map_err(st)?,
+        ),
         (Obj::Native(h), "record") => Val::from(h.record(float(&a[0]))),
         (Obj::Native(h), "count") => Val::Int(h.count() as i128),
         (Obj::Native(h), "zero_count") => Val::Int(h.zero_count() as i128),

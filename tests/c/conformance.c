@@ -23,7 +23,7 @@ typedef struct {
     bool quoted;
 } tok;
 
-typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_SREG, K_NATIVE, K_LEDGER, K_ONCE, K_CELL, K_MAP } kind;
+typedef enum { K_COUNTER, K_GAUGE, K_MINMAX, K_HIST, K_TIMER, K_REG, K_SREG, K_NATIVE, K_LEDGER, K_ONCE, K_CELL, K_MAP, K_INFO, K_ENUM } kind;
 
 typedef struct {
     char *name;
@@ -61,6 +61,8 @@ static void free_var(var *v) {
     case K_ONCE: ap_once_map_free(v->h); break;
     case K_CELL: ap_snapshot_cell_free(v->h); break;
     case K_MAP: ap_map_free(v->h); break;
+    case K_INFO: ap_info_free(v->h); break;
+    case K_ENUM: ap_enum_free(v->h); break;
     }
     free(v->name);
 }
@@ -151,7 +153,23 @@ static uint32_t gauge_mode(const char *name) {
     return 0;
 }
 
-/* R.kind NAME HELP [k=v]... [@buckets=..] [@mode=..] [as VAR], on a registry (k == K_REG) or a
+/* The k=v tokens a[0..n) as parallel name and value arrays; the names are malloc'd copies
+ * (free_pairs). */
+static size_t pairs(tok *a, int n, const char **names, const char **values) {
+    size_t nl = 0;
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(a[i].text, '=');
+        names[nl] = strndup(a[i].text, (size_t)(eq - a[i].text));
+        values[nl++] = eq + 1;
+    }
+    return nl;
+}
+
+static void free_pairs(const char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free((char *)names[i]);
+}
+
+/* R.kind NAME HELP [k=v]... [@buckets=..] [@mode=..] [@states=..] [as VAR], on a registry (k == K_REG) or a
  * shared registry (K_SREG). */
 static result reg(void *r, kind rk, const char *kind_name, tok *a, int n) {
     const char *names[MAX_TOKS], *values[MAX_TOKS];
@@ -161,11 +179,22 @@ static result reg(void *r, kind rk, const char *kind_name, tok *a, int n) {
     bool plain = false;
     uint32_t mode = 0;
     const char *as = NULL;
+    char *states[MAX_TOKS];
+    size_t ns = 0;
     for (int i = 2; i < n; i++) {
         if (strcmp(a[i].text, "as") == 0 && i + 1 < n) {
             as = a[++i].text;
         } else if (strncmp(a[i].text, "@mode=", 6) == 0) {
             mode = gauge_mode(a[i].text + 6);
+        } else if (strncmp(a[i].text, "@states=", 8) == 0) {
+            /* Split on commas, keeping empty states ("a," is "a" and ""). */
+            for (const char *s = a[i].text + 8;;) {
+                const char *comma = strchr(s, ',');
+                size_t l = comma ? (size_t)(comma - s) : strlen(s);
+                states[ns++] = strndup(s, l);
+                if (!comma) break;
+                s = comma + 1;
+            }
         } else if (strncmp(a[i].text, "@buckets=", 9) == 0) {
             plain = true;
             for (char *s = a[i].text + 9; *s;) {
@@ -211,12 +240,20 @@ static result reg(void *r, kind rk, const char *kind_name, tok *a, int n) {
     } else if (strcmp(kind_name, "minmax") == 0) {
         k = K_MINMAX;
         res.st = ap_registry_minmax(r, name, help, names, values, nl, (ap_minmax **)&h);
+    } else if (strcmp(kind_name, "info") == 0) {
+        k = K_INFO;
+        res.st = ap_registry_info(r, name, help, names, values, nl, (ap_info **)&h);
+    } else if (strcmp(kind_name, "enum") == 0) {
+        k = K_ENUM;
+        res.st = ap_registry_enum(r, name, help, names, values, nl, (const char *const *)states, ns,
+                                  (ap_enum **)&h);
     } else {
         k = K_HIST;
         res.st = ap_registry_histogram(r, name, help, names, values, nl, buckets, nb, scale,
                                        (ap_histogram **)&h);
     }
     for (size_t i = 0; i < nl; i++) free(copies[i]);
+    for (size_t i = 0; i < ns; i++) free(states[i]);
     if (res.st == AP_OK) {
         if (as) {
             bind(as, k, h);
@@ -307,7 +344,12 @@ static result call(var *v, const char *op, tok *a, int n) {
         if (IS("add")) r.st = ap_counter_add(h, u64(&a[0]));
         else if (IS("inc")) r.st = ap_counter_inc(h);
         else if (IS("get")) return r.st = ap_counter_get(h, &u), r.k = R_U64, r.u = u, r;
-        else break;
+        else if (IS("add_exemplar")) {
+            const char *names[MAX_TOKS], *values[MAX_TOKS];
+            size_t nl = pairs(a + 1, n - 1, names, values);
+            r.st = ap_counter_add_with_exemplar(h, u64(&a[0]), names, values, nl, NAN);
+            free_pairs(names, nl);
+        } else break;
         return r;
     case K_GAUGE:
         if (IS("set")) r.st = ap_gauge_set(h, f64(&a[0]));
@@ -330,6 +372,12 @@ static result call(var *v, const char *op, tok *a, int n) {
     case K_HIST:
         if (IS("record")) r.st = ap_histogram_record(h, u64(&a[0]));
         else if (IS("record_n")) r.st = ap_histogram_record_n(h, u64(&a[0]), u64(&a[1]));
+        else if (IS("record_exemplar")) {
+            const char *names[MAX_TOKS], *values[MAX_TOKS];
+            size_t nl = pairs(a + 1, n - 1, names, values);
+            r.st = ap_histogram_record_with_exemplar(h, u64(&a[0]), names, values, nl, NAN);
+            free_pairs(names, nl);
+        }
         else if (IS("reset")) r.st = ap_histogram_reset(h);
         else if (IS("count")) return stat_u64(ap_histogram_count(h, &u), &u);
         else if (IS("sum")) return stat_u64(ap_histogram_sum(h, &u), &u);
@@ -368,6 +416,16 @@ static result call(var *v, const char *op, tok *a, int n) {
             return r;
         }
         if (IS("series_limit")) return r.st = ap_registry_set_series_limit(h, u64(&a[0])), r;
+        if (IS("remove")) {
+            const char *names[MAX_TOKS], *values[MAX_TOKS];
+            size_t nl = pairs(a + 1, n - 1, names, values);
+            uint8_t removed = 0;
+            r.st = ap_registry_remove(h, a[0].text, names, values, nl, &removed);
+            free_pairs(names, nl);
+            return r.k = R_BOOL, r.b = removed != 0, r;
+        }
+        if (IS("clear_family")) return r.st = ap_registry_clear_family(h, a[0].text, &u), r.k = R_U64, r.u = u, r;
+        if (IS("clear")) return r.st = ap_registry_clear(h, &u), r.k = R_U64, r.u = u, r;
         if (IS("series_count") || IS("refused_series")) {
             uint64_t series, limit, refused;
             r.st = ap_registry_series_stats(h, &series, &limit, &refused);
@@ -382,6 +440,23 @@ static result call(var *v, const char *op, tok *a, int n) {
             return r.st ? r : copy_bytes((const uint8_t *)name, strlen(name), R_BYTES);
         }
         return reg(h, K_REG, op, a, n);
+    case K_INFO:
+        if (IS("set")) {
+            const char *names[MAX_TOKS], *values[MAX_TOKS];
+            size_t nl = pairs(a, n, names, values);
+            r.st = ap_info_set(h, names, values, nl);
+            free_pairs(names, nl);
+            return r;
+        }
+        break;
+    case K_ENUM:
+        if (IS("set")) return r.st = ap_enum_set(h, a[0].text), r;
+        if (IS("get")) {
+            size_t index = 0;
+            r.st = ap_enum_get(h, (char *)buf, BUF, &len, &index);
+            return r.st ? r : copy_bytes(buf, len, R_BYTES);
+        }
+        break;
     case K_SREG:
         if (IS("export")) {
             uint32_t fmt = strcmp(a[0].text, "openmetrics") == 0 ? AP_FORMAT_OPENMETRICS : AP_FORMAT_PROMETHEUS;

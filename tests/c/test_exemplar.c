@@ -47,7 +47,7 @@ int main(void) {
 
     char *om = export_text(r, AP_FORMAT_OPENMETRICS);
     CHECK(strstr(om, "jobs_total 2 # {trace_id=\"abc\"} 2 1700000000.5\n") != NULL);
-    CHECK(strstr(om, "latency_seconds_bucket{le=\"0.1\"} 1 # {trace_id=\"t1\",span_id=\"s1\"} 0.05\n") != NULL);
+    CHECK(strstr(om, "latency_seconds_bucket{le=\"0.1\"} 1 # {span_id=\"s1\",trace_id=\"t1\"} 0.05\n") != NULL);
     free(om);
     char *text = export_text(r, AP_FORMAT_PROMETHEUS);
     CHECK(strstr(text, " # {") == NULL);

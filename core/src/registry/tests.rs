@@ -819,7 +819,7 @@ fn exemplars_are_exported_in_openmetrics_and_protobuf_only() {
         "{om}"
     );
     assert!(
-        om.contains("latency_seconds_bucket{le=\"+Inf\"} 2 # {trace_id=\"t2\",span_id=\"s\"} 5\n"),
+        om.contains("latency_seconds_bucket{le=\"+Inf\"} 2 # {span_id=\"s\",trace_id=\"t2\"} 5\n"),
         "{om}"
     );
     assert!(
