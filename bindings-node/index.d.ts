@@ -1276,6 +1276,24 @@ export declare class Registry {
    */
   clear(): number
   /**
+   * Registers the default metrics, set at each `metrics()` of this thread and never in between
+   * (but the event-loop delay monitor and the GC observer, which record as things happen): the
+   * process metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
+   * `process_virtual_memory_bytes`, `process_open_fds`, `process_max_fds`,
+   * `process_start_time_seconds`; read from /proc, Linux only) and prom-client's Node.js ones
+   * under its names, help texts and buckets: `nodejs_eventloop_lag_seconds` and
+   * `nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds`,
+   * `nodejs_gc_duration_seconds{kind}`, `nodejs_heap_size_total_bytes`,
+   * `nodejs_heap_size_used_bytes`, `nodejs_external_memory_bytes`,
+   * `nodejs_active_handles_total`, `nodejs_active_requests_total`, `nodejs_version_info`.
+   * Calling it again does nothing.
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` on a platform other than Linux, or if the registry
+   * already has a family whose exported names meet theirs.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` for the options `prefix` and `labels`, which
+   * are not supported.
+   */
+  registerDefaultMetrics(options?: DefaultMetricsOptions): void
+  /**
    * Every family and series, sorted by name, in the Prometheus text format (default; valid for
    * `promtool check metrics`), OpenMetrics, JSON (strings) or the Prometheus protobuf format (a
    * Buffer). Synchronous: it reads atomic cells and never blocks recording (about a millisecond
@@ -1308,6 +1326,20 @@ export declare class Registry {
 
 /** The process-wide default registry, shared by every thread and worker of the process. */
 export declare const registry: Registry
+
+/** Options of the default metrics, as prom-client's. */
+export interface DefaultMetricsOptions {
+  /** Buckets of `nodejs_gc_duration_seconds`, in seconds (default 0.001, 0.01, 0.1, 1, 2, 5). */
+  gcDurationBuckets?: number[]
+  /** Resolution of the event-loop delay monitor, in ms (default 10). */
+  eventLoopMonitoringPrecision?: number
+}
+
+/**
+ * prom-client's call: registers the default metrics ({@link Registry.registerDefaultMetrics}) in
+ * `config.register`, the default {@link registry} when absent.
+ */
+export declare function collectDefaultMetrics(config?: DefaultMetricsOptions & { register?: Registry }): void
 
 // ---- SharedRegistry ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ export const {
   Registry,
   registry,
   negotiate,
+  collectDefaultMetrics,
   SharedRegistry,
   Pushgateway,
   bench,

@@ -6,7 +6,8 @@
 # look-up and export (registry.js), NativeHistogram.record against Histogram.record and
 # prom-client's Histogram.observe (native-histogram.js), and the SharedRegistry's direct writes
 # against in-process ones and its scrape of 8 cluster workers against prom-client's
-# AggregatorRegistry (shared.js).
+# AggregatorRegistry (shared.js), and a scrape of the default metrics against prom-client's
+# collectDefaultMetrics (default-metrics.js).
 # Options (--iterations N, --json) go to every script. The core's contention suite is
 # `npx atomicperf bench` (or scripts/bench.sh).
 set -euo pipefail
@@ -25,4 +26,5 @@ node bench/native-histogram.js "$@"
 node bench/state.js "$@"
 node bench/registry.js "$@"
 node bench/shared.js "$@"
+node bench/default-metrics.js "$@"
 node bin/atomicperf.js overhead "$@"

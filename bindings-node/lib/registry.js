@@ -162,6 +162,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   } = calls
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2, protobuf: 3 }
+  const DefaultMetrics = require('./default-metrics.js')(calls, wrap, { typeError, rangeError, typeName })
 
   /**
    * The format to answer a scrape with, from its Accept header (the core's negotiate: the
@@ -195,6 +196,8 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     // The count (its bits as a double) when the cache was last known good; -1, the bits of no
     // count, while the cache is still empty.
     #seen = -1
+    // This thread's default metrics (registerDefaultMetrics), set before every export.
+    #defaults = null
 
     constructor(from, handle) {
       this.#h = from === FROM_HANDLE ? handle : registryNew()
@@ -330,8 +333,19 @@ module.exports = function defineRegistry(calls, wrap, internals) {
       return registryClear(this.#h)
     }
 
+    /**
+     * Registers the default metrics (lib/default-metrics.js): the process metrics and
+     * prom-client's Node.js ones, set at each `metrics()` of this thread. Again: nothing more.
+     * Options: `gcDurationBuckets`, `eventLoopMonitoringPrecision` (ms), as prom-client's.
+     */
+    registerDefaultMetrics(opts) {
+      if (this.#defaults === null) this.#defaults = new DefaultMetrics(this, this.#h, opts)
+    }
+
     metrics(opts) {
-      return registryExport(this.#h, formatNumber(FORMATS, opts))
+      const format = formatNumber(FORMATS, opts)
+      if (this.#defaults !== null) this.#defaults.collect()
+      return registryExport(this.#h, format)
     }
 
     get contentType() {
@@ -406,7 +420,19 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   const defaultRegistry = new Registry(FROM_HANDLE, registryGlobal())
   const namedRegistries = new Map()
 
-  return { Registry, registry: defaultRegistry, negotiate }
+  /**
+   * prom-client's call: `collectDefaultMetrics({ register })` registers the default metrics in
+   * `register` (the default registry when absent); the other options as registerDefaultMetrics.
+   */
+  function collectDefaultMetrics(config) {
+    const { register = defaultRegistry, ...opts } = options(config, 'collectDefaultMetrics')
+    if (!(register instanceof Registry)) {
+      throw typeError(`register must be a Registry, got ${typeName(register)}`)
+    }
+    register.registerDefaultMetrics(opts)
+  }
+
+  return { Registry, registry: defaultRegistry, negotiate, collectDefaultMetrics }
 }
 
 // For lib/shared-registry.js: the same look-ups, checks and errors.

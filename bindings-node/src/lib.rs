@@ -27,6 +27,7 @@ mod waits;
 mod async_recorder;
 mod cancellation_token;
 mod counter;
+mod default_metrics;
 mod gauge;
 mod histogram;
 mod ledger;
@@ -54,7 +55,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 21] = [
+const EXPORTS: [&[callback::Export]; 22] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -70,6 +71,7 @@ const EXPORTS: [&[callback::Export]; 21] = [
     once_map::EXPORTS,
     cancellation_token::EXPORTS,
     registry::EXPORTS,
+    default_metrics::EXPORTS,
     shared_registry::EXPORTS,
     push::EXPORTS,
     bench::EXPORTS,
