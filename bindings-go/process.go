@@ -33,3 +33,10 @@ func (r *Registry) RegisterProcessMetrics() error {
 	var msg *C.char
 	return check("Registry.RegisterProcessMetrics", C.apgo_registry_register_process_metrics(rp, &msg), msg)
 }
+
+// RegisterDefaultMetrics is [Registry.RegisterProcessMetrics], under the name the Python
+// (register_default_metrics) and Node (registerDefaultMetrics) bindings give their one call: in
+// Go the default metrics are the process metrics, the runtime ones staying client_golang's.
+func (r *Registry) RegisterDefaultMetrics() error {
+	return r.RegisterProcessMetrics()
+}

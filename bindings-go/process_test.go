@@ -57,8 +57,9 @@ func TestProcessMetricsInTheExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	for range 2 { // the second call does nothing
-		if err := r.RegisterProcessMetrics(); err != nil {
+	// The second call, under the other name, does nothing.
+	for _, register := range []func() error{r.RegisterProcessMetrics, r.RegisterDefaultMetrics} {
+		if err := register(); err != nil {
 			t.Fatal(err)
 		}
 	}
