@@ -4,8 +4,10 @@
 # (native histograms enabled, so it asks for the protobuf format) on loopback scraping a small
 # atomicperf exporter every second until the expected counter arrives in its query API, and
 # `histogram_quantile` of the exporter's native histogram agrees with the library's own
-# quantiles within the schema's error bound. Bounded: gives up after 60 s, and stops both
-# processes on exit.
+# quantiles within the schema's error bound. The Python and Node exporters register the default
+# metrics: process_cpu_seconds_total grows between two scrapes and process_resident_memory_bytes
+# is within 2x of the exporter's VmRSS, as Prometheus' query API returns them. Bounded: gives up
+# after 60 s, and stops both processes on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,11 +38,13 @@ start_exporter() { # name selector command...
     shift 2
     "$@" >"$work/$name.out" &
     pids+=($!)
+    exporter_pids+=("$name=$!")
     for _ in $(seq 100); do [ "$(wc -l <"$work/$name.out")" -ge 2 ] && break; sleep 0.1; done
     [ "$(wc -l <"$work/$name.out")" -ge 2 ] || { echo "the $name exporter did not start" >&2; exit 1; }
     exporters+=("$name|$selector|$(head -1 "$work/$name.out")|$(sed -n 2p "$work/$name.out")")
 }
 exporters=()
+exporter_pids=()
 start_exporter rust 'route="/"' "$examples/exporter" 0
 # Python and Node exporters when their builds are in place (scripts/test-python.sh and
 # scripts/test-node.sh, which scripts/test.sh runs first).
@@ -66,8 +70,8 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data"
     --enable-feature=native-histograms \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
 pids+=($!)
-python3 - "$prom_port" "${exporters[@]}" <<'PY'
-import json, sys, time, urllib.parse, urllib.request
+EXPORTER_PIDS="${exporter_pids[*]}" python3 - "$prom_port" "${exporters[@]}" <<'PY'
+import json, os, sys, time, urllib.parse, urllib.request
 
 port, exporters = sys.argv[1], [e.split("|") for e in sys.argv[2:]]
 
@@ -107,4 +111,27 @@ for name, selector, _, quantiles in exporters:
         assert error <= bound, f"{name}, quantile {q}: Prometheus {theirs}, atomicperf {mine}"
 # Native histograms in Prometheus: no classic _bucket series were ingested.
 assert not query("atomicperf_demo_latency_seconds_bucket"), "scraped as a classic histogram"
+
+# Default metrics of the Python and Node exporters (each burns 20 ms of CPU every half second).
+pids = dict(p.split("=") for p in os.environ["EXPORTER_PIDS"].split())
+for name in [n for n in ("python", "node") if n in pids]:
+    job = f'{{job="{name}"}}'
+    deadline = time.monotonic() + 15
+    while True:
+        cpu = query(f"process_cpu_seconds_total{job}[30s]")
+        values = [float(v) for _, v in cpu[0]["values"]] if cpu else []
+        if len(values) >= 2 and values[-1] > values[0]:
+            break
+        assert time.monotonic() < deadline, f"{name}: process_cpu_seconds_total did not grow: {values}"
+        time.sleep(0.5)
+    assert values == sorted(values), f"{name}: process_cpu_seconds_total went down: {values}"
+    print(f"{name}: process_cpu_seconds_total over {len(values)} scrapes: {values[0]} -> {values[-1]}")
+    rss = float(query(f"process_resident_memory_bytes{job}")[0]["value"][1])
+    with open(f"/proc/{pids[name]}/status") as f:
+        vm_rss = next(float(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:"))
+    print(f"{name}: process_resident_memory_bytes {rss:.0f}, VmRSS {vm_rss:.0f}")
+    assert vm_rss / 2 < rss < vm_rss * 2, f"{name}: resident memory {rss} vs VmRSS {vm_rss}"
+    runtime = {"python": "python_gc_collections_total", "node": "nodejs_heap_size_used_bytes"}[name]
+    assert query(runtime + job), f"{name}: no {runtime} scraped"
+    print(f"{name}: {runtime} scraped")
 PY

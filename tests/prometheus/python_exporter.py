@@ -1,7 +1,9 @@
 """An exporter for the real-Prometheus scrape test (scripts/test-prometheus.sh), in Python: the
 same 10,000 latencies as the Rust exporter example in a native histogram
 `atomicperf_demo_latency_seconds{lang="python"}`, served by atomicperf.prometheus's
-start_http_server (which negotiates the format). Prints the port, then the 0.5 and 0.99
+start_http_server (which negotiates the format), with the default metrics (process and Python
+ones, read at each scrape); it burns 20 ms of CPU every half second, so that
+process_cpu_seconds_total grows between scrapes. Prints the port, then the 0.5 and 0.99
 quantiles as the library computes them, then serves until killed."""
 
 import time
@@ -10,6 +12,7 @@ from atomicperf import Registry
 from atomicperf.prometheus import start_http_server
 
 registry = Registry()
+registry.register_default_metrics()
 latency = registry.native_histogram(
     "atomicperf_demo_latency_seconds",
     "Latencies the scrape test asks Prometheus the quantiles of.",
@@ -26,4 +29,7 @@ server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
 print(server.server_address[1])
 print(latency.quantile(0.5), latency.quantile(0.99), flush=True)
 while True:  # serves from its thread until killed
-    time.sleep(3600)
+    end = time.process_time() + 0.02
+    while time.process_time() < end:
+        pass
+    time.sleep(0.5)
