@@ -65,6 +65,9 @@ def run_go(code, tmp):
         f"replace github.com/atomicperf/atomicperf/bindings-go => {ROOT / 'bindings-go'}\n"
     )
     (tmp / "main.go").write_text(code)
+    # The module's checksums, so that a snippet importing its dependencies (client_golang)
+    # builds from the module cache without asking the checksum database.
+    (tmp / "go.sum").write_text((ROOT / "bindings-go/go.sum").read_text())
     # The module links the header and static archive that scripts/test-go.sh placed inside it
     # (bindings-go/include, bindings-go/lib/<GOOS>_<GOARCH>), as a released module carries them.
     platform = (
