@@ -1,0 +1,59 @@
+package atomicperf
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// BenchmarkSummaryRecord: a Summary record (one cgo call) beside a Histogram record (direct
+// writes to its C cells) and client_golang's Summary.Observe (a mutex and quantile streams) in
+// the same run; scripts/bench-go.sh prints Summary / Histogram (target at most 2x).
+func BenchmarkSummaryRecord(b *testing.B) {
+	vs := latencies(batchLen)
+	b.Run("histogram", func(b *testing.B) {
+		h := MustNewHistogram()
+		defer h.Close()
+		for i := 0; i < b.N; i++ {
+			h.Record(vs[i%batchLen])
+		}
+	})
+	b.Run("summary", func(b *testing.B) {
+		s := MustNewSummary(SummaryOpts{})
+		defer s.Close()
+		for i := 0; i < b.N; i++ {
+			s.Record(vs[i%batchLen])
+		}
+	})
+	b.Run("prometheus", func(b *testing.B) {
+		s := prometheus.NewSummary(prometheus.SummaryOpts{
+			Name:       "x",
+			Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001},
+		})
+		for i := 0; i < b.N; i++ {
+			s.Observe(float64(vs[i%batchLen]) / 1e9)
+		}
+	})
+}
+
+func BenchmarkSummaryRecordParallel(b *testing.B) {
+	vs := latencies(batchLen)
+	b.Run("histogram", func(b *testing.B) {
+		h := MustNewHistogram()
+		defer h.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				h.Record(vs[i%batchLen])
+			}
+		})
+	})
+	b.Run("summary", func(b *testing.B) {
+		s := MustNewSummary(SummaryOpts{})
+		defer s.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			for i := 0; pb.Next(); i++ {
+				s.Record(vs[i%batchLen])
+			}
+		})
+	})
+}
