@@ -246,7 +246,7 @@ impl Slots {
 
     /// Bytes allocated for the slots (0 until the first exemplar).
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.get().map_or(0, |s| std::mem::size_of_val(s))
+        self.get().map_or(0, std::mem::size_of_val)
     }
 }
 
