@@ -7,6 +7,8 @@ calls, ns per call, ratios between rows of this run only. Nothing here asserts a
   min, max: what Timer replaces).
 - AsyncRecorder.record(value) (drop mode, a queue push) against Histogram.record(value) (the
   update it defers): the price of going through the queue from Python.
+- Summary.record(value) (quantiles over a sliding window) against Histogram.record(value) in the
+  same run (target: at most 2x).
 
     python bindings-python/bench/bench_metrics.py [--number N] [--repeat R] [--json]
 """
@@ -50,11 +52,13 @@ CASES = [
     ("locked_timer", "threading.Lock-guarded Python timer", "locked.record(1_250_000)"),
     ("ap_hist", "atomicperf Histogram.record(1_250_000)", "hist.record(1_250_000)"),
     ("ap_async", "atomicperf AsyncRecorder(Histogram).record", "rec.record(1_250_000)"),
+    ("ap_summary", "atomicperf Summary.record(1_250_000)", "summary.record(1_250_000)"),
 ]
 
 RATIOS = [
     ("Lock-guarded Python timer / atomicperf Timer.record", "locked_timer", "ap_timer"),
     ("atomicperf AsyncRecorder.record / Histogram.record", "ap_async", "ap_hist"),
+    ("atomicperf Summary.record / Histogram.record (target <= 2x)", "ap_summary", "ap_hist"),
 ]
 
 
@@ -67,6 +71,7 @@ def measure(number: int, repeat: int) -> tuple[dict[str, float], dict[str, int]]
         "timer": atomicperf.Timer(),
         "locked": LockedTimer(),
         "hist": atomicperf.Histogram(),
+        "summary": atomicperf.Summary(),
         "rec": rec,
     }
     results = {}

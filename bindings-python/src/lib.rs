@@ -39,6 +39,7 @@ mod registry;
 mod shared_registry;
 mod sharded_map;
 mod snapshot_cell;
+mod summary;
 mod throughput_window;
 mod timer;
 mod wait;
@@ -56,6 +57,7 @@ fn _atomicperf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<counter::Counter>()?;
     m.add_class::<gauge::Gauge>()?;
     m.add_class::<histogram::Histogram>()?;
+    m.add_class::<summary::Summary>()?;
     m.add_class::<minmax::MinMax>()?;
     m.add_class::<native_histogram::NativeHistogram>()?;
     m.add_class::<native_histogram::NativeSnapshot>()?;

@@ -20,6 +20,7 @@ use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::minmax::MinMax;
 use crate::native_histogram::{native_config, NativeHistogram};
+use crate::summary::{summary_config, Summary};
 use crate::timer::Timer;
 
 /// A registry of named metrics with help text and labels, created on first use and shared
@@ -268,6 +269,41 @@ impl Registry {
     ) -> PyResult<Histogram> {
         let opts = histogram_opts(buckets, scale)?;
         with_labels(labels, |l| self.inner.histogram(name, help, l, &opts)).map(Histogram::from_arc)
+    }
+
+    /// The summary `name` with these labels, created if absent: quantiles over a sliding window
+    /// exported as `name{quantile="0.5"}`..., with `name_sum` and `name_count` over all time
+    /// (nanoseconds recorded, seconds exported unless `scale` says otherwise). The keyword
+    /// arguments lay out a new family (ignored for an existing one); `quantile` is a reserved
+    /// label.
+    #[pyo3(signature = (
+        name, help = "", labels = None, *, quantiles = None, max_age = None, age_buckets = None,
+        significant_figures = None, highest = None, scale = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn summary(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+        quantiles: Option<Vec<f64>>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        age_buckets: Option<&Bound<'_, PyAny>>,
+        significant_figures: Option<&Bound<'_, PyAny>>,
+        highest: Option<&Bound<'_, PyAny>>,
+        scale: Option<f64>,
+    ) -> PyResult<Summary> {
+        let opts = ap::SummaryOpts {
+            config: summary_config(
+                quantiles,
+                max_age,
+                age_buckets,
+                significant_figures,
+                highest,
+            )?,
+            scale: scale.unwrap_or(1e-9),
+        };
+        with_labels(labels, |l| self.inner.summary(name, help, l, &opts)).map(Summary::from_arc)
     }
 
     /// The timer `name` with these labels, created if absent.

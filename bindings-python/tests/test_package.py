@@ -36,6 +36,7 @@ def test_exports_the_classes_and_a_version():
         "ShardedMap",
         "SharedRegistry",
         "SnapshotCell",
+        "Summary",
         "ThroughputWindow",
         "Timer",
         "TimerSnapshot",

@@ -35,6 +35,8 @@ serve atomicperf's metrics beside prometheus_client's own. Each scrape reads the
   ``<name>_errors_total``;
 - a min/max into two ``GaugeMetricFamily`` ``<name>_min`` and ``<name>_max`` (series that
   recorded nothing are left out);
+- a summary into a ``SummaryMetricFamily``: ``<name>{quantile="..."}`` per configured quantile
+  over the summary's window (NaN while it is empty), ``_sum`` and ``_count`` over all time;
 - a native histogram into a classic ``HistogramMetricFamily``: its ``classic_buckets`` (none
   unless the registry was given some), ``+Inf``, ``_sum`` and ``_count``, as the registry's own
   text export writes it. prometheus_client cannot carry the native buckets to a Prometheus
@@ -253,6 +255,7 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
     CounterMetricFamily = core.CounterMetricFamily
     GaugeMetricFamily = core.GaugeMetricFamily
     HistogramMetricFamily = core.HistogramMetricFamily
+    SummaryMetricFamily = core.SummaryMetricFamily
     # prometheus_client's bound formatter ("0.005", "+Inf"), which it leaves unannotated.
     go_float = cast(Callable[[float], str], utils.floatToGoString)
     name, kind, help_text, label_names = f["name"], f["kind"], f["help"], f["labels"]
@@ -295,6 +298,17 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
                 hi.add_metric(values(s), s["max"])
         yield lo
         yield hi
+    elif kind == "summary":
+        # SummaryMetricFamily.add_metric takes count and sum only: the quantiles (over the
+        # summary's window; NaN while it is empty, as client_golang exports them) are samples.
+        sm = SummaryMetricFamily(name, help_text, labels=label_names)
+        for s in series:
+            labels = dict(zip(label_names, values(s)))
+            for q in s["quantiles"]:
+                value = math.nan if q["value"] is None else _number(q["value"])
+                sm.add_sample(name, {**labels, "quantile": go_float(q["quantile"])}, value)
+            sm.add_metric(values(s), s["count"], _number(s["sum"]))
+        yield sm
     # A kind this module does not know (a newer core) is left out rather than guessed at.
 
 
