@@ -303,7 +303,7 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
         # summary's window; NaN while it is empty, as client_golang exports them) are samples.
         sm = SummaryMetricFamily(name, help_text, labels=label_names)
         for s in series:
-            labels = dict(zip(label_names, values(s)))
+            labels = dict(zip(label_names, values(s), strict=True))
             for q in s["quantiles"]:
                 value = math.nan if q["value"] is None else _number(q["value"])
                 sm.add_sample(name, {**labels, "quantile": go_float(q["quantile"])}, value)
