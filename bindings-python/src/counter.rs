@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 
 use crate::convert::to_u64;
 use crate::errors::to_pyerr;
+use crate::exemplar::{exemplar_tuple, ExemplarTuple};
+use crate::registry::with_labels;
 
 /// A monotonic counter of non-negative integers that many threads increment without a lock.
 #[pyclass(frozen, module = "atomicperf")]
@@ -49,6 +51,44 @@ impl Counter {
     fn add(&self, n: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.add(to_u64(n, "add() argument")?);
         Ok(())
+    }
+
+    /// Adds one and makes `exemplar` (a dict of str to str: a trace's labels, such as
+    /// trace_id) the counter's exemplar, stamped with `timestamp` (seconds since the Unix epoch,
+    /// or None). A registry exports the latest one in OpenMetrics and protobuf. ValueError for a
+    /// label name outside the Prometheus data model or more than 128 characters of names and
+    /// values together (OpenMetrics' limit); nothing is added then.
+    #[pyo3(signature = (exemplar, timestamp = None))]
+    fn inc_with_exemplar(
+        &self,
+        exemplar: &Bound<'_, PyAny>,
+        timestamp: Option<f64>,
+    ) -> PyResult<()> {
+        with_labels(Some(exemplar), |l| {
+            self.inner.add_with_exemplar(1, l, timestamp)
+        })
+    }
+
+    /// Adds `n` with an exemplar, as `inc_with_exemplar`.
+    #[pyo3(signature = (n, exemplar, timestamp = None))]
+    fn add_with_exemplar(
+        &self,
+        n: &Bound<'_, PyAny>,
+        exemplar: &Bound<'_, PyAny>,
+        timestamp: Option<f64>,
+    ) -> PyResult<()> {
+        let n = to_u64(n, "add_with_exemplar() argument")?;
+        with_labels(Some(exemplar), |l| {
+            self.inner.add_with_exemplar(n, l, timestamp)
+        })
+    }
+
+    /// The latest exemplar as `(labels, value, timestamp)`, or None.
+    fn exemplar<'py>(&self, py: Python<'py>) -> PyResult<Option<ExemplarTuple<'py>>> {
+        self.inner
+            .exemplar()
+            .map(|e| exemplar_tuple(py, e))
+            .transpose()
     }
 
     /// The total.

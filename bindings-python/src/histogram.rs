@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 
 use crate::convert::{histogram_config, opt_repr, to_u64};
 use crate::errors::to_pyerr;
+use crate::exemplar::{exemplar_tuple, ExemplarTuple};
+use crate::registry::with_labels;
 
 /// A lock-free log-linear histogram of non-negative integers (nanoseconds by default).
 #[pyclass(frozen, module = "atomicperf")]
@@ -43,6 +45,34 @@ impl Histogram {
     fn record(&self, v: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.record(to_u64(v, "record() value")?);
         Ok(())
+    }
+
+    /// Records `v` and makes `exemplar` (a dict of str to str: a trace's labels, such as
+    /// trace_id) the exemplar of the exported bucket `v` falls in, stamped with `timestamp`
+    /// (seconds since the Unix epoch, or None). A registry exports the latest exemplar of each
+    /// `le` bucket in OpenMetrics and protobuf. Errors as `Counter.inc_with_exemplar`; nothing is
+    /// recorded then.
+    #[pyo3(signature = (v, exemplar, timestamp = None))]
+    fn record_with_exemplar(
+        &self,
+        v: &Bound<'_, PyAny>,
+        exemplar: &Bound<'_, PyAny>,
+        timestamp: Option<f64>,
+    ) -> PyResult<()> {
+        let v = to_u64(v, "record_with_exemplar() value")?;
+        with_labels(Some(exemplar), |l| {
+            self.inner.record_with_exemplar(v, l, timestamp)
+        })
+    }
+
+    /// The latest exemplar of each exported bucket (`+Inf` last; one entry for a histogram
+    /// outside a registry), each `(labels, value, timestamp)` or None.
+    fn exemplars<'py>(&self, py: Python<'py>) -> PyResult<Vec<Option<ExemplarTuple<'py>>>> {
+        self.inner
+            .exemplars()
+            .into_iter()
+            .map(|e| e.map(|e| exemplar_tuple(py, e)).transpose())
+            .collect()
     }
 
     /// Records `v` as if `n` times.

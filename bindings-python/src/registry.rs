@@ -18,6 +18,7 @@ use crate::counter::Counter;
 use crate::errors::to_pyerr;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
+use crate::info::{state_strings, Enum, Info};
 use crate::minmax::MinMax;
 use crate::native_histogram::{native_config, NativeHistogram};
 use crate::summary::{summary_config, Summary};
@@ -321,6 +322,32 @@ impl Registry {
         labels: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<MinMax> {
         with_labels(labels, |l| self.inner.minmax(name, help, l)).map(MinMax::from_arc)
+    }
+
+    /// The info `name` with these labels, created (with no pairs) if absent: exported as
+    /// `<name>_info` (one `_info` suffix whether or not `name` ends in it).
+    #[pyo3(signature = (name, help = "", labels = None))]
+    fn info(&self, name: &str, help: &str, labels: Option<&Bound<'_, PyAny>>) -> PyResult<Info> {
+        with_labels(labels, |l| self.inner.info(name, help, l)).map(Info::from_arc)
+    }
+
+    /// The enum `name` with these labels, created in its first state if absent. `states` (a
+    /// sequence of str, required) lays out a new family and is ignored for an existing one; its
+    /// state label is named `name`.
+    #[pyo3(signature = (name, help = "", labels = None, states = None))]
+    fn r#enum(
+        &self,
+        name: &str,
+        help: &str,
+        labels: Option<&Bound<'_, PyAny>>,
+        states: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Enum> {
+        let Some(states) = states else {
+            return Err(PyTypeError::new_err("enum() needs its states"));
+        };
+        let states = state_strings(states)?;
+        let refs: Vec<&str> = states.iter().map(String::as_str).collect();
+        with_labels(labels, |l| self.inner.enumeration(name, help, l, &refs)).map(Enum::from_arc)
     }
 
     /// Registers the default metrics, read at each export of this binding and never in between:

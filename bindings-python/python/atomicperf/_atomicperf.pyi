@@ -90,8 +90,10 @@ __all__ = [
     "CancellationToken",
     "ClosedError",
     "Counter",
+    "Enum",
     "Gauge",
     "Histogram",
+    "Info",
     "InsufficientFundsError",
     "InvalidAmountError",
     "Ledger",
@@ -151,6 +153,29 @@ class Counter:
         :raises ValueError: if ``n`` is negative or not below 2**64 (a counter never goes down).
         :raises TypeError: if ``n`` is not an int.
         """
+    def inc_with_exemplar(
+        self, exemplar: Mapping[str, str], timestamp: float | None = None
+    ) -> None:
+        """Adds one and makes ``exemplar`` (a trace's labels, such as ``trace_id``) the counter's
+        exemplar, stamped with ``timestamp`` (seconds since the Unix epoch, or none). A registry
+        exports the latest one in OpenMetrics and protobuf, never in the Prometheus text format.
+        A separate method, so that ``inc()`` stays a call without arguments.
+
+        :raises ValueError: for a label name outside the Prometheus data model, one given twice,
+            more than 128 characters of names and values together (OpenMetrics' limit) or a
+            timestamp that is not finite; nothing is added then.
+        :raises TypeError: if ``exemplar`` is not a dict of str to str.
+        """
+    def add_with_exemplar(
+        self, n: int, exemplar: Mapping[str, str], timestamp: float | None = None
+    ) -> None:
+        """Adds ``n`` with an exemplar (value ``n``), as ``inc_with_exemplar``.
+
+        :raises ValueError: as ``add`` and ``inc_with_exemplar``.
+        :raises TypeError: as ``add`` and ``inc_with_exemplar``.
+        """
+    def exemplar(self) -> Exemplar | None:
+        """The latest exemplar as ``(labels, value, timestamp)``, or None."""
     def get(self) -> int:
         """The total: the sum of every stripe."""
     @property
@@ -241,6 +266,21 @@ class Histogram:
         :raises ValueError: if ``v`` is negative or not below 2**64.
         :raises TypeError: if ``v`` is not an int.
         """
+    def record_with_exemplar(
+        self, v: int, exemplar: Mapping[str, str], timestamp: float | None = None
+    ) -> None:
+        """Records ``v`` and makes ``exemplar`` (a trace's labels, such as ``trace_id``) the
+        exemplar of the exported bucket ``v`` falls in, stamped with ``timestamp`` (seconds since
+        the Unix epoch, or none). A registry exports the latest exemplar of each ``le`` bucket in
+        OpenMetrics and protobuf, its value in the exported unit (seconds for nanoseconds).
+
+        :raises ValueError: as ``record`` and ``Counter.inc_with_exemplar``; nothing is recorded
+            then.
+        :raises TypeError: as ``record`` and ``Counter.inc_with_exemplar``.
+        """
+    def exemplars(self) -> list[Exemplar | None]:
+        """The latest exemplar of each exported bucket (``+Inf`` last; a histogram outside a
+        registry keeps one), each ``(labels, value, timestamp)`` or None."""
     def record_n(self, v: int, n: int) -> None:
         """Records ``v`` as if ``n`` times (``n = 0`` records nothing).
 
@@ -297,6 +337,80 @@ class Histogram:
         """Hash of the wrapped metric's identity."""
     def __repr__(self) -> str:
         """``Histogram(count=.., sum=.., min=.., max=.., significant_figures=.., highest=..)``."""
+
+#: An exemplar read back: its labels (in name order), its value and its timestamp (seconds since
+#: the Unix epoch) or None.
+Exemplar = tuple[dict[str, str], float, float | None]
+
+@final
+class Info:
+    """Label pairs that describe something (a build's version and commit), exported as one sample
+    ``<name>_info{...} 1``: OpenMetrics' ``info`` type (a gauge in the Prometheus text format), as
+    prometheus_client's ``Info``. ``set`` replaces the pairs as a whole; an export sees the old
+    pairs or the new ones, never a mix.
+
+    >>> build = Info()
+    >>> build.set({"version": "1.4.2", "commit": "9b339de"})
+    >>> build.get()
+    {'commit': '9b339de', 'version': '1.4.2'}
+    """
+
+    def __init__(self) -> None:
+        """Creates an Info with no pairs."""
+    def set(self, pairs: Mapping[str, str]) -> None:
+        """Replaces the pairs (exported sorted by name).
+
+        :raises ValueError: for a label name outside the Prometheus data model, or one of a
+            registry Info's own label names; the pairs are then unchanged.
+        :raises TypeError: if ``pairs`` is not a dict of str to str.
+        """
+    def get(self) -> dict[str, str]:
+        """The pairs, in name order."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
+    def __repr__(self) -> str:
+        """``Info({...})``."""
+
+@final
+class Enum:
+    """Which one of a fixed set of states something is in (a task starting, running, stopped),
+    exported as one sample per state, 1 for the current one and 0 for the others: OpenMetrics'
+    ``stateset`` type (a gauge in the Prometheus text format), as prometheus_client's ``Enum``.
+    Starts in its first state; ``set`` is one atomic store.
+
+    >>> task = Enum(["starting", "running", "stopped"])
+    >>> task.set("running")
+    >>> task.get(), task.index
+    ('running', 1)
+    """
+
+    def __init__(self, states: Sequence[str]) -> None:
+        """Creates an Enum over ``states``, in the first.
+
+        :raises ValueError: for no states, an empty state or one given twice.
+        :raises TypeError: if ``states`` is not a sequence of str.
+        """
+    def set(self, state: str) -> None:
+        """Makes ``state`` the current state.
+
+        :raises ValueError: if ``state`` is not one of the states (nothing changes).
+        """
+    def get(self) -> str:
+        """The current state."""
+    @property
+    def index(self) -> int:
+        """The index of the current state in ``states``."""
+    @property
+    def states(self) -> list[str]:
+        """Every state, in the order given."""
+    def __eq__(self, other: object) -> bool:
+        """True when both objects wrap the same metric (two registry look-ups of one series)."""
+    def __hash__(self) -> int:
+        """Hash of the wrapped metric's identity."""
+    def __repr__(self) -> str:
+        """``Enum(state=.., states=[..])``."""
 
 @final
 class MinMax:
@@ -1536,6 +1650,29 @@ class Registry:
 
         :raises ValueError: as ``counter``, and for options ``Summary()`` refuses or a scale
             that is not positive.
+        """
+    def info(self, name: str, help: str = "", labels: Labels | None = None) -> Info:
+        """The info ``name`` with these labels, created (with no pairs) if absent: exported as
+        ``<name>_info`` (one ``_info`` suffix whether or not ``name`` ends in it); its pairs may
+        not use the family's label names.
+
+        :raises ValueError: as ``counter``.
+        :raises TypeError: as ``counter``.
+        """
+    def enum(
+        self,
+        name: str,
+        help: str = "",
+        labels: Labels | None = None,
+        states: Sequence[str] | None = None,
+    ) -> Enum:
+        """The enum ``name`` with these labels, created in its first state if absent. ``states``
+        (required) lays out a new family and is ignored for an existing one. Its state label is
+        named ``name``, so ``name`` must also be a valid label name (no ``:``) and no other label
+        may be called so.
+
+        :raises ValueError: as ``counter``, and for bad states.
+        :raises TypeError: as ``counter``, or if ``states`` is missing or not a sequence of str.
         """
     def timer(self, name: str, help: str = "", labels: Labels | None = None) -> Timer:
         """The timer ``name`` with these labels, created if absent. Exported as a histogram of

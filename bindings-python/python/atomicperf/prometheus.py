@@ -29,6 +29,8 @@ serve atomicperf's metrics beside prometheus_client's own. Each scrape reads the
 
 - a counter into a ``CounterMetricFamily`` (``<name>_total``);
 - a gauge into a ``GaugeMetricFamily``;
+- an info into an ``InfoMetricFamily`` (``<name>_info``), an enum into a
+  ``StateSetMetricFamily``;
 - a histogram into a ``HistogramMetricFamily`` (cumulative ``le`` buckets, ``_sum``,
   ``_count``, in exported units: seconds for durations recorded in ns);
 - a timer into a ``HistogramMetricFamily`` of seconds ``<name>`` and a ``CounterMetricFamily``
@@ -45,6 +47,12 @@ serve atomicperf's metrics beside prometheus_client's own. Each scrape reads the
   sample), its Prometheus text writer cannot write one, and it has no protobuf writer. Serve the
   registry with ``make_wsgi_app``/``start_http_server`` (or ``registry.export_bytes("protobuf")``)
   for the native buckets.
+
+Exemplars (``Counter.inc_with_exemplar``, ``Histogram.record_with_exemplar``) ride on the counter's
+sample and on the histogram's ``le`` buckets, as prometheus_client's families carry them (its
+OpenMetrics output writes them; its Prometheus text output, like the registry's, drops them): the
+JSON export has none, so a scrape that finds any in the registry's OpenMetrics export reads them
+from there.
 
 The names are those of ``registry.export("prometheus")``. prometheus_client is an optional
 dependency, imported only when a ``Collector`` is made (``pip install prometheus_client``).
@@ -243,14 +251,80 @@ class Collector:
     def collect(self) -> Iterator[Metric]:
         """The registry's metrics as prometheus_client metric families (one export per call)."""
         exported = json.loads(self.registry.export("json"))
+        exemplars = _exemplars(self.registry.export("openmetrics"))
         for family in exported["families"]:
-            yield from _families(family)
+            yield from _families(family, exemplars)
 
     def __repr__(self) -> str:
         return f"Collector({self.registry!r})"
 
 
-def _families(f: dict[str, Any]) -> Iterator[Metric]:
+#: An exemplar's key: the sample's name, its labels but ``le`` sorted, and ``le`` (None for a
+#: counter).
+_ExemplarKey = tuple[str, tuple[tuple[str, str], ...], float | None]
+
+
+def _parse_labels(line: str, i: int) -> tuple[dict[str, str], int]:
+    """The label set starting at ``line[i] == "{"``, and the index after its ``}``."""
+    labels: dict[str, str] = {}
+    i += 1
+    while line[i] != "}":
+        eq = line.index("=", i)
+        name, i = line[i:eq], eq + 2  # past '="'
+        value: list[str] = []
+        while line[i] != '"':
+            if line[i] == "\\":
+                value.append("\n" if line[i + 1] == "n" else line[i + 1])
+                i += 2
+            else:
+                value.append(line[i])
+                i += 1
+        labels[name] = "".join(value)
+        i += 1
+        if line[i] == ",":
+            i += 1
+    return labels, i + 1
+
+
+def _exemplars(openmetrics: str) -> dict[_ExemplarKey, Any]:
+    """The exemplars of an OpenMetrics export by sample (``name{labels} v # {labels} v [ts]``).
+    A line that does not parse is left out: an exemplar is never worth a failed scrape."""
+    if " # {" not in openmetrics:
+        return {}
+    Exemplar = _exemplar_class()
+    out: dict[_ExemplarKey, Any] = {}
+    for line in openmetrics.split("\n"):
+        if " # {" not in line or line.startswith("#"):
+            continue
+        try:
+            brace, space = line.find("{"), line.find(" ")
+            if brace != -1 and brace < space:
+                name = line[:brace]
+                labels, i = _parse_labels(line, brace)
+            else:
+                name, labels, i = line[:space], {}, space
+            # " <value> # {"
+            i = line.index(" ", i + 1)
+            if not line.startswith(" # {", i):
+                continue
+            ex_labels, i = _parse_labels(line, i + 3)
+            rest = line[i:].split()
+            timestamp = float(rest[1]) if len(rest) > 1 else None
+            le = labels.pop("le", None)
+            key = (name, tuple(sorted(labels.items())), None if le is None else float(le))
+            out[key] = Exemplar(ex_labels, float(rest[0]), timestamp)
+        except (ValueError, IndexError):
+            continue
+    return out
+
+
+def _exemplar_class() -> Any:
+    from prometheus_client.samples import Exemplar
+
+    return Exemplar
+
+
+def _families(f: dict[str, Any], exemplars: Mapping[_ExemplarKey, Any]) -> Iterator[Metric]:
     core, utils = _prometheus_client()
     CounterMetricFamily = core.CounterMetricFamily
     GaugeMetricFamily = core.GaugeMetricFamily
@@ -264,24 +338,46 @@ def _families(f: dict[str, Any]) -> Iterator[Metric]:
     def values(s: dict[str, Any]) -> list[str]:
         return [s["labels"][n] for n in label_names]
 
+    def key(sample: str, s: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return sample, tuple(sorted(s["labels"].items()))
+
     if kind == "counter":
         # CounterMetricFamily strips a trailing _total and exposes <name>_total, as the core does.
         c = CounterMetricFamily(name, help_text, labels=label_names)
+        total = name if name.endswith("_total") else f"{name}_total"
         for s in series:
-            c.add_metric(values(s), s["value"])
+            c.add_metric(values(s), s["value"], exemplar=exemplars.get((*key(total, s), None)))
         yield c
     elif kind == "gauge":
         g = GaugeMetricFamily(name, help_text, labels=label_names)
         for s in series:
             g.add_metric(values(s), _number(s["value"]))
         yield g
+    elif kind == "info":
+        # InfoMetricFamily appends _info: one suffix, as the core's, whether or not name has it.
+        base = name[: -len("_info")] if name.endswith("_info") else name
+        info = core.InfoMetricFamily(base, help_text, labels=label_names)
+        for s in series:
+            info.add_metric(values(s), s["info"])
+        yield info
+    elif kind == "enum":
+        st = core.StateSetMetricFamily(name, help_text, labels=label_names)
+        for s in series:
+            st.add_metric(values(s), {state: state == s["state"] for state in s["states"]})
+        yield st
     elif kind in ("histogram", "timer", "native_histogram"):
         # A native histogram: its classic buckets (see the module's docstring for why not its
         # native ones).
         h = HistogramMetricFamily(name, help_text, labels=label_names)
         for s in series:
-            buckets = [(go_float(b["le"]), b["count"]) for b in s["buckets"]]
-            buckets.append(("+Inf", s["count"]))
+            k = key(f"{name}_bucket", s)
+            buckets: list[Any] = []
+            for b in s["buckets"]:
+                ex = exemplars.get((*k, _number(b["le"])))
+                le = go_float(b["le"])
+                buckets.append((le, b["count"]) if ex is None else (le, b["count"], ex))
+            inf = exemplars.get((*k, math.inf))
+            buckets.append(("+Inf", s["count"]) if inf is None else ("+Inf", s["count"], inf))
             h.add_metric(values(s), buckets, _number(s["sum"]))
         yield h
         if kind == "timer":
