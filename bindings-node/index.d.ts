@@ -102,6 +102,23 @@ export declare class Counter {
    */
   add(n: U64): void
   /**
+   * Adds one and makes `labels` (a trace's, such as `trace_id` and `span_id`) the counter's
+   * exemplar, stamped with `timestamp` (none when omitted). A {@link Registry} exports the latest
+   * one in OpenMetrics and protobuf (never in the Prometheus text format), so that a point on a
+   * dashboard links to its trace. One native call (`inc` makes none); prom-client's
+   * `inc({ exemplarLabels })`.
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` for a label name outside the Prometheus data model
+   *   or more than 128 characters of names and values together (OpenMetrics' limit); nothing is
+   *   added then.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `labels` is not an object or `timestamp` not
+   *   a Date.
+   */
+  incWithExemplar(labels: Labels, timestamp?: Date): void
+  /** Adds `n` with an exemplar (value `n`), as {@link Counter.incWithExemplar}; errors as `add` too. */
+  addWithExemplar(n: U64, labels: Labels, timestamp?: Date): void
+  /** The latest exemplar, or `null`. */
+  exemplar(): Exemplar | null
+  /**
    * The total as a number. Exact once writers have stopped.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if the total exceeds `Number.MAX_SAFE_INTEGER`
    *   (a number would lose precision): use {@link Counter.getBigInt} then.
@@ -233,6 +250,20 @@ export declare class Histogram {
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` or `n` is negative, fractional, NaN or >= 2^64.
    */
   recordN(v: U64, n: U64): void
+  /**
+   * Records `v` and makes `labels` (a trace's, such as `trace_id`) the exemplar of the exported
+   * bucket `v` falls in, stamped with `timestamp` (none when omitted): a {@link Registry} exports
+   * the latest exemplar of each `le` bucket in OpenMetrics and protobuf, its value in exported
+   * units (seconds for nanoseconds). One native call; prom-client's
+   * `observe({ value, exemplarLabels })`. Errors as `record` and {@link Counter.incWithExemplar};
+   * nothing is recorded on error.
+   */
+  recordWithExemplar(v: U64, labels: Labels, timestamp?: Date): void
+  /**
+   * The latest exemplar of each exported bucket, `+Inf` last (a histogram outside a registry
+   * keeps one), each `null` until one is recorded there.
+   */
+  exemplars(): Array<Exemplar | null>
   /**
    * Number of recorded values.
    * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`: use
@@ -1190,6 +1221,76 @@ export declare function negotiate(accept: string | string[] | undefined | null):
  * // in a request handler:
  * // res.writeHead(200, { 'Content-Type': registry.contentType }).end(registry.metrics())
  */
+/** An exemplar read back. */
+export interface Exemplar {
+  /** Its labels, in name order. */
+  labels: Record<string, string>
+  /** The increment of a counter, the recorded value of a histogram (in exported units in a registry). */
+  value: number
+  /** Seconds since the Unix epoch, or `null`. */
+  timestamp: number | null
+}
+
+/**
+ * Label pairs that describe something (a build's version and commit), exported as one sample
+ * `<name>_info{...} 1`: OpenMetrics' `info` type (a gauge in the Prometheus text format), as
+ * prometheus_client's `Info` (prom-client has none). `set` replaces the pairs as a whole; an
+ * export sees the old pairs or the new ones, never a mix.
+ *
+ * @example
+ * const { registry } = require('atomicperf')
+ * registry.info('build', { help: 'Build facts.' }).set({ version: '1.4.2', commit: '9b339de' })
+ */
+export declare class Info {
+  /** An Info with no pairs. */
+  constructor()
+  /**
+   * Replaces the pairs (exported sorted by name).
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` for a label name outside the Prometheus data model
+   *   or one of a registry Info's own label names; the pairs are then unchanged.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `pairs` is not an object.
+   */
+  set(pairs: Labels): void
+  /** The pairs, in name order. */
+  get(): Record<string, string>
+  /** `Info({...})`. */
+  toString(): string
+}
+
+/**
+ * Which one of a fixed set of states something is in (a task starting, running, stopped),
+ * exported as one sample per state, 1 for the current one and 0 for the others: OpenMetrics'
+ * `stateset` type (a gauge in the Prometheus text format), as prometheus_client's `Enum`.
+ * Starts in its first state.
+ */
+export declare class Enum {
+  /**
+   * An Enum over `states`, in the first.
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` for no states, an empty state or one given twice.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `states` is not an array of strings.
+   */
+  constructor(states: string[])
+  /**
+   * Makes `state` the current state.
+   * @throws {Error} `AP_ERR_INVALID_ARGUMENT` if it is not one of the states (nothing changes).
+   */
+  set(state: string): void
+  /** The current state. */
+  get(): string
+  /** The index of the current state in `states`. */
+  readonly index: number
+  /** Every state, in the order given. */
+  readonly states: string[]
+  /** `Enum(<state>)`. */
+  toString(): string
+}
+
+/** Options of {@link Registry.enum}. */
+export interface RegistryEnumOptions extends MetricOptions {
+  /** The states of a new family (required; ignored for an existing one). */
+  states: string[]
+}
+
 export declare class Registry {
   /** A new, empty private registry (not shared with other threads). */
   constructor()
@@ -1250,6 +1351,19 @@ export declare class Registry {
    * `RangeError` `AP_ERR_OUT_OF_RANGE` for a bad schema, zero threshold or dense range.
    */
   nativeHistogram(name: string, options?: RegistryNativeHistogramOptions): NativeHistogram
+  /**
+   * The info `name` with these labels, created (with no pairs) if absent: exported as
+   * `<name>_info` (one `_info` suffix whether or not `name` ends in it). Not cached: one native
+   * call each. Errors as {@link Registry.counter}.
+   */
+  info(name: string, options?: MetricOptions): Info
+  /**
+   * The enum `name` with these labels, created in its first state if absent. `states` lays out a
+   * new family and is ignored for an existing one; the state label is named `name`, so `name`
+   * must also be a valid label name (no `:`). Not cached: one native call each.
+   * Errors as {@link Registry.counter}, and for bad states.
+   */
+  enum(name: string, options: RegistryEnumOptions): Enum
   /**
    * Removes the series of family `name` with these labels (the object a look-up takes; omitted
    * for a family without labels): it is no longer exported and no longer counts against

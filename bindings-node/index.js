@@ -21,6 +21,7 @@ const calls = native
 // can emit directly instead of looking the property up on every call.
 const {
   counterNew, counterInc, counterAdd, counterGet, counterGetBigInt, counterStripes, counterCells, counterRefs,
+  counterAddWithExemplar, counterExemplar, histogramRecordWithExemplar, histogramExemplars,
   gaugeNew, gaugeGet, gaugeSet, gaugeAdd, gaugeSub, gaugeInc, gaugeDec, gaugeSetMax, gaugeSetMin, gaugeCells, gaugeRefs,
   histogramNew, histogramRecord, histogramRecordN, histogramCount, histogramCountBigInt,
   histogramSum, histogramSumBigInt, histogramMin, histogramMax, histogramMean, histogramQuantile,
@@ -122,6 +123,20 @@ function checkDirect() {
 }
 
 const TWO_POW_64 = 2 ** 64
+// An exemplar's labels as the flat [name, value, ...] array of the native calls (lib/registry.js).
+const { flatLabels } = require('./lib/registry.js').lookup
+
+/** An exemplar's timestamp argument: a Date (seconds since the epoch natively) or undefined. */
+function exemplarTime(ts) {
+  if (ts === undefined) return undefined
+  if (!(ts instanceof Date)) throw typeError(`an exemplar timestamp must be a Date, got ${ts === null ? 'null' : typeof ts}`)
+  return ts.getTime() / 1000
+}
+
+function exemplarLabels(labels) {
+  if (labels === undefined) throw typeError('an exemplar needs its labels, an object {name: value}')
+  return flatLabels(labels)
+}
 const TWO_POW_64N = 2n ** 64n
 
 /**
@@ -201,6 +216,24 @@ class Counter {
       }
     }
     counterAdd(this.#h, n) // the call path, and the errors for every bad argument
+  }
+
+  /**
+   * Adds one and makes `labels` (a trace's, such as trace_id) the counter's exemplar, stamped
+   * with `timestamp` (a Date, or none): one native call.
+   */
+  incWithExemplar(labels, timestamp) {
+    counterAddWithExemplar(this.#h, 1, exemplarLabels(labels), exemplarTime(timestamp))
+  }
+
+  /** Adds `n` with an exemplar, as incWithExemplar. */
+  addWithExemplar(n, labels, timestamp) {
+    counterAddWithExemplar(this.#h, n, exemplarLabels(labels), exemplarTime(timestamp))
+  }
+
+  /** The latest exemplar, `{ labels, value, timestamp }` (timestamp in seconds or null), or null. */
+  exemplar() {
+    return counterExemplar(this.#h)
   }
 
   get() {
@@ -366,6 +399,19 @@ class Histogram {
     else histogramRecord(this.#h, v) // the call path, and the errors for every bad argument
   }
 
+  /**
+   * Records `v` and makes `labels` (a trace's, such as trace_id) the exemplar of the exported
+   * bucket `v` falls in, stamped with `timestamp` (a Date, or none): one native call.
+   */
+  recordWithExemplar(v, labels, timestamp) {
+    histogramRecordWithExemplar(this.#h, v, exemplarLabels(labels), exemplarTime(timestamp))
+  }
+
+  /** The latest exemplar of each exported bucket (`+Inf` last; one outside a registry), or null. */
+  exemplars() {
+    return histogramExemplars(this.#h)
+  }
+
   recordN(v, n) {
     const c = this.#cells
     if (c !== null && cells.isFast(v)) {
@@ -484,10 +530,12 @@ Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_
 Object.assign(module.exports, require('./lib/native-histogram.js')(calls, FROM_HANDLE, directCells, internals))
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls, internals))
+// Info and Enum (lib/info.js).
+Object.assign(module.exports, require('./lib/info.js')(calls, FROM_HANDLE))
 // Registry and the process-wide default `registry` (lib/registry.js): its metrics are the
 // classes above, wrapped around the registry's own handles.
 {
-  const { Timer, MinMax, NativeHistogram } = module.exports
+  const { Timer, MinMax, NativeHistogram, Info, Enum } = module.exports
   Object.assign(module.exports, require('./lib/registry.js')(calls, {
     counter: (h) => new Counter(FROM_HANDLE, h),
     gauge: (h) => new Gauge(FROM_HANDLE, h),
@@ -495,6 +543,8 @@ Object.assign(module.exports, require('./lib/state.js')(calls, internals))
     timer: (h) => new Timer(FROM_HANDLE, h),
     minmax: (h) => new MinMax(FROM_HANDLE, h),
     nativeHistogram: (h) => new NativeHistogram(FROM_HANDLE, h),
+    info: (h) => new Info(FROM_HANDLE, h),
+    enum: (h) => new Enum(FROM_HANDLE, h),
   }, internals))
   // SharedRegistry (lib/shared-registry.js): the same classes over cells in a shared-memory
   // segment; striped cells are offset by the pid, so that processes spread over the stripes.

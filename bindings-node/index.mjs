@@ -20,6 +20,8 @@ export const {
   SnapshotCell,
   OnceMap,
   CancellationToken,
+  Info,
+  Enum,
   Registry,
   registry,
   negotiate,

@@ -333,6 +333,30 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     }
 
     /**
+     * The info `name` with these labels, created (with no pairs) if absent; exported as
+     * `<name>_info`. Not cached: one native call each (an info is looked up rarely).
+     */
+    info(name, opts) {
+      const { help, labels } = options(opts, 'info')
+      checkHelp(help)
+      if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+      return wrap.info(calls.registryInfo(this.#h, name, help, flatLabels(labels)))
+    }
+
+    /**
+     * The enum `name` with these labels, created in its first state if absent; `states` (an
+     * array of strings, required) lays out a new family and is ignored for an existing one. Not
+     * cached, as `info`.
+     */
+    enum(name, opts) {
+      const { help, labels, states } = options(opts, 'enum')
+      checkHelp(help)
+      if (typeof name !== 'string') throw typeError(`a metric name must be a string, got ${typeName(name)}`)
+      if (!Array.isArray(states)) throw typeError(`states must be an array of strings, got ${typeName(states)}`)
+      return wrap.enum(calls.registryEnum(this.#h, name, help, flatLabels(labels), states))
+    }
+
+    /**
      * Removes the series of family `name` with these labels (an object, as in a look-up):
      * `false` if there was none. A metric object of it keeps working, never exported again; a
      * new look-up creates a new series from zero.

@@ -8,7 +8,9 @@ use atomicperf::Counter;
 use crate::callback::{self, callbacks, export, Export, Value};
 use crate::cells;
 use crate::convert;
+use crate::exemplar;
 use crate::handle;
+use crate::registry::{registry_error, Key};
 
 callbacks! {
     /// `counterNew(stripes?: number): handle`.
@@ -37,6 +39,28 @@ callbacks! {
         let counter = handle::get::<Counter>(env, h)?;
         counter.add(convert::to_u64(env, n, "n")?);
         Ok(Value::UNDEFINED)
+    }
+
+    /// `counterAddWithExemplar(h, n: number | bigint, exemplar: string[], timestamp?: number)`:
+    /// adds `n` and makes the flat `[name, value, ...]` labels the counter's exemplar
+    /// (`timestamp` in seconds since the Unix epoch, undefined for none). Core's errors (a bad
+    /// name, past 128 characters) are a plain Error with code `AP_ERR_INVALID_ARGUMENT`.
+    fn counter_add_with_exemplar(env, info) {
+        let [h, n, labels, ts] = callback::args::<4>(env, info)?;
+        let counter = handle::get::<Counter>(env, h)?;
+        let n = convert::to_u64(env, n, "n")?;
+        let labels = Key::read_labels(env, labels)?;
+        let ts = exemplar::timestamp(env, ts)?;
+        counter
+            .add_with_exemplar(n, &exemplar::refs(&labels), ts)
+            .map_err(registry_error)?;
+        Ok(Value::UNDEFINED)
+    }
+
+    /// `counterExemplar(h): {labels, value, timestamp} | null`: the latest exemplar.
+    fn counter_exemplar(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        exemplar::value(env, handle::get::<Counter>(env, h)?.exemplar())
     }
 
     /// `counterGet(h): number` (RangeError above `Number.MAX_SAFE_INTEGER`).
@@ -88,6 +112,8 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("counterNew", counter_new),
     export!("counterInc", counter_inc),
     export!("counterAdd", counter_add),
+    export!("counterAddWithExemplar", counter_add_with_exemplar),
+    export!("counterExemplar", counter_exemplar),
     export!("counterGet", counter_get),
     export!("counterGetBigInt", counter_get_bigint),
     export!("counterStripes", counter_stripes),

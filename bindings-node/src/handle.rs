@@ -75,6 +75,8 @@ kinds! {
     crate::once_map::ByteOnceMap => "OnceMap", 0x13;
     crate::once_map::Ticket => "OnceMap ticket", 0x14;
     atomicperf::CancellationToken => "CancellationToken", 0x15;
+    atomicperf::Info => "Info", 0x16;
+    atomicperf::Enum => "Enum", 0x17;
     atomicperf::Registry => "Registry", 0x20;
     crate::shared_registry::JsShared => "SharedRegistry", 0x21;
 }
@@ -185,7 +187,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_tag_and_a_name_of_its_own() {
-        assert_eq!(KINDS.len(), 17);
+        assert_eq!(KINDS.len(), 19);
         for (i, (name, t)) in KINDS.iter().enumerate() {
             for (other, u) in &KINDS[i + 1..] {
                 assert!(

@@ -7,7 +7,9 @@ use crate::cells;
 use crate::callback::{self, callbacks, export, Env, Export, Value};
 use crate::convert;
 use crate::error::{Fail, Result};
+use crate::exemplar;
 use crate::handle;
+use crate::registry::{registry_error, Key};
 
 /// A u64 statistic that may be absent (min, max, a quantile): a number or `null`.
 fn optional_u64<'s>(env: Env<'s>, v: Option<u64>, what: &str) -> Result<Value<'s>> {
@@ -48,6 +50,33 @@ callbacks! {
         let histogram = handle::get::<Histogram>(env, h)?;
         histogram.record(convert::to_u64(env, v, "value")?);
         Ok(Value::UNDEFINED)
+    }
+
+    /// `histogramRecordWithExemplar(h, v: number | bigint, exemplar: string[], timestamp?:
+    /// number)`: records `v` and makes the flat labels the exemplar of the exported bucket `v`
+    /// falls in. Errors as `counterAddWithExemplar`.
+    fn histogram_record_with_exemplar(env, info) {
+        let [h, v, labels, ts] = callback::args::<4>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        let v = convert::to_u64(env, v, "value")?;
+        let labels = Key::read_labels(env, labels)?;
+        let ts = exemplar::timestamp(env, ts)?;
+        histogram
+            .record_with_exemplar(v, &exemplar::refs(&labels), ts)
+            .map_err(registry_error)?;
+        Ok(Value::UNDEFINED)
+    }
+
+    /// `histogramExemplars(h): ({labels, value, timestamp} | null)[]`: the latest exemplar of
+    /// each exported bucket, `+Inf` last (one entry outside a registry).
+    fn histogram_exemplars(env, info) {
+        let [h] = callback::args::<1>(env, info)?;
+        let all = handle::get::<Histogram>(env, h)?.exemplars();
+        let out = convert::array(env, all.len())?;
+        for (i, e) in all.into_iter().enumerate() {
+            convert::set_element(env, out, i as u32, exemplar::value(env, e)?)?;
+        }
+        Ok(out)
     }
 
     /// `histogramRecordN(h, v: number | bigint, n: number | bigint)`.
@@ -185,6 +214,11 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("histogramNew", histogram_new),
     export!("histogramRecord", histogram_record),
     export!("histogramRecordN", histogram_record_n),
+    export!(
+        "histogramRecordWithExemplar",
+        histogram_record_with_exemplar
+    ),
+    export!("histogramExemplars", histogram_exemplars),
     export!("histogramCount", histogram_count),
     export!("histogramCountBigInt", histogram_count_bigint),
     export!("histogramSum", histogram_sum),

@@ -27,9 +27,11 @@ mod waits;
 mod async_recorder;
 mod cancellation_token;
 mod counter;
+mod exemplar;
 mod default_metrics;
 mod gauge;
 mod histogram;
+mod info;
 mod ledger;
 mod minmax;
 mod native_histogram;
@@ -55,7 +57,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 22] = [
+const EXPORTS: [&[callback::Export]; 23] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -71,6 +73,7 @@ const EXPORTS: [&[callback::Export]; 22] = [
     once_map::EXPORTS,
     cancellation_token::EXPORTS,
     registry::EXPORTS,
+    info::EXPORTS,
     default_metrics::EXPORTS,
     shared_registry::EXPORTS,
     push::EXPORTS,

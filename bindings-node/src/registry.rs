@@ -62,7 +62,7 @@ impl Key {
     }
 
     /// The flat `[name0, value0, ...]` labels array as pairs.
-    fn read_labels(env: Env<'_>, labels: Value<'_>) -> Result<Vec<(String, String)>> {
+    pub(crate) fn read_labels(env: Env<'_>, labels: Value<'_>) -> Result<Vec<(String, String)>> {
         let flat = convert::to_array(env, labels, "labels")?;
         if flat.len() % 2 != 0 {
             return Err(Fail::type_error(

@@ -1,0 +1,87 @@
+'use strict'
+// Exemplars: Counter.incWithExemplar / addWithExemplar and Histogram.recordWithExemplar,
+// exported in OpenMetrics and protobuf only, their errors, and that the direct-path records of
+// the same metric still count.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { Counter, Histogram, Registry } = require('..')
+
+const invalid = (e) => e.code === 'AP_ERR_INVALID_ARGUMENT' && !(e instanceof TypeError)
+const typeErr = (e) => e.code === 'AP_ERR_INVALID_ARGUMENT' && e instanceof TypeError
+
+test('a counter keeps its latest exemplar and counts its increments with the direct ones', () => {
+  const c = new Counter()
+  assert.equal(c.exemplar(), null)
+  c.inc()
+  c.incWithExemplar({ trace_id: 'abc' })
+  c.addWithExemplar(5, { trace_id: 'def', span_id: '1' }, new Date(1700000000500))
+  c.add(2n)
+  assert.equal(c.get(), 9)
+  const e = c.exemplar()
+  assert.deepEqual(Object.entries(e.labels), [['span_id', '1'], ['trace_id', 'def']])
+  assert.equal(e.value, 5)
+  assert.equal(e.timestamp, 1700000000.5)
+})
+
+test('a histogram outside a registry keeps one exemplar', () => {
+  const h = new Histogram()
+  h.record(7)
+  h.recordWithExemplar(43, { trace_id: 't' })
+  assert.equal(h.count(), 2)
+  assert.equal(h.sum(), 50)
+  assert.deepEqual(h.exemplars(), [{ labels: { trace_id: 't' }, value: 43, timestamp: null }])
+})
+
+test('a registry exports exemplars in OpenMetrics and protobuf, never in Prometheus text', () => {
+  const r = new Registry()
+  r.counter('requests', { help: 'Requests.' }).incWithExemplar({ trace_id: '4bf92f3577b34da6' })
+  const h = r.histogram('latency_seconds', { help: 'Latency.' })
+  h.recordWithExemplar(43_000_000, { trace_id: '00f067aa0ba902b7' }, new Date(1700000000000))
+  const om = r.metrics({ format: 'openmetrics' })
+  assert.ok(om.includes('requests_total 1 # {trace_id="4bf92f3577b34da6"} 1\n'), om)
+  assert.ok(om.includes('latency_seconds_bucket{le="0.05"} 1 # {trace_id="00f067aa0ba902b7"} 0.043 1700000000\n'), om)
+  assert.ok(!r.metrics().includes(' # {'))
+  assert.ok(r.metrics({ format: 'protobuf' }).includes(Buffer.from('4bf92f3577b34da6')))
+  // Per bucket, +Inf last.
+  const ex = h.exemplars()
+  assert.equal(ex.length, 12)
+  assert.equal(ex[3].value, 0.043)
+})
+
+test('bad exemplars are errors with the status code, and record nothing', () => {
+  const c = new Counter()
+  const h = new Histogram()
+  for (const bad of [{ '1x': 'v' }, { trace_id: 'x'.repeat(121) }, { a: '\0' }]) {
+    assert.throws(() => c.incWithExemplar(bad), invalid, JSON.stringify(bad))
+    assert.throws(() => h.recordWithExemplar(5, bad), invalid, JSON.stringify(bad))
+  }
+  c.incWithExemplar({ trace_id: 'x'.repeat(120) }) // 8 + 120: OpenMetrics' 128
+  assert.throws(() => c.incWithExemplar({ trace_id: 'x'.repeat(121) }), /128/)
+  assert.throws(() => c.incWithExemplar(), typeErr)
+  assert.throws(() => c.incWithExemplar('trace_id=1'), typeErr)
+  assert.throws(() => c.incWithExemplar({ trace_id: 'a' }, 1700000000), typeErr)
+  assert.throws(() => c.incWithExemplar({ trace_id: 'a' }, new Date(NaN)), invalid)
+  assert.throws(() => c.addWithExemplar(-1, { trace_id: 'a' }), (e) => e.code === 'AP_ERR_OUT_OF_RANGE')
+  assert.throws(() => h.recordWithExemplar(1.5, { trace_id: 'a' }), (e) => e.code === 'AP_ERR_OUT_OF_RANGE')
+  assert.equal(c.get(), 1)
+  assert.equal(h.count(), 0)
+})
+
+test('exemplars from worker threads land in the same registry series', async () => {
+  const { Worker } = require('node:worker_threads')
+  const path = require('node:path')
+  const { registry } = require('..')
+  const source = `
+    const { registry } = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const c = registry.counter('exemplar_workers')
+    for (let i = 0; i < 1000; i++) c.incWithExemplar({ trace_id: 'w' + i })
+  `
+  await Promise.all([0, 1].map(() => new Promise((resolve, reject) => {
+    const w = new Worker(source, { eval: true })
+    w.once('error', reject)
+    w.once('exit', resolve)
+  })))
+  const c = registry.counter('exemplar_workers')
+  assert.equal(c.get(), 2000)
+  assert.equal(c.exemplar().labels.trace_id, 'w999')
+})
