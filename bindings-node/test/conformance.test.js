@@ -65,10 +65,21 @@ const num = (s) => s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -
 const int = (s) => Number.isSafeInteger(Number(s)) ? Number(s) : BigInt(s)
 const opt = (v) => v === null || v === undefined ? NONE : v
 
+/** `k=v` tokens as an object. */
+function pairs (toks) {
+  const out = {}
+  for (const t of toks) {
+    const eq = t.indexOf('=')
+    out[t.slice(0, eq)] = t.slice(eq + 1)
+  }
+  return out
+}
+
 function register (r, kind, args, env) {
   const [name, help] = args
   const labels = {}
   let buckets
+  let states
   let bind
   let mode
   for (let i = 2; i < args.length; i++) {
@@ -76,6 +87,8 @@ function register (r, kind, args, env) {
       bind = args[++i]
     } else if (args[i].startsWith('@mode=')) {
       mode = args[i].slice('@mode='.length)
+    } else if (args[i].startsWith('@states=')) {
+      states = args[i].slice('@states='.length).split(',')
     } else if (args[i].startsWith('@buckets=')) {
       buckets = args[i].slice('@buckets='.length).split(',').map(num)
     } else {
@@ -85,6 +98,7 @@ function register (r, kind, args, env) {
   }
   const options = buckets ? { help, labels, buckets, scale: 1 } : { help, labels }
   if (mode) options.mode = mode
+  if (states) options.states = states
   const metric = r[kind](name, options)
   if (bind) env[bind] = metric
 }
@@ -152,8 +166,15 @@ async function call (env, v, op, a) {
     }
     if (op === 'series_count') return o.seriesCount
     if (op === 'refused_series') return o.refusedSeries
+    if (op === 'remove') return o.remove(a[0], pairs(a.slice(1)))
+    if (op === 'clear_family') return o.clearFamily(a[0])
+    if (op === 'clear') return o.clear()
     return register(o, op, a, env)
   }
+  if (o instanceof ap.Info && op === 'set') return o.set(pairs(a))
+  if (o instanceof ap.Enum) return op === 'set' ? o.set(a[0]) : Buffer.from(o.get())
+  if (o instanceof ap.Counter && op === 'add_exemplar') return o.addWithExemplar(int(a[0]), pairs(a.slice(1)))
+  if (o instanceof ap.Histogram && op === 'record_exemplar') return o.recordWithExemplar(int(a[0]), pairs(a.slice(1)))
   if (o instanceof ap.Ledger) {
     switch (op) {
       case 'open': return o.open(int(a[0]), { overdraft: a[1] === 'overdraft' })

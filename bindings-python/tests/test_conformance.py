@@ -107,8 +107,14 @@ def opt(v):
     return NONE if v is None else v
 
 
+def pairs(toks):
+    """``k=v`` tokens as a dict."""
+    return dict(t.split("=", 1) for t in toks)
+
+
 def register(r, kind, args, env):
     name, help_, labels, buckets, bind, mode = args[0], args[1], {}, None, None, None
+    states = None
     i = 2
     while i < len(args):
         if args[i] == "as":
@@ -117,6 +123,8 @@ def register(r, kind, args, env):
             continue
         if args[i].startswith("@mode="):
             mode = args[i][len("@mode=") :]
+        elif args[i].startswith("@states="):
+            states = args[i][len("@states=") :].split(",")
         elif args[i].startswith("@buckets="):
             buckets = [float(x) for x in args[i][len("@buckets=") :].split(",")]
         else:
@@ -125,6 +133,8 @@ def register(r, kind, args, env):
         i += 1
     if kind == "histogram" and buckets is not None:
         metric = r.histogram(name, help_, labels=labels, buckets=buckets, scale=1)
+    elif kind == "enum":
+        metric = r.enum(name, help_, labels=labels, states=states)
     elif kind == "gauge" and mode is not None:
         metric = r.gauge(name, help_, labels=labels, mode=mode)
     else:
@@ -182,7 +192,19 @@ def call(env, var, op, a):
             return None
         if op in ("series_count", "refused_series"):
             return getattr(o, op)
+        if op == "remove":
+            return o.remove(a[0], pairs(a[1:]))
+        if op in ("clear_family", "clear"):
+            return getattr(o, op)(*a)
         return register(o, op, a, env)
+    if isinstance(o, ap.Info) and op == "set":
+        return o.set(pairs(a))
+    if isinstance(o, ap.Enum):
+        return o.set(a[0]) if op == "set" else o.get().encode()
+    if isinstance(o, ap.Counter) and op == "add_exemplar":
+        return o.add_with_exemplar(int(a[0]), pairs(a[1:]))
+    if isinstance(o, ap.Histogram) and op == "record_exemplar":
+        return o.record_with_exemplar(int(a[0]), pairs(a[1:]))
     if isinstance(o, ap.NativeHistogram):
         if op == "record":
             return o.record(num(a[0]))
