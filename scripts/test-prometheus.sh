@@ -6,7 +6,9 @@
 # `histogram_quantile` of the exporter's native histogram agrees with the library's own
 # quantiles within the schema's error bound. The Python and Node exporters register the default
 # metrics: process_cpu_seconds_total grows between two scrapes and process_resident_memory_bytes
-# is within 2x of the exporter's VmRSS, as Prometheus' query API returns them. Bounded: gives up
+# is within 2x of the exporter's VmRSS, as Prometheus' query API returns them. With exemplar storage
+# on, the exemplars the Python and Node exporters record on a counter and a histogram bucket come
+# back from /api/v1/query_exemplars with their trace_id. Bounded: gives up
 # after 60 s, and stops both processes on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +70,7 @@ prom_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 } >"$work/prometheus.yml"
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
     --enable-feature=native-histograms \
+    --enable-feature=exemplar-storage \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
 pids+=($!)
 EXPORTER_PIDS="${exporter_pids[*]}" python3 - "$prom_port" "${exporters[@]}" <<'PY'
@@ -134,4 +137,32 @@ for name in [n for n in ("python", "node") if n in pids]:
     runtime = {"python": "python_gc_collections_total", "node": "nodejs_heap_size_used_bytes"}[name]
     assert query(runtime + job), f"{name}: no {runtime} scraped"
     print(f"{name}: {runtime} scraped")
+
+# Exemplars of the Python and Node exporters (a counter's and a histogram bucket's), as Prometheus
+# stored them.
+def exemplars(metric):
+    now = time.time()
+    url = f"http://127.0.0.1:{port}/api/v1/query_exemplars?" + urllib.parse.urlencode(
+        {"query": metric, "start": now - 300, "end": now + 60})
+    return json.load(urllib.request.urlopen(url, timeout=2))["data"]
+
+
+for name in [n for n in ("python", "node") if n in pids]:
+    for metric, kind in (("atomicperf_demo_traced_requests_total", "counter"),
+                         ("atomicperf_demo_traced_latency_seconds_bucket", "histogram")):
+        want = f"{name}-{kind}-"
+        deadline = time.monotonic() + 15
+        while True:
+            got = [(s["seriesLabels"], e) for s in exemplars(metric)
+                   if s["seriesLabels"].get("lang") == name for e in s["exemplars"]]
+            if got:
+                break
+            assert time.monotonic() < deadline, f"{name}: no exemplar of {metric} in Prometheus"
+            time.sleep(0.5)
+        series, e = got[-1]
+        print(f"{name}: Prometheus' exemplar of {metric}{{le={series.get('le')!r}}}: "
+              f"{e['labels']} value {e['value']}")
+        assert e["labels"].get("trace_id", "").startswith(want), f"{name}: {e}"
+        if kind == "histogram":
+            assert series.get("le") == "0.05" and float(e["value"]) == 0.043, f"{name}: {series} {e}"
 PY

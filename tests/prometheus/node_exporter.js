@@ -24,6 +24,12 @@ for (let i = 0; i < 10_000; i++) {
   x ^= (x << 17n) & MASK
   latency.record(1e-3 * 10 ** (Number(x % 3000n) / 1000))
 }
+// Exemplars on a counter and on a classic histogram's bucket, which the script reads back through
+// Prometheus' /api/v1/query_exemplars.
+registry.counter('atomicperf_demo_traced_requests', { help: 'Requests with a trace.', labels: { lang: 'node' } })
+  .incWithExemplar({ trace_id: 'node-counter-4bf92f35' })
+registry.histogram('atomicperf_demo_traced_latency_seconds', { help: 'Latency with a trace.', labels: { lang: 'node' } })
+  .recordWithExemplar(43_000_000, { trace_id: 'node-histogram-00f067aa' })
 const server = http.createServer((req, res) => {
   const { format, contentType } = negotiate(req.headers.accept)
   res.writeHead(200, { 'Content-Type': contentType }).end(registry.metrics({ format }))

@@ -25,6 +25,14 @@ for _ in range(10_000):
     x ^= x >> 7
     x ^= (x << 17) & mask
     latency.record(1e-3 * 10 ** ((x % 3000) / 1000))
+# Exemplars on a counter and on a classic histogram's bucket, which the script reads back through
+# Prometheus' /api/v1/query_exemplars.
+registry.counter(
+    "atomicperf_demo_traced_requests", "Requests with a trace.", labels={"lang": "python"}
+).inc_with_exemplar({"trace_id": "python-counter-4bf92f35"})
+registry.histogram(
+    "atomicperf_demo_traced_latency_seconds", "Latency with a trace.", labels={"lang": "python"}
+).record_with_exemplar(43_000_000, {"trace_id": "python-histogram-00f067aa"})
 server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
 print(server.server_address[1])
 print(latency.quantile(0.5), latency.quantile(0.99), flush=True)
