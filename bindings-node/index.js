@@ -123,9 +123,6 @@ function checkDirect() {
 }
 
 const TWO_POW_64 = 2 ** 64
-// An exemplar's labels as the flat [name, value, ...] array of the native calls (lib/registry.js).
-const { flatLabels } = require('./lib/registry.js').lookup
-
 /** An exemplar's timestamp argument: a Date (seconds since the epoch natively) or undefined. */
 function exemplarTime(ts) {
   if (ts === undefined) return undefined
@@ -133,9 +130,29 @@ function exemplarTime(ts) {
   return ts.getTime() / 1000
 }
 
+/**
+ * An exemplar's labels (an object {name: value}; values also numbers, bigints and booleans, as a
+ * registry's labels) as the one string `name\0value\0...` of the native calls: one string
+ * conversion instead of one per name and value. A NUL inside a name or value is refused here.
+ */
 function exemplarLabels(labels) {
-  if (labels === undefined) throw typeError('an exemplar needs its labels, an object {name: value}')
-  return flatLabels(labels)
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
+    throw typeError(`exemplar labels must be an object {name: value}, got ${labels === null ? 'null' : Array.isArray(labels) ? 'array' : typeof labels}`)
+  }
+  let packed = ''
+  for (const name of Object.keys(labels)) {
+    let v = labels[name]
+    const t = typeof v
+    if (t === 'number' || t === 'bigint' || t === 'boolean') v = String(v)
+    else if (t !== 'string') throw typeError(`the value of exemplar label ${JSON.stringify(name)} must be a string, got ${v === null ? 'null' : t}`)
+    if (name.includes('\0') || v.includes('\0')) {
+      const e = new Error(`exemplar label ${JSON.stringify(name)} has a NUL character`)
+      e.code = 'AP_ERR_INVALID_ARGUMENT'
+      throw e
+    }
+    packed += name + '\0' + v + '\0'
+  }
+  return packed
 }
 const TWO_POW_64N = 2n ** 64n
 

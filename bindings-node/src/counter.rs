@@ -10,7 +10,7 @@ use crate::cells;
 use crate::convert;
 use crate::exemplar;
 use crate::handle;
-use crate::registry::{registry_error, Key};
+use crate::registry::registry_error;
 
 callbacks! {
     /// `counterNew(stripes?: number): handle`.
@@ -41,18 +41,19 @@ callbacks! {
         Ok(Value::UNDEFINED)
     }
 
-    /// `counterAddWithExemplar(h, n: number | bigint, exemplar: string[], timestamp?: number)`:
-    /// adds `n` and makes the flat `[name, value, ...]` labels the counter's exemplar
+    /// `counterAddWithExemplar(h, n: number | bigint, exemplar: string, timestamp?: number)`:
+    /// adds `n` and makes the labels (`name\0value\0...`, see `exemplar::read_labels`) the
+    /// counter's exemplar
     /// (`timestamp` in seconds since the Unix epoch, undefined for none). Core's errors (a bad
     /// name, past 128 characters) are a plain Error with code `AP_ERR_INVALID_ARGUMENT`.
     fn counter_add_with_exemplar(env, info) {
         let [h, n, labels, ts] = callback::args::<4>(env, info)?;
         let counter = handle::get::<Counter>(env, h)?;
         let n = convert::to_u64(env, n, "n")?;
-        let labels = Key::read_labels(env, labels)?;
+        let labels = exemplar::read_labels(env, labels)?;
         let ts = exemplar::timestamp(env, ts)?;
         counter
-            .add_with_exemplar(n, &exemplar::refs(&labels), ts)
+            .add_with_exemplar(n, &exemplar::pairs(&labels)?, ts)
             .map_err(registry_error)?;
         Ok(Value::UNDEFINED)
     }

@@ -5,7 +5,7 @@ use atomicperf::Exemplar;
 
 use crate::callback::{Env, Value};
 use crate::convert;
-use crate::error::Result;
+use crate::error::{Fail, Result};
 
 /// The optional timestamp: seconds since the Unix epoch (`lib` converts a Date), undefined for
 /// none; the core refuses a non-finite one.
@@ -16,12 +16,31 @@ pub(crate) fn timestamp(env: Env<'_>, ts: Value<'_>) -> Result<Option<f64>> {
     Ok(Some(convert::to_f64(env, ts, "timestamp")?))
 }
 
-/// Borrowed pairs of owned labels.
-pub(crate) fn refs(labels: &[(String, String)]) -> Vec<(&str, &str)> {
-    labels
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
+/// The labels argument: one string of `name\0value\0` per label, which `index.js` builds (and
+/// in which it refuses a NUL inside a name or value), read with one string conversion instead of
+/// one per name and value of an array. TypeError for anything else.
+pub(crate) fn read_labels(env: Env<'_>, v: Value<'_>) -> Result<String> {
+    convert::to_string(env, v, "exemplar labels")
+}
+
+/// The pairs of a [`read_labels`] string, borrowed from it; TypeError for an odd number of parts.
+pub(crate) fn pairs(packed: &str) -> Result<Vec<(&str, &str)>> {
+    let Some(body) = packed.strip_suffix('\0') else {
+        return if packed.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(Fail::type_error("exemplar labels must end in a NUL"))
+        };
+    };
+    let mut parts = body.split('\0');
+    let mut out = Vec::new();
+    while let Some(name) = parts.next() {
+        let value = parts
+            .next()
+            .ok_or_else(|| Fail::type_error("exemplar labels must be name, value pairs"))?;
+        out.push((name, value));
+    }
+    Ok(out)
 }
 
 /// `{labels: {name: value}, value, timestamp: number | null}` (timestamp in seconds), or `null`.

@@ -9,7 +9,7 @@ use crate::convert;
 use crate::error::{Fail, Result};
 use crate::exemplar;
 use crate::handle;
-use crate::registry::{registry_error, Key};
+use crate::registry::registry_error;
 
 /// A u64 statistic that may be absent (min, max, a quantile): a number or `null`.
 fn optional_u64<'s>(env: Env<'s>, v: Option<u64>, what: &str) -> Result<Value<'s>> {
@@ -52,17 +52,17 @@ callbacks! {
         Ok(Value::UNDEFINED)
     }
 
-    /// `histogramRecordWithExemplar(h, v: number | bigint, exemplar: string[], timestamp?:
-    /// number)`: records `v` and makes the flat labels the exemplar of the exported bucket `v`
+    /// `histogramRecordWithExemplar(h, v: number | bigint, exemplar: string, timestamp?:
+    /// number)`: records `v` and makes the labels (`name\0value\0...`) the exemplar of the exported bucket `v`
     /// falls in. Errors as `counterAddWithExemplar`.
     fn histogram_record_with_exemplar(env, info) {
         let [h, v, labels, ts] = callback::args::<4>(env, info)?;
         let histogram = handle::get::<Histogram>(env, h)?;
         let v = convert::to_u64(env, v, "value")?;
-        let labels = Key::read_labels(env, labels)?;
+        let labels = exemplar::read_labels(env, labels)?;
         let ts = exemplar::timestamp(env, ts)?;
         histogram
-            .record_with_exemplar(v, &exemplar::refs(&labels), ts)
+            .record_with_exemplar(v, &exemplar::pairs(&labels)?, ts)
             .map_err(registry_error)?;
         Ok(Value::UNDEFINED)
     }
