@@ -328,6 +328,106 @@ export declare class Histogram {
   toString(): string
 }
 
+/** Options of {@link Summary} (and of {@link Registry.summary}). */
+export interface SummaryOptions {
+  /**
+   * The quantiles reported (prom-client's `percentiles`, client_golang's objectives), each in
+   * [0, 1], none twice, any order. Default `[0.5, 0.9, 0.99]`; `[]`: none (a registry then
+   * exports only `_sum` and `_count`).
+   */
+  quantiles?: number[]
+  /** How long a recorded value counts towards the quantiles, in seconds. Default 600. */
+  maxAgeSeconds?: number
+  /**
+   * In how many steps the window slides: values leave it `maxAgeSeconds / ageBuckets` at a time
+   * (1 to 255, each step at least 1 ms). Default 5.
+   */
+  ageBuckets?: number
+  /** Precision of the window's histograms, 1 to 5 (default 2: quantiles within 0.78 %). */
+  significantFigures?: number
+  /** Highest trackable value; larger values are clamped to it. Default 60e9 (60 s in ns). */
+  highest?: U64
+}
+
+/**
+ * Quantiles over a sliding window of time, with the count and sum of every value ever recorded:
+ * client_golang's Summary and prom-client's `Summary({ percentiles, maxAgeSeconds, ageBuckets })`,
+ * except that recording is lock-free (a ring of `ageBuckets + 2` histograms, one per step of the
+ * window). A quantile is within the histograms' precision (0.78 % with 2 significant figures;
+ * 0 and 1 are the window's exact min and max); the window covers between
+ * `maxAgeSeconds - maxAgeSeconds / ageBuckets` and `maxAgeSeconds`. Values are integers,
+ * nanoseconds for durations; a {@link Registry} exports them in seconds.
+ *
+ * Every `record` is one native call (a {@link Histogram} writes its cells from JS instead), so
+ * it costs more than `Histogram.record`; `bench/summary.js` measures both.
+ *
+ * @example
+ * const { Summary } = require('atomicperf')
+ * const latency = new Summary({ quantiles: [0.5, 0.99], maxAgeSeconds: 60, ageBuckets: 6 })
+ * const start = process.hrtime.bigint()
+ * // ... work ...
+ * latency.record(process.hrtime.bigint() - start)
+ * latency.quantile(0.99) // ns, over the last minute
+ */
+export declare class Summary {
+  /**
+   * An empty summary.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `options` is not an object or an option
+   *   has the wrong type.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` for a quantile outside [0, 1], NaN or given
+   *   twice, `ageBuckets` outside 1 to 255, a step (`maxAgeSeconds / ageBuckets`) under 1 ms, a
+   *   negative or non-finite `maxAgeSeconds`, or a bad `significantFigures` or `highest`.
+   */
+  constructor(options?: SummaryOptions)
+  /**
+   * Records one value (above `highest` it is clamped): one native call.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `v` is neither a number nor a bigint.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `v` is negative, fractional, NaN or >= 2^64.
+   */
+  record(v: U64): void
+  /**
+   * Number of values recorded since creation (over all time, as client_golang's `_count`).
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`: use
+   *   {@link Summary.countBigInt}.
+   */
+  count(): number
+  /** Number of values recorded since creation, as a bigint. */
+  countBigInt(): bigint
+  /**
+   * Sum of the (clamped) values recorded since creation, wrapping at 2^64.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` above `Number.MAX_SAFE_INTEGER`: use
+   *   {@link Summary.sumBigInt}.
+   */
+  sum(): number
+  /** Sum of the (clamped) values recorded since creation as a bigint, wrapping at 2^64. */
+  sumBigInt(): bigint
+  /** Number of values in the window now. */
+  windowCount(): number
+  /**
+   * The value at quantile `q` (0 to 1) of the values in the window, within the precision;
+   * `null` when the window is empty.
+   * @throws {TypeError} `AP_ERR_INVALID_ARGUMENT` if `q` is not a number.
+   * @throws {RangeError} `AP_ERR_OUT_OF_RANGE` if `q` is NaN or outside [0, 1].
+   */
+  quantile(q: number): number | null
+  /** The configured quantiles over the window, from one moment (`value` null while it is empty). */
+  quantiles(): Array<{ quantile: number, value: number | null }>
+  /** The configured quantiles, sorted. */
+  readonly objectives: number[]
+  /** The window's length in seconds. */
+  readonly maxAgeSeconds: number
+  /** In how many steps the window slides. */
+  readonly ageBuckets: number
+  /** Precision of the window's histograms (1 to 5). */
+  readonly significantFigures: number
+  /** Highest trackable value. */
+  readonly highest: bigint
+  /** Bytes of native memory this summary occupies (its `ageBuckets + 2` histograms). */
+  memoryBytes(): number
+  /** `Summary(count=<count>)`. */
+  toString(): string
+}
+
 /**
  * Returns its argument. For the benchmark only: the cost of a plain napi-rs function taking and
  * returning one number, the baseline `counter.inc()` is compared with.
@@ -1136,6 +1236,15 @@ export interface RegistryHistogramOptions extends MetricOptions {
   scale?: number
 }
 
+/** Options of {@link Registry.summary}: the layout of a new family and its export. */
+export interface RegistrySummaryOptions extends MetricOptions, SummaryOptions {
+  /**
+   * Exported value = recorded value × scale, positive. Default `1e-9`: record nanoseconds,
+   * export seconds. Use `1` to export what you record.
+   */
+  scale?: number
+}
+
 /** Options of {@link Registry.metrics}. */
 export interface MetricsOptions {
   /**
@@ -1330,6 +1439,16 @@ export declare class Registry {
    * Errors as {@link Registry.counter}, and for `le` as a label or bad buckets or scale.
    */
   histogram(name: string, options?: RegistryHistogramOptions): Histogram
+  /**
+   * The summary `name` with these labels, created if absent: exported as a Prometheus summary,
+   * `<name>{quantile="0.5"}`... over the window (`NaN` while it is empty), `<name>_sum` and
+   * `<name>_count` over all time (values recorded in nanoseconds, exported in seconds by
+   * default). The options lay out a new family and are ignored for an existing one.
+   * Errors as {@link Registry.counter} (an `Error` `AP_ERR_INVALID_ARGUMENT` for `quantile` as a
+   * label or a scale that is not positive), and the `RangeError`s of the {@link Summary}
+   * constructor for bad options.
+   */
+  summary(name: string, options?: RegistrySummaryOptions): Summary
   /**
    * The timer `name` with these labels, created if absent: exported as a histogram of seconds
    * `<name>` with Prometheus' default buckets plus a counter `<name>_errors_total`.

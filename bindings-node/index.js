@@ -545,6 +545,9 @@ module.exports = { Counter, Gauge, Histogram, benchIdentity }
 Object.assign(module.exports, require('./lib/metrics.js')(calls, handleOf, FROM_HANDLE, directCells, internals))
 // NativeHistogram: Prometheus native histogram buckets (lib/native-histogram.js).
 Object.assign(module.exports, require('./lib/native-histogram.js')(calls, FROM_HANDLE, directCells, internals))
+// Summary: quantiles over a sliding window of time (lib/summary.js).
+const { Summary } = require('./lib/summary.js')(calls, FROM_HANDLE)
+module.exports.Summary = Summary
 // ShardedMap, Ledger, SnapshotCell, OnceMap, CancellationToken (lib/state.js).
 Object.assign(module.exports, require('./lib/state.js')(calls, internals))
 // Info and Enum (lib/info.js).
@@ -559,6 +562,7 @@ Object.assign(module.exports, require('./lib/info.js')(calls, FROM_HANDLE))
     histogram: (h) => new Histogram(FROM_HANDLE, h),
     timer: (h) => new Timer(FROM_HANDLE, h),
     minmax: (h) => new MinMax(FROM_HANDLE, h),
+    summary: (h) => new Summary(FROM_HANDLE, h),
     nativeHistogram: (h) => new NativeHistogram(FROM_HANDLE, h),
     info: (h) => new Info(FROM_HANDLE, h),
     enum: (h) => new Enum(FROM_HANDLE, h),

@@ -12,6 +12,7 @@ export const {
   MinMax,
   Timer,
   NativeHistogram,
+  Summary,
   RateTracker,
   ThroughputWindow,
   AsyncRecorder,

@@ -172,6 +172,8 @@ module.exports = function defineRegistry(calls, wrap, internals) {
   const [PROMETHEUS_CONTENT_TYPE, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE] = registryContentTypes()
   const FORMATS = { prometheus: 0, openmetrics: 1, json: 2, protobuf: 3 }
   const DefaultMetrics = require('./default-metrics.js')(calls, wrap, { typeError, rangeError, typeName })
+  // Required here, not at the top: lib/summary.js requires this module's `lookup`.
+  const { summaryArgs } = require('./summary.js')
 
   /**
    * The format to answer a scrape with, from its Accept header (the core's negotiate: the
@@ -197,6 +199,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
     #timers = new Map()
     #minmaxes = new Map()
     #natives = new Map()
+    #summaries = new Map()
     // Float64Array over the registry's removal count (see the module's comment); UNMAPPED
     // until the first look-up maps it (which may be the first use of the direct path: its
     // self-check runs then, not when the module loads), and for good where the count is a native
@@ -242,6 +245,7 @@ module.exports = function defineRegistry(calls, wrap, internals) {
         this.#timers.clear()
         this.#minmaxes.clear()
         this.#natives.clear()
+        this.#summaries.clear()
       }
     }
 
@@ -295,6 +299,29 @@ module.exports = function defineRegistry(calls, wrap, internals) {
       if (m !== undefined) return m
       const flat = flatLabels(labels)
       return remember(this.#histograms, name, flat, wrap.histogram(registryHistogram(this.#h, name, help, flat, buckets, scale)))
+    }
+
+    /**
+     * The summary `name` with these labels, created if absent: quantiles over a sliding window
+     * exported as `name{quantile="0.5"}`..., `name_sum` and `name_count` over all time
+     * (nanoseconds recorded, seconds exported unless `scale` says otherwise). The options
+     * (`quantiles`, `maxAgeSeconds`, `ageBuckets`, `significantFigures`, `highest`, `scale`) lay
+     * out a new family and are ignored for an existing one; `quantile` is a reserved label.
+     */
+    summary(name, opts) {
+      const o = options(opts, 'summary')
+      const { help, labels, scale } = o
+      checkHelp(help)
+      const args = summaryArgs(o)
+      if (scale !== undefined && typeof scale !== 'number') {
+        throw typeError(`scale must be a number, got ${typeName(scale)}`)
+      }
+      if (this.#removals[0] !== this.#seen) this.#revalidate()
+      const m = cached(this.#summaries, name, labels)
+      if (m !== undefined) return m
+      const flat = flatLabels(labels)
+      const h = calls.registrySummary(this.#h, name, help, flat, ...args, scale)
+      return remember(this.#summaries, name, flat, wrap.summary(h))
     }
 
     timer(name, opts) {

@@ -77,6 +77,7 @@ kinds! {
     atomicperf::CancellationToken => "CancellationToken", 0x15;
     atomicperf::Info => "Info", 0x16;
     atomicperf::Enum => "Enum", 0x17;
+    atomicperf::Summary => "Summary", 0x18;
     atomicperf::Registry => "Registry", 0x20;
     crate::shared_registry::JsShared => "SharedRegistry", 0x21;
 }
@@ -187,7 +188,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_tag_and_a_name_of_its_own() {
-        assert_eq!(KINDS.len(), 19);
+        assert_eq!(KINDS.len(), 20);
         for (i, (name, t)) in KINDS.iter().enumerate() {
             for (other, u) in &KINDS[i + 1..] {
                 assert!(

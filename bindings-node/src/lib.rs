@@ -42,6 +42,7 @@ mod registry;
 mod shared_registry;
 mod sharded_map;
 mod snapshot_cell;
+mod summary;
 mod throughput_window;
 mod timer;
 
@@ -57,7 +58,7 @@ pub fn bench_identity(n: f64) -> f64 {
     n
 }
 
-const EXPORTS: [&[callback::Export]; 23] = [
+const EXPORTS: [&[callback::Export]; 24] = [
     counter::EXPORTS,
     gauge::EXPORTS,
     histogram::EXPORTS,
@@ -73,6 +74,7 @@ const EXPORTS: [&[callback::Export]; 23] = [
     once_map::EXPORTS,
     cancellation_token::EXPORTS,
     registry::EXPORTS,
+    summary::EXPORTS,
     info::EXPORTS,
     default_metrics::EXPORTS,
     shared_registry::EXPORTS,

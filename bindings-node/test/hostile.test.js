@@ -57,6 +57,7 @@ const attack = `(async () => {
     OnceMap: () => b.onceMapNew(),
     'OnceMap ticket': () => b.onceMapClaim(b.onceMapNew(), 'k'),
     CancellationToken: () => b.cancellationNew(),
+    Summary: () => b.summaryNew(),
     Info: () => b.infoNew(),
     Enum: () => b.enumNew(['a', 'b']),
     Registry: () => b.registryNew(),
@@ -77,6 +78,7 @@ const attack = `(async () => {
     ['timer', 'Timer'], ['nativeHistogram', 'NativeHistogram'], ['rateTracker', 'RateTracker'], ['throughput', 'ThroughputWindow'],
     ['asyncRecorder', 'AsyncRecorder'], ['shardedMap', 'ShardedMap'], ['ledger', 'Ledger'],
     ['snapshotCell', 'SnapshotCell'], ['onceMap', 'OnceMap'], ['cancellation', 'CancellationToken'],
+    ['summary', 'Summary'],
     ['info', 'Info'], ['enum', 'Enum'],
     ['registry', 'Registry'], ['sharedRegistry', 'SharedRegistry'],
   ]
@@ -137,7 +139,7 @@ test('every native function, given a handle of every other kind, throws a TypeEr
   const { worker, main } = JSON.parse(r.stdout)
   for (const [where, { calls, failures, kinds, covered }] of Object.entries({ worker, main })) {
     assert.deepEqual(failures, [], where)
-    assert.equal(kinds.length, 19, `${where}: ${kinds}`)
+    assert.equal(kinds.length, 20, `${where}: ${kinds}`)
     // Every kind is the expected kind of some function, so every kind was refused as the wrong one.
     assert.deepEqual(covered, [...kinds].sort(), where)
     assert.ok(calls > 17 * 16 * 10, `${where}: only ${calls} calls`)
