@@ -372,7 +372,7 @@ test('1,000,000 create/update/remove cycles with new labels each keep RSS flat',
     const { Registry } = require(${JSON.stringify(PKG)})
     const r = new Registry()
     const cycles = Number(process.argv[1]), warmup = Number(process.argv[2])
-    const BATCH = 1000
+    const BATCH = 10000
     const turn = () => new Promise((resolve) => setImmediate(resolve))
     async function run(start, n) {
       for (let i = start; i < start + n; i++) {
