@@ -32,6 +32,31 @@ trap cleanup EXIT
 echo "promtool check metrics: every metric kind"
 "$examples/exposition" >"$work/all.prom"
 promtool check metrics <"$work/all.prom"
+# prometheus_client's parsers (in .venv, which scripts/test-python.sh made) read both text
+# formats of the same registry, OpenMetrics with its info, stateset and summary families and its
+# exemplars.
+"$examples/exposition" --openmetrics >"$work/all.om"
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import prometheus_client" 2>/dev/null; then
+    .venv/bin/python - "$work/all.prom" "$work/all.om" <<'PY'
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+from prometheus_client.parser import text_string_to_metric_families as prometheus
+
+text = open(sys.argv[1]).read()
+om = open(sys.argv[2]).read()
+assert len(list(prometheus(text))) > 10
+families = list(openmetrics(om))
+kinds = {f.type for f in families}
+missing = {"counter", "gauge", "histogram", "summary", "info", "stateset"} - kinds
+assert not missing, f"OpenMetrics export lacks {missing}: {kinds}"
+exemplars = [s for f in families for s in f.samples if s.exemplar]
+assert len(exemplars) >= 2, exemplars
+print(f"prometheus_client: {len(families)} OpenMetrics families ({', '.join(sorted(kinds))}), "
+      f"{len(exemplars)} exemplars")
+PY
+else
+    echo "(no .venv with prometheus_client: the OpenMetrics export is not parsed)"
+fi
 
 echo "real Prometheus scraping the exporters"
 # Each exporter prints its port, then its native histogram's 0.5 and 0.99 quantiles.
