@@ -163,6 +163,17 @@ for group, native, classic, threads, label in [
         continue
     rows.append((label, "atomicperf Histogram record", ratio))
 
+for ours_id, base_id, label in [
+    ("counter_inc_with_exemplar", "counter_inc", "Counter inc with an exemplar"),
+    ("histogram_record_with_exemplar", "histogram_record", "Histogram record with an exemplar"),
+]:
+    try:
+        # A cost ratio (target: at most 2x), not a speed-up.
+        cost = ns_per_iter("exemplar", ours_id) / ns_per_iter("exemplar", base_id)
+    except FileNotFoundError:
+        continue
+    rows.append((f"{label} (cost, <= 2x)", "the plain call", cost))
+
 print(f"\n{'workload':36} {'baseline':32} {'throughput ours / baseline':>28}")
 for workload, base, ratio in rows:
     print(f"{workload:36} {base:32} {ratio:27.2f}x")
