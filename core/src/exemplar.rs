@@ -40,14 +40,11 @@ pub struct Exemplar {
 /// Checks an exemplar's label set and packs it, sorted by name: names valid in the Prometheus data model, no
 /// name twice, no NUL in a value, at most [`MAX_EXEMPLAR_RUNES`] code points in all.
 pub(crate) fn pack(labels: &[(&str, &str)], out: &mut Vec<u8>) -> Result<(), Error> {
+    crate::registry::check_label_set(labels.iter().map(|(n, _)| *n), "exemplar label", |n| {
+        crate::registry::check_label_name(n, &[])
+    })?;
     let mut runes = 0;
-    for (i, (name, value)) in labels.iter().enumerate() {
-        crate::registry::check_label_name(name, &[])?;
-        if labels[..i].iter().any(|(n, _)| n == name) {
-            return Err(Error::InvalidArgument(format!(
-                "exemplar label {name:?} given twice"
-            )));
-        }
+    for (name, value) in labels {
         if value.contains('\0') {
             return Err(Error::InvalidArgument(format!(
                 "exemplar label {name:?} has a NUL character in its value"

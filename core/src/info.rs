@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
-use crate::registry::check_label_name;
+use crate::registry::{check_label_name, check_label_set};
 use crate::Error;
 
 /// Label pairs that describe something (a build's version and commit, a configuration), exported
@@ -54,20 +54,15 @@ impl Info {
     /// [`Error::InvalidArgument`] for a label name outside the Prometheus data model, one given
     /// twice, or one of the Info's family labels; the pairs are then unchanged.
     pub fn set(&self, pairs: &[(&str, &str)]) -> Result<(), Error> {
-        let reserved: Vec<&str> = self.reserved.iter().map(String::as_str).collect();
-        for (i, (name, _)) in pairs.iter().enumerate() {
+        check_label_set(pairs.iter().map(|(n, _)| *n), "info label", |name| {
             check_label_name(name, &[])?;
-            if pairs[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::InvalidArgument(format!(
-                    "info label {name:?} given twice"
-                )));
-            }
-            if reserved.contains(name) {
+            if self.reserved.iter().any(|r| r == name) {
                 return Err(Error::InvalidArgument(format!(
                     "info label {name:?} is one of the metric's own labels"
                 )));
             }
-        }
+            Ok(())
+        })?;
         let mut sorted: Vec<(String, String)> = pairs
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))

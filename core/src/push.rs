@@ -91,14 +91,11 @@ pub fn pushgateway_path(job: &str, grouping: &[(&str, &str)]) -> Result<String, 
             "the Pushgateway job name must not be empty".into(),
         ));
     }
-    for (i, (name, _)) in grouping.iter().enumerate() {
-        check_grouping_name(name)?;
-        if grouping[..i].iter().any(|(earlier, _)| earlier == name) {
-            return Err(Error::InvalidArgument(format!(
-                "grouping label {name:?} is given twice"
-            )));
-        }
-    }
+    crate::registry::check_label_set(
+        grouping.iter().map(|(n, _)| *n),
+        "grouping label",
+        check_grouping_name,
+    )?;
     let mut path = String::from("/metrics");
     push_pair(&mut path, "job", job);
     for (name, value) in grouping {

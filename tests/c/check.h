@@ -132,4 +132,18 @@ static inline int check_done_(const char *file) {
 }
 #define check_done() check_done_(__FILE__)
 
+/* A registry's exposition in `format`, with the buffer protocol of ap_registry_export (asked for
+ * the length, then written): a malloc'd NUL-terminated string the caller frees. */
+static inline char *exported_text(const ap_registry *r, uint32_t format) {
+    size_t len = 0;
+    CHECK_STATUS(ap_registry_export(r, format, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
+    char *buf = malloc(len + 1);
+    REQUIRE(buf != NULL);
+    size_t len2 = 0;
+    CHECK_OK(ap_registry_export(r, format, buf, len + 1, &len2));
+    CHECK_U64(len2, len);
+    CHECK_U64(strlen(buf), len);
+    return buf;
+}
+
 #endif /* ATOMICPERF_TEST_CHECK_H */

@@ -4,15 +4,6 @@
 
 #include "check.h"
 
-static char *export_text(const ap_registry *r, uint32_t format) {
-    size_t len = 0;
-    CHECK_STATUS(ap_registry_export(r, format, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
-    char *buf = malloc(len + 1);
-    REQUIRE(buf != NULL);
-    CHECK_OK(ap_registry_export(r, format, buf, len + 1, &len));
-    return buf;
-}
-
 int main(void) {
     ap_registry *r = NULL;
     REQUIRE_OK(ap_registry_new(&r));
@@ -45,11 +36,11 @@ int main(void) {
     CHECK_OK(ap_histogram_count(h, &count));
     CHECK_U64(count, 1);
 
-    char *om = export_text(r, AP_FORMAT_OPENMETRICS);
+    char *om = exported_text(r, AP_FORMAT_OPENMETRICS);
     CHECK(strstr(om, "jobs_total 2 # {trace_id=\"abc\"} 2 1700000000.5\n") != NULL);
     CHECK(strstr(om, "latency_seconds_bucket{le=\"0.1\"} 1 # {span_id=\"s1\",trace_id=\"t1\"} 0.05\n") != NULL);
     free(om);
-    char *text = export_text(r, AP_FORMAT_PROMETHEUS);
+    char *text = exported_text(r, AP_FORMAT_PROMETHEUS);
     CHECK(strstr(text, " # {") == NULL);
     free(text);
     ap_counter_free(c);

@@ -2,15 +2,6 @@
  * and every documented error. */
 #include "check.h"
 
-static char *export_text(const ap_registry *r, uint32_t format) {
-    size_t len = 0;
-    CHECK_STATUS(ap_registry_export(r, format, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
-    char *buf = malloc(len + 1);
-    REQUIRE(buf != NULL);
-    CHECK_OK(ap_registry_export(r, format, buf, len + 1, &len));
-    return buf;
-}
-
 static void test_info(void) {
     ap_info *i = NULL;
     REQUIRE_OK(ap_info_new(&i));
@@ -87,11 +78,11 @@ static void test_registry(void) {
     ap_gauge *g = NULL;
     CHECK_STATUS(ap_registry_gauge(r, "build_info", "", NULL, NULL, 0, &g), AP_ERR_INVALID_ARGUMENT);
 
-    char *text = export_text(r, AP_FORMAT_PROMETHEUS);
+    char *text = exported_text(r, AP_FORMAT_PROMETHEUS);
     CHECK(strstr(text, "# TYPE build_info gauge\nbuild_info{service=\"api\",version=\"1.2\"} 1\n") != NULL);
     CHECK(strstr(text, "task_state{task_state=\"starting\"} 0\ntask_state{task_state=\"running\"} 1\n") != NULL);
     free(text);
-    text = export_text(r, AP_FORMAT_OPENMETRICS);
+    text = exported_text(r, AP_FORMAT_OPENMETRICS);
     CHECK(strstr(text, "# TYPE build info\nbuild_info{service=\"api\",version=\"1.2\"} 1\n") != NULL);
     CHECK(strstr(text, "# TYPE task_state stateset\n") != NULL);
     free(text);

@@ -7,15 +7,6 @@
 
 #include "check.h"
 
-static char *export_text(const ap_registry *r, uint32_t format) {
-    size_t len = 0;
-    CHECK_STATUS(ap_registry_export(r, format, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
-    char *buf = malloc(len + 1);
-    REQUIRE(buf != NULL);
-    CHECK_OK(ap_registry_export(r, format, buf, len + 1, &len));
-    return buf;
-}
-
 /* The value of the sample line starting with `name ` in a text exposition, -1 if absent. */
 static double sample(const char *text, const char *name) {
     size_t n = strlen(name);
@@ -46,7 +37,7 @@ static void test_exports(void) {
     CHECK_OK(ap_registry_register_process_metrics(r));
     CHECK_OK(ap_registry_register_process_metrics(r)); /* again: nothing more */
 
-    char *text = export_text(r, AP_FORMAT_PROMETHEUS);
+    char *text = exported_text(r, AP_FORMAT_PROMETHEUS);
     CHECK(strstr(text, "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
                        "# TYPE process_cpu_seconds_total counter\n") != NULL);
     CHECK(strstr(text, "# TYPE process_start_time_seconds gauge\n") != NULL);
@@ -67,16 +58,16 @@ static void test_exports(void) {
         opened[i] = open("/proc/self/stat", O_RDONLY);
         REQUIRE(opened[i] >= 0);
     }
-    text = export_text(r, AP_FORMAT_PROMETHEUS);
+    text = exported_text(r, AP_FORMAT_PROMETHEUS);
     CHECK_F64(sample(text, "process_open_fds"), fds + 16);
     free(text);
     for (int i = 0; i < 16; i++) close(opened[i]);
 
-    text = export_text(r, AP_FORMAT_OPENMETRICS);
+    text = exported_text(r, AP_FORMAT_OPENMETRICS);
     CHECK(strstr(text, "# TYPE process_cpu_seconds counter\n") != NULL);
     CHECK(strstr(text, "\nprocess_cpu_seconds_total ") != NULL);
     free(text);
-    text = export_text(r, AP_FORMAT_JSON);
+    text = exported_text(r, AP_FORMAT_JSON);
     CHECK(strstr(text, "\"name\":\"process_open_fds\"") != NULL);
     free(text);
 

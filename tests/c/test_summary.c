@@ -5,15 +5,6 @@
 
 #include "check.h"
 
-static char *export_text(const ap_registry *r, uint32_t format) {
-    size_t len = 0;
-    CHECK_STATUS(ap_registry_export(r, format, NULL, 0, &len), AP_ERR_BUFFER_TOO_SMALL);
-    char *buf = malloc(len + 1);
-    REQUIRE(buf != NULL);
-    CHECK_OK(ap_registry_export(r, format, buf, len + 1, &len));
-    return buf;
-}
-
 static void sleep_ms(long ms) {
     struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
@@ -135,16 +126,16 @@ static void test_registry(void) {
     uint64_t n = 0;
     CHECK_OK(ap_summary_count(again, &n));
     CHECK_U64(n, 100);
-    char *text = export_text(r, AP_FORMAT_PROMETHEUS);
+    char *text = exported_text(r, AP_FORMAT_PROMETHEUS);
     CHECK(strstr(text, "# TYPE rpc_seconds summary\n") != NULL);
     CHECK(strstr(text, "rpc_seconds{method=\"get\",quantile=\"0.5\"} 0.05") != NULL);
     CHECK(strstr(text, "rpc_seconds{method=\"get\",quantile=\"0.9\"} 0.0") != NULL);
     CHECK(strstr(text, "rpc_seconds_sum{method=\"get\"} 5.05\nrpc_seconds_count{method=\"get\"} 100\n") != NULL);
     free(text);
-    text = export_text(r, AP_FORMAT_OPENMETRICS);
+    text = exported_text(r, AP_FORMAT_OPENMETRICS);
     CHECK(strstr(text, "# TYPE rpc_seconds summary\n") != NULL);
     free(text);
-    text = export_text(r, AP_FORMAT_JSON);
+    text = exported_text(r, AP_FORMAT_JSON);
     CHECK(strstr(text, "\"kind\":\"summary\"") != NULL);
     CHECK(strstr(text, "\"count\":100,\"sum\":5.05,\"quantiles\":[{\"quantile\":0.5,") != NULL);
     free(text);

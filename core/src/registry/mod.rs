@@ -8,7 +8,7 @@ mod proto;
 mod shared;
 
 pub(crate) use export::scaled;
-pub(crate) use names::check_label_name;
+pub(crate) use names::{check_label_name, check_label_set};
 
 pub use process::ProcessStats;
 
@@ -814,14 +814,9 @@ impl Family {
             }
             _ => &[],
         };
-        for (i, (label, _)) in labels.iter().enumerate() {
-            names::check_label_name(label, reserved)?;
-            if labels[..i].iter().any(|(l, _)| l == label) {
-                return Err(Error::InvalidArgument(format!(
-                    "label {label:?} given twice"
-                )));
-            }
-        }
+        names::check_label_set(labels.iter().map(|(l, _)| *l), "label", |l| {
+            names::check_label_name(l, reserved)
+        })?;
         let opts = opts.cloned().unwrap_or_default();
         opts.check()?;
         Ok(Family {

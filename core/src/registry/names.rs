@@ -40,6 +40,26 @@ pub(crate) fn check_label_name(name: &str, reserved: &[&str]) -> Result<(), Erro
     Ok(())
 }
 
+/// The names of a label set, each checked by `check` and none given twice (the message calls
+/// them `what`: "label", "info label"...): one rule for every label set the library takes.
+pub(crate) fn check_label_set<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    what: &str,
+    mut check: impl FnMut(&str) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        check(name)?;
+        if seen.contains(&name) {
+            return Err(Error::InvalidArgument(format!(
+                "{what} {name:?} is given twice"
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
 /// Escapes a label value for the text formats, and HELP text for OpenMetrics: backslash, double
 /// quote and newline.
 pub(crate) fn escape_label_value(v: &str, out: &mut String) {

@@ -2,6 +2,18 @@ use std::sync::Arc;
 
 use super::*;
 
+/// The messages of a delimited protobuf export.
+fn decode_families(bytes: &[u8]) -> Vec<proto::MetricFamily> {
+    let mut buf = bytes;
+    let mut families = Vec::new();
+    while !buf.is_empty() {
+        families.push(
+            <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut buf).unwrap(),
+        );
+    }
+    families
+}
+
 #[test]
 fn same_name_and_labels_return_the_same_metric() {
     let r = Registry::new();
@@ -452,7 +464,6 @@ fn accept_headers_negotiate_as_prometheus_does() {
 #[test]
 fn a_native_histogram_exports_classic_buckets_in_text_and_native_ones_in_protobuf() {
     use crate::{NativeConfig, NativeOpts};
-    use prost::Message;
     let r = Registry::new();
     let opts = NativeOpts {
         config: NativeConfig::default(),
@@ -503,11 +514,7 @@ fn a_native_histogram_exports_classic_buckets_in_text_and_native_ones_in_protobu
 
     r.counter("jobs", "Jobs.", &[]).unwrap().add(3);
     let bytes = r.export_protobuf();
-    let mut buf = &bytes[..];
-    let mut families = Vec::new();
-    while !buf.is_empty() {
-        families.push(proto::MetricFamily::decode_length_delimited(&mut buf).unwrap());
-    }
+    let families = decode_families(&bytes);
     let names: Vec<&str> = families
         .iter()
         .map(|f| f.name.as_deref().unwrap())
@@ -732,14 +739,7 @@ fn info_and_enum_export_as_prometheus_client_does() {
     assert_eq!(json["families"][0]["series"][0]["info"]["version"], "1.2");
     assert_eq!(json["families"][1]["series"][0]["state"], "running");
     assert_eq!(json["families"][1]["series"][0]["states"][0], "starting");
-    let proto = r.export_protobuf();
-    let mut buf = proto.as_slice();
-    let mut families = Vec::new();
-    while !buf.is_empty() {
-        families.push(
-            <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut buf).unwrap(),
-        );
-    }
+    let families = decode_families(&r.export_protobuf());
     assert_eq!(families[0].name.as_deref(), Some("build_info"));
     assert_eq!(families[0].metric[0].label.len(), 3);
     assert_eq!(families[1].metric.len(), 2);
@@ -827,14 +827,7 @@ fn exemplars_are_exported_in_openmetrics_and_protobuf_only() {
         "0.0.4 has no exemplars"
     );
 
-    let proto = r.export_protobuf();
-    let mut buf = proto.as_slice();
-    let mut families = Vec::new();
-    while !buf.is_empty() {
-        families.push(
-            <proto::MetricFamily as prost::Message>::decode_length_delimited(&mut buf).unwrap(),
-        );
-    }
+    let families = decode_families(&r.export_protobuf());
     let hist = families[0].metric[0].histogram.as_ref().unwrap();
     assert!(hist.bucket[0].exemplar.is_none());
     let e = hist.bucket[1].exemplar.as_ref().unwrap();
