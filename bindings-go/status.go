@@ -132,6 +132,9 @@ const (
 	CodeRevisionMismatch  Code = C.AP_ERR_REVISION_MISMATCH
 	CodeAccountClosed     Code = C.AP_ERR_ACCOUNT_CLOSED
 	CodeAccountNotEmpty   Code = C.AP_ERR_ACCOUNT_NOT_EMPTY
+	// CodeIO: a request to another process failed (the C library's own Pushgateway requests;
+	// the Go binding's pushes report a [*PushError] instead).
+	CodeIO Code = C.AP_ERR_IO
 )
 
 // Sentinel errors of the [Ledger] and the [SnapshotCell], for errors.Is.
@@ -157,4 +160,7 @@ var (
 	// ErrAccountNotEmpty: [Ledger.CloseAccount] of an account whose balance is not zero or that
 	// has a transfer from it in flight; nothing was changed.
 	ErrAccountNotEmpty error = CodeAccountNotEmpty
+	// ErrIO: a request to another process failed (a server unreachable, silent past its
+	// time-out, or answering with an error status).
+	ErrIO error = CodeIO
 )

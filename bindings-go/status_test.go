@@ -23,6 +23,7 @@ func TestCodesAreNamedByTheLibrary(t *testing.T) {
 		{CodeBufferTooSmall, "AP_ERR_BUFFER_TOO_SMALL"},
 		{CodeInvalidArgument, "AP_ERR_INVALID_ARGUMENT"},
 		{CodeInternal, "AP_ERR_INTERNAL"},
+		{CodeIO, "AP_ERR_IO"},
 		{Code(99), "AP_ERR_UNKNOWN"},
 	} {
 		if got := c.code.String(); !strings.HasPrefix(got, c.name) {

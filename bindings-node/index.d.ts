@@ -16,8 +16,9 @@
 /**
  * The `code` of every error the native module throws or rejects a Promise with: each is a status
  * of the core's table, named as the C ABI names it (the rows this list leaves out, `AP_OK`,
- * `AP_ERR_NULL_HANDLE`, `AP_ERR_NULL_POINTER`, `AP_ERR_EMPTY` and `AP_ERR_BUFFER_TOO_SMALL`, only
- * the C ABI reports). `test/error-codes.test.js` checks this list against the addon's own.
+ * `AP_ERR_NULL_HANDLE`, `AP_ERR_NULL_POINTER`, `AP_ERR_EMPTY`, `AP_ERR_BUFFER_TOO_SMALL` and
+ * `AP_ERR_IO`, only the C ABI reports; a {@link Pushgateway} request rejects with Node's own
+ * errors). `test/error-codes.test.js` checks this list against the addon's own.
  */
 export type AtomicperfErrorCode =
   | 'AP_ERR_OUT_OF_RANGE'

@@ -90,6 +90,13 @@
 // none) instead of creating it.
 #define AP_SHARED_OPEN_EXISTING 1
 
+// ap_registry_push method: PUT, the body replaces every metric of the group (push).
+#define AP_PUSH 0
+
+// ap_registry_push method: POST, the body replaces only the group's metric families that it
+// names (push-add).
+#define AP_PUSH_ADD 1
+
 // A bounded queue in front of one metric, applied by worker threads in batches. Recording
 // costs a queue push instead of the metric update. Freeing the last handle closes it (drains the
 // queue and joins the workers).
@@ -580,6 +587,10 @@ typedef struct {
 
 // Only an account with balance zero and no transfer in flight can be closed.
 #define AP_ERR_ACCOUNT_NOT_EMPTY 18
+
+// A request to another process failed (a server unreachable, silent past the timeout, or
+// answering with an error status); ap_last_error() says which.
+#define AP_ERR_IO 19
 
 // Counter stripes: `uint64_t` cells. A writer may only atomically add to a cell (C11
 // atomic_fetch_add, Go atomic.AddUint64, JavaScript Atomics.add), with any memory order; relaxed
@@ -2343,9 +2354,10 @@ ap_status ap_shared_registry_unlink(const ap_shared_registry *r);
 // percent-encoded (all but A-Z a-z 0-9 - . _ ~), as the Pushgateway decodes them. The same rule
 // in every language (Rust atomicperf::pushgateway_path).
 //
-// The library does no HTTP: send PUT (push: replaces the group), POST (push-add: replaces only
-// the families the body names) or DELETE (deletes the group) to the gateway's address followed
-// by this path (or build the whole URL with ap_pushgateway_url), with your HTTP client. The body
+// ap_registry_push, ap_shared_registry_push and ap_pushgateway_delete send the requests over
+// plain HTTP; for HTTPS, or with your own HTTP client, send PUT (push: replaces the group),
+// POST (push-add: replaces only the families the body names) or DELETE (deletes the group) to
+// the gateway's address followed by this path (or the whole URL of ap_pushgateway_url). The body
 // of PUT and POST is the AP_FORMAT_PROMETHEUS export (ap_registry_export or
 // ap_shared_registry_export) with the header "Content-Type: text/plain; version=0.0.4;
 // charset=utf-8"; any 2xx status is a success, another one comes with the gateway's reason in
@@ -2384,6 +2396,60 @@ ap_status ap_pushgateway_url(const char *gateway,
                              char *buf,
                              size_t capacity,
                              size_t *len);
+
+// Pushes the registry's AP_FORMAT_PROMETHEUS export to the Pushgateway at `gateway`
+// ("http://host:port", optionally with a path prefix; without a scheme, http:// is assumed) as
+// the group `job` with the n_labels grouping labels label_names[i] = label_values[i] (encoded
+// as ap_pushgateway_path says): `method` AP_PUSH sends PUT (the export replaces every metric of
+// the group), AP_PUSH_ADD sends POST (it replaces only the families it names). The request,
+// connecting included, is bounded by `timeout_ms` milliseconds (0: 30 s). Blocks the calling
+// thread until the gateway answers or the time runs out. Plain HTTP only: an "https://" gateway
+// is refused (send ap_pushgateway_url's request with an HTTPS client instead). HTTP_PROXY,
+// ALL_PROXY and NO_PROXY are honoured, as by curl.
+//
+// Errors: AP_ERR_IO when the gateway cannot be reached, does not answer in time or answers
+// with a status other than 2xx (ap_last_error() gives the status and the gateway's reason);
+// AP_ERR_INVALID_ARGUMENT, before any request, for what ap_pushgateway_url refuses, an https
+// gateway or another method; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for NULL strings or
+// arrays (with n_labels > 0).
+//
+// # Safety
+// `r` is NULL or a live handle; `gateway` and `job` are NULL or NUL-terminated; the label
+// arrays hold n_labels pointers, each NULL or NUL-terminated.
+ap_status ap_registry_push(const ap_registry *r,
+                           uint32_t method,
+                           const char *gateway,
+                           const char *job,
+                           const char *const *label_names,
+                           const char *const *label_values,
+                           size_t n_labels,
+                           uint32_t timeout_ms);
+
+// As ap_registry_push, for a shared registry (every process's values, combined).
+//
+// # Safety
+// As ap_registry_push, with `r` NULL or a live shared registry handle.
+ap_status ap_shared_registry_push(const ap_shared_registry *r,
+                                  uint32_t method,
+                                  const char *gateway,
+                                  const char *job,
+                                  const char *const *label_names,
+                                  const char *const *label_values,
+                                  size_t n_labels,
+                                  uint32_t timeout_ms);
+
+// Deletes the group `job` + grouping labels, and all its metrics, from the Pushgateway at
+// `gateway` (DELETE), bounded by `timeout_ms` (0: 30 s). Errors: as ap_registry_push, without
+// its handle.
+//
+// # Safety
+// As ap_registry_push's strings and label arrays.
+ap_status ap_pushgateway_delete(const char *gateway,
+                                const char *job,
+                                const char *const *label_names,
+                                const char *const *label_values,
+                                size_t n_labels,
+                                uint32_t timeout_ms);
 
 // Runs the benchmark suite on Rust threads and writes its report as NUL-terminated JSON (schema
 // atomicperf-bench/1: see the README) into `buf`; the length without the NUL goes to *len.

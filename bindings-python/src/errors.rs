@@ -142,6 +142,7 @@ pub(crate) fn class_of(py: Python<'_>, status: Status) -> PyResult<Option<Bound<
         Status::RevisionMismatch => py.get_type::<RevisionMismatchError>(),
         Status::AccountClosed => py.get_type::<AccountClosedError>(),
         Status::AccountNotEmpty => py.get_type::<AccountNotEmptyError>(),
+        Status::Io => py.get_type::<pyo3::exceptions::PyOSError>(),
         _ => return Ok(None),
     }))
 }

@@ -55,6 +55,9 @@ pub enum Error {
     /// The primitive was created before a `fork()` and owns threads that do not exist in this
     /// child process (an async recorder's workers); create a new one in the child.
     Forked,
+    /// A request to another process failed: a server that cannot be reached, does not answer in
+    /// time or answers with an error status (a Pushgateway push). The message says which.
+    Io(String),
 }
 
 impl fmt::Display for Error {
@@ -100,6 +103,7 @@ impl fmt::Display for Error {
             Error::BalanceOverflow(id) => write!(f, "balance of account {id} would overflow"),
             Error::Closed => write!(f, "closed: no more records are accepted"),
             Error::Timeout => write!(f, "timed out"),
+            Error::Io(why) => write!(f, "{why}"),
             Error::Forked => write!(
                 f,
                 "closed in this process: created before fork(), its worker threads do not exist \

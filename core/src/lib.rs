@@ -78,6 +78,8 @@ pub use native_histogram::{
 };
 pub use once_map::{Claim, InitTicket, OnceMap};
 pub use push::{pushgateway_path, pushgateway_url, PushMethod};
+#[cfg(feature = "push")]
+pub use push::{Pushgateway, DEFAULT_PUSH_TIMEOUT};
 pub use rate_tracker::{Rate, RateTracker};
 pub use registry::{
     negotiate, ExportFormat, HistogramOpts, Metric, MetricKind, NativeOpts, ProcessStats, Registry,

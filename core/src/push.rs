@@ -17,7 +17,8 @@
 //!
 //! This module decides the request, once for every language: [`pushgateway_url`] checks the job
 //! and the grouping labels and writes the URL, with the Pushgateway's encoding of each value. The
-//! Go, Python and Node bindings send it with their standard HTTP client; from Rust and C, send it
+//! Go, Python and Node bindings send it with their standard HTTP client. From Rust and C,
+//! [`Pushgateway`] sends it (feature `push`, on in the C library: `ap_registry_push`), or send it
 //! with any HTTP client:
 //!
 //! ```
@@ -234,6 +235,172 @@ fn percent_encode(value: &str, out: &mut String) {
     }
 }
 
+/// How long a push waits for the gateway when not told otherwise, the whole request included:
+/// 30 seconds, as the Go binding's `DefaultPushTimeout`.
+#[cfg(feature = "push")]
+pub const DEFAULT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// At most this much of a gateway's error answer is kept for the error message.
+#[cfg(feature = "push")]
+const REASON_BYTES: u64 = 4096;
+
+/// A Pushgateway to push registries to from Rust (feature `push`; the C library's
+/// `ap_registry_push`). Sends the requests this [module](self) describes over plain HTTP/1.1
+/// with a time-out on each whole request; an `https://` gateway is refused, since no TLS stack is
+/// compiled in (send [`pushgateway_url`]'s request with a TLS-capable client instead). The
+/// `HTTP_PROXY`/`NO_PROXY` environment is honoured, as by curl.
+///
+/// ```no_run
+/// use atomicperf::{Pushgateway, Registry};
+/// use std::time::Duration;
+///
+/// let registry = Registry::new();
+/// registry.counter("backups_done", "Backups done.", &[]).unwrap().inc();
+/// let gateway = Pushgateway::new("http://127.0.0.1:9091")?.with_timeout(Duration::from_secs(5))?;
+/// gateway.push("backup", &[("path", "/var/tmp")], &registry.export_prometheus())?;
+/// gateway.delete("backup", &[("path", "/var/tmp")])?;
+/// # Ok::<(), atomicperf::Error>(())
+/// ```
+///
+/// Errors: [`Error::InvalidArgument`] for what [`pushgateway_url`] refuses (checked before any
+/// request); [`Error::Io`] for a gateway that cannot be reached, does not answer within the
+/// time-out, or answers with a status other than 2xx (its message carries the status and the
+/// gateway's reason, e.g. a 400 for an inconsistent push).
+#[cfg(feature = "push")]
+#[derive(Debug, Clone)]
+pub struct Pushgateway {
+    base: String,
+    timeout: std::time::Duration,
+    agent: ureq::Agent,
+}
+
+#[cfg(feature = "push")]
+impl Pushgateway {
+    /// A gateway at `url` (`http://host:port`, optionally with a path prefix; without a scheme,
+    /// `http://` is assumed), with [`DEFAULT_PUSH_TIMEOUT`].
+    pub fn new(url: &str) -> Result<Pushgateway, Error> {
+        let base = gateway_base(url)?;
+        if base.starts_with("https://") {
+            return Err(Error::InvalidArgument(format!(
+                "invalid Pushgateway URL {url:?}: https needs TLS, which atomicperf's push \
+                 transport does not include; push over http:// (or through a TLS-terminating \
+                 proxy), or send pushgateway_url's request with an HTTPS client"
+            )));
+        }
+        Ok(Pushgateway {
+            base,
+            timeout: DEFAULT_PUSH_TIMEOUT,
+            agent: agent(DEFAULT_PUSH_TIMEOUT),
+        })
+    }
+
+    /// The same gateway with another time-out on each whole request (connecting, sending,
+    /// answering). Errors: [`Error::InvalidArgument`] for a zero time-out.
+    pub fn with_timeout(self, timeout: std::time::Duration) -> Result<Pushgateway, Error> {
+        if timeout.is_zero() {
+            return Err(Error::InvalidArgument(
+                "a push time-out must be greater than zero".into(),
+            ));
+        }
+        Ok(Pushgateway {
+            agent: agent(timeout),
+            timeout,
+            ..self
+        })
+    }
+
+    /// The gateway's address as normalised (`http://host:port[/prefix]`).
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// The time-out of each request.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.timeout
+    }
+
+    /// `PUT`: `body` (a registry's [`export_prometheus`](crate::Registry::export_prometheus))
+    /// replaces every metric of the group `job` + `grouping`.
+    pub fn push(&self, job: &str, grouping: &[(&str, &str)], body: &str) -> Result<(), Error> {
+        self.send(PushMethod::Push, job, grouping, body)
+    }
+
+    /// `POST`: `body` replaces only the group's metric families that it names.
+    pub fn push_add(&self, job: &str, grouping: &[(&str, &str)], body: &str) -> Result<(), Error> {
+        self.send(PushMethod::PushAdd, job, grouping, body)
+    }
+
+    /// `DELETE`: deletes the group and all its metrics.
+    pub fn delete(&self, job: &str, grouping: &[(&str, &str)]) -> Result<(), Error> {
+        self.send(PushMethod::Delete, job, grouping, "")
+    }
+
+    /// Sends one request; `body` is ignored for [`PushMethod::Delete`].
+    pub fn send(
+        &self,
+        method: PushMethod,
+        job: &str,
+        grouping: &[(&str, &str)],
+        body: &str,
+    ) -> Result<(), Error> {
+        let url = self.base.clone() + &pushgateway_path(job, grouping)?;
+        let sent = match method {
+            PushMethod::Push => self
+                .agent
+                .put(&url)
+                .header("Content-Type", crate::PROMETHEUS_CONTENT_TYPE)
+                .send(body),
+            PushMethod::PushAdd => self
+                .agent
+                .post(&url)
+                .header("Content-Type", crate::PROMETHEUS_CONTENT_TYPE)
+                .send(body),
+            PushMethod::Delete => self.agent.delete(&url).call(),
+        };
+        let what = format!("{} {url}", method.http_method());
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(ureq::Error::Timeout(_)) => {
+                return Err(Error::Io(format!(
+                    "{what}: the Pushgateway did not answer within {:?}",
+                    self.timeout
+                )))
+            }
+            Err(e) => {
+                return Err(Error::Io(format!(
+                    "{what}: could not reach the Pushgateway: {e}"
+                )))
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let reason = response
+            .body_mut()
+            .with_config()
+            .limit(REASON_BYTES)
+            .read_to_string()
+            .unwrap_or_default();
+        let reason = reason.trim();
+        Err(Error::Io(format!(
+            "{what}: the Pushgateway answered {status}{}{reason}",
+            if reason.is_empty() { "" } else { ": " }
+        )))
+    }
+}
+
+/// A client that leaves error statuses to [`Pushgateway::send`] and bounds each whole request.
+#[cfg(feature = "push")]
+fn agent(timeout: std::time::Duration) -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build(),
+    )
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -362,5 +529,183 @@ mod tests {
         assert_eq!(PushMethod::PushAdd.http_method(), "POST");
         assert_eq!(PushMethod::Delete.http_method(), "DELETE");
         assert!(PushMethod::Push.has_body() && !PushMethod::Delete.has_body());
+    }
+}
+
+#[cfg(all(test, not(loom), feature = "push"))]
+mod transport_tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    /// A request as a test gateway received it.
+    #[derive(Debug)]
+    struct Seen {
+        request_line: String,
+        headers: Vec<String>,
+        body: String,
+    }
+
+    /// A gateway on loopback that answers `requests` requests with `status` and `reason`, and
+    /// reports each request it read.
+    fn gateway(
+        requests: usize,
+        status: &'static str,
+        reason: &'static str,
+    ) -> (String, mpsc::Receiver<Seen>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for _ in 0..requests {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                let mut headers = Vec::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    let line = line.trim_end().to_string();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap();
+                    }
+                    headers.push(line);
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let mut stream = stream;
+                write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reason}",
+                    reason.len()
+                )
+                .unwrap();
+                tx.send(Seen {
+                    request_line: request_line.trim_end().to_string(),
+                    headers,
+                    body: String::from_utf8(body).unwrap(),
+                })
+                .unwrap();
+            }
+        });
+        (url, rx)
+    }
+
+    #[test]
+    fn push_push_add_and_delete_send_the_groups_request() {
+        let (url, seen) = gateway(3, "200 OK", "");
+        let gw = Pushgateway::new(&url).unwrap();
+        let grouping = [("path", "/var/tmp"), ("empty", "")];
+        gw.push("c/batch", &grouping, "a_total 1\n").unwrap();
+        gw.push_add("c/batch", &grouping, "b 2\n").unwrap();
+        gw.delete("c/batch", &grouping).unwrap();
+        let path = "/metrics/job@base64/Yy9iYXRjaA/path@base64/L3Zhci90bXA/empty@base64/=";
+        let put = seen.recv().unwrap();
+        assert_eq!(put.request_line, format!("PUT {path} HTTP/1.1"));
+        assert_eq!(put.body, "a_total 1\n");
+        let content_type = format!("content-type: {}", crate::PROMETHEUS_CONTENT_TYPE);
+        assert!(
+            put.headers
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&content_type)),
+            "{:?}",
+            put.headers
+        );
+        let post = seen.recv().unwrap();
+        assert_eq!(post.request_line, format!("POST {path} HTTP/1.1"));
+        assert_eq!(post.body, "b 2\n");
+        let delete = seen.recv().unwrap();
+        assert_eq!(delete.request_line, format!("DELETE {path} HTTP/1.1"));
+        assert_eq!(delete.body, "");
+    }
+
+    #[test]
+    fn an_error_status_is_an_io_error_with_the_gateways_reason() {
+        let (url, _seen) = gateway(
+            1,
+            "400 Bad Request",
+            "pushed metrics are invalid or inconsistent",
+        );
+        match Pushgateway::new(&url).unwrap().push("batch", &[], "x 1\n") {
+            Err(Error::Io(why)) => {
+                assert!(why.contains("400"), "{why}");
+                assert!(
+                    why.contains("pushed metrics are invalid or inconsistent"),
+                    "{why}"
+                );
+                assert!(why.contains("PUT http://"), "{why}");
+            }
+            other => panic!("expected Io, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_connection_is_an_io_error() {
+        // Bound and dropped: nothing listens on the port any more.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let gw = Pushgateway::new(&format!("127.0.0.1:{port}")).unwrap();
+        match gw.delete("batch", &[]) {
+            Err(e @ Error::Io(_)) => {
+                assert_eq!(e.status(), crate::Status::Io);
+                assert!(e.to_string().contains("could not reach"), "{e}");
+            }
+            other => panic!("expected Io, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_gateway_that_never_answers_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        // Accepts the connection and keeps it open without answering.
+        let held = std::thread::spawn(move || listener.accept().map(|(s, _)| s));
+        let gw = Pushgateway::new(&url)
+            .unwrap()
+            .with_timeout(Duration::from_millis(300))
+            .unwrap();
+        let start = Instant::now();
+        let result = gw.push("batch", &[], "x 1\n");
+        match result {
+            Err(Error::Io(why)) => assert!(why.contains("did not answer within 300ms"), "{why}"),
+            other => panic!("expected a time-out, got {other:?}"),
+        }
+        // Bounded by the time-out, not the default 30 s (a loose bound: this is no benchmark).
+        assert!(start.elapsed() < Duration::from_secs(20));
+        drop(held.join());
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_before_any_request() {
+        let https = Pushgateway::new("https://gw.example").unwrap_err();
+        assert!(https.to_string().contains("TLS"), "{https}");
+        assert!(Pushgateway::new("ftp://gw.example").is_err());
+        assert!(Pushgateway::new("").is_err());
+        // Nothing listens on port 9: an argument error proves nothing was sent.
+        let gw = Pushgateway::new("127.0.0.1:9").unwrap();
+        assert_eq!(gw.url(), "http://127.0.0.1:9");
+        assert_eq!(gw.timeout(), DEFAULT_PUSH_TIMEOUT);
+        for result in [
+            gw.push("", &[], ""),
+            gw.push("batch", &[("job", "x")], ""),
+            gw.push_add("batch", &[("a-b", "x")], ""),
+            gw.delete("batch", &[("a", "1"), ("a", "2")]),
+        ] {
+            assert!(
+                matches!(result, Err(Error::InvalidArgument(_))),
+                "{result:?}"
+            );
+        }
+        assert!(gw.with_timeout(Duration::ZERO).is_err());
     }
 }

@@ -75,6 +75,9 @@ statuses! {
         "The account is closed; reopen it to use it again.";
     AccountNotEmpty = 18, "AP_ERR_ACCOUNT_NOT_EMPTY", "account not empty",
         "Only an account with balance zero and no transfer in flight can be closed.";
+    Io = 19, "AP_ERR_IO", "request failed",
+        "A request to another process failed (a server unreachable, silent past the timeout, or \
+         answering with an error status); the message says which.";
 }
 
 impl Error {
@@ -98,6 +101,7 @@ impl Error {
             Error::BalanceOverflow(_) => Status::Overflow,
             Error::Closed | Error::Forked => Status::Closed,
             Error::Timeout => Status::Timeout,
+            Error::Io(_) => Status::Io,
         }
     }
 }
@@ -133,6 +137,7 @@ mod tests {
             Error::Closed,
             Error::Forked,
             Error::Timeout,
+            Error::Io("x".into()),
         ];
         assert!(samples.iter().all(|e| e.status() != Status::Ok));
     }

@@ -1,7 +1,12 @@
 use std::ffi::c_char;
+use std::time::Duration;
 
-use crate::registry::{labels, utf8, write_text};
-use crate::status::{ap_status, guard, Out};
+use atomicperf::{Error, PushMethod, Pushgateway, Registry, SharedRegistry};
+
+use crate::handle::borrow;
+use crate::registry::{labels, utf8, write_text, ApRegistry};
+use crate::shared_registry::ApSharedRegistry;
+use crate::status::{ap_status, guard, Fail, Out};
 
 /// The path of a Prometheus Pushgateway group, "/metrics/job/<job>{/<label>/<value>}", written
 /// into `buf` followed by a NUL, its length without the NUL to *len (the buffer protocol of
@@ -11,9 +16,10 @@ use crate::status::{ap_status, guard, Out};
 /// percent-encoded (all but A-Z a-z 0-9 - . _ ~), as the Pushgateway decodes them. The same rule
 /// in every language (Rust atomicperf::pushgateway_path).
 ///
-/// The library does no HTTP: send PUT (push: replaces the group), POST (push-add: replaces only
-/// the families the body names) or DELETE (deletes the group) to the gateway's address followed
-/// by this path (or build the whole URL with ap_pushgateway_url), with your HTTP client. The body
+/// ap_registry_push, ap_shared_registry_push and ap_pushgateway_delete send the requests over
+/// plain HTTP; for HTTPS, or with your own HTTP client, send PUT (push: replaces the group),
+/// POST (push-add: replaces only the families the body names) or DELETE (deletes the group) to
+/// the gateway's address followed by this path (or the whole URL of ap_pushgateway_url). The body
 /// of PUT and POST is the AP_FORMAT_PROMETHEUS export (ap_registry_export or
 /// ap_shared_registry_export) with the header "Content-Type: text/plain; version=0.0.4;
 /// charset=utf-8"; any 2xx status is a success, another one comes with the gateway's reason in
@@ -81,6 +87,165 @@ pub unsafe extern "C" fn ap_pushgateway_url(
         // SAFETY: `buf` is NULL or holds `capacity` writable bytes (# Safety above), which is
         // what `write_text` requires.
         unsafe { write_text(url.as_bytes(), buf, capacity, len) }
+    })
+}
+
+/// ap_registry_push method: PUT, the body replaces every metric of the group (push).
+pub const AP_PUSH: u32 = 0;
+/// ap_registry_push method: POST, the body replaces only the group's metric families that it
+/// names (push-add).
+pub const AP_PUSH_ADD: u32 = 1;
+
+/// A push's gateway (with its time-out), job and grouping labels, checked before any export is
+/// made or request sent.
+type Group<'a> = (Pushgateway, &'a str, Vec<(&'a str, &'a str)>);
+
+/// The gateway, job and grouping labels of a C call, checked.
+///
+/// # Safety
+/// As ap_registry_push's strings and label arrays.
+unsafe fn group<'a>(
+    gateway: *const c_char,
+    job: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    timeout_ms: u32,
+) -> Result<Group<'a>, Fail> {
+    // SAFETY: `gateway` and `job` are NULL or NUL-terminated, alive for the call (# Safety).
+    let (gateway, job) = unsafe { (utf8(gateway, "gateway")?, utf8(job, "job")?) };
+    // SAFETY: the label arrays are as `labels` requires (# Safety).
+    let grouping = unsafe { labels(label_names, label_values, n_labels) }?;
+    let mut pushgateway = Pushgateway::new(gateway)?;
+    if timeout_ms > 0 {
+        pushgateway = pushgateway.with_timeout(Duration::from_millis(timeout_ms.into()))?;
+    }
+    atomicperf::pushgateway_path(job, &grouping)?;
+    Ok((pushgateway, job, grouping))
+}
+
+/// The push method a C caller named.
+fn push_method(method: u32) -> Result<PushMethod, Error> {
+    match method {
+        AP_PUSH => Ok(PushMethod::Push),
+        AP_PUSH_ADD => Ok(PushMethod::PushAdd),
+        other => Err(Error::InvalidArgument(format!(
+            "unknown push method {other} (AP_PUSH or AP_PUSH_ADD; ap_pushgateway_delete deletes)"
+        ))),
+    }
+}
+
+/// Pushes the registry's AP_FORMAT_PROMETHEUS export to the Pushgateway at `gateway`
+/// ("http://host:port", optionally with a path prefix; without a scheme, http:// is assumed) as
+/// the group `job` with the n_labels grouping labels label_names[i] = label_values[i] (encoded
+/// as ap_pushgateway_path says): `method` AP_PUSH sends PUT (the export replaces every metric of
+/// the group), AP_PUSH_ADD sends POST (it replaces only the families it names). The request,
+/// connecting included, is bounded by `timeout_ms` milliseconds (0: 30 s). Blocks the calling
+/// thread until the gateway answers or the time runs out. Plain HTTP only: an "https://" gateway
+/// is refused (send ap_pushgateway_url's request with an HTTPS client instead). HTTP_PROXY,
+/// ALL_PROXY and NO_PROXY are honoured, as by curl.
+///
+/// Errors: AP_ERR_IO when the gateway cannot be reached, does not answer in time or answers
+/// with a status other than 2xx (ap_last_error() gives the status and the gateway's reason);
+/// AP_ERR_INVALID_ARGUMENT, before any request, for what ap_pushgateway_url refuses, an https
+/// gateway or another method; AP_ERR_NULL_HANDLE; AP_ERR_NULL_POINTER for NULL strings or
+/// arrays (with n_labels > 0).
+///
+/// # Safety
+/// `r` is NULL or a live handle; `gateway` and `job` are NULL or NUL-terminated; the label
+/// arrays hold n_labels pointers, each NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn ap_registry_push(
+    r: *const ApRegistry,
+    method: u32,
+    gateway: *const c_char,
+    job: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    timeout_ms: u32,
+) -> ap_status {
+    guard("ap_registry_push", || {
+        // SAFETY: `r` is NULL or a live registry handle for the whole call (# Safety above).
+        let registry = unsafe { borrow::<Registry, _>(r) }?;
+        let method = push_method(method)?;
+        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
+        let (gw, job, grouping) = unsafe {
+            group(
+                gateway,
+                job,
+                label_names,
+                label_values,
+                n_labels,
+                timeout_ms,
+            )
+        }?;
+        Ok(gw.send(method, job, &grouping, &registry.export_prometheus())?)
+    })
+}
+
+/// As ap_registry_push, for a shared registry (every process's values, combined).
+///
+/// # Safety
+/// As ap_registry_push, with `r` NULL or a live shared registry handle.
+#[no_mangle]
+pub unsafe extern "C" fn ap_shared_registry_push(
+    r: *const ApSharedRegistry,
+    method: u32,
+    gateway: *const c_char,
+    job: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    timeout_ms: u32,
+) -> ap_status {
+    guard("ap_shared_registry_push", || {
+        // SAFETY: `r` is NULL or a live shared registry handle for the whole call (# Safety).
+        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
+        let method = push_method(method)?;
+        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
+        let (gw, job, grouping) = unsafe {
+            group(
+                gateway,
+                job,
+                label_names,
+                label_values,
+                n_labels,
+                timeout_ms,
+            )
+        }?;
+        Ok(gw.send(method, job, &grouping, &registry.export_prometheus())?)
+    })
+}
+
+/// Deletes the group `job` + grouping labels, and all its metrics, from the Pushgateway at
+/// `gateway` (DELETE), bounded by `timeout_ms` (0: 30 s). Errors: as ap_registry_push, without
+/// its handle.
+///
+/// # Safety
+/// As ap_registry_push's strings and label arrays.
+#[no_mangle]
+pub unsafe extern "C" fn ap_pushgateway_delete(
+    gateway: *const c_char,
+    job: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    timeout_ms: u32,
+) -> ap_status {
+    guard("ap_pushgateway_delete", || {
+        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
+        let (gw, job, grouping) = unsafe {
+            group(
+                gateway,
+                job,
+                label_names,
+                label_values,
+                n_labels,
+                timeout_ms,
+            )
+        }?;
+        Ok(gw.delete(job, &grouping)?)
     })
 }
 

@@ -46,6 +46,9 @@ pub const AP_ERR_REVISION_MISMATCH: ap_status = 16;
 pub const AP_ERR_ACCOUNT_CLOSED: ap_status = 17;
 /// Only an account with balance zero and no transfer in flight can be closed.
 pub const AP_ERR_ACCOUNT_NOT_EMPTY: ap_status = 18;
+/// A request to another process failed (a server unreachable, silent past the timeout, or
+/// answering with an error status); ap_last_error() says which.
+pub const AP_ERR_IO: ap_status = 19;
 
 // Each constant is the number of its row in the core's status table (atomicperf::Status); a test
 // checks every row has its constant and every constant its row.
@@ -276,6 +279,7 @@ mod tests {
         ("AP_ERR_REVISION_MISMATCH", AP_ERR_REVISION_MISMATCH),
         ("AP_ERR_ACCOUNT_CLOSED", AP_ERR_ACCOUNT_CLOSED),
         ("AP_ERR_ACCOUNT_NOT_EMPTY", AP_ERR_ACCOUNT_NOT_EMPTY),
+        ("AP_ERR_IO", AP_ERR_IO),
     ];
 
     #[test]

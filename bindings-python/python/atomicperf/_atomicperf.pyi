@@ -57,6 +57,7 @@ AP_ERR_OVERFLOW             BalanceOverflowError            the only overflow th
 AP_ERR_REVISION_MISMATCH    RevisionMismatchError           SnapshotCell.compare_and_store
 AP_ERR_ACCOUNT_CLOSED       AccountClosedError
 AP_ERR_ACCOUNT_NOT_EMPTY    AccountNotEmptyError
+AP_ERR_IO                   OSError                         C only: the C library's push requests
 ==========================  ==============================  =======================================
 """
 
