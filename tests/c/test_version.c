@@ -42,6 +42,7 @@ static void test_status_str(void) {
         {AP_ERR_REVISION_MISMATCH, "AP_ERR_REVISION_MISMATCH"},
         {AP_ERR_ACCOUNT_CLOSED, "AP_ERR_ACCOUNT_CLOSED"},
         {AP_ERR_ACCOUNT_NOT_EMPTY, "AP_ERR_ACCOUNT_NOT_EMPTY"},
+        {AP_ERR_IO, "AP_ERR_IO"},
     };
     size_t n = sizeof codes / sizeof codes[0];
     for (size_t i = 0; i < n; i++) {
@@ -71,10 +72,12 @@ static void test_status_str(void) {
     CHECK_U64(AP_ERR_REVISION_MISMATCH, 16);
     CHECK_U64(AP_ERR_ACCOUNT_CLOSED, 17);
     CHECK_U64(AP_ERR_ACCOUNT_NOT_EMPTY, 18);
+    CHECK_U64(AP_ERR_IO, 19);
     CHECK_STR(ap_status_str(AP_ERR_ACCOUNT_NOT_EMPTY), "AP_ERR_ACCOUNT_NOT_EMPTY: account not empty");
+    CHECK_STR(ap_status_str(AP_ERR_IO), "AP_ERR_IO: request failed");
 
     /* Unknown codes, including negatives and the extremes of int32_t. */
-    const ap_status unknown[] = {19, 42, -1, INT32_MIN, INT32_MAX};
+    const ap_status unknown[] = {20, 42, -1, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         CHECK_STR(ap_status_str(unknown[i]), "AP_ERR_UNKNOWN: unknown status");
     }
