@@ -290,6 +290,43 @@ typedef struct {
   uint32_t significant_figures;
 } ap_histogram_cells;
 
+// Which clock a summary's slots are read from (ap_summary_cells.clock), and so whether foreign
+// code can tell the current slot.
+typedef uint32_t ap_summary_clock;
+
+// What foreign code needs to record into a summary without a call per value: its current word
+// (which slot is current and which ring entry holds it), the slot length, its clock, and (through
+// ap_summary_entry_layout) the cells of each ring entry's histogram. Everything described stays
+// valid, at these addresses, while the handle it was described from (or any clone) is alive; the
+// layout changes only with AP_ABI_VERSION.
+//
+// To record `v` exactly as ap_summary_record(s, v) would at that instant:
+//
+// 1. Only when `clock` is AP_SUMMARY_CLOCK_MONOTONIC (otherwise call ap_summary_record):
+//    `now` = CLOCK_MONOTONIC (or CLOCK_MONOTONIC_COARSE) in nanoseconds, sec * 10^9 + nsec.
+// 2. `word` = atomic load of the `uint64_t` at `current`, acquire or stronger. Never write it.
+// 3. `slot = word >> index_bits`, `index = word & (2^index_bits - 1)`.
+// 4. If `now - slot * slot_ns` (unsigned, wrapping modulo 2^64) is below `slot_ns` and `index <
+//    entry_count`: record `v` into entry `index`'s histogram as ap_histogram_cells describes.
+//    Otherwise the slot is changing: call ap_summary_record(s, v), which claims an entry for
+//    the new slot. Never record into an entry the word does not name.
+//
+// A record racing a slot change may land in the slot before, as the library's own records may.
+typedef struct {
+  // The current word: a `uint64_t`, 8-byte aligned, slot above `index_bits`, entry index
+  // below. Atomic loads only.
+  const void *current;
+  // Bits of the current word that hold the entry index.
+  uint32_t index_bits;
+  // AP_SUMMARY_CLOCK_MONOTONIC or AP_SUMMARY_CLOCK_OTHER.
+  ap_summary_clock clock;
+  // Length of a slot (max_age_ns / age_buckets) in nanoseconds: the slot of time t is
+  // t / slot_ns.
+  uint64_t slot_ns;
+  // Number of ring entries (age_buckets + 2): valid indexes for ap_summary_entry_layout.
+  size_t entry_count;
+} ap_summary_cells;
+
 // Where a timer's cells are: its duration histogram (recorded as in ap_histogram_cells, in
 // nanoseconds) and its error count. To record one execution as ap_timer_record does, record
 // the duration in `durations`, then, for a failure, atomically add 1 to the `errors` cell
@@ -607,6 +644,15 @@ typedef struct {
 // acquire, or sequentially consistent, ordering). See ap_snapshot_cell_revision_cell.
 #define AP_CELL_REVISION 3
 
+// A clock foreign code cannot read (the library's own, off Linux): record every value with
+// ap_summary_record.
+#define AP_SUMMARY_CLOCK_OTHER 0
+
+// The system's monotonic clock: on Linux, slots are read from CLOCK_MONOTONIC_COARSE, which
+// shares its base with CLOCK_MONOTONIC (the coarse one lags by at most a tick). A writer may
+// read either.
+#define AP_SUMMARY_CLOCK_MONOTONIC 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -763,6 +809,22 @@ ap_status ap_histogram_layout(const ap_histogram *h, ap_histogram_cells *out);
 // # Safety
 // `h` is NULL or a live handle; `out` is NULL or writable.
 ap_status ap_histogram_index_of(const ap_histogram *h, uint64_t value, size_t *out);
+
+// Describes the summary's current word, slot length and clock in *out (see ap_summary_cells).
+// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_layout(const ap_summary *s, ap_summary_cells *out);
+
+// Describes the cells of the summary's ring entry `index` (below ap_summary_cells.entry_count)
+// in *out, in the format of ap_histogram_layout. Record into it only while the current word
+// names it (see ap_summary_cells). Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER,
+// AP_ERR_OUT_OF_RANGE for an index past the ring (out untouched).
+//
+// # Safety
+// `s` is NULL or a live handle; `out` is NULL or writable.
+ap_status ap_summary_entry_layout(const ap_summary *s, size_t index, ap_histogram_cells *out);
 
 // Describes the timer's cells in *out (see ap_timer_cells).
 // Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.

@@ -90,6 +90,6 @@ pub use registry::{GaugeMode, SharedOptions, SharedRegistry};
 pub use sharded_map::ShardedMap;
 pub use snapshot_cell::SnapshotCell;
 pub use status::Status;
-pub use summary::{Summary, SummaryConfig, SummarySnapshot};
+pub use summary::{Summary, SummaryCellsLayout, SummaryConfig, SummarySnapshot};
 pub use throughput_window::{ThroughputWindow, WindowStats};
 pub use timer::{Timer, TimerGuard, TimerSnapshot};

@@ -9,7 +9,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::clock::Clock;
 use crate::sync::{AtomicU64, Ordering};
-use crate::{Error, Histogram, HistogramConfig, HistogramSnapshot};
+use crate::{Error, Histogram, HistogramCellsLayout, HistogramConfig, HistogramSnapshot};
 
 /// How a [`Summary`] is laid out: which quantiles it reports, over how long a window, in how
 /// many steps the window slides, and the layout (precision, range) of its histograms.
@@ -133,6 +133,42 @@ fn coarse_nanos() -> u64 {
     static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     let origin = ORIGIN.get_or_init(std::time::Instant::now);
     u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// What code outside Rust needs to record into a [`Summary`] without a call per value (the C
+/// ABI's `ap_summary_layout` hands it out): the current word ([`Summary::current_cell`]), how it
+/// packs the slot and the entry index, the slot length, whether slots are read from the system's
+/// coarse monotonic clock, and the ring's histograms ([`Summary::entry_cells`]).
+///
+/// A foreign record of `v`, with the same outcome as [`Summary::record`]`(v)`:
+///
+/// 1. `now`: the system's monotonic clock in nanoseconds (`CLOCK_MONOTONIC` or
+///    `CLOCK_MONOTONIC_COARSE` on Linux: they share one base, the coarse one lagging by at most a
+///    tick). Only when [`coarse_clock`](Self::coarse_clock) is true; otherwise always call
+///    [`Summary::record`].
+/// 2. `word`: an atomic load, acquire or stronger, of the current word. Never write it.
+/// 3. `slot = word >> index_bits`, `index = word & (2^index_bits - 1)`.
+/// 4. If `now - slot * slot_nanos` (wrapping modulo 2^64) is below `slot_nanos` and `index <
+///    entry_count`, record `v` into the histogram of entry `index` as
+///    [`HistogramCellsLayout`] describes. Otherwise the slot is changing: call
+///    [`Summary::record`], which claims a histogram for the new slot.
+///
+/// Step 4 records where [`Summary::record`] would at that instant: `now` is the slot the current
+/// word names, and a coarse clock reading a tick behind it (in the slot before) would also record
+/// into the current histogram. A record racing a slot change may land in the slot before, as the
+/// library's own records may (see [`Summary`]'s # Semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryCellsLayout {
+    /// Length of a slot (an age bucket) in nanoseconds: the slot of time `t` is `t / slot_nanos`.
+    pub slot_nanos: u64,
+    /// Bits of the current word that hold the entry index; the slot number is above them.
+    pub index_bits: u32,
+    /// Number of histograms in the ring: every index the current word names is below it.
+    pub entry_count: usize,
+    /// True when slots are read from the system's coarse monotonic clock
+    /// (`CLOCK_MONOTONIC_COARSE`, Linux only), which a foreign writer can read too; false for an
+    /// injected clock, or on other systems, where a writer must call [`Summary::record`].
+    pub coarse_clock: bool,
 }
 
 /// A tag of an entry that holds no slot: never used, or given back by a claimer that lost.
@@ -339,6 +375,34 @@ impl Summary {
     /// The configuration (quantiles sorted).
     pub fn config(&self) -> &SummaryConfig {
         &self.config
+    }
+
+    /// What a writer outside Rust needs to record without a call per value (see
+    /// [`SummaryCellsLayout`]).
+    pub fn cells_layout(&self) -> SummaryCellsLayout {
+        SummaryCellsLayout {
+            slot_nanos: self.slot_nanos,
+            index_bits: INDEX_BITS,
+            entry_count: self.entries.len(),
+            coarse_clock: cfg!(target_os = "linux") && matches!(self.clock, SummaryClock::Coarse),
+        }
+    }
+
+    /// Address of the current word (slot and entry index, see [`SummaryCellsLayout`]): an 8-byte
+    /// aligned `u64` that stays at this address for the summary's lifetime. Foreign code may
+    /// only load it atomically (acquire or stronger).
+    pub fn current_cell(&self) -> *const AtomicU64 {
+        &*self.current
+    }
+
+    /// The cells of the ring's histogram `index` (below
+    /// [`entry_count`](SummaryCellsLayout::entry_count), else `None`): the address of its
+    /// allocation and its [`HistogramCellsLayout`]. They stay at
+    /// this address for the summary's lifetime. A foreign writer records only into the entry the
+    /// current word names, by the steps of [`SummaryCellsLayout`].
+    pub fn entry_cells(&self, index: usize) -> Option<(*const AtomicU64, HistogramCellsLayout)> {
+        let h = &self.entries.get(index)?.values;
+        Some((h.cells_base(), h.cells_layout()))
     }
 
     /// Records one value (nanoseconds, for a duration).

@@ -1,6 +1,8 @@
 use std::ffi::c_void;
 
-use atomicperf::{Counter, Gauge, Histogram, MinMax, SnapshotCell, Timer};
+use atomicperf::{
+    Counter, Gauge, Histogram, HistogramCellsLayout, MinMax, SnapshotCell, Summary, Timer,
+};
 
 use crate::counter::ApCounter;
 use crate::gauge::ApGauge;
@@ -8,7 +10,8 @@ use crate::handle::borrow;
 use crate::histogram::ApHistogram;
 use crate::minmax::ApMinMax;
 use crate::snapshot_cell::ApSnapshotCell;
-use crate::status::{ap_status, guard, Out};
+use crate::status::{ap_status, guard, Fail, Out, AP_ERR_OUT_OF_RANGE};
+use crate::summary::ApSummary;
 use crate::timer::ApTimer;
 
 /// Kind of the cells an ap_cells describes, and so which atomic operations a foreign writer may
@@ -153,9 +156,13 @@ pub struct ap_histogram_cells {
 /// The core's description of the cells (`Histogram::cells_layout`, which the Node binding also
 /// maps), in the C ABI's types.
 fn histogram_cells(h: &Histogram) -> ap_histogram_cells {
-    let l = h.cells_layout();
+    histogram_cells_at(h.cells_base().cast_mut().cast(), &h.cells_layout())
+}
+
+/// The core's description of cells at `base` in the C ABI's types.
+fn histogram_cells_at(base: *mut c_void, l: &HistogramCellsLayout) -> ap_histogram_cells {
     ap_histogram_cells {
-        base: h.cells_base().cast_mut().cast(),
+        base,
         min_offset: l.min_offset,
         max_offset: l.max_offset,
         overflow_offset: l.overflow_offset,
@@ -206,6 +213,111 @@ pub unsafe extern "C" fn ap_histogram_index_of(
         let h = unsafe { borrow::<Histogram, _>(h) }?;
         let c = h.config();
         Out::new(out)?.write(c.index(value.min(c.highest())))
+    })
+}
+
+/// Which clock a summary's slots are read from (ap_summary_cells.clock), and so whether foreign
+/// code can tell the current slot.
+pub type ap_summary_clock = u32;
+/// A clock foreign code cannot read (the library's own, off Linux): record every value with
+/// ap_summary_record.
+pub const AP_SUMMARY_CLOCK_OTHER: ap_summary_clock = 0;
+/// The system's monotonic clock: on Linux, slots are read from CLOCK_MONOTONIC_COARSE, which
+/// shares its base with CLOCK_MONOTONIC (the coarse one lags by at most a tick). A writer may
+/// read either.
+pub const AP_SUMMARY_CLOCK_MONOTONIC: ap_summary_clock = 1;
+
+/// What foreign code needs to record into a summary without a call per value: its current word
+/// (which slot is current and which ring entry holds it), the slot length, its clock, and (through
+/// ap_summary_entry_layout) the cells of each ring entry's histogram. Everything described stays
+/// valid, at these addresses, while the handle it was described from (or any clone) is alive; the
+/// layout changes only with AP_ABI_VERSION.
+///
+/// To record `v` exactly as ap_summary_record(s, v) would at that instant:
+///
+/// 1. Only when `clock` is AP_SUMMARY_CLOCK_MONOTONIC (otherwise call ap_summary_record):
+///    `now` = CLOCK_MONOTONIC (or CLOCK_MONOTONIC_COARSE) in nanoseconds, sec * 10^9 + nsec.
+/// 2. `word` = atomic load of the `uint64_t` at `current`, acquire or stronger. Never write it.
+/// 3. `slot = word >> index_bits`, `index = word & (2^index_bits - 1)`.
+/// 4. If `now - slot * slot_ns` (unsigned, wrapping modulo 2^64) is below `slot_ns` and `index <
+///    entry_count`: record `v` into entry `index`'s histogram as ap_histogram_cells describes.
+///    Otherwise the slot is changing: call ap_summary_record(s, v), which claims an entry for
+///    the new slot. Never record into an entry the word does not name.
+///
+/// A record racing a slot change may land in the slot before, as the library's own records may.
+#[repr(C)]
+pub struct ap_summary_cells {
+    /// The current word: a `uint64_t`, 8-byte aligned, slot above `index_bits`, entry index
+    /// below. Atomic loads only.
+    pub current: *const c_void,
+    /// Bits of the current word that hold the entry index.
+    pub index_bits: u32,
+    /// AP_SUMMARY_CLOCK_MONOTONIC or AP_SUMMARY_CLOCK_OTHER.
+    pub clock: ap_summary_clock,
+    /// Length of a slot (max_age_ns / age_buckets) in nanoseconds: the slot of time t is
+    /// t / slot_ns.
+    pub slot_ns: u64,
+    /// Number of ring entries (age_buckets + 2): valid indexes for ap_summary_entry_layout.
+    pub entry_count: usize,
+}
+
+/// Describes the summary's current word, slot length and clock in *out (see ap_summary_cells).
+/// Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER.
+///
+/// # Safety
+/// `s` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_summary_layout(
+    s: *const ApSummary,
+    out: *mut ap_summary_cells,
+) -> ap_status {
+    guard("ap_summary_layout", || {
+        // SAFETY: the caller guarantees `s` is NULL or a live summary handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let s = unsafe { borrow::<Summary, _>(s) }?;
+        let l = s.cells_layout();
+        Out::new(out)?.write(ap_summary_cells {
+            current: s.current_cell().cast(),
+            index_bits: l.index_bits,
+            clock: if l.coarse_clock {
+                AP_SUMMARY_CLOCK_MONOTONIC
+            } else {
+                AP_SUMMARY_CLOCK_OTHER
+            },
+            slot_ns: l.slot_nanos,
+            entry_count: l.entry_count,
+        })
+    })
+}
+
+/// Describes the cells of the summary's ring entry `index` (below ap_summary_cells.entry_count)
+/// in *out, in the format of ap_histogram_layout. Record into it only while the current word
+/// names it (see ap_summary_cells). Errors: AP_ERR_NULL_HANDLE, AP_ERR_NULL_POINTER,
+/// AP_ERR_OUT_OF_RANGE for an index past the ring (out untouched).
+///
+/// # Safety
+/// `s` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ap_summary_entry_layout(
+    s: *const ApSummary,
+    index: usize,
+    out: *mut ap_histogram_cells,
+) -> ap_status {
+    guard("ap_summary_entry_layout", || {
+        // SAFETY: the caller guarantees `s` is NULL or a live summary handle for the whole call
+        // (# Safety above), which is what `borrow` requires.
+        let s = unsafe { borrow::<Summary, _>(s) }?;
+        let out = Out::new(out)?;
+        let Some((base, layout)) = s.entry_cells(index) else {
+            return Err(Fail::new(
+                AP_ERR_OUT_OF_RANGE,
+                format!(
+                    "entry {index} is past the summary's ring of {}",
+                    s.cells_layout().entry_count
+                ),
+            ));
+        };
+        out.write(histogram_cells_at(base.cast_mut().cast(), &layout))
     })
 }
 

@@ -254,3 +254,68 @@ fn records_racing_rotations_are_each_in_exactly_one_slot_until_they_age_out() {
     }
     assert!(window.count() <= total);
 }
+
+/// A foreign writer's record by the steps of `SummaryCellsLayout`: `Some(())` when it wrote the
+/// current entry's cells, `None` when the slot is changing (the caller records through `record`).
+fn foreign_record(s: &Summary, now: u64, v: u64) -> Option<()> {
+    use std::sync::atomic::AtomicU64 as StdAtomic;
+    let l = s.cells_layout();
+    // SAFETY: the current cell is an aligned u64 that lives as long as `s`.
+    let word = unsafe { &*s.current_cell().cast::<StdAtomic>() }.load(Ordering::Acquire);
+    let (slot, index) = (word >> l.index_bits, word & ((1 << l.index_bits) - 1));
+    if now.wrapping_sub(slot.wrapping_mul(l.slot_nanos)) >= l.slot_nanos {
+        return None;
+    }
+    let (base, c) = s.entry_cells(index as usize)?;
+    // SAFETY: every offset the layout gives is an aligned u64 cell of the allocation at `base`,
+    // alive as long as `s`; the bucket index of v <= highest is below bucket_count.
+    let cell = |off: usize| unsafe { &*base.cast::<u8>().add(off).cast::<StdAtomic>() };
+    let v = v.min(c.highest);
+    cell(c.min_offset).fetch_min(v, Ordering::AcqRel);
+    cell(c.max_offset).fetch_max(v, Ordering::AcqRel);
+    cell(c.sum_offset).fetch_add(v, Ordering::Relaxed);
+    let m = c.sub_bits;
+    let k = 63 - (v | ((1u64 << (m + 1)) - 1)).leading_zeros() - m;
+    let bucket = ((u64::from(k) << m) + (v >> k)) as usize;
+    assert!(bucket < c.bucket_count);
+    cell(c.bucket_offset + 8 * bucket).fetch_add(1, Ordering::Release);
+    Some(())
+}
+
+#[test]
+fn the_cells_layout_lets_a_foreign_writer_record_as_record_does() {
+    let (s, clock) = manual(3);
+    let l = s.cells_layout();
+    assert_eq!(
+        (l.slot_nanos, l.entry_count, l.coarse_clock),
+        (1_000_000_000, 5, false)
+    );
+    assert!(s.entry_cells(l.entry_count).is_none());
+    assert_eq!(
+        Summary::new().cells_layout().coarse_clock,
+        cfg!(target_os = "linux")
+    );
+    // The same values through the cells (the library only at slot changes) and through record,
+    // on clocks moved alike: the same count, sum and window.
+    let (twin, twin_clock) = manual(3);
+    let mut through_record = 0;
+    for round in 0..10u64 {
+        for v in 1..=100u64 {
+            let v = v * 1_000 + round;
+            if foreign_record(&s, clock.now_nanos(), v).is_none() {
+                s.record(v);
+                through_record += 1;
+            }
+            twin.record(v);
+        }
+        assert_eq!((s.count(), s.sum()), (twin.count(), twin.sum()));
+        assert_eq!(s.window(), twin.window(), "round {round}");
+        clock.advance(Duration::from_millis(700));
+        twin_clock.advance(Duration::from_millis(700));
+    }
+    assert!(
+        through_record > 0 && through_record < 20,
+        "{through_record} slot changes"
+    );
+    assert!(s.window().count() < s.count());
+}
