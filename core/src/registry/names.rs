@@ -47,15 +47,23 @@ pub(crate) fn check_label_set<'a>(
     what: &str,
     mut check: impl FnMut(&str) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut seen: Vec<&str> = Vec::new();
+    // The first names on the stack (a label set rarely has more), the rest in a Vec: no
+    // allocation for the usual set.
+    let mut first: [&str; 16] = [""; 16];
+    let mut more: Vec<&str> = Vec::new();
+    let mut n = 0;
     for name in names {
         check(name)?;
-        if seen.contains(&name) {
+        if first[..n.min(first.len())].contains(&name) || more.contains(&name) {
             return Err(Error::InvalidArgument(format!(
                 "{what} {name:?} is given twice"
             )));
         }
-        seen.push(name);
+        match first.get_mut(n) {
+            Some(slot) => *slot = name,
+            None => more.push(name),
+        }
+        n += 1;
     }
     Ok(())
 }
