@@ -3,6 +3,10 @@ package atomicperf
 /*
 #cgo noescape ap_summary_record
 #cgo nocallback ap_summary_record
+#cgo noescape ap_summary_layout
+#cgo nocallback ap_summary_layout
+#cgo noescape ap_summary_entry_layout
+#cgo nocallback ap_summary_entry_layout
 #cgo noescape apgo_summary_new
 #cgo nocallback apgo_summary_new
 #cgo noescape apgo_registry_summary
@@ -65,6 +69,7 @@ import "C"
 import (
 	"math"
 	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -119,17 +124,109 @@ func (o *SummaryOpts) cacheKey() HistogramOpts {
 
 // Summary reports quantiles over a sliding window of time, with the count and sum of every
 // value ever recorded: client_golang's Summary (objectives over MaxAge, sliding by AgeBuckets),
-// except that recording is lock-free and costs about a histogram record in the library. Values
-// are uint64 (nanoseconds for durations); quantiles are within the histograms' precision and
-// the window slides by MaxAge/AgeBuckets. Each Record is one cgo call: about 4x a [Histogram]'s
-// Record, which writes the C cells directly (BenchmarkSummaryRecord: 255 against 65 ns in one
-// run on a loaded 2-CPU machine), so it misses the library's 2x target in Go.
+// except that recording is lock-free and costs about a [Histogram] record. Values are uint64
+// (nanoseconds for durations); quantiles are within the histograms' precision and the window
+// slides by MaxAge/AgeBuckets.
+//
+// Record makes no cgo call, except for the first records of each age bucket: it reads the
+// monotonic clock, loads the summary's current word (which age bucket is current and which
+// histogram of the ring holds it) and, while that is still the current bucket, records into
+// that histogram's C cells exactly as [Histogram.Record] does (see ap_summary_cells in
+// atomicperf.h and cells_layout.go). When the bucket has changed it calls the library, which
+// claims a histogram for the new one. As in the library, a record made as the bucket changes
+// may land in the bucket before.
 //
 // A Summary is safe for concurrent use. Close releases the handle (a Summary owned by a
-// [Registry] ignores Close); Record does nothing after it.
+// [Registry] ignores Close); Record does nothing after it. As for a Histogram, the C memory
+// itself is freed once the Summary is unreachable, since a Record racing with Close may still be
+// writing it.
 type Summary struct {
+	// Read by every Record: &layout, or nil once closed or when the library's clock is not one Go
+	// can read (then every Record is a cgo call). Accessed atomically.
+	cells    atomic.Pointer[summaryCells]
+	layout   summaryCells
+	cellsRef unsafe.Pointer // a clone of the handle that keeps the cells alive; freed by a cleanup
+	// Keeps the words above off the cache line of h.state, which every cgo call writes.
+	_ [64]byte
 	h handle
 }
+
+// summaryCells is ap_summary_cells in Go types, with every ring entry's cells resolved.
+type summaryCells struct {
+	current   unsafe.Pointer // *uint64 in C memory: slot << indexBits | entry index
+	slotNs    uint64
+	indexBits uint
+	indexMask uint64
+	entries   []histCells
+}
+
+// summaryLayout asks the library where p's current word and ring cells are. direct is false when
+// the summary's clock is not the system's monotonic clock (Go reads CLOCK_MONOTONIC through
+// runtime.nanotime on Linux only); ok is false when the description is unusable (a broken
+// contract: the caller panics).
+func summaryLayout(p *C.ap_summary) (sc summaryCells, direct, ok bool) {
+	var out C.ap_summary_cells
+	if C.ap_summary_layout(p, &out) != C.AP_OK {
+		return sc, false, false
+	}
+	if out.clock != C.AP_SUMMARY_CLOCK_MONOTONIC || runtime.GOOS != "linux" {
+		return sc, false, true
+	}
+	bits := uint(out.index_bits)
+	n := int(out.entry_count)
+	if out.current == nil || uintptr(out.current)%8 != 0 || out.slot_ns == 0 || bits < 1 || bits > 32 ||
+		n < 1 || uint64(n) > 1<<bits {
+		return sc, false, false
+	}
+	sc = summaryCells{
+		current:   unsafe.Pointer(out.current),
+		slotNs:    uint64(out.slot_ns),
+		indexBits: bits,
+		indexMask: 1<<bits - 1,
+		entries:   make([]histCells, n),
+	}
+	for i := range sc.entries {
+		var e C.ap_histogram_cells
+		if C.ap_summary_entry_layout(p, C.size_t(i), &e) != C.AP_OK {
+			return sc, false, false
+		}
+		if sc.entries[i], ok = newHistCells(&e); !ok {
+			return sc, false, false
+		}
+	}
+	return sc, true, true
+}
+
+// record records v into the current entry's cells if the current word names the slot of now,
+// by the steps of ap_summary_cells; false when the slot is changing (the caller asks the
+// library, which claims the new slot's entry). The caller keeps the owner of the cells alive.
+//
+// now is CLOCK_MONOTONIC; the library's slots are CLOCK_MONOTONIC_COARSE, the same clock read at
+// the last tick. When now is in the current word's slot, a coarse reading is too, or a tick
+// behind in the slot before, where the library also records into the current entry: the value
+// lands where the library's own Record would put it.
+func (c *summaryCells) record(v uint64) bool {
+	now := uint64(nanotime())
+	word := atomic.LoadUint64((*uint64)(c.current))
+	if now-(word>>c.indexBits)*c.slotNs >= c.slotNs {
+		return false
+	}
+	i := word & c.indexMask
+	if i >= uint64(len(c.entries)) {
+		return false
+	}
+	c.entries[i].record(v, 1)
+	return true
+}
+
+// nanotime is the runtime's CLOCK_MONOTONIC reading in nanoseconds (on Linux, through the vDSO:
+// no system call), the clock of ap_summary_cells. time.Now's monotonic reading is offset from
+// the process start, so it cannot be compared with the library's slots. The runtime keeps
+// nanotime reachable by go:linkname on purpose (go.dev/issue/67401: "Do not remove or change
+// the type signature"), as it does procPin (see stripeHint).
+//
+//go:linkname nanotime runtime.nanotime
+func nanotime() int64
 
 // NewSummary returns an empty summary laid out by opts (Scale is ignored). Bad options give an
 // error matching [ErrOutOfRange] that says which.
@@ -156,7 +253,19 @@ func MustNewSummary(opts SummaryOpts) *Summary {
 }
 
 func wrapSummary(p *C.ap_summary) *Summary {
+	layout, direct, ok := summaryLayout(p)
+	if !ok {
+		// The library broke its own contract: nothing the caller can do about it.
+		C.ap_summary_free(p)
+		panic("atomicperf: ap_summary_layout returned an unusable description")
+	}
 	s := &Summary{}
+	if direct {
+		s.layout = layout
+		s.cellsRef = unsafe.Pointer(C.ap_summary_clone(p))
+		s.cells.Store(&s.layout)
+		runtime.AddCleanup(s, freeSummary, s.cellsRef)
+	}
 	s.h.init(unsafe.Pointer(p), freeSummary)
 	s.h.cleanup = runtime.AddCleanup(s, freeSummary, unsafe.Pointer(p))
 	return s
@@ -167,8 +276,21 @@ func freeSummary(p unsafe.Pointer) {
 	handlesFreed.Add(1)
 }
 
-// Record records one value (nanoseconds, for a duration). It does nothing after Close.
+// Record records one value (nanoseconds, for a duration): a few atomic operations on the current
+// histogram's cells, without a cgo call unless the age bucket has just changed. It does nothing
+// after Close.
 func (s *Summary) Record(v uint64) {
+	if c := s.cells.Load(); c == nil || !c.record(v) {
+		s.recordCgo(v)
+	}
+	// s must stay reachable until the record is done: its cleanup frees the cells.
+	runtime.KeepAlive(s)
+}
+
+// recordCgo records v with one cgo call (the library claims the new slot's histogram when the
+// slot has changed), bracketed by the Close-safety bookkeeping: what Record was before the direct
+// path, kept for a slot change, a clock Go cannot read, and the benchmarks.
+func (s *Summary) recordCgo(v uint64) {
 	if p := (*C.ap_summary)(s.h.acquire()); p != nil {
 		C.ap_summary_record(p, C.uint64_t(v))
 		s.h.release()
@@ -230,6 +352,7 @@ func (s *Summary) Close() error {
 	if s.h.registry {
 		return nil
 	}
+	s.cells.Store(nil)
 	s.h.close()
 	return nil
 }

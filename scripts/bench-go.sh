@@ -128,8 +128,10 @@ awk "$ratio_lib"'
         check("client_golang Observe / Histogram.Record, RunParallel", hp "prometheus", hp "direct", "at least", 2)
         check("Histogram.Record cgo (before) / direct, 1 goroutine", h "cgo", h "direct", "at least", 1)
         sr = "BenchmarkSummaryRecord/"; srp = "BenchmarkSummaryRecordParallel/"
-        check("Summary.Record (cgo) / Histogram.Record (direct), 1 goroutine", sr "summary", sr "histogram", "at most", 2)
-        check("Summary.Record (cgo) / Histogram.Record (direct), RunParallel", srp "summary", srp "histogram", "at most", 2)
+        check("Summary.Record / Histogram.Record (both direct), 1 goroutine", sr "summary", sr "histogram", "at most", 2)
+        check("Summary.Record / Histogram.Record (both direct), RunParallel", srp "summary", srp "histogram", "at most", 2)
+        check("Summary.Record cgo (before) / direct, 1 goroutine", sr "summary-cgo", sr "summary", "at least", 1)
+        check("Summary.Record cgo (before) / direct, RunParallel", srp "summary-cgo", srp "summary", "at least", 1)
         check("client_golang Summary.Observe / Summary.Record, 1 goroutine", sr "prometheus", sr "summary", "at least", 1)
         t = "BenchmarkTimerRecord/"; tp = "BenchmarkTimerRecordParallel/"
         check("Timer.Record / mutex struct, 1 goroutine", t "direct", t "mutex", "at most", 1.5)
