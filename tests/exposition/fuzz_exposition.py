@@ -16,6 +16,16 @@ and at invalid or reserved names, all of which must be refused with ValueError. 
   infinities included), histogram and timer ``_count`` and ``+Inf`` bucket, timer errors, min/max,
   with label values that round-trip exactly, and no other series.
 
+Then the newer kinds join the same registry under fresh names, with the same nasty label values:
+summaries (``_count`` and their quantile series), infos (pairs with nasty values, exported as
+``<name>_info``), enums (nasty state names, one state at 1), native histograms (their classic
+``+Inf``, ``_sum``, ``_count``), and exemplars on counters and histogram buckets (nasty values,
+optional timestamps; label sets past OpenMetrics' 128 characters must be refused). The
+OpenMetrics parser must read back each series' latest exemplar label set exactly, on the
+counter's sample or on one bucket of the histogram. Exemplar values never contain ``"``:
+prometheus_client's OpenMetrics parser reads an escaped quote in an exemplar as the end of the
+value (it ignores the backslash), although the OpenMetrics grammar allows it.
+
     python fuzz_exposition.py [--seed N] [--iterations N] [--expfmt BINARY] [--promtool PATH]
 
 Exit status 1 on the first failure, with the seed and iteration to replay it and the export.
@@ -88,6 +98,8 @@ NASTY = [
 
 
 def exported_names(kind: str, name: str) -> set[str]:
+    if kind in ("summary", "info", "enum", "native"):
+        return {name, name + "_info", name + "_sum", name + "_count", name + "_bucket"}
     if kind == "counter":
         base = name[: -len("_total")] if name.endswith("_total") else name
         return {base, base + "_total", base + "_created"}
@@ -238,7 +250,8 @@ def build(rng: random.Random) -> tuple[atomicperf.Registry, Model, list[str]]:
         hist_opts = None
         if kind == "histogram" and rng.random() < 0.5:
             n = rng.randint(0, 5)
-            buckets = sorted({round(rng.uniform(0, 100), rng.randint(0, 3)) for _ in range(n)})
+            low = -50 if rng.random() < 0.2 else 0  # OpenMetrics then drops _sum and _count
+            buckets = sorted({round(rng.uniform(low, 100), rng.randint(0, 3)) for _ in range(n)})
             if rng.random() < 0.1:
                 buckets = buckets[::-1] + [math.nan]
             hist_opts = {"buckets": buckets, "scale": rng.choice([1.0, 1e-9, 1e-3, 0.5, -1.0])}
@@ -302,6 +315,129 @@ def record(rng: random.Random, kind: str, metric, series: dict) -> None:
             series["range"] = (min(lo, v), max(hi, v))
 
 
+EXTRA_KINDS = ["summary", "info", "enum", "native"]
+
+
+def valid_label_name(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        name = random_label_name(rng)
+        if (
+            name
+            and (name[0].isascii() and (name[0].isalpha() or name[0] == "_"))
+            and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+            and not name.startswith("__")
+            and name not in ("le", "quantile")
+            and name not in taken
+        ):
+            return name
+
+
+def exemplar_labels(rng: random.Random) -> tuple[dict[str, str], str | None]:
+    """An exemplar label set (no '"' in values: see the module's docstring), and why it must be
+    refused, if it must."""
+    labels = {"trace_id": random_text(rng).replace('"', "'")}
+    if rng.random() < 0.5:
+        labels["span_id"] = random_text(rng).replace('"', "'")
+    r = rng.random()
+    if r < 0.05:
+        labels["bad-name"] = "x"
+        return labels, "invalid label name"
+    if r < 0.1:
+        labels["trace_id"] = "x" * (129 - len("trace_id"))
+        return labels, "more than 128 characters"
+    if sum(len(k) + len(v) for k, v in labels.items()) > 128:
+        return labels, "more than 128 characters"
+    return labels, None
+
+
+def add_exemplars(rng: random.Random, reg, model: Model, log: list[str]) -> None:
+    """Counter increments and histogram records with exemplars, on the families built so far."""
+    for name, fam in model.families.items():
+        if fam["kind"] not in ("counter", "histogram"):
+            continue
+        for series in fam["series"].values():
+            if rng.random() < 0.5:
+                continue
+            labels, why = exemplar_labels(rng)
+            ts = rng.choice([None, 1700000000.5, 0.0, float(rng.randint(1, 2**31))])
+            if fam["kind"] == "counter":
+                metric = reg.counter(name, fam["help"], labels=series["labels"])
+                n = rng.choice([1, 5, rng.randint(0, 1000)])
+                if series["value"] + n >= 2**64:
+                    continue
+                args = (n, labels, ts)
+                call = metric.add_with_exemplar
+            else:
+                metric = reg.histogram(name, fam["help"], labels=series["labels"], **fam["opts"])
+                args = (rng.choice([0, 999, 10**9, rng.randint(0, 10**12)]), labels, ts)
+                call = metric.record_with_exemplar
+            try:
+                call(*args)
+            except ValueError as e:
+                if why is None:
+                    raise AssertionError(f"exemplar {labels!r} on {name!r} refused: {e}") from None
+                log.append(f"refused exemplar on {name!r} ({why})")
+                continue
+            if why is not None:
+                raise AssertionError(f"exemplar {labels!r} on {name!r} accepted: {why}")
+            if fam["kind"] == "counter":
+                series["value"] += n
+            else:
+                series["count"] += 1
+                # One exemplar per bucket is kept; the check wants this one on some bucket.
+                series.setdefault("exemplars", []).append(labels)
+                continue
+            series["exemplar"] = labels
+            log.append(f"exemplar on {name!r}")
+
+
+def build_more(rng: random.Random, reg, model: Model, log: list[str]) -> None:
+    """Summaries, infos, enums and native histograms under names no other family can take."""
+    for i in range(rng.randint(0, 4)):
+        kind = rng.choice(EXTRA_KINDS)
+        name = f"apfz_{kind}_{i}"
+        taken = {name}
+        label_names = [valid_label_name(rng, taken) for _ in range(rng.randint(0, 2))]
+        label_names = list(dict.fromkeys(label_names))
+        help = random_text(rng)
+        states = None
+        if kind == "enum":
+            states = list(dict.fromkeys(t for t in (random_text(rng) for _ in range(4)) if t))
+            states = states or ["only"]
+        for _ in range(rng.randint(1, 2)):
+            labels = {l: random_text(rng) for l in label_names}
+            if kind == "summary":
+                metric = reg.summary(name, help, labels=labels)
+            elif kind == "info":
+                metric = reg.info(name, help, labels=labels)
+            elif kind == "enum":
+                metric = reg.enum(name, help, labels=labels, states=states)
+            else:
+                metric = reg.native_histogram(name, help, labels=labels)
+            series = model.register(kind, name, help, labels, None)
+            model.families[name]["states"] = states
+            if kind in ("summary", "native"):
+                for _ in range(rng.randint(0, 4)):
+                    if kind == "summary":
+                        metric.record(rng.randint(0, 10**11))
+                    else:
+                        v = rng.choice([0.0, -1.5, 1e-9, 0.25, rng.uniform(-1e3, 1e3)])
+                        metric.record(v)
+                        series["sum"] = series.get("sum", 0.0) + v
+                        series["abs"] = series.get("abs", 0.0) + abs(v)
+                    series["count"] = series.get("count", 0) + 1
+                series.setdefault("count", 0)
+            elif kind == "info":
+                pairs = {valid_label_name(rng, set(labels)): random_text(rng) for _ in range(3)}
+                metric.set(pairs)
+                series["pairs"] = pairs
+            else:
+                state = rng.choice(states)
+                metric.set(state)
+                series["state"] = state
+            log.append(f"{kind} {name!r} {labels!r}")
+
+
 def expected_samples(model: Model, openmetrics: bool) -> dict[tuple[str, tuple], float]:
     """(sample name, sorted labels) -> value, for the samples the check compares."""
     out = {}
@@ -319,14 +455,42 @@ def expected_samples(model: Model, openmetrics: bool) -> dict[tuple[str, tuple],
             elif kind == "gauge":
                 out[key(name)] = series["value"]
             elif kind in ("histogram", "timer"):
-                out[key(name + "_count")] = float(series["count"])
+                # OpenMetrics: no _sum or _count beside a bucket below zero.
+                negative = any(b < 0 for b in fam["opts"].get("buckets") or [])
+                if not (openmetrics and negative):
+                    out[key(name + "_count")] = float(series["count"])
                 out[key(name + "_bucket", {"le": "+Inf"})] = float(series["count"])
                 if kind == "timer":
                     out[key(name + "_errors_total")] = float(series["errors"])
             elif kind == "minmax" and "range" in series:
                 out[key(name + "_min")] = float(series["range"][0])
                 out[key(name + "_max")] = float(series["range"][1])
+            elif kind == "summary":
+                out[key(name + "_count")] = float(series["count"])
+                for q in ("0.5", "0.9", "0.99"):
+                    out[key(name, {"quantile": q})] = ANY
+            elif kind == "native":
+                # OpenMetrics: no _sum or _count while the sum is negative (a counter's rule). A
+                # sum within rounding of zero may come out with either sign (the core adds in
+                # another order): then the count may be there or not.
+                total, magnitude = series.get("sum", 0.0), series.get("abs", 0.0)
+                if openmetrics and abs(total) <= 1e-9 * magnitude:
+                    out[key(name + "_count")] = OPTIONAL
+                elif not (openmetrics and total < 0):
+                    out[key(name + "_count")] = float(series["count"])
+                out[key(name + "_bucket", {"le": "+Inf"})] = float(series["count"])
+            elif kind == "info":
+                out[key(name + "_info", series["pairs"])] = 1.0
+            elif kind == "enum":
+                for state in fam["states"]:
+                    out[key(name, {name: state})] = 1.0 if state == series["state"] else 0.0
     return out
+
+
+# A sample that must be there, with any value (a summary's quantiles).
+ANY = object()
+# A sample that may be there or not, with any value.
+OPTIONAL = object()
 
 
 def same(a: float, b: float) -> bool:
@@ -336,9 +500,11 @@ def same(a: float, b: float) -> bool:
 def compare(parser: str, got: dict, model: Model, openmetrics: bool) -> None:
     want = expected_samples(model, openmetrics)
     for k, v in want.items():
+        if v is OPTIONAL:
+            continue
         if k not in got:
             raise AssertionError(f"{parser}: sample {k} missing")
-        if not same(got[k], v):
+        if v is not ANY and not same(got[k], v):
             raise AssertionError(f"{parser}: sample {k} = {got[k]!r}, recorded {v!r}")
     # Every series the parser saw belongs to a recorded series (exact label values).
     known = {(n, tuple(sorted((l, v) for l, v in k if l != "le"))) for n, k in want}
@@ -368,7 +534,11 @@ def samples_go(parsed: list) -> dict:
     for fam in parsed:
         for m in fam["metrics"]:
             labels = m["labels"]
-            if fam["type"] == "HISTOGRAM":
+            if fam["type"] == "SUMMARY":
+                got[(fam["name"] + "_count", tuple(sorted(labels.items())))] = float(m["count"])
+                for q, v in m["buckets"].items():
+                    got[(fam["name"], tuple(sorted({**labels, "quantile": q}.items())))] = float(v)
+            elif fam["type"] == "HISTOGRAM":
                 got[(fam["name"] + "_count", tuple(sorted(labels.items())))] = float(m["count"])
                 inf = m["buckets"].get("+Inf")
                 got[(fam["name"] + "_bucket", tuple(sorted({**labels, "le": "+Inf"}.items())))] = (
@@ -377,6 +547,37 @@ def samples_go(parsed: list) -> dict:
             else:
                 got[(fam["name"], tuple(sorted(labels.items())))] = float(m["value"])
     return got
+
+
+def check_exemplars(families, model: Model) -> None:
+    """Each series' latest exemplar label set, as the OpenMetrics parser read it."""
+    seen: dict[tuple, list[dict]] = {}
+    for fam in families:
+        for smp in fam.samples:
+            if smp.exemplar is not None:
+                bucket = fam.type == "histogram" and smp.name.endswith("_bucket")
+                labels = tuple(
+                    sorted((k, v) for k, v in smp.labels.items() if not (bucket and k == "le"))
+                )
+                seen.setdefault((fam.name, labels), []).append(dict(smp.exemplar.labels))
+    for name, fam in model.families.items():
+        for series in fam["series"].values():
+            key_name = name
+            if fam["kind"] == "counter" and name.endswith("_total"):
+                key_name = name[: -len("_total")]
+            got = seen.get((key_name, tuple(sorted(series["labels"].items()))), [])
+            if fam["kind"] == "counter" and "exemplar" in series:
+                if got != [series["exemplar"]]:
+                    raise AssertionError(
+                        f"exemplar of {name}: read {got!r}, recorded {series['exemplar']!r}"
+                    )
+            elif fam["kind"] == "histogram" and series.get("exemplars"):
+                if series["exemplars"][-1] not in got:
+                    raise AssertionError(
+                        f"exemplars of {name}: read {got!r}, the last recorded {series['exemplars'][-1]!r}"
+                    )
+            elif got:
+                raise AssertionError(f"{name} has exemplars {got!r}; none was recorded")
 
 
 def check_helps_python(families, model: Model) -> None:
@@ -399,14 +600,18 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"exposition fuzzer: seed {seed}, {args.iterations} registries")
     start = time.monotonic()
-    refused = accepted = samples = 0
+    refused = accepted = samples = exemplars = newer = 0
     for i in range(args.iterations):
         rng = random.Random(f"{seed}/{i}")
         text = om = ""
         try:
             reg, model, log = build(rng)
+            add_exemplars(rng, reg, model, log)
+            build_more(rng, reg, model, log)
             refused += sum(1 for l in log if l.startswith("refused"))
             accepted += sum(1 for l in log if not l.startswith("refused"))
+            exemplars += sum(1 for l in log if l.startswith("exemplar"))
+            newer += sum(1 for l in log if l.split(" ", 1)[0] in EXTRA_KINDS)
             text = reg.export("prometheus")
             om = reg.export("openmetrics")
             fams = list(parse_prometheus(text))
@@ -414,12 +619,11 @@ def main() -> int:
             got = samples_python(fams)
             samples += len(got)
             compare("prometheus_client text parser", got, model, False)
+            om_families = list(parse_openmetrics(om))
             compare(
-                "prometheus_client OpenMetrics parser",
-                samples_python(parse_openmetrics(om)),
-                model,
-                True,
+                "prometheus_client OpenMetrics parser", samples_python(om_families), model, True
             )
+            check_exemplars(om_families, model)
             go = subprocess.run([args.expfmt], input=text.encode(), capture_output=True)
             if go.returncode != 0:
                 raise AssertionError(f"expfmt refused the export: {go.stderr.decode()}")
@@ -444,7 +648,8 @@ def main() -> int:
     elapsed = time.monotonic() - start
     print(
         f"{args.iterations} registries in {elapsed:.1f} s: {accepted} metrics accepted, "
-        f"{refused} registrations refused as expected, {samples} samples read back by each parser"
+        f"{refused} registrations refused as expected, {samples} samples read back by each parser "
+        f"(summaries, infos, enums and native histograms: {newer}; exemplars: {exemplars})"
     )
     return 0
 

@@ -2,7 +2,7 @@
 // client_golang's expfmt text parser (github.com/prometheus/common/expfmt, legacy name
 // validation, as a Prometheus server scraping the text format) and prints what it read as JSON:
 // families with name, type, help and metrics (labels, value, or histogram count, sum and
-// cumulative buckets). Numbers are strings in Go's shortest form ("NaN", "+Inf" included) so
+// cumulative buckets, or summary count, sum and quantiles in buckets). Numbers are strings in Go's shortest form ("NaN", "+Inf" included) so
 // that nothing is lost. A parse error exits with status 1 and the error on stderr. Used by
 // fuzz_exposition.py.
 package main
@@ -64,6 +64,14 @@ func main() {
 				r.Value = num(m.GetGauge().GetValue())
 			case dto.MetricType_UNTYPED:
 				r.Value = num(m.GetUntyped().GetValue())
+			case dto.MetricType_SUMMARY:
+				q := m.GetSummary()
+				r.Count = strconv.FormatUint(q.GetSampleCount(), 10)
+				r.Sum = num(q.GetSampleSum())
+				r.Buckets = map[string]string{}
+				for _, x := range q.GetQuantile() {
+					r.Buckets[num(x.GetQuantile())] = num(x.GetValue())
+				}
 			case dto.MetricType_HISTOGRAM:
 				h := m.GetHistogram()
 				r.Count = strconv.FormatUint(h.GetSampleCount(), 10)

@@ -233,11 +233,13 @@ fn cumulative(s: &HistogramSnapshot, bounds: &[f64], scale: f64) -> Vec<(f64, u6
 }
 
 /// A histogram's samples; `exemplars` holds the latest exemplar of each bucket, `+Inf` last
-/// (empty: none).
+/// (empty: none). In OpenMetrics, a histogram with a bucket below zero has no `_sum` and no
+/// `_count` (see [`native_samples`]).
 fn histogram_samples(
     s: &HistogramSnapshot,
     opts: &HistogramOpts,
     mut exemplars: Vec<Option<Exemplar>>,
+    format: Format,
     out: &mut Vec<Sample>,
 ) {
     exemplars.resize(opts.buckets.len() + 1, None);
@@ -256,6 +258,9 @@ fn histogram_samples(
         value: Num::Int(s.count()),
         exemplar: exemplars.next().flatten(),
     });
+    if format == Format::OpenMetrics && opts.buckets.iter().any(|&le| le < 0.0) {
+        return;
+    }
     out.push(Sample {
         suffix: "_sum",
         extra: Vec::new(),
@@ -271,7 +276,13 @@ fn histogram_samples(
 }
 
 /// A native histogram in the text formats: its classic buckets (if any), `+Inf`, sum, count.
-fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample>) {
+///
+/// OpenMetrics calls a histogram's sum a counter: it may not be negative or NaN, nor appear at
+/// all beside buckets with negative thresholds, and the count comes only with a sum. A native
+/// histogram records any float, so in OpenMetrics its `_sum` and `_count` are left out while its
+/// sum is negative or NaN or a classic bucket is below zero (the `+Inf` bucket still carries the
+/// count; the protobuf format and 0.0.4 text keep both).
+fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, format: Format, out: &mut Vec<Sample>) {
     for &le in &opts.buckets {
         out.push(Sample {
             suffix: "_bucket",
@@ -286,6 +297,10 @@ fn native_samples(s: &NativeSnapshot, opts: &HistogramOpts, out: &mut Vec<Sample
         value: Num::Int(s.count()),
         exemplar: None,
     });
+    let signed = s.sum() < 0.0 || s.sum().is_nan() || opts.buckets.iter().any(|&le| le < 0.0);
+    if format == Format::OpenMetrics && signed {
+        return;
+    }
     out.push(Sample {
         suffix: "_sum",
         extra: Vec::new(),
@@ -364,9 +379,9 @@ fn expand(
                     let mut samples = Vec::new();
                     match read() {
                         Value::Histogram(s, exemplars) => {
-                            histogram_samples(&s, opts, exemplars, &mut samples)
+                            histogram_samples(&s, opts, exemplars, format, &mut samples)
                         }
-                        Value::Native(s) => native_samples(&s, opts, &mut samples),
+                        Value::Native(s) => native_samples(&s, opts, format, &mut samples),
                         _ => return None,
                     }
                     Some((labels, samples))
@@ -381,7 +396,7 @@ fn expand(
                     continue;
                 };
                 let mut samples = Vec::new();
-                histogram_samples(&s, opts, Vec::new(), &mut samples);
+                histogram_samples(&s, opts, Vec::new(), format, &mut samples);
                 durations.push((labels.clone(), samples));
                 let suffix = if format == Format::OpenMetrics {
                     "_total"

@@ -847,3 +847,58 @@ fn exemplars_are_exported_in_openmetrics_and_protobuf_only() {
         })
     );
 }
+
+#[test]
+fn openmetrics_leaves_out_the_sum_and_count_of_a_histogram_that_can_go_negative() {
+    // OpenMetrics: a histogram's sum is a counter (never negative or NaN) and has no place
+    // beside buckets with negative thresholds; the count comes only with a sum. 0.0.4 text and
+    // protobuf have no such rule and keep both.
+    use crate::NativeOpts;
+    let r = Registry::new();
+    let native = r
+        .native_histogram("offset_seconds", "Offset.", &[], &NativeOpts::default())
+        .unwrap();
+    native.record(0.5);
+    let classic = r
+        .histogram(
+            "delta",
+            "Delta.",
+            &[],
+            &HistogramOpts {
+                buckets: vec![-1.0, 1.0],
+                scale: 1.0,
+            },
+        )
+        .unwrap();
+    classic.record(3);
+    let om = r.export_openmetrics();
+    assert!(om.contains("offset_seconds_sum 0.5\n") && om.contains("offset_seconds_count 1\n"));
+    assert!(
+        !om.contains("delta_sum") && !om.contains("delta_count"),
+        "{om}"
+    );
+    assert!(om.contains("delta_bucket{le=\"+Inf\"} 1\n"), "{om}");
+
+    native.record(-2.0);
+    let om = r.export_openmetrics();
+    assert!(
+        !om.contains("offset_seconds_sum") && !om.contains("offset_seconds_count"),
+        "{om}"
+    );
+    assert!(
+        om.contains("offset_seconds_bucket{le=\"+Inf\"} 2\n"),
+        "{om}"
+    );
+    let text = r.export_prometheus();
+    assert!(
+        text.contains("offset_seconds_sum -1.5\n") && text.contains("offset_seconds_count 2\n")
+    );
+    assert!(
+        text.contains("delta_sum 3\n") && text.contains("delta_count 1\n"),
+        "{text}"
+    );
+
+    native.record(f64::NAN);
+    let om = r.export_openmetrics();
+    assert!(!om.contains("offset_seconds_sum"), "{om}");
+}
