@@ -128,13 +128,16 @@ func (o *SummaryOpts) cacheKey() HistogramOpts {
 // (nanoseconds for durations); quantiles are within the histograms' precision and the window
 // slides by MaxAge/AgeBuckets.
 //
-// Record makes no cgo call, except for the first records of each age bucket: it reads the
-// monotonic clock, loads the summary's current word (which age bucket is current and which
-// histogram of the ring holds it) and, while that is still the current bucket, records into
-// that histogram's C cells exactly as [Histogram.Record] does (see ap_summary_cells in
-// atomicperf.h and cells_layout.go). When the bucket has changed it calls the library, which
-// claims a histogram for the new one. As in the library, a record made as the bucket changes
-// may land in the bucket before.
+// Record makes no cgo call, except at the start of each age bucket: it loads the summary's
+// current word (which age bucket is current and which histogram of the ring holds it) and, while
+// Go holds that word as still running, records into that histogram's C cells exactly as
+// [Histogram.Record] does (see ap_summary_cells in atomicperf.h). At the start of a bucket it
+// calls the library, which claims a histogram for it; Go then reads the clock once and holds the
+// new word until a timer set for the bucket's end fires. No clock is read per record: on a
+// virtual machine reading CLOCK_MONOTONIC costs more than a histogram record.
+//
+// As in the library, a record made as the bucket changes may land in the bucket before; in Go
+// that lasts until the timer has fired (Go timers fire at or a little after their deadline).
 //
 // A Summary is safe for concurrent use. Close releases the handle (a Summary owned by a
 // [Registry] ignores Close); Record does nothing after it. As for a Histogram, the C memory
@@ -151,8 +154,21 @@ type Summary struct {
 	h handle
 }
 
+// noWord is a held word that never equals the current word (whose slot, in ns / slot length,
+// stays far below 2^48).
+const noWord = ^uint64(0)
+
+// heldWord is the current word Go records under while its slot runs, or noWord. Its own
+// allocation (a cache line) so that the timer that clears it does not keep the Summary
+// reachable, and so that no other variable shares its line.
+type heldWord struct {
+	atomic.Uint64
+	_ [56]byte
+}
+
 // summaryCells is ap_summary_cells in Go types, with every ring entry's cells resolved.
 type summaryCells struct {
+	held      *heldWord
 	current   unsafe.Pointer // *uint64 in C memory: slot << indexBits | entry index
 	slotNs    uint64
 	indexBits uint
@@ -179,12 +195,14 @@ func summaryLayout(p *C.ap_summary) (sc summaryCells, direct, ok bool) {
 		return sc, false, false
 	}
 	sc = summaryCells{
+		held:      &heldWord{},
 		current:   unsafe.Pointer(out.current),
 		slotNs:    uint64(out.slot_ns),
 		indexBits: bits,
 		indexMask: 1<<bits - 1,
 		entries:   make([]histCells, n),
 	}
+	sc.held.Store(noWord)
 	for i := range sc.entries {
 		var e C.ap_histogram_cells
 		if C.ap_summary_entry_layout(p, C.size_t(i), &e) != C.AP_OK {
@@ -197,33 +215,46 @@ func summaryLayout(p *C.ap_summary) (sc summaryCells, direct, ok bool) {
 	return sc, true, true
 }
 
-// record records v into the current entry's cells if the current word names the slot of now,
-// by the steps of ap_summary_cells; false when the slot is changing (the caller asks the
-// library, which claims the new slot's entry). The caller keeps the owner of the cells alive.
-//
-// now is CLOCK_MONOTONIC; the library's slots are CLOCK_MONOTONIC_COARSE, the same clock read at
-// the last tick. When now is in the current word's slot, a coarse reading is too, or a tick
-// behind in the slot before, where the library also records into the current entry: the value
-// lands where the library's own Record would put it.
+// record records v into the current entry's cells while Go holds the current word as running
+// (the steps of ap_summary_cells, with the clock test done once per slot by hold and its timer);
+// false otherwise: the caller makes the cgo call, which claims the new slot's entry, then calls
+// hold. The caller keeps the owner of the cells alive.
 func (c *summaryCells) record(v uint64) bool {
-	now := uint64(nanotime())
-	word := atomic.LoadUint64((*uint64)(c.current))
-	if now-(word>>c.indexBits)*c.slotNs >= c.slotNs {
-		return false
+	w := c.held.Load()
+	if w != atomic.LoadUint64((*uint64)(c.current)) {
+		return false // noWord, or another writer has moved the ring on
 	}
-	i := word & c.indexMask
-	if i >= uint64(len(c.entries)) {
-		return false
-	}
-	c.entries[i].record(v, 1)
+	c.entries[w&c.indexMask].record(v, 1) // hold only holds an index below len(entries)
 	return true
 }
 
-// nanotime is the runtime's CLOCK_MONOTONIC reading in nanoseconds (on Linux, through the vDSO:
-// no system call), the clock of ap_summary_cells. time.Now's monotonic reading is offset from
-// the process start, so it cannot be compared with the library's slots. The runtime keeps
-// nanotime reachable by go:linkname on purpose (go.dev/issue/67401: "Do not remove or change
-// the type signature"), as it does procPin (see stripeHint).
+// hold lets record write under the current word until its slot ends: when CLOCK_MONOTONIC is
+// within the word's slot, it holds the word and sets a timer for the slot's end that lets go of
+// it. Otherwise (the clock is past the slot: the library's coarse clock, a tick behind, has not
+// seen the change yet) records keep calling the library, whose next record claims the new slot.
+//
+// The clock test is ap_summary_cells' step 4, done once per slot instead of once per record:
+// while the word is held its slot is running, up to the timer's lateness. A stale caller cannot
+// hold an older word: the current word only moves forward, and its slot is then in the past.
+func (c *summaryCells) hold() {
+	w := atomic.LoadUint64((*uint64)(c.current))
+	old := c.held.Load()
+	if old == w || w&c.indexMask >= uint64(len(c.entries)) {
+		return
+	}
+	elapsed := uint64(nanotime()) - (w>>c.indexBits)*c.slotNs
+	if elapsed >= c.slotNs || !c.held.CompareAndSwap(old, w) {
+		return
+	}
+	held := c.held // not c: the pending timer must not keep the Summary reachable
+	time.AfterFunc(time.Duration(c.slotNs-elapsed), func() { held.CompareAndSwap(w, noWord) })
+}
+
+// nanotime is the runtime's CLOCK_MONOTONIC reading in nanoseconds, the clock of
+// ap_summary_cells and of Go's timers. time.Now's monotonic reading is offset from the process
+// start, so it cannot be compared with the library's slots. The runtime keeps nanotime reachable
+// by go:linkname on purpose (go.dev/issue/67401: "Do not remove or change the type signature"),
+// as it does procPin (see stripeHint).
 //
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
@@ -263,6 +294,7 @@ func wrapSummary(p *C.ap_summary) *Summary {
 	if direct {
 		s.layout = layout
 		s.cellsRef = unsafe.Pointer(C.ap_summary_clone(p))
+		s.layout.hold()
 		s.cells.Store(&s.layout)
 		runtime.AddCleanup(s, freeSummary, s.cellsRef)
 	}
@@ -280,8 +312,11 @@ func freeSummary(p unsafe.Pointer) {
 // histogram's cells, without a cgo call unless the age bucket has just changed. It does nothing
 // after Close.
 func (s *Summary) Record(v uint64) {
-	if c := s.cells.Load(); c == nil || !c.record(v) {
+	if c := s.cells.Load(); c == nil {
 		s.recordCgo(v)
+	} else if !c.record(v) {
+		s.recordCgo(v)
+		c.hold()
 	}
 	// s must stay reachable until the record is done: its cleanup frees the cells.
 	runtime.KeepAlive(s)

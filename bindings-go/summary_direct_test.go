@@ -11,7 +11,8 @@ import (
 )
 
 // Tests of Summary's direct path: Record writing the current histogram's C cells (see
-// summaryCells) instead of calling ap_summary_record.
+// summaryCells) instead of calling ap_summary_record, under the word hold holds until its
+// slot's timer fires.
 
 // directCells returns s's direct-path description, failing the test when Record has none.
 func directCells(t *testing.T, s *Summary) *summaryCells {
@@ -90,6 +91,50 @@ func TestSummaryDirectPathRecordsWhatTheLibraryRecords(t *testing.T) {
 		}
 		direct.Close()
 		called.Close()
+	}
+}
+
+// The held word is the current one from the first record of a slot until the slot's timer
+// fires; then records go through the library until one claims the next slot, which is held in
+// turn.
+func TestSummaryDirectPathHoldsEachSlotUntilItsTimerFires(t *testing.T) {
+	s := MustNewSummary(SummaryOpts{MaxAge: 30 * time.Millisecond, AgeBuckets: 3})
+	defer s.Close()
+	c := directCells(t, s)
+	var ones, fours uint64
+	for c.held.Load() == noWord { // held from creation, or from a record of this slot on
+		s.Record(1)
+		ones++
+	}
+	w := c.held.Load()
+	if w != c.currentWord() || w&c.indexMask >= uint64(len(c.entries)) {
+		t.Fatalf("held %#x, current word %#x", w, c.currentWord())
+	}
+	if !c.record(2) { // only if the slot has just ended
+		if c.held.Load() == w {
+			t.Error("a record under the held word went to the library")
+		}
+		s.recordCgo(2)
+	}
+	for c.held.Load() == w { // nobody records: only the timer lets go of it
+		time.Sleep(time.Millisecond)
+	}
+	if got := c.held.Load(); got != noWord {
+		t.Errorf("after the slot's timer: held %#x, want none", got)
+	}
+	if c.record(3) {
+		t.Error("a record with no held word was written directly")
+	}
+	s.recordCgo(3)
+	for c.held.Load() == noWord { // a later slot, once the library has claimed it
+		s.Record(4)
+		fours++
+	}
+	if next := c.held.Load(); next>>c.indexBits <= w>>c.indexBits || next != c.currentWord() {
+		t.Errorf("held %#x after %#x, current word %#x", next, w, c.currentWord())
+	}
+	if s.Count() != ones+fours+2 || s.Sum() != ones+2+3+4*fours {
+		t.Errorf("Count, Sum = %d, %d, want %d, %d", s.Count(), s.Sum(), ones+fours+2, ones+2+3+4*fours)
 	}
 }
 
