@@ -1927,6 +1927,35 @@ ap_status ap_histogram_record_with_exemplar(const ap_histogram *h,
                                             size_t n_labels,
                                             double timestamp_seconds);
 
+// As ap_counter_add_with_exemplar, with the labels packed in one buffer: `labels_len` bytes
+// at `labels` holding `name\0value\0` per label, one after another (no labels: length 0). For
+// a caller that has them so already (a language binding): no arrays of pointers, no string
+// lengths to find. Same checks and errors; AP_ERR_INVALID_ARGUMENT as well for bytes that are
+// not such pairs (a name without its value, a last part without its NUL). A label name or
+// value cannot hold a NUL here: the NUL ends it.
+//
+// # Safety
+// `c` is NULL or a live handle; `labels` is NULL (only with `labels_len` 0) or holds
+// `labels_len` readable bytes.
+ap_status ap_counter_add_with_exemplar_packed(const ap_counter *c,
+                                              uint64_t n,
+                                              const char *labels,
+                                              size_t labels_len,
+                                              double timestamp_seconds);
+
+// As ap_histogram_record_with_exemplar, with the labels packed in one buffer as for
+// ap_counter_add_with_exemplar_packed. Errors: as ap_counter_add_with_exemplar_packed
+// (nothing is recorded then).
+//
+// # Safety
+// `h` is NULL or a live handle; `labels` is NULL (only with `labels_len` 0) or holds
+// `labels_len` readable bytes.
+ap_status ap_histogram_record_with_exemplar_packed(const ap_histogram *h,
+                                                   uint64_t value,
+                                                   const char *labels,
+                                                   size_t labels_len,
+                                                   double timestamp_seconds);
+
 // Creates an Info with no pairs and stores its handle in *out. Errors: AP_ERR_NULL_POINTER.
 ap_status ap_info_new(ap_info **out);
 

@@ -107,7 +107,13 @@ pub(crate) unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, F
     }
     // SAFETY: checked non-null just above, so by the contract above `s` is a NUL-terminated
     // string valid for `'a`, which is what `CStr::from_ptr` requires.
-    unsafe { CStr::from_ptr(s) }.to_str().map_err(|_| {
+    let s = unsafe { CStr::from_ptr(s) };
+    if s.to_bytes().is_ascii() {
+        // SAFETY: ASCII is UTF-8. The usual string (a name, a hex trace id) takes this path,
+        // which `is_ascii` checks a word at a time, instead of the full decoder's.
+        return Ok(unsafe { std::str::from_utf8_unchecked(s.to_bytes()) });
+    }
+    s.to_str().map_err(|_| {
         Fail::new(
             AP_ERR_INVALID_ARGUMENT,
             format!("{what} is not valid UTF-8"),
@@ -139,6 +145,34 @@ pub(crate) unsafe fn labels<'a>(
             Ok((name, value))
         })
         .collect()
+}
+
+/// As [`labels`], but the pairs of a set of up to 8 (an exemplar's trace_id and span_id) are
+/// built on the stack instead of in a Vec, and handed to `f`: a hot call (a record with an
+/// exemplar) allocates nothing here. Same checks, in the same order.
+///
+/// # Safety
+/// As [`labels`].
+pub(crate) unsafe fn with_labels<'a, R>(
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+    f: impl FnOnce(&[(&'a str, &'a str)]) -> R,
+) -> Result<R, Fail> {
+    const ON_STACK: usize = 8;
+    if n > ON_STACK {
+        // SAFETY: this function's contract is `labels`'.
+        return Ok(f(&unsafe { labels(names, values, n) }?));
+    }
+    let names = input_slice(names, n)?;
+    let values = input_slice(values, n)?;
+    let mut pairs: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
+    for (pair, (&k, &v)) in pairs.iter_mut().zip(names.iter().zip(values)) {
+        // SAFETY: `k` and `v` are elements of `names` and `values`: NULL or NUL-terminated
+        // strings valid for `'a` by the contract above, which is what `utf8` requires.
+        *pair = unsafe { (utf8(k, "label name")?, utf8(v, "label value")?) };
+    }
+    Ok(f(&pairs[..n]))
 }
 
 /// Shared body of the get-or-create calls of both registries (`R`: [`Registry`] or
