@@ -95,32 +95,41 @@ unsafe fn with_packed_labels<'a, R>(
     } else {
         std::str::from_utf8(bytes).map_err(|_| bad("are not valid UTF-8"))?
     };
-    let Some(body) = text.strip_suffix('\0') else {
-        return if text.is_empty() {
-            Ok(f(&[]))
-        } else {
-            Err(bad("must end in a NUL"))
-        };
-    };
+    // One pass over the bytes, a part ending at each NUL (a byte loop: the parts are short, and
+    // a memchr per part cost more than the scan).
     const ON_STACK: usize = 8;
     let mut stack: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
     let mut more = Vec::new();
     let mut n = 0;
-    let mut parts = body.split('\0');
-    while let Some(name) = parts.next() {
-        let value = parts
-            .next()
-            .ok_or_else(|| bad("must be name, value pairs, each followed by a NUL"))?;
+    // `pending`: a name read, its value not yet.
+    let (mut start, mut pending) = (0, None);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != 0 {
+            continue;
+        }
+        // A NUL is ASCII: `start` and `i` are character boundaries.
+        let part = &text[start..i];
+        start = i + 1;
+        let Some(name) = pending.take() else {
+            pending = Some(part);
+            continue;
+        };
         match stack.get_mut(n) {
-            Some(pair) => *pair = (name, value),
+            Some(pair) => *pair = (name, part),
             None => {
                 if more.is_empty() {
                     more.extend_from_slice(&stack);
                 }
-                more.push((name, value));
+                more.push((name, part));
             }
         }
         n += 1;
+    }
+    if start != bytes.len() {
+        return Err(bad("must end in a NUL"));
+    }
+    if pending.is_some() {
+        return Err(bad("must be name, value pairs, each followed by a NUL"));
     }
     Ok(f(if n <= ON_STACK { &stack[..n] } else { &more }))
 }
