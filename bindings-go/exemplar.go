@@ -1,42 +1,52 @@
 package atomicperf
 
 /*
+#cgo noescape apgo_counter_exemplar
+#cgo nocallback apgo_counter_exemplar
+#cgo noescape apgo_histogram_exemplar
+#cgo nocallback apgo_histogram_exemplar
 #include <math.h>
 #include "apgo.h"
 
-// apgo_counter_exemplar adds n with the exemplar described by `packed` (see apgo_lookup; name
-// and help empty).
+// apgo_counter_exemplar adds n with the exemplar whose labels are packed (name\0value\0 per
+// label, len bytes; see packExemplar).
 static ap_status apgo_counter_exemplar(const ap_counter *c, uint64_t n, const char *packed,
-		size_t n_labels, double ts, char **msg) {
-	apgo_lookup l;
-	ap_status s = apgo_lookup_unpack(&l, packed, n_labels, msg);
-	if (s != AP_OK) {
-		return s;
-	}
-	s = ap_counter_add_with_exemplar(c, n, l.names, l.values, n_labels, ts);
-	apgo_lookup_free(&l);
-	return apgo_fail(s, msg);
+		size_t len, double ts, char **msg) {
+	return apgo_fail(ap_counter_add_with_exemplar_packed(c, n, packed, len, ts), msg);
 }
 
 static ap_status apgo_histogram_exemplar(const ap_histogram *h, uint64_t v, const char *packed,
-		size_t n_labels, double ts, char **msg) {
-	apgo_lookup l;
-	ap_status s = apgo_lookup_unpack(&l, packed, n_labels, msg);
-	if (s != AP_OK) {
-		return s;
-	}
-	s = ap_histogram_record_with_exemplar(h, v, l.names, l.values, n_labels, ts);
-	apgo_lookup_free(&l);
-	return apgo_fail(s, msg);
+		size_t len, double ts, char **msg) {
+	return apgo_fail(ap_histogram_record_with_exemplar_packed(h, v, packed, len, ts), msg);
 }
 */
 import "C"
 
 import (
+	"bytes"
 	"math"
 	"time"
 	"unsafe"
 )
+
+// packExemplar writes the labels as ap_counter_add_with_exemplar_packed takes them, name\0value\0
+// per label in the map's order (the library sorts an exemplar's labels itself), in one pass over
+// the map into stack (a new buffer past its size), and returns the bytes. A NUL byte in a name or
+// value gives an error matching [ErrInvalidArgument], as in pack: one count of the NULs of the
+// whole buffer instead of a search per string.
+func packExemplar(op string, labels Labels, stack *[packLen]byte) ([]byte, error) {
+	buf := stack[:0]
+	for k, v := range labels {
+		buf = append(append(buf, k...), 0)
+		buf = append(append(buf, v...), 0)
+	}
+	if bytes.Count(buf, nul) != 2*len(labels) {
+		return nil, newError(op, CodeInvalidArgument, "a name, help text or label contains a NUL byte")
+	}
+	return buf, nil
+}
+
+var nul = []byte{0}
 
 // exemplarTime is the library's timestamp argument: seconds since the Unix epoch, NaN for none
 // (the zero time.Time).
@@ -57,7 +67,7 @@ func exemplarTime(t time.Time) C.double {
 func (c *Counter) AddWithExemplar(n uint64, exemplar Labels, ts time.Time) error {
 	const op = "Counter.AddWithExemplar"
 	var stack [packLen]byte
-	packed, err := pack(op, "", "", exemplar, &stack)
+	packed, err := packExemplar(op, exemplar, &stack)
 	if err != nil {
 		return err
 	}
@@ -67,7 +77,7 @@ func (c *Counter) AddWithExemplar(n uint64, exemplar Labels, ts time.Time) error
 	}
 	defer c.h.release()
 	var msg *C.char
-	return check(op, C.apgo_counter_exemplar(p, C.uint64_t(n), (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))), C.size_t(len(exemplar)), exemplarTime(ts), &msg), msg)
+	return check(op, C.apgo_counter_exemplar(p, C.uint64_t(n), (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))), C.size_t(len(packed)), exemplarTime(ts), &msg), msg)
 }
 
 // IncWithExemplar is AddWithExemplar(1, exemplar, ts).
@@ -83,7 +93,7 @@ func (c *Counter) IncWithExemplar(exemplar Labels, ts time.Time) error {
 func (h *Histogram) RecordWithExemplar(v uint64, exemplar Labels, ts time.Time) error {
 	const op = "Histogram.RecordWithExemplar"
 	var stack [packLen]byte
-	packed, err := pack(op, "", "", exemplar, &stack)
+	packed, err := packExemplar(op, exemplar, &stack)
 	if err != nil {
 		return err
 	}
@@ -93,5 +103,5 @@ func (h *Histogram) RecordWithExemplar(v uint64, exemplar Labels, ts time.Time) 
 	}
 	defer h.h.release()
 	var msg *C.char
-	return check(op, C.apgo_histogram_exemplar(p, C.uint64_t(v), (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))), C.size_t(len(exemplar)), exemplarTime(ts), &msg), msg)
+	return check(op, C.apgo_histogram_exemplar(p, C.uint64_t(v), (*C.char)(unsafe.Pointer(unsafe.SliceData(packed))), C.size_t(len(packed)), exemplarTime(ts), &msg), msg)
 }
