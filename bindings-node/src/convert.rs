@@ -340,6 +340,51 @@ pub(crate) fn to_string(env: Env<'_>, v: Value<'_>, what: &str) -> Result<String
     String::from_utf8(buf).map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))
 }
 
+/// Bytes of the stack buffer of [`with_str`].
+const STACK_STR: usize = 1024;
+
+/// Runs `f` on a string argument's UTF-8 text, as [`to_string`] reads it (the same TypeErrors),
+/// but read with one N-API call into a stack buffer when it fits (`to_string` asks for the
+/// length first, then copies into a new Vec): for a hot call's short string.
+pub(crate) fn with_str<R>(
+    env: Env<'_>,
+    v: Value<'_>,
+    what: &str,
+    f: impl FnOnce(&str) -> Result<R>,
+) -> Result<R> {
+    let mut buf = [0u8; STACK_STR];
+    let mut got = 0usize;
+    // SAFETY: `env` is live, `v` of its scope; `buf` has room for `buf.len()` bytes, the
+    // terminating NUL included.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env.raw(),
+            v.raw(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut got,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Fail::type_error(format!("{what} must be a string")));
+    }
+    // N-API writes whole characters (at most 4 bytes each) and the NUL: 4 bytes or more to
+    // spare mean nothing was cut off.
+    if got + 4 >= buf.len() {
+        return f(&to_string(env, v, what)?);
+    }
+    let bytes = &buf[..got];
+    check_well_formed(env, v, bytes, what)?;
+    let text = if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes)
+            .map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))?
+    };
+    f(text)
+}
+
 /// U+FFFD in UTF-8.
 const REPLACEMENT: [u8; 3] = [0xef, 0xbf, 0xbd];
 

@@ -42,7 +42,7 @@ callbacks! {
     }
 
     /// `counterAddWithExemplar(h, n: number | bigint, exemplar: string, timestamp?: number)`:
-    /// adds `n` and makes the labels (`name\0value\0...`, see `exemplar::read_labels`) the
+    /// adds `n` and makes the labels (`name\0value\0...`, see `exemplar::with_labels`) the
     /// counter's exemplar
     /// (`timestamp` in seconds since the Unix epoch, undefined for none). Core's errors (a bad
     /// name, past 128 characters) are a plain Error with code `AP_ERR_INVALID_ARGUMENT`.
@@ -50,11 +50,9 @@ callbacks! {
         let [h, n, labels, ts] = callback::args::<4>(env, info)?;
         let counter = handle::get::<Counter>(env, h)?;
         let n = convert::to_u64(env, n, "n")?;
-        let labels = exemplar::read_labels(env, labels)?;
-        let ts = exemplar::timestamp(env, ts)?;
-        counter
-            .add_with_exemplar(n, &exemplar::pairs(&labels)?, ts)
-            .map_err(registry_error)?;
+        exemplar::with_labels(env, labels, ts, |pairs, ts| {
+            counter.add_with_exemplar(n, pairs, ts).map_err(registry_error)
+        })?;
         Ok(Value::UNDEFINED)
     }
 

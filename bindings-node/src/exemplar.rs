@@ -16,31 +16,68 @@ pub(crate) fn timestamp(env: Env<'_>, ts: Value<'_>) -> Result<Option<f64>> {
     Ok(Some(convert::to_f64(env, ts, "timestamp")?))
 }
 
-/// The labels argument: one string of `name\0value\0` per label, which `index.js` builds (and
-/// in which it refuses a NUL inside a name or value), read with one string conversion instead of
-/// one per name and value of an array. TypeError for anything else.
-pub(crate) fn read_labels(env: Env<'_>, v: Value<'_>) -> Result<String> {
-    convert::to_string(env, v, "exemplar labels")
+/// Runs `f` on the labels argument — one string of `name\0value\0` per label, which `index.js`
+/// builds (and in which it refuses a NUL inside a name or value), read with one string
+/// conversion instead of one per name and value — as (name, value) pairs borrowed from it, and
+/// on the timestamp argument (see [`timestamp`]). Checked in this order: the labels a string
+/// (TypeError), the timestamp, the pairs (TypeError for an odd number of parts). The string is
+/// read into a stack buffer, the pairs of up to 8 labels built on the stack: nothing allocated.
+pub(crate) fn with_labels<R>(
+    env: Env<'_>,
+    labels: Value<'_>,
+    ts: Value<'_>,
+    f: impl FnOnce(&[(&str, &str)], Option<f64>) -> Result<R>,
+) -> Result<R> {
+    convert::with_str(env, labels, "exemplar labels", |packed| {
+        let ts = timestamp(env, ts)?;
+        const ON_STACK: usize = 8;
+        let mut stack: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
+        let mut more = Vec::new();
+        let mut n = 0;
+        for pair in Pairs::new(packed)? {
+            let pair = pair?;
+            match stack.get_mut(n) {
+                Some(slot) => *slot = pair,
+                None => {
+                    if more.is_empty() {
+                        more.extend_from_slice(&stack);
+                    }
+                    more.push(pair);
+                }
+            }
+            n += 1;
+        }
+        f(if n <= ON_STACK { &stack[..n] } else { &more }, ts)
+    })
 }
 
-/// The pairs of a [`read_labels`] string, borrowed from it; TypeError for an odd number of parts.
-pub(crate) fn pairs(packed: &str) -> Result<Vec<(&str, &str)>> {
-    let Some(body) = packed.strip_suffix('\0') else {
-        return if packed.is_empty() {
-            Ok(Vec::new())
-        } else {
-            Err(Fail::type_error("exemplar labels must end in a NUL"))
-        };
-    };
-    let mut parts = body.split('\0');
-    let mut out = Vec::new();
-    while let Some(name) = parts.next() {
-        let value = parts
-            .next()
-            .ok_or_else(|| Fail::type_error("exemplar labels must be name, value pairs"))?;
-        out.push((name, value));
+/// The pairs of a `name\0value\0...` string, borrowed from it; TypeError for a string that does
+/// not end in a NUL or has an odd number of parts.
+struct Pairs<'a>(Option<std::str::Split<'a, char>>);
+
+impl<'a> Pairs<'a> {
+    fn new(packed: &'a str) -> Result<Self> {
+        match packed.strip_suffix('\0') {
+            Some(body) => Ok(Pairs(Some(body.split('\0')))),
+            None if packed.is_empty() => Ok(Pairs(None)),
+            None => Err(Fail::type_error("exemplar labels must end in a NUL")),
+        }
     }
-    Ok(out)
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = Result<(&'a str, &'a str)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let parts = self.0.as_mut()?;
+        let name = parts.next()?;
+        Some(
+            parts
+                .next()
+                .map(|value| (name, value))
+                .ok_or_else(|| Fail::type_error("exemplar labels must be name, value pairs")),
+        )
+    }
 }
 
 /// `{labels: {name: value}, value, timestamp: number | null}` (timestamp in seconds), or `null`.

@@ -59,11 +59,9 @@ callbacks! {
         let [h, v, labels, ts] = callback::args::<4>(env, info)?;
         let histogram = handle::get::<Histogram>(env, h)?;
         let v = convert::to_u64(env, v, "value")?;
-        let labels = exemplar::read_labels(env, labels)?;
-        let ts = exemplar::timestamp(env, ts)?;
-        histogram
-            .record_with_exemplar(v, &exemplar::pairs(&labels)?, ts)
-            .map_err(registry_error)?;
+        exemplar::with_labels(env, labels, ts, |pairs, ts| {
+            histogram.record_with_exemplar(v, pairs, ts).map_err(registry_error)
+        })?;
         Ok(Value::UNDEFINED)
     }
 

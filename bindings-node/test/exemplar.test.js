@@ -85,3 +85,27 @@ test('exemplars from worker threads land in the same registry series', async () 
   assert.equal(c.get(), 2000)
   assert.equal(c.exemplar().labels.trace_id, 'w999')
 })
+
+test('labels read on the stack or not, up to 8 or more: the same answers', () => {
+  // The labels string is read into a stack buffer when short, the pairs of up to 8 labels
+  // built on the stack; longer strings and larger sets take the general path. A bad set right
+  // after a good one with other names is refused (the library remembers the last names it
+  // checked).
+  const c = new Counter()
+  const small = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`l${i}`, String(i)]))
+  const large = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`l${i}`, String(i)]))
+  for (const labels of [small, large, Object.fromEntries(Object.entries(small).reverse()), {}]) {
+    c.incWithExemplar(labels)
+    assert.deepEqual(Object.keys(c.exemplar().labels), Object.keys(labels).sort())
+    assert.deepEqual(c.exemplar().labels, labels)
+  }
+  const long = '😀'.repeat(300) // 1,200 bytes of UTF-8: past the stack buffer
+  for (const bad of [{ l0: '0', '1l': '1' }, { ...large, __l: 'x' }, { trace_id: long }, { trace_id: '\ud800' }]) {
+    c.incWithExemplar(small)
+    assert.throws(() => c.incWithExemplar(bad), (e) => invalid(e) || typeErr(e))
+  }
+  assert.throws(() => c.incWithExemplar({ trace_id: long }), /at most 128/)
+  c.incWithExemplar({ trace_id: '😀'.repeat(119) })
+  assert.equal(c.exemplar().labels.trace_id, '😀'.repeat(119))
+  assert.equal(c.get(), 4 + 4 + 1)
+})
