@@ -68,6 +68,33 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".to_owned())
 }
 
+/// One label as owned-by-Python strings; TypeError for a name or value that is not a str.
+fn label_pair<'py>(
+    k: Bound<'py, PyAny>,
+    v: Bound<'py, PyAny>,
+) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyString>)> {
+    let k = match k.cast_into::<PyString>() {
+        Ok(k) => k,
+        Err(e) => {
+            return Err(PyTypeError::new_err(format!(
+                "label names must be str, not {}",
+                type_name(e.into_inner().as_any())
+            )))
+        }
+    };
+    let v = match v.cast_into::<PyString>() {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(PyTypeError::new_err(format!(
+                "label values must be str, got {} for label {}",
+                type_name(e.into_inner().as_any()),
+                k.repr()?
+            )))
+        }
+    };
+    Ok((k, v))
+}
+
 /// The labels argument as owned-by-Python strings: `None` or a mapping of str to str.
 fn label_strings<'py>(
     labels: Option<&Bound<'py, PyAny>>,
@@ -78,32 +105,10 @@ fn label_strings<'py>(
     if labels.is_none() {
         return Ok(Vec::new());
     }
-    let pair = |k: Bound<'py, PyAny>, v: Bound<'py, PyAny>| -> PyResult<_> {
-        let k = match k.cast_into::<PyString>() {
-            Ok(k) => k,
-            Err(e) => {
-                return Err(PyTypeError::new_err(format!(
-                    "label names must be str, not {}",
-                    type_name(e.into_inner().as_any())
-                )))
-            }
-        };
-        let v = match v.cast_into::<PyString>() {
-            Ok(v) => v,
-            Err(e) => {
-                return Err(PyTypeError::new_err(format!(
-                    "label values must be str, got {} for label {}",
-                    type_name(e.into_inner().as_any()),
-                    k.repr()?
-                )))
-            }
-        };
-        Ok((k, v))
-    };
     if let Ok(d) = labels.cast::<PyDict>() {
         let mut out = Vec::with_capacity(d.len());
         for (k, v) in d.iter() {
-            out.push(pair(k, v)?);
+            out.push(label_pair(k, v)?);
         }
         return Ok(out);
     }
@@ -112,7 +117,7 @@ fn label_strings<'py>(
         let mut out = Vec::with_capacity(items.len());
         for item in items.iter() {
             let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) = item.extract()?;
-            out.push(pair(k, v)?);
+            out.push(label_pair(k, v)?);
         }
         return Ok(out);
     }
@@ -206,6 +211,32 @@ pub(crate) fn with_labels<R>(
     labels: Option<&Bound<'_, PyAny>>,
     f: impl FnOnce(&[(&str, &str)]) -> Result<R, ap::Error>,
 ) -> PyResult<R> {
+    // A small dict (an exemplar's trace_id and span_id, a usual label set): its strings and
+    // their text on the stack, nothing allocated; the same checks in the same order.
+    const ON_STACK: usize = 8;
+    if let Some(d) = labels.and_then(|l| l.cast::<PyDict>().ok()) {
+        if d.len() <= ON_STACK {
+            let mut owned: [Option<(Bound<'_, PyString>, Bound<'_, PyString>)>; ON_STACK] =
+                Default::default();
+            let mut n = 0;
+            for (k, v) in d.iter() {
+                if n == ON_STACK {
+                    // More items than its length said (changed meanwhile): the general path.
+                    n += 1;
+                    break;
+                }
+                owned[n] = Some(label_pair(k, v)?);
+                n += 1;
+            }
+            if n <= ON_STACK {
+                let mut pairs = [("", ""); ON_STACK];
+                for (pair, (k, v)) in pairs.iter_mut().zip(owned.iter().flatten()) {
+                    *pair = (k.to_str()?, v.to_str()?);
+                }
+                return f(&pairs[..n]).map_err(to_pyerr);
+            }
+        }
+    }
     let owned = label_strings(labels)?;
     let mut pairs = Vec::with_capacity(owned.len());
     for (k, v) in &owned {

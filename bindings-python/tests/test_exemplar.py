@@ -80,6 +80,35 @@ def test_bad_arguments():
     assert c.get() == 0 and h.count() == 0
 
 
+def test_small_and_large_label_dicts_and_mappings_take_the_same_checks():
+    # Up to 8 labels of a dict are read on the stack, more (or another mapping) into a list:
+    # the same answers either way, and a bad set right after a good one with other names is
+    # refused (the library remembers the names it checked last).
+    c = Counter()
+    small = {f"l{i}": str(i) for i in range(8)}
+    large = {f"l{i}": str(i) for i in range(9)}
+    for labels in (small, large, dict(reversed(list(small.items()))), {}):
+        c.inc_with_exemplar(labels)
+        got, _, _ = c.exemplar()
+        assert got == labels and list(got) == sorted(labels)
+    for bad in (
+        {**small, "l0x": 1},
+        {"l0": "0", "l1": 1},
+        {**large, "l9": 1},
+        {"l0": "0", "1l": "1"},
+        {**large, "__l": "x"},
+        {"l0": "\ud800"},
+    ):
+        c.inc_with_exemplar(small)
+        with pytest.raises((TypeError, ValueError, UnicodeEncodeError)):
+            c.inc_with_exemplar(bad)
+    with pytest.raises(TypeError, match="label values must be str"):
+        c.inc_with_exemplar({"l0": 1})
+    with pytest.raises(TypeError, match="label names must be str"):
+        c.inc_with_exemplar({1: "x"})
+    assert c.get() == 4 + 6
+
+
 def test_collector_carries_exemplars_to_prometheus_client():
     prometheus_client = pytest.importorskip("prometheus_client")
     from atomicperf.prometheus import Collector
