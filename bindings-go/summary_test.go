@@ -47,13 +47,15 @@ func TestSummaryQuantilesOfKnownDataAreWithinThePrecision(t *testing.T) {
 }
 
 func TestSummaryWindowExpiresAfterAShortMaxAgeWhileCountAndSumStay(t *testing.T) {
-	s := MustNewSummary(SummaryOpts{MaxAge: 40 * time.Millisecond, AgeBuckets: 2})
+	// 600 ms in 2 steps of 300 ms: the record is still in the window right after it even on a
+	// loaded machine (a goroutine descheduled for a whole step between the two calls would not).
+	s := MustNewSummary(SummaryOpts{MaxAge: 600 * time.Millisecond, AgeBuckets: 2})
 	defer s.Close()
 	s.Record(7)
 	if got, err := s.Quantile(0.5); err != nil || got != 7 {
 		t.Fatalf("Quantile(0.5) = %d, %v, want 7", got, err)
 	}
-	time.Sleep(200 * time.Millisecond) // far past MaxAge, whatever the coarse clock's resolution
+	time.Sleep(1500 * time.Millisecond) // far past MaxAge, whatever the coarse clock's resolution
 	if _, err := s.Quantile(0.5); !errors.Is(err, ErrEmpty) {
 		t.Errorf("Quantile after MaxAge: %v, want ErrEmpty", err)
 	}
