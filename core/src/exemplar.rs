@@ -241,9 +241,13 @@ impl Slot {
         }
         let tail = chunks.remainder();
         if !tail.is_empty() {
-            let mut bytes = [0u8; 8];
-            bytes[..tail.len()].copy_from_slice(tail);
-            self.text[packed.len() / 8].store(u64::from_le_bytes(bytes), Ordering::Relaxed);
+            // Assembled in a register: a word loaded from bytes just copied onto the stack one
+            // by one waits for those stores (a failed store-to-load forward, in the profile).
+            let word = tail
+                .iter()
+                .rev()
+                .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            self.text[packed.len() / 8].store(word, Ordering::Relaxed);
         }
         self.seq.store(s + 2, Ordering::Release);
     }
