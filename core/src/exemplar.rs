@@ -658,9 +658,9 @@ mod tests {
         assert!(err.to_string().contains("at most 128"), "{err}");
         // And the cache still sorts: the next good call packs by name.
         pack(&[("trace_id", "1"), ("span_id", "2")], &mut scratch).unwrap();
-        assert_eq!(scratch.packed, b"span_id\02\0trace_id\01\0");
+        assert_eq!(scratch.packed, b"span_id\x002\x00trace_id\x001\x00");
         pack(&[("b", "1"), ("a", "2")], &mut scratch).unwrap();
-        assert_eq!(scratch.packed, b"a\02\0b\01\0");
+        assert_eq!(scratch.packed, b"a\x002\x00b\x001\x00");
     }
 
     #[test]

@@ -51,8 +51,7 @@ pub(crate) fn check_label_set<'a>(
     // allocation for the usual set.
     let mut first: [&str; 16] = [""; 16];
     let mut more: Vec<&str> = Vec::new();
-    let mut n = 0;
-    for name in names {
+    for (n, name) in names.into_iter().enumerate() {
         check(name)?;
         if first[..n.min(first.len())].contains(&name) || more.contains(&name) {
             return Err(Error::InvalidArgument(format!(
@@ -63,7 +62,6 @@ pub(crate) fn check_label_set<'a>(
             Some(slot) => *slot = name,
             None => more.push(name),
         }
-        n += 1;
     }
     Ok(())
 }
