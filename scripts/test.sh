@@ -41,7 +41,7 @@ step "Node tests" scripts/test-node.sh
 step "Python, Go and Node on one shared-memory segment" scripts/test-cross-language.sh
 # After the language steps: a real Prometheus scrapes exporters in Rust, Python and Node.
 step "Prometheus: promtool and a real scrape" scripts/test-prometheus.sh
-step "Pushgateway: push, push-add, delete from C, Go, Python and Node" scripts/test-pushgateway.sh
+step "Pushgateway: push, push-add, delete from Rust, C, Go, Python and Node" scripts/test-pushgateway.sh
 step "Soak (50 s)" scripts/soak.sh 10
 step "README examples (C, Go, Python, Node; Rust ran as doctests)" python3 scripts/test_readme.py
 # Fuzzers, bounded: the C ABI and shared-registry segment files under ASan (coverage-guided,
