@@ -63,10 +63,12 @@ for platform in "${AP_PLATFORMS[@]}"; do
     fi
     apgo_link_libs "${go_dir%%_*}" >/dev/null # fails here, not in a user's build, for an unknown GOOS
 
-    echo "dist-go: $go_dir: cargo rustc --release -p atomicperf-ffi --lib --crate-type staticlib --target $triple"
+    # Without the default feature push: Go pushes with net/http, and the C library's HTTP
+    # transport would bring glibc's getaddrinfo into every static Go binary (see ffi/Cargo.toml).
+    echo "dist-go: $go_dir: cargo rustc --release -p atomicperf-ffi --no-default-features --lib --crate-type staticlib --target $triple"
     log="$(mktemp)"
-    cargo rustc --release --locked -p atomicperf-ffi --lib --crate-type staticlib --target "$triple" \
-        -- --print native-static-libs 2>&1 | tee "$log"
+    cargo rustc --release --locked -p atomicperf-ffi --no-default-features --lib --crate-type staticlib \
+        --target "$triple" -- --print native-static-libs 2>&1 | tee "$log"
     # What rustc says the archive needs must be what link_<goos>_<goarch>.go passes (minus -lc and
     # -lgcc_s, which gcc adds itself). rustc prints it only when it compiles the crate.
     needs="$(sed -n 's/.*native-static-libs: //p' "$log" | tail -1)"

@@ -1,12 +1,20 @@
 use std::ffi::c_char;
+#[cfg(feature = "push")]
 use std::time::Duration;
 
+#[cfg(feature = "push")]
 use atomicperf::{Error, PushMethod, Pushgateway, Registry, SharedRegistry};
 
+#[cfg(feature = "push")]
 use crate::handle::borrow;
-use crate::registry::{labels, utf8, write_text, ApRegistry};
+use crate::registry::{labels, utf8, write_text};
+#[cfg(feature = "push")]
+use crate::registry::ApRegistry;
+#[cfg(feature = "push")]
 use crate::shared_registry::ApSharedRegistry;
-use crate::status::{ap_status, guard, Fail, Out};
+#[cfg(feature = "push")]
+use crate::status::Fail;
+use crate::status::{ap_status, guard, Out};
 
 /// The path of a Prometheus Pushgateway group, "/metrics/job/<job>{/<label>/<value>}", written
 /// into `buf` followed by a NUL, its length without the NUL to *len (the buffer protocol of
@@ -90,16 +98,20 @@ pub unsafe extern "C" fn ap_pushgateway_url(
     })
 }
 
+#[cfg(feature = "push")]
 /// ap_registry_push method: PUT, the body replaces every metric of the group (push).
 pub const AP_PUSH: u32 = 0;
+#[cfg(feature = "push")]
 /// ap_registry_push method: POST, the body replaces only the group's metric families that it
 /// names (push-add).
 pub const AP_PUSH_ADD: u32 = 1;
 
+#[cfg(feature = "push")]
 /// A push's gateway (with its time-out), job and grouping labels, checked before any export is
 /// made or request sent.
 type Group<'a> = (Pushgateway, &'a str, Vec<(&'a str, &'a str)>);
 
+#[cfg(feature = "push")]
 /// The gateway, job and grouping labels of a C call, checked.
 ///
 /// # Safety
@@ -124,6 +136,7 @@ unsafe fn group<'a>(
     Ok((pushgateway, job, grouping))
 }
 
+#[cfg(feature = "push")]
 /// The push method a C caller named.
 fn push_method(method: u32) -> Result<PushMethod, Error> {
     match method {
@@ -135,6 +148,7 @@ fn push_method(method: u32) -> Result<PushMethod, Error> {
     }
 }
 
+#[cfg(feature = "push")]
 /// Pushes the registry's AP_FORMAT_PROMETHEUS export to the Pushgateway at `gateway`
 /// ("http://host:port", optionally with a path prefix; without a scheme, http:// is assumed) as
 /// the group `job` with the n_labels grouping labels label_names[i] = label_values[i] (encoded
@@ -184,6 +198,7 @@ pub unsafe extern "C" fn ap_registry_push(
     })
 }
 
+#[cfg(feature = "push")]
 /// As ap_registry_push, for a shared registry (every process's values, combined).
 ///
 /// # Safety
@@ -218,6 +233,7 @@ pub unsafe extern "C" fn ap_shared_registry_push(
     })
 }
 
+#[cfg(feature = "push")]
 /// Deletes the group `job` + grouping labels, and all its metrics, from the Pushgateway at
 /// `gateway` (DELETE), bounded by `timeout_ms` (0: 30 s). Errors: as ap_registry_push, without
 /// its handle.
