@@ -7,9 +7,9 @@ use atomicperf::{Error, PushMethod, Pushgateway, Registry, SharedRegistry};
 
 #[cfg(feature = "push")]
 use crate::handle::borrow;
-use crate::registry::{labels, utf8, write_text};
 #[cfg(feature = "push")]
 use crate::registry::ApRegistry;
+use crate::registry::{labels, utf8, write_text};
 #[cfg(feature = "push")]
 use crate::shared_registry::ApSharedRegistry;
 #[cfg(feature = "push")]
