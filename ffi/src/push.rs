@@ -149,6 +149,44 @@ fn push_method(method: u32) -> Result<PushMethod, Error> {
 }
 
 #[cfg(feature = "push")]
+/// The body of ap_registry_push and ap_shared_registry_push: the registry of handle `r` (an
+/// `R`), exported after the group is checked, sent with `method`.
+///
+/// # Safety
+/// `r` is NULL or a live handle of an `R`; the strings and label arrays are as `group` requires.
+#[allow(clippy::too_many_arguments)]
+unsafe fn push_export<R, RH>(
+    what: &str,
+    r: *const RH,
+    method: u32,
+    gateway: *const c_char,
+    job: *const c_char,
+    label_names: *const *const c_char,
+    label_values: *const *const c_char,
+    n_labels: usize,
+    timeout_ms: u32,
+    export: impl FnOnce(&R) -> String,
+) -> ap_status {
+    guard(what, || {
+        // SAFETY: `r` is NULL or a live handle of an `R` for the whole call (# Safety above).
+        let registry = unsafe { borrow::<R, RH>(r) }?;
+        let method = push_method(method)?;
+        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
+        let (gw, job, grouping) = unsafe {
+            group(
+                gateway,
+                job,
+                label_names,
+                label_values,
+                n_labels,
+                timeout_ms,
+            )
+        }?;
+        Ok(gw.send(method, job, &grouping, &export(registry))?)
+    })
+}
+
+#[cfg(feature = "push")]
 /// Pushes the registry's AP_FORMAT_PROMETHEUS export to the Pushgateway at `gateway`
 /// ("http://host:port", optionally with a path prefix; without a scheme, http:// is assumed) as
 /// the group `job` with the n_labels grouping labels label_names[i] = label_values[i] (encoded
@@ -179,23 +217,21 @@ pub unsafe extern "C" fn ap_registry_push(
     n_labels: usize,
     timeout_ms: u32,
 ) -> ap_status {
-    guard("ap_registry_push", || {
-        // SAFETY: `r` is NULL or a live registry handle for the whole call (# Safety above).
-        let registry = unsafe { borrow::<Registry, _>(r) }?;
-        let method = push_method(method)?;
-        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
-        let (gw, job, grouping) = unsafe {
-            group(
-                gateway,
-                job,
-                label_names,
-                label_values,
-                n_labels,
-                timeout_ms,
-            )
-        }?;
-        Ok(gw.send(method, job, &grouping, &registry.export_prometheus())?)
-    })
+    // SAFETY: the caller guarantees the # Safety above, which is `push_export`'s for a Registry.
+    unsafe {
+        push_export(
+            "ap_registry_push",
+            r,
+            method,
+            gateway,
+            job,
+            label_names,
+            label_values,
+            n_labels,
+            timeout_ms,
+            Registry::export_prometheus,
+        )
+    }
 }
 
 #[cfg(feature = "push")]
@@ -214,23 +250,22 @@ pub unsafe extern "C" fn ap_shared_registry_push(
     n_labels: usize,
     timeout_ms: u32,
 ) -> ap_status {
-    guard("ap_shared_registry_push", || {
-        // SAFETY: `r` is NULL or a live shared registry handle for the whole call (# Safety).
-        let registry = unsafe { borrow::<SharedRegistry, _>(r) }?;
-        let method = push_method(method)?;
-        // SAFETY: the strings and label arrays are as `group` requires (# Safety above).
-        let (gw, job, grouping) = unsafe {
-            group(
-                gateway,
-                job,
-                label_names,
-                label_values,
-                n_labels,
-                timeout_ms,
-            )
-        }?;
-        Ok(gw.send(method, job, &grouping, &registry.export_prometheus())?)
-    })
+    // SAFETY: the caller guarantees the # Safety above, which is `push_export`'s for a
+    // SharedRegistry.
+    unsafe {
+        push_export(
+            "ap_shared_registry_push",
+            r,
+            method,
+            gateway,
+            job,
+            label_names,
+            label_values,
+            n_labels,
+            timeout_ms,
+            SharedRegistry::export_prometheus,
+        )
+    }
 }
 
 #[cfg(feature = "push")]
