@@ -3,7 +3,7 @@ use std::ffi::c_char;
 use atomicperf::{Counter, Histogram};
 
 use crate::handle::borrow;
-use crate::registry::with_labels;
+use crate::registry::{text, with_labels};
 use crate::status::{ap_status, guard, input_slice, Fail, AP_ERR_INVALID_ARGUMENT};
 
 /// The timestamp argument: NaN means none.
@@ -89,12 +89,7 @@ unsafe fn with_packed_labels<'a, R>(
 ) -> Result<R, Fail> {
     let bad = |what: &str| Fail::new(AP_ERR_INVALID_ARGUMENT, format!("exemplar labels {what}"));
     let bytes: &'a [u8] = input_slice(labels.cast::<u8>(), len)?;
-    let text = if bytes.is_ascii() {
-        // SAFETY: ASCII is UTF-8.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
-    } else {
-        std::str::from_utf8(bytes).map_err(|_| bad("are not valid UTF-8"))?
-    };
+    let text = text(bytes).ok_or_else(|| bad("are not valid UTF-8"))?;
     // One pass over the bytes, a part ending at each NUL (a byte loop: the parts are short, and
     // a memchr per part cost more than the scan).
     const ON_STACK: usize = 8;

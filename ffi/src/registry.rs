@@ -108,17 +108,22 @@ pub(crate) unsafe fn utf8<'a>(s: *const c_char, what: &str) -> Result<&'a str, F
     // SAFETY: checked non-null just above, so by the contract above `s` is a NUL-terminated
     // string valid for `'a`, which is what `CStr::from_ptr` requires.
     let s = unsafe { CStr::from_ptr(s) };
-    if s.to_bytes().is_ascii() {
-        // SAFETY: ASCII is UTF-8. The usual string (a name, a hex trace id) takes this path,
-        // which `is_ascii` checks a word at a time, instead of the full decoder's.
-        return Ok(unsafe { std::str::from_utf8_unchecked(s.to_bytes()) });
-    }
-    s.to_str().map_err(|_| {
+    text(s.to_bytes()).ok_or_else(|| {
         Fail::new(
             AP_ERR_INVALID_ARGUMENT,
             format!("{what} is not valid UTF-8"),
         )
     })
+}
+
+/// `bytes` as UTF-8 text, if they are. The usual string (a name, a hex trace id) is ASCII, which
+/// `is_ascii` checks a word at a time, instead of the full decoder's byte-by-byte walk.
+pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).ok()
 }
 
 /// The `n` (name, value) label pairs from two parallel string arrays.
