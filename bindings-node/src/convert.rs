@@ -311,29 +311,33 @@ pub(crate) fn undefined(env: Env<'_>) -> Result<Value<'_>> {
 
 // ---- Strings -------------------------------------------------------------------------------
 
+/// `napi_get_value_string_utf8` of `v`: with `buf`, the UTF-8 bytes written into it (at most
+/// `buf.len() - 1`, then a NUL); with an empty `buf`, the length only. Its status, and the bytes
+/// written or the length.
+#[inline(always)]
+fn read_utf8(env: Env<'_>, v: Value<'_>, buf: &mut [u8]) -> (sys::napi_status, usize) {
+    let mut len = 0usize;
+    let ptr = if buf.is_empty() {
+        ptr::null_mut()
+    } else {
+        buf.as_mut_ptr().cast()
+    };
+    // SAFETY: `env` is live, `v` of its scope; `ptr` is NULL (the length only) or has room for
+    // `buf.len()` bytes, the terminating NUL included.
+    let status =
+        unsafe { sys::napi_get_value_string_utf8(env.raw(), v.raw(), ptr, buf.len(), &mut len) };
+    (status, len)
+}
+
 /// A string argument; TypeError for any other type, and for a string that is not well-formed
 /// UTF-16 (see [`check_well_formed`]).
 pub(crate) fn to_string(env: Env<'_>, v: Value<'_>, what: &str) -> Result<String> {
-    let mut len = 0usize;
-    // SAFETY: `env` is live, `v` of its scope; a NULL buffer asks for the length only.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(env.raw(), v.raw(), ptr::null_mut(), 0, &mut len)
-    };
+    let (status, len) = read_utf8(env, v, &mut []);
     if status != sys::Status::napi_ok {
         return Err(Fail::type_error(format!("{what} must be a string")));
     }
     let mut buf = vec![0u8; len + 1];
-    // SAFETY: `env` is live, `v` a string of its scope; `buf` has room for `buf.len()` bytes,
-    // the terminating NUL included.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(
-            env.raw(),
-            v.raw(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut len,
-        )
-    };
+    let (status, len) = read_utf8(env, v, &mut buf);
     check(status, "reading a string")?;
     buf.truncate(len);
     check_well_formed(env, v, &buf, what)?;
@@ -353,18 +357,7 @@ pub(crate) fn with_str<R>(
     f: impl FnOnce(&str) -> Result<R>,
 ) -> Result<R> {
     let mut buf = [0u8; STACK_STR];
-    let mut got = 0usize;
-    // SAFETY: `env` is live, `v` of its scope; `buf` has room for `buf.len()` bytes, the
-    // terminating NUL included.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(
-            env.raw(),
-            v.raw(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut got,
-        )
-    };
+    let (status, got) = read_utf8(env, v, &mut buf);
     if status != sys::Status::napi_ok {
         return Err(Fail::type_error(format!("{what} must be a string")));
     }
@@ -459,13 +452,8 @@ pub(crate) fn with_bytes<R>(
     what: &str,
     f: impl FnOnce(&[u8]) -> R + Send,
 ) -> Result<R> {
-    let mut len = 0usize;
-    // A string first: the common case for keys.
-    // SAFETY: `env` is live, `v` of its scope; a NULL buffer asks for the length only (and the
-    // status says whether `v` is a string).
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(env.raw(), v.raw(), ptr::null_mut(), 0, &mut len)
-    };
+    // A string first: the common case for keys (the status says whether `v` is one).
+    let (status, len) = read_utf8(env, v, &mut []);
     match status {
         sys::Status::napi_ok => {
             let mut stack = [0u8; STACK_STRING];
@@ -476,18 +464,7 @@ pub(crate) fn with_bytes<R>(
                 heap.resize(len + 1, 0);
                 &mut heap
             };
-            let mut got = 0usize;
-            // SAFETY: `env` is live, `v` a string of its scope; `buf` has room for
-            // `buf.len()` bytes, the terminating NUL included.
-            let status = unsafe {
-                sys::napi_get_value_string_utf8(
-                    env.raw(),
-                    v.raw(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    &mut got,
-                )
-            };
+            let (status, got) = read_utf8(env, v, buf);
             check(status, "reading a string")?;
             check_well_formed(env, v, &buf[..got], what)?;
             return Ok(f(&buf[..got]));
