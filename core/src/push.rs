@@ -357,18 +357,19 @@ impl Pushgateway {
                 .send(body),
             PushMethod::Delete => self.agent.delete(&url).call(),
         };
-        let what = format!("{} {url}", method.http_method());
+        // Named in every error: "PUT http://...". Formatted only for an error.
+        let m = method.http_method();
         let mut response = match sent {
             Ok(response) => response,
             Err(ureq::Error::Timeout(_)) => {
                 return Err(Error::Io(format!(
-                    "{what}: the Pushgateway did not answer within {:?}",
+                    "{m} {url}: the Pushgateway did not answer within {:?}",
                     self.timeout
                 )))
             }
             Err(e) => {
                 return Err(Error::Io(format!(
-                    "{what}: could not reach the Pushgateway: {e}"
+                    "{m} {url}: could not reach the Pushgateway: {e}"
                 )))
             }
         };
@@ -384,7 +385,7 @@ impl Pushgateway {
             .unwrap_or_default();
         let reason = reason.trim();
         Err(Error::Io(format!(
-            "{what}: the Pushgateway answered {status}{}{reason}",
+            "{m} {url}: the Pushgateway answered {status}{}{reason}",
             if reason.is_empty() { "" } else { ": " }
         )))
     }
