@@ -34,6 +34,7 @@ Exit status 1 on the first failure, with the seed and iteration to replay it and
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -112,6 +113,16 @@ def random_name(rng: random.Random) -> str:
     return rng.choice(first) + "".join(rng.choice(rest) for _ in range(rng.randint(0, 8)))
 
 
+def is_label_name(name: str) -> bool:
+    """The data model's label name: [a-zA-Z_][a-zA-Z0-9_]*."""
+    return (
+        bool(name)
+        and name[0].isascii()
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+    )
+
+
 def random_label_name(rng: random.Random) -> str:
     r = rng.random()
     if r < 0.05:
@@ -176,11 +187,7 @@ class Model:
         if not ok_name:
             return "invalid metric name"
         for l in labels:
-            if (
-                not l
-                or not (l[0].isascii() and (l[0].isalpha() or l[0] == "_"))
-                or not all(c.isascii() and (c.isalnum() or c == "_") for c in l)
-            ):
+            if not is_label_name(l):
                 return "invalid label name"
             if l.startswith("__"):
                 return "reserved label name"
@@ -260,21 +267,18 @@ def build(rng: random.Random) -> tuple[atomicperf.Registry, Model, list[str]]:
             if len(labels) != len(label_names):
                 continue  # a name drawn twice: the dict cannot express it
             want = model.expect(kind, name, labels, hist_opts)
-            try:
-                if kind == "histogram":
-                    kwargs = dict(hist_opts or {})
-                    metric = reg.histogram(name, help, labels=labels, **kwargs)
-                else:
-                    metric = getattr(reg, kind)(name, help, labels=labels)
-            except ValueError as e:
-                if want is None:
-                    raise AssertionError(f"{kind} {name!r} {labels!r} refused: {e}") from None
-                log.append(f"refused {kind} {name!r} ({want})")
+            if kind == "histogram":
+                make = functools.partial(reg.histogram, **dict(hist_opts or {}))
+            else:
+                make = getattr(reg, kind)
+            ok, metric = attempt(
+                lambda: make(name, help, labels=labels),  # noqa: B023 - called at once
+                want,
+                f"{kind} {name!r} {labels!r}",
+                log,
+            )
+            if not ok:
                 continue
-            if want is not None:
-                raise AssertionError(
-                    f"{kind} {name!r} {labels!r} accepted, expected refusal: {want}"
-                )
             series = model.register(kind, name, help, labels, hist_opts)
             names.append(name)
             record(rng, kind, metric, series)
@@ -322,14 +326,28 @@ def valid_label_name(rng: random.Random, taken: set[str]) -> str:
     while True:
         name = random_label_name(rng)
         if (
-            name
-            and (name[0].isascii() and (name[0].isalpha() or name[0] == "_"))
-            and all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+            is_label_name(name)
             and not name.startswith("__")
             and name not in ("le", "quantile")
             and name not in taken
         ):
             return name
+
+
+def attempt(call, want: str | None, what: str, log: list[str]) -> tuple[bool, object]:
+    """Runs `call`, which must succeed when `want` is None and else be refused with ValueError
+    (`want` says why; the refusal is logged): (True, its result) or (False, None). The other
+    outcome is an AssertionError."""
+    try:
+        result = call()
+    except ValueError as e:
+        if want is None:
+            raise AssertionError(f"{what} refused: {e}") from None
+        log.append(f"refused {what} ({want})")
+        return False, None
+    if want is not None:
+        raise AssertionError(f"{what} accepted, expected refusal: {want}")
+    return True, result
 
 
 def exemplar_labels(rng: random.Random) -> tuple[dict[str, str], str | None]:
@@ -371,23 +389,16 @@ def add_exemplars(rng: random.Random, reg, model: Model, log: list[str]) -> None
                 metric = reg.histogram(name, fam["help"], labels=series["labels"], **fam["opts"])
                 args = (rng.choice([0, 999, 10**9, rng.randint(0, 10**12)]), labels, ts)
                 call = metric.record_with_exemplar
-            try:
-                call(*args)
-            except ValueError as e:
-                if why is None:
-                    raise AssertionError(f"exemplar {labels!r} on {name!r} refused: {e}") from None
-                log.append(f"refused exemplar on {name!r} ({why})")
+            what = f"exemplar {labels!r} on {name!r}"
+            if not attempt(lambda: call(*args), why, what, log)[0]:  # noqa: B023 - called at once
                 continue
-            if why is not None:
-                raise AssertionError(f"exemplar {labels!r} on {name!r} accepted: {why}")
             if fam["kind"] == "counter":
                 series["value"] += n
+                series["exemplar"] = labels
             else:
                 series["count"] += 1
                 # One exemplar per bucket is kept; the check wants this one on some bucket.
                 series.setdefault("exemplars", []).append(labels)
-                continue
-            series["exemplar"] = labels
             log.append(f"exemplar on {name!r}")
 
 
