@@ -3,10 +3,12 @@
 //   timer.record(ns, ok)   vs a plain JS object of the same fields (count, errors, total, min,
 //                          max) updated in JS, and vs prom-client Histogram.observe / Summary.observe;
 //   asyncRecorder.record   vs a direct histogram.record (the update it defers).
-// Each case: a warm-up pass, then the best of 5 timed passes. Usage: node bench/metrics.js [--iterations N] [--json]
+// Each case: a warm-up pass, then the best of 5 rounds that time every case in turn
+// (bench/rounds.js). Usage: node bench/metrics.js [--iterations N] [--json]
 
 const { Timer, Histogram, AsyncRecorder } = require('..')
 const promClient = require('prom-client')
+const { bestPerCall } = require('./rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -22,18 +24,6 @@ for (let i = 0, x = 12345; i < VALUES.length; i++) {
   VALUES[i] = 1000 + (x % 1_000_000_000)
 }
 const MASK = VALUES.length - 1
-
-function measure(run, n = N) {
-  run(Math.min(n, 100_000))
-  let best = Infinity
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint()
-    run(n)
-    const ns = Number(process.hrtime.bigint() - start) / n
-    if (ns < best) best = ns
-  }
-  return best
-}
 
 const timer = new Timer()
 const plain = { count: 0, errors: 0, total: 0, min: Infinity, max: -Infinity }
@@ -55,20 +45,19 @@ const recorder = new AsyncRecorder(queued, { capacity: 1 << 20 })
 // prom-client's Summary keeps a t-digest and is much slower: fewer iterations keep the run short.
 const SUMMARY_N = Math.max(10_000, Math.floor(N / 10))
 const cases = {
-  'atomicperf timer.record(ns, ok)': [(n) => { for (let i = 0; i < n; i++) timer.record(VALUES[i & MASK], (i & 15) !== 0) }],
-  'plain JS object record': [(n) => { for (let i = 0; i < n; i++) plainRecord(plain, VALUES[i & MASK], (i & 15) !== 0) }],
-  'prom-client histogram.observe(v)': [(n) => { for (let i = 0; i < n; i++) promHistogram.observe(VALUES[i & MASK]) }],
-  'prom-client summary.observe(v)': [(n) => { for (let i = 0; i < n; i++) promSummary.observe(VALUES[i & MASK]) }, SUMMARY_N],
-  'atomicperf histogram.record(v)': [(n) => { for (let i = 0; i < n; i++) direct.record(VALUES[i & MASK]) }],
-  'atomicperf asyncRecorder.record(v)': [(n) => { for (let i = 0; i < n; i++) recorder.record(VALUES[i & MASK]) }],
+  'atomicperf timer.record(ns, ok)': (n) => { for (let i = 0; i < n; i++) timer.record(VALUES[i & MASK], (i & 15) !== 0) },
+  'plain JS object record': (n) => { for (let i = 0; i < n; i++) plainRecord(plain, VALUES[i & MASK], (i & 15) !== 0) },
+  'prom-client histogram.observe(v)': (n) => { for (let i = 0; i < n; i++) promHistogram.observe(VALUES[i & MASK]) },
+  'prom-client summary.observe(v)': { run: (n) => { for (let i = 0; i < n; i++) promSummary.observe(VALUES[i & MASK]) }, n: SUMMARY_N },
+  'atomicperf histogram.record(v)': (n) => { for (let i = 0; i < n; i++) direct.record(VALUES[i & MASK]) },
+  'atomicperf asyncRecorder.record(v)': {
+    run: (n) => { for (let i = 0; i < n; i++) recorder.record(VALUES[i & MASK]) },
+    after: () => recorder.flush(60_000), // every pass starts with room in the queue
+  },
 }
 
 async function main() {
-  const results = {}
-  for (const [name, [run, n]] of Object.entries(cases)) {
-    results[name] = measure(run, n)
-    if (name.includes('asyncRecorder')) await recorder.flush(60_000) // start every round with room
-  }
+  const results = await bestPerCall(cases, { n: N, rounds: ROUNDS })
   await recorder.flush(60_000)
   const applied = recorder.applied
   const dropped = recorder.dropped

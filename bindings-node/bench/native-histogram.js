@@ -7,7 +7,7 @@
 //   prom-client histogram.observe(s)   a classic histogram with the default buckets
 // The issue's target: nativeHistogram.record within 1.2x of histogram.record.
 // Each case: a warm-up pass, then the best of many short timed passes (25 of 200,000 calls by
-// default), the cases interleaved pass by pass, so that a noisy moment of a shared machine hits
+// default), the cases interleaved pass by pass (bench/rounds.js), so that a noisy moment of a shared machine hits
 // them alike and the best pass of each is a quiet one.
 // Usage: node bench/native-histogram.js [--iterations N] [--rounds R] [--json]
 
@@ -15,6 +15,7 @@ const ap = require('..')
 const { Histogram, NativeHistogram } = ap
 const internals = ap[Symbol.for('atomicperf.internals')]
 const promClient = require('prom-client')
+const { bestPerCall } = require('./rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -54,20 +55,8 @@ const cases = {
   'prom-client histogram.observe(s)': (n) => { for (let i = 0; i < n; i++) prom.observe(SECONDS[i & MASK]) },
 }
 
-function main() {
-  const best = {}
-  for (const [name, run] of Object.entries(cases)) {
-    run(Math.min(N, 100_000))
-    best[name] = Infinity
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, run] of Object.entries(cases)) {
-      const start = process.hrtime.bigint()
-      run(N)
-      const ns = Number(process.hrtime.bigint() - start) / N
-      if (ns < best[name]) best[name] = ns
-    }
-  }
+async function main() {
+  const best = await bestPerCall(cases, { n: N, rounds: ROUNDS })
   const record = best['atomicperf nativeHistogram.record(s)']
   const ratios = [
     ['nativeHistogram.record / histogram.record (target <= 1.2)', record / best['atomicperf histogram.record(ns)']],
@@ -89,4 +78,7 @@ function main() {
   for (const [name, r] of ratios) console.log(`  ${name.padEnd(60)} ${r.toFixed(2)}`)
 }
 
-main()
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})

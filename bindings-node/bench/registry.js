@@ -7,11 +7,12 @@
 //   look-up + inc() on both;
 //   export of 10,000 series (counters with one label): registry.metrics() vs prom-client's
 //     await register.metrics().
-// Each case: a warm-up pass, then the best of 5 timed passes.
+// Each case: a warm-up pass, then the best of 5 rounds that time every case in turn (bench/rounds.js).
 // Usage: node bench/registry.js [--iterations N] [--series N] [--json]
 
 const ap = require('..')
 const promClient = require('prom-client')
+const { bestPerCall } = require('./rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -22,30 +23,6 @@ const N = option('--iterations', 1_000_000)
 const SERIES = option('--series', 10_000)
 const ROUNDS = 5
 const internals = ap[Symbol.for('atomicperf.internals')]
-
-function measure(run, n = N) {
-  run(Math.min(n, 100_000))
-  let best = Infinity
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint()
-    run(n)
-    const ns = Number(process.hrtime.bigint() - start) / n
-    if (ns < best) best = ns
-  }
-  return best
-}
-
-async function measureAsync(run) {
-  await run()
-  let best = Infinity
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint()
-    await run()
-    const ns = Number(process.hrtime.bigint() - start)
-    if (ns < best) best = ns
-  }
-  return best
-}
 
 async function main() {
   // ---- look-up of an existing labelled metric
@@ -58,26 +35,29 @@ async function main() {
   // Results go to an array, so that V8 cannot optimise the look-ups' allocations away.
   const out = new Array(8)
   const UNCACHED_N = Math.max(10_000, Math.floor(N / 20)) // a native call and a new buffer each: slower
-  const lookup = {
-    'atomicperf registry.counter(name, {labels})': measure((n) => {
+  const lookup = await bestPerCall({
+    'atomicperf registry.counter(name, {labels})': (n) => {
       for (let i = 0; i < n; i++) out[i & 7] = registry.counter('lookup_total', { labels })
-    }),
-    'atomicperf look-up past the thread cache': measure((n) => {
-      for (let i = 0; i < n; i++) out[i & 7] = internals.registry.counterUncached(registry, 'lookup_total', labels)
-    }, UNCACHED_N),
-    "prom-client counter.labels({a: 'b'})": measure((n) => {
+    },
+    'atomicperf look-up past the thread cache': {
+      run: (n) => {
+        for (let i = 0; i < n; i++) out[i & 7] = internals.registry.counterUncached(registry, 'lookup_total', labels)
+      },
+      n: UNCACHED_N,
+    },
+    "prom-client counter.labels({a: 'b'})": (n) => {
       for (let i = 0; i < n; i++) out[i & 7] = promCounter.labels(labels)
-    }),
-    "prom-client counter.labels('b')": measure((n) => {
+    },
+    "prom-client counter.labels('b')": (n) => {
       for (let i = 0; i < n; i++) out[i & 7] = promCounter.labels('b')
-    }),
-    'atomicperf registry.counter(...).inc()': measure((n) => {
+    },
+    'atomicperf registry.counter(...).inc()': (n) => {
       for (let i = 0; i < n; i++) registry.counter('lookup_total', { labels }).inc()
-    }),
-    "prom-client counter.labels({a: 'b'}).inc()": measure((n) => {
+    },
+    "prom-client counter.labels({a: 'b'}).inc()": (n) => {
       for (let i = 0; i < n; i++) promCounter.labels(labels).inc()
-    }),
-  }
+    },
+  }, { n: N, rounds: ROUNDS })
   if (out[0] === 42) console.log('')
 
   // ---- export of SERIES series
@@ -93,10 +73,10 @@ async function main() {
   if (!ours.includes(`series_total{id="${SERIES - 1}"} ${SERIES}`) || !theirs.includes(`series_total{id="${SERIES - 1}"} ${SERIES}`)) {
     throw new Error('the two exports disagree')
   }
-  const exportNs = {
-    [`atomicperf registry.metrics() (${SERIES} series)`]: await measureAsync(async () => big.metrics()),
-    [`prom-client await register.metrics() (${SERIES} series)`]: await measureAsync(() => promBig.metrics()),
-  }
+  const exportNs = await bestPerCall({
+    [`atomicperf registry.metrics() (${SERIES} series)`]: () => { big.metrics() },
+    [`prom-client await register.metrics() (${SERIES} series)`]: () => promBig.metrics(),
+  }, { n: 1, rounds: ROUNDS })
 
   const [ourExport, theirExport] = Object.values(exportNs)
   const ratios = {

@@ -7,9 +7,10 @@
 //                                  vs ledger.transfer once per transfer (target: >= 10x cheaper).
 // Single-threaded: the plain JS baselines cannot be shared across threads at all, so these ratios
 // are the price of crossing into Rust, not a contention result. Each case: a warm-up pass, then
-// the best of 5 timed passes. Usage: node bench/state.js [--iterations N] [--json]
+// the best of 5 rounds that time every case in turn (bench/rounds.js). Usage: node bench/state.js [--iterations N] [--json]
 
 const { ShardedMap, Ledger } = require('..')
+const { bestPerCall } = require('./rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -18,18 +19,6 @@ const option = (name, fallback) => {
 }
 const N = option('--iterations', 1_000_000)
 const ROUNDS = 5
-
-function measure(run, n = N) {
-  run(Math.min(n, 100_000))
-  let best = Infinity
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint()
-    run(n)
-    const ns = Number(process.hrtime.bigint() - start) / n
-    if (ns < best) best = ns
-  }
-  return best
-}
 
 const KEYS = 1024
 const MASK = KEYS - 1
@@ -87,26 +76,32 @@ cases['atomicperf ledger.transferMany(1,000), per transfer'] = (n) => {
   for (let i = 0; i < n / BATCH; i++) sink += ledger.transferMany(batches[i & 7]).length
 }
 
-const results = {}
-for (const [name, run] of Object.entries(cases)) results[name] = measure(run)
-if (sink === 42) console.log('') // keep the reads alive
+async function main() {
+  const results = await bestPerCall(cases, { n: N, rounds: ROUNDS })
+  if (sink === 42) console.log('') // keep the reads alive
 
-const ratios = {
-  'shardedMap.get / Map.get': results['atomicperf shardedMap.get(key)'] / results['JS Map.get(key)'],
-  'shardedMap.getString / Map.get': results['atomicperf shardedMap.getString(key)'] / results['JS Map.get(key)'],
-  'ledger.transfer / plain JS transfer': results['atomicperf ledger.transfer'] / results['plain JS object transfer'],
-}
-// Above 1: the batch is cheaper per transfer (target >= 10x).
-const batchGain = results['atomicperf ledger.transfer'] / results['atomicperf ledger.transferMany(1,000), per transfer']
-if (ledger.totalBigInt() !== BigInt(ACCOUNTS) * 1_000_000_000n) throw new Error('ledger total not conserved')
+  const ratios = {
+    'shardedMap.get / Map.get': results['atomicperf shardedMap.get(key)'] / results['JS Map.get(key)'],
+    'shardedMap.getString / Map.get': results['atomicperf shardedMap.getString(key)'] / results['JS Map.get(key)'],
+    'ledger.transfer / plain JS transfer': results['atomicperf ledger.transfer'] / results['plain JS object transfer'],
+  }
+  // Above 1: the batch is cheaper per transfer (target >= 10x).
+  const batchGain = results['atomicperf ledger.transfer'] / results['atomicperf ledger.transferMany(1,000), per transfer']
+  if (ledger.totalBigInt() !== BigInt(ACCOUNTS) * 1_000_000_000n) throw new Error('ledger total not conserved')
 
-if (args.includes('--json')) {
-  console.log(JSON.stringify({ nsPerOp: results, ratios, transferManyGain: batchGain }, null, 2))
-} else {
-  console.log(`atomicperf state benchmark (node ${process.version}, ${N} iterations, best of ${ROUNDS})`)
-  for (const [name, ns] of Object.entries(results)) console.log(`  ${name.padEnd(40)} ${ns.toFixed(1).padStart(8)} ns/op`)
-  console.log('ratios (>1: atomicperf slower; single-threaded, so a plain JS structure is the floor):')
-  for (const [name, r] of Object.entries(ratios)) console.log(`  ${name.padEnd(40)} ${r.toFixed(2).padStart(8)}x`)
-  const verdict = batchGain >= 10 ? 'met' : 'MISSED'
-  console.log(`transferMany(1,000) cheaper per transfer than transfer by ${batchGain.toFixed(2)}x (target >= 10x: ${verdict})`)
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ nsPerOp: results, ratios, transferManyGain: batchGain }, null, 2))
+  } else {
+    console.log(`atomicperf state benchmark (node ${process.version}, ${N} iterations, best of ${ROUNDS})`)
+    for (const [name, ns] of Object.entries(results)) console.log(`  ${name.padEnd(40)} ${ns.toFixed(1).padStart(8)} ns/op`)
+    console.log('ratios (>1: atomicperf slower; single-threaded, so a plain JS structure is the floor):')
+    for (const [name, r] of Object.entries(ratios)) console.log(`  ${name.padEnd(40)} ${r.toFixed(2).padStart(8)}x`)
+    const verdict = batchGain >= 10 ? 'met' : 'MISSED'
+    console.log(`transferMany(1,000) cheaper per transfer than transfer by ${batchGain.toFixed(2)}x (target >= 10x: ${verdict})`)
+  }
 }
+
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})

@@ -29,6 +29,7 @@ import timeit
 
 import atomicperf
 import prometheus_client
+from _rounds import best_per_call
 
 
 class Empty:
@@ -134,14 +135,10 @@ RATIOS = [
 
 
 def measure(number: int, repeat: int) -> dict[str, float]:
-    results = {}
     with tempfile.TemporaryDirectory() as directory:
         env = setup_objects(directory)
-        for key, _label, stmt in CASES:
-            timer = timeit.Timer(stmt, globals=env)
-            timer.timeit(number // 10)  # warm up caches and branch predictors
-            results[key] = min(timer.repeat(repeat=repeat, number=number)) / number * 1e9
-    return results
+        timers = {key: (timeit.Timer(stmt, globals=env), number) for key, _label, stmt in CASES}
+        return {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
 
 
 def main() -> int:

@@ -17,6 +17,7 @@ import json
 import timeit
 
 import prometheus_client
+from _rounds import best_per_call
 from atomicperf import Registry
 
 
@@ -33,11 +34,8 @@ def main() -> None:
         "atomicperf": lambda: reg.export(),
         "prometheus_client": lambda: prometheus_client.generate_latest(prometheus_client.REGISTRY),
     }
-    us = {}
-    for name, scrape in cases.items():
-        scrape()
-        runs = timeit.repeat(scrape, number=args.number, repeat=args.repeat)
-        us[name] = min(runs) / args.number * 1e6
+    timers = {name: (timeit.Timer(scrape), args.number) for name, scrape in cases.items()}
+    us = {k: s * 1e6 for k, s in best_per_call(timers, args.repeat).items()}
 
     def families(text: str) -> int:
         return sum(line.startswith("# TYPE ") for line in text.splitlines())

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import prometheus_client
+from _rounds import best_per_call
 from atomicperf import Registry
 
 
@@ -61,11 +62,8 @@ def main() -> None:
             0.043, exemplar=traces[i]
         ),
     }
-    ns = {}
-    for name, f in cases.items():
-        run = loop(f)
-        run()
-        ns[name] = min(timeit.repeat(run, number=1, repeat=args.repeat)) / args.number * 1e9
+    timers = {name: (timeit.Timer(loop(f)), 1) for name, f in cases.items()}
+    ns = {k: s / args.number * 1e9 for k, s in best_per_call(timers, args.repeat).items()}
     net = ns
     ratios = {
         "atomicperf counter": net["atomicperf counter inc_with_exemplar"]

@@ -23,6 +23,7 @@ import threading
 import timeit
 
 import atomicperf
+from _rounds import best_per_call
 
 
 class LockedTimer:
@@ -74,11 +75,8 @@ def measure(number: int, repeat: int) -> tuple[dict[str, float], dict[str, int]]
         "summary": atomicperf.Summary(),
         "rec": rec,
     }
-    results = {}
-    for key, _label, stmt in CASES:
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(number // 10)
-        results[key] = min(t.repeat(repeat=repeat, number=number)) / number * 1e9
+    timers = {key: (timeit.Timer(stmt, globals=env), number) for key, _label, stmt in CASES}
+    results = {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
     rec.flush()
     rec.close()
     return results, {"enqueued": rec.enqueued, "applied": rec.applied, "dropped": rec.dropped}

@@ -26,6 +26,7 @@ import timeit
 from typing import Any
 
 import atomicperf
+from _rounds import best_per_call
 
 CASES = [
     ("loop", "timeit loop, `pass`", "pass"),
@@ -70,14 +71,12 @@ def environment() -> dict[str, Any]:
 
 def measure(number: int, repeat: int) -> dict[str, float]:
     env = environment()
-    results = {}
-    for key, _label, stmt in CASES:
-        if key == "prom_hist" and "prom" not in env:
-            continue
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(number // 10)
-        results[key] = min(t.repeat(repeat=repeat, number=number)) / number * 1e9
-    return results
+    timers = {
+        key: (timeit.Timer(stmt, globals=env), number)
+        for key, _label, stmt in CASES
+        if not (key == "prom_hist" and "prom" not in env)
+    }
+    return {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
 
 
 def main() -> int:

@@ -27,6 +27,7 @@ import timeit
 
 import atomicperf
 import prometheus_client
+from _rounds import best_per_call
 from atomicperf.prometheus import Collector
 
 LOOKUP_CASES = [
@@ -87,11 +88,8 @@ def measure(number: int, repeat: int, series: int) -> dict[str, float]:
     prom = prometheus_client.Counter("x", "looked up", ["a"], registry=None)
     prom.labels(a="b")
     env = {"reg": reg, "prom": prom}
-    ns = {}
-    for key, _label, stmt in LOOKUP_CASES:
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(number // 10)
-        ns[key] = min(t.repeat(repeat=repeat, number=number)) / number * 1e9
+    timers = {key: (timeit.Timer(stmt, globals=env), number) for key, _label, stmt in LOOKUP_CASES}
+    ns = {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
 
     big = atomicperf.Registry()
     prom_reg = prometheus_client.CollectorRegistry()
@@ -108,10 +106,8 @@ def measure(number: int, repeat: int, series: int) -> dict[str, float]:
         "generate_latest": prometheus_client.generate_latest,
     }
     export_repeat = max(3, repeat // 3)
-    for key, _label, stmt in EXPORT_CASES:
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(1)
-        ns[key] = min(t.repeat(repeat=export_repeat, number=1)) * 1e9
+    timers = {key: (timeit.Timer(stmt, globals=env), 1) for key, _label, stmt in EXPORT_CASES}
+    ns.update({k: s * 1e9 for k, s in best_per_call(timers, export_repeat).items()})
     return ns
 
 

@@ -48,6 +48,7 @@ from typing import Any
 
 import atomicperf
 import prometheus_client
+from _rounds import best_per_call
 from prometheus_client import CollectorRegistry, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -121,11 +122,8 @@ def measure_record(directory: str, number: int, repeat: int) -> dict[str, float]
         "prom_mp_observe": "prom_mp.observe(0.00125)",
         "prom_observe": "prom_local.observe(0.00125)",
     }
-    ns = {}
-    for key, stmt in cases.items():
-        timer = timeit.Timer(stmt, globals=env)
-        timer.timeit(number // 10)
-        ns[key] = min(timer.repeat(repeat=repeat, number=number)) / number * 1e9
+    timers = {key: (timeit.Timer(stmt, globals=env), number) for key, stmt in cases.items()}
+    ns = {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
     shared.unlink()
     return ns
 

@@ -31,6 +31,7 @@ import timeit
 from array import array
 
 import atomicperf
+from _rounds import best_per_call
 
 
 class LockedDict:
@@ -113,6 +114,12 @@ CASES = [
 BATCH = 1_000
 PER_BATCH = {"ap_transfer_many", "ap_transfer_many_array"}
 
+
+def per_call(key: str) -> int:
+    """Operations per timed call of case ``key``: a batch's transfers, or one."""
+    return BATCH if key in PER_BATCH else 1
+
+
 RATIOS = [
     ("Lock-guarded dict get / atomicperf ShardedMap.get", "locked_get", "ap_get"),
     ("plain dict.get / atomicperf ShardedMap.get", "dict_get", "ap_get"),
@@ -155,13 +162,11 @@ def measure(number: int, repeat: int) -> dict[str, float]:
         "batch": [(1, 2, 5)] * BATCH,
         "batch_array": array("q", [1, 2, 5] * BATCH),
     }
-    results = {}
-    for key, _label, stmt in CASES:
-        per = BATCH if key in PER_BATCH else 1
-        calls = max(number // per, 10)
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(max(calls // 10, 1))
-        results[key] = min(t.repeat(repeat=repeat, number=calls)) / calls / per * 1e9
+    timers = {
+        key: (timeit.Timer(stmt, globals=env), max(number // per_call(key), 10))
+        for key, _label, stmt in CASES
+    }
+    results = {k: s / per_call(k) * 1e9 for k, s in best_per_call(timers, repeat).items()}
     assert ledger.total() == 0 and ledger.balance(2) > 0
     return results
 
