@@ -21,7 +21,8 @@ const calls = native
 // can emit directly instead of looking the property up on every call.
 const {
   counterNew, counterInc, counterAdd, counterGet, counterGetBigInt, counterStripes, counterCells, counterRefs,
-  counterAddWithExemplar, counterExemplar, histogramRecordWithExemplar, histogramExemplars,
+  counterAddWithExemplar, counterAddWithExemplarPairs, counterExemplar,
+  histogramRecordWithExemplar, histogramRecordWithExemplarPairs, histogramExemplars,
   gaugeNew, gaugeGet, gaugeSet, gaugeAdd, gaugeSub, gaugeInc, gaugeDec, gaugeSetMax, gaugeSetMin, gaugeCells, gaugeRefs,
   histogramNew, histogramRecord, histogramRecordN, histogramCount, histogramCountBigInt,
   histogramSum, histogramSumBigInt, histogramMin, histogramMax, histogramMean, histogramQuantile,
@@ -154,6 +155,40 @@ function exemplarLabels(labels) {
   }
   return packed
 }
+
+/**
+ * Records with an exemplar: through `pairs(h, x, [name1, value1, [name2, value2,]] [ts])` when
+ * `labels` is an object of at most two labels whose values are strings (the usual trace_id and
+ * span_id: passed as they are, with no string built per call; the number of arguments says which
+ * are there, so none is passed as undefined), otherwise through `packed(h, x,
+ * exemplarLabels(labels), ts)`. Both paths make the same checks (NULs and label names in the
+ * core on the first) and record the same exemplar.
+ */
+function withExemplar(pairs, packed, h, x, labels, timestamp) {
+  if (labels !== null && typeof labels === 'object' && !Array.isArray(labels)) {
+    const keys = Object.keys(labels)
+    if (keys.length === 0) {
+      return timestamp === undefined ? pairs(h, x) : pairs(h, x, exemplarTime(timestamp))
+    }
+    if (keys.length <= 2) {
+      const n1 = keys[0]
+      const v1 = labels[n1]
+      if (typeof v1 === 'string') {
+        if (keys.length === 1) {
+          return timestamp === undefined ? pairs(h, x, n1, v1) : pairs(h, x, n1, v1, exemplarTime(timestamp))
+        }
+        const n2 = keys[1]
+        const v2 = labels[n2]
+        if (typeof v2 === 'string') {
+          return timestamp === undefined
+            ? pairs(h, x, n1, v1, n2, v2)
+            : pairs(h, x, n1, v1, n2, v2, exemplarTime(timestamp))
+        }
+      }
+    }
+  }
+  return packed(h, x, exemplarLabels(labels), exemplarTime(timestamp))
+}
 const TWO_POW_64N = 2n ** 64n
 
 /**
@@ -240,12 +275,12 @@ class Counter {
    * with `timestamp` (a Date, or none): one native call.
    */
   incWithExemplar(labels, timestamp) {
-    counterAddWithExemplar(this.#h, 1, exemplarLabels(labels), exemplarTime(timestamp))
+    withExemplar(counterAddWithExemplarPairs, counterAddWithExemplar, this.#h, 1, labels, timestamp)
   }
 
   /** Adds `n` with an exemplar, as incWithExemplar. */
   addWithExemplar(n, labels, timestamp) {
-    counterAddWithExemplar(this.#h, n, exemplarLabels(labels), exemplarTime(timestamp))
+    withExemplar(counterAddWithExemplarPairs, counterAddWithExemplar, this.#h, n, labels, timestamp)
   }
 
   /** The latest exemplar, `{ labels, value, timestamp }` (timestamp in seconds or null), or null. */
@@ -421,7 +456,7 @@ class Histogram {
    * bucket `v` falls in, stamped with `timestamp` (a Date, or none): one native call.
    */
   recordWithExemplar(v, labels, timestamp) {
-    histogramRecordWithExemplar(this.#h, v, exemplarLabels(labels), exemplarTime(timestamp))
+    withExemplar(histogramRecordWithExemplarPairs, histogramRecordWithExemplar, this.#h, v, labels, timestamp)
   }
 
   /** The latest exemplar of each exported bucket (`+Inf` last; one outside a registry), or null. */

@@ -148,6 +148,16 @@ pub(crate) unsafe fn run(
 /// The first `N` arguments; missing ones are `undefined` (N-API fills them in).
 #[inline(always)]
 pub(crate) fn args<'s, const N: usize>(env: Env<'s>, info: Info<'s>) -> Result<[Value<'s>; N]> {
+    Ok(args_counted::<N>(env, info)?.0)
+}
+
+/// The first `N` arguments (missing ones `undefined`), and how many the caller passed (which
+/// may be more than `N`).
+#[inline(always)]
+pub(crate) fn args_counted<'s, const N: usize>(
+    env: Env<'s>,
+    info: Info<'s>,
+) -> Result<([Value<'s>; N], usize)> {
     let mut argc = N;
     let mut argv = [ptr::null_mut(); N];
     // SAFETY: `info` is the running callback's (only `run` makes an `Info`), `env` its
@@ -165,7 +175,7 @@ pub(crate) fn args<'s, const N: usize>(env: Env<'s>, info: Info<'s>) -> Result<[
     check(status, "reading the arguments")?;
     // SAFETY: napi_ok: every slot holds an argument, or the `undefined` N-API filled in, of the
     // callback's scope.
-    Ok(argv.map(|v| unsafe { Value::from_raw(v) }))
+    Ok((argv.map(|v| unsafe { Value::from_raw(v) }), argc))
 }
 
 /// An N-API callback.

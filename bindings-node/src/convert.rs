@@ -344,38 +344,70 @@ pub(crate) fn to_string(env: Env<'_>, v: Value<'_>, what: &str) -> Result<String
     String::from_utf8(buf).map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))
 }
 
-/// Bytes of the stack buffer of [`with_str`].
+/// Bytes of the stack buffer of [`with_strs`].
 const STACK_STR: usize = 1024;
 
-/// Runs `f` on a string argument's UTF-8 text, as [`to_string`] reads it (the same TypeErrors),
-/// but read with one N-API call into a stack buffer when it fits (`to_string` asks for the
-/// length first, then copies into a new Vec): for a hot call's short string.
-pub(crate) fn with_str<R>(
+/// Runs `f` on the UTF-8 text of `N` string arguments, as [`to_string`] reads each (the same
+/// TypeErrors), but read with one N-API call each into one stack buffer, left uninitialised
+/// (N-API writes what is read), when they fit in it together; otherwise each into a `String` of
+/// its own. For a hot call's short strings: nothing allocated, nothing zeroed.
+pub(crate) fn with_strs<const N: usize, R>(
     env: Env<'_>,
-    v: Value<'_>,
+    vals: [Value<'_>; N],
     what: &str,
-    f: impl FnOnce(&str) -> Result<R>,
+    f: impl FnOnce([&str; N]) -> Result<R>,
 ) -> Result<R> {
-    let mut buf = [0u8; STACK_STR];
-    let (status, got) = read_utf8(env, v, &mut buf);
-    if status != sys::Status::napi_ok {
-        return Err(Fail::type_error(format!("{what} must be a string")));
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); STACK_STR];
+    // Where each string's bytes are in `buf`: each is followed by the NUL N-API writes.
+    let mut spans = [(0usize, 0usize); N];
+    let mut at = 0;
+    for (span, &v) in spans.iter_mut().zip(&vals) {
+        // `at` < STACK_STR: each string read so far left 4 bytes or more of room after it.
+        let room = &mut buf[at..];
+        let mut len = 0usize;
+        // SAFETY: `env` is live, `v` of its scope; `room` has room for `room.len()` bytes, the
+        // terminating NUL included, and N-API only writes into it.
+        let status = unsafe {
+            sys::napi_get_value_string_utf8(
+                env.raw(),
+                v.raw(),
+                room.as_mut_ptr().cast(),
+                room.len(),
+                &mut len,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            return Err(Fail::type_error(format!("{what} must be a string")));
+        }
+        // N-API writes whole characters (at most 4 bytes each) and the NUL: 4 bytes or more to
+        // spare mean nothing was cut off.
+        if len + 4 >= room.len() {
+            let owned = vals
+                .iter()
+                .map(|&v| to_string(env, v, what))
+                .collect::<Result<Vec<_>>>()?;
+            return f(std::array::from_fn(|i| owned[i].as_str()));
+        }
+        // SAFETY: napi_ok: N-API initialised the first `len` bytes of `room` (and a NUL).
+        let bytes = unsafe { std::slice::from_raw_parts(room.as_ptr().cast::<u8>(), len) };
+        check_well_formed(env, v, bytes, what)?;
+        *span = (at, len);
+        at += len + 1;
     }
-    // N-API writes whole characters (at most 4 bytes each) and the NUL: 4 bytes or more to
-    // spare mean nothing was cut off.
-    if got + 4 >= buf.len() {
-        return f(&to_string(env, v, what)?);
+    // SAFETY: every byte before `at` was initialised by N-API above (each string and its NUL).
+    let read = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), at) };
+    let mut texts = [""; N];
+    for (text, &(start, len)) in texts.iter_mut().zip(&spans) {
+        let bytes = &read[start..start + len];
+        *text = if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8.
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        } else {
+            std::str::from_utf8(bytes)
+                .map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))?
+        };
     }
-    let bytes = &buf[..got];
-    check_well_formed(env, v, bytes, what)?;
-    let text = if bytes.is_ascii() {
-        // SAFETY: ASCII is UTF-8.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
-    } else {
-        std::str::from_utf8(bytes)
-            .map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))?
-    };
-    f(text)
+    f(texts)
 }
 
 /// U+FFFD in UTF-8.
@@ -387,7 +419,8 @@ const REPLACEMENT: [u8; 3] = [0xef, 0xbf, 0xbd];
 /// A TypeError with code `AP_ERR_INVALID_ARGUMENT`, as the C ABI refuses invalid UTF-8.
 #[inline(always)]
 fn check_well_formed(env: Env<'_>, v: Value<'_>, utf8: &[u8], what: &str) -> Result<()> {
-    if !utf8.windows(3).any(|w| w == REPLACEMENT) {
+    // U+FFFD is not ASCII: most strings are, and this scan is a word at a time.
+    if utf8.is_ascii() || !utf8.windows(3).any(|w| w == REPLACEMENT) {
         return Ok(());
     }
     let mut len = 0usize;

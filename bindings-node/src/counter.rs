@@ -56,6 +56,20 @@ callbacks! {
         Ok(Value::UNDEFINED)
     }
 
+    /// `counterAddWithExemplarPairs(h, n: number | bigint, [name1, value1, [name2, value2,]]
+    /// [timestamp: number])`: `counterAddWithExemplar` for an exemplar of at most two labels
+    /// given as strings, the path `index.js` takes for the usual ones; the number of arguments
+    /// tells which are there (see `exemplar::with_pairs`).
+    fn counter_add_with_exemplar_pairs(env, info) {
+        let ([h, n, r0, r1, r2, r3, r4], argc) = callback::args_counted::<7>(env, info)?;
+        let counter = handle::get::<Counter>(env, h)?;
+        let n = convert::to_u64(env, n, "n")?;
+        exemplar::with_pairs(env, [r0, r1, r2, r3, r4], argc, |pairs, ts| {
+            counter.add_with_exemplar(n, pairs, ts).map_err(registry_error)
+        })?;
+        Ok(Value::UNDEFINED)
+    }
+
     /// `counterExemplar(h): {labels, value, timestamp} | null`: the latest exemplar.
     fn counter_exemplar(env, info) {
         let [h] = callback::args::<1>(env, info)?;
@@ -112,6 +126,10 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!("counterInc", counter_inc),
     export!("counterAdd", counter_add),
     export!("counterAddWithExemplar", counter_add_with_exemplar),
+    export!(
+        "counterAddWithExemplarPairs",
+        counter_add_with_exemplar_pairs
+    ),
     export!("counterExemplar", counter_exemplar),
     export!("counterGet", counter_get),
     export!("counterGetBigInt", counter_get_bigint),

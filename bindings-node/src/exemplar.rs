@@ -28,7 +28,7 @@ pub(crate) fn with_labels<R>(
     ts: Value<'_>,
     f: impl FnOnce(&[(&str, &str)], Option<f64>) -> Result<R>,
 ) -> Result<R> {
-    convert::with_str(env, labels, "exemplar labels", |packed| {
+    convert::with_strs(env, [labels], "exemplar labels", |[packed]| {
         let ts = timestamp(env, ts)?;
         const ON_STACK: usize = 8;
         let mut stack: [(&str, &str); ON_STACK] = [("", ""); ON_STACK];
@@ -49,6 +49,40 @@ pub(crate) fn with_labels<R>(
         }
         f(if n <= ON_STACK { &stack[..n] } else { &more }, ts)
     })
+}
+
+/// Runs `f` on the exemplar of a `...WithExemplarPairs(h, x, ...rest)` call: at most two labels
+/// given as arguments instead of packed (`index.js` passes the usual trace_id and span_id this
+/// way), then the timestamp in seconds if there is one: `rest` is `[name1, value1, [name2,
+/// value2,]] [timestamp]`, and `argc` (every argument, `h` and `x` included) tells which: no
+/// `typeof` per call. Nothing is packed, flattened or split: the strings are read into one stack
+/// buffer. The timestamp is checked first, then the strings (TypeError for one that is not a
+/// string).
+pub(crate) fn with_pairs<R>(
+    env: Env<'_>,
+    rest: [Value<'_>; 5],
+    argc: usize,
+    f: impl FnOnce(&[(&str, &str)], Option<f64>) -> Result<R>,
+) -> Result<R> {
+    if argc > 7 {
+        return Err(Fail::type_error("too many arguments"));
+    }
+    let rest = &rest[..argc.saturating_sub(2)];
+    let (ts, strings) = if rest.len() % 2 == 1 {
+        let (last, strings) = rest.split_last().expect("an odd length is not 0");
+        (Some(convert::to_f64(env, *last, "timestamp")?), strings)
+    } else {
+        (None, rest)
+    };
+    let what = "an exemplar label name or value";
+    match *strings {
+        [] => f(&[], ts),
+        [n1, v1] => convert::with_strs(env, [n1, v1], what, |[n1, v1]| f(&[(n1, v1)], ts)),
+        [n1, v1, n2, v2] => convert::with_strs(env, [n1, v1, n2, v2], what, |[n1, v1, n2, v2]| {
+            f(&[(n1, v1), (n2, v2)], ts)
+        }),
+        _ => unreachable!("an even length of at most 4"),
+    }
 }
 
 /// The pairs of a `name\0value\0...` string, borrowed from it; TypeError for a string that does

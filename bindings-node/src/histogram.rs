@@ -65,6 +65,20 @@ callbacks! {
         Ok(Value::UNDEFINED)
     }
 
+    /// `histogramRecordWithExemplarPairs(h, v: number | bigint, [name1, value1, [name2, value2,]]
+    /// [timestamp: number])`: `histogramRecordWithExemplar` for an exemplar of at most two labels
+    /// given as strings; the number of arguments tells which are there (see
+    /// `exemplar::with_pairs`).
+    fn histogram_record_with_exemplar_pairs(env, info) {
+        let ([h, v, r0, r1, r2, r3, r4], argc) = callback::args_counted::<7>(env, info)?;
+        let histogram = handle::get::<Histogram>(env, h)?;
+        let v = convert::to_u64(env, v, "value")?;
+        exemplar::with_pairs(env, [r0, r1, r2, r3, r4], argc, |pairs, ts| {
+            histogram.record_with_exemplar(v, pairs, ts).map_err(registry_error)
+        })?;
+        Ok(Value::UNDEFINED)
+    }
+
     /// `histogramExemplars(h): ({labels, value, timestamp} | null)[]`: the latest exemplar of
     /// each exported bucket, `+Inf` last (one entry outside a registry).
     fn histogram_exemplars(env, info) {
@@ -215,6 +229,10 @@ pub(crate) const EXPORTS: &[Export] = &[
     export!(
         "histogramRecordWithExemplar",
         histogram_record_with_exemplar
+    ),
+    export!(
+        "histogramRecordWithExemplarPairs",
+        histogram_record_with_exemplar_pairs
     ),
     export!("histogramExemplars", histogram_exemplars),
     export!("histogramCount", histogram_count),

@@ -109,3 +109,69 @@ test('labels read on the stack or not, up to 8 or more: the same answers', () =>
   assert.equal(c.exemplar().labels.trace_id, '😀'.repeat(119))
   assert.equal(c.get(), 4 + 4 + 1)
 })
+
+test('up to two string labels go as arguments, others packed: the same exemplars and errors', () => {
+  // index.js passes an exemplar of at most two labels with string values to the native call as
+  // they are, and packs any other into one string. Each pair below gives the same label set both
+  // ways (a number value forces the packed path), with and without a timestamp.
+  const c = new Counter()
+  const h = new Histogram()
+  const at = new Date(1700000000250)
+  const sets = [
+    [{}, {}],
+    [{ trace_id: 'abc' }, { trace_id: 'abc' }],
+    [{ trace_id: 'abc', span_id: '7' }, { trace_id: 'abc', span_id: 7 }],
+    [{ span_id: '7', trace_id: 'é😀' }, { trace_id: 'é😀', span_id: 7 }],
+    [{ trace_id: 'x'.repeat(120) }, { trace_id: 'x'.repeat(120), ...{} }],
+  ]
+  for (const [argsPath, packedPath] of sets) {
+    for (const ts of [undefined, at]) {
+      const seen = []
+      for (const labels of [argsPath, packedPath]) {
+        c.addWithExemplar(3, labels, ts)
+        h.recordWithExemplar(43, labels, ts)
+        seen.push([c.exemplar(), h.exemplars()])
+      }
+      assert.deepEqual(seen[0], seen[1], JSON.stringify([argsPath, ts]))
+      assert.deepEqual(seen[0][0].labels, Object.fromEntries(Object.entries(argsPath).sort()))
+      assert.equal(seen[0][0].timestamp, ts === undefined ? null : 1700000000.25)
+    }
+  }
+  const before = [c.get(), h.count()]
+  for (const bad of [{ 'a\0': 'v' }, { a: 'v\0' }, { a: 'v', 'b\0': 'w' }, { a: 'v', b: '\0' }, { a: 'v', '1b': 'w' }, { a: 'v', a_: 'x'.repeat(125) }]) {
+    for (const ts of [undefined, at]) {
+      assert.throws(() => c.incWithExemplar(bad, ts), invalid, JSON.stringify(bad))
+      assert.throws(() => h.recordWithExemplar(5, bad, ts), invalid, JSON.stringify(bad))
+    }
+  }
+  for (const bad of [{ a: '\udc00' }, { a: 'v', b: 'w\ud800' }]) {
+    assert.throws(() => c.incWithExemplar(bad), typeErr)
+    assert.throws(() => c.incWithExemplar(bad, at), typeErr)
+  }
+  assert.throws(() => c.incWithExemplar({ a: 'v' }, new Date(NaN)), invalid)
+  assert.throws(() => c.incWithExemplar({ a: 'v', b: 'w' }, 5), typeErr)
+  assert.deepEqual([c.get(), h.count()], before)
+})
+
+test('the native call of the argument path refuses what index.js never passes', () => {
+  const b = require('../binding.js')
+  const t = typeof b.claimTrustedCalls === 'function' ? (b.claimTrustedCalls() ?? b) : b
+  const c = t.counterNew()
+  const h = t.histogramNew()
+  const attempts = [
+    [1, 2], // a name and a value that are not strings
+    ['a', 2],
+    ['a', 'v', 3, 'w'],
+    ['a'], // one argument after the value: a timestamp, not a number
+    ['a', 'v', 'b', 'w', 'ts'],
+    ['a', 'v', 'b', 'w', 1, 'extra'], // more than a timestamp after two pairs
+  ]
+  for (const rest of attempts) {
+    assert.throws(() => t.counterAddWithExemplarPairs(c, 1, ...rest), typeErr, JSON.stringify(rest))
+    assert.throws(() => t.histogramRecordWithExemplarPairs(h, 1, ...rest), typeErr, JSON.stringify(rest))
+  }
+  assert.equal(t.counterGet(c), 0)
+  assert.equal(t.histogramCount(h), 0)
+  t.counterAddWithExemplarPairs(c, 2, 'trace_id', 'a', 'span_id', 'b', 1700000000)
+  assert.deepEqual(t.counterExemplar(c), { labels: { span_id: 'b', trace_id: 'a' }, value: 2, timestamp: 1700000000 })
+})
