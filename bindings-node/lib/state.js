@@ -28,19 +28,40 @@ function options(value, what) {
 
 module.exports = function defineState(calls, internals) {
   const {
-    shardedMapNew, shardedMapGet, shardedMapGetString, shardedMapHas, shardedMapInsert,
+    shardedMapNew, shardedMapGet, shardedMapGetInto, shardedMapGetString, shardedMapHas, shardedMapInsert,
     shardedMapInsertIfAbsent, shardedMapRemove, shardedMapSize, shardedMapShards, shardedMapClear,
     shardedMapEntries,
     ledgerNew, ledgerOpen, ledgerDeposit, ledgerWithdraw, ledgerTransfer, ledgerBalance,
     ledgerBalanceBigInt, ledgerTotal, ledgerTotalBigInt, ledgerSize, ledgerOpenHot, ledgerClose,
     ledgerReopen, ledgerTransferMany, ledgerStatusNames,
-    snapshotCellNew, snapshotCellLoad, snapshotCellLoadString, snapshotCellLoadWithRevision,
+    snapshotCellNew, snapshotCellLoad, snapshotCellLoadInto, snapshotCellLoadString, snapshotCellLoadWithRevision,
     snapshotCellStore, snapshotCellCompareAndStore, snapshotCellRevision, snapshotCellAgeMs,
     snapshotCellLastUpdated,
     onceMapNew, onceMapGet, onceMapDelete, onceMapSize, onceMapClaim, onceMapComplete, onceMapAbandon,
     cancellationNew, cancellationCancel, cancellationIsCancelled, cancellationChild, cancellationWait,
     cancellationWatchSignal, cancellationUnwatchSignal,
   } = calls
+
+  // This thread's scratch for ShardedMap.get and SnapshotCell.load (this module is loaded once
+  // per thread): their native `...Into` calls copy a value that fits into it, and `fromScratch`
+  // copies it on into a Buffer made here, which costs a fraction of a Buffer made by N-API
+  // (about a microsecond). A larger value comes as a Buffer from the plain native call.
+  const scratch = Buffer.allocUnsafeSlow(4096)
+
+  /** A new Buffer of its own holding the first `n` bytes of `scratch`. */
+  function fromScratch(n) {
+    const value = Buffer.allocUnsafeSlow(n)
+    scratch.copy(value, 0, 0, n)
+    return value
+  }
+
+  /** The value of `key` in map `h` as a new Buffer, or undefined. */
+  function mapGet(h, key) {
+    const n = shardedMapGetInto(h, key, scratch)
+    if (n < 0) return undefined
+    // Too large for the scratch: the value as it is now (it may have changed since).
+    return n > scratch.length ? shardedMapGet(h, key) : fromScratch(n)
+  }
 
   /** A concurrent hash map of byte strings, sharded over independently locked shards. */
   class ShardedMap {
@@ -52,7 +73,7 @@ module.exports = function defineState(calls, internals) {
     }
 
     get(key) {
-      return shardedMapGet(this.#h, key)
+      return mapGet(this.#h, key)
     }
 
     getString(key) {
@@ -77,7 +98,7 @@ module.exports = function defineState(calls, internals) {
     computeIfAbsent(key, fn) {
       if (typeof fn !== 'function') throw typeError(`computeIfAbsent() expects a function, got ${describe(fn)}`)
       const h = this.#h
-      const found = shardedMapGet(h, key)
+      const found = mapGet(h, key)
       if (found !== undefined) return found
       return shardedMapInsertIfAbsent(h, key, fn(key))
     }
@@ -227,7 +248,9 @@ module.exports = function defineState(calls, internals) {
     }
 
     load() {
-      return snapshotCellLoad(this.#h)
+      const n = snapshotCellLoadInto(this.#h, scratch)
+      // Too large for the scratch: the value as it is now (it may have changed since).
+      return n > scratch.length ? snapshotCellLoad(this.#h) : fromScratch(n)
     }
 
     loadString() {

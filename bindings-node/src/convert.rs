@@ -329,6 +329,39 @@ fn read_utf8(env: Env<'_>, v: Value<'_>, buf: &mut [u8]) -> (sys::napi_status, u
     (status, len)
 }
 
+/// `napi_get_value_string_utf8` of `v` into `buf`, which need not be initialised: its status,
+/// and how many bytes it wrote (at most `buf.len() - 1`, then a NUL; `buf` not empty). With napi_ok,
+/// those bytes are initialised.
+#[inline(always)]
+fn read_utf8_uninit(
+    env: Env<'_>,
+    v: Value<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> (sys::napi_status, usize) {
+    debug_assert!(!buf.is_empty());
+    let mut len = 0usize;
+    // SAFETY: `env` is live, `v` of its scope; `buf` has room for `buf.len()` bytes, the
+    // terminating NUL included, and N-API only writes into it.
+    let status = unsafe {
+        sys::napi_get_value_string_utf8(
+            env.raw(),
+            v.raw(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut len,
+        )
+    };
+    (status, len)
+}
+
+/// Whether a read of `len` bytes into a buffer of `cap` bytes may have been cut off: N-API
+/// writes whole characters (at most 4 bytes each) and the NUL, so 4 bytes or more to spare mean
+/// nothing was.
+#[inline(always)]
+fn maybe_cut(len: usize, cap: usize) -> bool {
+    len + 4 >= cap
+}
+
 /// A string argument; TypeError for any other type, and for a string that is not well-formed
 /// UTF-16 (see [`check_well_formed`]).
 pub(crate) fn to_string(env: Env<'_>, v: Value<'_>, what: &str) -> Result<String> {
@@ -364,24 +397,11 @@ pub(crate) fn with_strs<const N: usize, R>(
     for (span, &v) in spans.iter_mut().zip(&vals) {
         // `at` < STACK_STR: each string read so far left 4 bytes or more of room after it.
         let room = &mut buf[at..];
-        let mut len = 0usize;
-        // SAFETY: `env` is live, `v` of its scope; `room` has room for `room.len()` bytes, the
-        // terminating NUL included, and N-API only writes into it.
-        let status = unsafe {
-            sys::napi_get_value_string_utf8(
-                env.raw(),
-                v.raw(),
-                room.as_mut_ptr().cast(),
-                room.len(),
-                &mut len,
-            )
-        };
+        let (status, len) = read_utf8_uninit(env, v, room);
         if status != sys::Status::napi_ok {
             return Err(Fail::type_error(format!("{what} must be a string")));
         }
-        // N-API writes whole characters (at most 4 bytes each) and the NUL: 4 bytes or more to
-        // spare mean nothing was cut off.
-        if len + 4 >= room.len() {
+        if maybe_cut(len, room.len()) {
             let owned = vals
                 .iter()
                 .map(|&v| to_string(env, v, what))
@@ -485,22 +505,26 @@ pub(crate) fn with_bytes<R>(
     what: &str,
     f: impl FnOnce(&[u8]) -> R + Send,
 ) -> Result<R> {
-    // A string first: the common case for keys (the status says whether `v` is one).
-    let (status, len) = read_utf8(env, v, &mut []);
+    // A string first: the common case for keys (the status says whether `v` is one), read
+    // once into a stack buffer left uninitialised, and again into one of its size if it did
+    // not fit.
+    let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); STACK_STRING];
+    let (status, got) = read_utf8_uninit(env, v, &mut stack);
     match status {
+        sys::Status::napi_ok if !maybe_cut(got, STACK_STRING) => {
+            // SAFETY: napi_ok: N-API initialised the first `got` bytes of `stack`.
+            let bytes = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast::<u8>(), got) };
+            check_well_formed(env, v, bytes, what)?;
+            return Ok(f(bytes));
+        }
         sys::Status::napi_ok => {
-            let mut stack = [0u8; STACK_STRING];
-            let mut heap = Vec::new();
-            let buf: &mut [u8] = if len < STACK_STRING {
-                &mut stack
-            } else {
-                heap.resize(len + 1, 0);
-                &mut heap
-            };
-            let (status, got) = read_utf8(env, v, buf);
+            let (status, len) = read_utf8(env, v, &mut []);
             check(status, "reading a string")?;
-            check_well_formed(env, v, &buf[..got], what)?;
-            return Ok(f(&buf[..got]));
+            let mut heap = vec![0u8; len + 1];
+            let (status, got) = read_utf8(env, v, &mut heap);
+            check(status, "reading a string")?;
+            check_well_formed(env, v, &heap[..got], what)?;
+            return Ok(f(&heap[..got]));
         }
         sys::Status::napi_string_expected => {}
         status => {
@@ -609,6 +633,31 @@ pub(crate) fn fill_u8_array(env: Env<'_>, v: Value<'_>, bytes: &[u8]) -> Result<
             Ok(true)
         }
         _ => Ok(false),
+    }
+}
+
+/// Copies `bytes` to the start of a Uint8Array argument if it has room for them (true); false
+/// (nothing written) if it has not. TypeError for anything but a Uint8Array.
+pub(crate) fn copy_into_u8_array(
+    env: Env<'_>,
+    v: Value<'_>,
+    bytes: &[u8],
+    what: &str,
+) -> Result<bool> {
+    match typed_array(env, v)? {
+        Some((sys::TypedarrayType::uint8_array, len, data)) => {
+            if bytes.len() > len {
+                return Ok(false);
+            }
+            if !bytes.is_empty() {
+                // SAFETY: the array has `len` >= `bytes.len()` bytes at `data`, attached and in
+                // place (no JS runs between `typed_array` and this copy); `bytes` is Rust
+                // memory, so the two do not overlap.
+                unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), bytes.len()) };
+            }
+            Ok(true)
+        }
+        _ => Err(Fail::type_error(format!("{what} must be a Uint8Array"))),
     }
 }
 

@@ -28,6 +28,16 @@ callbacks! {
         convert::buffer(env, &handle::get::<ByteCell>(env, h)?.load())
     }
 
+    /// `snapshotCellLoadInto(h, scratch: Uint8Array): number`: the value's length in bytes, and
+    /// the value copied to the start of `scratch` if it fits there (nothing written if it does
+    /// not); see `shardedMapGetInto`.
+    fn snapshot_cell_load_into(env, info) {
+        let [h, scratch] = callback::args::<2>(env, info)?;
+        let value = handle::get::<ByteCell>(env, h)?.load();
+        convert::copy_into_u8_array(env, scratch, &value, "scratch")?;
+        convert::from_f64(env, value.len() as f64)
+    }
+
     /// `snapshotCellLoadString(h): string` (the value decoded as UTF-8).
     fn snapshot_cell_load_string(env, info) {
         let [h] = callback::args::<1>(env, info)?;
@@ -100,6 +110,7 @@ callbacks! {
 pub(crate) const EXPORTS: &[Export] = &[
     export!("snapshotCellNew", snapshot_cell_new),
     export!("snapshotCellLoad", snapshot_cell_load),
+    export!("snapshotCellLoadInto", snapshot_cell_load_into),
     export!("snapshotCellLoadString", snapshot_cell_load_string),
     export!(
         "snapshotCellLoadWithRevision",

@@ -44,6 +44,56 @@ test('ShardedMap: a Uint8Array view is read at its offset; results are copies', 
   assert.equal(m.getString('key'), 'xx')
 })
 
+test('ShardedMap: get copies every value size into a Buffer of its own, around the 4 KiB scratch', () => {
+  // get() has the native call copy a value of up to 4,096 bytes into a per-thread scratch and
+  // makes the Buffer from it; a larger one comes as a Buffer from the native call.
+  const m = new ShardedMap({ shards: 2 })
+  const sizes = [0, 1, 63, 4095, 4096, 4097, 70_000]
+  const value = (n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + n) & 255))
+  for (const n of sizes) m.insert(`v${n}`, value(n))
+  for (let round = 0; round < 2; round++) {
+    // Large and small alternate, so a value left in the scratch would show in the next one.
+    for (const n of [...sizes, ...sizes.slice().reverse()]) {
+      const got = m.get(`v${n}`)
+      assert.ok(Buffer.isBuffer(got))
+      assert.deepEqual(got, value(n), `size ${n}`)
+      assert.equal(got.buffer.byteLength, n, 'a Buffer with its own memory, as before')
+      got.fill(0x5a) // a copy: the stored value does not change
+    }
+  }
+  assert.deepEqual(m.computeIfAbsent('v4097', () => assert.fail('present')), value(4097))
+  assert.equal(m.get('absent'), undefined)
+  // Keys around the 256-byte stack buffer the native side reads a string key into first,
+  // in 1- to 4-byte characters.
+  for (const ch of ['k', 'é', '€', '😀']) {
+    for (let n = 60; n < 70; n++) {
+      const key = ch.repeat(Math.ceil((n * 4) / Buffer.byteLength(ch)))
+      m.insert(key, key)
+      assert.equal(m.getString(key), key)
+      assert.equal(m.get(Buffer.from(key)).toString(), key)
+      assert.equal(m.has(key), true)
+      assert.equal(m.has(key + 'x'), false)
+    }
+  }
+})
+
+test('ShardedMap: the native get into a scratch writes only what fits', () => {
+  const b = require('../binding.js')
+  const t = typeof b.claimTrustedCalls === 'function' ? (b.claimTrustedCalls() ?? b) : b
+  const h = t.shardedMapNew()
+  t.shardedMapInsert(h, 'k', 'abcdef')
+  const small = Buffer.alloc(4, 0x2e)
+  assert.equal(t.shardedMapGetInto(h, 'k', small), 6)
+  assert.equal(small.toString(), '....', 'too small: nothing written')
+  const big = Buffer.alloc(8, 0x2e)
+  assert.equal(t.shardedMapGetInto(h, 'k', big.subarray(1)), 6)
+  assert.equal(big.toString(), '.abcdef.')
+  assert.equal(t.shardedMapGetInto(h, 'missing', big), -1)
+  for (const bad of [undefined, 'x', new Uint16Array(8), new ArrayBuffer(8)]) {
+    assert.throws(() => t.shardedMapGetInto(h, 'k', bad), (e) => e instanceof TypeError && e.code === 'AP_ERR_INVALID_ARGUMENT')
+  }
+})
+
 test('ShardedMap: snapshot/entries and iteration', () => {
   const m = new ShardedMap({ shards: 8 })
   for (let i = 0; i < 100; i++) m.insert(`k${i}`, `v${i}`)

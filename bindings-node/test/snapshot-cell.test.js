@@ -20,6 +20,37 @@ test('SnapshotCell: load, store, revision, loadWithRevision', () => {
   assert.match(String(c), /SnapshotCell\(revision=2\)/)
 })
 
+test('SnapshotCell: load copies every value size into a Buffer of its own, around the 4 KiB scratch', () => {
+  // load() has the native call copy a value of up to 4,096 bytes into a per-thread scratch (the
+  // one ShardedMap.get uses too) and makes the Buffer from it; a larger one comes from the
+  // native call.
+  const { ShardedMap } = require('..')
+  const value = (n) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 255))
+  const c = new SnapshotCell('')
+  const m = new ShardedMap()
+  m.insert('k', value(100))
+  for (const n of [0, 1, 4096, 4097, 100_000, 5, 4095, 0]) {
+    c.store(value(n))
+    const got = c.load()
+    assert.ok(Buffer.isBuffer(got))
+    assert.deepEqual(got, value(n), `size ${n}`)
+    assert.equal(got.buffer.byteLength, n, 'a Buffer with its own memory')
+    assert.deepEqual(m.get('k'), value(100)) // the shared scratch between two loads
+    assert.deepEqual(c.load(), value(n))
+    got.fill(1)
+    assert.deepEqual(c.load(), value(n), 'loads are copies')
+  }
+  const b = require('../binding.js')
+  const t = typeof b.claimTrustedCalls === 'function' ? (b.claimTrustedCalls() ?? b) : b
+  const h = t.snapshotCellNew('abcdef')
+  const small = Buffer.alloc(4, 0x2e)
+  assert.equal(t.snapshotCellLoadInto(h, small), 6)
+  assert.equal(small.toString(), '....', 'too small: nothing written')
+  for (const bad of [undefined, 'x', new Float64Array(8), new ArrayBuffer(8)]) {
+    assert.throws(() => t.snapshotCellLoadInto(h, bad), (e) => e instanceof TypeError && e.code === 'AP_ERR_INVALID_ARGUMENT')
+  }
+})
+
 test('SnapshotCell: compareAndStore stores only at the expected revision', () => {
   const c = new SnapshotCell(Buffer.alloc(0))
   assert.equal(c.compareAndStore(0, 'a'), 1)
