@@ -7,13 +7,13 @@
 // histogram.observe({ value, exemplarLabels }) on metrics with enableExemplars (which take only
 // the object form). One trace id (16 hex
 // digits) per call, from an array made beforehand. Best of 5 rounds of N calls, per call, each
-// round timing every case in turn (bench/rounds.js); ratios between rows of this run only.
+// round timing every case in turn (lib/rounds.js); ratios between rows of this run only.
 // Nothing here asserts a timing.
 // Usage: node bench/exemplar.js [--calls N] [--json]
 
 const ap = require('..')
 const promClient = require('prom-client')
-const { bestPerCall } = require('./rounds')
+const { bestPerCall } = require('../lib/rounds')
 
 const args = process.argv.slice(2)
 const i = args.indexOf('--calls')

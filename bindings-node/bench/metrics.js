@@ -4,11 +4,11 @@
 //                          max) updated in JS, and vs prom-client Histogram.observe / Summary.observe;
 //   asyncRecorder.record   vs a direct histogram.record (the update it defers).
 // Each case: a warm-up pass, then the best of 5 rounds that time every case in turn
-// (bench/rounds.js). Usage: node bench/metrics.js [--iterations N] [--json]
+// (lib/rounds.js). Usage: node bench/metrics.js [--iterations N] [--json]
 
 const { Timer, Histogram, AsyncRecorder } = require('..')
 const promClient = require('prom-client')
-const { bestPerCall } = require('./rounds')
+const { bestPerCall } = require('../lib/rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {

@@ -7,7 +7,7 @@
 //   prom-client histogram.observe(s)   a classic histogram with the default buckets
 // The target: nativeHistogram.record within 1.2x of histogram.record.
 // Each case: a warm-up pass, then the best of many short timed passes (25 of 200,000 calls by
-// default), the cases interleaved pass by pass (bench/rounds.js), so that a noisy moment of a shared machine hits
+// default), the cases interleaved pass by pass (lib/rounds.js), so that a noisy moment of a shared machine hits
 // them alike and the best pass of each is a quiet one.
 // Usage: node bench/native-histogram.js [--iterations N] [--rounds R] [--json]
 
@@ -15,7 +15,7 @@ const ap = require('..')
 const { Histogram, NativeHistogram } = ap
 const internals = ap[Symbol.for('atomicperf.internals')]
 const promClient = require('prom-client')
-const { bestPerCall } = require('./rounds')
+const { bestPerCall } = require('../lib/rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {

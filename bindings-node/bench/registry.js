@@ -7,12 +7,12 @@
 //   look-up + inc() on both;
 //   export of 10,000 series (counters with one label): registry.metrics() vs prom-client's
 //     await register.metrics().
-// Each case: a warm-up pass, then the best of 5 rounds that time every case in turn (bench/rounds.js).
+// Each case: a warm-up pass, then the best of 5 rounds that time every case in turn (lib/rounds.js).
 // Usage: node bench/registry.js [--iterations N] [--series N] [--json]
 
 const ap = require('..')
 const promClient = require('prom-client')
-const { bestPerCall } = require('./rounds')
+const { bestPerCall } = require('../lib/rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {

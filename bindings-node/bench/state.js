@@ -7,10 +7,10 @@
 //                                  vs ledger.transfer once per transfer (target: >= 10x cheaper).
 // Single-threaded: the plain JS baselines cannot be shared across threads at all, so these ratios
 // are the price of crossing into Rust, not a contention result. Each case: a warm-up pass, then
-// the best of 5 rounds that time every case in turn (bench/rounds.js). Usage: node bench/state.js [--iterations N] [--json]
+// the best of 5 rounds that time every case in turn (lib/rounds.js). Usage: node bench/state.js [--iterations N] [--json]
 
 const { ShardedMap, Ledger } = require('..')
-const { bestPerCall } = require('./rounds')
+const { bestPerCall } = require('../lib/rounds')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {

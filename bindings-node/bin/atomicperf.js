@@ -82,7 +82,7 @@ async function bench(argv) {
   if (!stdoutTaken) process.stdout.write(report.toTable())
 }
 
-function overhead(argv) {
+async function overhead(argv) {
   const opts = parse(argv, ['iterations', 'rounds'], ['json'])
   if (opts.help) return console.log(USAGE)
   const config = {}
@@ -92,7 +92,7 @@ function overhead(argv) {
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k} must be a positive integer, got ${v}`)
   }
   const o = require('../lib/overhead.js')
-  const result = o.run(config)
+  const result = await o.run(config)
   console.log(opts.json ? JSON.stringify(result, null, 2) : o.format(result))
 }
 

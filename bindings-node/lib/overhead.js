@@ -19,21 +19,10 @@
 //
 // Single-threaded: JS values cannot be shared across worker_threads at all, so these ratios are
 // the price of the boundary, not a contention result (that is `bench.run`). Each case: a warm-up
-// pass, then the best of `rounds` timed passes.
+// pass, then the best of `rounds` rounds that time every case in turn (lib/rounds.js).
 
 const ap = require('..')
-
-function measure(run, n, rounds) {
-  run(Math.min(n, 100_000))
-  let best = Infinity
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint()
-    run(n)
-    const ns = Number(process.hrtime.bigint() - start) / n
-    if (ns < best) best = ns
-  }
-  return best
-}
+const { bestPerCall } = require('./rounds')
 
 function loadPromClient() {
   try {
@@ -44,10 +33,10 @@ function loadPromClient() {
 }
 
 /**
- * Measures every case; returns `{nsPerOp: {case: ns}, ratios: {name: ratio}, iterations, rounds}`.
+ * Measures every case; resolves `{nsPerOp: {case: ns}, ratios: {name: ratio}, iterations, rounds}`.
  * @param {{iterations?: number, rounds?: number}} [opts]
  */
-function run({ iterations = 1_000_000, rounds = 5 } = {}) {
+async function run({ iterations = 1_000_000, rounds = 5 } = {}) {
   const internals = ap[Symbol.for('atomicperf.internals')]
   const counter = new ap.Counter()
   const nativeCounter = new ap.Counter()
@@ -103,8 +92,7 @@ function run({ iterations = 1_000_000, rounds = 5 } = {}) {
     cases['prom-client histogram.observe(v)'] = (n) => { for (let i = 0; i < n; i++) ph.observe(VALUES[i & VMASK]) }
   }
 
-  const nsPerOp = {}
-  for (const [name, fn] of Object.entries(cases)) nsPerOp[name] = measure(fn, iterations, rounds)
+  const nsPerOp = await bestPerCall(cases, { n: iterations, rounds })
   if (sink === 42) console.log('') // keep the reads alive
 
   const ratio = (a, b) => (nsPerOp[a] !== undefined && nsPerOp[b] !== undefined ? nsPerOp[a] / nsPerOp[b] : undefined)

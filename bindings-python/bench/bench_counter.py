@@ -29,7 +29,7 @@ import timeit
 
 import atomicperf
 import prometheus_client
-from _rounds import best_per_call
+from atomicperf._rounds import best_per_call
 
 
 class Empty:

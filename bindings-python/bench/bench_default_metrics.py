@@ -17,8 +17,8 @@ import json
 import timeit
 
 import prometheus_client
-from _rounds import best_per_call
 from atomicperf import Registry
+from atomicperf._rounds import best_per_call
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 import prometheus_client
-from _rounds import best_per_call
 from atomicperf import Registry
+from atomicperf._rounds import best_per_call
 
 
 def main() -> None:

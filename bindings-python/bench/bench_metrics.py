@@ -23,7 +23,7 @@ import threading
 import timeit
 
 import atomicperf
-from _rounds import best_per_call
+from atomicperf._rounds import best_per_call
 
 
 class LockedTimer:

@@ -26,7 +26,7 @@ import timeit
 from typing import Any
 
 import atomicperf
-from _rounds import best_per_call
+from atomicperf._rounds import best_per_call
 
 CASES = [
     ("loop", "timeit loop, `pass`", "pass"),

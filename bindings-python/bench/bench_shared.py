@@ -48,7 +48,7 @@ from typing import Any
 
 import atomicperf
 import prometheus_client
-from _rounds import best_per_call
+from atomicperf._rounds import best_per_call
 from prometheus_client import CollectorRegistry, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 

@@ -31,7 +31,7 @@ import timeit
 from array import array
 
 import atomicperf
-from _rounds import best_per_call
+from atomicperf._rounds import best_per_call
 
 
 class LockedDict:

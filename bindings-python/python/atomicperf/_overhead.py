@@ -2,7 +2,8 @@
 overhead``).
 
 Every row is measured in one run with one method: ``timeit`` of a single call statement, best of
-``repeat`` runs of ``number`` calls, reported as ns per call; the timeit loop's own cost (first
+``repeat`` rounds of ``number`` calls, each round timing every case in turn (``_rounds``), reported
+as ns per call; the timeit loop's own cost (first
 row) is included in every row, as it is in real code. Ratios compare rows of this run only;
 nothing here asserts a timing. prometheus_client rows appear when it is installed.
 """
@@ -17,6 +18,7 @@ import timeit
 from typing import Any
 
 from . import Counter, Histogram, ShardedMap, SnapshotCell, __version__
+from ._rounds import best_per_call
 
 
 class _LockedInt:
@@ -82,11 +84,8 @@ def measure(number: int = 200_000, repeat: int = 15) -> dict[str, Any]:
     if number < 1 or repeat < 1:
         raise ValueError(f"number and repeat must be at least 1, got {number} and {repeat}")
     cases, env = _cases()
-    ns = {}
-    for key, _label, stmt in cases:
-        t = timeit.Timer(stmt, globals=env)
-        t.timeit(max(1, number // 10))
-        ns[key] = min(t.repeat(repeat=repeat, number=number)) / number * 1e9
+    timers = {key: (timeit.Timer(stmt, globals=env), number) for key, _label, stmt in cases}
+    ns = {k: s * 1e9 for k, s in best_per_call(timers, repeat).items()}
     ratios = [
         {"ratio": label, "value": ns[a] / ns[b]} for label, a, b in _RATIOS if a in ns and b in ns
     ]

@@ -1,4 +1,5 @@
-"""Timing shared by the benchmark scripts: rounds that time every case in turn, best kept.
+"""Timing shared by ``python -m atomicperf overhead`` and the scripts in ``bench/``: rounds that
+time every case in turn, best kept.
 
 A shared machine has slow stretches of seconds (another tenant, a frequency change). Timed one
 case after another (``timeit.repeat`` per case), such a stretch lands on whichever case runs

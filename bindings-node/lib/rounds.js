@@ -1,5 +1,6 @@
 'use strict'
-// Timing shared by the benchmark scripts: rounds that time every case in turn, best kept.
+// Timing shared by `npx atomicperf overhead` and the scripts in bench/: rounds that time every
+// case in turn, best kept.
 //
 // A shared machine has slow stretches of seconds (another tenant, a frequency change). Timed one
 // case after another (every pass of a case, then the next case), such a stretch lands on
