@@ -311,11 +311,16 @@ pub(crate) fn undefined(env: Env<'_>) -> Result<Value<'_>> {
 
 // ---- Strings -------------------------------------------------------------------------------
 
-/// `napi_get_value_string_utf8` of `v`: with `buf`, the UTF-8 bytes written into it (at most
-/// `buf.len() - 1`, then a NUL); with an empty `buf`, the length only. Its status, and the bytes
-/// written or the length.
+/// `napi_get_value_string_utf8` of `v`: with a non-empty `buf`, which need not be initialised,
+/// the UTF-8 bytes written into it (at most `buf.len() - 1`, then a NUL; with napi_ok, those bytes
+/// are initialised); with an empty `buf`, the length only. Its status, and the bytes written or
+/// the length.
 #[inline(always)]
-fn read_utf8(env: Env<'_>, v: Value<'_>, buf: &mut [u8]) -> (sys::napi_status, usize) {
+fn read_utf8(
+    env: Env<'_>,
+    v: Value<'_>,
+    buf: &mut [std::mem::MaybeUninit<u8>],
+) -> (sys::napi_status, usize) {
     let mut len = 0usize;
     let ptr = if buf.is_empty() {
         ptr::null_mut()
@@ -323,34 +328,9 @@ fn read_utf8(env: Env<'_>, v: Value<'_>, buf: &mut [u8]) -> (sys::napi_status, u
         buf.as_mut_ptr().cast()
     };
     // SAFETY: `env` is live, `v` of its scope; `ptr` is NULL (the length only) or has room for
-    // `buf.len()` bytes, the terminating NUL included.
+    // `buf.len()` bytes, the terminating NUL included, and N-API only writes into it.
     let status =
         unsafe { sys::napi_get_value_string_utf8(env.raw(), v.raw(), ptr, buf.len(), &mut len) };
-    (status, len)
-}
-
-/// `napi_get_value_string_utf8` of `v` into `buf`, which need not be initialised: its status,
-/// and how many bytes it wrote (at most `buf.len() - 1`, then a NUL; `buf` not empty). With napi_ok,
-/// those bytes are initialised.
-#[inline(always)]
-fn read_utf8_uninit(
-    env: Env<'_>,
-    v: Value<'_>,
-    buf: &mut [std::mem::MaybeUninit<u8>],
-) -> (sys::napi_status, usize) {
-    debug_assert!(!buf.is_empty());
-    let mut len = 0usize;
-    // SAFETY: `env` is live, `v` of its scope; `buf` has room for `buf.len()` bytes, the
-    // terminating NUL included, and N-API only writes into it.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(
-            env.raw(),
-            v.raw(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut len,
-        )
-    };
     (status, len)
 }
 
@@ -369,10 +349,11 @@ pub(crate) fn to_string(env: Env<'_>, v: Value<'_>, what: &str) -> Result<String
     if status != sys::Status::napi_ok {
         return Err(Fail::type_error(format!("{what} must be a string")));
     }
-    let mut buf = vec![0u8; len + 1];
-    let (status, len) = read_utf8(env, v, &mut buf);
+    let mut buf = Vec::<u8>::with_capacity(len + 1);
+    let (status, got) = read_utf8(env, v, &mut buf.spare_capacity_mut()[..len + 1]);
     check(status, "reading a string")?;
-    buf.truncate(len);
+    // SAFETY: napi_ok: N-API initialised the first `got` (<= len) bytes of the spare capacity.
+    unsafe { buf.set_len(got) };
     check_well_formed(env, v, &buf, what)?;
     String::from_utf8(buf).map_err(|_| Fail::type_error(format!("{what} is not valid UTF-8")))
 }
@@ -397,7 +378,7 @@ pub(crate) fn with_strs<const N: usize, R>(
     for (span, &v) in spans.iter_mut().zip(&vals) {
         // `at` < STACK_STR: each string read so far left 4 bytes or more of room after it.
         let room = &mut buf[at..];
-        let (status, len) = read_utf8_uninit(env, v, room);
+        let (status, len) = read_utf8(env, v, room);
         if status != sys::Status::napi_ok {
             return Err(Fail::type_error(format!("{what} must be a string")));
         }
@@ -506,10 +487,9 @@ pub(crate) fn with_bytes<R>(
     f: impl FnOnce(&[u8]) -> R + Send,
 ) -> Result<R> {
     // A string first: the common case for keys (the status says whether `v` is one), read
-    // once into a stack buffer left uninitialised, and again into one of its size if it did
-    // not fit.
+    // once into a stack buffer left uninitialised, and again by `to_string` if it did not fit.
     let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); STACK_STRING];
-    let (status, got) = read_utf8_uninit(env, v, &mut stack);
+    let (status, got) = read_utf8(env, v, &mut stack);
     match status {
         sys::Status::napi_ok if !maybe_cut(got, STACK_STRING) => {
             // SAFETY: napi_ok: N-API initialised the first `got` bytes of `stack`.
@@ -517,15 +497,7 @@ pub(crate) fn with_bytes<R>(
             check_well_formed(env, v, bytes, what)?;
             return Ok(f(bytes));
         }
-        sys::Status::napi_ok => {
-            let (status, len) = read_utf8(env, v, &mut []);
-            check(status, "reading a string")?;
-            let mut heap = vec![0u8; len + 1];
-            let (status, got) = read_utf8(env, v, &mut heap);
-            check(status, "reading a string")?;
-            check_well_formed(env, v, &heap[..got], what)?;
-            return Ok(f(&heap[..got]));
-        }
+        sys::Status::napi_ok => return Ok(f(to_string(env, v, what)?.as_bytes())),
         sys::Status::napi_string_expected => {}
         status => {
             return Err(Fail::internal(format!(
@@ -617,23 +589,6 @@ pub(crate) fn u8_array_len(env: Env<'_>, v: Value<'_>) -> Result<Option<usize>> 
         Some((sys::TypedarrayType::uint8_array, len, _)) => Some(len),
         _ => None,
     })
-}
-
-/// Copies `bytes` into a Uint8Array argument of exactly `bytes.len()` elements; false (nothing
-/// written) if `v` is anything else.
-pub(crate) fn fill_u8_array(env: Env<'_>, v: Value<'_>, bytes: &[u8]) -> Result<bool> {
-    match typed_array(env, v)? {
-        Some((sys::TypedarrayType::uint8_array, len, data)) if len == bytes.len() => {
-            if len > 0 {
-                // SAFETY: the array has `len` bytes at `data`, attached and in place (no JS runs
-                // between `typed_array` and this copy); `bytes` is Rust memory, so the two do not
-                // overlap.
-                unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data.cast::<u8>(), len) };
-            }
-            Ok(true)
-        }
-        _ => Ok(false),
-    }
 }
 
 /// Copies `bytes` to the start of a Uint8Array argument if it has room for them (true); false

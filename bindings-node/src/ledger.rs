@@ -203,7 +203,7 @@ callbacks! {
                 }
             })
             .collect();
-        if !convert::fill_u8_array(env, statuses, &codes)? {
+        if !convert::copy_into_u8_array(env, statuses, &codes, "statuses")? {
             return Err(wrong_statuses());
         }
         convert::from_f64(env, failed as f64)
